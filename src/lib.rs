@@ -6,7 +6,10 @@
 
 mod alert;
 pub mod codec;
+pub mod crypto;
 pub mod enums;
 pub mod error;
+pub mod message;
+pub mod record;
 
 pub use error::Error;

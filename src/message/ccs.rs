@@ -1,0 +1,21 @@
+//! The ChangeCipherSpec message (RFC 5246 7.1): one byte, always 1.
+
+use crate::codec::{Codec, Reader};
+use crate::error::InvalidMessage;
+
+/// The single-byte ChangeCipherSpec payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChangeCipherSpecPayload;
+
+impl Codec for ChangeCipherSpecPayload {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(1);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        match r.take(1, "ChangeCipherSpec")? {
+            [1] => Ok(Self),
+            _ => Err(InvalidMessage::InvalidValue("ChangeCipherSpec type")),
+        }
+    }
+}
