@@ -40,7 +40,7 @@ impl Error {
                 | CertificateError::BadEncoding
                 | CertificateError::Other(_),
             ) => A::BadCertificate,
-            Self::AlertReceived { .. } | Self::Closed => return None,
+            Self::AlertReceived { .. } | Self::Closed | Self::Truncated | Self::Transport(_) => return None,
             Self::SequenceExhausted | Self::Config(_) | Self::Internal(_) => A::InternalError,
         })
     }
@@ -161,6 +161,10 @@ mod tests {
                 PeerIncompatible::ClientCertificateRequired.into(),
                 Some(A::HandshakeFailure),
             ),
+            (
+                PeerIncompatible::ClientCertificateUnsupported.into(),
+                Some(A::HandshakeFailure),
+            ),
             (CertificateError::UnknownIssuer.into(), Some(A::UnknownCa)),
             (
                 CertificateError::Expired.into(),
@@ -195,6 +199,8 @@ mod tests {
                 None,
             ),
             (Error::Closed, None),
+            (Error::Truncated, None),
+            (Error::Transport(std::io::ErrorKind::ConnectionReset), None),
             (Error::SequenceExhausted, Some(A::InternalError)),
             (Error::Config("no key".into()), Some(A::InternalError)),
             (Error::Internal("rng"), Some(A::InternalError)),

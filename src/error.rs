@@ -126,6 +126,9 @@ pub enum PeerIncompatible {
     NoApplicationProtocol,
     /// A client certificate was required and none was sent (RFC 5246 7.4.6).
     ClientCertificateRequired,
+    /// The server asked for a client certificate, and this client does not
+    /// yet do client authentication.
+    ClientCertificateUnsupported,
 }
 
 impl fmt::Display for PeerIncompatible {
@@ -141,6 +144,7 @@ impl fmt::Display for PeerIncompatible {
             Self::UncompressedPointsRequired => "the peer does not accept uncompressed EC points",
             Self::NoApplicationProtocol => "no application protocol in common",
             Self::ClientCertificateRequired => "a client certificate is required and none was sent",
+            Self::ClientCertificateUnsupported => "the server asked for a client certificate, which this client cannot send yet",
         })
     }
 }
@@ -225,6 +229,11 @@ pub enum Error {
     Config(String),
     /// An operation was attempted after the connection was closed.
     Closed,
+    /// The transport ended without the peer's close_notify: the data may
+    /// have been cut short by an attacker, so this is never a clean end.
+    Truncated,
+    /// The transport failed.
+    Transport(std::io::ErrorKind),
     /// Something failed inside this endpoint.
     Internal(&'static str),
 }
@@ -249,6 +258,8 @@ impl fmt::Display for Error {
             Self::SequenceExhausted => f.write_str("record sequence number exhausted"),
             Self::Config(why) => write!(f, "configuration error: {why}"),
             Self::Closed => f.write_str("the connection is closed"),
+            Self::Truncated => f.write_str("the transport closed without a close_notify alert (truncation)"),
+            Self::Transport(kind) => write!(f, "transport error: {kind}"),
             Self::Internal(why) => write!(f, "internal error: {why}"),
         }
     }

@@ -6,9 +6,11 @@
 
 mod alert;
 pub mod codec;
+pub mod connection;
 pub mod crypto;
 pub mod enums;
 pub mod error;
+pub mod handshake;
 pub mod message;
 pub mod record;
 

@@ -1,0 +1,111 @@
+//! Client and server configuration.
+
+use std::sync::Arc;
+
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::crypto::{ServerCertVerifier, SigningKey, WebPkiServerVerifier};
+use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::error::Error;
+use crate::record::MAX_PLAINTEXT_LEN;
+
+/// The cipher suites this crate implements, in its default preference order.
+pub const DEFAULT_CIPHER_SUITES: &[CipherSuite] = &[
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+];
+
+/// The key exchange groups this crate implements, in its default
+/// preference order.
+pub const DEFAULT_GROUPS: &[NamedGroup] = &[NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1];
+
+/// The signature schemes this crate verifies, in its default preference
+/// order.
+pub const DEFAULT_SIGNATURE_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ECDSA_NISTP256_SHA256,
+    SignatureScheme::ECDSA_NISTP384_SHA384,
+    SignatureScheme::RSA_PSS_SHA256,
+    SignatureScheme::RSA_PSS_SHA384,
+    SignatureScheme::RSA_PSS_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA256,
+    SignatureScheme::RSA_PKCS1_SHA384,
+    SignatureScheme::RSA_PKCS1_SHA512,
+];
+
+/// How a client connects.
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    /// Suites to offer, most preferred first. Suites this crate does not
+    /// implement are left out of the ClientHello.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Groups to offer, most preferred first.
+    pub groups: Vec<NamedGroup>,
+    /// Signature schemes to accept on ServerKeyExchange.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// Verifies the server's certificate chain and name.
+    pub verifier: Arc<dyn ServerCertVerifier>,
+    /// Refuse servers that do not support the extended master secret
+    /// (RFC 7627). On by default; turn off only for old peers.
+    pub require_extended_master_secret: bool,
+    /// The largest record plaintext we send (at most 2^14).
+    pub max_fragment_len: usize,
+}
+
+impl ClientConfig {
+    /// Defaults with the given verifier.
+    pub fn new(verifier: Arc<dyn ServerCertVerifier>) -> Self {
+        Self {
+            cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
+            groups: DEFAULT_GROUPS.to_vec(),
+            signature_schemes: DEFAULT_SIGNATURE_SCHEMES.to_vec(),
+            verifier,
+            require_extended_master_secret: true,
+            max_fragment_len: MAX_PLAINTEXT_LEN,
+        }
+    }
+
+    /// Defaults, trusting the given root certificates (DER).
+    pub fn with_root_certificates(roots: &[CertificateDer<'_>]) -> Result<Self, Error> {
+        Ok(Self::new(Arc::new(WebPkiServerVerifier::new(roots)?)))
+    }
+}
+
+/// How a server accepts.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The certificate chain, end-entity first.
+    pub cert_chain: Vec<CertificateDer<'static>>,
+    /// The end-entity certificate's private key.
+    pub key: Arc<SigningKey>,
+    /// Suites to accept, most preferred first (the server's order wins).
+    /// Only the suites matching the key's algorithm are ever chosen.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Groups to accept, most preferred first.
+    pub groups: Vec<NamedGroup>,
+    /// Refuse clients that do not offer the extended master secret
+    /// (RFC 7627). On by default; turn off only for old peers.
+    pub require_extended_master_secret: bool,
+    /// The largest record plaintext we send (at most 2^14).
+    pub max_fragment_len: usize,
+}
+
+impl ServerConfig {
+    /// Defaults with the given chain and key.
+    pub fn new(cert_chain: Vec<CertificateDer<'static>>, key: &PrivateKeyDer<'_>) -> Result<Self, Error> {
+        if cert_chain.is_empty() {
+            return Err(Error::Config("the certificate chain is empty".into()));
+        }
+        Ok(Self {
+            cert_chain,
+            key: Arc::new(SigningKey::new(key)?),
+            cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
+            groups: DEFAULT_GROUPS.to_vec(),
+            require_extended_master_secret: true,
+            max_fragment_len: MAX_PLAINTEXT_LEN,
+        })
+    }
+}

@@ -1,0 +1,130 @@
+//! What every state carries: the record layer, the transcript, the queued
+//! output, and the role's own secrets.
+
+use std::sync::Arc;
+
+use super::role::Role;
+use super::table::Row;
+use crate::crypto::Transcript;
+use crate::enums::{AlertLevel, ContentType};
+use crate::error::{Error, Received};
+use crate::message::{ChangeCipherSpecPayload, HandshakeMessage, HandshakePayload};
+use crate::record::{Inbound, RecordOpener, RecordReader, RecordSealer, RecordWriter};
+use crate::codec::Codec;
+
+/// A message that arrived and matched the current state's row.
+#[derive(Debug)]
+#[doc(hidden)]
+pub enum Incoming {
+    /// A handshake message, decoded. Its encoding is in `Core::msg`.
+    Handshake(HandshakePayload),
+    /// A ChangeCipherSpec.
+    ChangeCipherSpec,
+}
+
+/// Role-independent handshake state, boxed so transitions move a pointer.
+pub(crate) struct Core<R: Role> {
+    pub(crate) config: Arc<R::Config>,
+    pub(crate) reader: RecordReader,
+    pub(crate) writer: RecordWriter,
+    /// Records queued for the peer; the caller takes them.
+    pub(crate) out: Vec<u8>,
+    pub(crate) transcript: Transcript,
+    /// The whole encoding of the handshake message just read, kept so
+    /// the transition can add it to the transcript at the right moment
+    /// (a Finished is checked before it is hashed).
+    pub(crate) msg: Vec<u8>,
+    pub(crate) client_random: [u8; 32],
+    pub(crate) server_random: [u8; 32],
+    pub(crate) master_secret: Option<[u8; 48]>,
+    /// Keys made at the key exchange, installed at ChangeCipherSpec.
+    pub(crate) pending_sealer: Option<Box<dyn RecordSealer>>,
+    pub(crate) pending_opener: Option<Box<dyn RecordOpener>>,
+    /// The role's own state (offers, ephemeral keys).
+    pub(crate) side: R::Side,
+}
+
+impl<R: Role> Core<R> {
+    pub(crate) fn new(config: Arc<R::Config>, side: R::Side) -> Self {
+        Self {
+            config,
+            reader: RecordReader::new(),
+            writer: RecordWriter::new(),
+            out: Vec::new(),
+            transcript: Transcript::new(),
+            msg: Vec::new(),
+            client_random: [0; 32],
+            server_random: [0; 32],
+            master_secret: None,
+            pending_sealer: None,
+            pending_opener: None,
+            side,
+        }
+    }
+
+    /// Reads the next message if it is whole, checking it against `row`:
+    /// anything the row does not accept is `unexpected_message`.
+    pub(crate) fn read_message(&mut self, row: &'static Row) -> Result<Option<Incoming>, Error> {
+        let unexpected = |got| Error::UnexpectedMessage { expected: row.expected(), got };
+        let Some(inbound) = self.reader.next_message()? else {
+            return Ok(None);
+        };
+        match inbound {
+            Inbound::Alert(alert) => Err(Error::AlertReceived { level: alert.level, description: alert.description }),
+            Inbound::ChangeCipherSpec => match row.accepts(ContentType::ChangeCipherSpec, None) {
+                true => Ok(Some(Incoming::ChangeCipherSpec)),
+                false => Err(unexpected(Received::Record(ContentType::ChangeCipherSpec))),
+            },
+            Inbound::ApplicationData(_) => Err(unexpected(Received::Record(ContentType::ApplicationData))),
+            Inbound::Handshake { typ, encoded } => {
+                if !row.accepts(ContentType::Handshake, Some(typ)) {
+                    return Err(unexpected(Received::Handshake(typ)));
+                }
+                self.msg.clear();
+                self.msg.extend_from_slice(encoded);
+                let message = HandshakeMessage::read_bytes(&self.msg)?;
+                Ok(Some(Incoming::Handshake(message.payload)))
+            }
+        }
+    }
+
+    /// Adds the handshake message just read to the transcript.
+    pub(crate) fn hash_received(&mut self) {
+        self.transcript.add(&self.msg);
+    }
+
+    /// Encodes, hashes and queues a handshake message of ours.
+    pub(crate) fn send_handshake(&mut self, payload: HandshakePayload) -> Result<(), Error> {
+        self.msg.clear();
+        HandshakeMessage { payload }.encode(&mut self.msg);
+        self.transcript.add(&self.msg);
+        self.writer.write(ContentType::Handshake, &self.msg, &mut self.out)
+    }
+
+    /// Queues a ChangeCipherSpec and switches our writing to the new keys.
+    pub(crate) fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
+        let sealer = self.pending_sealer.take().ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
+        self.writer
+            .write(ContentType::ChangeCipherSpec, &ChangeCipherSpecPayload.get_encoding(), &mut self.out)?;
+        self.writer.set_sealer(sealer);
+        Ok(())
+    }
+
+    /// Switches our reading to the new keys after the peer's ChangeCipherSpec.
+    pub(crate) fn recv_change_cipher_spec(&mut self) -> Result<(), Error> {
+        let opener = self.pending_opener.take().ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
+        self.reader.set_opener(opener);
+        Ok(())
+    }
+
+    /// Queues the fatal alert `error` calls for, if any, and hands back the
+    /// output so the caller can still flush it.
+    pub(crate) fn fail(&mut self, error: &Error) -> Vec<u8> {
+        if let Some(description) = error.alert() {
+            // If even the alert cannot be written, the error at hand is
+            // still the one to report.
+            let _ = self.writer.write_alert(AlertLevel::Fatal, description, &mut self.out);
+        }
+        core::mem::take(&mut self.out)
+    }
+}

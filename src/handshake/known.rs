@@ -1,0 +1,86 @@
+//! What both sides know at each state, as types.
+//!
+//! The table's `known` column names one of these per state; a
+//! `Handshake<R, St>` carries `St::Known`, and the accessors for a fact
+//! exist only where the fact is known (`cipher_suite()` from `ServerCert`
+//! on, the server's certificates from `ServerKey` on, the group from
+//! `ServerCertReq` on). There is no `Option` to unwrap: before the fact is
+//! known, the method does not exist.
+
+use rustls_pki_types::CertificateDer;
+
+use crate::crypto::SupportedCipherSuite;
+use crate::enums::{NamedGroup, SignatureScheme};
+
+/// Before ServerHello: nothing is negotiated yet.
+#[derive(Debug, Default)]
+pub struct Hello(());
+
+impl Hello {
+    pub(crate) fn new() -> Self {
+        Self(())
+    }
+}
+
+/// After ServerHello: the suite and the session's properties.
+#[derive(Debug)]
+pub struct Negotiated {
+    pub(crate) suite: &'static SupportedCipherSuite,
+    pub(crate) session_id: Vec<u8>,
+    pub(crate) extended_master_secret: bool,
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
+    pub(crate) server_name: Option<String>,
+}
+
+/// After the server's Certificate: also its chain, end-entity first.
+#[derive(Debug)]
+pub struct Certified {
+    pub(crate) negotiated: Negotiated,
+    pub(crate) server_certificates: Vec<CertificateDer<'static>>,
+}
+
+/// After ServerKeyExchange: also the key exchange group and the scheme
+/// that signed its parameters.
+#[derive(Debug)]
+pub struct Keyed {
+    pub(crate) certified: Certified,
+    pub(crate) group: NamedGroup,
+    pub(crate) signature_scheme: SignatureScheme,
+}
+
+/// `K: Knows<T>`: knowledge `K` includes `T`.
+pub trait Knows<T> {
+    /// The included knowledge.
+    fn knows(&self) -> &T;
+}
+
+impl Knows<Negotiated> for Negotiated {
+    fn knows(&self) -> &Negotiated {
+        self
+    }
+}
+impl Knows<Negotiated> for Certified {
+    fn knows(&self) -> &Negotiated {
+        &self.negotiated
+    }
+}
+impl Knows<Certified> for Certified {
+    fn knows(&self) -> &Certified {
+        self
+    }
+}
+impl Knows<Negotiated> for Keyed {
+    fn knows(&self) -> &Negotiated {
+        &self.certified.negotiated
+    }
+}
+impl Knows<Certified> for Keyed {
+    fn knows(&self) -> &Certified {
+        &self.certified
+    }
+}
+impl Knows<Keyed> for Keyed {
+    fn knows(&self) -> &Keyed {
+        self
+    }
+}

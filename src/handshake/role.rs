@@ -1,0 +1,112 @@
+//! Roles (`Client`, `Server`) and the writer column (`C`, `S`, `B`) as types.
+//!
+//! `Client: Writes<C> + Writes<B>` and `Server: Writes<S> + Writes<B>`, and
+//! nothing else: these four impls are the whole of "who writes what". The
+//! traits are sealed, so no code outside this crate can add a fifth.
+
+pub(crate) use sealed::Sealed;
+
+mod sealed {
+    /// Seals the crate's marker traits.
+    pub trait Sealed {}
+}
+
+/// The writer column's value, for tables and error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriterColumn {
+    /// The client writes.
+    C,
+    /// The server writes.
+    S,
+    /// Both write (application data).
+    B,
+}
+
+impl WriterColumn {
+    /// The table's letter for this column.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Self::C => "C",
+            Self::S => "S",
+            Self::B => "B",
+        }
+    }
+}
+
+/// A value of the writer column, as a type.
+pub trait Writer: Sealed + 'static {
+    /// The same value, as data.
+    const COLUMN: WriterColumn;
+}
+
+/// Writer column `C`: the client writes this message.
+#[derive(Debug)]
+pub enum C {}
+/// Writer column `S`: the server writes this message.
+#[derive(Debug)]
+pub enum S {}
+/// Writer column `B`: both write (application data).
+#[derive(Debug)]
+pub enum B {}
+
+impl Sealed for C {}
+impl Sealed for S {}
+impl Sealed for B {}
+impl Writer for C {
+    const COLUMN: WriterColumn = WriterColumn::C;
+}
+impl Writer for S {
+    const COLUMN: WriterColumn = WriterColumn::S;
+}
+impl Writer for B {
+    const COLUMN: WriterColumn = WriterColumn::B;
+}
+
+/// A side of the connection.
+pub trait Role: Sealed + Sized + Send + 'static {
+    /// The other side.
+    type Peer: Role;
+    /// The role's name, for logs and the `walk` example.
+    const NAME: &'static str;
+    /// The role's configuration.
+    type Config: Send + Sync + 'static;
+    /// The role's own handshake secrets and offers (crate-internal).
+    #[doc(hidden)]
+    type Side: Send + 'static;
+}
+
+/// The client role.
+#[derive(Debug)]
+pub enum Client {}
+/// The server role.
+#[derive(Debug)]
+pub enum Server {}
+
+impl Sealed for Client {}
+impl Sealed for Server {}
+impl Role for Client {
+    type Peer = Server;
+    const NAME: &'static str = "client";
+    type Config = super::config::ClientConfig;
+    type Side = super::client::ClientSide;
+}
+impl Role for Server {
+    type Peer = Client;
+    const NAME: &'static str = "server";
+    type Config = super::config::ServerConfig;
+    type Side = super::server::ServerSide;
+}
+
+/// `R: Writes<W>` holds when role `R` writes the messages of writer column
+/// `W`.
+#[diagnostic::on_unimplemented(
+    message = "in TLS 1.2 the {Self} does not write this message (its writer column is `{W}`)",
+    label = "the {Self} cannot write here",
+    note = "a role writes only the messages of its own writer column: the client `C`, the server `S`, both `B`"
+)]
+pub trait Writes<W: Writer>: Role {}
+
+impl Writes<C> for Client {}
+impl Writes<B> for Client {}
+impl Writes<S> for Server {}
+impl Writes<B> for Server {}
