@@ -42,14 +42,21 @@ macro_rules! recv {
                 next
             }
             // In memory every flight arrives whole, so this does not happen.
-            Step::NeedMore(_) => return Err(format!("{} needs more bytes at {}", $role, row.name).into()),
+            Step::NeedMore(_) => {
+                return Err(format!("{} needs more bytes at {}", $role, row.name).into());
+            }
         }
     }};
 }
 
 fn print_line(role: &str, row: &Row, direction: &str, detail: &str) {
-    let message = row.message.map_or_else(|| row.record.to_string(), |m| m.to_string());
-    println!("{role:<7} {:<23} {direction} {message:<20} {detail}", row.name);
+    let message = row
+        .message
+        .map_or_else(|| row.record.to_string(), |m| m.to_string());
+    println!(
+        "{role:<7} {:<23} {direction} {message:<20} {detail}",
+        row.name
+    );
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -72,11 +79,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = recv!("client", client, to_client);
     println!("        negotiated {}", client.cipher_suite());
     let client = recv!("client", client, to_client);
-    println!("        server chain of {} certificates verified", client.server_certificates().len());
+    println!(
+        "        server chain of {} certificates verified",
+        client.server_certificates().len()
+    );
     let client = recv!("client", client, to_client);
-    println!("        ECDHE over {}, parameters signed with {}", client.group(), client.signature_scheme());
+    println!(
+        "        ECDHE over {}, parameters signed with {}",
+        client.group(),
+        client.signature_scheme()
+    );
     // CertificateRequest is optional: the ServerHelloDone arrives in its place.
-    let client = recv!("client", client, to_client, "(optional) got server_hello_done instead");
+    let client = recv!(
+        "client",
+        client,
+        to_client,
+        "(optional) got server_hello_done instead"
+    );
     let client = send!("client", client, to_server); // ClientKeyExchange
     let client = send!("client", client, to_server); // ChangeCipherSpec
     let client = send!("client", client, to_server); // Finished, encrypted
@@ -89,7 +108,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let client = recv!("client", client, to_client);
     let client = recv!("client", client, to_client);
-    println!("both    {} with {}", client.state_name(), client.cipher_suite());
+    println!(
+        "both    {} with {}",
+        client.state_name(),
+        client.cipher_suite()
+    );
 
     let mut client = client.into_connection();
     let mut server = server.into_connection();
@@ -97,25 +120,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     client.send(b"ping")?;
     server.feed(&client.take_output());
     if let ReadOutcome::Data(n) = server.read(&mut buf)? {
-        println!("server  HandshakeOver           <- application_data     {:?}", String::from_utf8_lossy(&buf[..n]));
+        println!(
+            "server  HandshakeOver           <- application_data     {:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
     }
     server.send(b"pong")?;
     client.feed(&server.take_output());
     if let ReadOutcome::Data(n) = client.read(&mut buf)? {
-        println!("client  HandshakeOver           <- application_data     {:?}", String::from_utf8_lossy(&buf[..n]));
+        println!(
+            "client  HandshakeOver           <- application_data     {:?}",
+            String::from_utf8_lossy(&buf[..n])
+        );
     }
     Ok(())
 }
 
 /// A test CA and a `localhost` certificate it issued, both ECDSA P-256.
-fn test_pki() -> Result<(CertificateDer<'static>, Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), rcgen::Error> {
+fn test_pki() -> Result<
+    (
+        CertificateDer<'static>,
+        Vec<CertificateDer<'static>>,
+        PrivateKeyDer<'static>,
+    ),
+    rcgen::Error,
+> {
     let ca_key = KeyPair::generate()?;
     let mut ca_params = CertificateParams::new(Vec::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = ca_params.self_signed(&ca_key)?;
     let issuer = Issuer::new(ca_params, ca_key);
     let leaf_key = KeyPair::generate()?;
-    let leaf = CertificateParams::new(vec!["localhost".to_string()])?.signed_by(&leaf_key, &issuer)?;
+    let leaf =
+        CertificateParams::new(vec!["localhost".to_string()])?.signed_by(&leaf_key, &issuer)?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
     Ok((ca.der().clone(), vec![leaf.der().clone()], key))
 }

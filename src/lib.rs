@@ -13,5 +13,6 @@ pub mod error;
 pub mod handshake;
 pub mod message;
 pub mod record;
+pub mod stream;
 
 pub use error::Error;

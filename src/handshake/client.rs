@@ -12,12 +12,13 @@ use super::role::Client;
 use super::table::state;
 use crate::crypto::{self, EphemeralKeyExchange, KeyBlock, SupportedCipherSuite};
 use crate::enums::{
-    CipherSuite, Compression, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, Compression, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::message::{
-    ClientExtension, ClientHello, ClientKeyExchange, Finished, HandshakePayload, Random, ServerHello,
-    ServerKeyExchange, SessionId,
+    ClientExtension, ClientHello, ClientKeyExchange, Finished, HandshakePayload, Random,
+    ServerHello, ServerKeyExchange, SessionId,
 };
 
 /// The client's own state between transitions.
@@ -45,7 +46,8 @@ impl Handshake<Client, state::ClientHello> {
             server_public: Vec::new(),
         };
         let mut core = Core::<Client>::new(config, side);
-        core.writer.set_max_fragment_len(core.config.max_fragment_len);
+        core.writer
+            .set_max_fragment_len(core.config.max_fragment_len);
         Self::from_parts(Box::new(core), Hello::new())
     }
 }
@@ -53,26 +55,49 @@ impl Handshake<Client, state::ClientHello> {
 fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     let config = &core.config;
     let side = &mut core.side;
-    side.offered_suites = config.cipher_suites.iter().copied().filter(|s| crypto::lookup(*s).is_some()).collect();
-    side.offered_groups = config.groups.iter().copied().filter(|g| crypto::is_supported_group(*g)).collect();
+    side.offered_suites = config
+        .cipher_suites
+        .iter()
+        .copied()
+        .filter(|s| crypto::lookup(*s).is_some())
+        .collect();
+    side.offered_groups = config
+        .groups
+        .iter()
+        .copied()
+        .filter(|g| crypto::is_supported_group(*g))
+        .collect();
     side.offered_schemes = config
         .signature_schemes
         .iter()
         .copied()
         .filter(|s| crypto::scheme_algorithm(*s).is_some())
         .collect();
-    if side.offered_suites.is_empty() || side.offered_groups.is_empty() || side.offered_schemes.is_empty() {
-        return Err(Error::Config("no supported cipher suite, group or signature scheme configured".into()));
+    if side.offered_suites.is_empty()
+        || side.offered_groups.is_empty()
+        || side.offered_schemes.is_empty()
+    {
+        return Err(Error::Config(
+            "no supported cipher suite, group or signature scheme configured".into(),
+        ));
     }
     crypto::fill_random(&mut core.client_random)?;
 
     let mut extensions = Vec::with_capacity(7);
     if let ServerName::DnsName(name) = &side.server_name {
-        extensions.push(ClientExtension::ServerName(name.as_ref().as_bytes().to_vec()));
+        extensions.push(ClientExtension::ServerName(
+            name.as_ref().as_bytes().to_vec(),
+        ));
     }
-    extensions.push(ClientExtension::SupportedGroups(side.offered_groups.clone()));
-    extensions.push(ClientExtension::EcPointFormats(vec![EcPointFormat::Uncompressed]));
-    extensions.push(ClientExtension::SignatureAlgorithms(side.offered_schemes.clone()));
+    extensions.push(ClientExtension::SupportedGroups(
+        side.offered_groups.clone(),
+    ));
+    extensions.push(ClientExtension::EcPointFormats(vec![
+        EcPointFormat::Uncompressed,
+    ]));
+    extensions.push(ClientExtension::SignatureAlgorithms(
+        side.offered_schemes.clone(),
+    ));
     extensions.push(ClientExtension::ExtendedMasterSecret);
     // RFC 5746 3.4: an empty renegotiation_info on the initial handshake.
     extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
@@ -89,7 +114,9 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
 impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
     type Next = state::ServerHello;
 
-    fn send(hs: Handshake<Client, Self, P>) -> Result<Handshake<Client, state::ServerHello, P>, Fatal> {
+    fn send(
+        hs: Handshake<Client, Self, P>,
+    ) -> Result<Handshake<Client, state::ServerHello, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let hello = client_hello(&mut hs.core)?;
             hs.core.send_handshake(HandshakePayload::ClientHello(hello))
@@ -106,10 +133,14 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
     }
     let suite: &'static SupportedCipherSuite = match crypto::lookup(hello.cipher_suite) {
         Some(suite) if core.side.offered_suites.contains(&hello.cipher_suite) => suite,
-        _ => return Err(PeerMisbehaved::IllegalParameter("a cipher suite we did not offer").into()),
+        _ => {
+            return Err(PeerMisbehaved::IllegalParameter("a cipher suite we did not offer").into());
+        }
     };
     if hello.compression_method != Compression::Null {
-        return Err(PeerMisbehaved::IllegalParameter("a compression method we did not offer").into());
+        return Err(
+            PeerMisbehaved::IllegalParameter("a compression method we did not offer").into(),
+        );
     }
     // Only extensions we sent may come back (RFC 5246 7.4.1.4).
     const OFFERED: &[ExtensionType] = &[
@@ -118,13 +149,23 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
         ExtensionType::ExtendedMasterSecret,
         ExtensionType::RenegotiationInfo,
     ];
-    if hello.extensions.iter().any(|ext| !OFFERED.contains(&ext.typ())) {
+    if hello
+        .extensions
+        .iter()
+        .any(|ext| !OFFERED.contains(&ext.typ()))
+    {
         return Err(PeerMisbehaved::IllegalParameter("an extension we did not offer").into());
     }
-    if hello.renegotiation_info().is_some_and(|info| !info.is_empty()) {
+    if hello
+        .renegotiation_info()
+        .is_some_and(|info| !info.is_empty())
+    {
         return Err(PeerMisbehaved::BadRenegotiationInfo.into());
     }
-    if hello.ec_point_formats().is_some_and(|formats| !formats.contains(&EcPointFormat::Uncompressed)) {
+    if hello
+        .ec_point_formats()
+        .is_some_and(|formats| !formats.contains(&EcPointFormat::Uncompressed))
+    {
         return Err(PeerIncompatible::UncompressedPointsRequired.into());
     }
     let extended_master_secret = hello.accepts_extended_master_secret();
@@ -153,7 +194,10 @@ macro_rules! expect_payload {
     ($message:expr, $variant:ident) => {
         match $message {
             Incoming::Handshake(HandshakePayload::$variant(inner)) => Ok(inner),
-            _ => Err(Error::Internal(concat!("table check let through a non-", stringify!($variant)))),
+            _ => Err(Error::Internal(concat!(
+                "table check let through a non-",
+                stringify!($variant)
+            ))),
         }
     };
 }
@@ -187,7 +231,10 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerCert {
             hs.core.hash_received();
             Ok(chain)
         })?;
-        Ok(hs.advance(|negotiated| Certified { negotiated, server_certificates: chain }))
+        Ok(hs.advance(|negotiated| Certified {
+            negotiated,
+            server_certificates: chain,
+        }))
     }
 }
 
@@ -214,10 +261,18 @@ fn check_server_key_exchange(
     let suite = known.negotiated.suite;
     // FREAK-style parameter games: the scheme must be one we offered and
     // fit the suite's signature algorithm.
-    if !core.side.offered_schemes.contains(&scheme) || crypto::scheme_algorithm(scheme) != Some(suite.signature) {
-        return Err(PeerMisbehaved::IllegalParameter("a signature scheme we did not offer for this suite").into());
+    if !core.side.offered_schemes.contains(&scheme)
+        || crypto::scheme_algorithm(scheme) != Some(suite.signature)
+    {
+        return Err(PeerMisbehaved::IllegalParameter(
+            "a signature scheme we did not offer for this suite",
+        )
+        .into());
     }
-    let end_entity = known.server_certificates.first().ok_or(CertificateError::Empty)?;
+    let end_entity = known
+        .server_certificates
+        .first()
+        .ok_or(CertificateError::Empty)?;
     let message = signed_params(core, &exchange.params_encoding());
     crypto::verify_signature(end_entity, scheme, &message, &exchange.signed.signature)?;
     core.side.server_public.clone_from(&exchange.params.public);
@@ -233,7 +288,11 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerKey {
             let exchange = expect_payload!(message, ServerKeyExchange)?;
             check_server_key_exchange(&mut hs.core, &hs.known, &exchange)
         })?;
-        Ok(hs.advance(|certified| Keyed { certified, group, signature_scheme }))
+        Ok(hs.advance(|certified| Keyed {
+            certified,
+            group,
+            signature_scheme,
+        }))
     }
 }
 
@@ -267,9 +326,18 @@ pub(crate) fn derive_keys<R: super::role::Role>(
     let master = match extended_master_secret {
         true => {
             let session_hash = core.transcript.current_hash()?;
-            crypto::extended_master_secret(suite.hash, premaster.as_bytes(), session_hash.as_bytes())
+            crypto::extended_master_secret(
+                suite.hash,
+                premaster.as_bytes(),
+                session_hash.as_bytes(),
+            )
         }
-        false => crypto::master_secret(suite.hash, premaster.as_bytes(), &core.client_random, &core.server_random),
+        false => crypto::master_secret(
+            suite.hash,
+            premaster.as_bytes(),
+            &core.client_random,
+            &core.server_random,
+        ),
     };
     let key_block = KeyBlock::derive(suite, &master, &core.client_random, &core.server_random);
     let (sealer, opener) = crypto::new_record_protection(suite, &key_block, we_are_client)?;
@@ -282,15 +350,26 @@ pub(crate) fn derive_keys<R: super::role::Role>(
 impl SendMessage<Client, Full> for state::ClientKey {
     type Next = state::ClientChangeCipherSpec;
 
-    fn send(hs: Handshake<Client, Self, Full>) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+    fn send(
+        hs: Handshake<Client, Self, Full>,
+    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let kx = EphemeralKeyExchange::generate(hs.known.group)?;
             let public = kx.public_key().to_vec();
             let server_public = core::mem::take(&mut hs.core.side.server_public);
             let premaster = kx.complete(&server_public)?;
-            hs.core.send_handshake(HandshakePayload::ClientKeyExchange(ClientKeyExchange { public }))?;
+            hs.core
+                .send_handshake(HandshakePayload::ClientKeyExchange(ClientKeyExchange {
+                    public,
+                }))?;
             let negotiated: &Negotiated = hs.known.knows();
-            derive_keys(&mut hs.core, negotiated.suite, negotiated.extended_master_secret, &premaster, true)
+            derive_keys(
+                &mut hs.core,
+                negotiated.suite,
+                negotiated.extended_master_secret,
+                &premaster,
+                true,
+            )
         })?;
         Ok(hs.advance_same())
     }
@@ -302,7 +381,10 @@ pub(crate) fn send_finished<R: super::role::Role>(
     suite: &SupportedCipherSuite,
     label: &str,
 ) -> Result<(), Error> {
-    let master = core.master_secret.as_ref().ok_or(Error::Internal("no master secret at Finished"))?;
+    let master = core
+        .master_secret
+        .as_ref()
+        .ok_or(Error::Internal("no master secret at Finished"))?;
     let hash = core.transcript.current_hash()?;
     let verify_data = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
     core.send_handshake(HandshakePayload::Finished(Finished { verify_data }))
@@ -315,7 +397,10 @@ pub(crate) fn check_finished<R: super::role::Role>(
     label: &str,
     finished: &Finished,
 ) -> Result<crypto::FinishedVerified, Error> {
-    let master = core.master_secret.as_ref().ok_or(Error::Internal("no master secret at Finished"))?;
+    let master = core
+        .master_secret
+        .as_ref()
+        .ok_or(Error::Internal("no master secret at Finished"))?;
     let hash = core.transcript.current_hash()?;
     let expected = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
     let verified = crypto::verify_finished(&expected, &finished.verify_data)?;
@@ -335,7 +420,9 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientChangeCipherSpec {
 impl SendMessage<Client, Full> for state::ClientFinished {
     type Next = state::ServerChangeCipherSpec;
 
-    fn send(hs: Handshake<Client, Self, Full>) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+    fn send(
+        hs: Handshake<Client, Self, Full>,
+    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let suite = Knows::<Negotiated>::knows(&hs.known).suite;
             send_finished(&mut hs.core, suite, crypto::CLIENT_FINISHED)

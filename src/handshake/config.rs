@@ -21,7 +21,11 @@ pub const DEFAULT_CIPHER_SUITES: &[CipherSuite] = &[
 
 /// The key exchange groups this crate implements, in its default
 /// preference order.
-pub const DEFAULT_GROUPS: &[NamedGroup] = &[NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1];
+pub const DEFAULT_GROUPS: &[NamedGroup] = &[
+    NamedGroup::X25519,
+    NamedGroup::secp256r1,
+    NamedGroup::secp384r1,
+];
 
 /// The signature schemes this crate verifies, in its default preference
 /// order.
@@ -95,7 +99,10 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// Defaults with the given chain and key.
-    pub fn new(cert_chain: Vec<CertificateDer<'static>>, key: &PrivateKeyDer<'_>) -> Result<Self, Error> {
+    pub fn new(
+        cert_chain: Vec<CertificateDer<'static>>,
+        key: &PrivateKeyDer<'_>,
+    ) -> Result<Self, Error> {
         if cert_chain.is_empty() {
             return Err(Error::Config("the certificate chain is empty".into()));
         }

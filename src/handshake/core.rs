@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use super::role::Role;
 use super::table::Row;
+use crate::codec::Codec;
 use crate::crypto::Transcript;
 use crate::enums::{AlertLevel, ContentType};
 use crate::error::{Error, Received};
 use crate::message::{ChangeCipherSpecPayload, HandshakeMessage, HandshakePayload};
 use crate::record::{Inbound, RecordOpener, RecordReader, RecordSealer, RecordWriter};
-use crate::codec::Codec;
 
 /// A message that arrived and matched the current state's row.
 #[derive(Debug)]
@@ -65,17 +65,25 @@ impl<R: Role> Core<R> {
     /// Reads the next message if it is whole, checking it against `row`:
     /// anything the row does not accept is `unexpected_message`.
     pub(crate) fn read_message(&mut self, row: &'static Row) -> Result<Option<Incoming>, Error> {
-        let unexpected = |got| Error::UnexpectedMessage { expected: row.expected(), got };
+        let unexpected = |got| Error::UnexpectedMessage {
+            expected: row.expected(),
+            got,
+        };
         let Some(inbound) = self.reader.next_message()? else {
             return Ok(None);
         };
         match inbound {
-            Inbound::Alert(alert) => Err(Error::AlertReceived { level: alert.level, description: alert.description }),
+            Inbound::Alert(alert) => Err(Error::AlertReceived {
+                level: alert.level,
+                description: alert.description,
+            }),
             Inbound::ChangeCipherSpec => match row.accepts(ContentType::ChangeCipherSpec, None) {
                 true => Ok(Some(Incoming::ChangeCipherSpec)),
                 false => Err(unexpected(Received::Record(ContentType::ChangeCipherSpec))),
             },
-            Inbound::ApplicationData(_) => Err(unexpected(Received::Record(ContentType::ApplicationData))),
+            Inbound::ApplicationData(_) => {
+                Err(unexpected(Received::Record(ContentType::ApplicationData)))
+            }
             Inbound::Handshake { typ, encoded } => {
                 if !row.accepts(ContentType::Handshake, Some(typ)) {
                     return Err(unexpected(Received::Handshake(typ)));
@@ -98,21 +106,31 @@ impl<R: Role> Core<R> {
         self.msg.clear();
         HandshakeMessage { payload }.encode(&mut self.msg);
         self.transcript.add(&self.msg);
-        self.writer.write(ContentType::Handshake, &self.msg, &mut self.out)
+        self.writer
+            .write(ContentType::Handshake, &self.msg, &mut self.out)
     }
 
     /// Queues a ChangeCipherSpec and switches our writing to the new keys.
     pub(crate) fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
-        let sealer = self.pending_sealer.take().ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
-        self.writer
-            .write(ContentType::ChangeCipherSpec, &ChangeCipherSpecPayload.get_encoding(), &mut self.out)?;
+        let sealer = self
+            .pending_sealer
+            .take()
+            .ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
+        self.writer.write(
+            ContentType::ChangeCipherSpec,
+            &ChangeCipherSpecPayload.get_encoding(),
+            &mut self.out,
+        )?;
         self.writer.set_sealer(sealer);
         Ok(())
     }
 
     /// Switches our reading to the new keys after the peer's ChangeCipherSpec.
     pub(crate) fn recv_change_cipher_spec(&mut self) -> Result<(), Error> {
-        let opener = self.pending_opener.take().ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
+        let opener = self
+            .pending_opener
+            .take()
+            .ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
         self.reader.set_opener(opener);
         Ok(())
     }
@@ -123,7 +141,9 @@ impl<R: Role> Core<R> {
         if let Some(description) = error.alert() {
             // If even the alert cannot be written, the error at hand is
             // still the one to report.
-            let _ = self.writer.write_alert(AlertLevel::Fatal, description, &mut self.out);
+            let _ = self
+                .writer
+                .write_alert(AlertLevel::Fatal, description, &mut self.out);
         }
         core::mem::take(&mut self.out)
     }

@@ -158,7 +158,11 @@ where
 
 impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
     pub(crate) fn from_parts(core: Box<Core<R>>, known: St::Known) -> Self {
-        Self { core, known, _state: PhantomData }
+        Self {
+            core,
+            known,
+            _state: PhantomData,
+        }
     }
 
     /// Moves to a state the table lists after this one, growing what is
@@ -180,7 +184,10 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
 
     /// The only way into `HandshakeOver`: with proof that the peer's
     /// Finished verified, so no application data can flow before it.
-    pub(crate) fn finish(self, _peer_finished: FinishedVerified) -> Handshake<R, state::HandshakeOver, P>
+    pub(crate) fn finish(
+        self,
+        _peer_finished: FinishedVerified,
+    ) -> Handshake<R, state::HandshakeOver, P>
     where
         state::HandshakeOver: Follows<St> + State<Known = St::Known>,
     {
@@ -207,6 +214,9 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
 
     /// Writes this state's message and moves on. Exists only when `R` is
     /// the state's writer.
+    // The return types below are spelled out in full so the docs show
+    // exactly where the next state comes from: the transition's impl.
+    #[allow(clippy::type_complexity)]
     pub fn send(self) -> Result<Handshake<R, <St as SendMessage<R, P>>::Next, P>, Fatal>
     where
         R: Writes<St::Writer>,
@@ -222,6 +232,7 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
     /// them ([`feed`](Self::feed), [`fill_from`](Self::fill_from)) and call
     /// again. Anything the state table does not allow here is a fatal
     /// `unexpected_message`.
+    #[allow(clippy::type_complexity)]
     pub fn recv(mut self) -> Result<Step<<St as RecvMessage<R, P>>::Next, Self>, Fatal>
     where
         R::Peer: Writes<St::Writer>,
@@ -236,7 +247,10 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
 
     /// Reads this state's message from a blocking transport: flushes our
     /// output, then reads until the message is whole.
-    pub fn recv_from<T: io::Read + io::Write>(mut self, transport: &mut T) -> Result<<St as RecvMessage<R, P>>::Next, Fatal>
+    pub fn recv_from<T: io::Read + io::Write>(
+        mut self,
+        transport: &mut T,
+    ) -> Result<<St as RecvMessage<R, P>>::Next, Fatal>
     where
         R::Peer: Writes<St::Writer>,
         St: RecvMessage<R, P>,

@@ -13,7 +13,9 @@ pub mod role;
 mod server;
 pub mod table;
 
-pub use config::{ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, ServerConfig};
+pub use config::{
+    ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, ServerConfig,
+};
 pub use machine::{Fatal, Full, Handshake, RecvMessage, SendMessage, Shape, Step};
 pub use role::{B, C, Client, Role, S, Server, Writer, Writes};
 pub use table::{State, state};

@@ -13,8 +13,8 @@ use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCiphe
 use crate::enums::{Compression, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::message::{
-    CertificateChain, ClientHello, DigitallySigned, HandshakePayload, Random, ServerEcdhParams, ServerExtension,
-    ServerHello, ServerKeyExchange, SessionId,
+    CertificateChain, ClientHello, DigitallySigned, HandshakePayload, Random, ServerEcdhParams,
+    ServerExtension, ServerHello, ServerKeyExchange, SessionId,
 };
 
 /// The server's own state between transitions.
@@ -45,7 +45,8 @@ impl Handshake<Server, state::ClientHello> {
     /// ClientHello.
     pub fn server(config: Arc<ServerConfig>) -> Self {
         let mut core = Core::<Server>::new(config, ServerSide::default());
-        core.writer.set_max_fragment_len(core.config.max_fragment_len);
+        core.writer
+            .set_max_fragment_len(core.config.max_fragment_len);
         Self::from_parts(Box::new(core), Hello::new())
     }
 }
@@ -68,8 +69,16 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
     // RFC 8422 4: without supported_groups the client is taken to accept
     // any curve; we then use our first choice.
     let group = match hello.supported_groups() {
-        Some(offered) => config.groups.iter().copied().find(|g| offered.contains(g) && crypto::is_supported_group(*g)),
-        None => config.groups.iter().copied().find(|g| crypto::is_supported_group(*g)),
+        Some(offered) => config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| offered.contains(g) && crypto::is_supported_group(*g)),
+        None => config
+            .groups
+            .iter()
+            .copied()
+            .find(|g| crypto::is_supported_group(*g)),
     }
     .ok_or(PeerIncompatible::NoCommonGroup)?;
     // RFC 5246 7.4.1.4.1: without signature_algorithms the client accepts
@@ -78,7 +87,10 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         .signature_algorithms()
         .and_then(|offered| config.key.choose_scheme(offered))
         .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
-    if hello.ec_point_formats().is_some_and(|formats| !formats.contains(&EcPointFormat::Uncompressed)) {
+    if hello
+        .ec_point_formats()
+        .is_some_and(|formats| !formats.contains(&EcPointFormat::Uncompressed))
+    {
         return Err(PeerIncompatible::UncompressedPointsRequired.into());
     }
     let extended_master_secret = hello.offers_extended_master_secret();
@@ -86,11 +98,18 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
     }
     // RFC 5746 3.6: on an initial handshake renegotiation_info must be empty.
-    if hello.renegotiation_info().is_some_and(|info| !info.is_empty()) {
+    if hello
+        .renegotiation_info()
+        .is_some_and(|info| !info.is_empty())
+    {
         return Err(PeerMisbehaved::BadRenegotiationInfo.into());
     }
-    let secure_renegotiation = hello.renegotiation_info().is_some() || hello.offers_renegotiation_scsv();
-    let server_name = hello.server_name().and_then(|name| core::str::from_utf8(name).ok()).map(str::to_owned);
+    let secure_renegotiation =
+        hello.renegotiation_info().is_some() || hello.offers_renegotiation_scsv();
+    let server_name = hello
+        .server_name()
+        .and_then(|name| core::str::from_utf8(name).ok())
+        .map(str::to_owned);
     Ok(Choice {
         suite,
         group,
@@ -120,13 +139,18 @@ impl<P: Shape> RecvMessage<Server, P> for state::ClientHello {
 }
 
 fn choice(core: &Core<Server>) -> Result<Choice, Error> {
-    core.side.choice.clone().ok_or(Error::Internal("no choice before ServerHello"))
+    core.side
+        .choice
+        .clone()
+        .ok_or(Error::Internal("no choice before ServerHello"))
 }
 
 impl SendMessage<Server, Full> for state::ServerHello {
     type Next = state::ServerCert;
 
-    fn send(hs: Handshake<Server, Self, Full>) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
         let (hs, negotiated) = hs.try_with(|hs| {
             let choice = choice(&hs.core)?;
             crypto::fill_random(&mut hs.core.server_random)?;
@@ -138,7 +162,9 @@ impl SendMessage<Server, Full> for state::ServerHello {
                 extensions.push(ServerExtension::ExtendedMasterSecret);
             }
             if choice.echo_point_formats {
-                extensions.push(ServerExtension::EcPointFormats(vec![EcPointFormat::Uncompressed]));
+                extensions.push(ServerExtension::EcPointFormats(vec![
+                    EcPointFormat::Uncompressed,
+                ]));
             }
             let hello = ServerHello {
                 server_version: ProtocolVersion::Tls12,
@@ -149,7 +175,8 @@ impl SendMessage<Server, Full> for state::ServerHello {
                 compression_method: Compression::Null,
                 extensions,
             };
-            hs.core.send_handshake(HandshakePayload::ServerHello(hello))?;
+            hs.core
+                .send_handshake(HandshakePayload::ServerHello(hello))?;
             Ok(Negotiated {
                 suite: choice.suite,
                 session_id: Vec::new(),
@@ -167,37 +194,62 @@ impl<P: Shape> SendMessage<Server, P> for state::ServerCert {
 
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let chain = hs.core.config.cert_chain.clone();
-        let (hs, ()) =
-            hs.try_with(|hs| hs.core.send_handshake(HandshakePayload::Certificate(CertificateChain(chain.clone()))))?;
-        Ok(hs.advance(|negotiated| Certified { negotiated, server_certificates: chain }))
+        let (hs, ()) = hs.try_with(|hs| {
+            hs.core
+                .send_handshake(HandshakePayload::Certificate(CertificateChain(
+                    chain.clone(),
+                )))
+        })?;
+        Ok(hs.advance(|negotiated| Certified {
+            negotiated,
+            server_certificates: chain,
+        }))
     }
 }
 
 impl SendMessage<Server, Full> for state::ServerKey {
     type Next = state::ServerHelloDone;
 
-    fn send(hs: Handshake<Server, Self, Full>) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
         let (hs, (group, signature_scheme)) = hs.try_with(|hs| {
             let choice = choice(&hs.core)?;
             let kx = EphemeralKeyExchange::generate(choice.group)?;
-            let params = ServerEcdhParams { group: choice.group, public: kx.public_key().to_vec() };
-            let mut exchange =
-                ServerKeyExchange { params, signed: DigitallySigned { scheme: choice.scheme, signature: Vec::new() } };
+            let params = ServerEcdhParams {
+                group: choice.group,
+                public: kx.public_key().to_vec(),
+            };
+            let mut exchange = ServerKeyExchange {
+                params,
+                signed: DigitallySigned {
+                    scheme: choice.scheme,
+                    signature: Vec::new(),
+                },
+            };
             let message = signed_params(&hs.core, &exchange.params_encoding());
             exchange.signed.signature = hs.core.config.key.sign(choice.scheme, &message)?;
-            hs.core.send_handshake(HandshakePayload::ServerKeyExchange(exchange))?;
+            hs.core
+                .send_handshake(HandshakePayload::ServerKeyExchange(exchange))?;
             hs.core.side.kx = Some(kx);
             Ok((choice.group, choice.scheme))
         })?;
-        Ok(hs.advance(|certified| Keyed { certified, group, signature_scheme }))
+        Ok(hs.advance(|certified| Keyed {
+            certified,
+            group,
+            signature_scheme,
+        }))
     }
 }
 
 impl SendMessage<Server, Full> for state::ServerHelloDone {
     type Next = state::ClientKey;
 
-    fn send(hs: Handshake<Server, Self, Full>) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| hs.core.send_handshake(HandshakePayload::ServerHelloDone))?;
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) =
+            hs.try_with(|hs| hs.core.send_handshake(HandshakePayload::ServerHelloDone))?;
         Ok(hs.advance_same())
     }
 }
@@ -208,11 +260,22 @@ impl RecvMessage<Server, Full> for state::ClientKey {
     fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let exchange = expect_payload!(message, ClientKeyExchange)?;
-            let kx = hs.core.side.kx.take().ok_or(Error::Internal("no key exchange at ClientKeyExchange"))?;
+            let kx = hs
+                .core
+                .side
+                .kx
+                .take()
+                .ok_or(Error::Internal("no key exchange at ClientKeyExchange"))?;
             let premaster = kx.complete(&exchange.public)?;
             hs.core.hash_received();
             let negotiated: &Negotiated = hs.known.knows();
-            derive_keys(&mut hs.core, negotiated.suite, negotiated.extended_master_secret, &premaster, false)
+            derive_keys(
+                &mut hs.core,
+                negotiated.suite,
+                negotiated.extended_master_secret,
+                &premaster,
+                false,
+            )
         })?;
         Ok(hs.advance_same())
     }
@@ -254,13 +317,18 @@ impl<P: Shape> SendMessage<Server, P> for state::ServerChangeCipherSpec {
 impl SendMessage<Server, Full> for state::ServerFinished {
     type Next = state::HandshakeOver;
 
-    fn send(hs: Handshake<Server, Self, Full>) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
         let (hs, verified) = hs.try_with(|hs| {
             let suite = Knows::<Negotiated>::knows(&hs.known).suite;
             send_finished(&mut hs.core, suite, crypto::SERVER_FINISHED)?;
-            hs.core.side.client_finished.take().ok_or(Error::Internal("server Finished before the client's"))
+            hs.core
+                .side
+                .client_finished
+                .take()
+                .ok_or(Error::Internal("server Finished before the client's"))
         })?;
         Ok(hs.finish(verified))
     }
 }
-

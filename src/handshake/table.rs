@@ -176,7 +176,28 @@ handshake_table! {
     HandshakeOver:          ApplicationData,  -,                  B, Keyed,      [];
 }
 
-/// `docs/state-machine.md`, generated from [`TABLE`].
+/// The handshake shapes this crate implements: each a path through the
+/// table, as the states whose messages go on the wire, in order. Every
+/// consecutive pair is an edge of [`TABLE`] (checked by a test), and each
+/// shape is a [`Shape`](super::Shape) type parameter of `Handshake`.
+pub static SHAPES: &[(&str, &[&str])] = &[(
+    "Full",
+    &[
+        "ClientHello",
+        "ServerHello",
+        "ServerCert",
+        "ServerKey",
+        "ServerHelloDone",
+        "ClientKey",
+        "ClientChangeCipherSpec",
+        "ClientFinished",
+        "ServerChangeCipherSpec",
+        "ServerFinished",
+        "HandshakeOver",
+    ],
+)];
+
+/// `docs/state-machine.md`, generated from [`TABLE`] and [`SHAPES`].
 ///
 /// The committed file is compared with this output by the test
 /// `tests/state_machine_doc.rs`; regenerate it with
@@ -197,29 +218,43 @@ pub fn markdown() -> String {
          skip to is then accepted instead. Every other record is a fatal \
          `unexpected_message`.\n\n",
     );
-    out.push_str("| state | record | message | writer | may be followed by |\n");
-    out.push_str("|---|---|---|---|---|\n");
+    out.push_str("| state | record | message | writer | optional | may be followed by |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
     for row in TABLE {
         let message = row.message.map_or("-".to_string(), |m| m.to_string());
-        let mut next = row.next.join(", ");
-        if let Some(skip) = row.skip_to {
-            let _ = write!(next, " (optional: else {skip})");
-        }
+        let optional = row
+            .skip_to
+            .map_or(String::new(), |skip| format!("yes, else {skip}"));
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             row.name,
             row.record,
             message,
             row.writer.letter(),
-            next
+            optional,
+            row.next.join(", ")
         );
     }
+    out.push_str("\n## Handshake shapes\n\n");
+    for (name, path) in SHAPES {
+        let _ = writeln!(out, "- **{name}**: {}", path.join(" → "));
+    }
+    out.push_str("\n## Diagram\n");
     out.push_str("\n```mermaid\nstateDiagram-v2\n");
     let _ = writeln!(out, "    [*] --> {}", TABLE[0].name);
     for row in TABLE {
-        let message = row.message.map_or(row.record.to_string(), |m| m.to_string());
-        let _ = writeln!(out, "    {}: {} ({} writes {})", row.name, row.name, row.writer.letter(), message);
+        let message = row
+            .message
+            .map_or(row.record.to_string(), |m| m.to_string());
+        let _ = writeln!(
+            out,
+            "    {}: {} ({} writes {})",
+            row.name,
+            row.name,
+            row.writer.letter(),
+            message
+        );
         for next in row.next {
             let _ = writeln!(out, "    {} --> {}", row.name, next);
         }

@@ -26,7 +26,8 @@ impl Codec for AlertMessage {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let level = AlertLevel::read(r).map_err(|_| InvalidMessage::MissingData("Alert"))?;
-        let description = AlertDescription::read(r).map_err(|_| InvalidMessage::MissingData("Alert"))?;
+        let description =
+            AlertDescription::read(r).map_err(|_| InvalidMessage::MissingData("Alert"))?;
         if let AlertLevel::Unknown(_) = level {
             return Err(InvalidMessage::InvalidValue("alert level"));
         }

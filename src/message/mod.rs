@@ -1,7 +1,40 @@
 //! Typed TLS 1.2 messages: encode and decode, nothing else.
+//!
+//! One file per message. Every decoder reads through a bounded
+//! [`Reader`](crate::codec::Reader), so malformed input is an
+//! [`InvalidMessage`](crate::error::InvalidMessage), never a panic. Whether a
+//! well-formed message is *acceptable* (an offered suite, an expected type)
+//! is the handshake's decision, not this module's.
 
 mod alert;
 mod ccs;
+mod certificate;
+mod certificate_request;
+mod client_hello;
+mod client_key_exchange;
+mod digitally_signed;
+mod extensions;
+mod finished;
+mod handshake;
+mod new_session_ticket;
+mod random;
+mod server_hello;
+mod server_key_exchange;
 
 pub use alert::AlertMessage;
 pub use ccs::ChangeCipherSpecPayload;
+pub use certificate::CertificateChain;
+pub use certificate_request::{CertificateRequest, DistinguishedName};
+pub use client_hello::ClientHello;
+pub use client_key_exchange::ClientKeyExchange;
+pub use digitally_signed::DigitallySigned;
+pub use extensions::{ClientExtension, ServerExtension};
+pub use finished::Finished;
+pub use handshake::{HandshakeMessage, HandshakePayload};
+pub use new_session_ticket::NewSessionTicket;
+pub use random::{Random, SessionId};
+pub use server_hello::ServerHello;
+pub use server_key_exchange::{ServerEcdhParams, ServerKeyExchange};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,142 @@
+//! ClientHello (RFC 5246 7.4.1.2).
+
+use crate::codec::{Codec, LengthPrefix, Reader, encode_vec, read_nonempty_vec};
+use crate::enums::{
+    CipherSuite, Compression, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
+};
+use crate::error::InvalidMessage;
+use crate::message::extensions::{ClientExtension, encode_extensions, read_extensions};
+use crate::message::random::{Random, SessionId};
+
+/// The client's first message: what it offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientHello {
+    /// The highest version the client supports.
+    pub client_version: ProtocolVersion,
+    /// The client's random.
+    pub random: Random,
+    /// A session to resume, or empty.
+    pub session_id: SessionId,
+    /// Offered suites in preference order; never empty.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// Offered compression methods; never empty and always holds null.
+    pub compression_methods: Vec<Compression>,
+    /// Extensions, each type at most once. An empty list is encoded as an
+    /// absent extension block.
+    pub extensions: Vec<ClientExtension>,
+}
+
+impl ClientHello {
+    /// The extension of type `typ`, if offered.
+    pub fn extension(&self, typ: ExtensionType) -> Option<&ClientExtension> {
+        self.extensions.iter().find(|ext| ext.typ() == typ)
+    }
+
+    /// The host name from server_name, if offered.
+    pub fn server_name(&self) -> Option<&[u8]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::ServerName(host_name) => Some(host_name.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The offered groups from supported_groups, if offered.
+    pub fn supported_groups(&self) -> Option<&[NamedGroup]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::SupportedGroups(groups) => Some(groups.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The offered point formats from ec_point_formats, if offered.
+    pub fn ec_point_formats(&self) -> Option<&[EcPointFormat]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::EcPointFormats(formats) => Some(formats.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The offered schemes from signature_algorithms, if offered.
+    pub fn signature_algorithms(&self) -> Option<&[SignatureScheme]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::SignatureAlgorithms(schemes) => Some(schemes.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The offered protocol names from ALPN, if offered.
+    pub fn alpn_protocols(&self) -> Option<&[Vec<u8>]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::Alpn(protocols) => Some(protocols.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// Whether the client offers the extended master secret (RFC 7627).
+    pub fn offers_extended_master_secret(&self) -> bool {
+        self.extensions
+            .iter()
+            .any(|ext| matches!(ext, ClientExtension::ExtendedMasterSecret))
+    }
+
+    /// The renegotiated_connection from renegotiation_info, if sent.
+    pub fn renegotiation_info(&self) -> Option<&[u8]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::RenegotiationInfo(info) => Some(info.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// Whether the client signals secure renegotiation by the SCSV suite
+    /// (RFC 5746 3.3).
+    pub fn offers_renegotiation_scsv(&self) -> bool {
+        self.cipher_suites
+            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+    }
+
+    /// The session_ticket body (a ticket, or empty to ask for one), if sent.
+    pub fn session_ticket(&self) -> Option<&[u8]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::SessionTicket(ticket) => Some(ticket.as_slice()),
+            _ => None,
+        })
+    }
+}
+
+impl Codec for ClientHello {
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.client_version.encode(out);
+        self.random.encode(out);
+        self.session_id.encode(out);
+        encode_vec(out, LengthPrefix::U16, &self.cipher_suites);
+        encode_vec(out, LengthPrefix::U8, &self.compression_methods);
+        encode_extensions(out, &self.extensions);
+    }
+
+    /// Reads a ClientHello body. The extension block is optional (RFC 5246
+    /// 7.4.1.2), so it is read if any bytes remain: `r` must be bounded to
+    /// the body, as
+    /// [`HandshakePayload::read_body`](crate::message::HandshakePayload::read_body)
+    /// does.
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let client_version = ProtocolVersion::read(r)?;
+        let random = Random::read(r)?;
+        let session_id = SessionId::read(r)?;
+        let cipher_suites = read_nonempty_vec(r, LengthPrefix::U16, "cipher_suites")?;
+        let compression_methods: Vec<Compression> =
+            read_nonempty_vec(r, LengthPrefix::U8, "compression_methods")?;
+        if !compression_methods.contains(&Compression::Null) {
+            return Err(InvalidMessage::MissingNullCompression);
+        }
+        let extensions = read_extensions(r, ClientExtension::typ)?;
+        Ok(Self {
+            client_version,
+            random,
+            session_id,
+            cipher_suites,
+            compression_methods,
+            extensions,
+        })
+    }
+}

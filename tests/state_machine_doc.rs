@@ -1,0 +1,105 @@
+//! `docs/state-machine.md` is generated from the state table; this test
+//! fails when the committed file differs from what the table generates.
+//!
+//! Regenerate with `TLSTATE_BLESS=1 cargo test --test state_machine_doc`.
+
+use tlstate::handshake::table::{self, Row, TABLE};
+
+const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/state-machine.md");
+
+#[test]
+fn committed_diagram_matches_the_table() {
+    let generated = table::markdown();
+    if std::env::var_os("TLSTATE_BLESS").is_some() {
+        std::fs::write(DOC, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(DOC).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/state-machine.md is stale: run `TLSTATE_BLESS=1 cargo test --test state_machine_doc`"
+    );
+}
+
+#[test]
+fn every_edge_names_a_row() {
+    for row in TABLE {
+        for next in row.next {
+            assert!(
+                Row::named(next).is_some(),
+                "{} lists unknown next state {next}",
+                row.name
+            );
+        }
+        if let Some(skip) = row.skip_to {
+            assert!(
+                row.next.contains(&skip),
+                "{}: its skip target {skip} must also be an edge",
+                row.name
+            );
+        }
+    }
+}
+
+#[test]
+fn table_matches_the_s2n_rows() {
+    // The writer column of s2n-tls's state_machine[] (seed document), row by
+    // row, plus ServerNewSessionTicket between ClientFinished and
+    // ServerChangeCipherSpec.
+    let expected = [
+        ("ClientHello", "C"),
+        ("ServerHello", "S"),
+        ("ServerCert", "S"),
+        ("ServerKey", "S"),
+        ("ServerCertReq", "S"),
+        ("ServerHelloDone", "S"),
+        ("ClientCert", "C"),
+        ("ClientKey", "C"),
+        ("ClientCertVerify", "C"),
+        ("ClientChangeCipherSpec", "C"),
+        ("ClientFinished", "C"),
+        ("ServerNewSessionTicket", "S"),
+        ("ServerChangeCipherSpec", "S"),
+        ("ServerFinished", "S"),
+        ("HandshakeOver", "B"),
+    ];
+    let rows: Vec<_> = TABLE.iter().map(|r| (r.name, r.writer.letter())).collect();
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn optional_rows_accept_their_skip_target() {
+    use tlstate::enums::{ContentType, HandshakeType};
+    let cert_req = Row::named("ServerCertReq").unwrap();
+    assert!(cert_req.accepts(
+        ContentType::Handshake,
+        Some(HandshakeType::CertificateRequest)
+    ));
+    assert!(cert_req.accepts(ContentType::Handshake, Some(HandshakeType::ServerHelloDone)));
+    assert!(!cert_req.accepts(ContentType::Handshake, Some(HandshakeType::Finished)));
+    assert!(!cert_req.accepts(ContentType::ChangeCipherSpec, None));
+    let key = Row::named("ClientKey").unwrap();
+    // CCS injection (CVE-2014-0224): a CCS where the key exchange is due.
+    assert!(!key.accepts(ContentType::ChangeCipherSpec, None));
+    assert!(key.accepts(
+        ContentType::Handshake,
+        Some(HandshakeType::ClientKeyExchange)
+    ));
+}
+
+#[test]
+fn every_shape_walks_table_edges() {
+    for (name, path) in table::SHAPES {
+        assert_eq!(path.first(), Some(&"ClientHello"), "{name}");
+        assert_eq!(path.last(), Some(&"HandshakeOver"), "{name}");
+        for pair in path.windows(2) {
+            let row = Row::named(pair[0]).unwrap();
+            assert!(
+                row.next.contains(&pair[1]),
+                "{name}: {} -> {} is not an edge",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+}
