@@ -1,6 +1,23 @@
 //! The record layer: headers, deframing, handshake reassembly,
 //! fragmentation, and the seam for record protection.
+//!
+//! - [`RecordReader`] turns the peer's bytes into [`Inbound`] messages:
+//!   it checks each header, opens records in place (lazily, so a key change
+//!   at ChangeCipherSpec applies to the records after it), reassembles
+//!   handshake messages and alerts that span records, and splits records
+//!   that hold several messages.
+//! - [`RecordWriter`] fragments each outgoing message into its own records
+//!   (never coalescing messages) and seals them in place.
+//! - [`RecordSealer`] / [`RecordOpener`] are the protection seam;
+//!   [`NullProtection`] is the protection before ChangeCipherSpec.
 
+mod header;
+mod joiner;
 mod protection;
+mod reader;
+mod writer;
 
+pub use header::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordHeader};
 pub use protection::{HEADER_LEN, NullProtection, RecordOpener, RecordSealer};
+pub use reader::{DEFAULT_MAX_HANDSHAKE_LEN, Inbound, RecordReader};
+pub use writer::RecordWriter;

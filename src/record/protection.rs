@@ -27,7 +27,13 @@ pub trait RecordSealer: Send + Sync {
     /// On return the prefix is filled, the plaintext is replaced by its
     /// ciphertext, the tag is appended, and the header's length is the
     /// length of the protected body.
-    fn seal(&self, seq: u64, typ: ContentType, record: &mut Vec<u8>, start: usize) -> Result<(), Error>;
+    fn seal(
+        &self,
+        seq: u64,
+        typ: ContentType,
+        record: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<(), Error>;
 }
 
 /// Opens incoming records in place.
@@ -46,6 +52,10 @@ pub trait RecordOpener: Send + Sync {
 
     /// The most a protected body can exceed its plaintext (prefix + tag),
     /// so the record layer can check `record_overflow` before opening.
+    ///
+    /// The reader treats an opener with zero overhead as no protection and
+    /// holds bodies to 2^14 bytes; otherwise to 2^14 + 2048 before opening
+    /// and the plaintext to 2^14 after (RFC 5246 6.2.3).
     fn overhead(&self) -> usize;
 }
 
@@ -62,7 +72,13 @@ impl RecordSealer for NullProtection {
         0
     }
 
-    fn seal(&self, _seq: u64, _typ: ContentType, record: &mut Vec<u8>, start: usize) -> Result<(), Error> {
+    fn seal(
+        &self,
+        _seq: u64,
+        _typ: ContentType,
+        record: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<(), Error> {
         let body_len = record.len() - start - HEADER_LEN;
         let len = u16::try_from(body_len).map_err(|_| Error::Internal("record body too long"))?;
         record[start + 3..start + 5].copy_from_slice(&len.to_be_bytes());

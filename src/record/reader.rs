@@ -1,0 +1,713 @@
+//! The inbound half of the record layer: deframing, opening, and
+//! reassembly of handshake messages and alerts.
+
+use core::fmt;
+use core::ops::Range;
+use std::io;
+
+use crate::codec::Codec;
+use crate::enums::{ContentType, HandshakeType};
+use crate::error::{Error, InvalidMessage, Received};
+use crate::message::{AlertMessage, ChangeCipherSpecPayload};
+
+use super::header::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordHeader};
+use super::joiner::{AlertJoiner, HandshakeJoiner, handshake_len};
+use super::protection::{HEADER_LEN, NullProtection, RecordOpener};
+
+/// The default largest handshake message accepted: 64 KiB.
+pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
+
+/// The smallest read [`RecordReader::read_from`] asks for.
+const MIN_READ: usize = 4096;
+
+/// One message from the peer, as the record layer hands it up.
+///
+/// Borrowed items point into the reader's buffers and stay valid until the
+/// reader is used again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inbound<'a> {
+    /// One whole handshake message.
+    Handshake {
+        /// Its type, from its first byte.
+        typ: HandshakeType,
+        /// The whole message including its 4-byte header, exactly as it goes
+        /// into the transcript hash.
+        encoded: &'a [u8],
+    },
+    /// A ChangeCipherSpec; the caller installs the new opener with
+    /// [`RecordReader::set_opener`] before asking for the next message.
+    ChangeCipherSpec,
+    /// One alert.
+    Alert(AlertMessage),
+    /// The plaintext of one application data record (possibly empty).
+    ApplicationData(&'a [u8]),
+}
+
+/// Where the next message handed out sits; computed without borrowing so
+/// the borrow of the buffer starts only when it is returned.
+#[derive(Clone, Debug)]
+enum Ready {
+    /// A handshake message inside the current record.
+    HandshakeInRecord(Range<usize>),
+    /// A handshake message gathered from several records.
+    HandshakeJoined,
+    ChangeCipherSpec,
+    Alert(AlertMessage),
+    ApplicationData(Range<usize>),
+}
+
+/// The opened record whose plaintext is being handed out.
+#[derive(Clone, Copy, Debug)]
+struct Current {
+    typ: ContentType,
+    /// Next plaintext byte not yet handed out (absolute in `buf`).
+    pos: usize,
+    /// End of the plaintext.
+    end: usize,
+    /// End of the whole record (after any AEAD tag).
+    record_end: usize,
+}
+
+/// Turns the peer's byte stream into [`Inbound`] messages.
+///
+/// Sans-IO: bytes come in through [`RecordReader::feed`] or
+/// [`RecordReader::read_from`], messages come out of
+/// [`RecordReader::next_message`], one per call.
+///
+/// Records are opened lazily, only when `next_message` reaches them,
+/// because the opener changes at ChangeCipherSpec and records after it in
+/// the same buffer need the new key. They are opened in place; consumed
+/// bytes are discarded lazily (the buffer is compacted only when new bytes
+/// would not otherwise fit), and all buffers are released once empty.
+///
+/// After any error the reader is dead: every later `next_message` returns
+/// the same error.
+pub struct RecordReader {
+    /// Initialised storage; `buf[start..filled]` is not yet discarded.
+    buf: Vec<u8>,
+    start: usize,
+    filled: usize,
+    current: Option<Current>,
+    opener: Box<dyn RecordOpener>,
+    /// Sequence number of the next record to open.
+    seq: u64,
+    handshake: HandshakeJoiner,
+    alert: AlertJoiner,
+    max_handshake_len: usize,
+    failed: Option<Error>,
+}
+
+impl fmt::Debug for RecordReader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordReader")
+            .field("buffered", &self.buffered_len())
+            .field("seq", &self.seq)
+            .field("partial_handshake", &self.handshake.is_partial())
+            .field("partial_alert", &self.alert.is_partial())
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RecordReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RecordReader {
+    /// A reader with no protection (before the first ChangeCipherSpec),
+    /// read sequence number 0, and a 64 KiB handshake message limit.
+    pub fn new() -> Self {
+        Self {
+            buf: Vec::new(),
+            start: 0,
+            filled: 0,
+            current: None,
+            opener: Box::new(NullProtection),
+            seq: 0,
+            handshake: HandshakeJoiner::default(),
+            alert: AlertJoiner::default(),
+            max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
+            failed: None,
+        }
+    }
+
+    /// Installs the opener for records after a ChangeCipherSpec and resets
+    /// the read sequence number to 0 (RFC 5246 6.1).
+    ///
+    /// Call it right after `next_message` returns
+    /// [`Inbound::ChangeCipherSpec`]; records already buffered behind the
+    /// ChangeCipherSpec are opened with the new opener.
+    pub fn set_opener(&mut self, opener: Box<dyn RecordOpener>) {
+        self.opener = opener;
+        self.seq = 0;
+    }
+
+    /// Sets the largest handshake message body accepted; a message whose
+    /// header declares more is refused as soon as its header is seen.
+    pub fn set_max_handshake_len(&mut self, max: usize) {
+        self.max_handshake_len = max;
+    }
+
+    /// Whether handshake bytes have been received that have not been
+    /// handed out as a whole message: part of a message spanning records,
+    /// or messages still unread in the current record.
+    ///
+    /// The handshake layer checks this at ChangeCipherSpec, where handshake
+    /// messages must not straddle the key change.
+    pub fn has_partial_handshake(&self) -> bool {
+        self.handshake.is_partial()
+            || self
+                .current
+                .is_some_and(|c| c.typ == ContentType::Handshake && c.pos < c.end)
+    }
+
+    /// Bytes received and not yet handed out or discarded: wire bytes still
+    /// buffered plus any partial handshake message.
+    pub fn buffered_len(&self) -> usize {
+        self.filled - self.start + self.handshake.pending_len()
+    }
+
+    /// Heap currently held by the reader's buffers. Zero when idle.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity() + self.handshake.capacity()
+    }
+
+    /// Appends bytes from the peer, in slices of any size down to one byte.
+    /// After an error the bytes are dropped: nothing more will be read.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
+        let n = bytes.len();
+        self.make_room(n);
+        if let Some(dst) = self.buf.get_mut(self.filled..self.filled + n) {
+            dst.copy_from_slice(bytes);
+            self.filled += n;
+        }
+    }
+
+    /// Performs one `read` from `rd` into the reader's buffer and returns
+    /// the byte count; 0 means end of stream.
+    ///
+    /// The read asks for what completes the next record (at least 4 KiB),
+    /// so the buffer never holds more than one largest record plus one
+    /// read. If a whole largest record is already buffered, this fails
+    /// with [`io::ErrorKind::Other`]: call `next_message` first. After
+    /// `next_message` has failed this fails too, without reading.
+    pub fn read_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
+        if let Some(e) = &self.failed {
+            return Err(io::Error::other(e.clone()));
+        }
+        let buffered = self.filled - self.start;
+        let room = MAX_RECORD_LEN.saturating_sub(buffered);
+        if room == 0 {
+            return Err(io::Error::other(
+                "record buffer full: call next_message first",
+            ));
+        }
+        let want = room.min(MIN_READ.max(self.next_record_needs()));
+        self.make_room(want);
+        let Some(dst) = self.buf.get_mut(self.filled..self.filled + want) else {
+            return Ok(0);
+        };
+        // A reader claiming more than it was given is broken; keep only
+        // what fits.
+        let got = rd.read(dst)?.min(want);
+        self.filled += got;
+        Ok(got)
+    }
+
+    /// The next message, or `None` when more bytes are needed.
+    ///
+    /// Handshake messages come one per call however they were split into
+    /// records; several alerts in one record likewise. A record other than
+    /// handshake or alert while a handshake message is partly received is
+    /// [`Error::UnexpectedMessage`].
+    pub fn next_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let ready = match self.advance() {
+            Ok(Some(ready)) => ready,
+            Ok(None) => {
+                self.release_if_idle();
+                return Ok(None);
+            }
+            Err(e) => return Err(self.fail(e)),
+        };
+        self.view(ready).map(Some)
+    }
+
+    /// Records the error, drops all buffers, and returns it.
+    fn fail(&mut self, e: Error) -> Error {
+        self.failed = Some(e.clone());
+        self.buf = Vec::new();
+        self.start = 0;
+        self.filled = 0;
+        self.current = None;
+        self.handshake.clear();
+        e
+    }
+
+    /// Turns a located message into the borrowed form.
+    fn view(&self, ready: Ready) -> Result<Inbound<'_>, Error> {
+        const BUG: Error = Error::Internal("record reader lost track of its buffer");
+        Ok(match ready {
+            Ready::HandshakeInRecord(range) => handshake_view(self.buf.get(range).ok_or(BUG)?)?,
+            Ready::HandshakeJoined => handshake_view(self.handshake.message())?,
+            Ready::ChangeCipherSpec => Inbound::ChangeCipherSpec,
+            Ready::Alert(alert) => Inbound::Alert(alert),
+            Ready::ApplicationData(range) => {
+                Inbound::ApplicationData(self.buf.get(range).ok_or(BUG)?)
+            }
+        })
+    }
+
+    /// Finds the next message, opening records as needed.
+    fn advance(&mut self) -> Result<Option<Ready>, Error> {
+        self.handshake.discard_returned();
+        loop {
+            let Some(current) = self.current else {
+                match self.open_next()? {
+                    Opened::NeedMore => return Ok(None),
+                    Opened::Record => continue,
+                    Opened::Empty(ready) => return Ok(Some(ready)),
+                }
+            };
+            let plaintext = self
+                .buf
+                .get(current.pos..current.end)
+                .ok_or(Error::Internal("record reader lost track of its record"))?;
+            let (taken, ready) = match current.typ {
+                ContentType::Handshake => {
+                    if !self.handshake.is_partial() {
+                        if let Some(len) = handshake_len(plaintext, self.max_handshake_len)? {
+                            if len <= plaintext.len() {
+                                let range = current.pos..current.pos + len;
+                                self.consume(len);
+                                return Ok(Some(Ready::HandshakeInRecord(range)));
+                            }
+                        }
+                    }
+                    let (taken, complete) =
+                        self.handshake.push(plaintext, self.max_handshake_len)?;
+                    (taken, complete.then_some(Ready::HandshakeJoined))
+                }
+                ContentType::Alert => {
+                    let (taken, alert) = self.alert.push(plaintext)?;
+                    (taken, alert.map(Ready::Alert))
+                }
+                ContentType::ChangeCipherSpec => {
+                    ChangeCipherSpecPayload::read_bytes(plaintext)?;
+                    (plaintext.len(), Some(Ready::ChangeCipherSpec))
+                }
+                ContentType::ApplicationData => (
+                    plaintext.len(),
+                    Some(Ready::ApplicationData(current.pos..current.end)),
+                ),
+                _ => return Err(Error::Internal("record of unknown type was opened")),
+            };
+            self.consume(taken);
+            if ready.is_some() {
+                return Ok(ready);
+            }
+        }
+    }
+
+    /// Marks `n` plaintext bytes of the current record handed out; at its
+    /// end the record is discarded (lazily: only `start` moves).
+    fn consume(&mut self, n: usize) {
+        if let Some(current) = &mut self.current {
+            current.pos += n;
+            if current.pos >= current.end {
+                self.start = current.record_end;
+                self.current = None;
+            }
+        }
+    }
+
+    /// Parses, checks and opens the next record if it is all here.
+    fn open_next(&mut self) -> Result<Opened, Error> {
+        let Some(&[a, b, c, d, e]) = self
+            .buf
+            .get(self.start..self.filled)
+            .and_then(|b| b.get(..HEADER_LEN))
+        else {
+            return Ok(Opened::NeedMore);
+        };
+        // Before protection a body is its plaintext: the plaintext limit
+        // applies. After it, the ciphertext limit, then the plaintext limit
+        // once opened (RFC 5246 6.2.3).
+        let limit = if self.opener.overhead() == 0 {
+            MAX_PLAINTEXT_LEN
+        } else {
+            MAX_CIPHERTEXT_LEN
+        };
+        let header = RecordHeader::decode([a, b, c, d, e], limit)?;
+        if self.handshake.is_partial()
+            && !matches!(header.typ, ContentType::Handshake | ContentType::Alert)
+        {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of a handshake message",
+                got: Received::Record(header.typ),
+            });
+        }
+        let body_start = self.start + HEADER_LEN;
+        let record_end = body_start + header.len;
+        if record_end > self.filled {
+            return Ok(Opened::NeedMore);
+        }
+        if self.seq == u64::MAX {
+            return Err(Error::SequenceExhausted);
+        }
+        let body = self
+            .buf
+            .get_mut(body_start..record_end)
+            .ok_or(Error::Internal("record reader lost track of its buffer"))?;
+        let plain = self
+            .opener
+            .open(self.seq, header.typ, header.version, body)?;
+        self.seq += 1;
+        if plain.start > plain.end || plain.end > header.len {
+            return Err(Error::Internal(
+                "opener returned a range outside the record",
+            ));
+        }
+        if plain.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::RecordOverflow {
+                len: plain.len(),
+                limit: MAX_PLAINTEXT_LEN,
+            });
+        }
+        if plain.is_empty() {
+            // RFC 5246 6.2.1: zero-length fragments of handshake, alert or
+            // change_cipher_spec MUST NOT be sent; application data may be.
+            if header.typ != ContentType::ApplicationData {
+                return Err(InvalidMessage::EmptyFragment(header.typ).into());
+            }
+            self.start = record_end;
+            return Ok(Opened::Empty(Ready::ApplicationData(
+                record_end..record_end,
+            )));
+        }
+        self.current = Some(Current {
+            typ: header.typ,
+            pos: body_start + plain.start,
+            end: body_start + plain.end,
+            record_end,
+        });
+        Ok(Opened::Record)
+    }
+
+    /// How many more bytes complete the next record, as far as its header
+    /// (if here) tells.
+    fn next_record_needs(&self) -> usize {
+        let buffered = self.buf.get(self.start..self.filled).unwrap_or_default();
+        match buffered {
+            [_, _, _, hi, lo, ..] if self.current.is_none() => (HEADER_LEN
+                + usize::from(u16::from_be_bytes([*hi, *lo])))
+            .saturating_sub(buffered.len()),
+            _ => HEADER_LEN.saturating_sub(buffered.len()),
+        }
+    }
+
+    /// Makes `n` bytes of room after `filled`, discarding consumed bytes
+    /// first (by reset, or by compaction only when the room is otherwise
+    /// missing), growing the buffer last.
+    fn make_room(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        if self.start == self.filled && self.current.is_none() {
+            self.start = 0;
+            self.filled = 0;
+        }
+        if self.buf.len() - self.filled < n && self.start > 0 {
+            let shift = self.start;
+            self.buf.copy_within(shift..self.filled, 0);
+            self.filled -= shift;
+            self.start = 0;
+            if let Some(current) = &mut self.current {
+                current.pos -= shift;
+                current.end -= shift;
+                current.record_end -= shift;
+            }
+        }
+        if self.buf.len() - self.filled < n {
+            self.buf.resize(self.filled + n, 0);
+        }
+    }
+
+    /// Releases the wire buffer when nothing is left in it.
+    fn release_if_idle(&mut self) {
+        if self.start == self.filled && self.current.is_none() {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.filled = 0;
+        }
+    }
+}
+
+/// What opening the next record gave.
+enum Opened {
+    NeedMore,
+    Record,
+    /// An empty application data record, handed out as is.
+    Empty(Ready),
+}
+
+fn handshake_view(encoded: &[u8]) -> Result<Inbound<'_>, Error> {
+    let typ = encoded
+        .first()
+        .copied()
+        .ok_or(Error::Internal("empty handshake message"))?;
+    Ok(Inbound::Handshake {
+        typ: HandshakeType::from_wire(typ),
+        encoded,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::enums::{AlertDescription, AlertLevel};
+
+    /// "Decrypts" by XOR with a key and drops a one-byte trailing tag that
+    /// must equal the sequence number's low byte; records every seq it saw.
+    struct XorOpener {
+        key: u8,
+        seen: Arc<Mutex<Vec<u64>>>,
+    }
+
+    impl RecordOpener for XorOpener {
+        fn open(
+            &self,
+            seq: u64,
+            _typ: ContentType,
+            _version: u16,
+            body: &mut [u8],
+        ) -> Result<Range<usize>, Error> {
+            self.seen.lock().unwrap().push(seq);
+            let Some((tag, plain)) = body.split_last_mut() else {
+                return Err(Error::DecryptFailed);
+            };
+            if *tag != seq as u8 {
+                return Err(Error::DecryptFailed);
+            }
+            plain.iter_mut().for_each(|b| *b ^= self.key);
+            Ok(0..plain.len())
+        }
+
+        fn overhead(&self) -> usize {
+            1
+        }
+    }
+
+    fn record(typ: u8, body: &[u8]) -> Vec<u8> {
+        let mut r = vec![typ, 3, 3];
+        r.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+        r.extend_from_slice(body);
+        r
+    }
+
+    fn xor_record(typ: u8, plain: &[u8], key: u8, seq: u8) -> Vec<u8> {
+        let mut body: Vec<u8> = plain.iter().map(|b| b ^ key).collect();
+        body.push(seq);
+        record(typ, &body)
+    }
+
+    #[test]
+    fn opens_lazily_so_records_after_ccs_use_the_new_opener() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let mut wire = record(22, &[14, 0, 0, 0]);
+        wire.extend(record(20, &[1]));
+        wire.extend(xor_record(22, &[20, 0, 0, 2, 0xaa, 0xbb], 0x5c, 0));
+        wire.extend(xor_record(23, b"hello", 0x5c, 1));
+
+        let mut rd = RecordReader::new();
+        rd.feed(&wire);
+        assert!(matches!(
+            rd.next_message(),
+            Ok(Some(Inbound::Handshake {
+                typ: HandshakeType::ServerHelloDone,
+                ..
+            }))
+        ));
+        assert_eq!(rd.next_message(), Ok(Some(Inbound::ChangeCipherSpec)));
+        assert_eq!(rd.seq, 2, "two null records were opened");
+        rd.set_opener(Box::new(XorOpener {
+            key: 0x5c,
+            seen: seen.clone(),
+        }));
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::Handshake {
+                typ: HandshakeType::Finished,
+                encoded: &[20, 0, 0, 2, 0xaa, 0xbb]
+            }))
+        );
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::ApplicationData(b"hello")))
+        );
+        assert_eq!(rd.next_message(), Ok(None));
+        assert_eq!(*seen.lock().unwrap(), [0, 1]);
+        assert_eq!(rd.capacity(), 0, "an idle reader holds no heap");
+    }
+
+    #[test]
+    fn a_failed_open_is_decrypt_failed_and_sticks() {
+        let mut rd = RecordReader::new();
+        rd.set_opener(Box::new(XorOpener {
+            key: 1,
+            seen: Arc::default(),
+        }));
+        rd.feed(&xor_record(23, b"x", 1, 9));
+        assert_eq!(rd.next_message(), Err(Error::DecryptFailed));
+        rd.feed(&xor_record(23, b"x", 1, 0));
+        assert_eq!(rd.next_message(), Err(Error::DecryptFailed));
+    }
+
+    #[test]
+    fn plaintext_over_2_14_after_opening_is_overflow() {
+        let mut rd = RecordReader::new();
+        rd.set_opener(Box::new(XorOpener {
+            key: 0,
+            seen: Arc::default(),
+        }));
+        rd.feed(&xor_record(23, &vec![0; MAX_PLAINTEXT_LEN], 0, 0));
+        assert!(
+            matches!(rd.next_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == MAX_PLAINTEXT_LEN)
+        );
+        rd.feed(&xor_record(23, &vec![0; MAX_PLAINTEXT_LEN + 1], 0, 1));
+        assert_eq!(
+            rd.next_message(),
+            Err(Error::RecordOverflow {
+                len: MAX_PLAINTEXT_LEN + 1,
+                limit: MAX_PLAINTEXT_LEN
+            })
+        );
+    }
+
+    #[test]
+    fn protected_body_over_2_14_plus_2048_is_overflow() {
+        let mut rd = RecordReader::new();
+        rd.set_opener(Box::new(XorOpener {
+            key: 0,
+            seen: Arc::default(),
+        }));
+        rd.feed(&[23, 3, 3, 0x48, 0x01]);
+        assert_eq!(
+            rd.next_message(),
+            Err(Error::RecordOverflow {
+                len: MAX_CIPHERTEXT_LEN + 1,
+                limit: MAX_CIPHERTEXT_LEN
+            })
+        );
+    }
+
+    #[test]
+    fn empty_plaintext_after_opening_is_checked_per_type() {
+        for (typ, want) in [
+            (
+                22,
+                Err(InvalidMessage::EmptyFragment(ContentType::Handshake).into()),
+            ),
+            (
+                21,
+                Err(InvalidMessage::EmptyFragment(ContentType::Alert).into()),
+            ),
+            (23, Ok(Some(Inbound::ApplicationData(&[])))),
+        ] {
+            let mut rd = RecordReader::new();
+            rd.set_opener(Box::new(XorOpener {
+                key: 0,
+                seen: Arc::default(),
+            }));
+            rd.feed(&xor_record(typ, &[], 0, 0));
+            assert_eq!(rd.next_message(), want);
+        }
+    }
+
+    #[test]
+    fn read_sequence_number_never_wraps() {
+        let mut rd = RecordReader::new();
+        rd.seq = u64::MAX - 1;
+        rd.feed(&record(23, b"a"));
+        rd.feed(&record(23, b"b"));
+        assert_eq!(rd.next_message(), Ok(Some(Inbound::ApplicationData(b"a"))));
+        assert_eq!(rd.next_message(), Err(Error::SequenceExhausted));
+    }
+
+    #[test]
+    fn set_opener_resets_the_sequence_number() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(23, b"a"));
+        rd.feed(&record(23, b"b"));
+        while rd.next_message().unwrap().is_some() {}
+        assert_eq!(rd.seq, 2);
+        rd.set_opener(Box::new(NullProtection));
+        assert_eq!(rd.seq, 0);
+    }
+
+    #[test]
+    fn compacts_only_when_room_is_missing() {
+        let mut rd = RecordReader::new();
+        let rec = record(23, &[7; 100]);
+        let mut wire = rec.repeat(3);
+        wire.extend_from_slice(&rec[..50]);
+        rd.feed(&wire);
+        for _ in 0..3 {
+            assert!(matches!(
+                rd.next_message(),
+                Ok(Some(Inbound::ApplicationData(_)))
+            ));
+        }
+        assert_eq!(rd.next_message(), Ok(None));
+        assert_eq!(
+            rd.start,
+            3 * rec.len(),
+            "consumed bytes are discarded lazily"
+        );
+        rd.feed(&rec[50..]);
+        assert_eq!(rd.start, 0, "compacted because the tail did not fit");
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::ApplicationData(&[7; 100])))
+        );
+    }
+
+    #[test]
+    fn read_from_reads_what_the_next_record_needs() {
+        let big = record(23, &vec![1; 10_000]);
+        let mut rd = RecordReader::new();
+        let mut src: &[u8] = &big;
+        assert_eq!(rd.read_from(&mut src).unwrap(), MIN_READ);
+        assert_eq!(rd.read_from(&mut src).unwrap(), big.len() - MIN_READ);
+        assert_eq!(rd.read_from(&mut src).unwrap(), 0);
+        assert!(
+            matches!(rd.next_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == 10_000)
+        );
+    }
+
+    #[test]
+    fn alerts_in_one_record_come_one_by_one() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(21, &[1, 0, 2, 40]));
+        let alert =
+            |level, description| Ok(Some(Inbound::Alert(AlertMessage { level, description })));
+        assert_eq!(
+            rd.next_message(),
+            alert(AlertLevel::Warning, AlertDescription::CloseNotify)
+        );
+        assert_eq!(
+            rd.next_message(),
+            alert(AlertLevel::Fatal, AlertDescription::HandshakeFailure)
+        );
+        assert_eq!(rd.next_message(), Ok(None));
+    }
+}
