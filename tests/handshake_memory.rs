@@ -1,0 +1,392 @@
+//! Our client against our server in memory: every suite, group and key
+//! kind; byte-at-a-time delivery; and the fatal paths, each with the alert
+//! it puts on the wire. (Interop with independent peers is in
+//! `interop_openssl.rs` and `interop_rustls.rs`; this file checks our own
+//! state handling.)
+
+mod common;
+
+use std::sync::{Arc, OnceLock};
+
+use common::{KeyKind, Leaf, TestPki};
+use rustls_pki_types::ServerName;
+use tlstate::connection::{Connection, ReadOutcome};
+use tlstate::enums::{AlertDescription, CipherSuite, NamedGroup};
+use tlstate::error::{Error, PeerMisbehaved, Received};
+use tlstate::handshake::{
+    Client, ClientConfig, Fatal, Handshake, Server, ServerConfig, State, Step, state,
+};
+
+struct Fixture {
+    pki: TestPki,
+    leaves: Vec<(KeyKind, Leaf)>,
+}
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let pki = TestPki::new("tlstate memory test CA");
+        let leaves = KeyKind::ALL
+            .iter()
+            .map(|kind| (*kind, pki.leaf(*kind, &["localhost"])))
+            .collect();
+        Fixture { pki, leaves }
+    })
+}
+
+fn leaf(kind: KeyKind) -> &'static Leaf {
+    &fixture().leaves.iter().find(|(k, _)| *k == kind).unwrap().1
+}
+
+fn name() -> ServerName<'static> {
+    ServerName::try_from("localhost").unwrap()
+}
+
+/// Takes the next state, failing the test on `NeedMore`.
+fn next<N, S>(step: Step<N, S>) -> N {
+    match step {
+        Step::Next(next) => next,
+        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
+    }
+}
+
+/// Runs a full handshake with every flight delivered whole.
+fn handshake(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> Result<(Connection<Client>, Connection<Server>), Fatal> {
+    let mut c = Handshake::client(client, name()).send()?;
+    let mut s = Handshake::server(server);
+    s.feed(&c.take_output());
+    let mut s = next(s.recv()?).send()?.send()?.send()?.send()?;
+    c.feed(&s.take_output());
+    let c = next(next(next(next(c.recv()?).recv()?).recv()?).recv()?);
+    let mut c = c.send()?.send()?.send()?;
+    s.feed(&c.take_output());
+    let mut s = next(next(next(s.recv()?).recv()?).recv()?).send()?.send()?;
+    c.feed(&s.take_output());
+    let c = next(next(c.recv()?).recv()?);
+    Ok((c.into_connection(), s.into_connection()))
+}
+
+fn read_all<R: tlstate::handshake::Role>(conn: &mut Connection<R>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 1000];
+    while let ReadOutcome::Data(n) = conn.read(&mut buf).unwrap() {
+        out.extend_from_slice(&buf[..n]);
+    }
+    out
+}
+
+const ECDSA_SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+];
+const RSA_SUITES: [CipherSuite; 3] = [
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+];
+const GROUPS: [NamedGroup; 3] = [
+    NamedGroup::X25519,
+    NamedGroup::secp256r1,
+    NamedGroup::secp384r1,
+];
+
+#[test]
+fn completes_every_suite_group_and_key() {
+    let mut checked = 0;
+    for kind in KeyKind::ALL {
+        let suites = if kind.is_rsa() {
+            RSA_SUITES
+        } else {
+            ECDSA_SUITES
+        };
+        for suite in suites {
+            for group in GROUPS {
+                let mut client = (*fixture().pki.client_config()).clone();
+                client.cipher_suites = vec![suite];
+                client.groups = vec![group];
+                let (mut c, mut s) =
+                    handshake(Arc::new(client), fixture().pki.server_config(leaf(kind)))
+                        .expect("handshake");
+                assert_eq!(c.summary().cipher_suite, suite);
+                assert_eq!(c.summary().group, group);
+                assert_eq!(s.summary(), c.summary());
+                assert!(c.summary().extended_master_secret);
+                // More than one record each way.
+                let data: Vec<u8> = (0..40_000u32).map(|i| i as u8).collect();
+                c.send(&data).unwrap();
+                s.feed(&c.take_output());
+                assert_eq!(read_all(&mut s), data);
+                s.send(&data[..100]).unwrap();
+                c.feed(&s.take_output());
+                assert_eq!(read_all(&mut c), &data[..100]);
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 27);
+}
+
+#[test]
+fn a_state_that_lacks_bytes_comes_back_unchanged() {
+    let pki = &fixture().pki;
+    let mut c = Handshake::client(pki.client_config(), name())
+        .send()
+        .unwrap();
+    let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
+    // Feed the ClientHello one byte at a time: every call but the last
+    // hands the same state back.
+    let hello = c.take_output();
+    let mut need_more = 0;
+    let mut s = {
+        let mut pending = Some(s);
+        let mut result = None;
+        for byte in &hello {
+            s = pending.take().unwrap();
+            s.feed(std::slice::from_ref(byte));
+            match s.recv().unwrap() {
+                Step::Next(next) => result = Some(next),
+                Step::NeedMore(same) => {
+                    need_more += 1;
+                    pending = Some(same);
+                }
+            }
+        }
+        result.expect("the whole ClientHello was fed")
+    };
+    assert_eq!(need_more, hello.len() - 1);
+    assert_eq!(s.state_name(), "ServerHello");
+    let s2 = s.send().unwrap();
+    let _ = s2;
+}
+
+#[test]
+fn rejects_change_cipher_spec_before_key_exchange() {
+    // CCS injection (CVE-2014-0224): a ChangeCipherSpec where the server
+    // expects ClientKeyExchange ends the handshake with unexpected_message.
+    let pki = &fixture().pki;
+    let mut c = Handshake::client(pki.client_config(), name())
+        .send()
+        .unwrap();
+    let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
+    s.feed(&c.take_output());
+    let mut s = next(s.recv().unwrap())
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap();
+    let _ = s.take_output();
+    s.feed(&[20, 3, 3, 0, 1, 1]);
+    let fatal = s.recv().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::UnexpectedMessage {
+            expected: "ClientKey",
+            got: Received::Record(tlstate::enums::ContentType::ChangeCipherSpec)
+        }
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::UnexpectedMessage));
+    // The alert is on the wire, in plaintext: fatal(2) unexpected_message(10).
+    assert_eq!(fatal.output(), &[21, 3, 3, 0, 2, 2, 10]);
+}
+
+#[test]
+fn rejects_tampered_server_key_exchange_signature() {
+    let pki = &fixture().pki;
+    let mut c = Handshake::client(pki.client_config(), name())
+        .send()
+        .unwrap();
+    let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
+    s.feed(&c.take_output());
+    let s = next(s.recv().unwrap()).send().unwrap();
+    let mut s = s.send().unwrap();
+    let mut flight = s.take_output();
+    let mut s = s.send().unwrap();
+    let mut key_exchange = s.take_output();
+    // The last byte of the ServerKeyExchange record is in the signature.
+    let last = key_exchange.len() - 1;
+    key_exchange[last] ^= 1;
+    flight.extend_from_slice(&key_exchange);
+    c.feed(&flight);
+    let c = next(next(c.recv().unwrap()).recv().unwrap());
+    let fatal = c.recv().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerMisbehaved(PeerMisbehaved::BadSignature)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::DecryptError));
+}
+
+#[test]
+fn rejects_tampered_transcript_with_decrypt_error() {
+    // A man in the middle rewrites the ClientHello: drops the
+    // extended_master_secret offer (so the keys no longer cover the
+    // transcript) and the RSA suite offer (which the server would not have
+    // picked anyway). The keys still agree, so only Finished can notice
+    // (RFC 5246 7.4.9): the server's check fails with decrypt_error.
+    use tlstate::codec::Codec;
+    use tlstate::message::{ClientExtension, HandshakeMessage, HandshakePayload};
+    let pki = &fixture().pki;
+    let mut client = (*pki.client_config()).clone();
+    client.require_extended_master_secret = false;
+    client.cipher_suites = vec![
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    ];
+    let mut server = (*pki.server_config(leaf(KeyKind::EcdsaP256))).clone();
+    server.require_extended_master_secret = false;
+
+    let mut c = Handshake::client(Arc::new(client), name()).send().unwrap();
+    let record = c.take_output();
+    let mut message = HandshakeMessage::read_bytes(&record[5..]).unwrap();
+    let HandshakePayload::ClientHello(hello) = &mut message.payload else {
+        panic!("not a ClientHello")
+    };
+    hello
+        .extensions
+        .retain(|ext| *ext != ClientExtension::ExtendedMasterSecret);
+    hello
+        .cipher_suites
+        .retain(|suite| *suite == CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    let body = message.get_encoding();
+    let mut rewritten = vec![22, 3, 3];
+    rewritten.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    rewritten.extend_from_slice(&body);
+
+    let mut s = Handshake::server(Arc::new(server));
+    s.feed(&rewritten);
+    let mut s = next(s.recv().unwrap())
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap();
+    c.feed(&s.take_output());
+    let c = next(
+        next(
+            next(next(c.recv().unwrap()).recv().unwrap())
+                .recv()
+                .unwrap(),
+        )
+        .recv()
+        .unwrap(),
+    );
+    assert!(!c.extended_master_secret());
+    let mut c = c.send().unwrap().send().unwrap().send().unwrap();
+    s.feed(&c.take_output());
+    let s = next(next(s.recv().unwrap()).recv().unwrap());
+    let fatal = s.recv().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerMisbehaved(PeerMisbehaved::IncorrectFinished)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::DecryptError));
+    // The server has not sent its ChangeCipherSpec yet, so its alert
+    // goes out in plaintext: fatal(2) decrypt_error(51).
+    assert_eq!(fatal.output(), &[21, 3, 3, 0, 2, 2, 51]);
+}
+
+#[test]
+fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
+    // With the extended master secret the same rewrite changes the keys
+    // themselves: the client's encrypted Finished no longer opens.
+    use tlstate::codec::Codec;
+    use tlstate::message::{HandshakeMessage, HandshakePayload};
+    let pki = &fixture().pki;
+    let mut c = Handshake::client(pki.client_config(), name())
+        .send()
+        .unwrap();
+    let record = c.take_output();
+    let mut message = HandshakeMessage::read_bytes(&record[5..]).unwrap();
+    let HandshakePayload::ClientHello(hello) = &mut message.payload else {
+        panic!("not a ClientHello")
+    };
+    hello
+        .cipher_suites
+        .retain(|suite| *suite == CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256);
+    let body = message.get_encoding();
+    let mut rewritten = vec![22, 3, 3];
+    rewritten.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    rewritten.extend_from_slice(&body);
+    let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
+    s.feed(&rewritten);
+    let mut s = next(s.recv().unwrap())
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap();
+    c.feed(&s.take_output());
+    let c = next(
+        next(
+            next(next(c.recv().unwrap()).recv().unwrap())
+                .recv()
+                .unwrap(),
+        )
+        .recv()
+        .unwrap(),
+    );
+    let mut c = c.send().unwrap().send().unwrap().send().unwrap();
+    s.feed(&c.take_output());
+    let s = next(next(s.recv().unwrap()).recv().unwrap());
+    let fatal = s.recv().unwrap_err();
+    assert_eq!(fatal.error(), &Error::DecryptFailed);
+    assert_eq!(fatal.alert(), Some(AlertDescription::BadRecordMac));
+}
+
+#[test]
+fn rejects_server_without_extended_master_secret_by_default() {
+    // RFC 7627 5.2: a client that requires the extension aborts with
+    // handshake_failure when the server does not echo it.
+    use tlstate::error::PeerIncompatible;
+    let pki = &fixture().pki;
+    let mut c = Handshake::client(pki.client_config(), name())
+        .send()
+        .unwrap();
+    let hello = c.take_output();
+    let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
+    s.feed(&hello);
+    let mut s = next(s.recv().unwrap()).send().unwrap();
+    let mut server_hello = s.take_output();
+    // Remove the server's extended_master_secret extension (00 17 00 00)
+    // and fix the three lengths around it.
+    let at = server_hello
+        .windows(4)
+        .position(|w| w == [0x00, 0x17, 0x00, 0x00])
+        .unwrap();
+    server_hello.drain(at..at + 4);
+    let fix = |bytes: &mut Vec<u8>, at: usize, width: usize| {
+        let mut n = 0usize;
+        for b in &bytes[at..at + width] {
+            n = n << 8 | usize::from(*b);
+        }
+        let n = (n - 4).to_be_bytes();
+        bytes[at..at + width].copy_from_slice(&n[n.len() - width..]);
+    };
+    fix(&mut server_hello, 3, 2); // record length
+    fix(&mut server_hello, 6, 3); // handshake length
+    let extensions_len_at = 5 + 4 + 2 + 32 + 1 + 0 + 2 + 1; // empty session id
+    fix(&mut server_hello, extensions_len_at, 2);
+    c.feed(&server_hello);
+    let fatal = c.recv().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerIncompatible(PeerIncompatible::ExtendedMasterSecretRequired)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
+    assert_eq!(fatal.output(), &[21, 3, 3, 0, 2, 2, 40]);
+    let _ = state::ServerHello::ROW;
+}
