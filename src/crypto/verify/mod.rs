@@ -1,0 +1,51 @@
+//! Verifying the peer: its handshake signatures, and its certificate
+//! chain behind the [`ServerCertVerifier`] and [`ClientCertVerifier`]
+//! traits.
+
+mod anchors;
+mod client;
+mod errors;
+mod server;
+mod signature;
+
+use core::fmt::Debug;
+
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+pub use client::WebPkiClientVerifier;
+pub use server::WebPkiServerVerifier;
+pub use signature::verify_signature;
+
+use crate::error::CertificateError;
+
+/// Decides whether a server's certificate chain is acceptable for the
+/// name the client asked for.
+pub trait ServerCertVerifier: Send + Sync + Debug {
+    /// Verifies `end_entity`, through `intermediates`, for `server_name`
+    /// at `now`.
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<(), CertificateError>;
+}
+
+/// Decides whether a client's certificate chain is acceptable.
+pub trait ClientCertVerifier: Send + Sync + Debug {
+    /// Verifies `end_entity`, through `intermediates`, at `now`.
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<(), CertificateError>;
+
+    /// The DER distinguished names of the acceptable CAs, for the
+    /// certificate_authorities of CertificateRequest (RFC 5246 7.4.4).
+    /// Empty means no hint.
+    fn root_hint_subjects(&self) -> &[Vec<u8>] {
+        &[]
+    }
+}
