@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::ServerName;
 
-use crate::connection::{Connection, ReadOutcome, SessionSummary};
+use crate::connection::{Connection, ReadHalf, ReadOutcome, SessionSummary, WriteHalf};
 use crate::error::Error;
 use crate::handshake::{Client, ClientConfig, Fatal, Handshake, Role, Server, ServerConfig};
 
@@ -106,10 +106,47 @@ impl<R: Role, T: io::Read + io::Write> Stream<R, T> {
         &mut self.transport
     }
 
-    /// Sends close_notify and flushes it.
-    pub fn close(&mut self) -> io::Result<()> {
-        self.conn.send_close_notify().map_err(to_io)?;
+    /// Sends exactly one alert — the pending fatal alert if an error
+    /// occurred, else close_notify — and nothing after it.
+    pub fn shutdown_send(&mut self) -> io::Result<()> {
+        self.conn.shutdown_send().map_err(to_io)?;
         self.conn.flush_to(&mut self.transport)
+    }
+
+    /// Sends close_notify (an alias of [`shutdown_send`](Self::shutdown_send)).
+    pub fn close(&mut self) -> io::Result<()> {
+        self.shutdown_send()
+    }
+
+    /// [`shutdown_send`](Self::shutdown_send), then, unless the connection
+    /// failed, reads until the peer's close_notify, discarding application
+    /// data. A transport EOF before it is truncation.
+    pub fn shutdown(&mut self) -> io::Result<()> {
+        self.shutdown_send()?;
+        let mut discard = [0u8; 4096];
+        while !self.conn.failed() && !self.conn.peer_closed() {
+            io::Read::read(self, &mut discard)?;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Role> Stream<R, std::net::TcpStream> {
+    /// Splits into a reading and a writing stream for two threads, over
+    /// two handles of the same socket.
+    pub fn split(self) -> io::Result<(ReadStream<R>, WriteStream<R>)> {
+        let tcp = self.transport.try_clone()?;
+        let (read, write) = self.conn.split();
+        Ok((
+            ReadStream {
+                half: read,
+                transport: self.transport,
+            },
+            WriteStream {
+                half: write,
+                transport: tcp,
+            },
+        ))
     }
 }
 
@@ -117,31 +154,66 @@ fn to_io(error: Error) -> io::Error {
     let kind = match error {
         Error::Truncated => io::ErrorKind::UnexpectedEof,
         Error::Transport(kind) => kind,
+        Error::Closed => io::ErrorKind::NotConnected,
         _ => io::ErrorKind::InvalidData,
     };
     io::Error::new(kind, error)
 }
 
+/// One side that reads application data from a blocking transport.
+trait AppDataSource {
+    /// One attempt at reading from what is buffered.
+    fn read_buffered(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error>;
+    /// One read from the transport; `Ok(0)` is EOF.
+    fn fill(&mut self) -> io::Result<usize>;
+    /// The transport ended.
+    fn eof(&mut self) -> Error;
+}
+
+/// Reads application data: `Ok(0)` is the peer's close_notify; a transport
+/// EOF without it is an `UnexpectedEof` error (truncation), never `Ok(0)`.
+fn read_app_data(source: &mut impl AppDataSource, buf: &mut [u8]) -> io::Result<usize> {
+    if buf.is_empty() {
+        return Ok(0);
+    }
+    loop {
+        match source.read_buffered(buf).map_err(to_io)? {
+            ReadOutcome::Data(n) => return Ok(n),
+            ReadOutcome::Closed => return Ok(0),
+            ReadOutcome::NeedMore => {}
+        }
+        match source.fill() {
+            Ok(0) => return Err(to_io(source.eof())),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl<R: Role, T: io::Read + io::Write> AppDataSource for Stream<R, T> {
+    fn read_buffered(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
+        let outcome = self.conn.read(buf);
+        // Deliver a queued alert or no_renegotiation warning now.
+        let _ = self.conn.flush_to(&mut self.transport);
+        outcome
+    }
+
+    fn fill(&mut self) -> io::Result<usize> {
+        self.conn.fill_from(&mut self.transport)
+    }
+
+    fn eof(&mut self) -> Error {
+        self.conn.transport_eof()
+    }
+}
+
 impl<R: Role, T: io::Read + io::Write> io::Read for Stream<R, T> {
     /// Reads application data. `Ok(0)` means the peer sent close_notify; a
     /// transport EOF without it is an `UnexpectedEof` error (truncation).
+    /// A fatal error's alert is written before the error is returned.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let outcome = self.conn.read(buf);
-            // A fatal error queued an alert: try to deliver it.
-            let _ = self.conn.flush_to(&mut self.transport);
-            match outcome.map_err(to_io)? {
-                ReadOutcome::Data(n) => return Ok(n),
-                ReadOutcome::Closed => return Ok(0),
-                ReadOutcome::NeedMore => {}
-            }
-            if self.conn.fill_from(&mut self.transport)? == 0 {
-                return Err(to_io(Error::Truncated));
-            }
-        }
+        read_app_data(self, buf)
     }
 }
 
@@ -154,5 +226,62 @@ impl<R: Role, T: io::Read + io::Write> io::Write for Stream<R, T> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.conn.flush_to(&mut self.transport)
+    }
+}
+
+/// The reading side of a split [`Stream`].
+#[derive(Debug)]
+pub struct ReadStream<R: Role> {
+    half: ReadHalf<R>,
+    transport: std::net::TcpStream,
+}
+
+/// The writing side of a split [`Stream`].
+#[derive(Debug)]
+pub struct WriteStream<R: Role> {
+    half: WriteHalf<R>,
+    transport: std::net::TcpStream,
+}
+
+impl<R: Role> AppDataSource for ReadStream<R> {
+    fn read_buffered(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
+        self.half.read(buf)
+    }
+
+    fn fill(&mut self) -> io::Result<usize> {
+        self.half.fill_from(&mut self.transport)
+    }
+
+    fn eof(&mut self) -> Error {
+        self.half.transport_eof()
+    }
+}
+
+impl<R: Role> io::Read for ReadStream<R> {
+    /// As [`Stream`]'s read. A fatal error's alert waits in the reader's
+    /// slot until the writing side's [`WriteStream::shutdown_send`].
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        read_app_data(self, buf)
+    }
+}
+
+impl<R: Role> WriteStream<R> {
+    /// Sends exactly one alert and nothing after it: this side's pending
+    /// alert, else the reading side's, else close_notify.
+    pub fn shutdown_send(&mut self) -> io::Result<()> {
+        self.half.shutdown_send().map_err(to_io)?;
+        self.half.flush_to(&mut self.transport)
+    }
+}
+
+impl<R: Role> io::Write for WriteStream<R> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.half.send(buf).map_err(to_io)?;
+        self.half.flush_to(&mut self.transport)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.half.flush_to(&mut self.transport)
     }
 }

@@ -141,7 +141,7 @@ fn a_state_that_lacks_bytes_comes_back_unchanged() {
     // hands the same state back.
     let hello = c.take_output();
     let mut need_more = 0;
-    let mut s = {
+    let s = {
         let mut pending = Some(s);
         let mut result = None;
         for byte in &hello {

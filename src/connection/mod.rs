@@ -1,18 +1,29 @@
-//! After the handshake: application data both ways, alerts, close.
+//! After the handshake: application data both ways, alerts, shutdown.
 //!
 //! [`Connection`] is what `Handshake<R, HandshakeOver>` turns into: the
-//! handshake's transcript, secrets and buffers are dropped, only the record
-//! layer and a summary of the session remain.
+//! transcript, secrets and handshake buffers are dropped; what remains is
+//! the record layer, split into a [`ReadHalf`] and a [`WriteHalf`] that two
+//! threads can own. The halves share only atomics (`shared.rs`): the
+//! `read_closed`/`write_closed` flags, which only ever go from open to
+//! closed, and one pending-alert slot per half — the seed's
+//! `reader_alert_out` and `writer_alert_out`. See `docs/connection.md`.
+
+mod read_half;
+mod shared;
+mod write_half;
 
 use std::io;
+use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
-use crate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, SignatureScheme};
-use crate::error::{Error, Received};
+pub use read_half::ReadHalf;
+pub use write_half::WriteHalf;
+
+use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::error::Error;
 use crate::handshake::known::{Keyed, Knows, Negotiated};
 use crate::handshake::{Handshake, Role, Shape, state};
-use crate::record::{Inbound, RecordReader, RecordWriter};
 
 /// What was agreed in the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,23 +55,24 @@ pub enum ReadOutcome {
     Closed,
 }
 
-/// An established connection of role `R`.
+/// An established connection of role `R`, both halves together.
+///
+/// Used whole, a fatal error found while reading puts its alert on the
+/// wire at once (this value owns the writer too). [`split`](Self::split)
+/// it to read and write from two threads; then, as in the seed, the
+/// reader's alert waits in its slot until the writer's `shutdown_send`.
 pub struct Connection<R: Role> {
-    reader: RecordReader,
-    writer: RecordWriter,
-    out: Vec<u8>,
-    /// Application data received but not yet taken: bytes `[taken..]`.
-    pending: Vec<u8>,
-    taken: usize,
+    read: ReadHalf<R>,
+    write: WriteHalf<R>,
     summary: SessionSummary,
-    peer_closed: bool,
-    error: Option<Error>,
-    _role: core::marker::PhantomData<fn() -> R>,
 }
 
 impl<R: Role> core::fmt::Debug for Connection<R> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Connection").field("role", &R::NAME).field("summary", &self.summary).finish_non_exhaustive()
+        f.debug_struct("Connection")
+            .field("role", &R::NAME)
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
     }
 }
 
@@ -80,20 +92,17 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
         }
     }
 
-    /// The established connection. Application data exists only from here.
+    /// The established connection. Application data exists only from here;
+    /// everything the handshake needed and the connection does not is
+    /// dropped now.
     pub fn into_connection(self) -> Connection<R> {
         let summary = self.summary();
         let core = *self.core;
+        let shared = Arc::new(shared::Shared::default());
         Connection {
-            reader: core.reader,
-            writer: core.writer,
-            out: core.out,
-            pending: Vec::new(),
-            taken: 0,
+            read: ReadHalf::new(core.reader, shared.clone()),
+            write: WriteHalf::new(core.writer, core.out, shared),
             summary,
-            peer_closed: false,
-            error: None,
-            _role: core::marker::PhantomData,
         }
     }
 }
@@ -104,113 +113,83 @@ impl<R: Role> Connection<R> {
         &self.summary
     }
 
-    /// Queues `data` as application data records.
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        if let Some(error) = &self.error {
-            return Err(error.clone());
-        }
-        self.writer.write(ContentType::ApplicationData, data, &mut self.out)
+    /// The two halves, for two threads. Both are `Send`.
+    pub fn split(self) -> (ReadHalf<R>, WriteHalf<R>) {
+        (self.read, self.write)
     }
 
-    /// Queues a close_notify alert; nothing is sent after it.
+    /// Queues `data` as application data records.
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.write.send(data)
+    }
+
+    /// Copies received application data into `buf` (see
+    /// [`ReadHalf::read`]). Renegotiation requests are refused with a
+    /// no_renegotiation warning queued at once; a fatal error queues its
+    /// alert, the only one that will be sent.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
+        let outcome = self.read.read(buf);
+        match &outcome {
+            Err(error) if error.alert().is_some() => {
+                let _ = self.write.shutdown_send();
+            }
+            _ => {
+                let _ = self.write.refuse_renegotiations();
+            }
+        }
+        outcome
+    }
+
+    /// Queues exactly one alert, then nothing: the writer's pending alert,
+    /// else the reader's, else close_notify (the seed's shutdown rule).
+    pub fn shutdown_send(&mut self) -> Result<(), Error> {
+        self.write.shutdown_send()
+    }
+
+    /// Queues close_notify; an alias of [`shutdown_send`](Self::shutdown_send)
+    /// when no error is pending.
     pub fn send_close_notify(&mut self) -> Result<(), Error> {
-        self.writer.write_alert(AlertLevel::Warning, AlertDescription::CloseNotify, &mut self.out)?;
-        self.error.get_or_insert(Error::Closed);
-        Ok(())
+        self.shutdown_send()
+    }
+
+    /// Whether the peer's close_notify has arrived.
+    pub fn peer_closed(&self) -> bool {
+        self.read.peer_closed()
+    }
+
+    /// Whether the connection ended in an error rather than a clean close.
+    pub fn failed(&self) -> bool {
+        self.read.failed()
+    }
+
+    /// Records that the transport reached EOF: truncation unless the
+    /// peer's close_notify came first.
+    pub fn transport_eof(&mut self) -> Error {
+        self.read.transport_eof()
     }
 
     /// Hands the record layer bytes from the peer.
     pub fn feed(&mut self, bytes: &[u8]) {
-        self.reader.feed(bytes);
+        self.read.feed(bytes);
     }
 
     /// Reads once from `transport`; `Ok(0)` is EOF.
     pub fn fill_from(&mut self, transport: &mut impl io::Read) -> io::Result<usize> {
-        self.reader.read_from(transport)
+        self.read.fill_from(transport)
     }
 
     /// The bytes queued for the peer.
     pub fn pending_output(&self) -> &[u8] {
-        &self.out
+        self.write.pending_output()
     }
 
     /// Takes the bytes queued for the peer.
     pub fn take_output(&mut self) -> Vec<u8> {
-        core::mem::take(&mut self.out)
+        self.write.take_output()
     }
 
     /// Writes the queued bytes to `transport` and flushes it.
     pub fn flush_to(&mut self, transport: &mut impl io::Write) -> io::Result<()> {
-        if !self.out.is_empty() {
-            transport.write_all(&self.out)?;
-            self.out.clear();
-        }
-        transport.flush()
-    }
-
-    /// Copies received application data into `buf`. Data that does not fit
-    /// stays for the next call. A fatal error queues its alert.
-    pub fn read(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
-        loop {
-            if self.taken < self.pending.len() {
-                let n = buf.len().min(self.pending.len() - self.taken);
-                buf[..n].copy_from_slice(&self.pending[self.taken..self.taken + n]);
-                self.taken += n;
-                if self.taken == self.pending.len() {
-                    self.pending = Vec::new();
-                    self.taken = 0;
-                }
-                return Ok(ReadOutcome::Data(n));
-            }
-            if self.peer_closed {
-                return Ok(ReadOutcome::Closed);
-            }
-            if let Some(error) = &self.error {
-                return Err(error.clone());
-            }
-            let inbound = match self.reader.next_message() {
-                Ok(None) => return Ok(ReadOutcome::NeedMore),
-                Ok(Some(inbound)) => inbound,
-                Err(error) => return Err(self.fail(error)),
-            };
-            match inbound {
-                Inbound::ApplicationData(data) if data.len() <= buf.len() => {
-                    buf[..data.len()].copy_from_slice(data);
-                    return Ok(ReadOutcome::Data(data.len()));
-                }
-                Inbound::ApplicationData(data) => self.pending.extend_from_slice(data),
-                Inbound::Alert(alert) if alert.description == AlertDescription::CloseNotify => {
-                    self.peer_closed = true;
-                }
-                Inbound::Alert(alert) => {
-                    let error = Error::AlertReceived { level: alert.level, description: alert.description };
-                    return Err(self.fail(error));
-                }
-                Inbound::Handshake { typ, .. } => {
-                    let error = Error::UnexpectedMessage {
-                        expected: "application data",
-                        got: Received::Handshake(typ),
-                    };
-                    return Err(self.fail(error));
-                }
-                Inbound::ChangeCipherSpec => {
-                    let error = Error::UnexpectedMessage {
-                        expected: "application data",
-                        got: Received::Record(ContentType::ChangeCipherSpec),
-                    };
-                    return Err(self.fail(error));
-                }
-            }
-        }
-    }
-
-    fn fail(&mut self, error: Error) -> Error {
-        if self.error.is_none() {
-            if let Some(description) = error.alert() {
-                let _ = self.writer.write_alert(AlertLevel::Fatal, description, &mut self.out);
-            }
-            self.error = Some(error.clone());
-        }
-        error
+        self.write.flush_to(transport)
     }
 }

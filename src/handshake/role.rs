@@ -6,6 +6,8 @@
 
 pub(crate) use sealed::Sealed;
 
+use crate::enums::HandshakeType;
+
 mod sealed {
     /// Seals the crate's marker traits.
     pub trait Sealed {}
@@ -73,6 +75,10 @@ pub trait Role: Sealed + Sized + Send + 'static {
     /// The role's own handshake secrets and offers (crate-internal).
     #[doc(hidden)]
     type Side: Send + 'static;
+    /// The handshake message by which the peer would start a
+    /// renegotiation: a HelloRequest reaches a client, a ClientHello a
+    /// server (RFC 5246 7.4.1.1, 7.4.1.2). Both are refused.
+    const PEER_RENEGOTIATION: HandshakeType;
 }
 
 /// The client role.
@@ -89,12 +95,14 @@ impl Role for Client {
     const NAME: &'static str = "client";
     type Config = super::config::ClientConfig;
     type Side = super::client::ClientSide;
+    const PEER_RENEGOTIATION: HandshakeType = HandshakeType::HelloRequest;
 }
 impl Role for Server {
     type Peer = Client;
     const NAME: &'static str = "server";
     type Config = super::config::ServerConfig;
     type Side = super::server::ServerSide;
+    const PEER_RENEGOTIATION: HandshakeType = HandshakeType::ClientHello;
 }
 
 /// `R: Writes<W>` holds when role `R` writes the messages of writer column

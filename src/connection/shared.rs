@@ -1,0 +1,86 @@
+//! What the two halves of a connection share: lock-free flags and the
+//! pending-alert slots of the seed's `reader_alert_out` /
+//! `writer_alert_out`.
+//!
+//! Every flag only ever goes from open to closed, and every slot is set at
+//! most once (the first error wins), so a race between the halves can
+//! never undo a close or overwrite the alert that explains it.
+
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+
+use crate::enums::AlertDescription;
+
+/// A pending fatal alert, set at most once.
+#[derive(Debug, Default)]
+pub(crate) struct AlertSlot(AtomicU16);
+
+impl AlertSlot {
+    const SET: u16 = 0x100;
+
+    /// Records `description` unless an alert is already pending.
+    pub(crate) fn set(&self, description: AlertDescription) {
+        let value = Self::SET | u16::from(description.to_wire());
+        let _ = self
+            .0
+            .compare_exchange(0, value, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// The pending alert, if any.
+    pub(crate) fn get(&self) -> Option<AlertDescription> {
+        match self.0.load(Ordering::Acquire) {
+            0 => None,
+            value => Some(AlertDescription::from_wire(value as u8)),
+        }
+    }
+}
+
+/// A flag that only ever goes from open to closed.
+#[derive(Debug, Default)]
+pub(crate) struct Closed(AtomicBool);
+
+impl Closed {
+    pub(crate) fn close(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// The state both halves see.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    /// No more records will be read (close_notify or an error).
+    pub(crate) read_closed: Closed,
+    /// No more application data will be written.
+    pub(crate) write_closed: Closed,
+    /// The connection ended in an error (not a clean close).
+    pub(crate) failed: Closed,
+    /// The alert the reader owes the peer.
+    pub(crate) reader_alert: AlertSlot,
+    /// The alert the writer owes the peer.
+    pub(crate) writer_alert: AlertSlot,
+    /// Renegotiation requests read and not yet refused on the wire.
+    pub(crate) refusals_owed: AtomicU32,
+}
+
+impl Shared {
+    /// An error in either half closes the connection for both.
+    pub(crate) fn fail(&self, slot: &AlertSlot, alert: Option<AlertDescription>) {
+        if let Some(alert) = alert {
+            slot.set(alert);
+        }
+        self.failed.close();
+        self.read_closed.close();
+        self.write_closed.close();
+    }
+
+    pub(crate) fn owe_refusal(&self) {
+        self.refusals_owed.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn take_refusals(&self) -> u32 {
+        self.refusals_owed.swap(0, Ordering::AcqRel)
+    }
+}

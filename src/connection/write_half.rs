@@ -1,0 +1,145 @@
+//! The writing half: application data in, records out.
+
+use std::io;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use super::shared::Shared;
+use crate::enums::{AlertDescription, AlertLevel, ContentType};
+use crate::error::Error;
+use crate::handshake::Role;
+use crate::record::RecordWriter;
+
+/// Output buffers larger than this are released once flushed, so an idle
+/// connection holds little heap.
+const KEEP_IDLE_CAPACITY: usize = 1024;
+
+/// The half of a connection that writes. It can be moved to another thread
+/// than its [`ReadHalf`](super::ReadHalf); the two share only atomics.
+pub struct WriteHalf<R: Role> {
+    writer: RecordWriter,
+    out: Vec<u8>,
+    /// The one final alert has been queued; nothing follows it.
+    final_alert_sent: bool,
+    shared: Arc<Shared>,
+    _role: PhantomData<fn() -> R>,
+}
+
+impl<R: Role> core::fmt::Debug for WriteHalf<R> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WriteHalf")
+            .field("role", &R::NAME)
+            .field("final_alert_sent", &self.final_alert_sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Role> WriteHalf<R> {
+    pub(crate) fn new(writer: RecordWriter, out: Vec<u8>, shared: Arc<Shared>) -> Self {
+        Self {
+            writer,
+            out,
+            final_alert_sent: false,
+            shared,
+            _role: PhantomData,
+        }
+    }
+
+    /// Queues `data` as application data, in records of at most the
+    /// configured fragment length. Fails with [`Error::Closed`] once either
+    /// half has closed the connection.
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.shared.write_closed.is_closed() {
+            return Err(Error::Closed);
+        }
+        self.refuse_renegotiations()?;
+        self.writer
+            .write(ContentType::ApplicationData, data, &mut self.out)
+            .map_err(|error| self.fail(error))
+    }
+
+    /// Queues the no_renegotiation warnings the reader owes (RFC 5746 4.4,
+    /// RFC 5246 7.4.1.1): the connection goes on.
+    pub fn refuse_renegotiations(&mut self) -> Result<(), Error> {
+        if self.final_alert_sent {
+            return Ok(());
+        }
+        for _ in 0..self.shared.take_refusals() {
+            self.writer
+                .write_alert(
+                    AlertLevel::Warning,
+                    AlertDescription::NoRenegotiation,
+                    &mut self.out,
+                )
+                .map_err(|error| self.fail(error))?;
+        }
+        Ok(())
+    }
+
+    /// Queues exactly one alert and nothing after it, by the seed's rule:
+    /// the writer's pending alert if there is one, else the reader's, else
+    /// close_notify. Calling it again queues nothing.
+    pub fn shutdown_send(&mut self) -> Result<(), Error> {
+        if self.final_alert_sent {
+            return Ok(());
+        }
+        self.final_alert_sent = true;
+        self.shared.write_closed.close();
+        // Owed warnings are dropped: the connection is ending anyway, and
+        // the final alert must be the only one.
+        let _ = self.shared.take_refusals();
+        let (level, description) = match self
+            .shared
+            .writer_alert
+            .get()
+            .or(self.shared.reader_alert.get())
+        {
+            Some(fatal) => (AlertLevel::Fatal, fatal),
+            None => (AlertLevel::Warning, AlertDescription::CloseNotify),
+        };
+        self.writer.write_alert(level, description, &mut self.out)
+    }
+
+    /// Whether the final alert has been queued.
+    pub fn is_shut_down(&self) -> bool {
+        self.final_alert_sent
+    }
+
+    /// The bytes queued for the peer.
+    pub fn pending_output(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// Takes the bytes queued for the peer.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.out)
+    }
+
+    /// Marks the first `n` queued bytes as written.
+    pub fn consume_output(&mut self, n: usize) {
+        self.out.drain(..n.min(self.out.len()));
+        self.release_if_idle();
+    }
+
+    /// Writes the queued bytes to `transport` and flushes it.
+    pub fn flush_to(&mut self, transport: &mut impl io::Write) -> io::Result<()> {
+        let _ = self.refuse_renegotiations();
+        if !self.out.is_empty() {
+            transport.write_all(&self.out)?;
+            self.out.clear();
+            self.release_if_idle();
+        }
+        transport.flush()
+    }
+
+    fn release_if_idle(&mut self) {
+        if self.out.is_empty() && self.out.capacity() > KEEP_IDLE_CAPACITY {
+            self.out = Vec::new();
+        }
+    }
+
+    fn fail(&mut self, error: Error) -> Error {
+        self.shared.fail(&self.shared.writer_alert, error.alert());
+        error
+    }
+}
