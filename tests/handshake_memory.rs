@@ -378,7 +378,9 @@ fn rejects_server_without_extended_master_secret_by_default() {
     };
     fix(&mut server_hello, 3, 2); // record length
     fix(&mut server_hello, 6, 3); // handshake length
-    let extensions_len_at = 5 + 4 + 2 + 32 + 1 + 0 + 2 + 1; // empty session id
+    // header(5) + handshake header(4) + version(2) + random(32) + empty
+    // session id(1) + suite(2) + compression(1)
+    let extensions_len_at = 5 + 4 + 2 + 32 + 1 + 2 + 1;
     fix(&mut server_hello, extensions_len_at, 2);
     c.feed(&server_hello);
     let fatal = c.recv().unwrap_err();

@@ -11,7 +11,8 @@ use std::process::Command;
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -37,7 +38,14 @@ impl KeyKind {
             KeyKind::Rsa2048 => {
                 let path = dir.join(format!("rsa-{}.pem", unique()));
                 let status = Command::new("openssl")
-                    .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+                    .args([
+                        "genpkey",
+                        "-algorithm",
+                        "RSA",
+                        "-pkeyopt",
+                        "rsa_keygen_bits:2048",
+                        "-out",
+                    ])
                     .arg(&path)
                     .stderr(std::process::Stdio::null())
                     .status()
@@ -87,11 +95,19 @@ impl TestPki {
         let mut params = CertificateParams::new(Vec::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.distinguished_name.push(DnType::CommonName, name);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let ca = params.self_signed(&key).unwrap();
         let ca_path = dir.path().join("ca.pem");
         std::fs::write(&ca_path, ca.pem()).unwrap();
-        Self { dir, ca: ca.der().clone(), ca_path, issuer: Issuer::new(params, key) }
+        Self {
+            dir,
+            ca: ca.der().clone(),
+            ca_path,
+            issuer: Issuer::new(params, key),
+        }
     }
 
     /// A leaf for `names` with a key of `kind`.
@@ -101,8 +117,13 @@ impl TestPki {
 
     pub fn leaf_with(&self, kind: KeyKind, names: &[&str], flavor: LeafFlavor) -> Leaf {
         let key = kind.key_pair(self.dir.path());
-        let mut params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, names.first().copied().unwrap_or("client"));
+        let mut params =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        params.distinguished_name.push(
+            DnType::CommonName,
+            names.first().copied().unwrap_or("client"),
+        );
         params.use_authority_key_identifier_extension = true;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = match flavor {
@@ -128,7 +149,12 @@ impl TestPki {
     }
 
     pub fn client_config(&self) -> Arc<tlstate::handshake::ClientConfig> {
-        Arc::new(tlstate::handshake::ClientConfig::with_root_certificates(&[self.ca.clone()]).unwrap())
+        Arc::new(
+            tlstate::handshake::ClientConfig::with_root_certificates(std::slice::from_ref(
+                &self.ca,
+            ))
+            .unwrap(),
+        )
     }
 
     pub fn server_config(&self, leaf: &Leaf) -> Arc<tlstate::handshake::ServerConfig> {
@@ -139,7 +165,11 @@ impl TestPki {
 /// A free port on 127.0.0.1 (bound and released: a small race with other
 /// processes is accepted in tests).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A child process killed when dropped, so a failing test leaves none.
