@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod enums;
 pub mod error;
 pub mod handshake;
+pub mod keylog;
 pub mod message;
 pub mod record;
 pub mod stream;

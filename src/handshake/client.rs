@@ -16,6 +16,7 @@ use crate::enums::{
     SignatureScheme,
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::keylog::KeyLog;
 use crate::message::{
     ClientExtension, ClientHello, ClientKeyExchange, Finished, HandshakePayload, Random,
     ServerHello, ServerKeyExchange, SessionId,
@@ -99,6 +100,9 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
         side.offered_schemes.clone(),
     ));
     extensions.push(ClientExtension::ExtendedMasterSecret);
+    if !config.alpn_protocols.is_empty() {
+        extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
+    }
     // RFC 5746 3.4: an empty renegotiation_info on the initial handshake.
     extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
     Ok(ClientHello {
@@ -148,6 +152,7 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
         ExtensionType::EcPointFormats,
         ExtensionType::ExtendedMasterSecret,
         ExtensionType::RenegotiationInfo,
+        ExtensionType::ApplicationLayerProtocolNegotiation,
     ];
     if hello
         .extensions
@@ -155,6 +160,16 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
         .any(|ext| !OFFERED.contains(&ext.typ()))
     {
         return Err(PeerMisbehaved::IllegalParameter("an extension we did not offer").into());
+    }
+    // RFC 7301 3.1: the selected protocol must be one we offered.
+    let alpn_protocol = hello.alpn_protocol().map(<[u8]>::to_vec);
+    if alpn_protocol
+        .as_ref()
+        .is_some_and(|chosen| !core.config.alpn_protocols.contains(chosen))
+    {
+        return Err(
+            PeerMisbehaved::IllegalParameter("an application protocol we did not offer").into(),
+        );
     }
     if hello
         .renegotiation_info()
@@ -183,7 +198,7 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
         suite,
         session_id: hello.session_id.as_bytes().to_vec(),
         extended_master_secret,
-        alpn_protocol: None,
+        alpn_protocol,
         server_name,
     })
 }
@@ -321,6 +336,7 @@ pub(crate) fn derive_keys<R: super::role::Role>(
     suite: &'static SupportedCipherSuite,
     extended_master_secret: bool,
     premaster: &crypto::PremasterSecret,
+    key_log: Option<&dyn KeyLog>,
     we_are_client: bool,
 ) -> Result<(), Error> {
     let master = match extended_master_secret {
@@ -339,6 +355,9 @@ pub(crate) fn derive_keys<R: super::role::Role>(
             &core.server_random,
         ),
     };
+    if let Some(key_log) = key_log {
+        key_log.log("CLIENT_RANDOM", &core.client_random, &master);
+    }
     let key_block = KeyBlock::derive(suite, &master, &core.client_random, &core.server_random);
     let (sealer, opener) = crypto::new_record_protection(suite, &key_block, we_are_client)?;
     core.master_secret = Some(master);
@@ -363,11 +382,14 @@ impl SendMessage<Client, Full> for state::ClientKey {
                     public,
                 }))?;
             let negotiated: &Negotiated = hs.known.knows();
+            let (suite, ems) = (negotiated.suite, negotiated.extended_master_secret);
+            let key_log = hs.core.config.key_log.clone();
             derive_keys(
                 &mut hs.core,
-                negotiated.suite,
-                negotiated.extended_master_secret,
+                suite,
+                ems,
                 &premaster,
+                key_log.as_deref(),
                 true,
             )
         })?;

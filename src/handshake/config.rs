@@ -7,6 +7,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use crate::crypto::{ServerCertVerifier, SigningKey, WebPkiServerVerifier};
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::Error;
+use crate::keylog::KeyLog;
 use crate::record::MAX_PLAINTEXT_LEN;
 
 /// The cipher suites this crate implements, in its default preference order.
@@ -57,6 +58,12 @@ pub struct ClientConfig {
     pub require_extended_master_secret: bool,
     /// The largest record plaintext we send (at most 2^14).
     pub max_fragment_len: usize,
+    /// Application protocols to offer (ALPN, RFC 7301), most preferred
+    /// first; empty offers none.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// Where to log session secrets (`SSLKEYLOGFILE` format); `None` by
+    /// default.
+    pub key_log: Option<Arc<dyn KeyLog>>,
 }
 
 impl ClientConfig {
@@ -69,6 +76,8 @@ impl ClientConfig {
             verifier,
             require_extended_master_secret: true,
             max_fragment_len: MAX_PLAINTEXT_LEN,
+            alpn_protocols: Vec::new(),
+            key_log: None,
         }
     }
 
@@ -78,13 +87,47 @@ impl ClientConfig {
     }
 }
 
+/// A certificate chain and the private key of its end-entity certificate.
+#[derive(Clone, Debug)]
+pub struct CertifiedKey {
+    /// The chain, end-entity first.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The end-entity certificate's private key.
+    pub key: Arc<SigningKey>,
+}
+
+impl CertifiedKey {
+    /// A chain and its key; an empty chain is a configuration error.
+    pub fn new(
+        chain: Vec<CertificateDer<'static>>,
+        key: &PrivateKeyDer<'_>,
+    ) -> Result<Self, Error> {
+        if chain.is_empty() {
+            return Err(Error::Config("the certificate chain is empty".into()));
+        }
+        Ok(Self {
+            chain,
+            key: Arc::new(SigningKey::new(key)?),
+        })
+    }
+}
+
 /// How a server accepts.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// The certificate chain, end-entity first.
+    /// The certificate chain, end-entity first, used when the client names
+    /// no server, or one without an entry in `certificates_by_name`.
     pub cert_chain: Vec<CertificateDer<'static>>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
+    /// Certificates chosen by the server name the client sends (SNI,
+    /// RFC 6066 3), compared without regard to ASCII case.
+    pub certificates_by_name: Vec<(String, CertifiedKey)>,
+    /// Application protocols to accept (ALPN), most preferred first: the
+    /// server's order decides. Empty ignores the client's offer.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// Where to log session secrets; `None` by default.
+    pub key_log: Option<Arc<dyn KeyLog>>,
     /// Suites to accept, most preferred first (the server's order wins).
     /// Only the suites matching the key's algorithm are ever chosen.
     pub cipher_suites: Vec<CipherSuite>,
@@ -109,6 +152,9 @@ impl ServerConfig {
         Ok(Self {
             cert_chain,
             key: Arc::new(SigningKey::new(key)?),
+            certificates_by_name: Vec::new(),
+            alpn_protocols: Vec::new(),
+            key_log: None,
             cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
             groups: DEFAULT_GROUPS.to_vec(),
             require_extended_master_secret: true,

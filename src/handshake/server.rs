@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::client::{check_finished, derive_keys, expect_payload, send_finished, signed_params};
-use super::config::ServerConfig;
+use super::config::{CertifiedKey, ServerConfig};
 use super::core::{Core, Incoming};
 use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
 use super::machine::{Fatal, Full, Handshake, RecvMessage, SendMessage, Shape};
@@ -31,6 +31,10 @@ pub struct ServerSide {
 /// The server's decisions after reading the ClientHello.
 #[derive(Debug, Clone)]
 struct Choice {
+    certified: Arc<CertifiedKey>,
+    /// Whether the certificate was picked by the client's server name.
+    by_name: bool,
+    alpn_protocol: Option<Vec<u8>>,
     suite: &'static SupportedCipherSuite,
     group: NamedGroup,
     scheme: SignatureScheme,
@@ -58,7 +62,39 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
     if hello.client_version.to_wire() < ProtocolVersion::Tls12.to_wire() {
         return Err(PeerIncompatible::ProtocolVersion.into());
     }
-    let key_algorithm = config.key.algorithm();
+    let server_name = hello
+        .server_name()
+        .and_then(|name| core::str::from_utf8(name).ok())
+        .map(str::to_owned);
+    // SNI (RFC 6066 3): a certificate configured for the name, else the
+    // default one.
+    let by_name = server_name.as_deref().and_then(|name| {
+        config
+            .certificates_by_name
+            .iter()
+            .find(|(configured, _)| configured.eq_ignore_ascii_case(name))
+    });
+    let certified = match by_name {
+        Some((_, certified)) => Arc::new(certified.clone()),
+        None => Arc::new(CertifiedKey {
+            chain: config.cert_chain.clone(),
+            key: config.key.clone(),
+        }),
+    };
+    // ALPN (RFC 7301 3.2): the server's preference among the client's
+    // offers; an offer with nothing in common is refused.
+    let alpn_protocol = match hello.alpn_protocols() {
+        Some(offered) if !config.alpn_protocols.is_empty() => Some(
+            config
+                .alpn_protocols
+                .iter()
+                .find(|protocol| offered.contains(protocol))
+                .cloned()
+                .ok_or(PeerIncompatible::NoApplicationProtocol)?,
+        ),
+        _ => None,
+    };
+    let key_algorithm = certified.key.algorithm();
     let suite = config
         .cipher_suites
         .iter()
@@ -85,7 +121,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
     // only SHA-1, which we do not sign with.
     let scheme = hello
         .signature_algorithms()
-        .and_then(|offered| config.key.choose_scheme(offered))
+        .and_then(|offered| certified.key.choose_scheme(offered))
         .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
     if hello
         .ec_point_formats()
@@ -106,11 +142,10 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
     }
     let secure_renegotiation =
         hello.renegotiation_info().is_some() || hello.offers_renegotiation_scsv();
-    let server_name = hello
-        .server_name()
-        .and_then(|name| core::str::from_utf8(name).ok())
-        .map(str::to_owned);
     Ok(Choice {
+        by_name: by_name.is_some(),
+        certified,
+        alpn_protocol,
         suite,
         group,
         scheme,
@@ -138,10 +173,10 @@ impl<P: Shape> RecvMessage<Server, P> for state::ClientHello {
     }
 }
 
-fn choice(core: &Core<Server>) -> Result<Choice, Error> {
+fn choice(core: &Core<Server>) -> Result<&Choice, Error> {
     core.side
         .choice
-        .clone()
+        .as_ref()
         .ok_or(Error::Internal("no choice before ServerHello"))
 }
 
@@ -152,9 +187,9 @@ impl SendMessage<Server, Full> for state::ServerHello {
         hs: Handshake<Server, Self, Full>,
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
         let (hs, negotiated) = hs.try_with(|hs| {
-            let choice = choice(&hs.core)?;
             crypto::fill_random(&mut hs.core.server_random)?;
-            let mut extensions = Vec::with_capacity(3);
+            let choice = choice(&hs.core)?;
+            let mut extensions = Vec::with_capacity(5);
             if choice.secure_renegotiation {
                 extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
             }
@@ -166,6 +201,12 @@ impl SendMessage<Server, Full> for state::ServerHello {
                     EcPointFormat::Uncompressed,
                 ]));
             }
+            if choice.by_name {
+                extensions.push(ServerExtension::ServerNameAck);
+            }
+            if let Some(protocol) = &choice.alpn_protocol {
+                extensions.push(ServerExtension::Alpn(protocol.clone()));
+            }
             let hello = ServerHello {
                 server_version: ProtocolVersion::Tls12,
                 random: Random(hs.core.server_random),
@@ -175,15 +216,16 @@ impl SendMessage<Server, Full> for state::ServerHello {
                 compression_method: Compression::Null,
                 extensions,
             };
-            hs.core
-                .send_handshake(HandshakePayload::ServerHello(hello))?;
-            Ok(Negotiated {
+            let negotiated = Negotiated {
                 suite: choice.suite,
                 session_id: Vec::new(),
                 extended_master_secret: choice.extended_master_secret,
-                alpn_protocol: None,
-                server_name: choice.server_name,
-            })
+                alpn_protocol: choice.alpn_protocol.clone(),
+                server_name: choice.server_name.clone(),
+            };
+            hs.core
+                .send_handshake(HandshakePayload::ServerHello(hello))?;
+            Ok(negotiated)
         })?;
         Ok(hs.advance(|_hello| negotiated))
     }
@@ -193,12 +235,13 @@ impl<P: Shape> SendMessage<Server, P> for state::ServerCert {
     type Next = state::ServerKey;
 
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
-        let chain = hs.core.config.cert_chain.clone();
-        let (hs, ()) = hs.try_with(|hs| {
+        let (hs, chain) = hs.try_with(|hs| {
+            let chain = choice(&hs.core)?.certified.chain.clone();
             hs.core
                 .send_handshake(HandshakePayload::Certificate(CertificateChain(
                     chain.clone(),
-                )))
+                )))?;
+            Ok(chain)
         })?;
         Ok(hs.advance(|negotiated| Certified {
             negotiated,
@@ -214,25 +257,28 @@ impl SendMessage<Server, Full> for state::ServerKey {
         hs: Handshake<Server, Self, Full>,
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
         let (hs, (group, signature_scheme)) = hs.try_with(|hs| {
-            let choice = choice(&hs.core)?;
-            let kx = EphemeralKeyExchange::generate(choice.group)?;
+            let (group, scheme, certified) = {
+                let choice = choice(&hs.core)?;
+                (choice.group, choice.scheme, choice.certified.clone())
+            };
+            let kx = EphemeralKeyExchange::generate(group)?;
             let params = ServerEcdhParams {
-                group: choice.group,
+                group,
                 public: kx.public_key().to_vec(),
             };
             let mut exchange = ServerKeyExchange {
                 params,
                 signed: DigitallySigned {
-                    scheme: choice.scheme,
+                    scheme,
                     signature: Vec::new(),
                 },
             };
             let message = signed_params(&hs.core, &exchange.params_encoding());
-            exchange.signed.signature = hs.core.config.key.sign(choice.scheme, &message)?;
+            exchange.signed.signature = certified.key.sign(scheme, &message)?;
             hs.core
                 .send_handshake(HandshakePayload::ServerKeyExchange(exchange))?;
             hs.core.side.kx = Some(kx);
-            Ok((choice.group, choice.scheme))
+            Ok((group, scheme))
         })?;
         Ok(hs.advance(|certified| Keyed {
             certified,
@@ -269,11 +315,14 @@ impl RecvMessage<Server, Full> for state::ClientKey {
             let premaster = kx.complete(&exchange.public)?;
             hs.core.hash_received();
             let negotiated: &Negotiated = hs.known.knows();
+            let (suite, ems) = (negotiated.suite, negotiated.extended_master_secret);
+            let key_log = hs.core.config.key_log.clone();
             derive_keys(
                 &mut hs.core,
-                negotiated.suite,
-                negotiated.extended_master_secret,
+                suite,
+                ems,
                 &premaster,
+                key_log.as_deref(),
                 false,
             )
         })?;
