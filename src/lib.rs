@@ -14,6 +14,7 @@ pub mod handshake;
 pub mod keylog;
 pub mod message;
 pub mod record;
+pub mod session;
 pub mod stream;
 
 pub use error::Error;

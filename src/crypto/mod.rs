@@ -11,6 +11,7 @@ mod prf;
 mod rand;
 mod sign;
 mod suites;
+mod ticket_key;
 mod transcript;
 mod verify;
 mod wipe;
@@ -34,6 +35,7 @@ pub use suites::{
     SUPPORTED_SIGNATURE_SCHEMES, SignatureAlgorithm, SupportedCipherSuite, is_supported_group,
     lookup, scheme_algorithm,
 };
+pub use ticket_key::{TICKET_KEY_NAME_LEN, TicketKey};
 pub use transcript::{HandshakeHash, Transcript};
 pub use verify::{
     ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiServerVerifier,

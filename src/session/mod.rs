@@ -1,0 +1,22 @@
+//! Session resumption: what a session keeps, the server's session-ID cache,
+//! session tickets (RFC 5077) with rotating keys, and the client's store.
+//!
+//! Everything here is bounded: the cache and the store evict the least
+//! recently used entry when full, and every entry expires.
+
+mod cache;
+mod state;
+mod store;
+mod ticketer;
+
+pub use cache::SessionCache;
+pub use state::SessionState;
+pub use store::{ClientSession, ClientSessionStore, InMemorySessionStore};
+pub use ticketer::Ticketer;
+
+/// Seconds since the Unix epoch, the clock of every lifetime here.
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,155 @@
+//! The client's memory of sessions, keyed by server name.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::{SessionState, now_secs};
+
+/// What a client keeps to resume a session with a server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientSession {
+    /// The session ID the server assigned (may be empty with a ticket).
+    pub session_id: Vec<u8>,
+    /// The server's ticket, if it sent one (RFC 5077).
+    pub ticket: Option<Vec<u8>>,
+    /// The ticket's lifetime hint in seconds (0: unspecified).
+    pub lifetime_hint: u32,
+    /// The session itself.
+    pub state: SessionState,
+}
+
+/// Where a client keeps sessions between connections.
+pub trait ClientSessionStore: Send + Sync + core::fmt::Debug {
+    /// Remembers `session` for `server_name`, replacing any older one.
+    fn put(&self, server_name: &str, session: ClientSession);
+    /// The session to offer to `server_name`, if any.
+    fn get(&self, server_name: &str) -> Option<ClientSession>;
+    /// Forgets the session for `server_name` (e.g. after a failure).
+    fn remove(&self, server_name: &str);
+}
+
+/// A bounded in-memory store: one session per server name, least recently
+/// used evicted when full, sessions older than their lifetime dropped.
+#[derive(Debug)]
+pub struct InMemorySessionStore {
+    capacity: usize,
+    /// The lifetime used when the server gave no hint, in seconds.
+    default_lifetime_secs: u64,
+    inner: Mutex<(Sessions, u64)>,
+}
+
+/// Sessions by server name, each with the clock value of its last use.
+type Sessions = HashMap<String, (ClientSession, u64)>;
+
+impl InMemorySessionStore {
+    /// A store of at most `capacity` servers' sessions.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            default_lifetime_secs: 24 * 3600,
+            inner: Mutex::new((HashMap::new(), 0)),
+        }
+    }
+
+    fn lifetime(&self, session: &ClientSession) -> u64 {
+        match session.lifetime_hint {
+            0 => self.default_lifetime_secs,
+            hint => u64::from(hint),
+        }
+    }
+}
+
+impl ClientSessionStore for InMemorySessionStore {
+    fn put(&self, server_name: &str, session: ClientSession) {
+        if self.capacity == 0 {
+            return;
+        }
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let (map, clock) = &mut *inner;
+        *clock += 1;
+        if !map.contains_key(server_name) && map.len() >= self.capacity {
+            let oldest = map
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(name, _)| name.clone());
+            if let Some(oldest) = oldest {
+                map.remove(&oldest);
+            }
+        }
+        map.insert(server_name.to_owned(), (session, *clock));
+    }
+
+    fn get(&self, server_name: &str) -> Option<ClientSession> {
+        let mut inner = self.inner.lock().ok()?;
+        let (map, clock) = &mut *inner;
+        *clock += 1;
+        let now = *clock;
+        let (session, used) = map.get_mut(server_name)?;
+        if session.state.expired(now_secs(), self.lifetime(session)) {
+            map.remove(server_name);
+            return None;
+        }
+        *used = now;
+        Some(session.clone())
+    }
+
+    fn remove(&self, server_name: &str) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.0.remove(server_name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+
+    fn session(id: u8, created: u64) -> ClientSession {
+        ClientSession {
+            session_id: vec![id; 32],
+            ticket: None,
+            lifetime_hint: 0,
+            state: SessionState {
+                cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                master_secret: [id; 48],
+                extended_master_secret: true,
+                group: NamedGroup::X25519,
+                signature_scheme: SignatureScheme::ECDSA_NISTP256_SHA256,
+                alpn_protocol: None,
+                server_name: None,
+                created,
+            },
+        }
+    }
+
+    #[test]
+    fn keyed_by_server_name_and_bounded() {
+        let store = InMemorySessionStore::new(2);
+        let now = now_secs();
+        store.put("a.example", session(1, now));
+        store.put("b.example", session(2, now));
+        assert_eq!(store.get("a.example").map(|s| s.session_id[0]), Some(1));
+        store.put("c.example", session(3, now));
+        assert!(
+            store.get("b.example").is_none(),
+            "least recently used is evicted"
+        );
+        assert!(store.get("a.example").is_some());
+        store.put("a.example", session(4, now));
+        assert_eq!(store.get("a.example").map(|s| s.session_id[0]), Some(4));
+        store.remove("a.example");
+        assert!(store.get("a.example").is_none());
+    }
+
+    #[test]
+    fn drops_expired_sessions() {
+        let store = InMemorySessionStore::new(4);
+        let mut old = session(1, now_secs() - 100);
+        old.lifetime_hint = 50;
+        store.put("a.example", old);
+        assert!(store.get("a.example").is_none());
+    }
+}
