@@ -40,7 +40,9 @@ impl Error {
                 | CertificateError::BadEncoding
                 | CertificateError::Other(_),
             ) => A::BadCertificate,
-            Self::AlertReceived { .. } | Self::Closed | Self::Truncated | Self::Transport(_) => return None,
+            Self::AlertReceived { .. } | Self::Closed | Self::Truncated | Self::Transport(_) => {
+                return None;
+            }
             Self::SequenceExhausted | Self::Config(_) | Self::Internal(_) => A::InternalError,
         })
     }

@@ -144,7 +144,9 @@ impl fmt::Display for PeerIncompatible {
             Self::UncompressedPointsRequired => "the peer does not accept uncompressed EC points",
             Self::NoApplicationProtocol => "no application protocol in common",
             Self::ClientCertificateRequired => "a client certificate is required and none was sent",
-            Self::ClientCertificateUnsupported => "the server asked for a client certificate, which this client cannot send yet",
+            Self::ClientCertificateUnsupported => {
+                "the server asked for a client certificate, which this client cannot send yet"
+            }
         })
     }
 }
@@ -258,7 +260,9 @@ impl fmt::Display for Error {
             Self::SequenceExhausted => f.write_str("record sequence number exhausted"),
             Self::Config(why) => write!(f, "configuration error: {why}"),
             Self::Closed => f.write_str("the connection is closed"),
-            Self::Truncated => f.write_str("the transport closed without a close_notify alert (truncation)"),
+            Self::Truncated => {
+                f.write_str("the transport closed without a close_notify alert (truncation)")
+            }
             Self::Transport(kind) => write!(f, "transport error: {kind}"),
             Self::Internal(why) => write!(f, "internal error: {why}"),
         }
