@@ -13,7 +13,10 @@ use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use tlstate::connection::ReadOutcome;
 use tlstate::handshake::table::Row;
-use tlstate::handshake::{ClientConfig, Handshake, ServerConfig, Step};
+use tlstate::handshake::{
+    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, ClientConfig, Handshake,
+    ServerConfig, Step,
+};
 
 /// Writes the state's message, moves the bytes onto `wire`, prints a line.
 macro_rules! send {
@@ -70,17 +73,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = Handshake::server(server_config);
 
     let client = send!("client", client, to_server); // ClientHello
-    let server = recv!("server", server, to_server);
+    // The server's read of the ClientHello decides full or resumed.
+    let AfterClientHello::Full(server) = recv!("server", server, to_server) else {
+        return Err("the server resumed a session nobody offered".into());
+    };
     let server = send!("server", server, to_client); // ServerHello
     let server = send!("server", server, to_client); // Certificate
     let server = send!("server", server, to_client); // ServerKeyExchange
     let server = send!("server", server, to_client); // ServerHelloDone
 
-    let client = recv!("client", client, to_client);
+    let AfterServerHello::Full(client) = recv!("client", client, to_client) else {
+        return Err("a fresh client cannot resume".into());
+    };
     println!("        negotiated {}", client.cipher_suite());
     let client = recv!("client", client, to_client);
     println!(
-        "        server chain of {} certificates verified",
+        "        server chain of {} certificate(s) verified",
         client.server_certificates().len()
     );
     let client = recv!("client", client, to_client);
@@ -90,12 +98,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.signature_scheme()
     );
     // CertificateRequest is optional: the ServerHelloDone arrives in its place.
-    let client = recv!(
+    let AfterServerKey::NoCertificateRequest(client) = recv!(
         "client",
         client,
         to_client,
         "(optional) got server_hello_done instead"
-    );
+    ) else {
+        return Err("this server does not ask for client certificates".into());
+    };
     let client = send!("client", client, to_server); // ClientKeyExchange
     let client = send!("client", client, to_server); // ChangeCipherSpec
     let client = send!("client", client, to_server); // Finished, encrypted
@@ -103,10 +113,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = recv!("server", server, to_server);
     let server = recv!("server", server, to_server);
     let server = recv!("server", server, to_server);
+    // NewSessionTicket is optional too: no ticket was promised, so the
+    // server writes nothing for it.
+    let server = send!("server", server, to_client); // (no NewSessionTicket)
     let server = send!("server", server, to_client); // ChangeCipherSpec
     let server = send!("server", server, to_client); // Finished, encrypted
 
-    let client = recv!("client", client, to_client);
+    // The client was promised no ticket: the ChangeCipherSpec comes in its place.
+    let AfterTicket::NoTicket(client) = recv!(
+        "client",
+        client,
+        to_client,
+        "(optional) got change_cipher_spec instead"
+    ) else {
+        return Err("no ticket was promised".into());
+    };
     let client = recv!("client", client, to_client);
     println!(
         "both    {} with {}",

@@ -20,7 +20,9 @@ impl Error {
                 PeerMisbehaved::IncorrectFinished | PeerMisbehaved::BadSignature,
             ) => A::DecryptError,
             Self::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)) => A::IllegalParameter,
-            Self::PeerMisbehaved(PeerMisbehaved::BadRenegotiationInfo) => A::HandshakeFailure,
+            Self::PeerMisbehaved(
+                PeerMisbehaved::BadRenegotiationInfo | PeerMisbehaved::ExtendedMasterSecretMismatch,
+            ) => A::HandshakeFailure,
             Self::PeerIncompatible(PeerIncompatible::ProtocolVersion) => A::ProtocolVersion,
             Self::PeerIncompatible(PeerIncompatible::NoApplicationProtocol) => {
                 A::NoApplicationProtocol
@@ -164,7 +166,7 @@ mod tests {
                 Some(A::HandshakeFailure),
             ),
             (
-                PeerIncompatible::ClientCertificateUnsupported.into(),
+                PeerMisbehaved::ExtendedMasterSecretMismatch.into(),
                 Some(A::HandshakeFailure),
             ),
             (CertificateError::UnknownIssuer.into(), Some(A::UnknownCa)),

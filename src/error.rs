@@ -92,6 +92,9 @@ pub enum PeerMisbehaved {
     IllegalParameter(&'static str),
     /// The peer's renegotiation_info was wrong (RFC 5746 3.4).
     BadRenegotiationInfo,
+    /// A resumed session's extended master secret status changed
+    /// (RFC 7627 5.3).
+    ExtendedMasterSecretMismatch,
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -101,6 +104,9 @@ impl fmt::Display for PeerMisbehaved {
             Self::BadSignature => f.write_str("the peer's signature does not verify"),
             Self::IllegalParameter(what) => write!(f, "the peer chose {what}"),
             Self::BadRenegotiationInfo => f.write_str("the peer's renegotiation_info is wrong"),
+            Self::ExtendedMasterSecretMismatch => {
+                f.write_str("the resumed session's extended master secret status changed")
+            }
         }
     }
 }
@@ -126,9 +132,6 @@ pub enum PeerIncompatible {
     NoApplicationProtocol,
     /// A client certificate was required and none was sent (RFC 5246 7.4.6).
     ClientCertificateRequired,
-    /// The server asked for a client certificate, and this client does not
-    /// yet do client authentication.
-    ClientCertificateUnsupported,
 }
 
 impl fmt::Display for PeerIncompatible {
@@ -144,9 +147,6 @@ impl fmt::Display for PeerIncompatible {
             Self::UncompressedPointsRequired => "the peer does not accept uncompressed EC points",
             Self::NoApplicationProtocol => "no application protocol in common",
             Self::ClientCertificateRequired => "a client certificate is required and none was sent",
-            Self::ClientCertificateUnsupported => {
-                "the server asked for a client certificate, which this client cannot send yet"
-            }
         })
     }
 }

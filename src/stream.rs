@@ -12,7 +12,11 @@ use rustls_pki_types::ServerName;
 
 use crate::connection::{Connection, ReadHalf, ReadOutcome, SessionSummary, WriteHalf};
 use crate::error::Error;
-use crate::handshake::{Client, ClientConfig, Fatal, Handshake, Role, Server, ServerConfig};
+use crate::handshake::{
+    AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client,
+    ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape, Handshake, Resumed, Role,
+    Server, ServerConfig, state,
+};
 
 /// An established connection over a blocking transport.
 #[derive(Debug)]
@@ -35,13 +39,30 @@ pub fn connect<T: io::Read + io::Write>(
     Ok(Stream { conn, transport })
 }
 
-/// Accepts as a server: a full handshake over `transport`. On failure the
-/// fatal alert has already been written to the transport (best effort).
+/// Accepts as a server over `transport`: a full handshake without client
+/// authentication, or the resumption of a session. On failure the fatal
+/// alert has already been written to the transport (best effort).
 pub fn accept<T: io::Read + io::Write>(
     config: Arc<ServerConfig>,
     mut transport: T,
 ) -> Result<Stream<Server, T>, Fatal> {
-    let conn = deliver_alert(server_handshake(config, &mut transport), &mut transport)?;
+    let hs = Handshake::server(config);
+    let conn = deliver_alert(server_handshake(hs, &mut transport), &mut transport)?;
+    Ok(Stream { conn, transport })
+}
+
+/// Accepts as a server that asks for a client certificate (CertificateRequest)
+/// in full handshakes, by `policy`.
+pub fn accept_with_client_auth<T: io::Read + io::Write>(
+    config: Arc<ServerConfig>,
+    policy: ClientCertPolicy,
+    mut transport: T,
+) -> Result<Stream<Server, T>, Fatal> {
+    let hs = Handshake::server_requesting_client_cert(config, policy);
+    let conn = deliver_alert(
+        server_client_auth_handshake(hs, &mut transport),
+        &mut transport,
+    )?;
     Ok(Stream { conn, transport })
 }
 
@@ -52,38 +73,118 @@ fn deliver_alert<C>(result: Result<C, Fatal>, transport: &mut impl io::Write) ->
     })
 }
 
-/// The client's walk through the full handshake: the same transitions the
-/// `walk` example makes by hand.
+/// The client's walk through the handshake: the same transitions the
+/// `walk` example makes by hand, with a branch wherever the server chooses.
 fn client_handshake<T: io::Read + io::Write>(
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
     t: &mut T,
 ) -> Result<Connection<Client>, Fatal> {
     let hs = Handshake::client(config, server_name).send()?; // ClientHello
-    let hs = hs.recv_from(t)?; // ServerHello
+    let hs = match hs.recv_from(t)? {
+        AfterServerHello::Full(hs) => hs,
+        AfterServerHello::Resumed(hs) => {
+            let hs = match hs.recv_from(t)? {
+                AfterTicket::Ticket(hs) => hs.recv_from(t)?, // ChangeCipherSpec
+                AfterTicket::NoTicket(hs) => hs,
+            };
+            let hs = hs.recv_from(t)?; // Finished
+            let hs = hs.send()?.send()?; // ChangeCipherSpec, Finished
+            return connection(hs, t);
+        }
+    };
     let hs = hs.recv_from(t)?; // Certificate
     let hs = hs.recv_from(t)?; // ServerKeyExchange
-    let hs = hs.recv_from(t)?; // ServerHelloDone
-    let hs = hs.send()?.send()?.send()?; // ClientKeyExchange, ChangeCipherSpec, Finished
-    let hs = hs.recv_from(t)?; // ChangeCipherSpec
-    let mut hs = hs.recv_from(t)?; // Finished
+    match hs.recv_from(t)? {
+        AfterServerKey::NoCertificateRequest(hs) => client_finish(hs.send()?, t), // ClientKeyExchange
+        AfterServerKey::CertificateRequested(hs) => {
+            let hs = hs.recv_from(t)?; // ServerHelloDone
+            if hs.can_send_certificate() {
+                // Certificate, ClientKeyExchange, CertificateVerify
+                client_finish(hs.send_certificate()?.send()?.send()?, t)
+            } else {
+                client_finish(hs.send_no_certificate()?.send()?, t)
+            }
+        }
+    }
+}
+
+/// The end of a full handshake, the same for every full shape.
+fn client_finish<T: io::Read + io::Write, P: FullShape>(
+    hs: Handshake<Client, state::ClientChangeCipherSpec, P>,
+    t: &mut T,
+) -> Result<Connection<Client>, Fatal> {
+    let hs = hs.send()?.send()?; // ChangeCipherSpec, Finished
+    let hs = match hs.recv_from(t)? {
+        AfterTicket::Ticket(hs) => hs.recv_from(t)?, // ChangeCipherSpec
+        AfterTicket::NoTicket(hs) => hs,
+    };
+    let hs = hs.recv_from(t)?; // Finished
+    connection(hs, t)
+}
+
+fn connection<R: Role, P: crate::handshake::Shape, T: io::Write>(
+    mut hs: Handshake<R, state::HandshakeOver, P>,
+    t: &mut T,
+) -> Result<Connection<R>, Fatal> {
     flushed(hs.flush_to(t))?;
     Ok(hs.into_connection())
 }
 
-/// The server's walk through the full handshake.
+/// The server's walk: a full handshake or a resumption.
 fn server_handshake<T: io::Read + io::Write>(
-    config: Arc<ServerConfig>,
+    hs: Handshake<Server, state::ClientHello, Full>,
     t: &mut T,
 ) -> Result<Connection<Server>, Fatal> {
-    let hs = Handshake::server(config).recv_from(t)?; // ClientHello
-    let hs = hs.send()?.send()?.send()?.send()?; // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
-    let hs = hs.recv_from(t)?; // ClientKeyExchange
-    let hs = hs.recv_from(t)?; // ChangeCipherSpec
-    let hs = hs.recv_from(t)?; // Finished
-    let mut hs = hs.send()?.send()?; // ChangeCipherSpec, Finished
-    flushed(hs.flush_to(t))?;
-    Ok(hs.into_connection())
+    match hs.recv_from(t)? {
+        AfterClientHello::Resumed(hs) => server_resumed(hs, t),
+        AfterClientHello::Full(hs) => {
+            // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
+            let hs = hs.send()?.send()?.send()?.send()?;
+            server_finish(hs.recv_from(t)?, t) // ClientKeyExchange
+        }
+    }
+}
+
+/// The server's walk when it asks for a client certificate.
+fn server_client_auth_handshake<T: io::Read + io::Write>(
+    hs: Handshake<Server, state::ClientHello, ClientAuth>,
+    t: &mut T,
+) -> Result<Connection<Server>, Fatal> {
+    match hs.recv_from(t)? {
+        AfterClientHello::Resumed(hs) => server_resumed(hs, t),
+        AfterClientHello::Full(hs) => {
+            // ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
+            let hs = hs.send()?.send()?.send()?.send()?.send()?;
+            match hs.recv_from(t)? {
+                // ClientKeyExchange, CertificateVerify
+                AfterClientCert::Certificate(hs) => {
+                    server_finish(hs.recv_from(t)?.recv_from(t)?, t)
+                }
+                AfterClientCert::NoCertificate(hs) => server_finish(hs.recv_from(t)?, t),
+            }
+        }
+    }
+}
+
+/// The end of a full handshake, the same for every full shape.
+fn server_finish<T: io::Read + io::Write, P: FullShape>(
+    hs: Handshake<Server, state::ClientChangeCipherSpec, P>,
+    t: &mut T,
+) -> Result<Connection<Server>, Fatal> {
+    let hs = hs.recv_from(t)?.recv_from(t)?; // ChangeCipherSpec, Finished
+    let hs = hs.send()?.send()?.send()?; // [NewSessionTicket], ChangeCipherSpec, Finished
+    connection(hs, t)
+}
+
+/// An abbreviated handshake.
+fn server_resumed<T: io::Read + io::Write>(
+    hs: Handshake<Server, state::ServerHello, Resumed>,
+    t: &mut T,
+) -> Result<Connection<Server>, Fatal> {
+    let hs = hs.send()?.send()?.send()?.send()?; // ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished
+    let hs = hs.recv_from(t)?.recv_from(t)?; // ChangeCipherSpec, Finished
+    connection(hs, t)
 }
 
 fn flushed(result: io::Result<()>) -> Result<(), Fatal> {

@@ -14,7 +14,8 @@ use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::{AlertDescription, CipherSuite, NamedGroup};
 use tlstate::error::{Error, PeerMisbehaved, Received};
 use tlstate::handshake::{
-    Client, ClientConfig, Fatal, Handshake, Server, ServerConfig, State, Step, state,
+    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
+    Handshake, Server, ServerConfig, State, Step, state,
 };
 
 struct Fixture {
@@ -50,6 +51,44 @@ fn next<N, S>(step: Step<N, S>) -> N {
     }
 }
 
+/// The server's full-handshake branch after reading the ClientHello.
+fn server_full(
+    s: Handshake<Server, state::ClientHello>,
+) -> Result<Handshake<Server, state::ServerHello>, Fatal> {
+    match next(s.recv()?) {
+        AfterClientHello::Full(s) => Ok(s),
+        AfterClientHello::Resumed(_) => panic!("nothing was offered for resumption"),
+    }
+}
+
+/// The client's full-handshake branch through ServerHello, Certificate,
+/// ServerKeyExchange and ServerHelloDone (no CertificateRequest).
+fn client_through_hello_done(
+    c: Handshake<Client, state::ServerHello>,
+) -> Result<Handshake<Client, state::ClientKey>, Fatal> {
+    let AfterServerHello::Full(c) = next(c.recv()?) else {
+        panic!("nothing was offered for resumption")
+    };
+    let c = next(next(c.recv()?).recv()?);
+    match next(c.recv()?) {
+        AfterServerKey::NoCertificateRequest(c) => Ok(c),
+        AfterServerKey::CertificateRequested(_) => {
+            panic!("this server does not ask for certificates")
+        }
+    }
+}
+
+/// The client's read of the server's ChangeCipherSpec when no ticket was
+/// promised.
+fn client_no_ticket(
+    c: Handshake<Client, state::ServerNewSessionTicket>,
+) -> Result<Handshake<Client, state::ServerFinished>, Fatal> {
+    match next(c.recv()?) {
+        AfterTicket::NoTicket(c) => Ok(c),
+        AfterTicket::Ticket(_) => panic!("no ticket was promised"),
+    }
+}
+
 /// Runs a full handshake with every flight delivered whole.
 fn handshake(
     client: Arc<ClientConfig>,
@@ -58,14 +97,16 @@ fn handshake(
     let mut c = Handshake::client(client, name()).send()?;
     let mut s = Handshake::server(server);
     s.feed(&c.take_output());
-    let mut s = next(s.recv()?).send()?.send()?.send()?.send()?;
+    let mut s = server_full(s)?.send()?.send()?.send()?.send()?;
     c.feed(&s.take_output());
-    let c = next(next(next(next(c.recv()?).recv()?).recv()?).recv()?);
-    let mut c = c.send()?.send()?.send()?;
+    let mut c = client_through_hello_done(c)?.send()?.send()?.send()?;
     s.feed(&c.take_output());
-    let mut s = next(next(next(s.recv()?).recv()?).recv()?).send()?.send()?;
+    let mut s = next(next(next(s.recv()?).recv()?).recv()?)
+        .send()?
+        .send()?
+        .send()?;
     c.feed(&s.take_output());
-    let c = next(next(c.recv()?).recv()?);
+    let c = next(client_no_ticket(c)?.recv()?);
     Ok((c.into_connection(), s.into_connection()))
 }
 
@@ -158,9 +199,13 @@ fn a_state_that_lacks_bytes_comes_back_unchanged() {
         result.expect("the whole ClientHello was fed")
     };
     assert_eq!(need_more, hello.len() - 1);
+    let AfterClientHello::Full(s) = s else {
+        panic!("resumed")
+    };
     assert_eq!(s.state_name(), "ServerHello");
-    let s2 = s.send().unwrap();
-    let _ = s2;
+    // The state that was handed back and forth still works.
+    let s = s.send().unwrap();
+    assert_eq!(s.state_name(), "ServerCert");
 }
 
 #[test]
@@ -173,7 +218,8 @@ fn rejects_change_cipher_spec_before_key_exchange() {
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
     s.feed(&c.take_output());
-    let mut s = next(s.recv().unwrap())
+    let mut s = server_full(s)
+        .unwrap()
         .send()
         .unwrap()
         .send()
@@ -205,7 +251,7 @@ fn rejects_tampered_server_key_exchange_signature() {
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
     s.feed(&c.take_output());
-    let s = next(s.recv().unwrap()).send().unwrap();
+    let s = server_full(s).unwrap().send().unwrap();
     let mut s = s.send().unwrap();
     let mut flight = s.take_output();
     let mut s = s.send().unwrap();
@@ -215,7 +261,10 @@ fn rejects_tampered_server_key_exchange_signature() {
     key_exchange[last] ^= 1;
     flight.extend_from_slice(&key_exchange);
     c.feed(&flight);
-    let c = next(next(c.recv().unwrap()).recv().unwrap());
+    let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
+        panic!("resumed")
+    };
+    let c = next(c.recv().unwrap());
     let fatal = c.recv().unwrap_err();
     assert_eq!(
         fatal.error(),
@@ -262,7 +311,8 @@ fn rejects_tampered_transcript_with_decrypt_error() {
 
     let mut s = Handshake::server(Arc::new(server));
     s.feed(&rewritten);
-    let mut s = next(s.recv().unwrap())
+    let mut s = server_full(s)
+        .unwrap()
         .send()
         .unwrap()
         .send()
@@ -272,15 +322,7 @@ fn rejects_tampered_transcript_with_decrypt_error() {
         .send()
         .unwrap();
     c.feed(&s.take_output());
-    let c = next(
-        next(
-            next(next(c.recv().unwrap()).recv().unwrap())
-                .recv()
-                .unwrap(),
-        )
-        .recv()
-        .unwrap(),
-    );
+    let c = client_through_hello_done(c).unwrap();
     assert!(!c.extended_master_secret());
     let mut c = c.send().unwrap().send().unwrap().send().unwrap();
     s.feed(&c.take_output());
@@ -320,7 +362,8 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
     rewritten.extend_from_slice(&body);
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
     s.feed(&rewritten);
-    let mut s = next(s.recv().unwrap())
+    let mut s = server_full(s)
+        .unwrap()
         .send()
         .unwrap()
         .send()
@@ -330,15 +373,7 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
         .send()
         .unwrap();
     c.feed(&s.take_output());
-    let c = next(
-        next(
-            next(next(c.recv().unwrap()).recv().unwrap())
-                .recv()
-                .unwrap(),
-        )
-        .recv()
-        .unwrap(),
-    );
+    let c = client_through_hello_done(c).unwrap();
     let mut c = c.send().unwrap().send().unwrap().send().unwrap();
     s.feed(&c.take_output());
     let s = next(next(s.recv().unwrap()).recv().unwrap());
@@ -359,7 +394,7 @@ fn rejects_server_without_extended_master_secret_by_default() {
     let hello = c.take_output();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
     s.feed(&hello);
-    let mut s = next(s.recv().unwrap()).send().unwrap();
+    let mut s = server_full(s).unwrap().send().unwrap();
     let mut server_hello = s.take_output();
     // Remove the server's extended_master_secret extension (00 17 00 00)
     // and fix the three lengths around it.

@@ -40,8 +40,15 @@ pub struct SessionSummary {
     pub server_name: Option<String>,
     /// The application protocol (ALPN), if any.
     pub alpn_protocol: Option<Vec<u8>>,
-    /// The server's certificate chain, end-entity first.
+    /// The server's certificate chain, end-entity first (on resumption,
+    /// the chain of the original handshake, as the client remembered it).
     pub server_certificates: Vec<CertificateDer<'static>>,
+    /// The client's certificate chain, when it authenticated with one.
+    pub client_certificates: Vec<CertificateDer<'static>>,
+    /// Whether this handshake resumed an earlier session.
+    pub resumed: bool,
+    /// The session ID the server assigned (may be empty).
+    pub session_id: Vec<u8>,
 }
 
 /// What a read produced.
@@ -89,6 +96,9 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
             server_name: negotiated.server_name.clone(),
             alpn_protocol: negotiated.alpn_protocol.clone(),
             server_certificates: keyed.certified.server_certificates.clone(),
+            client_certificates: keyed.client_certificates.clone(),
+            resumed: P::RESUMED,
+            session_id: negotiated.session_id.clone(),
         }
     }
 

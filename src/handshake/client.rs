@@ -4,23 +4,27 @@ use std::sync::Arc;
 
 use rustls_pki_types::{ServerName, UnixTime};
 
-use super::config::ClientConfig;
+use super::config::{CertifiedKey, ClientConfig};
 use super::core::{Core, Incoming};
+use super::keys::{check_finished, derive_master, install_keys, send_finished, signed_params};
 use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
-use super::machine::{Fatal, Full, Handshake, RecvMessage, SendMessage, Shape};
+use super::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use super::role::Client;
+use super::shape::{
+    ClientAuth, Full, FullShape, NoClientCert, Resumed, Shape, WithoutCertificateVerify,
+};
 use super::table::state;
-use crate::crypto::{self, EphemeralKeyExchange, KeyBlock, SupportedCipherSuite};
+use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
 use crate::enums::{
-    CipherSuite, Compression, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
-    SignatureScheme,
+    CipherSuite, Compression, ContentType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
 };
-use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
-use crate::keylog::KeyLog;
+use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved, Received};
 use crate::message::{
-    ClientExtension, ClientHello, ClientKeyExchange, Finished, HandshakePayload, Random,
-    ServerHello, ServerKeyExchange, SessionId,
+    CertificateChain, ClientExtension, ClientHello, ClientKeyExchange, DigitallySigned,
+    HandshakePayload, Random, ServerHello, ServerKeyExchange, SessionId,
 };
+use crate::session::{ClientSession, SessionState};
 
 /// The client's own state between transitions.
 #[derive(Debug)]
@@ -30,31 +34,94 @@ pub struct ClientSide {
     offered_suites: Vec<CipherSuite>,
     offered_groups: Vec<NamedGroup>,
     offered_schemes: Vec<SignatureScheme>,
+    /// The session offered for resumption, and the session ID sent with it.
+    offered_session: Option<(ClientSession, SessionId)>,
+    /// Whether the ClientHello carried a session_ticket extension.
+    offered_ticket_extension: bool,
+    /// Whether the ServerHello promised a NewSessionTicket (RFC 5077 3.2).
+    ticket_promised: bool,
+    /// A ticket the server sent in this handshake: (lifetime hint, ticket).
+    new_ticket: Option<(u32, Vec<u8>)>,
     /// The server's ECDHE public key, from ServerKeyExchange.
     server_public: Vec<u8>,
+    /// The schemes a CertificateRequest accepts.
+    requested_schemes: Vec<SignatureScheme>,
+    /// In a resumed handshake, proof the server's Finished verified,
+    /// carried to our own Finished.
+    server_finished: Option<FinishedVerified>,
 }
 
 impl Handshake<Client, state::ClientHello> {
     /// Starts a client handshake with `server_name`: a DNS name is sent as
-    /// SNI and checked against the certificate; an IP address is only
-    /// checked.
+    /// SNI, checked against the certificate and used to find a session to
+    /// resume; an IP address is only checked.
     pub fn client(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Self {
         let side = ClientSide {
             server_name,
             offered_suites: Vec::new(),
             offered_groups: Vec::new(),
             offered_schemes: Vec::new(),
+            offered_session: None,
+            offered_ticket_extension: false,
+            ticket_promised: false,
+            new_ticket: None,
             server_public: Vec::new(),
+            requested_schemes: Vec::new(),
+            server_finished: None,
         };
         let mut core = Core::<Client>::new(config, side);
         core.writer
             .set_max_fragment_len(core.config.max_fragment_len);
+        // Signing a CertificateVerify needs the raw transcript, whatever
+        // the PRF hash; keep it only if we might have to.
+        core.transcript
+            .keep_buffer(core.config.client_certificate.is_some());
         Self::from_parts(Box::new(core), Hello::new())
     }
 }
 
-fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
+fn dns_name<'a>(name: &'a ServerName<'_>) -> Option<&'a str> {
+    match name {
+        ServerName::DnsName(name) => Some(name.as_ref()),
+        _ => None,
+    }
+}
+
+/// The session to offer, if the store has a usable one (RFC 5246 7.4.1.2,
+/// RFC 5077 3.4), and the session ID to send with it.
+fn session_to_offer(core: &Core<Client>) -> Result<Option<(ClientSession, SessionId)>, Error> {
     let config = &core.config;
+    let (Some(store), Some(name)) = (&config.session_store, dns_name(&core.side.server_name))
+    else {
+        return Ok(None);
+    };
+    let Some(session) = store.get(name) else {
+        return Ok(None);
+    };
+    let usable = core
+        .side
+        .offered_suites
+        .contains(&session.state.cipher_suite)
+        && (session.state.extended_master_secret || !config.require_extended_master_secret)
+        && (session.ticket.is_none() || config.enable_tickets);
+    if !usable {
+        return Ok(None);
+    }
+    // With a ticket, a fresh session ID lets us see whether the server
+    // accepted it: it echoes the ID when it resumes (RFC 5077 3.4).
+    let id = match (&session.ticket, session.session_id.is_empty()) {
+        (Some(_), true) => {
+            let mut id = [0u8; 32];
+            crypto::fill_random(&mut id)?;
+            SessionId::new(&id)
+        }
+        _ => SessionId::new(&session.session_id),
+    };
+    Ok(id.map(|id| (session, id)))
+}
+
+fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
+    let config = core.config.clone();
     let side = &mut core.side;
     side.offered_suites = config
         .cipher_suites
@@ -83,12 +150,12 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
         ));
     }
     crypto::fill_random(&mut core.client_random)?;
+    core.side.offered_session = session_to_offer(core)?;
+    let side = &mut core.side;
 
-    let mut extensions = Vec::with_capacity(7);
-    if let ServerName::DnsName(name) = &side.server_name {
-        extensions.push(ClientExtension::ServerName(
-            name.as_ref().as_bytes().to_vec(),
-        ));
+    let mut extensions = Vec::with_capacity(8);
+    if let Some(name) = dns_name(&side.server_name) {
+        extensions.push(ClientExtension::ServerName(name.as_bytes().to_vec()));
     }
     extensions.push(ClientExtension::SupportedGroups(
         side.offered_groups.clone(),
@@ -103,12 +170,23 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     if !config.alpn_protocols.is_empty() {
         extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
     }
+    if config.enable_tickets {
+        let ticket = side
+            .offered_session
+            .as_ref()
+            .and_then(|(session, _)| session.ticket.clone());
+        extensions.push(ClientExtension::SessionTicket(ticket.unwrap_or_default()));
+        side.offered_ticket_extension = true;
+    }
     // RFC 5746 3.4: an empty renegotiation_info on the initial handshake.
     extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
     Ok(ClientHello {
         client_version: ProtocolVersion::Tls12,
         random: Random(core.client_random),
-        session_id: SessionId::EMPTY,
+        session_id: side
+            .offered_session
+            .as_ref()
+            .map_or(SessionId::EMPTY, |(_, id)| *id),
         cipher_suites: side.offered_suites.clone(),
         compression_methods: vec![Compression::Null],
         extensions,
@@ -129,8 +207,19 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
     }
 }
 
+/// What the ServerHello decided: a full handshake, or the resumption of the
+/// session we offered. Match on it to go on.
+#[derive(Debug)]
+pub enum AfterServerHello {
+    /// A full handshake: the server's Certificate is next.
+    Full(Handshake<Client, state::ServerCert, Full>),
+    /// The server resumed our session: its optional NewSessionTicket, then
+    /// its ChangeCipherSpec, are next.
+    Resumed(Handshake<Client, state::ServerNewSessionTicket, Resumed>),
+}
+
 /// Checks the ServerHello against what we offered (RFC 5246 7.4.1.3,
-/// RFC 7627 5.2, RFC 5746 3.4, RFC 8422 5.2).
+/// RFC 7627 5.2, RFC 5746 3.4, RFC 8422 5.2, RFC 7301 3.1, RFC 5077 3.2).
 fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Negotiated, Error> {
     if hello.server_version != ProtocolVersion::Tls12 {
         return Err(PeerIncompatible::ProtocolVersion.into());
@@ -147,21 +236,20 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
         );
     }
     // Only extensions we sent may come back (RFC 5246 7.4.1.4).
-    const OFFERED: &[ExtensionType] = &[
-        ExtensionType::ServerName,
-        ExtensionType::EcPointFormats,
-        ExtensionType::ExtendedMasterSecret,
-        ExtensionType::RenegotiationInfo,
-        ExtensionType::ApplicationLayerProtocolNegotiation,
-    ];
-    if hello
-        .extensions
-        .iter()
-        .any(|ext| !OFFERED.contains(&ext.typ()))
-    {
+    let offered = |typ: ExtensionType| match typ {
+        ExtensionType::ServerName
+        | ExtensionType::EcPointFormats
+        | ExtensionType::ExtendedMasterSecret
+        | ExtensionType::RenegotiationInfo => true,
+        ExtensionType::ApplicationLayerProtocolNegotiation => {
+            !core.config.alpn_protocols.is_empty()
+        }
+        ExtensionType::SessionTicket => core.side.offered_ticket_extension,
+        _ => false,
+    };
+    if hello.extensions.iter().any(|ext| !offered(ext.typ())) {
         return Err(PeerMisbehaved::IllegalParameter("an extension we did not offer").into());
     }
-    // RFC 7301 3.1: the selected protocol must be one we offered.
     let alpn_protocol = hello.alpn_protocol().map(<[u8]>::to_vec);
     if alpn_protocol
         .as_ref()
@@ -187,20 +275,41 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
     if !extended_master_secret && core.config.require_extended_master_secret {
         return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
     }
+    core.side.ticket_promised = hello.acknowledges_session_ticket();
     core.server_random = hello.random.0;
     core.transcript.start_hash(suite.hash);
     core.hash_received();
-    let server_name = match &core.side.server_name {
-        ServerName::DnsName(name) => Some(name.as_ref().to_string()),
-        _ => None,
-    };
     Ok(Negotiated {
         suite,
         session_id: hello.session_id.as_bytes().to_vec(),
         extended_master_secret,
         alpn_protocol,
-        server_name,
+        server_name: dns_name(&core.side.server_name).map(str::to_owned),
     })
+}
+
+/// If the server echoed the session ID we offered, it resumes that session:
+/// the suite and the extended master secret must match it (RFC 5246
+/// 7.4.1.3, RFC 7627 5.3).
+fn resumed_session(
+    core: &Core<Client>,
+    hello: &ServerHello,
+) -> Result<Option<ClientSession>, Error> {
+    let Some((session, offered_id)) = &core.side.offered_session else {
+        return Ok(None);
+    };
+    if hello.session_id.is_empty() || hello.session_id != *offered_id {
+        return Ok(None);
+    }
+    if hello.cipher_suite != session.state.cipher_suite {
+        return Err(
+            PeerMisbehaved::IllegalParameter("a different suite for the resumed session").into(),
+        );
+    }
+    if hello.accepts_extended_master_secret() != session.state.extended_master_secret {
+        return Err(PeerMisbehaved::ExtendedMasterSecretMismatch.into());
+    }
+    Ok(Some(session.clone()))
 }
 
 /// The payload of the message just read, which the table check has
@@ -219,14 +328,35 @@ macro_rules! expect_payload {
 pub(crate) use expect_payload;
 
 impl RecvMessage<Client, Full> for state::ServerHello {
-    type Next = Handshake<Client, state::ServerCert, Full>;
+    type Next = AfterServerHello;
 
     fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, negotiated) = hs.try_with(|hs| {
+        let (hs, (negotiated, resumed)) = hs.try_with(|hs| {
             let hello = expect_payload!(message, ServerHello)?;
-            check_server_hello(&mut hs.core, &hello)
+            let resumed = resumed_session(&hs.core, &hello)?;
+            let negotiated = check_server_hello(&mut hs.core, &hello)?;
+            if let Some(session) = &resumed {
+                install_keys(
+                    &mut hs.core,
+                    negotiated.suite,
+                    session.state.master_secret,
+                    true,
+                )?;
+            }
+            Ok((negotiated, resumed))
         })?;
-        Ok(hs.advance(|_hello| negotiated))
+        Ok(match resumed {
+            None => AfterServerHello::Full(hs.advance(|_hello| negotiated)),
+            Some(session) => AfterServerHello::Resumed(hs.reshape(|_hello| Keyed {
+                certified: Certified {
+                    negotiated,
+                    server_certificates: session.server_certificates,
+                },
+                group: session.state.group,
+                signature_scheme: session.state.signature_scheme,
+                client_certificates: Vec::new(),
+            })),
+        })
     }
 }
 
@@ -251,16 +381,6 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerCert {
             server_certificates: chain,
         }))
     }
-}
-
-/// The content a ServerKeyExchange signature covers (RFC 8422 5.4):
-/// client_random + server_random + the encoded ECDHE params.
-pub(crate) fn signed_params<R: super::role::Role>(core: &Core<R>, params: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(64 + params.len());
-    message.extend_from_slice(&core.client_random);
-    message.extend_from_slice(&core.server_random);
-    message.extend_from_slice(params);
-    message
 }
 
 fn check_server_key_exchange(
@@ -307,127 +427,194 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerKey {
             certified,
             group,
             signature_scheme,
+            client_certificates: Vec::new(),
         }))
     }
 }
 
+/// What came after ServerKeyExchange: the server's optional
+/// CertificateRequest, or directly its ServerHelloDone. Match on it: the
+/// client's Certificate and CertificateVerify exist only on the
+/// `CertificateRequested` path.
+#[derive(Debug)]
+pub enum AfterServerKey {
+    /// No CertificateRequest: the ServerHelloDone came, the client's key
+    /// exchange is next.
+    NoCertificateRequest(Handshake<Client, state::ClientKey, Full>),
+    /// The server asked for a certificate; its ServerHelloDone is next.
+    CertificateRequested(Handshake<Client, state::ServerHelloDone, ClientAuth>),
+}
+
 impl RecvMessage<Client, Full> for state::ServerCertReq {
-    /// Without a CertificateRequest the ServerHelloDone comes here, and
-    /// the client's key exchange is next.
-    type Next = Handshake<Client, state::ClientKey, Full>;
+    type Next = AfterServerKey;
 
     fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
         match message {
-            Incoming::Handshake(HandshakePayload::ServerHelloDone) => {
+            Incoming::Handshake(HandshakePayload::CertificateRequest(request)) => {
+                let (hs, ()) = hs.try_with(|hs| {
+                    hs.core.side.requested_schemes = request.supported_signature_algorithms;
+                    hs.core.hash_received();
+                    Ok(())
+                })?;
+                Ok(AfterServerKey::CertificateRequested(
+                    hs.reshape(|known| known),
+                ))
+            }
+            _ => {
+                // The optional row was skipped: this is the ServerHelloDone.
                 let mut done: Handshake<Client, state::ServerHelloDone, Full> = hs.advance_same();
                 done.core.hash_received();
-                Ok(done.advance_same())
+                // Nothing will be signed: the raw transcript can go.
+                done.core.transcript.keep_buffer(false);
+                Ok(AfterServerKey::NoCertificateRequest(done.advance_same()))
             }
-            // Client certificates come with the client-authentication shape.
-            _ => Err(hs.fatal(PeerIncompatible::ClientCertificateUnsupported.into())),
         }
     }
 }
 
-/// Completes the key exchange, hashes `ClientKeyExchange`, and derives the
-/// master secret and the record keys (RFC 5246 8.1, RFC 7627 4).
-pub(crate) fn derive_keys<R: super::role::Role>(
-    core: &mut Core<R>,
-    suite: &'static SupportedCipherSuite,
-    extended_master_secret: bool,
-    premaster: &crypto::PremasterSecret,
-    key_log: Option<&dyn KeyLog>,
-    we_are_client: bool,
-) -> Result<(), Error> {
-    let master = match extended_master_secret {
-        true => {
-            let session_hash = core.transcript.current_hash()?;
-            crypto::extended_master_secret(
-                suite.hash,
-                premaster.as_bytes(),
-                session_hash.as_bytes(),
-            )
-        }
-        false => crypto::master_secret(
-            suite.hash,
-            premaster.as_bytes(),
-            &core.client_random,
-            &core.server_random,
-        ),
-    };
-    if let Some(key_log) = key_log {
-        key_log.log("CLIENT_RANDOM", &core.client_random, &master);
-    }
-    let key_block = KeyBlock::derive(suite, &master, &core.client_random, &core.server_random);
-    let (sealer, opener) = crypto::new_record_protection(suite, &key_block, we_are_client)?;
-    core.master_secret = Some(master);
-    core.pending_sealer = Some(sealer);
-    core.pending_opener = Some(opener);
-    Ok(())
-}
+impl RecvMessage<Client, ClientAuth> for state::ServerHelloDone {
+    type Next = Handshake<Client, state::ClientCert, ClientAuth>;
 
-impl SendMessage<Client, Full> for state::ClientKey {
-    type Next = state::ClientChangeCipherSpec;
-
-    fn send(
-        hs: Handshake<Client, Self, Full>,
-    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| {
-            let kx = EphemeralKeyExchange::generate(hs.known.group)?;
-            let public = kx.public_key().to_vec();
-            let server_public = core::mem::take(&mut hs.core.side.server_public);
-            let premaster = kx.complete(&server_public)?;
-            hs.core
-                .send_handshake(HandshakePayload::ClientKeyExchange(ClientKeyExchange {
-                    public,
-                }))?;
-            let negotiated: &Negotiated = hs.known.knows();
-            let (suite, ems) = (negotiated.suite, negotiated.extended_master_secret);
-            let key_log = hs.core.config.key_log.clone();
-            derive_keys(
-                &mut hs.core,
-                suite,
-                ems,
-                &premaster,
-                key_log.as_deref(),
-                true,
-            )
-        })?;
+    fn recv(
+        mut hs: Handshake<Client, Self, ClientAuth>,
+        _message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        hs.core.hash_received();
         Ok(hs.advance_same())
     }
 }
 
-/// Our Finished: `verify_data` over the transcript so far (RFC 5246 7.4.9).
-pub(crate) fn send_finished<R: super::role::Role>(
-    core: &mut Core<R>,
-    suite: &SupportedCipherSuite,
-    label: &str,
-) -> Result<(), Error> {
-    let master = core
-        .master_secret
-        .as_ref()
-        .ok_or(Error::Internal("no master secret at Finished"))?;
-    let hash = core.transcript.current_hash()?;
-    let verify_data = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
-    core.send_handshake(HandshakePayload::Finished(Finished { verify_data }))
+impl Handshake<Client, state::ClientCert, ClientAuth> {
+    /// The configured certificate and the scheme to sign with, if the
+    /// server's CertificateRequest accepts them.
+    fn usable_certificate(&self) -> Option<(CertifiedKey, SignatureScheme)> {
+        let certified = self.core.config.client_certificate.clone()?;
+        let scheme = certified
+            .key
+            .choose_scheme(&self.core.side.requested_schemes)?;
+        Some((certified, scheme))
+    }
+
+    /// Whether the configured client certificate can answer this
+    /// CertificateRequest (a key whose schemes the server accepts).
+    pub fn can_send_certificate(&self) -> bool {
+        self.usable_certificate().is_some()
+    }
+
+    /// Sends the configured certificate chain; a CertificateVerify follows
+    /// the key exchange. Without a usable certificate this fails with a
+    /// configuration error: check [`can_send_certificate`](Self::can_send_certificate).
+    pub fn send_certificate(
+        self,
+    ) -> Result<Handshake<Client, state::ClientKey, ClientAuth>, Fatal> {
+        let usable = self.usable_certificate();
+        let (hs, chain) = self.try_with(|hs| {
+            let (certified, _) = usable
+                .ok_or_else(|| Error::Config("no client certificate the server accepts".into()))?;
+            hs.core
+                .send_handshake(HandshakePayload::Certificate(CertificateChain(
+                    certified.chain.clone(),
+                )))?;
+            Ok(certified.chain)
+        })?;
+        Ok(hs.advance(|mut keyed| {
+            keyed.client_certificates = chain;
+            keyed
+        }))
+    }
+
+    /// Sends an empty Certificate: no client authentication, and no
+    /// CertificateVerify (RFC 5246 7.4.6).
+    pub fn send_no_certificate(
+        self,
+    ) -> Result<Handshake<Client, state::ClientKey, NoClientCert>, Fatal> {
+        let (mut hs, ()) = self.try_with(|hs| {
+            hs.core
+                .send_handshake(HandshakePayload::Certificate(CertificateChain::default()))
+        })?;
+        hs.core.transcript.keep_buffer(false);
+        Ok(hs.reshape(|known| known))
+    }
 }
 
-/// Checks the peer's Finished in constant time, then hashes it.
-pub(crate) fn check_finished<R: super::role::Role>(
-    core: &mut Core<R>,
-    suite: &SupportedCipherSuite,
-    label: &str,
-    finished: &Finished,
-) -> Result<crypto::FinishedVerified, Error> {
-    let master = core
-        .master_secret
-        .as_ref()
-        .ok_or(Error::Internal("no master secret at Finished"))?;
-    let hash = core.transcript.current_hash()?;
-    let expected = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
-    let verified = crypto::verify_finished(&expected, &finished.verify_data)?;
-    core.hash_received();
-    Ok(verified)
+/// Our key exchange: completes ECDHE with the server's key, sends our
+/// public key and derives the keys.
+fn send_client_key<P: Shape>(hs: &mut Handshake<Client, state::ClientKey, P>) -> Result<(), Error> {
+    let kx = EphemeralKeyExchange::generate(hs.known.group)?;
+    let public = kx.public_key().to_vec();
+    let server_public = core::mem::take(&mut hs.core.side.server_public);
+    let premaster = kx.complete(&server_public)?;
+    hs.core
+        .send_handshake(HandshakePayload::ClientKeyExchange(ClientKeyExchange {
+            public,
+        }))?;
+    let negotiated: &Negotiated = hs.known.knows();
+    let (suite, ems) = (negotiated.suite, negotiated.extended_master_secret);
+    let key_log = hs.core.config.key_log.clone();
+    derive_master(
+        &mut hs.core,
+        suite,
+        ems,
+        &premaster,
+        key_log.as_deref(),
+        true,
+    )
+}
+
+impl<P: WithoutCertificateVerify> SendMessage<Client, P> for state::ClientKey {
+    type Next = state::ClientChangeCipherSpec;
+
+    fn send(hs: Handshake<Client, Self, P>) -> Result<Handshake<Client, Self::Next, P>, Fatal> {
+        let (hs, ()) = hs.try_with(send_client_key)?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Client, ClientAuth> for state::ClientKey {
+    type Next = state::ClientCertVerify;
+
+    fn send(
+        hs: Handshake<Client, Self, ClientAuth>,
+    ) -> Result<Handshake<Client, Self::Next, ClientAuth>, Fatal> {
+        let (hs, ()) = hs.try_with(send_client_key)?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Client, ClientAuth> for state::ClientCertVerify {
+    type Next = state::ClientChangeCipherSpec;
+
+    fn send(
+        hs: Handshake<Client, Self, ClientAuth>,
+    ) -> Result<Handshake<Client, Self::Next, ClientAuth>, Fatal> {
+        let (mut hs, ()) = hs.try_with(|hs| {
+            let certified = hs
+                .core
+                .config
+                .client_certificate
+                .clone()
+                .ok_or(Error::Internal("no client certificate to sign with"))?;
+            let scheme = certified
+                .key
+                .choose_scheme(&hs.core.side.requested_schemes)
+                .ok_or(Error::Internal("no scheme for CertificateVerify"))?;
+            // RFC 5246 7.4.8: the signature covers every handshake message
+            // so far, hashed with the scheme's own hash.
+            let transcript = hs
+                .core
+                .transcript
+                .buffer()
+                .ok_or(Error::Internal("transcript not kept"))?;
+            let signature = certified.key.sign(scheme, transcript)?;
+            hs.core
+                .send_handshake(HandshakePayload::CertificateVerify(DigitallySigned {
+                    scheme,
+                    signature,
+                }))
+        })?;
+        hs.core.transcript.keep_buffer(false);
+        Ok(hs.advance_same())
+    }
 }
 
 impl<P: Shape> SendMessage<Client, P> for state::ClientChangeCipherSpec {
@@ -439,17 +626,83 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientChangeCipherSpec {
     }
 }
 
-impl SendMessage<Client, Full> for state::ClientFinished {
-    type Next = state::ServerChangeCipherSpec;
+fn send_client_finished<P: Shape>(
+    hs: &mut Handshake<Client, state::ClientFinished, P>,
+) -> Result<(), Error> {
+    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
+    send_finished(&mut hs.core, suite, crypto::CLIENT_FINISHED)
+}
+
+impl<P: FullShape> SendMessage<Client, P> for state::ClientFinished {
+    /// The server's optional NewSessionTicket comes next, then its
+    /// ChangeCipherSpec.
+    type Next = state::ServerNewSessionTicket;
+
+    fn send(hs: Handshake<Client, Self, P>) -> Result<Handshake<Client, Self::Next, P>, Fatal> {
+        let (hs, ()) = hs.try_with(send_client_finished)?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Client, Resumed> for state::ClientFinished {
+    /// In a resumed handshake the client's Finished is the last message.
+    type Next = state::HandshakeOver;
 
     fn send(
-        hs: Handshake<Client, Self, Full>,
-    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| {
-            let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-            send_finished(&mut hs.core, suite, crypto::CLIENT_FINISHED)
-        })?;
-        Ok(hs.advance_same())
+        hs: Handshake<Client, Self, Resumed>,
+    ) -> Result<Handshake<Client, Self::Next, Resumed>, Fatal> {
+        let (mut hs, ()) = hs.try_with(send_client_finished)?;
+        remember_session(&hs.core, &hs.known);
+        match hs.core.side.server_finished.take() {
+            Some(verified) => Ok(hs.finish(verified)),
+            None => Err(hs.fatal(Error::Internal("client Finished before the server's"))),
+        }
+    }
+}
+
+/// What came after the client's Finished (or, resuming, after
+/// ServerHello): the optional NewSessionTicket, or directly the server's
+/// ChangeCipherSpec.
+#[derive(Debug)]
+pub enum AfterTicket<P: Shape> {
+    /// A NewSessionTicket came (and was kept); the server's
+    /// ChangeCipherSpec is next.
+    Ticket(Handshake<Client, state::ServerChangeCipherSpec, P>),
+    /// No ticket: the ChangeCipherSpec came (and the read keys changed);
+    /// the server's Finished is next.
+    NoTicket(Handshake<Client, state::ServerFinished, P>),
+}
+
+impl<P: Shape> RecvMessage<Client, P> for state::ServerNewSessionTicket {
+    type Next = AfterTicket<P>;
+
+    fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
+        // RFC 5077 3.3: a server that acknowledged the extension MUST send
+        // a ticket, and one that did not MUST NOT.
+        let promised = hs.core.side.ticket_promised;
+        match message {
+            Incoming::Handshake(HandshakePayload::NewSessionTicket(ticket)) if promised => {
+                let (hs, ()) = hs.try_with(|hs| {
+                    hs.core.side.new_ticket = Some((ticket.lifetime_hint, ticket.ticket));
+                    hs.core.hash_received();
+                    Ok(())
+                })?;
+                Ok(AfterTicket::Ticket(hs.advance_same()))
+            }
+            Incoming::ChangeCipherSpec if !promised => {
+                let ccs: Handshake<Client, state::ServerChangeCipherSpec, P> = hs.advance_same();
+                let (ccs, ()) = ccs.try_with(|hs| hs.core.recv_change_cipher_spec())?;
+                Ok(AfterTicket::NoTicket(ccs.advance_same()))
+            }
+            Incoming::ChangeCipherSpec => Err(hs.fatal(Error::UnexpectedMessage {
+                expected: "ServerNewSessionTicket",
+                got: Received::Record(ContentType::ChangeCipherSpec),
+            })),
+            _ => Err(hs.fatal(Error::UnexpectedMessage {
+                expected: "ServerChangeCipherSpec",
+                got: Received::Handshake(HandshakeType::NewSessionTicket),
+            })),
+        }
     }
 }
 
@@ -462,15 +715,82 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerChangeCipherSpec {
     }
 }
 
-impl RecvMessage<Client, Full> for state::ServerFinished {
-    type Next = Handshake<Client, state::HandshakeOver, Full>;
+fn check_server_finished<P: Shape>(
+    hs: &mut Handshake<Client, state::ServerFinished, P>,
+    message: Incoming,
+) -> Result<FinishedVerified, Error> {
+    let finished = expect_payload!(message, Finished)?;
+    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
+    check_finished(&mut hs.core, suite, crypto::SERVER_FINISHED, &finished)
+}
 
-    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, verified) = hs.try_with(|hs| {
-            let finished = expect_payload!(message, Finished)?;
-            let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-            check_finished(&mut hs.core, suite, crypto::SERVER_FINISHED, &finished)
-        })?;
+impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
+    type Next = Handshake<Client, state::HandshakeOver, P>;
+
+    fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, verified) = hs.try_with(|hs| check_server_finished(hs, message))?;
+        remember_session(&hs.core, &hs.known);
         Ok(hs.finish(verified))
     }
+}
+
+impl RecvMessage<Client, Resumed> for state::ServerFinished {
+    type Next = Handshake<Client, state::ClientChangeCipherSpec, Resumed>;
+
+    fn recv(hs: Handshake<Client, Self, Resumed>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let verified = check_server_finished(hs, message)?;
+            hs.core.side.server_finished = Some(verified);
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+/// Keeps the session for resumption once the handshake is complete: its
+/// session ID and any ticket, under the server name.
+fn remember_session(core: &Core<Client>, known: &Keyed) {
+    let (Some(store), Some(name)) = (&core.config.session_store, dns_name(&core.side.server_name))
+    else {
+        return;
+    };
+    let Some(master_secret) = core.master_secret else {
+        return;
+    };
+    let negotiated = &known.certified.negotiated;
+    let previous = core
+        .side
+        .offered_session
+        .as_ref()
+        .map(|(session, _)| session);
+    let resumed = previous.is_some_and(|session| session.state.master_secret == master_secret);
+    let (lifetime_hint, ticket) = match (&core.side.new_ticket, previous) {
+        (Some((hint, ticket)), _) => (*hint, Some(ticket.clone())),
+        (None, Some(session)) if resumed => (session.lifetime_hint, session.ticket.clone()),
+        (None, _) => (0, None),
+    };
+    if negotiated.session_id.is_empty() && ticket.is_none() {
+        return;
+    }
+    let created = match previous {
+        Some(session) if resumed => session.state.created,
+        _ => crate::session::now_secs(),
+    };
+    let session = ClientSession {
+        session_id: negotiated.session_id.clone(),
+        ticket,
+        lifetime_hint,
+        state: SessionState {
+            cipher_suite: negotiated.suite.suite,
+            master_secret,
+            extended_master_secret: negotiated.extended_master_secret,
+            group: known.group,
+            signature_scheme: known.signature_scheme,
+            alpn_protocol: negotiated.alpn_protocol.clone(),
+            server_name: negotiated.server_name.clone(),
+            created,
+        },
+        server_certificates: known.certified.server_certificates.clone(),
+    };
+    store.put(name, session);
 }

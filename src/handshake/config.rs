@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::crypto::{ServerCertVerifier, SigningKey, WebPkiServerVerifier};
+use crate::crypto::{ClientCertVerifier, ServerCertVerifier, SigningKey, WebPkiServerVerifier};
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::record::MAX_PLAINTEXT_LEN;
+use crate::session::{ClientSessionStore, InMemorySessionStore, SessionCache, Ticketer};
 
 /// The cipher suites this crate implements, in its default preference order.
 pub const DEFAULT_CIPHER_SUITES: &[CipherSuite] = &[
@@ -64,6 +65,14 @@ pub struct ClientConfig {
     /// Where to log session secrets (`SSLKEYLOGFILE` format); `None` by
     /// default.
     pub key_log: Option<Arc<dyn KeyLog>>,
+    /// Where sessions are kept for resumption, keyed by server name; a
+    /// bounded in-memory store by default, `None` never resumes.
+    pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    /// Whether to ask for (and present) session tickets (RFC 5077).
+    pub enable_tickets: bool,
+    /// The certificate to send when a server asks for one; `None` answers
+    /// a CertificateRequest with an empty Certificate.
+    pub client_certificate: Option<CertifiedKey>,
 }
 
 impl ClientConfig {
@@ -78,6 +87,9 @@ impl ClientConfig {
             max_fragment_len: MAX_PLAINTEXT_LEN,
             alpn_protocols: Vec::new(),
             key_log: None,
+            session_store: Some(Arc::new(InMemorySessionStore::new(256))),
+            enable_tickets: true,
+            client_certificate: None,
         }
     }
 
@@ -128,6 +140,12 @@ pub struct ServerConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// Where to log session secrets; `None` by default.
     pub key_log: Option<Arc<dyn KeyLog>>,
+    /// The session-ID cache for resumption; `None` (the default) gives
+    /// out no session IDs.
+    pub session_cache: Option<Arc<SessionCache>>,
+    /// Seals session tickets (RFC 5077); `None` (the default) issues none
+    /// and ignores the tickets clients present.
+    pub ticketer: Option<Arc<Ticketer>>,
     /// Suites to accept, most preferred first (the server's order wins).
     /// Only the suites matching the key's algorithm are ever chosen.
     pub cipher_suites: Vec<CipherSuite>,
@@ -155,10 +173,25 @@ impl ServerConfig {
             certificates_by_name: Vec::new(),
             alpn_protocols: Vec::new(),
             key_log: None,
+            session_cache: None,
+            ticketer: None,
             cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
             groups: DEFAULT_GROUPS.to_vec(),
             require_extended_master_secret: true,
             max_fragment_len: MAX_PLAINTEXT_LEN,
         })
     }
+}
+
+/// A server's request for client certificates, given to
+/// `Handshake::server_requesting_client_cert`: requesting is a choice the
+/// server makes, so it is a constructor, not a flag.
+#[derive(Clone, Debug)]
+pub struct ClientCertPolicy {
+    /// Verifies the client's chain (client-auth usage); its trust anchors'
+    /// subjects are sent as the acceptable CA names.
+    pub verifier: Arc<dyn ClientCertVerifier>,
+    /// Whether a client without a certificate is refused
+    /// (handshake_failure, RFC 5246 7.4.6) or let in anonymously.
+    pub required: bool,
 }

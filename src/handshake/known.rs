@@ -46,6 +46,9 @@ pub struct Keyed {
     pub(crate) certified: Certified,
     pub(crate) group: NamedGroup,
     pub(crate) signature_scheme: SignatureScheme,
+    /// The client's certificate chain, when it sent one (client
+    /// authentication); empty otherwise.
+    pub(crate) client_certificates: Vec<CertificateDer<'static>>,
 }
 
 /// `K: Knows<T>`: knowledge `K` includes `T`.

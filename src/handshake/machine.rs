@@ -10,27 +10,13 @@ use rustls_pki_types::CertificateDer;
 
 use super::core::{Core, Incoming};
 use super::known::{Certified, Keyed, Knows, Negotiated};
-use super::role::{Role, Sealed, Writes};
+use super::role::{Role, Writes};
 use super::table::{Follows, Row, State, state};
 use crate::crypto::FinishedVerified;
 use crate::enums::{AlertDescription, CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::Error;
 
-/// A handshake shape: which path through the table this handshake takes.
-pub trait Shape: Sealed + 'static {
-    /// The shape's name.
-    const NAME: &'static str;
-}
-
-/// The full handshake: ServerHello, Certificate, ServerKeyExchange,
-/// ServerHelloDone, ClientKeyExchange, ChangeCipherSpec and Finished both
-/// ways.
-#[derive(Debug)]
-pub enum Full {}
-impl Sealed for Full {}
-impl Shape for Full {
-    const NAME: &'static str = "full";
-}
+pub use super::shape::{Full, Shape};
 
 /// The handshake at state `St`, as role `R` sees it, in shape `P`.
 ///
@@ -171,6 +157,19 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
         self,
         learn: impl FnOnce(St::Known) -> Next::Known,
     ) -> Handshake<R, Next, P> {
+        Handshake::from_parts(self.core, learn(self.known))
+    }
+
+    /// Moves along a table edge into another shape: the peer's message (or
+    /// our own choice) just decided which path the handshake takes.
+    pub(crate) fn reshape<Next, Q>(
+        self,
+        learn: impl FnOnce(St::Known) -> Next::Known,
+    ) -> Handshake<R, Next, Q>
+    where
+        Next: State + Follows<St>,
+        Q: Shape,
+    {
         Handshake::from_parts(self.core, learn(self.known))
     }
 

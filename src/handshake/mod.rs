@@ -7,15 +7,23 @@
 mod client;
 mod config;
 mod core;
+mod keys;
 pub mod known;
 mod machine;
 pub mod role;
 mod server;
+mod shape;
 pub mod table;
 
+pub use client::{AfterServerHello, AfterServerKey, AfterTicket};
 pub use config::{
-    ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, ServerConfig,
+    CertifiedKey, ClientCertPolicy, ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS,
+    DEFAULT_SIGNATURE_SCHEMES, ServerConfig,
 };
-pub use machine::{Fatal, Full, Handshake, RecvMessage, SendMessage, Shape, Step};
+pub use machine::{Fatal, Handshake, RecvMessage, SendMessage, Step};
 pub use role::{B, C, Client, Role, S, Server, Writer, Writes};
+pub use server::{AfterClientCert, AfterClientHello};
+pub use shape::{
+    ClientAuth, Full, FullShape, NoClientCert, Resumed, Shape, WithoutCertificateVerify,
+};
 pub use table::{State, state};

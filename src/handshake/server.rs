@@ -2,26 +2,40 @@
 
 use std::sync::Arc;
 
-use super::client::{check_finished, derive_keys, expect_payload, send_finished, signed_params};
-use super::config::{CertifiedKey, ServerConfig};
+use rustls_pki_types::{CertificateDer, UnixTime};
+
+use super::client::expect_payload;
+use super::config::{CertifiedKey, ClientCertPolicy, DEFAULT_SIGNATURE_SCHEMES, ServerConfig};
 use super::core::{Core, Incoming};
+use super::keys::{check_finished, derive_master, install_keys, send_finished, signed_params};
 use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
-use super::machine::{Fatal, Full, Handshake, RecvMessage, SendMessage, Shape};
+use super::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use super::role::Server;
+use super::shape::{
+    ClientAuth, Full, FullShape, NoClientCert, Resumed, Shape, WithoutCertificateVerify,
+};
 use super::table::state;
 use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
-use crate::enums::{Compression, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme};
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::message::{
-    CertificateChain, ClientHello, DigitallySigned, HandshakePayload, Random, ServerEcdhParams,
-    ServerExtension, ServerHello, ServerKeyExchange, SessionId,
+use crate::enums::{
+    ClientCertificateType, Compression, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme,
 };
+use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::message::{
+    CertificateChain, CertificateRequest, ClientHello, DigitallySigned, DistinguishedName,
+    HandshakePayload, NewSessionTicket, Random, ServerEcdhParams, ServerExtension, ServerHello,
+    ServerKeyExchange, SessionId,
+};
+use crate::session::{SessionState, now_secs};
 
 /// The server's own state between transitions.
 #[derive(Debug, Default)]
 pub struct ServerSide {
     /// What we chose from the ClientHello.
     choice: Option<Choice>,
+    /// The request for client certificates, when we make one.
+    client_auth: Option<ClientCertPolicy>,
+    /// The session being resumed.
+    resumed: Option<SessionState>,
     /// Our ephemeral key, from ServerKeyExchange to ClientKeyExchange.
     kx: Option<EphemeralKeyExchange>,
     /// Proof the client's Finished verified, carried to our Finished.
@@ -42,11 +56,15 @@ struct Choice {
     secure_renegotiation: bool,
     echo_point_formats: bool,
     server_name: Option<String>,
+    /// The session ID our ServerHello carries.
+    session_id: SessionId,
+    /// Whether our ServerHello promises a NewSessionTicket.
+    ticket_promised: bool,
 }
 
 impl Handshake<Server, state::ClientHello> {
-    /// Starts a server handshake: the first thing it does is read a
-    /// ClientHello.
+    /// Starts a server handshake that does not ask for client
+    /// certificates: the first thing it does is read a ClientHello.
     pub fn server(config: Arc<ServerConfig>) -> Self {
         let mut core = Core::<Server>::new(config, ServerSide::default());
         core.writer
@@ -55,9 +73,30 @@ impl Handshake<Server, state::ClientHello> {
     }
 }
 
+impl Handshake<Server, state::ClientHello, ClientAuth> {
+    /// Starts a server handshake that asks for a client certificate
+    /// (CertificateRequest) in full handshakes; `policy` says whether one
+    /// is required and how it is verified.
+    pub fn server_requesting_client_cert(
+        config: Arc<ServerConfig>,
+        policy: ClientCertPolicy,
+    ) -> Self {
+        let side = ServerSide {
+            client_auth: Some(policy),
+            ..ServerSide::default()
+        };
+        let mut core = Core::<Server>::new(config, side);
+        core.writer
+            .set_max_fragment_len(core.config.max_fragment_len);
+        // Verifying CertificateVerify needs the raw transcript.
+        core.transcript.keep_buffer(true);
+        Self::from_parts(Box::new(core), Hello::new())
+    }
+}
+
 /// Chooses suite, group and scheme from the ClientHello, in the server's
 /// order of preference (RFC 5246 7.4.1.2, RFC 8422 5.1, RFC 7627 5.2,
-/// RFC 5746 3.6).
+/// RFC 5746 3.6, RFC 6066 3, RFC 7301 3.2).
 fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
     if hello.client_version.to_wire() < ProtocolVersion::Tls12.to_wire() {
         return Err(PeerIncompatible::ProtocolVersion.into());
@@ -66,8 +105,6 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         .server_name()
         .and_then(|name| core::str::from_utf8(name).ok())
         .map(str::to_owned);
-    // SNI (RFC 6066 3): a certificate configured for the name, else the
-    // default one.
     let by_name = server_name.as_deref().and_then(|name| {
         config
             .certificates_by_name
@@ -81,8 +118,6 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
             key: config.key.clone(),
         }),
     };
-    // ALPN (RFC 7301 3.2): the server's preference among the client's
-    // offers; an offer with nothing in common is refused.
     let alpn_protocol = match hello.alpn_protocols() {
         Some(offered) if !config.alpn_protocols.is_empty() => Some(
             config
@@ -140,8 +175,14 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
     {
         return Err(PeerMisbehaved::BadRenegotiationInfo.into());
     }
-    let secure_renegotiation =
-        hello.renegotiation_info().is_some() || hello.offers_renegotiation_scsv();
+    let session_id = match &config.session_cache {
+        Some(_) => {
+            let mut id = [0u8; 32];
+            crypto::fill_random(&mut id)?;
+            SessionId::new(&id).unwrap_or(SessionId::EMPTY)
+        }
+        None => SessionId::EMPTY,
+    };
     Ok(Choice {
         by_name: by_name.is_some(),
         certified,
@@ -150,27 +191,111 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         group,
         scheme,
         extended_master_secret,
-        secure_renegotiation,
+        secure_renegotiation: hello.renegotiation_info().is_some()
+            || hello.offers_renegotiation_scsv(),
         echo_point_formats: hello.ec_point_formats().is_some(),
         server_name,
+        session_id,
+        ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
     })
 }
 
-impl<P: Shape> RecvMessage<Server, P> for state::ClientHello {
-    type Next = Handshake<Server, state::ServerHello, P>;
+/// The session the client asks to resume, if we hold it and may resume it:
+/// a ticket we sealed, else a cached session ID. Anything unusable means a
+/// full handshake, never an error (RFC 5077 3.4, RFC 5246 7.4.1.2).
+fn resumable(config: &ServerConfig, hello: &ClientHello) -> Option<SessionState> {
+    let from_ticket = match (&config.ticketer, hello.session_ticket()) {
+        (Some(ticketer), Some(ticket)) if !ticket.is_empty() => ticketer.open(ticket),
+        _ => None,
+    };
+    let session = from_ticket.or_else(|| match &config.session_cache {
+        Some(cache) if !hello.session_id.is_empty() => cache.get(hello.session_id.as_bytes()),
+        _ => None,
+    })?;
+    let server_name = hello
+        .server_name()
+        .and_then(|name| core::str::from_utf8(name).ok());
+    let usable = hello.cipher_suites.contains(&session.cipher_suite)
+        && config.cipher_suites.contains(&session.cipher_suite)
+        // RFC 7627 5.3: the extended master secret status must not change;
+        // if it would, a full handshake follows instead.
+        && session.extended_master_secret == hello.offers_extended_master_secret()
+        && (session.extended_master_secret || !config.require_extended_master_secret)
+        // RFC 6066 3: not across server names.
+        && session.server_name.as_deref() == server_name;
+    usable.then_some(session)
+}
+
+/// What the ClientHello decided: a full handshake, or the resumption of a
+/// session we hold.
+#[derive(Debug)]
+pub enum AfterClientHello<P: FullShape> {
+    /// A full handshake in the shape this server was started in.
+    Full(Handshake<Server, state::ServerHello, P>),
+    /// An abbreviated handshake resuming the client's session.
+    Resumed(Handshake<Server, state::ServerHello, Resumed>),
+}
+
+impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
+    type Next = AfterClientHello<P>;
 
     fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| {
+        let (hs, resumed) = hs.try_with(|hs| {
             let hello = expect_payload!(message, ClientHello)?;
-            let choice = choose(&hs.core.config, &hello)?;
+            let resumed = resumable(&hs.core.config, &hello);
+            let mut choice = match &resumed {
+                Some(session) => resumption_choice(&hs.core.config, &hello, session)?,
+                None => choose(&hs.core.config, &hello)?,
+            };
+            if resumed.is_some() {
+                // Echoing the client's session ID is what says "resumed"
+                // (RFC 5246 7.4.1.3, RFC 5077 3.4).
+                choice.session_id = hello.session_id;
+            }
             hs.core.client_random = hello.random.0;
             hs.core.transcript.start_hash(choice.suite.hash);
             hs.core.hash_received();
             hs.core.side.choice = Some(choice);
-            Ok(())
+            if resumed.is_some() {
+                hs.core.transcript.keep_buffer(false);
+            }
+            hs.core.side.resumed.clone_from(&resumed);
+            Ok(resumed.is_some())
         })?;
-        Ok(hs.advance_same())
+        Ok(match resumed {
+            false => AfterClientHello::Full(hs.advance_same()),
+            true => AfterClientHello::Resumed(hs.reshape(|known| known)),
+        })
     }
+}
+
+/// The choice for a resumed session: its suite and parameters, with the
+/// extensions of this hello.
+fn resumption_choice(
+    config: &ServerConfig,
+    hello: &ClientHello,
+    session: &SessionState,
+) -> Result<Choice, Error> {
+    let suite =
+        crypto::lookup(session.cipher_suite).ok_or(Error::Internal("resumed an unknown suite"))?;
+    Ok(Choice {
+        certified: Arc::new(CertifiedKey {
+            chain: config.cert_chain.clone(),
+            key: config.key.clone(),
+        }),
+        by_name: false,
+        alpn_protocol: session.alpn_protocol.clone(),
+        suite,
+        group: session.group,
+        scheme: session.signature_scheme,
+        extended_master_secret: session.extended_master_secret,
+        secure_renegotiation: hello.renegotiation_info().is_some()
+            || hello.offers_renegotiation_scsv(),
+        echo_point_formats: hello.ec_point_formats().is_some(),
+        server_name: session.server_name.clone(),
+        session_id: SessionId::EMPTY,
+        ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
+    })
 }
 
 fn choice(core: &Core<Server>) -> Result<&Choice, Error> {
@@ -180,58 +305,92 @@ fn choice(core: &Core<Server>) -> Result<&Choice, Error> {
         .ok_or(Error::Internal("no choice before ServerHello"))
 }
 
-impl SendMessage<Server, Full> for state::ServerHello {
+/// Writes the ServerHello for our choice.
+fn send_server_hello(core: &mut Core<Server>) -> Result<Negotiated, Error> {
+    crypto::fill_random(&mut core.server_random)?;
+    let choice = choice(core)?;
+    let mut extensions = Vec::with_capacity(6);
+    if choice.secure_renegotiation {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if choice.extended_master_secret {
+        extensions.push(ServerExtension::ExtendedMasterSecret);
+    }
+    if choice.echo_point_formats {
+        extensions.push(ServerExtension::EcPointFormats(vec![
+            EcPointFormat::Uncompressed,
+        ]));
+    }
+    if choice.by_name {
+        extensions.push(ServerExtension::ServerNameAck);
+    }
+    if let Some(protocol) = &choice.alpn_protocol {
+        extensions.push(ServerExtension::Alpn(protocol.clone()));
+    }
+    if choice.ticket_promised {
+        extensions.push(ServerExtension::SessionTicketAck);
+    }
+    let hello = ServerHello {
+        server_version: ProtocolVersion::Tls12,
+        random: Random(core.server_random),
+        session_id: choice.session_id,
+        cipher_suite: choice.suite.suite,
+        compression_method: Compression::Null,
+        extensions,
+    };
+    let negotiated = Negotiated {
+        suite: choice.suite,
+        session_id: choice.session_id.as_bytes().to_vec(),
+        extended_master_secret: choice.extended_master_secret,
+        alpn_protocol: choice.alpn_protocol.clone(),
+        server_name: choice.server_name.clone(),
+    };
+    core.send_handshake(HandshakePayload::ServerHello(hello))?;
+    Ok(negotiated)
+}
+
+impl<P: FullShape> SendMessage<Server, P> for state::ServerHello {
     type Next = state::ServerCert;
 
-    fn send(
-        hs: Handshake<Server, Self, Full>,
-    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
-        let (hs, negotiated) = hs.try_with(|hs| {
-            crypto::fill_random(&mut hs.core.server_random)?;
-            let choice = choice(&hs.core)?;
-            let mut extensions = Vec::with_capacity(5);
-            if choice.secure_renegotiation {
-                extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
-            }
-            if choice.extended_master_secret {
-                extensions.push(ServerExtension::ExtendedMasterSecret);
-            }
-            if choice.echo_point_formats {
-                extensions.push(ServerExtension::EcPointFormats(vec![
-                    EcPointFormat::Uncompressed,
-                ]));
-            }
-            if choice.by_name {
-                extensions.push(ServerExtension::ServerNameAck);
-            }
-            if let Some(protocol) = &choice.alpn_protocol {
-                extensions.push(ServerExtension::Alpn(protocol.clone()));
-            }
-            let hello = ServerHello {
-                server_version: ProtocolVersion::Tls12,
-                random: Random(hs.core.server_random),
-                // Empty: no session cache, so this session cannot be resumed.
-                session_id: SessionId::EMPTY,
-                cipher_suite: choice.suite.suite,
-                compression_method: Compression::Null,
-                extensions,
-            };
-            let negotiated = Negotiated {
-                suite: choice.suite,
-                session_id: Vec::new(),
-                extended_master_secret: choice.extended_master_secret,
-                alpn_protocol: choice.alpn_protocol.clone(),
-                server_name: choice.server_name.clone(),
-            };
-            hs.core
-                .send_handshake(HandshakePayload::ServerHello(hello))?;
-            Ok(negotiated)
-        })?;
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
+        let (hs, negotiated) = hs.try_with(|hs| send_server_hello(&mut hs.core))?;
         Ok(hs.advance(|_hello| negotiated))
     }
 }
 
-impl<P: Shape> SendMessage<Server, P> for state::ServerCert {
+impl SendMessage<Server, Resumed> for state::ServerHello {
+    /// Resuming, the optional NewSessionTicket is next, then our
+    /// ChangeCipherSpec.
+    type Next = state::ServerNewSessionTicket;
+
+    fn send(
+        hs: Handshake<Server, Self, Resumed>,
+    ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
+        let (hs, (negotiated, group, signature_scheme, chain)) = hs.try_with(|hs| {
+            let negotiated = send_server_hello(&mut hs.core)?;
+            let session = hs
+                .core
+                .side
+                .resumed
+                .clone()
+                .ok_or(Error::Internal("resuming without a session"))?;
+            install_keys(&mut hs.core, negotiated.suite, session.master_secret, false)?;
+            let chain = choice(&hs.core)?.certified.chain.clone();
+            Ok((negotiated, session.group, session.signature_scheme, chain))
+        })?;
+        Ok(hs.advance(|_hello| Keyed {
+            certified: Certified {
+                negotiated,
+                server_certificates: chain,
+            },
+            group,
+            signature_scheme,
+            client_certificates: Vec::new(),
+        }))
+    }
+}
+
+impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
     type Next = state::ServerKey;
 
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
@@ -250,41 +409,98 @@ impl<P: Shape> SendMessage<Server, P> for state::ServerCert {
     }
 }
 
+/// Writes ServerKeyExchange: our ephemeral key for the chosen group,
+/// signed with the certificate's key (RFC 8422 5.4).
+fn send_server_key<P: Shape>(
+    hs: &mut Handshake<Server, state::ServerKey, P>,
+) -> Result<(NamedGroup, SignatureScheme), Error> {
+    let (group, scheme, certified) = {
+        let choice = choice(&hs.core)?;
+        (choice.group, choice.scheme, choice.certified.clone())
+    };
+    let kx = EphemeralKeyExchange::generate(group)?;
+    let params = ServerEcdhParams {
+        group,
+        public: kx.public_key().to_vec(),
+    };
+    let mut exchange = ServerKeyExchange {
+        params,
+        signed: DigitallySigned {
+            scheme,
+            signature: Vec::new(),
+        },
+    };
+    let message = signed_params(&hs.core, &exchange.params_encoding());
+    exchange.signed.signature = certified.key.sign(scheme, &message)?;
+    hs.core
+        .send_handshake(HandshakePayload::ServerKeyExchange(exchange))?;
+    hs.core.side.kx = Some(kx);
+    Ok((group, scheme))
+}
+
+fn keyed(certified: Certified, (group, signature_scheme): (NamedGroup, SignatureScheme)) -> Keyed {
+    Keyed {
+        certified,
+        group,
+        signature_scheme,
+        client_certificates: Vec::new(),
+    }
+}
+
 impl SendMessage<Server, Full> for state::ServerKey {
+    /// Without a CertificateRequest, ServerHelloDone is next.
     type Next = state::ServerHelloDone;
 
     fn send(
         hs: Handshake<Server, Self, Full>,
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
-        let (hs, (group, signature_scheme)) = hs.try_with(|hs| {
-            let (group, scheme, certified) = {
-                let choice = choice(&hs.core)?;
-                (choice.group, choice.scheme, choice.certified.clone())
+        let (hs, key) = hs.try_with(send_server_key)?;
+        Ok(hs.advance(|certified| keyed(certified, key)))
+    }
+}
+
+impl SendMessage<Server, ClientAuth> for state::ServerKey {
+    /// Asking for a client certificate, the CertificateRequest is next.
+    type Next = state::ServerCertReq;
+
+    fn send(
+        hs: Handshake<Server, Self, ClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ClientAuth>, Fatal> {
+        let (hs, key) = hs.try_with(send_server_key)?;
+        Ok(hs.advance(|certified| keyed(certified, key)))
+    }
+}
+
+impl SendMessage<Server, ClientAuth> for state::ServerCertReq {
+    type Next = state::ServerHelloDone;
+
+    fn send(
+        hs: Handshake<Server, Self, ClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ClientAuth>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let policy = hs
+                .core
+                .side
+                .client_auth
+                .as_ref()
+                .ok_or(Error::Internal("no client-auth policy"))?;
+            let request = CertificateRequest {
+                certificate_types: vec![
+                    ClientCertificateType::EcdsaSign,
+                    ClientCertificateType::RsaSign,
+                ],
+                supported_signature_algorithms: DEFAULT_SIGNATURE_SCHEMES.to_vec(),
+                certificate_authorities: policy
+                    .verifier
+                    .root_hint_subjects()
+                    .iter()
+                    .map(|subject| DistinguishedName(subject.clone()))
+                    .collect(),
             };
-            let kx = EphemeralKeyExchange::generate(group)?;
-            let params = ServerEcdhParams {
-                group,
-                public: kx.public_key().to_vec(),
-            };
-            let mut exchange = ServerKeyExchange {
-                params,
-                signed: DigitallySigned {
-                    scheme,
-                    signature: Vec::new(),
-                },
-            };
-            let message = signed_params(&hs.core, &exchange.params_encoding());
-            exchange.signed.signature = certified.key.sign(scheme, &message)?;
             hs.core
-                .send_handshake(HandshakePayload::ServerKeyExchange(exchange))?;
-            hs.core.side.kx = Some(kx);
-            Ok((group, scheme))
+                .send_handshake(HandshakePayload::CertificateRequest(request))
         })?;
-        Ok(hs.advance(|certified| Keyed {
-            certified,
-            group,
-            signature_scheme,
-        }))
+        Ok(hs.advance_same())
     }
 }
 
@@ -300,32 +516,156 @@ impl SendMessage<Server, Full> for state::ServerHelloDone {
     }
 }
 
-impl RecvMessage<Server, Full> for state::ClientKey {
-    type Next = Handshake<Server, state::ClientChangeCipherSpec, Full>;
+impl SendMessage<Server, ClientAuth> for state::ServerHelloDone {
+    /// Having asked, the client's Certificate is next.
+    type Next = state::ClientCert;
 
-    fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| {
-            let exchange = expect_payload!(message, ClientKeyExchange)?;
-            let kx = hs
+    fn send(
+        hs: Handshake<Server, Self, ClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ClientAuth>, Fatal> {
+        let (hs, ()) =
+            hs.try_with(|hs| hs.core.send_handshake(HandshakePayload::ServerHelloDone))?;
+        Ok(hs.advance_same())
+    }
+}
+
+/// What the client answered to our CertificateRequest.
+#[derive(Debug)]
+pub enum AfterClientCert {
+    /// A chain we verified: its CertificateVerify must follow the key
+    /// exchange.
+    Certificate(Handshake<Server, state::ClientKey, ClientAuth>),
+    /// An empty Certificate, and our policy lets the client in without one.
+    NoCertificate(Handshake<Server, state::ClientKey, NoClientCert>),
+}
+
+impl RecvMessage<Server, ClientAuth> for state::ClientCert {
+    type Next = AfterClientCert;
+
+    fn recv(
+        hs: Handshake<Server, Self, ClientAuth>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (mut hs, chain) = hs.try_with(|hs| {
+            let chain = expect_payload!(message, Certificate)?.0;
+            let policy = hs
                 .core
                 .side
-                .kx
-                .take()
-                .ok_or(Error::Internal("no key exchange at ClientKeyExchange"))?;
-            let premaster = kx.complete(&exchange.public)?;
+                .client_auth
+                .as_ref()
+                .ok_or(Error::Internal("no client-auth policy"))?;
+            match chain.split_first() {
+                None if policy.required => {
+                    return Err(PeerIncompatible::ClientCertificateRequired.into());
+                }
+                None => {}
+                Some((end_entity, intermediates)) => {
+                    policy.verifier.verify_client_cert(
+                        end_entity,
+                        intermediates,
+                        UnixTime::now(),
+                    )?;
+                }
+            }
             hs.core.hash_received();
-            let negotiated: &Negotiated = hs.known.knows();
-            let (suite, ems) = (negotiated.suite, negotiated.extended_master_secret);
-            let key_log = hs.core.config.key_log.clone();
-            derive_keys(
-                &mut hs.core,
-                suite,
-                ems,
-                &premaster,
-                key_log.as_deref(),
-                false,
-            )
+            Ok(chain)
         })?;
+        if chain.is_empty() {
+            hs.core.transcript.keep_buffer(false);
+            return Ok(AfterClientCert::NoCertificate(hs.reshape(|known| known)));
+        }
+        Ok(AfterClientCert::Certificate(hs.advance(
+            |mut keyed: Keyed| {
+                keyed.client_certificates = chain;
+                keyed
+            },
+        )))
+    }
+}
+
+/// Reads the client's key exchange and derives the keys.
+fn recv_client_key<P: Shape>(
+    hs: &mut Handshake<Server, state::ClientKey, P>,
+    message: Incoming,
+) -> Result<(), Error> {
+    let exchange = expect_payload!(message, ClientKeyExchange)?;
+    let kx = hs
+        .core
+        .side
+        .kx
+        .take()
+        .ok_or(Error::Internal("no key exchange at ClientKeyExchange"))?;
+    let premaster = kx.complete(&exchange.public)?;
+    hs.core.hash_received();
+    let negotiated: &Negotiated = hs.known.knows();
+    let (suite, ems) = (negotiated.suite, negotiated.extended_master_secret);
+    let key_log = hs.core.config.key_log.clone();
+    derive_master(
+        &mut hs.core,
+        suite,
+        ems,
+        &premaster,
+        key_log.as_deref(),
+        false,
+    )
+}
+
+impl<P: WithoutCertificateVerify> RecvMessage<Server, P> for state::ClientKey {
+    type Next = Handshake<Server, state::ClientChangeCipherSpec, P>;
+
+    fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| recv_client_key(hs, message))?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Server, ClientAuth> for state::ClientKey {
+    /// A client that sent a certificate must prove it holds the key: its
+    /// CertificateVerify is next, and nothing else is accepted (the
+    /// skipped-CertificateVerify attack).
+    type Next = Handshake<Server, state::ClientCertVerify, ClientAuth>;
+
+    fn recv(
+        hs: Handshake<Server, Self, ClientAuth>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| recv_client_key(hs, message))?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Server, ClientAuth> for state::ClientCertVerify {
+    type Next = Handshake<Server, state::ClientChangeCipherSpec, ClientAuth>;
+
+    fn recv(
+        hs: Handshake<Server, Self, ClientAuth>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (mut hs, ()) = hs.try_with(|hs| {
+            let signed = expect_payload!(message, CertificateVerify)?;
+            // The scheme must be one our CertificateRequest offered.
+            if !DEFAULT_SIGNATURE_SCHEMES.contains(&signed.scheme) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "a signature scheme we did not offer",
+                )
+                .into());
+            }
+            let keyed: &Keyed = hs.known.knows();
+            let end_entity: &CertificateDer<'_> = keyed
+                .client_certificates
+                .first()
+                .ok_or(CertificateError::Empty)?;
+            // RFC 5246 7.4.8: over every handshake message before this one.
+            let transcript = hs
+                .core
+                .transcript
+                .buffer()
+                .ok_or(Error::Internal("transcript not kept"))?;
+            crypto::verify_signature(end_entity, signed.scheme, transcript, &signed.signature)?;
+            hs.core.hash_received();
+            Ok(())
+        })?;
+        hs.core.transcript.keep_buffer(false);
         Ok(hs.advance_same())
     }
 }
@@ -339,16 +679,84 @@ impl<P: Shape> RecvMessage<Server, P> for state::ClientChangeCipherSpec {
     }
 }
 
-impl RecvMessage<Server, Full> for state::ClientFinished {
-    type Next = Handshake<Server, state::ServerChangeCipherSpec, Full>;
+fn check_client_finished<P: Shape>(
+    hs: &mut Handshake<Server, state::ClientFinished, P>,
+    message: Incoming,
+) -> Result<FinishedVerified, Error> {
+    let finished = expect_payload!(message, Finished)?;
+    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
+    check_finished(&mut hs.core, suite, crypto::CLIENT_FINISHED, &finished)
+}
 
-    fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+impl<P: FullShape> RecvMessage<Server, P> for state::ClientFinished {
+    /// Our optional NewSessionTicket is next, then our ChangeCipherSpec.
+    type Next = Handshake<Server, state::ServerNewSessionTicket, P>;
+
+    fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
-            let finished = expect_payload!(message, Finished)?;
-            let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-            let verified = check_finished(&mut hs.core, suite, crypto::CLIENT_FINISHED, &finished)?;
+            let verified = check_client_finished(hs, message)?;
             hs.core.side.client_finished = Some(verified);
             Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Server, Resumed> for state::ClientFinished {
+    /// Resuming, the client's Finished is the last message.
+    type Next = Handshake<Server, state::HandshakeOver, Resumed>;
+
+    fn recv(hs: Handshake<Server, Self, Resumed>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, verified) = hs.try_with(|hs| check_client_finished(hs, message))?;
+        Ok(hs.finish(verified))
+    }
+}
+
+/// The session this handshake made (or resumed), as it goes into a ticket
+/// or the cache.
+fn session_state(core: &Core<Server>, keyed: &Keyed) -> Result<SessionState, Error> {
+    if let Some(resumed) = &core.side.resumed {
+        return Ok(resumed.clone());
+    }
+    let negotiated = &keyed.certified.negotiated;
+    Ok(SessionState {
+        cipher_suite: negotiated.suite.suite,
+        master_secret: core
+            .master_secret
+            .ok_or(Error::Internal("no master secret"))?,
+        extended_master_secret: negotiated.extended_master_secret,
+        group: keyed.group,
+        signature_scheme: keyed.signature_scheme,
+        alpn_protocol: negotiated.alpn_protocol.clone(),
+        server_name: negotiated.server_name.clone(),
+        created: now_secs(),
+    })
+}
+
+impl<P: Shape> SendMessage<Server, P> for state::ServerNewSessionTicket {
+    type Next = state::ServerChangeCipherSpec;
+
+    /// Writes the NewSessionTicket our ServerHello promised (RFC 5077 3.3);
+    /// when it promised none, this optional row is passed with nothing
+    /// written.
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            if !choice(&hs.core)?.ticket_promised {
+                return Ok(());
+            }
+            let ticketer = hs
+                .core
+                .config
+                .ticketer
+                .clone()
+                .ok_or(Error::Internal("ticket promised without a ticketer"))?;
+            let state = session_state(&hs.core, hs.known.knows())?;
+            let ticket = NewSessionTicket {
+                lifetime_hint: ticketer.lifetime_hint(),
+                ticket: ticketer.seal(&state)?,
+            };
+            hs.core
+                .send_handshake(HandshakePayload::NewSessionTicket(ticket))
         })?;
         Ok(hs.advance_same())
     }
@@ -363,21 +771,41 @@ impl<P: Shape> SendMessage<Server, P> for state::ServerChangeCipherSpec {
     }
 }
 
-impl SendMessage<Server, Full> for state::ServerFinished {
+fn send_server_finished<P: Shape>(
+    hs: &mut Handshake<Server, state::ServerFinished, P>,
+) -> Result<(), Error> {
+    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
+    send_finished(&mut hs.core, suite, crypto::SERVER_FINISHED)
+}
+
+impl<P: FullShape> SendMessage<Server, P> for state::ServerFinished {
     type Next = state::HandshakeOver;
 
-    fn send(
-        hs: Handshake<Server, Self, Full>,
-    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
-        let (hs, verified) = hs.try_with(|hs| {
-            let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-            send_finished(&mut hs.core, suite, crypto::SERVER_FINISHED)?;
-            hs.core
-                .side
-                .client_finished
-                .take()
-                .ok_or(Error::Internal("server Finished before the client's"))
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
+        let (mut hs, ()) = hs.try_with(|hs| {
+            send_server_finished(hs)?;
+            // The full handshake is complete: cache the session by its ID.
+            let id = choice(&hs.core)?.session_id;
+            if let (Some(cache), false) = (&hs.core.config.session_cache, id.is_empty()) {
+                cache.put(id.as_bytes(), session_state(&hs.core, hs.known.knows())?);
+            }
+            Ok(())
         })?;
-        Ok(hs.finish(verified))
+        match hs.core.side.client_finished.take() {
+            Some(verified) => Ok(hs.finish(verified)),
+            None => Err(hs.fatal(Error::Internal("server Finished before the client's"))),
+        }
+    }
+}
+
+impl SendMessage<Server, Resumed> for state::ServerFinished {
+    /// Resuming, the client's ChangeCipherSpec and Finished come last.
+    type Next = state::ClientChangeCipherSpec;
+
+    fn send(
+        hs: Handshake<Server, Self, Resumed>,
+    ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
+        let (hs, ()) = hs.try_with(send_server_finished)?;
+        Ok(hs.advance_same())
     }
 }

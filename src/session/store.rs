@@ -16,6 +16,9 @@ pub struct ClientSession {
     pub lifetime_hint: u32,
     /// The session itself.
     pub state: SessionState,
+    /// The server's certificate chain from the original handshake,
+    /// reported again on resumption.
+    pub server_certificates: Vec<rustls_pki_types::CertificateDer<'static>>,
 }
 
 /// Where a client keeps sessions between connections.
@@ -122,6 +125,7 @@ mod tests {
                 server_name: None,
                 created,
             },
+            server_certificates: Vec::new(),
         }
     }
 

@@ -1,0 +1,100 @@
+//! Key derivation and Finished, shared by both roles.
+
+use super::core::Core;
+use super::role::Role;
+use crate::crypto::{self, FinishedVerified, KeyBlock, SupportedCipherSuite};
+use crate::error::Error;
+use crate::keylog::KeyLog;
+use crate::message::{Finished, HandshakePayload};
+
+/// Derives the master secret after ClientKeyExchange (RFC 5246 8.1; with
+/// the extended master secret over the session hash, RFC 7627 4), logs it
+/// if asked, and makes the record keys.
+pub(crate) fn derive_master<R: Role>(
+    core: &mut Core<R>,
+    suite: &'static SupportedCipherSuite,
+    extended_master_secret: bool,
+    premaster: &crypto::PremasterSecret,
+    key_log: Option<&dyn KeyLog>,
+    we_are_client: bool,
+) -> Result<(), Error> {
+    let master = match extended_master_secret {
+        true => {
+            let session_hash = core.transcript.current_hash()?;
+            crypto::extended_master_secret(
+                suite.hash,
+                premaster.as_bytes(),
+                session_hash.as_bytes(),
+            )
+        }
+        false => crypto::master_secret(
+            suite.hash,
+            premaster.as_bytes(),
+            &core.client_random,
+            &core.server_random,
+        ),
+    };
+    if let Some(key_log) = key_log {
+        key_log.log("CLIENT_RANDOM", &core.client_random, &master);
+    }
+    install_keys(core, suite, master, we_are_client)
+}
+
+/// Makes the record keys from `master` and this handshake's randoms; they
+/// are installed at each side's ChangeCipherSpec.
+pub(crate) fn install_keys<R: Role>(
+    core: &mut Core<R>,
+    suite: &'static SupportedCipherSuite,
+    master: [u8; 48],
+    we_are_client: bool,
+) -> Result<(), Error> {
+    let key_block = KeyBlock::derive(suite, &master, &core.client_random, &core.server_random);
+    let (sealer, opener) = crypto::new_record_protection(suite, &key_block, we_are_client)?;
+    core.master_secret = Some(master);
+    core.pending_sealer = Some(sealer);
+    core.pending_opener = Some(opener);
+    Ok(())
+}
+
+/// Our Finished: `verify_data` over the transcript so far (RFC 5246 7.4.9).
+pub(crate) fn send_finished<R: Role>(
+    core: &mut Core<R>,
+    suite: &SupportedCipherSuite,
+    label: &str,
+) -> Result<(), Error> {
+    let master = core
+        .master_secret
+        .as_ref()
+        .ok_or(Error::Internal("no master secret at Finished"))?;
+    let hash = core.transcript.current_hash()?;
+    let verify_data = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
+    core.send_handshake(HandshakePayload::Finished(Finished { verify_data }))
+}
+
+/// Checks the peer's Finished in constant time, then hashes it.
+pub(crate) fn check_finished<R: Role>(
+    core: &mut Core<R>,
+    suite: &SupportedCipherSuite,
+    label: &str,
+    finished: &Finished,
+) -> Result<FinishedVerified, Error> {
+    let master = core
+        .master_secret
+        .as_ref()
+        .ok_or(Error::Internal("no master secret at Finished"))?;
+    let hash = core.transcript.current_hash()?;
+    let expected = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
+    let verified = crypto::verify_finished(&expected, &finished.verify_data)?;
+    core.hash_received();
+    Ok(verified)
+}
+
+/// The content a ServerKeyExchange signature covers (RFC 8422 5.4):
+/// client_random + server_random + the encoded ECDHE params.
+pub(crate) fn signed_params<R: Role>(core: &Core<R>, params: &[u8]) -> Vec<u8> {
+    let mut message = Vec::with_capacity(64 + params.len());
+    message.extend_from_slice(&core.client_random);
+    message.extend_from_slice(&core.server_random);
+    message.extend_from_slice(params);
+    message
+}

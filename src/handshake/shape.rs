@@ -1,0 +1,75 @@
+//! Handshake shapes: which path through the state table a handshake takes.
+//!
+//! The shape is the third type parameter of `Handshake<R, St, P>`. Where the
+//! peer decides the path (a CertificateRequest, a resumed session), the read
+//! that learns it returns an enum whose variants carry the new shape; where
+//! we decide (requesting a client certificate, sending one), a separate
+//! constructor or method does. Transitions that differ by path are
+//! implemented per shape, so e.g. a client can only send a Certificate in
+//! the [`ClientAuth`] shape, which only a CertificateRequest leads into.
+
+use super::role::Sealed;
+
+/// A path through the state table.
+pub trait Shape: Sealed + 'static {
+    /// The shape's name, for logs and docs.
+    const NAME: &'static str;
+    /// Whether this shape resumes an earlier session.
+    const RESUMED: bool = false;
+}
+
+/// The shapes of a full handshake (with or without client authentication).
+pub trait FullShape: Shape {}
+
+/// The full handshake without client authentication: ServerHello,
+/// Certificate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange,
+/// ChangeCipherSpec and Finished both ways.
+#[derive(Debug)]
+pub enum Full {}
+
+/// A full handshake in which the server sent a CertificateRequest and the
+/// client answers with its certificate and a CertificateVerify.
+#[derive(Debug)]
+pub enum ClientAuth {}
+
+/// A full handshake in which the server sent a CertificateRequest and the
+/// client answered with an empty Certificate (and so no
+/// CertificateVerify, RFC 5246 7.4.6).
+#[derive(Debug)]
+pub enum NoClientCert {}
+
+/// An abbreviated handshake resuming an earlier session (by session ID or
+/// ticket): ServerHello, [NewSessionTicket], server ChangeCipherSpec and
+/// Finished, then the client's.
+#[derive(Debug)]
+pub enum Resumed {}
+
+impl Sealed for Full {}
+impl Sealed for ClientAuth {}
+impl Sealed for NoClientCert {}
+impl Sealed for Resumed {}
+
+impl Shape for Full {
+    const NAME: &'static str = "full";
+}
+impl Shape for ClientAuth {
+    const NAME: &'static str = "full with client certificate";
+}
+impl Shape for NoClientCert {
+    const NAME: &'static str = "full with empty client certificate";
+}
+impl Shape for Resumed {
+    const NAME: &'static str = "resumed";
+    const RESUMED: bool = true;
+}
+
+impl FullShape for Full {}
+impl FullShape for ClientAuth {}
+impl FullShape for NoClientCert {}
+
+/// The full shapes without a CertificateVerify: after ClientKeyExchange
+/// comes ChangeCipherSpec.
+pub trait WithoutCertificateVerify: FullShape {}
+
+impl WithoutCertificateVerify for Full {}
+impl WithoutCertificateVerify for NoClientCert {}

@@ -1,0 +1,206 @@
+//! Every handshake shape between our client and our server over TCP
+//! loopback: full, resumed by session ID, resumed by ticket (with and
+//! without a fresh ticket), client authentication with and without a
+//! certificate. (Interop of each shape with OpenSSL and rustls is in
+//! `interop_openssl_shapes.rs` and `interop_rustls_shapes.rs`.)
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+
+use common::{KeyKind, LeafFlavor, TestPki};
+use rustls_pki_types::ServerName;
+use tlstate::connection::SessionSummary;
+use tlstate::crypto::WebPkiClientVerifier;
+use tlstate::enums::AlertDescription;
+use tlstate::error::{Error, PeerIncompatible};
+use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::session::{SessionCache, Ticketer};
+use tlstate::stream::{accept, accept_with_client_auth, connect};
+
+/// One connection: the server answers "pong" to "ping"; returns both
+/// summaries, or the two sides' errors.
+fn exchange(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+    policy: Option<ClientCertPolicy>,
+) -> (Result<SessionSummary, Error>, Result<SessionSummary, Error>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = server.clone();
+    let server_side = thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let stream = match policy {
+            Some(policy) => accept_with_client_auth(server, policy, tcp),
+            None => accept(server, tcp),
+        };
+        let mut stream = stream.map_err(|fatal| fatal.into_error())?;
+        let mut buf = [0u8; 4];
+        stream.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"ping");
+        stream.write_all(b"pong").unwrap();
+        stream.shutdown().unwrap();
+        Ok(stream.summary().clone())
+    });
+    let tcp = TcpStream::connect(addr).unwrap();
+    let client_result = connect(
+        client.clone(),
+        ServerName::try_from("localhost").unwrap(),
+        tcp,
+    )
+    .map_err(|fatal| fatal.into_error())
+    .map(|mut stream| {
+        stream.write_all(b"ping").unwrap();
+        let mut buf = [0u8; 4];
+        stream.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"pong");
+        stream.shutdown().unwrap();
+        stream.summary().clone()
+    });
+    (client_result, server_side.join().unwrap())
+}
+
+fn pki() -> (TestPki, Arc<ServerConfig>) {
+    let pki = TestPki::new("tlstate shapes CA");
+    let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
+    let server = pki.server_config(&leaf);
+    (pki, server)
+}
+
+#[test]
+fn resumes_by_session_id() {
+    let (pki, server) = pki();
+    let mut server = (*server).clone();
+    server.session_cache = Some(Arc::new(SessionCache::new(16, 3600)));
+    let server = Arc::new(server);
+    let mut client = (*pki.client_config()).clone();
+    client.enable_tickets = false;
+    let client = Arc::new(client);
+
+    let (first, first_server) = exchange(&client, &server, None);
+    let (first, first_server) = (first.unwrap(), first_server.unwrap());
+    assert!(!first.resumed && !first_server.resumed);
+    assert_eq!(first.session_id.len(), 32);
+    let (second, second_server) = exchange(&client, &server, None);
+    let (second, second_server) = (second.unwrap(), second_server.unwrap());
+    assert!(second.resumed, "the second handshake resumes");
+    assert!(second_server.resumed);
+    assert_eq!(second.session_id, first.session_id);
+    assert_eq!(second.cipher_suite, first.cipher_suite);
+    assert_eq!(second.server_certificates, first.server_certificates);
+}
+
+#[test]
+fn resumes_by_ticket_and_gets_a_fresh_one() {
+    let (pki, server) = pki();
+    let mut server = (*server).clone();
+    server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
+    let server = Arc::new(server);
+    let client = pki.client_config();
+    let (first, _) = exchange(&client, &server, None);
+    assert!(!first.unwrap().resumed);
+    for _ in 0..2 {
+        let (again, again_server) = exchange(&client, &server, None);
+        assert!(again.unwrap().resumed, "resumed with the ticket");
+        assert!(again_server.unwrap().resumed);
+    }
+}
+
+#[test]
+fn does_not_resume_with_another_servers_ticket_keys() {
+    let (pki, server) = pki();
+    let with_tickets = |server: &Arc<ServerConfig>| {
+        let mut server = (**server).clone();
+        server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
+        Arc::new(server)
+    };
+    let (one, two) = (with_tickets(&server), with_tickets(&server));
+    let client = pki.client_config();
+    assert!(!exchange(&client, &one, None).0.unwrap().resumed);
+    // A ticket the server cannot open means a full handshake, not an error.
+    assert!(!exchange(&client, &two, None).0.unwrap().resumed);
+    assert!(exchange(&client, &two, None).0.unwrap().resumed);
+}
+
+fn client_auth_setup(
+    required: bool,
+) -> (TestPki, Arc<ServerConfig>, ClientCertPolicy, CertifiedKey) {
+    let (pki, server) = pki();
+    let verifier = WebPkiClientVerifier::new(std::slice::from_ref(&pki.ca)).unwrap();
+    let policy = ClientCertPolicy {
+        verifier: Arc::new(verifier),
+        required,
+    };
+    let leaf = pki.leaf_with(
+        KeyKind::EcdsaP384,
+        &["client.example"],
+        LeafFlavor::ClientAuth,
+    );
+    let certified = CertifiedKey::new(leaf.chain.clone(), &leaf.key).unwrap();
+    (pki, server, policy, certified)
+}
+
+#[test]
+fn authenticates_the_client_with_its_certificate() {
+    let (pki, server, policy, certified) = client_auth_setup(true);
+    let mut client = (*pki.client_config()).clone();
+    client.client_certificate = Some(certified.clone());
+    let (client_summary, server_summary) = exchange(&Arc::new(client), &server, Some(policy));
+    let server_summary = server_summary.unwrap();
+    assert_eq!(server_summary.client_certificates, certified.chain);
+    assert_eq!(client_summary.unwrap().client_certificates, certified.chain);
+}
+
+#[test]
+fn refuses_a_missing_required_client_certificate() {
+    let (pki, server, policy, _) = client_auth_setup(true);
+    let (client_result, server_result) = exchange(&pki.client_config(), &server, Some(policy));
+    // RFC 5246 7.4.6: handshake_failure.
+    assert_eq!(
+        server_result.unwrap_err(),
+        Error::PeerIncompatible(PeerIncompatible::ClientCertificateRequired)
+    );
+    assert!(matches!(
+        client_result.unwrap_err(),
+        Error::AlertReceived {
+            description: AlertDescription::HandshakeFailure,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn lets_in_a_client_without_certificate_when_optional() {
+    let (pki, server, policy, _) = client_auth_setup(false);
+    let (client_summary, server_summary) = exchange(&pki.client_config(), &server, Some(policy));
+    assert!(client_summary.unwrap().client_certificates.is_empty());
+    assert!(server_summary.unwrap().client_certificates.is_empty());
+}
+
+#[test]
+fn rejects_a_client_certificate_from_an_unknown_ca() {
+    let (pki, server, policy, _) = client_auth_setup(true);
+    let other = TestPki::new("someone else's CA");
+    let leaf = other.leaf_with(
+        KeyKind::EcdsaP256,
+        &["client.example"],
+        LeafFlavor::ClientAuth,
+    );
+    let mut client = (*pki.client_config()).clone();
+    client.client_certificate = Some(CertifiedKey::new(leaf.chain, &leaf.key).unwrap());
+    let (client_result, server_result) = exchange(&Arc::new(client), &server, Some(policy));
+    assert_eq!(
+        server_result.unwrap_err(),
+        Error::Certificate(tlstate::error::CertificateError::UnknownIssuer)
+    );
+    assert!(matches!(
+        client_result.unwrap_err(),
+        Error::AlertReceived {
+            description: AlertDescription::UnknownCa,
+            ..
+        }
+    ));
+}
