@@ -89,7 +89,7 @@ fn optional_rows_accept_their_skip_target() {
 
 #[test]
 fn every_shape_walks_table_edges() {
-    for (name, path) in table::SHAPES {
+    for (_, name, path) in table::SHAPES {
         assert_eq!(path.first(), Some(&"ClientHello"), "{name}");
         assert_eq!(path.last(), Some(&"HandshakeOver"), "{name}");
         for pair in path.windows(2) {
@@ -100,6 +100,19 @@ fn every_shape_walks_table_edges() {
                 pair[0],
                 pair[1]
             );
+        }
+    }
+}
+
+#[test]
+fn every_edge_is_taken_by_some_shape() {
+    for row in TABLE {
+        for next in row.next {
+            let taken = table::SHAPES.iter().any(|(_, _, path)| {
+                path.windows(2)
+                    .any(|pair| pair[0] == row.name && pair[1] == *next)
+            });
+            assert!(taken, "no shape takes {} -> {next}", row.name);
         }
     }
 }

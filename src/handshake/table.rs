@@ -180,22 +180,109 @@ handshake_table! {
 /// table, as the states whose messages go on the wire, in order. Every
 /// consecutive pair is an edge of [`TABLE`] (checked by a test), and each
 /// shape is a [`Shape`](super::Shape) type parameter of `Handshake`.
-pub static SHAPES: &[(&str, &[&str])] = &[(
-    "Full",
-    &[
-        "ClientHello",
-        "ServerHello",
-        "ServerCert",
-        "ServerKey",
-        "ServerHelloDone",
-        "ClientKey",
-        "ClientChangeCipherSpec",
-        "ClientFinished",
-        "ServerChangeCipherSpec",
-        "ServerFinished",
-        "HandshakeOver",
-    ],
-)];
+pub static SHAPES: &[(&str, &str, &[&str])] = &[
+    (
+        "full",
+        "Full",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerHelloDone",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "ticket",
+        "Full, with NewSessionTicket",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerHelloDone",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerNewSessionTicket",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "client-auth",
+        "ClientAuth (client certificate and CertificateVerify)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerCertReq",
+            "ServerHelloDone",
+            "ClientCert",
+            "ClientKey",
+            "ClientCertVerify",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "no-cert",
+        "NoClientCert (CertificateRequest answered with an empty Certificate)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerCertReq",
+            "ServerHelloDone",
+            "ClientCert",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "resumed",
+        "Resumed (by session ID or ticket)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "resumed+ticket",
+        "Resumed, with a fresh NewSessionTicket",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerNewSessionTicket",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+];
 
 /// `docs/state-machine.md`, generated from [`TABLE`] and [`SHAPES`].
 ///
@@ -237,8 +324,16 @@ pub fn markdown() -> String {
         );
     }
     out.push_str("\n## Handshake shapes\n\n");
-    for (name, path) in SHAPES {
-        let _ = writeln!(out, "- **{name}**: {}", path.join(" → "));
+    out.push_str(
+        "Each shape is a path through the table; in the code it is the third type \
+         parameter of `Handshake<R, St, P>` (`Full`, `ClientAuth`, `NoClientCert`, \
+         `Resumed`). Where the peer picks the path, the read that learns it returns an \
+         enum: `AfterClientHello` and `AfterServerHello` (full or resumed), \
+         `AfterServerKey` (CertificateRequest or not), `AfterClientCert` (a certificate \
+         or an empty one), `AfterTicket` (NewSessionTicket or not).\n\n",
+    );
+    for (short, name, path) in SHAPES {
+        let _ = writeln!(out, "- **{name}** (`{short}`): {}", path.join(" → "));
     }
     out.push_str("\n## Diagram\n");
     out.push_str("\n```mermaid\nstateDiagram-v2\n");
@@ -256,7 +351,23 @@ pub fn markdown() -> String {
             message
         );
         for next in row.next {
-            let _ = writeln!(out, "    {} --> {}", row.name, next);
+            // Label each edge with the shapes that take it.
+            let shapes: Vec<&str> = SHAPES
+                .iter()
+                .filter(|(_, _, path)| {
+                    path.windows(2)
+                        .any(|pair| pair[0] == row.name && pair[1] == *next)
+                })
+                .map(|(short, _, _)| *short)
+                .collect();
+            match shapes.is_empty() {
+                true => {
+                    let _ = writeln!(out, "    {} --> {}", row.name, next);
+                }
+                false => {
+                    let _ = writeln!(out, "    {} --> {}: {}", row.name, next, shapes.join(", "));
+                }
+            }
         }
         if row.next.is_empty() {
             let _ = writeln!(out, "    {} --> [*]", row.name);
