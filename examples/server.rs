@@ -2,13 +2,15 @@
 //!
 //! ```text
 //! cargo run --example server -- --listen 127.0.0.1:4433 [--cert chain.pem --key key.pem] [--echo]
+//!     [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]
 //! ```
 //!
 //! Without `--cert` it makes a self-signed ECDSA P-256 certificate for
 //! `localhost` and writes its PEM to a path it prints (give that file to a
 //! client as its CA). By default each connection gets an `HTTP/1.0 200 OK`
-//! response naming the protocol version, cipher suite and group, then
-//! close_notify; with `--echo` application data is echoed until the peer
+//! response naming the protocol version, cipher suite, group, ALPN protocol,
+//! SNI name, whether the session was resumed, and the client certificate's
+//! subject when there is one, then close_notify; with `--echo` application data is echoed until the peer
 //! closes. A failed handshake is logged with its alert, and the server
 //! keeps serving.
 
@@ -18,15 +20,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
-use tlstate::handshake::ServerConfig;
-use tlstate::stream::{Stream, accept};
+use tlstate::handshake::{ClientCertPolicy, ServerConfig};
+use tlstate::session::{SessionCache, Ticketer};
+use tlstate::stream::{Stream, accept, accept_with_client_auth};
 
 struct Args {
     listen: String,
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
     echo: bool,
+    require_client_cert: bool,
+    client_ca: Option<PathBuf>,
+    alpn: Vec<Vec<u8>>,
+    tickets: bool,
+    session_cache: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -35,6 +44,11 @@ fn parse_args() -> Result<Args, String> {
         cert: None,
         key: None,
         echo: false,
+        require_client_cert: false,
+        client_ca: None,
+        alpn: Vec::new(),
+        tickets: false,
+        session_cache: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -44,6 +58,16 @@ fn parse_args() -> Result<Args, String> {
             "--cert" => args.cert = Some(value()?.into()),
             "--key" => args.key = Some(value()?.into()),
             "--echo" => args.echo = true,
+            "--require-client-cert" => args.require_client_cert = true,
+            "--client-ca" => args.client_ca = Some(value()?.into()),
+            "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
+            "--tickets" => args.tickets = true,
+            "--session-cache" => {
+                let n = value()?;
+                args.session_cache = n
+                    .parse()
+                    .map_err(|_| format!("--session-cache {n}: not a number"))?;
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -51,6 +75,34 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
+    let mut config = certified_config(args)?;
+    config.alpn_protocols.clone_from(&args.alpn);
+    if args.tickets {
+        // Keys rotate every 6 hours; tickets live 12.
+        config.ticketer = Some(Arc::new(Ticketer::new(6 * 3600, 12 * 3600)?));
+    }
+    if args.session_cache > 0 {
+        config.session_cache = Some(Arc::new(SessionCache::new(args.session_cache, 12 * 3600)));
+    }
+    Ok(config)
+}
+
+/// The client-certificate policy, when asked for.
+fn client_auth(args: &Args) -> Result<Option<ClientCertPolicy>, Box<dyn std::error::Error>> {
+    match (&args.client_ca, args.require_client_cert) {
+        (Some(ca), required) => {
+            let verifier = WebPkiClientVerifier::from_file(ca)?;
+            Ok(Some(ClientCertPolicy {
+                verifier: Arc::new(verifier),
+                required,
+            }))
+        }
+        (None, true) => Err("--require-client-cert needs --client-ca".into()),
+        (None, false) => Ok(None),
+    }
+}
+
+fn certified_config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => Ok(ServerConfig::new(
             load_certificates_file(cert)?,
@@ -74,11 +126,15 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     }
 }
 
-fn serve(config: Arc<ServerConfig>, tcp: TcpStream, echo: bool) {
+fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpStream, echo: bool) {
     let peer = tcp
         .peer_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
-    let mut stream = match accept(config, tcp) {
+    let accepted = match policy {
+        Some(policy) => accept_with_client_auth(config, policy, tcp),
+        None => accept(config, tcp),
+    };
+    let mut stream = match accepted {
         Ok(stream) => stream,
         Err(fatal) => {
             let alert = fatal
@@ -118,9 +174,22 @@ fn answer_http(stream: &mut Stream<tlstate::handshake::Server, TcpStream>) -> st
         request.extend_from_slice(&buf[..n]);
     }
     let summary = stream.summary();
+    let alpn = summary
+        .alpn_protocol
+        .as_deref()
+        .map_or("none".into(), String::from_utf8_lossy);
+    let client = summary
+        .client_certificates
+        .first()
+        .map_or("none".to_string(), |der| subject(der));
     let body = format!(
-        "protocol: TLSv1.2\ncipher suite: {}\ngroup: {}\nextended master secret: {}\n",
-        summary.cipher_suite, summary.group, summary.extended_master_secret
+        "protocol: TLSv1.2\ncipher suite: {}\ngroup: {}\nextended master secret: {}\nalpn: {alpn}\n\
+         sni: {}\nresumed: {}\nclient certificate: {client}\n",
+        summary.cipher_suite,
+        summary.group,
+        summary.extended_master_secret,
+        summary.server_name.as_deref().unwrap_or("none"),
+        summary.resumed,
     );
     let response = format!(
         "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
@@ -128,6 +197,14 @@ fn answer_http(stream: &mut Stream<tlstate::handshake::Server, TcpStream>) -> st
     );
     stream.write_all(response.as_bytes())?;
     stream.close()
+}
+
+/// The certificate's subject, for the response body.
+fn subject(der: &[u8]) -> String {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => cert.subject().to_string(),
+        Err(_) => "(unparsable)".to_string(),
+    }
 }
 
 fn echo_until_closed(
@@ -147,12 +224,16 @@ fn main() {
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
-            eprintln!("{e}\nusage: server --listen ADDR [--cert chain.pem --key key.pem] [--echo]");
+            eprintln!(
+                "{e}\nusage: server --listen ADDR [--cert chain.pem --key key.pem] [--echo] \
+                 [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]"
+            );
             std::process::exit(2);
         }
     };
-    let config = match config(&args) {
-        Ok(config) => Arc::new(config),
+    let (config, policy) = match config(&args).and_then(|config| Ok((config, client_auth(&args)?)))
+    {
+        Ok((config, policy)) => (Arc::new(config), policy),
         Err(e) => {
             eprintln!("configuration: {e}");
             std::process::exit(1);
@@ -169,9 +250,9 @@ fn main() {
     for tcp in listener.incoming() {
         match tcp {
             Ok(tcp) => {
-                let config = config.clone();
+                let (config, policy) = (config.clone(), policy.clone());
                 let echo = args.echo;
-                std::thread::spawn(move || serve(config, tcp, echo));
+                std::thread::spawn(move || serve(config, policy, tcp, echo));
             }
             Err(e) => eprintln!("accept: {e}"),
         }

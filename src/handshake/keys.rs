@@ -34,20 +34,22 @@ pub(crate) fn derive_master<R: Role>(
             &core.server_random,
         ),
     };
-    if let Some(key_log) = key_log {
-        key_log.log("CLIENT_RANDOM", &core.client_random, &master);
-    }
-    install_keys(core, suite, master, we_are_client)
+    install_keys(core, suite, master, key_log, we_are_client)
 }
 
-/// Makes the record keys from `master` and this handshake's randoms; they
-/// are installed at each side's ChangeCipherSpec.
+/// Makes the record keys from `master` and this handshake's randoms (they
+/// are installed at each side's ChangeCipherSpec), and logs the secret
+/// under this handshake's client random if asked.
 pub(crate) fn install_keys<R: Role>(
     core: &mut Core<R>,
     suite: &'static SupportedCipherSuite,
     master: [u8; 48],
+    key_log: Option<&dyn KeyLog>,
     we_are_client: bool,
 ) -> Result<(), Error> {
+    if let Some(key_log) = key_log {
+        key_log.log("CLIENT_RANDOM", &core.client_random, &master);
+    }
     let key_block = KeyBlock::derive(suite, &master, &core.client_random, &core.server_random);
     let (sealer, opener) = crypto::new_record_protection(suite, &key_block, we_are_client)?;
     core.master_secret = Some(master);

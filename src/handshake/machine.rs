@@ -109,9 +109,9 @@ impl std::error::Error for Fatal {}
 /// A transition that role `R` makes by writing the state's message. The
 /// trait exists only where the writer column says `R` writes.
 #[diagnostic::on_unimplemented(
-    message = "the {R} cannot send `{Self}` in a `{P}` handshake",
-    label = "this message is not the {R}'s to send here",
-    note = "see docs/state-machine.md: each state's message is written by the role in its writer column"
+    message = "the {R} has no message to send at state `{Self}` in a `{P}` handshake",
+    label = "the {R} cannot write at this state",
+    note = "see docs/state-machine.md: a state's message is written only by the role in its writer column, and only on the handshake shapes whose path includes the state"
 )]
 pub trait SendMessage<R: Role, P: Shape>: State
 where
@@ -127,9 +127,9 @@ where
 /// A transition that role `R` makes by reading what its peer wrote. The
 /// trait exists only where the writer column says the peer writes.
 #[diagnostic::on_unimplemented(
-    message = "the {R} cannot receive `{Self}` in a `{P}` handshake",
-    label = "this message is not the {R}'s to receive here",
-    note = "see docs/state-machine.md: each state's message is read by the role opposite its writer column"
+    message = "the {R} has no message to receive at state `{Self}` in a `{P}` handshake",
+    label = "the {R} cannot read at this state",
+    note = "see docs/state-machine.md: a state's message is read only by the role opposite its writer column, and only on the handshake shapes whose path includes the state"
 )]
 pub trait RecvMessage<R: Role, P: Shape>: State
 where

@@ -109,8 +109,8 @@ impl Role for Server {
 /// `W`.
 #[diagnostic::on_unimplemented(
     message = "in TLS 1.2 the {Self} does not write this message (its writer column is `{W}`)",
-    label = "the {Self} cannot write here",
-    note = "a role writes only the messages of its own writer column: the client `C`, the server `S`, both `B`"
+    label = "the {Self} does not write the message of this state",
+    note = "the writer column says who writes each message: `C` the client, `S` the server, `B` both; a role writes only its own column and reads only its peer's"
 )]
 pub trait Writes<W: Writer>: Role {}
 

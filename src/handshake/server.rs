@@ -374,7 +374,14 @@ impl SendMessage<Server, Resumed> for state::ServerHello {
                 .resumed
                 .clone()
                 .ok_or(Error::Internal("resuming without a session"))?;
-            install_keys(&mut hs.core, negotiated.suite, session.master_secret, false)?;
+            let key_log = hs.core.config.key_log.clone();
+            install_keys(
+                &mut hs.core,
+                negotiated.suite,
+                session.master_secret,
+                key_log.as_deref(),
+                false,
+            )?;
             let chain = choice(&hs.core)?.certified.chain.clone();
             Ok((negotiated, session.group, session.signature_scheme, chain))
         })?;

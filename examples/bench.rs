@@ -1,0 +1,1299 @@
+//! tlstate against rustls, side by side, in one process.
+//!
+//! Run with `cargo run --release --example bench`. Every figure prints one
+//! line:
+//!
+//! ```text
+//! NAME tlstate=X rustls=Y ratio=X/Y floor_share=Z
+//! ```
+//!
+//! Higher is better unless the line ends in `(lower is better)`.
+//! `floor_share` compares tlstate with what raw `ring` needs for the same
+//! work on this machine (for rates `tlstate / floor`, for CPU times
+//! `floor time / tlstate time`; 1.0 would mean tlstate adds nothing).
+//!
+//! The machine is shared, so wall-clock figures are noisy: each figure runs
+//! its contestants (tlstate, rustls, the ring floor) in short alternating
+//! slices, rotating which goes first, and reports the median slice of each.
+//!
+//! Arguments (all optional):
+//!
+//! - `FILTER`: run only the figures whose name contains it, e.g.
+//!   `full_handshake_ecdsa` or `bulk_aes128`.
+//! - `--rounds N`: alternating rounds per figure (default 15).
+//! - `--only tlstate|rustls|floor`: run one contestant (for callgrind).
+//!
+//! For instruction counts:
+//!
+//! ```text
+//! valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.out \
+//!     target/release/examples/bench full_handshake_ecdsa --rounds 1 --only tlstate
+//! callgrind_annotate --inclusive=yes /tmp/cg.out | head -60
+//! ```
+//!
+//! The helpers above `main` (PKI, configurations, in-memory drivers) are
+//! `pub(crate)` because `benches/handshake.rs` and `benches/bulk.rs` include
+//! this file as a module and reuse them.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::error::Error;
+use std::io::{Read, Write};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tlstate::connection::{Connection, ReadOutcome};
+use tlstate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use tlstate::handshake::{
+    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig,
+    Handshake, Server, ServerConfig, Step,
+};
+use tlstate::session::{SessionCache, Ticketer};
+
+pub(crate) type Res<T> = Result<T, Box<dyn Error>>;
+
+// ---------------------------------------------------------------------------
+// A counting allocator: live bytes and the number of allocations.
+// ---------------------------------------------------------------------------
+
+/// The system allocator, counting. Counting costs two relaxed atomic adds
+/// per call, paid alike by both libraries.
+struct Counting;
+
+static LIVE_BYTES: AtomicUsize = AtomicUsize::new(0);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is forwarded unchanged to `System`; the counters are
+// only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Relaxed);
+        LIVE_BYTES.fetch_add(layout.size(), Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Relaxed);
+        LIVE_BYTES.fetch_add(layout.size(), Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // A realloc is a trip to the allocator too: counted as one.
+        ALLOCATIONS.fetch_add(1, Relaxed);
+        LIVE_BYTES.fetch_add(new_size, Relaxed);
+        LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn live_bytes() -> usize {
+    LIVE_BYTES.load(Relaxed)
+}
+
+fn allocations() -> u64 {
+    ALLOCATIONS.load(Relaxed)
+}
+
+// ---------------------------------------------------------------------------
+// Test PKI: one ECDSA P-256 CA; a P-256 leaf and an RSA-2048 leaf.
+// ---------------------------------------------------------------------------
+
+/// The server key kinds measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    EcdsaP256,
+    Rsa2048,
+}
+
+/// A leaf certificate (chain of one) and its PKCS#8 key.
+pub(crate) struct Leaf {
+    pub(crate) chain: Vec<CertificateDer<'static>>,
+    pub(crate) pkcs8: Vec<u8>,
+}
+
+impl Leaf {
+    pub(crate) fn key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.pkcs8.clone()))
+    }
+}
+
+/// The CA (the one trust anchor of both libraries' clients) and its leaves.
+pub(crate) struct Pki {
+    pub(crate) ca: CertificateDer<'static>,
+    pub(crate) ca_pkcs8: Vec<u8>,
+    pub(crate) ecdsa: Leaf,
+    pub(crate) rsa: Leaf,
+}
+
+impl Pki {
+    /// Makes the CA and both leaves (the RSA key with the `openssl` CLI,
+    /// as ring cannot generate RSA keys).
+    pub(crate) fn new() -> Res<Self> {
+        let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let ca_pkcs8 = ca_key.serialize_der();
+        let mut params = CertificateParams::new(Vec::new())?;
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "tlstate bench CA");
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = params.self_signed(&ca_key)?;
+        let issuer = Issuer::new(params, ca_key);
+        let leaf = |key: KeyPair| -> Res<Leaf> {
+            let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
+            params
+                .distinguished_name
+                .push(DnType::CommonName, "localhost");
+            let cert = params.signed_by(&key, &issuer)?;
+            Ok(Leaf {
+                chain: vec![cert.der().clone()],
+                pkcs8: key.serialize_der(),
+            })
+        };
+        let ecdsa = leaf(KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?)?;
+        let rsa = leaf(KeyPair::from_pem_and_sign_algo(
+            &rsa_2048_pem()?,
+            &rcgen::PKCS_RSA_SHA256,
+        )?)?;
+        Ok(Self {
+            ca: ca.der().clone(),
+            ca_pkcs8,
+            ecdsa,
+            rsa,
+        })
+    }
+
+    pub(crate) fn leaf(&self, kind: Kind) -> &Leaf {
+        match kind {
+            Kind::EcdsaP256 => &self.ecdsa,
+            Kind::Rsa2048 => &self.rsa,
+        }
+    }
+}
+
+/// A fresh RSA-2048 key in PKCS#8 PEM, from `openssl genpkey`.
+fn rsa_2048_pem() -> Res<String> {
+    let out = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("running openssl (needed for the RSA key): {e}"))?;
+    if !out.status.success() {
+        return Err("openssl genpkey failed".into());
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+pub(crate) fn server_name() -> ServerName<'static> {
+    ServerName::try_from("localhost").expect("a valid DNS name")
+}
+
+// ---------------------------------------------------------------------------
+// Configurations: one suite and x25519 only, for both libraries.
+// ---------------------------------------------------------------------------
+
+/// The suites measured, by bulk cipher.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Aead {
+    Aes128Gcm,
+    Aes256Gcm,
+    ChaCha20Poly1305,
+}
+
+impl Aead {
+    pub(crate) const ALL: [Aead; 3] = [Aead::Aes128Gcm, Aead::Aes256Gcm, Aead::ChaCha20Poly1305];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Aead::Aes128Gcm => "aes128gcm",
+            Aead::Aes256Gcm => "aes256gcm",
+            Aead::ChaCha20Poly1305 => "chacha20poly1305",
+        }
+    }
+
+    fn tlstate_suite(self, kind: Kind) -> CipherSuite {
+        use CipherSuite as C;
+        match (kind, self) {
+            (Kind::EcdsaP256, Aead::Aes128Gcm) => C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            (Kind::EcdsaP256, Aead::Aes256Gcm) => C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            (Kind::EcdsaP256, Aead::ChaCha20Poly1305) => {
+                C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+            }
+            (Kind::Rsa2048, Aead::Aes128Gcm) => C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            (Kind::Rsa2048, Aead::Aes256Gcm) => C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            (Kind::Rsa2048, Aead::ChaCha20Poly1305) => {
+                C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+            }
+        }
+    }
+
+    fn rustls_suite(self, kind: Kind) -> rustls::SupportedCipherSuite {
+        use rustls::crypto::ring::cipher_suite as rs;
+        match (kind, self) {
+            (Kind::EcdsaP256, Aead::Aes128Gcm) => rs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            (Kind::EcdsaP256, Aead::Aes256Gcm) => rs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            (Kind::EcdsaP256, Aead::ChaCha20Poly1305) => {
+                rs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+            }
+            (Kind::Rsa2048, Aead::Aes128Gcm) => rs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            (Kind::Rsa2048, Aead::Aes256Gcm) => rs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            (Kind::Rsa2048, Aead::ChaCha20Poly1305) => {
+                rs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+            }
+        }
+    }
+
+    fn ring_algorithm(self) -> &'static ring::aead::Algorithm {
+        match self {
+            Aead::Aes128Gcm => &ring::aead::AES_128_GCM,
+            Aead::Aes256Gcm => &ring::aead::AES_256_GCM,
+            Aead::ChaCha20Poly1305 => &ring::aead::CHACHA20_POLY1305,
+        }
+    }
+}
+
+/// How sessions may be resumed in a configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resumption {
+    /// None: every handshake is a full one.
+    Off,
+    /// Server-side session-ID cache.
+    SessionId,
+    /// Session tickets (RFC 5077), no server-side cache.
+    Ticket,
+}
+
+/// Both tlstate configurations, restricted to one suite and x25519.
+pub(crate) fn tlstate_configs(
+    pki: &Pki,
+    kind: Kind,
+    aead: Aead,
+    resumption: Resumption,
+) -> Res<(Arc<ClientConfig>, Arc<ServerConfig>)> {
+    let suite = aead.tlstate_suite(kind);
+    let mut client = ClientConfig::with_root_certificates(std::slice::from_ref(&pki.ca))?;
+    client.cipher_suites = vec![suite];
+    client.groups = vec![NamedGroup::X25519];
+    let leaf = pki.leaf(kind);
+    let mut server = ServerConfig::new(leaf.chain.clone(), &leaf.key())?;
+    server.cipher_suites = vec![suite];
+    server.groups = vec![NamedGroup::X25519];
+    match resumption {
+        Resumption::Off => {
+            client.session_store = None;
+            client.enable_tickets = false;
+        }
+        Resumption::SessionId => {
+            client.enable_tickets = false;
+            server.session_cache = Some(Arc::new(SessionCache::new(256, 3600)));
+        }
+        Resumption::Ticket => {
+            client.enable_tickets = true;
+            server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200)?));
+        }
+    }
+    Ok((Arc::new(client), Arc::new(server)))
+}
+
+/// Both rustls configurations: the ring provider with one suite and
+/// x25519, TLS 1.2 only, the same CA and leaf as tlstate.
+pub(crate) fn rustls_configs(
+    pki: &Pki,
+    kind: Kind,
+    aead: Aead,
+    resumption: Resumption,
+) -> Res<(Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>)> {
+    use rustls::client::{Resumption as R, Tls12Resumption};
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites = vec![aead.rustls_suite(kind)];
+    provider.kx_groups = vec![rustls::crypto::ring::kx_group::X25519];
+    let provider = Arc::new(provider);
+    let versions = [&rustls::version::TLS12];
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca.clone())?;
+    let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let leaf = pki.leaf(kind);
+    let mut server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&versions)?
+        .with_no_client_auth()
+        .with_single_cert(leaf.chain.clone(), leaf.key())?;
+    match resumption {
+        Resumption::Off => {
+            client.resumption = R::disabled();
+            server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        }
+        Resumption::SessionId => {
+            client.resumption =
+                R::in_memory_sessions(256).tls12_resumption(Tls12Resumption::SessionIdOnly);
+            server.session_storage = rustls::server::ServerSessionMemoryCache::new(256);
+        }
+        Resumption::Ticket => {
+            client.resumption = R::in_memory_sessions(256);
+            server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+            server.ticketer = rustls::crypto::ring::Ticketer::new()?;
+        }
+    }
+    Ok((Arc::new(client), Arc::new(server)))
+}
+
+// ---------------------------------------------------------------------------
+// In-memory handshakes, timing each side's calls.
+// ---------------------------------------------------------------------------
+
+/// CPU (wall) time spent in each side's calls.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SideTimes {
+    pub(crate) client: Duration,
+    pub(crate) server: Duration,
+}
+
+/// Evaluates `$e`, adding the time it took to `$acc`.
+macro_rules! timed {
+    ($acc:expr, $e:expr) => {{
+        let start = Instant::now();
+        let value = $e;
+        $acc += start.elapsed();
+        value
+    }};
+}
+
+/// The next state; a whole flight was fed, so `NeedMore` is a failure.
+fn next<N, S>(step: Step<N, S>) -> Res<N> {
+    match step {
+        Step::Next(next) => Ok(next),
+        Step::NeedMore(_) => Err("a whole flight was fed, yet the state needs more".into()),
+    }
+}
+
+/// One tlstate handshake in memory, full or resumed as the server decides;
+/// returns the established pair and whether it was a resumption.
+pub(crate) fn tlstate_handshake(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+    t: &mut SideTimes,
+) -> Res<(Connection<Client>, Connection<Server>, bool)> {
+    let mut c = timed!(
+        t.client,
+        Handshake::client(client.clone(), server_name()).send()?
+    );
+    let hello = timed!(t.client, c.take_output());
+    let s = timed!(t.server, {
+        let mut s = Handshake::server(server.clone());
+        s.feed(&hello);
+        next(s.recv()?)?
+    });
+    let s = match s {
+        AfterClientHello::Full(s) => s,
+        AfterClientHello::Resumed(s) => return tlstate_resumed(c, s, t),
+    };
+    // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
+    let (mut s, flight) = timed!(t.server, {
+        let mut s = s.send()?.send()?.send()?.send()?;
+        let flight = s.take_output();
+        (s, flight)
+    });
+    let (mut c, flight) = timed!(t.client, {
+        c.feed(&flight);
+        let AfterServerHello::Full(c) = next(c.recv()?)? else {
+            return Err("resumed without a session offered".into());
+        };
+        let c = next(next(c.recv()?)?.recv()?)?; // Certificate, ServerKeyExchange
+        let AfterServerKey::NoCertificateRequest(c) = next(c.recv()?)? else {
+            return Err("unexpected CertificateRequest".into());
+        };
+        // ClientKeyExchange, ChangeCipherSpec, Finished
+        let mut c = c.send()?.send()?.send()?;
+        let flight = c.take_output();
+        (c, flight)
+    });
+    let (s, flight) = timed!(t.server, {
+        s.feed(&flight);
+        let s = next(next(next(s.recv()?)?.recv()?)?.recv()?)?;
+        // [NewSessionTicket], ChangeCipherSpec, Finished
+        let mut s = s.send()?.send()?.send()?;
+        let flight = s.take_output();
+        (s.into_connection(), flight)
+    });
+    let c = timed!(t.client, {
+        c.feed(&flight);
+        let c = match next(c.recv()?)? {
+            AfterTicket::Ticket(c) => next(c.recv()?)?,
+            AfterTicket::NoTicket(c) => c,
+        };
+        next(c.recv()?)?.into_connection()
+    });
+    Ok((c, s, false))
+}
+
+/// The rest of an abbreviated tlstate handshake, after the server chose
+/// to resume.
+fn tlstate_resumed(
+    mut c: Handshake<Client, tlstate::handshake::state::ServerHello>,
+    s: Handshake<Server, tlstate::handshake::state::ServerHello, tlstate::handshake::Resumed>,
+    t: &mut SideTimes,
+) -> Res<(Connection<Client>, Connection<Server>, bool)> {
+    // ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished
+    let (mut s, flight) = timed!(t.server, {
+        let mut s = s.send()?.send()?.send()?.send()?;
+        let flight = s.take_output();
+        (s, flight)
+    });
+    let (c, flight) = timed!(t.client, {
+        c.feed(&flight);
+        let AfterServerHello::Resumed(c) = next(c.recv()?)? else {
+            return Err("the server resumed, the client did not".into());
+        };
+        let c = match next(c.recv()?)? {
+            AfterTicket::Ticket(c) => next(c.recv()?)?,
+            AfterTicket::NoTicket(c) => c,
+        };
+        let mut c = next(c.recv()?)?.send()?.send()?; // Finished; ChangeCipherSpec, Finished
+        let flight = c.take_output();
+        (c.into_connection(), flight)
+    });
+    let s = timed!(t.server, {
+        s.feed(&flight);
+        next(next(s.recv()?)?.recv()?)?.into_connection()
+    });
+    Ok((c, s, true))
+}
+
+/// Moves everything `from` has queued into `to`; returns the bytes moved.
+fn rustls_transfer(
+    from: &mut impl RustlsConn,
+    to: &mut impl RustlsConn,
+    wire: &mut Vec<u8>,
+    t: &mut SideTimes,
+    from_is_client: bool,
+) -> Res<usize> {
+    let (t_from, t_to) = match from_is_client {
+        true => (&mut t.client, &mut t.server),
+        false => (&mut t.server, &mut t.client),
+    };
+    wire.clear();
+    timed!(*t_from, from.write_all_tls(wire)?);
+    if wire.is_empty() {
+        return Ok(0);
+    }
+    timed!(*t_to, to.read_all_tls(wire)?);
+    Ok(wire.len())
+}
+
+/// What the in-memory drivers need of a rustls connection.
+pub(crate) trait RustlsConn {
+    fn write_all_tls(&mut self, wire: &mut Vec<u8>) -> Res<()>;
+    /// Feeds `wire` and processes it (draining plaintext into nothing is
+    /// the caller's business).
+    fn read_all_tls(&mut self, wire: &[u8]) -> Res<()>;
+}
+
+macro_rules! rustls_conn {
+    ($t:ty) => {
+        impl RustlsConn for $t {
+            fn write_all_tls(&mut self, wire: &mut Vec<u8>) -> Res<()> {
+                while self.wants_write() {
+                    self.write_tls(wire)?;
+                }
+                Ok(())
+            }
+
+            fn read_all_tls(&mut self, mut wire: &[u8]) -> Res<()> {
+                while !wire.is_empty() {
+                    self.read_tls(&mut wire)?;
+                    self.process_new_packets()?;
+                }
+                Ok(())
+            }
+        }
+    };
+}
+rustls_conn!(rustls::ClientConnection);
+rustls_conn!(rustls::ServerConnection);
+
+/// One rustls handshake in memory; returns the pair and whether it was a
+/// resumption.
+pub(crate) fn rustls_handshake(
+    client: &Arc<rustls::ClientConfig>,
+    server: &Arc<rustls::ServerConfig>,
+    t: &mut SideTimes,
+) -> Res<(rustls::ClientConnection, rustls::ServerConnection, bool)> {
+    let mut wire = Vec::new();
+    let mut c = timed!(
+        t.client,
+        rustls::ClientConnection::new(client.clone(), server_name())?
+    );
+    let mut s = timed!(t.server, rustls::ServerConnection::new(server.clone())?);
+    while c.is_handshaking() || s.is_handshaking() {
+        let moved = rustls_transfer(&mut c, &mut s, &mut wire, t, true)?
+            + rustls_transfer(&mut s, &mut c, &mut wire, t, false)?;
+        if moved == 0 {
+            return Err("rustls handshake stalled".into());
+        }
+    }
+    let resumed = c.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+    Ok((c, s, resumed))
+}
+
+// ---------------------------------------------------------------------------
+// Bulk transfer, client to server, in memory.
+// ---------------------------------------------------------------------------
+
+/// The plaintext of one batch: `writes` writes of `size` bytes.
+pub(crate) struct Batch {
+    pub(crate) size: usize,
+    pub(crate) writes: usize,
+}
+
+impl Batch {
+    pub(crate) fn bytes(&self) -> usize {
+        self.size * self.writes
+    }
+}
+
+/// Sends one batch from `c` to `s` and reads it all out on the server;
+/// returns the bytes read.
+pub(crate) fn tlstate_bulk(
+    c: &mut Connection<Client>,
+    s: &mut Connection<Server>,
+    data: &[u8],
+    batch: &Batch,
+    buf: &mut [u8],
+) -> Res<usize> {
+    for _ in 0..batch.writes {
+        c.send(&data[..batch.size])?;
+    }
+    s.feed(&c.take_output());
+    let mut read = 0;
+    while let ReadOutcome::Data(n) = s.read(buf)? {
+        read += n;
+    }
+    Ok(read)
+}
+
+/// The same with rustls: each write is sealed at once (as tlstate does),
+/// the records are taken once per batch and opened on the server.
+pub(crate) fn rustls_bulk(
+    c: &mut rustls::ClientConnection,
+    s: &mut rustls::ServerConnection,
+    data: &[u8],
+    batch: &Batch,
+    buf: &mut [u8],
+    wire: &mut Vec<u8>,
+) -> Res<usize> {
+    for _ in 0..batch.writes {
+        c.writer().write_all(&data[..batch.size])?;
+    }
+    wire.clear();
+    c.write_all_tls(wire)?;
+    let mut input = &wire[..];
+    let mut read = 0;
+    while !input.is_empty() {
+        s.read_tls(&mut input)?;
+        s.process_new_packets()?;
+        loop {
+            match s.reader().read(buf) {
+                Ok(0) => break,
+                Ok(n) => read += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(read)
+}
+
+/// An established tlstate pair for bulk transfer.
+pub(crate) fn tlstate_pair(pki: &Pki, aead: Aead) -> Res<(Connection<Client>, Connection<Server>)> {
+    let (cc, sc) = tlstate_configs(pki, Kind::EcdsaP256, aead, Resumption::Off)?;
+    let (c, s, _) = tlstate_handshake(&cc, &sc, &mut SideTimes::default())?;
+    Ok((c, s))
+}
+
+/// An established rustls pair for bulk transfer, with no limit on the
+/// records the client may queue (a batch is taken at once).
+pub(crate) fn rustls_pair(
+    pki: &Pki,
+    aead: Aead,
+) -> Res<(rustls::ClientConnection, rustls::ServerConnection)> {
+    let (cc, sc) = rustls_configs(pki, Kind::EcdsaP256, aead, Resumption::Off)?;
+    let (mut c, s, _) = rustls_handshake(&cc, &sc, &mut SideTimes::default())?;
+    c.set_buffer_limit(None);
+    Ok((c, s))
+}
+
+// ---------------------------------------------------------------------------
+// The crypto floor: raw ring doing only the primitives.
+// ---------------------------------------------------------------------------
+
+/// The primitives of one full handshake, with ring alone.
+pub(crate) struct HandshakeFloor {
+    rng: SystemRandom,
+    kind: Kind,
+    /// The server's signing key, one of these.
+    ecdsa: Option<EcdsaKeyPair>,
+    rsa: Option<RsaKeyPair>,
+    rsa_padding: &'static dyn signature::RsaEncoding,
+    rsa_verify: &'static signature::RsaParameters,
+    /// The CA's key and a signature of it over a message as long as the
+    /// leaf, standing in for the chain check (one ECDSA P-256 verify).
+    ca_public: Vec<u8>,
+    ca_message: Vec<u8>,
+    ca_signature: Vec<u8>,
+}
+
+impl HandshakeFloor {
+    /// `scheme` is what tlstate negotiated, so the floor signs the same way.
+    pub(crate) fn new(pki: &Pki, kind: Kind, scheme: SignatureScheme) -> Res<Self> {
+        let rng = SystemRandom::new();
+        let p256 = &signature::ECDSA_P256_SHA256_ASN1_SIGNING;
+        let ca = EcdsaKeyPair::from_pkcs8(p256, &pki.ca_pkcs8, &rng).map_err(|e| e.to_string())?;
+        let ca_message = pki.leaf(kind).chain[0].to_vec();
+        let ca_signature = ca
+            .sign(&rng, &ca_message)
+            .map_err(|e| e.to_string())?
+            .as_ref()
+            .to_vec();
+        let leaf = pki.leaf(kind);
+        let (ecdsa, rsa) = match kind {
+            Kind::EcdsaP256 => (
+                Some(EcdsaKeyPair::from_pkcs8(p256, &leaf.pkcs8, &rng).map_err(|e| e.to_string())?),
+                None,
+            ),
+            Kind::Rsa2048 => (
+                None,
+                Some(RsaKeyPair::from_pkcs8(&leaf.pkcs8).map_err(|e| e.to_string())?),
+            ),
+        };
+        let (rsa_padding, rsa_verify): (&'static dyn signature::RsaEncoding, _) = match scheme {
+            SignatureScheme::RSA_PKCS1_SHA256 => (
+                &signature::RSA_PKCS1_SHA256,
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+            ),
+            _ => (
+                &signature::RSA_PSS_SHA256,
+                &signature::RSA_PSS_2048_8192_SHA256,
+            ),
+        };
+        Ok(Self {
+            rng,
+            kind,
+            ecdsa,
+            rsa,
+            rsa_padding,
+            rsa_verify,
+            ca_public: ca.public_key().as_ref().to_vec(),
+            ca_message,
+            ca_signature,
+        })
+    }
+
+    /// Runs the primitives of one handshake, timing each side's.
+    pub(crate) fn run(&self, t: &mut SideTimes) -> Res<()> {
+        use ring::agreement::{EphemeralPrivateKey, UnparsedPublicKey, X25519, agree_ephemeral};
+        let e = |e: ring::error::Unspecified| e.to_string();
+        // Server: ephemeral key, signature over randoms + params.
+        let (server_kx, server_public, params, sig) = timed!(t.server, {
+            let kx = EphemeralPrivateKey::generate(&X25519, &self.rng).map_err(e)?;
+            let public = kx.compute_public_key().map_err(e)?;
+            let mut params = vec![0x5a; 64]; // the two randoms
+            params.extend_from_slice(&[3, 0, 29, 32]);
+            params.extend_from_slice(public.as_ref());
+            let sig = match (&self.ecdsa, &self.rsa) {
+                (Some(key), _) => key.sign(&self.rng, &params).map_err(e)?.as_ref().to_vec(),
+                (_, Some(key)) => {
+                    let mut sig = vec![0; key.public().modulus_len()];
+                    key.sign(self.rsa_padding, &self.rng, &params, &mut sig)
+                        .map_err(e)?;
+                    sig
+                }
+                _ => return Err("no server key".into()),
+            };
+            (kx, public, params, sig)
+        });
+        // Client: chain check, ServerKeyExchange check, key exchange.
+        let client_public = timed!(t.client, {
+            signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, &self.ca_public)
+                .verify(&self.ca_message, &self.ca_signature)
+                .map_err(e)?;
+            match self.kind {
+                Kind::EcdsaP256 => {
+                    let public = self.ecdsa.as_ref().ok_or("no key")?.public_key();
+                    signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, public)
+                        .verify(&params, &sig)
+                        .map_err(e)?;
+                }
+                Kind::Rsa2048 => {
+                    let public = self.rsa.as_ref().ok_or("no key")?.public_key();
+                    signature::UnparsedPublicKey::new(self.rsa_verify, public)
+                        .verify(&params, &sig)
+                        .map_err(e)?;
+                }
+            }
+            let kx = EphemeralPrivateKey::generate(&X25519, &self.rng).map_err(e)?;
+            let public = kx.compute_public_key().map_err(e)?;
+            let peer = UnparsedPublicKey::new(&X25519, server_public.as_ref());
+            agree_ephemeral(kx, &peer, |secret| secret.len()).map_err(e)?;
+            public
+        });
+        timed!(t.server, {
+            let peer = UnparsedPublicKey::new(&X25519, client_public.as_ref());
+            agree_ephemeral(server_kx, &peer, |secret| secret.len()).map_err(e)?;
+        });
+        Ok(())
+    }
+}
+
+/// ring sealing a batch of records in place on one side and opening them
+/// on the other: the least any TLS library must do for bulk data.
+pub(crate) struct BulkFloor {
+    seal: ring::aead::LessSafeKey,
+    open: ring::aead::LessSafeKey,
+    records: Vec<Vec<u8>>,
+}
+
+impl BulkFloor {
+    pub(crate) fn new(aead: Aead, batch: &Batch) -> Res<Self> {
+        let alg = aead.ring_algorithm();
+        let key = vec![7u8; alg.key_len()];
+        let make = || -> Res<ring::aead::LessSafeKey> {
+            let key = ring::aead::UnboundKey::new(alg, &key).map_err(|e| e.to_string())?;
+            Ok(ring::aead::LessSafeKey::new(key))
+        };
+        Ok(Self {
+            seal: make()?,
+            open: make()?,
+            records: vec![vec![0x42; batch.size + 16]; batch.writes],
+        })
+    }
+
+    /// Seals every record of a batch, then opens every one; returns the
+    /// plaintext bytes.
+    pub(crate) fn run(&mut self, seq: &mut u64) -> Res<usize> {
+        use ring::aead::{Aad, Nonce};
+        let nonce = |seq: u64| {
+            let mut n = [0u8; 12];
+            n[4..].copy_from_slice(&seq.to_be_bytes());
+            Nonce::assume_unique_for_key(n)
+        };
+        let e = |e: ring::error::Unspecified| e.to_string();
+        let first = *seq;
+        for record in &mut self.records {
+            let len = record.len() - 16;
+            let (plain, tag) = record.split_at_mut(len);
+            let t = self
+                .seal
+                .seal_in_place_separate_tag(nonce(*seq), Aad::from([0u8; 13]), plain)
+                .map_err(e)?;
+            tag.copy_from_slice(t.as_ref());
+            *seq += 1;
+        }
+        let mut bytes = 0;
+        for (i, record) in self.records.iter_mut().enumerate() {
+            let plain = self
+                .open
+                .open_in_place(nonce(first + i as u64), Aad::from([0u8; 13]), record)
+                .map_err(e)?;
+            bytes += plain.len();
+        }
+        Ok(bytes)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Measuring: alternating slices, medians.
+// ---------------------------------------------------------------------------
+
+/// Which contestants run (all but for profiling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Only {
+    All,
+    Tlstate,
+    Rustls,
+    Floor,
+}
+
+struct Opts {
+    filter: Option<String>,
+    rounds: usize,
+    only: Only,
+}
+
+impl Opts {
+    fn parse() -> Res<Self> {
+        let mut opts = Opts {
+            filter: None,
+            rounds: 15,
+            only: Only::All,
+        };
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--rounds" => opts.rounds = args.next().ok_or("--rounds N")?.parse()?,
+                "--only" => {
+                    opts.only = match args.next().as_deref() {
+                        Some("tlstate") => Only::Tlstate,
+                        Some("rustls") => Only::Rustls,
+                        Some("floor") => Only::Floor,
+                        _ => return Err("--only tlstate|rustls|floor".into()),
+                    }
+                }
+                "--bench" => {} // passed by `cargo bench`; ignored
+                _ if arg.starts_with("--") => return Err(format!("unknown flag {arg}").into()),
+                _ => opts.filter = Some(arg),
+            }
+        }
+        opts.rounds = opts.rounds.max(1);
+        Ok(opts)
+    }
+
+    fn wants(&self, name: &str) -> bool {
+        self.filter.as_deref().is_none_or(|f| name.contains(f))
+    }
+
+    fn runs(&self, who: Only) -> bool {
+        self.only == Only::All || self.only == who
+    }
+}
+
+/// One contestant: runs a slice of work, returns the figure for it.
+type Slice<'a> = Box<dyn FnMut() -> Res<f64> + 'a>;
+
+/// Runs the contestants in alternating slices for `rounds` rounds,
+/// rotating who goes first, and returns each one's median (NaN for a
+/// contestant that did not run).
+fn alternate<const N: usize>(rounds: usize, mut slices: [Option<Slice<'_>>; N]) -> Res<[f64; N]> {
+    let mut samples: [Vec<f64>; N] = std::array::from_fn(|_| Vec::with_capacity(rounds));
+    for round in 0..rounds {
+        for k in 0..N {
+            let i = (round + k) % N;
+            if let Some(slice) = &mut slices[i] {
+                samples[i].push(slice()?);
+            }
+        }
+    }
+    Ok(samples.map(|s| median(s).unwrap_or(f64::NAN)))
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(match v.len() % 2 {
+        1 => v[mid],
+        _ => (v[mid - 1] + v[mid]) / 2.0,
+    })
+}
+
+/// Prints a figure's line. `floor` is in the figure's unit; for
+/// lower-is-better figures the share is `floor / tlstate`.
+fn report(name: &str, tlstate: f64, rustls: f64, floor: Option<f64>, lower_is_better: bool) {
+    let fmt = |x: f64| match x {
+        x if x.is_nan() => "n/a".to_string(),
+        x if x >= 100.0 => format!("{x:.0}"),
+        x => format!("{x:.2}"),
+    };
+    let share = match floor {
+        Some(f) if lower_is_better => f / tlstate,
+        Some(f) => tlstate / f,
+        None => f64::NAN,
+    };
+    let share = match share {
+        s if s.is_nan() => "n/a".to_string(),
+        s => format!("{s:.3}"),
+    };
+    let ratio = tlstate / rustls;
+    let ratio = match ratio {
+        r if r.is_nan() => "n/a".to_string(),
+        r => format!("{r:.3}"),
+    };
+    let note = if lower_is_better {
+        " (lower is better)"
+    } else {
+        ""
+    };
+    println!(
+        "{name} tlstate={} rustls={} ratio={ratio} floor_share={share}{note}",
+        fmt(tlstate),
+        fmt(rustls)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The figures.
+// ---------------------------------------------------------------------------
+
+/// Handshakes per slice, by key kind (RSA signing is ~10x slower).
+fn handshakes_per_slice(kind: Kind) -> usize {
+    match kind {
+        Kind::EcdsaP256 => 40,
+        Kind::Rsa2048 => 12,
+    }
+}
+
+/// Full handshakes per second, and each side's time per handshake.
+fn full_handshake(pki: &Pki, opts: &Opts, kind: Kind, label: &str) -> Res<()> {
+    let names = [
+        format!("full_handshakes_per_sec_{label}_x25519"),
+        format!("client_us_per_full_handshake_{label}"),
+        format!("server_us_per_full_handshake_{label}"),
+    ];
+    if !names.iter().any(|n| opts.wants(n)) {
+        return Ok(());
+    }
+    let (tc, ts) = tlstate_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
+    let (rc, rs) = rustls_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
+    // The floor signs with the scheme tlstate negotiated.
+    let (c, _, _) = tlstate_handshake(&tc, &ts, &mut SideTimes::default())?;
+    let floor = HandshakeFloor::new(pki, kind, c.summary().signature_scheme)?;
+    let n = handshakes_per_slice(kind);
+
+    // Each slice records its side times; the medians are per handshake.
+    let sides = std::cell::RefCell::new([Vec::new(), Vec::new(), Vec::new()]);
+    let slice = |i: usize, mut run: Box<dyn FnMut(&mut SideTimes) -> Res<()> + '_>| -> Slice<'_> {
+        let sides = &sides;
+        Box::new(move || {
+            let mut t = SideTimes::default();
+            let start = Instant::now();
+            for _ in 0..n {
+                run(&mut t)?;
+            }
+            let elapsed = start.elapsed().as_secs_f64();
+            let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+            sides.borrow_mut()[i].push((per(t.client), per(t.server)));
+            Ok(n as f64 / elapsed)
+        })
+    };
+    let rates = alternate(
+        opts.rounds,
+        [
+            opts.runs(Only::Tlstate).then(|| {
+                slice(
+                    0,
+                    Box::new(|t| {
+                        let (_, _, resumed) = tlstate_handshake(&tc, &ts, t)?;
+                        assert!(!resumed);
+                        Ok(())
+                    }),
+                )
+            }),
+            opts.runs(Only::Rustls).then(|| {
+                slice(
+                    1,
+                    Box::new(|t| {
+                        let (_, _, resumed) = rustls_handshake(&rc, &rs, t)?;
+                        assert!(!resumed);
+                        Ok(())
+                    }),
+                )
+            }),
+            opts.runs(Only::Floor)
+                .then(|| slice(2, Box::new(|t| floor.run(t)))),
+        ],
+    )?;
+    let sides = sides.into_inner();
+    let side = |i: usize, client: bool| {
+        median(
+            sides[i]
+                .iter()
+                .map(|&(c, s)| if client { c } else { s })
+                .collect(),
+        )
+        .unwrap_or(f64::NAN)
+    };
+    let floor_rate = (!rates[2].is_nan()).then_some(rates[2]);
+    report(&names[0], rates[0], rates[1], floor_rate, false);
+    report(
+        &names[1],
+        side(0, true),
+        side(1, true),
+        floor_rate.map(|_| side(2, true)),
+        true,
+    );
+    report(
+        &names[2],
+        side(0, false),
+        side(1, false),
+        floor_rate.map(|_| side(2, false)),
+        true,
+    );
+    Ok(())
+}
+
+/// Resumed handshakes per second (session IDs or tickets). tlstate's
+/// figure is printed only if both of its sides really took the abbreviated
+/// path; otherwise it is n/a with the reason.
+fn resumed_handshake(pki: &Pki, opts: &Opts, resumption: Resumption, label: &str) -> Res<()> {
+    let name = format!("resumed_handshakes_per_sec_{label}_ecdsa_p256");
+    if !opts.wants(&name) {
+        return Ok(());
+    }
+    let kind = Kind::EcdsaP256;
+    let (tc, ts) = tlstate_configs(pki, kind, Aead::Aes128Gcm, resumption)?;
+    let (rc, rs) = rustls_configs(pki, kind, Aead::Aes128Gcm, resumption)?;
+    // A full handshake each first, leaving a session to resume.
+    let mut t = SideTimes::default();
+    rustls_handshake(&rc, &rs, &mut t)?;
+    if !rustls_handshake(&rc, &rs, &mut t)?.2 {
+        return Err(format!("rustls did not resume ({label})").into());
+    }
+    let tlstate_note = match tlstate_handshake(&tc, &ts, &mut t)
+        .and_then(|_| tlstate_handshake(&tc, &ts, &mut t))
+    {
+        Ok((_, _, true)) => None,
+        Ok((_, _, false)) => {
+            Some("tlstate does not resume yet (a full handshake was made)".to_string())
+        }
+        Err(e) => Some(format!("tlstate resumption failed: {e}")),
+    };
+    let n = 200;
+    let rates = alternate(
+        opts.rounds,
+        [
+            (opts.runs(Only::Tlstate) && tlstate_note.is_none()).then(|| -> Slice<'_> {
+                Box::new(|| {
+                    let start = Instant::now();
+                    for _ in 0..n {
+                        let (_, _, resumed) =
+                            tlstate_handshake(&tc, &ts, &mut SideTimes::default())?;
+                        assert!(resumed);
+                    }
+                    Ok(n as f64 / start.elapsed().as_secs_f64())
+                })
+            }),
+            opts.runs(Only::Rustls).then(|| -> Slice<'_> {
+                Box::new(|| {
+                    let start = Instant::now();
+                    for _ in 0..n {
+                        let (_, _, resumed) =
+                            rustls_handshake(&rc, &rs, &mut SideTimes::default())?;
+                        assert!(resumed);
+                    }
+                    Ok(n as f64 / start.elapsed().as_secs_f64())
+                })
+            }),
+        ],
+    )?;
+    report(&name, rates[0], rates[1], None, false);
+    if let Some(note) = tlstate_note {
+        println!("  note: {note}");
+    }
+    Ok(())
+}
+
+/// Client-to-server throughput in MB/s (10^6 bytes), seal on the client
+/// and open on the server, against ring sealing and opening alone.
+fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str) -> Res<()> {
+    let name = format!("bulk_mb_per_sec_{}_{label}_writes", aead.name());
+    if !opts.wants(&name) {
+        return Ok(());
+    }
+    let batch = Batch {
+        size,
+        writes: (256 * 1024) / size,
+    };
+    let batches_per_slice = 8;
+    let data = vec![0x61u8; size];
+    let mut buf = vec![0u8; 16 * 1024];
+    let (mut tc, mut ts) = tlstate_pair(pki, aead)?;
+    let (mut rc, mut rs) = rustls_pair(pki, aead)?;
+    let mut floor = BulkFloor::new(aead, &batch)?;
+    let mut wire = Vec::new();
+    let mut buf2 = vec![0u8; 16 * 1024];
+    let mut seq = 0;
+    let mb_per_sec =
+        |bytes: usize, start: Instant| bytes as f64 / 1e6 / start.elapsed().as_secs_f64();
+    let rates = alternate(
+        opts.rounds,
+        [
+            opts.runs(Only::Tlstate).then(|| -> Slice<'_> {
+                Box::new(|| {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for _ in 0..batches_per_slice {
+                        bytes += tlstate_bulk(&mut tc, &mut ts, &data, &batch, &mut buf)?;
+                    }
+                    assert_eq!(bytes, batch.bytes() * batches_per_slice);
+                    Ok(mb_per_sec(bytes, start))
+                })
+            }),
+            opts.runs(Only::Rustls).then(|| -> Slice<'_> {
+                Box::new(|| {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for _ in 0..batches_per_slice {
+                        bytes +=
+                            rustls_bulk(&mut rc, &mut rs, &data, &batch, &mut buf2, &mut wire)?;
+                    }
+                    assert_eq!(bytes, batch.bytes() * batches_per_slice);
+                    Ok(mb_per_sec(bytes, start))
+                })
+            }),
+            opts.runs(Only::Floor).then(|| -> Slice<'_> {
+                Box::new(|| {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for _ in 0..batches_per_slice {
+                        bytes += floor.run(&mut seq)?;
+                    }
+                    Ok(mb_per_sec(bytes, start))
+                })
+            }),
+        ],
+    )?;
+    report(
+        &name,
+        rates[0],
+        rates[1],
+        (!rates[2].is_nan()).then_some(rates[2]),
+        false,
+    );
+    Ok(())
+}
+
+/// Heap bytes held by an established pair (handshake done, every byte
+/// delivered), and after one 16 KiB round trip.
+fn idle_memory(pki: &Pki, opts: &Opts) -> Res<()> {
+    let names = [
+        "idle_pair_heap_bytes_after_handshake",
+        "idle_pair_heap_bytes_after_16k_round_trip",
+    ];
+    if !names.iter().any(|n| opts.wants(n)) {
+        return Ok(());
+    }
+    let kind = Kind::EcdsaP256;
+    let (tc, ts) = tlstate_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
+    let (rc, rs) = rustls_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
+    let data = vec![0x61u8; 16 * 1024];
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut wire = Vec::new();
+    let batch = Batch {
+        size: data.len(),
+        writes: 1,
+    };
+
+    let base = live_bytes();
+    let (mut c, mut s, _) = tlstate_handshake(&tc, &ts, &mut SideTimes::default())?;
+    let tlstate_idle = live_bytes() - base;
+    tlstate_bulk(&mut c, &mut s, &data, &batch, &mut buf)?;
+    s.send(&data)?;
+    c.feed(&s.take_output());
+    while let ReadOutcome::Data(_) = c.read(&mut buf)? {}
+    let tlstate_used = live_bytes() - base;
+    drop((c, s));
+
+    let base = live_bytes();
+    let (mut c, mut s, _) = rustls_handshake(&rc, &rs, &mut SideTimes::default())?;
+    let rustls_idle = live_bytes() - base;
+    rustls_bulk(&mut c, &mut s, &data, &batch, &mut buf, &mut wire)?;
+    s.writer().write_all(&data)?;
+    wire.clear();
+    s.write_all_tls(&mut wire)?;
+    let mut input = &wire[..];
+    while !input.is_empty() {
+        c.read_tls(&mut input)?;
+        c.process_new_packets()?;
+        while let Ok(n) = c.reader().read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    drop(wire);
+    let rustls_used = live_bytes() - base;
+    drop((c, s));
+
+    report(
+        names[0],
+        tlstate_idle as f64,
+        rustls_idle as f64,
+        None,
+        true,
+    );
+    report(
+        names[1],
+        tlstate_used as f64,
+        rustls_used as f64,
+        None,
+        true,
+    );
+    Ok(())
+}
+
+/// Heap allocations (alloc, alloc_zeroed and realloc calls) from the
+/// first call of a full handshake until both sides are established.
+fn allocations_per_handshake(pki: &Pki, opts: &Opts) -> Res<()> {
+    let name = "allocations_per_full_handshake_ecdsa_p256";
+    if !opts.wants(name) {
+        return Ok(());
+    }
+    let kind = Kind::EcdsaP256;
+    let (tc, ts) = tlstate_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
+    let (rc, rs) = rustls_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
+    let tlstate = mean_allocations(|| tlstate_handshake(&tc, &ts, &mut SideTimes::default()))?;
+    let rustls = mean_allocations(|| rustls_handshake(&rc, &rs, &mut SideTimes::default()))?;
+    report(name, tlstate, rustls, None, true);
+    Ok(())
+}
+
+/// The mean number of allocations `make` does before it returns (what it
+/// returns is dropped after counting).
+fn mean_allocations<T>(mut make: impl FnMut() -> Res<T>) -> Res<f64> {
+    let n = 20;
+    let mut total = 0;
+    for _ in 0..n {
+        let before = allocations();
+        let made = make()?;
+        total += allocations() - before;
+        drop(made);
+    }
+    Ok(total as f64 / f64::from(n))
+}
+
+fn main() -> Res<()> {
+    let opts = Opts::parse()?;
+    let pki = Pki::new()?;
+    full_handshake(&pki, &opts, Kind::EcdsaP256, "ecdsa_p256")?;
+    full_handshake(&pki, &opts, Kind::Rsa2048, "rsa2048")?;
+    resumed_handshake(&pki, &opts, Resumption::SessionId, "session_id")?;
+    resumed_handshake(&pki, &opts, Resumption::Ticket, "ticket")?;
+    for aead in Aead::ALL {
+        bulk(&pki, &opts, aead, 16 * 1024, "16k")?;
+        bulk(&pki, &opts, aead, 1024, "1k")?;
+    }
+    idle_memory(&pki, &opts)?;
+    allocations_per_handshake(&pki, &opts)?;
+    Ok(())
+}
