@@ -336,10 +336,13 @@ impl RecvMessage<Client, Full> for state::ServerHello {
             let resumed = resumed_session(&hs.core, &hello)?;
             let negotiated = check_server_hello(&mut hs.core, &hello)?;
             if let Some(session) = &resumed {
+                let key_log = hs.core.config.key_log.clone();
+                let master = session.state.master_secret;
                 install_keys(
                     &mut hs.core,
                     negotiated.suite,
-                    session.state.master_secret,
+                    master,
+                    key_log.as_deref(),
                     true,
                 )?;
             }
