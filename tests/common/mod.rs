@@ -5,6 +5,8 @@
 //! come from the `openssl` command line, since ring cannot generate them.
 #![allow(dead_code)]
 
+pub mod openssl;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,116 @@
+//! Running the `openssl` command line as a peer: `s_server` in the
+//! background (killed on drop, output captured to a file) and `s_client`
+//! to completion.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{KillOnDrop, free_port};
+
+/// A running `openssl s_server`.
+pub struct SServer {
+    pub port: u16,
+    pub log: PathBuf,
+    _child: KillOnDrop,
+}
+
+impl SServer {
+    /// Starts `openssl s_server -tls1_2 -accept PORT` with `args`, its
+    /// output going to a file in `dir`, and waits until it accepts.
+    pub fn start(dir: &Path, args: &[&str]) -> Self {
+        let port = free_port();
+        let log = dir.join(format!("s_server-{port}.log"));
+        let out = std::fs::File::create(&log).unwrap();
+        let child = Command::new("openssl")
+            .args(["s_server", "-tls1_2", "-accept", &port.to_string()])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .expect("openssl must be installed (.ci/run installs it)");
+        let child = KillOnDrop(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "s_server did not start: {}",
+                std::fs::read_to_string(&log).unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self {
+            port,
+            log,
+            _child: child,
+        }
+    }
+
+    /// Everything s_server printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits (bounded) until s_server's output contains `needle`.
+    pub fn wait_for_output(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let output = self.output();
+            if output.contains(needle) || Instant::now() > deadline {
+                return output;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Runs `openssl s_client -tls1_2 -connect 127.0.0.1:PORT` with `args`,
+/// writing `stdin` to it, and returns its stdout and stderr together once
+/// it exits (bounded by a 30 s watchdog).
+pub fn s_client(port: u16, args: &[&str], stdin: &[u8]) -> (bool, String) {
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-tls1_2",
+            "-connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl must be installed (.ci/run installs it)");
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let read_all = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
+    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = writer.join();
+    let mut text = String::from_utf8_lossy(&stdout.join().unwrap()).into_owned();
+    text.push_str(&String::from_utf8_lossy(&stderr.join().unwrap()));
+    (status.success(), text)
+}
