@@ -204,3 +204,94 @@ fn rejects_a_client_certificate_from_an_unknown_ca() {
         }
     ));
 }
+
+#[test]
+fn server_does_not_resume_across_a_change_of_extended_master_secret() {
+    // RFC 7627 5.3: a session made without the extended master secret is
+    // not resumed by a ClientHello that offers it; a full handshake follows.
+    use tlstate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+    use tlstate::session::{ClientSession, ClientSessionStore, InMemorySessionStore, SessionState};
+    let (pki, server) = pki();
+    let cache = Arc::new(SessionCache::new(16, 3600));
+    let mut server = (*server).clone();
+    server.session_cache = Some(cache.clone());
+    server.require_extended_master_secret = false;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let state = |extended_master_secret| SessionState {
+        cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        master_secret: [3; 48],
+        extended_master_secret,
+        group: NamedGroup::X25519,
+        signature_scheme: SignatureScheme::ECDSA_NISTP256_SHA256,
+        alpn_protocol: None,
+        server_name: Some("localhost".into()),
+        created: now,
+    };
+    cache.put(&[7; 32], state(false));
+    let store = Arc::new(InMemorySessionStore::new(4));
+    store.put(
+        "localhost",
+        ClientSession {
+            session_id: vec![7; 32],
+            ticket: None,
+            lifetime_hint: 0,
+            state: state(true),
+            server_certificates: vec![],
+        },
+    );
+    let mut client = (*pki.client_config()).clone();
+    client.enable_tickets = false;
+    client.session_store = Some(store);
+    let (client_summary, server_summary) = exchange(&Arc::new(client), &Arc::new(server), None);
+    assert!(!client_summary.unwrap().resumed);
+    assert!(!server_summary.unwrap().resumed);
+}
+
+#[test]
+fn client_rejects_resumption_that_drops_extended_master_secret() {
+    // RFC 7627 5.3: resuming an EMS session, the client aborts if the
+    // ServerHello lacks the extension.
+    use tlstate::handshake::{AfterClientHello, Handshake, Step};
+    let (pki, server) = pki();
+    let mut server = (*server).clone();
+    server.session_cache = Some(Arc::new(SessionCache::new(16, 3600)));
+    let server = Arc::new(server);
+    let mut client = (*pki.client_config()).clone();
+    client.enable_tickets = false;
+    let client = Arc::new(client);
+    assert!(!exchange(&client, &server, None).0.unwrap().resumed);
+
+    let mut c = Handshake::client(client, ServerName::try_from("localhost").unwrap())
+        .send()
+        .unwrap();
+    let mut s = Handshake::server(server);
+    s.feed(&c.take_output());
+    let Ok(Step::Next(AfterClientHello::Resumed(s))) = s.recv() else {
+        panic!("the server resumes")
+    };
+    let mut s = s.send().unwrap();
+    let mut hello = s.take_output();
+    let at = hello
+        .windows(4)
+        .position(|w| w == [0x00, 0x17, 0x00, 0x00])
+        .unwrap();
+    hello.drain(at..at + 4);
+    // Fix the record, handshake and extensions lengths (32-byte session ID).
+    for (at, width) in [(3, 2), (6, 3), (5 + 4 + 2 + 32 + 1 + 32 + 2 + 1, 2)] {
+        let n = hello[at..at + width]
+            .iter()
+            .fold(0usize, |n, b| n << 8 | usize::from(*b))
+            - 4;
+        hello[at..at + width].copy_from_slice(&n.to_be_bytes()[8 - width..]);
+    }
+    c.feed(&hello);
+    let fatal = c.recv().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::ExtendedMasterSecretMismatch)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
+}
