@@ -655,7 +655,7 @@ impl SendMessage<Client, Resumed> for state::ClientFinished {
         hs: Handshake<Client, Self, Resumed>,
     ) -> Result<Handshake<Client, Self::Next, Resumed>, Fatal> {
         let (mut hs, ()) = hs.try_with(send_client_finished)?;
-        remember_session(&hs.core, &hs.known);
+        remember_session(&hs.core, &hs.known, true);
         match hs.core.side.server_finished.take() {
             Some(verified) => Ok(hs.finish(verified)),
             None => Err(hs.fatal(Error::Internal("client Finished before the server's"))),
@@ -732,7 +732,7 @@ impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
 
     fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, verified) = hs.try_with(|hs| check_server_finished(hs, message))?;
-        remember_session(&hs.core, &hs.known);
+        remember_session(&hs.core, &hs.known, false);
         Ok(hs.finish(verified))
     }
 }
@@ -752,7 +752,7 @@ impl RecvMessage<Client, Resumed> for state::ServerFinished {
 
 /// Keeps the session for resumption once the handshake is complete: its
 /// session ID and any ticket, under the server name.
-fn remember_session(core: &Core<Client>, known: &Keyed) {
+fn remember_session(core: &Core<Client>, known: &Keyed, resumed: bool) {
     let (Some(store), Some(name)) = (&core.config.session_store, dns_name(&core.side.server_name))
     else {
         return;
