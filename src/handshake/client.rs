@@ -766,7 +766,6 @@ fn remember_session(core: &Core<Client>, known: &Keyed, resumed: bool) {
         .offered_session
         .as_ref()
         .map(|(session, _)| session);
-    let resumed = previous.is_some_and(|session| session.state.master_secret == master_secret);
     let (lifetime_hint, ticket) = match (&core.side.new_ticket, previous) {
         (Some((hint, ticket)), _) => (*hint, Some(ticket.clone())),
         (None, Some(session)) if resumed => (session.lifetime_hint, session.ticket.clone()),
