@@ -331,6 +331,11 @@ impl<R: Role, T: io::Read + io::Write> io::Write for Stream<R, T> {
 }
 
 /// The reading side of a split [`Stream`].
+///
+/// It cannot write: a renegotiation request it reads is refused by the
+/// no_renegotiation warning that the [`WriteStream`] sends on its next
+/// write or flush, and a fatal error's alert waits for
+/// [`WriteStream::shutdown_send`] (the seed's rule for two threads).
 #[derive(Debug)]
 pub struct ReadStream<R: Role> {
     half: ReadHalf<R>,
