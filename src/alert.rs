@@ -42,7 +42,11 @@ impl Error {
                 | CertificateError::BadEncoding
                 | CertificateError::Other(_),
             ) => A::BadCertificate,
-            Self::AlertReceived { .. } | Self::Closed | Self::Truncated | Self::Transport(_) => {
+            Self::AlertReceived { .. }
+            | Self::Closed
+            | Self::HandshakeNotComplete
+            | Self::Truncated
+            | Self::Transport(_) => {
                 return None;
             }
             Self::SequenceExhausted | Self::Config(_) | Self::Internal(_) => A::InternalError,
@@ -203,6 +207,7 @@ mod tests {
                 None,
             ),
             (Error::Closed, None),
+            (Error::HandshakeNotComplete, None),
             (Error::Truncated, None),
             (Error::Transport(std::io::ErrorKind::ConnectionReset), None),
             (Error::SequenceExhausted, Some(A::InternalError)),

@@ -231,6 +231,9 @@ pub enum Error {
     Config(String),
     /// An operation was attempted after the connection was closed.
     Closed,
+    /// Application data was offered before the handshake was over
+    /// (application data exists only at `HandshakeOver`).
+    HandshakeNotComplete,
     /// The transport ended without the peer's close_notify: the data may
     /// have been cut short by an attacker, so this is never a clean end.
     Truncated,
@@ -260,6 +263,7 @@ impl fmt::Display for Error {
             Self::SequenceExhausted => f.write_str("record sequence number exhausted"),
             Self::Config(why) => write!(f, "configuration error: {why}"),
             Self::Closed => f.write_str("the connection is closed"),
+            Self::HandshakeNotComplete => f.write_str("the handshake is not complete yet"),
             Self::Truncated => {
                 f.write_str("the transport closed without a close_notify alert (truncation)")
             }

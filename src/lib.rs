@@ -8,6 +8,7 @@ mod alert;
 pub mod codec;
 pub mod connection;
 pub mod crypto;
+pub mod driver;
 pub mod enums;
 pub mod error;
 pub mod handshake;

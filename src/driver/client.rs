@@ -1,0 +1,166 @@
+//! The client's erased state and its walk: the transitions of
+//! `stream::client_handshake`, one read at a time.
+
+use super::erased::{Advance, any_state, recv};
+use crate::connection::Connection;
+use crate::handshake::{
+    AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth, Fatal, Full, Handshake,
+    NoClientCert, Resumed, state,
+};
+
+any_state! {
+    /// Any state of a client handshake, erased: an escape hatch for code
+    /// that must hold "the handshake, wherever it is" in one value, such
+    /// as [`ClientDriver`](super::ClientDriver).
+    ///
+    /// Each variant holds the typed `Handshake` at a state where the
+    /// client waits for its peer (plus the first, `ClientHello`); the
+    /// driver moves between them only by the typed transitions, so every
+    /// check stays in the typed layer. A variant is named after its state,
+    /// with the shape appended when it is not [`Full`].
+    pub enum AnyClientState for Client {
+        /// The start: our ClientHello is next.
+        ClientHello(ClientHello, Full),
+        /// Waiting for the ServerHello.
+        ServerHello(ServerHello, Full),
+        /// Waiting for the server's Certificate.
+        ServerCert(ServerCert, Full),
+        /// Waiting for the ServerKeyExchange.
+        ServerKey(ServerKey, Full),
+        /// Waiting for a CertificateRequest or the ServerHelloDone.
+        ServerCertReq(ServerCertReq, Full),
+        /// The server asked for a certificate; waiting for its
+        /// ServerHelloDone.
+        ServerHelloDone(ServerHelloDone, ClientAuth),
+        /// Our Finished is sent; waiting for a NewSessionTicket or the
+        /// server's ChangeCipherSpec.
+        ServerNewSessionTicket(ServerNewSessionTicket, Full),
+        /// As `ServerNewSessionTicket`, after we sent a certificate.
+        ServerNewSessionTicketClientAuth(ServerNewSessionTicket, ClientAuth),
+        /// As `ServerNewSessionTicket`, after we sent an empty Certificate.
+        ServerNewSessionTicketNoClientCert(ServerNewSessionTicket, NoClientCert),
+        /// Resuming: waiting for a NewSessionTicket or the server's
+        /// ChangeCipherSpec.
+        ServerNewSessionTicketResumed(ServerNewSessionTicket, Resumed),
+        /// A ticket came; waiting for the server's ChangeCipherSpec.
+        ServerChangeCipherSpec(ServerChangeCipherSpec, Full),
+        /// As `ServerChangeCipherSpec`, after we sent a certificate.
+        ServerChangeCipherSpecClientAuth(ServerChangeCipherSpec, ClientAuth),
+        /// As `ServerChangeCipherSpec`, after we sent an empty Certificate.
+        ServerChangeCipherSpecNoClientCert(ServerChangeCipherSpec, NoClientCert),
+        /// Resuming, a ticket came; waiting for the server's
+        /// ChangeCipherSpec.
+        ServerChangeCipherSpecResumed(ServerChangeCipherSpec, Resumed),
+        /// Waiting for the server's Finished.
+        ServerFinished(ServerFinished, Full),
+        /// As `ServerFinished`, after we sent a certificate.
+        ServerFinishedClientAuth(ServerFinished, ClientAuth),
+        /// As `ServerFinished`, after we sent an empty Certificate.
+        ServerFinishedNoClientCert(ServerFinished, NoClientCert),
+        /// Resuming: waiting for the server's Finished; ours follows it.
+        ServerFinishedResumed(ServerFinished, Resumed),
+    }
+}
+
+impl AnyClientState {
+    /// One step of `stream::client_handshake`: a read transition and the
+    /// writes that follow it, exactly as the blocking walk makes them.
+    fn step_one(self) -> Result<Advance<Self>, Fatal> {
+        use AnyClientState as S;
+        match self {
+            // ClientHello
+            S::ClientHello(hs) => Ok(Advance::Moved(S::ServerHello(hs.send()?))),
+            S::ServerHello(hs) => recv(hs, S::ServerHello, |after| {
+                Ok(match after {
+                    AfterServerHello::Full(hs) => S::ServerCert(hs),
+                    AfterServerHello::Resumed(hs) => S::ServerNewSessionTicketResumed(hs),
+                })
+            }),
+            S::ServerCert(hs) => recv(hs, S::ServerCert, |hs| Ok(S::ServerKey(hs))),
+            S::ServerKey(hs) => recv(hs, S::ServerKey, |hs| Ok(S::ServerCertReq(hs))),
+            S::ServerCertReq(hs) => recv(hs, S::ServerCertReq, |after| match after {
+                // ClientKeyExchange, ChangeCipherSpec, Finished
+                AfterServerKey::NoCertificateRequest(hs) => {
+                    Ok(S::ServerNewSessionTicket(hs.send()?.send()?.send()?))
+                }
+                AfterServerKey::CertificateRequested(hs) => Ok(S::ServerHelloDone(hs)),
+            }),
+            S::ServerHelloDone(hs) => recv(hs, S::ServerHelloDone, |hs| {
+                if hs.can_send_certificate() {
+                    // Certificate, ClientKeyExchange, CertificateVerify,
+                    // ChangeCipherSpec, Finished
+                    let hs = hs.send_certificate()?.send()?.send()?;
+                    Ok(S::ServerNewSessionTicketClientAuth(hs.send()?.send()?))
+                } else {
+                    // empty Certificate, ClientKeyExchange, ChangeCipherSpec, Finished
+                    let hs = hs.send_no_certificate()?.send()?;
+                    Ok(S::ServerNewSessionTicketNoClientCert(hs.send()?.send()?))
+                }
+            }),
+            S::ServerNewSessionTicket(hs) => recv(hs, S::ServerNewSessionTicket, |after| {
+                Ok(match after {
+                    AfterTicket::Ticket(hs) => S::ServerChangeCipherSpec(hs),
+                    AfterTicket::NoTicket(hs) => S::ServerFinished(hs),
+                })
+            }),
+            S::ServerNewSessionTicketClientAuth(hs) => {
+                recv(hs, S::ServerNewSessionTicketClientAuth, |after| {
+                    Ok(match after {
+                        AfterTicket::Ticket(hs) => S::ServerChangeCipherSpecClientAuth(hs),
+                        AfterTicket::NoTicket(hs) => S::ServerFinishedClientAuth(hs),
+                    })
+                })
+            }
+            S::ServerNewSessionTicketNoClientCert(hs) => {
+                recv(hs, S::ServerNewSessionTicketNoClientCert, |after| {
+                    Ok(match after {
+                        AfterTicket::Ticket(hs) => S::ServerChangeCipherSpecNoClientCert(hs),
+                        AfterTicket::NoTicket(hs) => S::ServerFinishedNoClientCert(hs),
+                    })
+                })
+            }
+            S::ServerNewSessionTicketResumed(hs) => {
+                recv(hs, S::ServerNewSessionTicketResumed, |after| {
+                    Ok(match after {
+                        AfterTicket::Ticket(hs) => S::ServerChangeCipherSpecResumed(hs),
+                        AfterTicket::NoTicket(hs) => S::ServerFinishedResumed(hs),
+                    })
+                })
+            }
+            S::ServerChangeCipherSpec(hs) => recv(hs, S::ServerChangeCipherSpec, |hs| {
+                Ok(S::ServerFinished(hs))
+            }),
+            S::ServerChangeCipherSpecClientAuth(hs) => {
+                recv(hs, S::ServerChangeCipherSpecClientAuth, |hs| {
+                    Ok(S::ServerFinishedClientAuth(hs))
+                })
+            }
+            S::ServerChangeCipherSpecNoClientCert(hs) => {
+                recv(hs, S::ServerChangeCipherSpecNoClientCert, |hs| {
+                    Ok(S::ServerFinishedNoClientCert(hs))
+                })
+            }
+            S::ServerChangeCipherSpecResumed(hs) => {
+                recv(hs, S::ServerChangeCipherSpecResumed, |hs| {
+                    Ok(S::ServerFinishedResumed(hs))
+                })
+            }
+            S::ServerFinished(hs) => recv(hs, S::ServerFinished, |hs| {
+                Ok(S::Established(Box::new(hs.into_connection())))
+            }),
+            S::ServerFinishedClientAuth(hs) => recv(hs, S::ServerFinishedClientAuth, |hs| {
+                Ok(S::Established(Box::new(hs.into_connection())))
+            }),
+            S::ServerFinishedNoClientCert(hs) => recv(hs, S::ServerFinishedNoClientCert, |hs| {
+                Ok(S::Established(Box::new(hs.into_connection())))
+            }),
+            S::ServerFinishedResumed(hs) => recv(hs, S::ServerFinishedResumed, |hs| {
+                // ChangeCipherSpec, Finished
+                Ok(S::Established(Box::new(
+                    hs.send()?.send()?.into_connection(),
+                )))
+            }),
+            state @ (S::Established(_) | S::Failed) => Ok(Advance::Waiting(state)),
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! A sans-IO driver for event loops: bytes in, bytes and events out.
+//!
+//! [`ClientDriver`] and [`ServerDriver`] walk the same typed transitions as
+//! the blocking [`stream`](crate::stream) driver, in the same order, but
+//! never touch a transport: the caller moves the bytes. Between calls the
+//! driver holds the handshake in an erased state ([`AnyClientState`],
+//! [`AnyServerState`]) — an escape hatch that can hold "any state" — and it
+//! advances only by calling the typed `send()`/`recv()` of the state it
+//! holds, so every protocol decision stays in the typed layer.
+//!
+//! Input is `handle_*`, output is `poll_*` returning `Option`:
+//!
+//! | method | when to call it |
+//! |---|---|
+//! | [`handle_input`](Driver::handle_input) | whenever bytes arrived from the transport |
+//! | [`handle_eof`](Driver::handle_eof) | when the transport reached end of file |
+//! | [`poll_event`](Driver::poll_event) | after every `handle_*`, until it returns `None` |
+//! | [`poll_output`](Driver::poll_output) | after construction and after every `handle_*`, `send` or `close`, until it returns `None`; write what it returns to the transport |
+//! | [`read`](Driver::read) | after [`Event::DataReadable`], until it returns `Ok(0)` |
+//! | [`send`](Driver::send) | to send application data, from [`Event::HandshakeDone`] on |
+//! | [`close`](Driver::close) | to end the connection (close_notify) |
+//! | [`is_handshaking`](Driver::is_handshaking), [`state_name`](Driver::state_name) | any time, for logic and logs |
+//!
+//! An event loop, sketched over a blocking socket (a non-blocking one
+//! differs only in how it waits):
+//!
+//! ```no_run
+//! use std::io::{self, Read, Write};
+//! use std::net::TcpStream;
+//! use tlstate::driver::{ClientDriver, Event};
+//!
+//! fn run(mut tls: ClientDriver, mut socket: TcpStream) -> io::Result<()> {
+//!     let mut incoming = [0u8; 16 * 1024];
+//!     let mut data = [0u8; 4096];
+//!     loop {
+//!         while let Some(event) = tls.poll_event() {
+//!             match event {
+//!                 Event::HandshakeDone(_) => tls.send(b"hello").map_err(io::Error::other)?,
+//!                 Event::DataReadable => loop {
+//!                     let n = tls.read(&mut data).map_err(io::Error::other)?;
+//!                     if n == 0 {
+//!                         break;
+//!                     }
+//!                     println!("{:?}", &data[..n]);
+//!                 },
+//!                 Event::PeerClosed => {
+//!                     tls.close().map_err(io::Error::other)?;
+//!                     while let Some(bytes) = tls.poll_output() {
+//!                         socket.write_all(&bytes)?;
+//!                     }
+//!                     return Ok(());
+//!                 }
+//!                 Event::Failed(error) => {
+//!                     // The alert owed to the peer, best effort.
+//!                     while let Some(bytes) = tls.poll_output() {
+//!                         let _ = socket.write_all(&bytes);
+//!                     }
+//!                     return Err(io::Error::other(error));
+//!                 }
+//!                 _ => {}
+//!             }
+//!         }
+//!         while let Some(bytes) = tls.poll_output() {
+//!             socket.write_all(&bytes)?;
+//!         }
+//!         match socket.read(&mut incoming)? {
+//!             0 => tls.handle_eof(),
+//!             n => tls.handle_input(&incoming[..n]),
+//!         }
+//!     }
+//! }
+//! ```
+
+mod client;
+mod erased;
+mod server;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use rustls_pki_types::ServerName;
+
+pub use client::AnyClientState;
+pub use server::AnyServerState;
+
+use crate::connection::{ReadOutcome, SessionSummary};
+use crate::error::Error;
+use crate::handshake::{ClientCertPolicy, ClientConfig, Handshake, ServerConfig};
+use erased::Advance;
+use erased::sealed::Erased;
+
+/// An erased handshake state the [`Driver`] can hold: [`AnyClientState`]
+/// or [`AnyServerState`]. Sealed.
+pub trait AnyState: Erased {}
+
+static_assertions::assert_impl_all!(ClientDriver: Send, Sync);
+static_assertions::assert_impl_all!(ServerDriver: Send, Sync);
+
+/// A sans-IO client.
+pub type ClientDriver = Driver<AnyClientState>;
+
+/// A sans-IO server.
+pub type ServerDriver = Driver<AnyServerState>;
+
+/// Something that happened, reported by [`Driver::poll_event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The handshake completed; application data may flow both ways.
+    HandshakeDone(SessionSummary),
+    /// Application data arrived: call [`Driver::read`] until it returns
+    /// `Ok(0)`.
+    DataReadable,
+    /// The peer sent close_notify: it will send no more data. We may still
+    /// send until [`Driver::close`].
+    PeerClosed,
+    /// The handshake or the connection failed; the driver is now in its
+    /// `Failed` state. An alert from the peer is
+    /// [`Error::AlertReceived`] (with its level and description; every
+    /// alert but close_notify ends the connection), the alert we owe is
+    /// [`Error::alert`] and waits in [`Driver::poll_output`].
+    Failed(Error),
+}
+
+/// Application data is read from the connection in pieces of this size.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// A sans-IO TLS endpoint: the handshake held in an erased state `S`
+/// ([`AnyClientState`] or [`AnyServerState`]), then the established
+/// connection. See the [module docs](self) for when to call what.
+#[derive(Debug)]
+pub struct Driver<S: AnyState> {
+    state: S,
+    /// Output owed to the peer by a state that is gone (a fatal's alert).
+    owed: Vec<u8>,
+    events: VecDeque<Event>,
+    /// Application data received and not read yet, from `taken` on.
+    inbox: Vec<u8>,
+    taken: usize,
+    /// Why the driver is in its `Failed` state.
+    error: Option<Error>,
+    peer_closed: bool,
+}
+
+impl Driver<AnyClientState> {
+    /// Starts a client handshake, as
+    /// [`Handshake::client`](crate::handshake::Handshake::client); the
+    /// ClientHello is queued at once for [`poll_output`](Self::poll_output).
+    pub fn new(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Self {
+        Self::from_state(AnyClientState::ClientHello(Handshake::client(
+            config,
+            server_name,
+        )))
+    }
+}
+
+impl Driver<AnyServerState> {
+    /// Starts a server handshake, as
+    /// [`Handshake::server`](crate::handshake::Handshake::server): it waits
+    /// for a ClientHello.
+    pub fn new(config: Arc<ServerConfig>) -> Self {
+        Self::from_state(AnyServerState::ClientHello(Handshake::server(config)))
+    }
+
+    /// Starts a server handshake that asks for a client certificate, as
+    /// [`Handshake::server_requesting_client_cert`](crate::handshake::Handshake::server_requesting_client_cert).
+    pub fn requesting_client_cert(config: Arc<ServerConfig>, policy: ClientCertPolicy) -> Self {
+        Self::from_state(AnyServerState::ClientHelloClientAuth(
+            Handshake::server_requesting_client_cert(config, policy),
+        ))
+    }
+}
+
+impl<S: AnyState> Driver<S> {
+    /// Takes over a handshake (or connection) at any state, for instance
+    /// one walked by hand so far, and runs the writes that are ours at
+    /// once. [`Event::HandshakeDone`] is reported when the driver itself
+    /// completes the handshake, not for a state that is already
+    /// `Established`.
+    pub fn from_state(state: S) -> Self {
+        let mut driver = Self {
+            state,
+            owed: Vec::new(),
+            events: VecDeque::new(),
+            inbox: Vec::new(),
+            taken: 0,
+            error: None,
+            peer_closed: false,
+        };
+        if driver.state.is_failed() {
+            driver.error = Some(Error::Closed);
+        }
+        driver.advance();
+        driver
+    }
+
+    /// Hands the driver bytes that arrived from the transport, in any
+    /// slicing; call whenever the transport is readable. The driver
+    /// advances as far as they allow, running our own writes as soon as
+    /// they are due. Then call [`poll_event`](Self::poll_event) and
+    /// [`poll_output`](Self::poll_output). After a failure, bytes are
+    /// ignored.
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        self.state.feed(bytes);
+        self.advance();
+    }
+
+    /// Tells the driver that the transport reached end of file; call when
+    /// a read from it returns 0. Before the peer's close_notify this is
+    /// truncation: [`Event::Failed`] with [`Error::Truncated`].
+    pub fn handle_eof(&mut self) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Some(conn) = self.state.connection() {
+            if conn.peer_closed() {
+                return;
+            }
+            let error = conn.transport_eof();
+            let output = conn.take_output();
+            self.fail(error, output);
+            return;
+        }
+        let state = core::mem::replace(&mut self.state, S::failed());
+        match state.abort(Error::Truncated) {
+            Ok(state) => self.state = state,
+            Err(fatal) => self.fail(fatal.error().clone(), fatal.output().to_vec()),
+        }
+    }
+
+    /// The next bytes to write to the transport, or `None` when nothing is
+    /// owed; call after construction and after every `handle_*`, `send`
+    /// and `close`, until it returns `None`. After a failure it still
+    /// yields the alert owed to the peer.
+    pub fn poll_output(&mut self) -> Option<Vec<u8>> {
+        let mut output = core::mem::take(&mut self.owed);
+        if output.is_empty() {
+            output = self.state.take_output();
+        } else {
+            output.extend_from_slice(&self.state.take_output());
+        }
+        (!output.is_empty()).then_some(output)
+    }
+
+    /// The next thing that happened, or `None`; call after every
+    /// `handle_*` until it returns `None`.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Copies received application data into `buf`; call after
+    /// [`Event::DataReadable`] until it returns `Ok(0)`. `Ok(0)` means
+    /// nothing is buffered now (the end of the stream is
+    /// [`Event::PeerClosed`], not `Ok(0)`). Data that arrived before a
+    /// failure is still handed out; then the failure is the error.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        let buffered = &self.inbox[self.taken..];
+        if buffered.is_empty() || buf.is_empty() {
+            return match &self.error {
+                Some(error) if buffered.is_empty() => Err(error.clone()),
+                _ => Ok(0),
+            };
+        }
+        let n = buf.len().min(buffered.len());
+        buf[..n].copy_from_slice(&buffered[..n]);
+        self.taken += n;
+        if self.taken == self.inbox.len() {
+            // Release the buffer: an idle connection holds no data.
+            self.inbox = Vec::new();
+            self.taken = 0;
+        }
+        Ok(n)
+    }
+
+    /// Queues `data` as application data for
+    /// [`poll_output`](Self::poll_output). Application data exists only
+    /// once the handshake is over: before [`Event::HandshakeDone`] this is
+    /// an error, as it is after a failure or [`close`](Self::close).
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        match self.state.connection() {
+            Some(conn) => conn.send(data),
+            None => Err(Error::Internal(
+                "application data before the handshake is done",
+            )),
+        }
+    }
+
+    /// Ends the connection: queues close_notify (or the fatal alert
+    /// pending, the only alert that will be sent) for
+    /// [`poll_output`](Self::poll_output); nothing can be sent after it,
+    /// while reading goes on until [`Event::PeerClosed`].
+    ///
+    /// During the handshake there is no alert to send from the typed
+    /// layer: the handshake is abandoned (the driver goes to `Failed`
+    /// without an event) and the transport should simply be closed.
+    pub fn close(&mut self) -> Result<(), Error> {
+        if self.error.is_some() {
+            return Ok(());
+        }
+        if let Some(conn) = self.state.connection() {
+            return conn.shutdown_send();
+        }
+        let output = self.state.take_output();
+        self.owed.extend_from_slice(&output);
+        self.state = S::failed();
+        self.error = Some(Error::Closed);
+        Ok(())
+    }
+
+    /// Whether the handshake is still running (neither over nor failed).
+    pub fn is_handshaking(&self) -> bool {
+        !self.state.is_failed() && self.state.summary().is_none()
+    }
+
+    /// The name of the current state in the table (see
+    /// [`table`](crate::handshake::table)), for logs: the state whose
+    /// message comes next, `HandshakeOver` once established, or `Failed`.
+    pub fn state_name(&self) -> &'static str {
+        self.state.name()
+    }
+
+    /// What the handshake agreed, once it is over.
+    pub fn summary(&self) -> Option<&SessionSummary> {
+        self.state.summary()
+    }
+
+    /// Makes every transition the buffered bytes allow, then reads what
+    /// the established connection received.
+    fn advance(&mut self) {
+        loop {
+            let state = core::mem::replace(&mut self.state, S::failed());
+            match state.step() {
+                Ok(Advance::Moved(next)) => {
+                    self.state = next;
+                    if let Some(summary) = self.state.summary() {
+                        self.events.push_back(Event::HandshakeDone(summary.clone()));
+                    }
+                }
+                Ok(Advance::Waiting(same)) => {
+                    self.state = same;
+                    break;
+                }
+                Err(fatal) => {
+                    self.fail(fatal.error().clone(), fatal.output().to_vec());
+                    return;
+                }
+            }
+        }
+        self.receive();
+    }
+
+    /// Moves what the established connection received into the inbox, and
+    /// reports data, close_notify or failure.
+    fn receive(&mut self) {
+        let Some(conn) = self.state.connection() else {
+            return;
+        };
+        if self.taken > 0 {
+            self.inbox.drain(..self.taken);
+            self.taken = 0;
+        }
+        let mut arrived = false;
+        let ended = loop {
+            let start = self.inbox.len();
+            self.inbox.resize(start + READ_CHUNK, 0);
+            let outcome = conn.read(&mut self.inbox[start..]);
+            let n = match outcome {
+                Ok(ReadOutcome::Data(n)) => n,
+                _ => 0,
+            };
+            self.inbox.truncate(start + n);
+            match outcome {
+                Ok(ReadOutcome::Data(n)) => arrived |= n > 0,
+                Ok(ReadOutcome::NeedMore) => break Ok(false),
+                Ok(ReadOutcome::Closed) => break Ok(true),
+                Err(error) => break Err(error),
+            }
+        };
+        if self.inbox.is_empty() {
+            self.inbox = Vec::new();
+        }
+        if arrived {
+            self.events.push_back(Event::DataReadable);
+        }
+        match ended {
+            Ok(true) if !self.peer_closed => {
+                self.peer_closed = true;
+                self.events.push_back(Event::PeerClosed);
+            }
+            Ok(_) => {}
+            Err(error) => {
+                let output = conn.take_output();
+                self.fail(error, output);
+            }
+        }
+    }
+
+    /// Goes to `Failed`, keeping what is owed to the peer.
+    fn fail(&mut self, error: Error, output: Vec<u8>) {
+        self.owed.extend_from_slice(&output);
+        self.state = S::failed();
+        self.events.push_back(Event::Failed(error.clone()));
+        self.error = Some(error);
+    }
+}

@@ -1,0 +1,144 @@
+//! The server's erased state and its walk: the transitions of
+//! `stream::server_handshake` and `stream::server_client_auth_handshake`,
+//! one read at a time.
+
+use super::erased::{Advance, any_state, recv};
+use crate::connection::Connection;
+use crate::handshake::{
+    AfterClientCert, AfterClientHello, ClientAuth, Fatal, Full, Handshake, NoClientCert, Resumed,
+    Server, state,
+};
+
+any_state! {
+    /// Any state of a server handshake, erased: an escape hatch for code
+    /// that must hold "the handshake, wherever it is" in one value, such
+    /// as [`ServerDriver`](super::ServerDriver).
+    ///
+    /// Each variant holds the typed `Handshake` at a state where the
+    /// server waits for its peer; the driver moves between them only by
+    /// the typed transitions, so every check stays in the typed layer. A
+    /// variant is named after its state, with the shape appended when it
+    /// is not [`Full`].
+    pub enum AnyServerState for Server {
+        /// The start: waiting for the ClientHello.
+        ClientHello(ClientHello, Full),
+        /// The start of a server that asks for a client certificate:
+        /// waiting for the ClientHello.
+        ClientHelloClientAuth(ClientHello, ClientAuth),
+        /// Our first flight is sent; waiting for the ClientKeyExchange.
+        ClientKey(ClientKey, Full),
+        /// Our first flight (with a CertificateRequest) is sent; waiting
+        /// for the client's Certificate.
+        ClientCert(ClientCert, ClientAuth),
+        /// The client sent a certificate; waiting for its key exchange.
+        ClientKeyClientAuth(ClientKey, ClientAuth),
+        /// The client sent an empty Certificate; waiting for its key
+        /// exchange.
+        ClientKeyNoClientCert(ClientKey, NoClientCert),
+        /// Waiting for the client's CertificateVerify.
+        ClientCertVerify(ClientCertVerify, ClientAuth),
+        /// Waiting for the client's ChangeCipherSpec.
+        ClientChangeCipherSpec(ClientChangeCipherSpec, Full),
+        /// As `ClientChangeCipherSpec`, the client having sent a certificate.
+        ClientChangeCipherSpecClientAuth(ClientChangeCipherSpec, ClientAuth),
+        /// As `ClientChangeCipherSpec`, the client having sent none.
+        ClientChangeCipherSpecNoClientCert(ClientChangeCipherSpec, NoClientCert),
+        /// Resuming, our Finished is sent: waiting for the client's
+        /// ChangeCipherSpec.
+        ClientChangeCipherSpecResumed(ClientChangeCipherSpec, Resumed),
+        /// Waiting for the client's Finished.
+        ClientFinished(ClientFinished, Full),
+        /// As `ClientFinished`, the client having sent a certificate.
+        ClientFinishedClientAuth(ClientFinished, ClientAuth),
+        /// As `ClientFinished`, the client having sent none.
+        ClientFinishedNoClientCert(ClientFinished, NoClientCert),
+        /// Resuming: waiting for the client's Finished, the last message.
+        ClientFinishedResumed(ClientFinished, Resumed),
+    }
+}
+
+/// An abbreviated handshake: ServerHello, \[NewSessionTicket\],
+/// ChangeCipherSpec, Finished; then the client's.
+fn resumed(hs: Handshake<Server, state::ServerHello, Resumed>) -> Result<AnyServerState, Fatal> {
+    Ok(AnyServerState::ClientChangeCipherSpecResumed(
+        hs.send()?.send()?.send()?.send()?,
+    ))
+}
+
+impl AnyServerState {
+    /// One step of the server's blocking walk: a read transition and the
+    /// writes that follow it, exactly as `stream.rs` makes them.
+    fn step_one(self) -> Result<Advance<Self>, Fatal> {
+        use AnyServerState as S;
+        match self {
+            S::ClientHello(hs) => recv(hs, S::ClientHello, |after| match after {
+                // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
+                AfterClientHello::Full(hs) => Ok(S::ClientKey(hs.send()?.send()?.send()?.send()?)),
+                AfterClientHello::Resumed(hs) => resumed(hs),
+            }),
+            S::ClientHelloClientAuth(hs) => {
+                recv(hs, S::ClientHelloClientAuth, |after| match after {
+                    // ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
+                    AfterClientHello::Full(hs) => {
+                        Ok(S::ClientCert(hs.send()?.send()?.send()?.send()?.send()?))
+                    }
+                    AfterClientHello::Resumed(hs) => resumed(hs),
+                })
+            }
+            S::ClientKey(hs) => recv(hs, S::ClientKey, |hs| Ok(S::ClientChangeCipherSpec(hs))),
+            S::ClientCert(hs) => recv(hs, S::ClientCert, |after| {
+                Ok(match after {
+                    AfterClientCert::Certificate(hs) => S::ClientKeyClientAuth(hs),
+                    AfterClientCert::NoCertificate(hs) => S::ClientKeyNoClientCert(hs),
+                })
+            }),
+            S::ClientKeyClientAuth(hs) => {
+                recv(hs, S::ClientKeyClientAuth, |hs| Ok(S::ClientCertVerify(hs)))
+            }
+            S::ClientKeyNoClientCert(hs) => recv(hs, S::ClientKeyNoClientCert, |hs| {
+                Ok(S::ClientChangeCipherSpecNoClientCert(hs))
+            }),
+            S::ClientCertVerify(hs) => recv(hs, S::ClientCertVerify, |hs| {
+                Ok(S::ClientChangeCipherSpecClientAuth(hs))
+            }),
+            S::ClientChangeCipherSpec(hs) => recv(hs, S::ClientChangeCipherSpec, |hs| {
+                Ok(S::ClientFinished(hs))
+            }),
+            S::ClientChangeCipherSpecClientAuth(hs) => {
+                recv(hs, S::ClientChangeCipherSpecClientAuth, |hs| {
+                    Ok(S::ClientFinishedClientAuth(hs))
+                })
+            }
+            S::ClientChangeCipherSpecNoClientCert(hs) => {
+                recv(hs, S::ClientChangeCipherSpecNoClientCert, |hs| {
+                    Ok(S::ClientFinishedNoClientCert(hs))
+                })
+            }
+            S::ClientChangeCipherSpecResumed(hs) => {
+                recv(hs, S::ClientChangeCipherSpecResumed, |hs| {
+                    Ok(S::ClientFinishedResumed(hs))
+                })
+            }
+            // [NewSessionTicket], ChangeCipherSpec, Finished
+            S::ClientFinished(hs) => recv(hs, S::ClientFinished, |hs| {
+                Ok(S::Established(Box::new(
+                    hs.send()?.send()?.send()?.into_connection(),
+                )))
+            }),
+            S::ClientFinishedClientAuth(hs) => recv(hs, S::ClientFinishedClientAuth, |hs| {
+                Ok(S::Established(Box::new(
+                    hs.send()?.send()?.send()?.into_connection(),
+                )))
+            }),
+            S::ClientFinishedNoClientCert(hs) => recv(hs, S::ClientFinishedNoClientCert, |hs| {
+                Ok(S::Established(Box::new(
+                    hs.send()?.send()?.send()?.into_connection(),
+                )))
+            }),
+            S::ClientFinishedResumed(hs) => recv(hs, S::ClientFinishedResumed, |hs| {
+                Ok(S::Established(Box::new(hs.into_connection())))
+            }),
+            state @ (S::Established(_) | S::Failed) => Ok(Advance::Waiting(state)),
+        }
+    }
+}

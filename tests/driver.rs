@@ -1,0 +1,577 @@
+//! The sans-IO driver: our `ClientDriver` against our `ServerDriver` in
+//! memory, with the bytes moved in tiny chunks, in every handshake shape;
+//! a `ServerDriver` against a rustls client over TCP loopback; and the
+//! failure paths (an unexpected record, truncation, misuse).
+
+mod common;
+
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{KeyKind, LeafFlavor, TestPki};
+use rustls_pki_types::ServerName;
+use tlstate::crypto::WebPkiClientVerifier;
+use tlstate::driver::{ClientDriver, Event, ServerDriver};
+use tlstate::enums::{AlertDescription, CipherSuite};
+use tlstate::error::{Error, PeerIncompatible, Received};
+use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::session::{InMemorySessionStore, SessionCache, Ticketer};
+
+/// Chunk sizes the in-memory tests move bytes in: one byte, seven bytes,
+/// whole flights.
+const CHUNKS: [usize; 3] = [1, 7, usize::MAX];
+
+fn localhost() -> ServerName<'static> {
+    ServerName::try_from("localhost").unwrap()
+}
+
+fn pki() -> (TestPki, Arc<ServerConfig>) {
+    let pki = TestPki::new("tlstate driver CA");
+    let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
+    let server = pki.server_config(&leaf);
+    (pki, server)
+}
+
+/// One side of a [`Pair`], seen from the test.
+trait Side {
+    fn output(&mut self) -> Option<Vec<u8>>;
+    fn input(&mut self, bytes: &[u8]);
+    fn event(&mut self) -> Option<Event>;
+    fn name(&self) -> &'static str;
+}
+
+macro_rules! side {
+    ($driver:ty) => {
+        impl Side for $driver {
+            fn output(&mut self) -> Option<Vec<u8>> {
+                self.poll_output()
+            }
+            fn input(&mut self, bytes: &[u8]) {
+                self.handle_input(bytes)
+            }
+            fn event(&mut self) -> Option<Event> {
+                self.poll_event()
+            }
+            fn name(&self) -> &'static str {
+                self.state_name()
+            }
+        }
+    };
+}
+side!(ClientDriver);
+side!(ServerDriver);
+
+/// Client and server drivers wired together in memory.
+struct Pair {
+    client: ClientDriver,
+    server: ServerDriver,
+    chunk: usize,
+    client_events: Vec<Event>,
+    server_events: Vec<Event>,
+    /// Every state name each side was in, in order, without repeats.
+    client_states: Vec<&'static str>,
+    server_states: Vec<&'static str>,
+}
+
+/// Moves everything `from` owes into `to`, `chunk` bytes per
+/// `handle_input`, collecting `to`'s events after each.
+fn deliver(
+    from: &mut impl Side,
+    to: &mut impl Side,
+    chunk: usize,
+    events: &mut Vec<Event>,
+    states: &mut Vec<&'static str>,
+) -> bool {
+    let mut moved = false;
+    while let Some(bytes) = from.output() {
+        assert!(!bytes.is_empty(), "poll_output never yields empty output");
+        for piece in bytes.chunks(chunk) {
+            to.input(piece);
+            moved = true;
+            events.extend(std::iter::from_fn(|| to.event()));
+            if states.last() != Some(&to.name()) {
+                states.push(to.name());
+            }
+        }
+    }
+    moved
+}
+
+impl Pair {
+    fn new(client: ClientDriver, server: ServerDriver, chunk: usize) -> Self {
+        let mut pair = Self {
+            client_states: vec![client.state_name()],
+            server_states: vec![server.state_name()],
+            client,
+            server,
+            chunk,
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+        };
+        pair.client_events
+            .extend(std::iter::from_fn(|| pair.client.poll_event()));
+        pair
+    }
+
+    fn with(client: &Arc<ClientConfig>, server: &Arc<ServerConfig>, chunk: usize) -> Self {
+        Self::new(
+            ClientDriver::new(client.clone(), localhost()),
+            ServerDriver::new(server.clone()),
+            chunk,
+        )
+    }
+
+    /// Moves bytes both ways until neither side owes any.
+    fn run(&mut self) {
+        loop {
+            let to_server = deliver(
+                &mut self.client,
+                &mut self.server,
+                self.chunk,
+                &mut self.server_events,
+                &mut self.server_states,
+            );
+            let to_client = deliver(
+                &mut self.server,
+                &mut self.client,
+                self.chunk,
+                &mut self.client_events,
+                &mut self.client_states,
+            );
+            if !to_server && !to_client {
+                break;
+            }
+        }
+    }
+
+    fn handshake(&mut self) {
+        self.run();
+        assert!(!self.client.is_handshaking(), "{:?}", self.client_events);
+        assert!(!self.server.is_handshaking(), "{:?}", self.server_events);
+        assert!(matches!(
+            self.client_events.as_slice(),
+            [Event::HandshakeDone(_)]
+        ));
+        assert!(matches!(
+            self.server_events.as_slice(),
+            [Event::HandshakeDone(_)]
+        ));
+        assert_eq!(self.client.state_name(), "HandshakeOver");
+        assert_eq!(self.server.state_name(), "HandshakeOver");
+        self.client_events.clear();
+        self.server_events.clear();
+    }
+}
+
+/// Everything `read` hands out now.
+fn read_all<S: tlstate::driver::AnyState>(driver: &mut tlstate::driver::Driver<S>) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 5];
+    loop {
+        let n = driver.read(&mut buf).unwrap();
+        if n == 0 {
+            return data;
+        }
+        data.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[test]
+fn client_and_server_drivers_in_memory_in_tiny_chunks() {
+    let (pki, server) = pki();
+    let client = pki.client_config();
+    for chunk in CHUNKS {
+        let mut pair = Pair::with(&client, &server, chunk);
+        assert_eq!(
+            pair.client.state_name(),
+            "ServerHello",
+            "ClientHello is sent at once"
+        );
+        assert_eq!(pair.server.state_name(), "ClientHello");
+        assert!(pair.client.is_handshaking() && pair.server.is_handshaking());
+        pair.handshake();
+        let summary = pair.client.summary().unwrap().clone();
+        assert_eq!(
+            pair.server.summary().unwrap().cipher_suite,
+            summary.cipher_suite
+        );
+        assert!(!summary.resumed);
+
+        // Application data, both ways.
+        pair.client.send(b"ping from the client").unwrap();
+        let big: Vec<u8> = (0..40_000u32).map(|i| i as u8).collect();
+        pair.server.send(&big).unwrap();
+        pair.run();
+        assert_eq!(pair.server_events, [Event::DataReadable], "chunk {chunk}");
+        assert_eq!(read_all(&mut pair.server), b"ping from the client");
+        assert!(pair.client_events.iter().all(|e| *e == Event::DataReadable));
+        assert!(!pair.client_events.is_empty());
+        assert_eq!(read_all(&mut pair.client), big);
+        pair.client_events.clear();
+        pair.server_events.clear();
+
+        // close_notify from the client, then from the server.
+        pair.client.close().unwrap();
+        pair.run();
+        assert_eq!(pair.server_events, [Event::PeerClosed]);
+        assert!(pair.client.send(b"too late").is_err());
+        // Half-closed: the server can still send.
+        pair.server.send(b"last words").unwrap();
+        pair.server.close().unwrap();
+        pair.run();
+        assert_eq!(pair.client_events, [Event::DataReadable, Event::PeerClosed]);
+        assert_eq!(read_all(&mut pair.client), b"last words");
+        assert_eq!(pair.client.read(&mut [0u8; 8]), Ok(0));
+        // An EOF after close_notify is the clean end: no event.
+        pair.client.handle_eof();
+        pair.server.handle_eof();
+        assert_eq!(pair.client.poll_event(), None);
+        assert_eq!(pair.server.poll_event(), None);
+    }
+}
+
+#[test]
+fn walks_the_table_states_in_order() {
+    let (pki, server) = pki();
+    let mut pair = Pair::with(&pki.client_config(), &server, 1);
+    pair.handshake();
+    assert_eq!(
+        pair.client_states,
+        [
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerCertReq",
+            "ServerNewSessionTicket",
+            "ServerFinished",
+            "HandshakeOver",
+        ]
+    );
+    assert_eq!(
+        pair.server_states,
+        [
+            "ClientHello",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "HandshakeOver",
+        ]
+    );
+}
+
+#[test]
+fn resumes_by_ticket_and_by_session_id() {
+    let (pki, server) = pki();
+    let mut with_tickets = (*server).clone();
+    with_tickets.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
+    let mut with_cache = (*server).clone();
+    with_cache.session_cache = Some(Arc::new(SessionCache::new(16, 3600)));
+    let mut no_tickets = (*pki.client_config()).clone();
+    no_tickets.enable_tickets = false;
+    let cases = [
+        (pki.client_config(), Arc::new(with_tickets)),
+        (Arc::new(no_tickets), Arc::new(with_cache)),
+    ];
+    for (client, server) in cases {
+        for chunk in CHUNKS {
+            // A fresh session store: each chunk size starts with a full handshake.
+            let mut client = (*client).clone();
+            client.session_store = Some(Arc::new(InMemorySessionStore::new(8)));
+            let client = Arc::new(client);
+            let mut first = Pair::with(&client, &server, chunk);
+            first.handshake();
+            assert!(!first.client.summary().unwrap().resumed);
+            let mut again = Pair::with(&client, &server, chunk);
+            again.handshake();
+            assert!(again.client.summary().unwrap().resumed, "chunk {chunk}");
+            assert!(again.server.summary().unwrap().resumed);
+            again.client.send(b"resumed").unwrap();
+            again.run();
+            assert_eq!(read_all(&mut again.server), b"resumed");
+        }
+    }
+}
+
+fn client_auth(required: bool) -> (TestPki, Arc<ServerConfig>, ClientCertPolicy, CertifiedKey) {
+    let (pki, server) = pki();
+    let verifier = WebPkiClientVerifier::new(std::slice::from_ref(&pki.ca)).unwrap();
+    let policy = ClientCertPolicy {
+        verifier: Arc::new(verifier),
+        required,
+    };
+    let leaf = pki.leaf_with(
+        KeyKind::EcdsaP256,
+        &["client.example"],
+        LeafFlavor::ClientAuth,
+    );
+    let certified = CertifiedKey::new(leaf.chain.clone(), &leaf.key).unwrap();
+    (pki, server, policy, certified)
+}
+
+#[test]
+fn authenticates_the_client_with_and_without_a_certificate() {
+    let (pki, server, policy, certified) = client_auth(false);
+    let mut with_cert = (*pki.client_config()).clone();
+    with_cert.client_certificate = Some(certified.clone());
+    for (client, expected) in [
+        (Arc::new(with_cert), certified.chain.clone()),
+        (pki.client_config(), Vec::new()),
+    ] {
+        for chunk in CHUNKS {
+            let mut pair = Pair::new(
+                ClientDriver::new(client.clone(), localhost()),
+                ServerDriver::requesting_client_cert(server.clone(), policy.clone()),
+                chunk,
+            );
+            pair.handshake();
+            assert_eq!(pair.server.summary().unwrap().client_certificates, expected);
+            pair.server.send(b"hello, client").unwrap();
+            pair.run();
+            assert_eq!(read_all(&mut pair.client), b"hello, client");
+        }
+    }
+}
+
+#[test]
+fn a_missing_required_client_certificate_fails_both_sides() {
+    let (pki, server, policy, _) = client_auth(true);
+    let mut pair = Pair::new(
+        ClientDriver::new(pki.client_config(), localhost()),
+        ServerDriver::requesting_client_cert(server, policy),
+        7,
+    );
+    pair.run();
+    assert_eq!(
+        pair.server_events,
+        [Event::Failed(Error::PeerIncompatible(
+            PeerIncompatible::ClientCertificateRequired
+        ))]
+    );
+    assert!(matches!(
+        pair.client_events.as_slice(),
+        [Event::Failed(Error::AlertReceived {
+            description: AlertDescription::HandshakeFailure,
+            ..
+        })]
+    ));
+    assert_eq!(pair.client.state_name(), "Failed");
+    assert_eq!(pair.server.state_name(), "Failed");
+}
+
+#[test]
+fn server_driver_fails_on_a_change_cipher_spec_instead_of_a_client_hello() {
+    let (_pki, server) = pki();
+    for chunk in [1, 6] {
+        let mut driver = ServerDriver::new(server.clone());
+        assert_eq!(driver.poll_output(), None);
+        for piece in [20u8, 3, 3, 0, 1, 1].chunks(chunk) {
+            driver.handle_input(piece);
+        }
+        match driver.poll_event() {
+            Some(Event::Failed(Error::UnexpectedMessage { got, .. })) => {
+                assert_eq!(
+                    got,
+                    Received::Record(tlstate::enums::ContentType::ChangeCipherSpec)
+                )
+            }
+            other => panic!("expected an unexpected_message failure, got {other:?}"),
+        }
+        assert_eq!(driver.poll_event(), None);
+        assert_eq!(driver.poll_output(), Some(vec![21, 3, 3, 0, 2, 2, 10]));
+        assert_eq!(driver.poll_output(), None);
+        assert_eq!(driver.state_name(), "Failed");
+        assert!(!driver.is_handshaking());
+        // Nothing more happens.
+        driver.handle_input(&[22, 3, 3, 0, 0]);
+        driver.handle_eof();
+        assert_eq!(driver.poll_event(), None);
+        assert_eq!(driver.poll_output(), None);
+        assert!(driver.send(b"x").is_err());
+    }
+}
+
+#[test]
+fn application_data_before_the_handshake_is_done_is_an_error() {
+    let (pki, server) = pki();
+    let mut client = ClientDriver::new(pki.client_config(), localhost());
+    let mut server = ServerDriver::new(server);
+    assert!(client.send(b"early").is_err());
+    assert!(server.send(b"early").is_err());
+    assert_eq!(client.read(&mut [0u8; 4]), Ok(0));
+    assert!(client.is_handshaking(), "a refused send changes nothing");
+    assert!(
+        client.poll_output().is_some(),
+        "the ClientHello is still owed"
+    );
+}
+
+#[test]
+fn eof_mid_handshake_and_without_close_notify_is_truncation() {
+    let (pki, server) = pki();
+    // Mid-handshake: the client has sent its hello; the server vanishes.
+    let mut client = ClientDriver::new(pki.client_config(), localhost());
+    client.poll_output().unwrap();
+    client.handle_eof();
+    assert_eq!(client.poll_event(), Some(Event::Failed(Error::Truncated)));
+    assert_eq!(client.poll_output(), None, "truncation owes no alert");
+    assert_eq!(client.state_name(), "Failed");
+
+    // Established: an EOF without close_notify.
+    let mut pair = Pair::with(&pki.client_config(), &server, usize::MAX);
+    pair.handshake();
+    pair.server.handle_eof();
+    assert_eq!(
+        pair.server.poll_event(),
+        Some(Event::Failed(Error::Truncated))
+    );
+    assert_eq!(pair.server.read(&mut [0u8; 4]), Err(Error::Truncated));
+}
+
+#[test]
+fn a_tampered_record_fails_the_connection_with_an_alert() {
+    let (pki, server) = pki();
+    let mut pair = Pair::with(&pki.client_config(), &server, usize::MAX);
+    pair.handshake();
+    pair.client.send(b"payload").unwrap();
+    let mut record = pair.client.poll_output().unwrap();
+    let last = record.len() - 1;
+    record[last] ^= 1;
+    pair.server.handle_input(&record);
+    assert_eq!(
+        pair.server.poll_event(),
+        Some(Event::Failed(Error::DecryptFailed))
+    );
+    assert!(
+        pair.server.poll_output().is_some(),
+        "the bad_record_mac alert"
+    );
+    assert_eq!(pair.server.state_name(), "Failed");
+}
+
+#[test]
+fn close_during_the_handshake_abandons_it() {
+    let (pki, _server) = pki();
+    let mut client = ClientDriver::new(pki.client_config(), localhost());
+    client.close().unwrap();
+    assert!(!client.is_handshaking());
+    assert_eq!(client.state_name(), "Failed");
+    assert_eq!(client.poll_event(), None);
+    assert!(client.send(b"x").is_err());
+}
+
+// A ServerDriver against rustls over TCP loopback.
+
+fn rustls_client_config(pki: &TestPki) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca.clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS12])
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// Writes all of `bytes` to a non-blocking socket.
+fn write_nonblocking(socket: &mut TcpStream, mut bytes: &[u8], deadline: Instant) {
+    while !bytes.is_empty() {
+        match socket.write(bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                assert!(Instant::now() < deadline, "timed out writing");
+                thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => panic!("write failed: {e}"),
+        }
+    }
+}
+
+#[test]
+fn server_driver_against_rustls_client_over_tcp() {
+    let (pki, server) = pki();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let rustls_config = rustls_client_config(&pki);
+
+    let client = thread::spawn(move || {
+        let tcp = TcpStream::connect(addr).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let conn =
+            rustls::ClientConnection::new(rustls_config, "localhost".try_into().unwrap()).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        tls.write_all(b"ping from rustls").unwrap();
+        tls.flush().unwrap();
+        let mut reply = [0u8; 16];
+        tls.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply, b"PING FROM RUSTLS");
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+        // Our close_notify answers: rustls reads it as the clean end.
+        let mut rest = Vec::new();
+        tls.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty());
+        tls.conn.negotiated_cipher_suite().unwrap().suite()
+    });
+
+    let (mut socket, _) = listener.accept().unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let mut driver = ServerDriver::new(server);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut incoming = [0u8; 4096];
+    let mut events = Vec::new();
+    let mut received = Vec::new();
+    let mut closed = false;
+    while !closed {
+        assert!(
+            Instant::now() < deadline,
+            "timed out; events so far: {events:?}"
+        );
+        match socket.read(&mut incoming) {
+            Ok(0) => driver.handle_eof(),
+            Ok(n) => driver.handle_input(&incoming[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(1))
+            }
+            Err(e) => panic!("read failed: {e}"),
+        }
+        while let Some(event) = driver.poll_event() {
+            match &event {
+                Event::DataReadable => {
+                    received.extend(read_all(&mut driver));
+                    if received.len() == 16 {
+                        driver.send(&received.to_ascii_uppercase()).unwrap();
+                    }
+                }
+                Event::PeerClosed => {
+                    driver.close().unwrap();
+                    closed = true;
+                }
+                Event::Failed(error) => panic!("server driver failed: {error}"),
+                _ => {}
+            }
+            events.push(event);
+        }
+        while let Some(bytes) = driver.poll_output() {
+            write_nonblocking(&mut socket, &bytes, deadline);
+        }
+    }
+    drop(socket);
+    let suite = client.join().unwrap();
+    assert_eq!(received, b"ping from rustls");
+    let Some(Event::HandshakeDone(summary)) = events.first() else {
+        panic!("the first event is HandshakeDone: {events:?}");
+    };
+    assert_eq!(u16::from(suite), summary.cipher_suite.to_wire());
+    assert!(matches!(
+        summary.cipher_suite,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+            | CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+            | CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+    ));
+    assert_eq!(events.last(), Some(&Event::PeerClosed));
+}
