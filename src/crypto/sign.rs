@@ -87,6 +87,16 @@ impl SigningKey {
         }
     }
 
+    /// The curve of an ECDSA key (RFC 8422 5.1: a server may use an ECDSA
+    /// certificate only on a curve the client supports); `None` for RSA.
+    pub fn ecdsa_curve(&self) -> Option<crate::enums::NamedGroup> {
+        match &self.key {
+            Key::EcdsaP256(_) => Some(crate::enums::NamedGroup::secp256r1),
+            Key::EcdsaP384(_) => Some(crate::enums::NamedGroup::secp384r1),
+            _ => None,
+        }
+    }
+
     /// The schemes this key can sign with, in our order of preference.
     pub fn schemes(&self) -> &'static [SignatureScheme] {
         match self.key {

@@ -129,13 +129,19 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         ),
         _ => None,
     };
+    // RFC 8422 5.1, 5.3: an ECDSA certificate must be on a curve the client
+    // supports; otherwise no ECDSA suite can be chosen.
+    let key_usable = match (certified.key.ecdsa_curve(), hello.supported_groups()) {
+        (Some(curve), Some(offered)) => offered.contains(&curve),
+        _ => true,
+    };
     let key_algorithm = certified.key.algorithm();
     let suite = config
         .cipher_suites
         .iter()
         .filter(|suite| hello.cipher_suites.contains(suite))
         .filter_map(|suite| crypto::lookup(*suite))
-        .find(|suite| suite.signature == key_algorithm)
+        .find(|suite| key_usable && suite.signature == key_algorithm)
         .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
     // RFC 8422 4: without supported_groups the client is taken to accept
     // any curve; we then use our first choice.
