@@ -148,10 +148,13 @@ fn completes_every_suite_group_and_key() {
             for group in GROUPS {
                 let mut client = (*fixture().pki.client_config()).clone();
                 client.cipher_suites = vec![suite];
-                client.groups = vec![group];
+                // The client must also support the ECDSA leaf's curve
+                // (RFC 8422 5.1); the server's one group forces `group`.
+                client.groups = vec![group, NamedGroup::secp256r1, NamedGroup::secp384r1];
+                let mut server = (*fixture().pki.server_config(leaf(kind))).clone();
+                server.groups = vec![group];
                 let (mut c, mut s) =
-                    handshake(Arc::new(client), fixture().pki.server_config(leaf(kind)))
-                        .expect("handshake");
+                    handshake(Arc::new(client), Arc::new(server)).expect("handshake");
                 assert_eq!(c.summary().cipher_suite, suite);
                 assert_eq!(c.summary().group, group);
                 assert_eq!(s.summary(), c.summary());
@@ -169,6 +172,25 @@ fn completes_every_suite_group_and_key() {
         }
     }
     assert_eq!(checked, 27);
+}
+
+#[test]
+fn refuses_ecdsa_suites_when_the_client_lacks_the_certificate_curve() {
+    // RFC 8422 5.1: a P-256 certificate is unusable with a client that
+    // supports only x25519, so no ECDSA suite can be chosen.
+    use tlstate::error::PeerIncompatible;
+    let mut client = (*fixture().pki.client_config()).clone();
+    client.groups = vec![NamedGroup::X25519];
+    let fatal = handshake(
+        Arc::new(client),
+        fixture().pki.server_config(leaf(KeyKind::EcdsaP256)),
+    )
+    .unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerIncompatible(PeerIncompatible::NoCommonCipherSuite)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
 }
 
 #[test]
