@@ -142,6 +142,11 @@ fn provider(suite: CipherSuite, group: NamedGroup) -> Arc<CryptoProvider> {
     })
 }
 
+/// The rustls client offers `group` first, then the two ECDSA certificate
+/// curves: RFC 8422 5.1 lets a server use an ECDSA certificate only on a
+/// curve the client supports, and our server keeps that rule (rustls does
+/// not check it). Our server's single configured group still forces
+/// `group` in the matrix.
 fn rustls_client_config(
     suite: CipherSuite,
     group: NamedGroup,
@@ -149,7 +154,17 @@ fn rustls_client_config(
 ) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(trust.clone()).unwrap();
-    let mut config = rustls::ClientConfig::builder_with_provider(provider(suite, group))
+    let mut groups = vec![rustls_group(group)];
+    for curve in [NamedGroup::secp256r1, NamedGroup::secp384r1] {
+        if curve != group {
+            groups.push(rustls_group(curve));
+        }
+    }
+    let provider = Arc::new(CryptoProvider {
+        kx_groups: groups,
+        ..(*provider(suite, group)).clone()
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS12])
         .unwrap()
         .with_root_certificates(roots)
@@ -382,7 +397,9 @@ fn rustls_client_case(case: Case) {
     let listener = listen();
     let client_tcp = dial(&listener);
     let server_tcp = accept_one(&listener);
-    let server_config = fx.pki.server_config(leaf);
+    let mut server_config = (*fx.pki.server_config(leaf)).clone();
+    server_config.groups = vec![case.group];
+    let server_config = Arc::new(server_config);
     let client_config = rustls_client_config(case.suite, case.group, &fx.pki.ca);
     let close_first = case.close_first;
 
