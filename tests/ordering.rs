@@ -1484,9 +1484,16 @@ fn next<N, S>(step: Step<N, S>) -> N {
 fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -> Fatal {
     let fx = fixture();
     let mut client = (*fx.pki.client_config()).clone();
-    client.groups = vec![tlstate::enums::NamedGroup::X25519];
+    // X25519 for the key exchange, and P-256 because the server's ECDSA
+    // certificate is on it (RFC 8422 5.1); the server picks X25519.
+    client.groups = vec![
+        tlstate::enums::NamedGroup::X25519,
+        tlstate::enums::NamedGroup::secp256r1,
+    ];
     let mut c = Handshake::client(Arc::new(client), name()).send().unwrap();
-    let mut s = Handshake::server(fx.pki.server_config(&fx.leaf));
+    let mut server = (*fx.pki.server_config(&fx.leaf)).clone();
+    server.groups = vec![tlstate::enums::NamedGroup::X25519];
+    let mut s = Handshake::server(Arc::new(server));
     s.feed(&c.take_output());
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
@@ -1506,11 +1513,11 @@ fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -
 
 #[test]
 fn client_rejects_server_key_exchange_with_a_group_it_did_not_offer() {
-    // FREAK-style parameter games: the client offered only X25519; a
-    // ServerKeyExchange naming secp256r1 is refused before its signature
+    // FREAK-style parameter games: the client offered X25519 and P-256; a
+    // ServerKeyExchange naming secp384r1 is refused before its signature
     // is even looked at.
     let fatal = client_reads_rewritten_server_key_exchange(|ske| {
-        ske[10..12].copy_from_slice(&[0x00, 0x17])
+        ske[10..12].copy_from_slice(&[0x00, 0x18])
     });
     assert!(matches!(
         fatal.error(),
