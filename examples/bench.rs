@@ -36,6 +36,7 @@
 //! this file as a module and reuse them.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::RefCell;
 use std::error::Error;
 use std::io::{Read, Write};
 use std::process::Command;
@@ -110,6 +111,35 @@ fn live_bytes() -> usize {
 
 fn allocations() -> u64 {
     ALLOCATIONS.load(Relaxed)
+}
+
+// ---------------------------------------------------------------------------
+// Thread CPU time: the machine is shared, so rates are per second of this
+// thread's CPU time (time spent descheduled is not counted).
+// ---------------------------------------------------------------------------
+
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+unsafe extern "C" {
+    // From the C library std already links; `CLOCK_THREAD_CPUTIME_ID` is 3
+    // on Linux.
+    fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+}
+
+/// The CPU time this thread has used.
+pub(crate) fn thread_cpu() -> Duration {
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes it.
+    let rc = unsafe { clock_gettime(3, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 // ---------------------------------------------------------------------------
@@ -300,7 +330,9 @@ pub(crate) fn tlstate_configs(
     let suite = aead.tlstate_suite(kind);
     let mut client = ClientConfig::with_root_certificates(std::slice::from_ref(&pki.ca))?;
     client.cipher_suites = vec![suite];
-    client.groups = vec![NamedGroup::X25519];
+    // The client offers secp256r1 after x25519: the server needs it listed
+    // to use a P-256 certificate (RFC 8422 5.1); x25519 is what is chosen.
+    client.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
     let leaf = pki.leaf(kind);
     let mut server = ServerConfig::new(leaf.chain.clone(), &leaf.key())?;
     server.cipher_suites = vec![suite];
@@ -331,20 +363,25 @@ pub(crate) fn rustls_configs(
     resumption: Resumption,
 ) -> Res<(Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>)> {
     use rustls::client::{Resumption as R, Tls12Resumption};
-    let mut provider = rustls::crypto::ring::default_provider();
-    provider.cipher_suites = vec![aead.rustls_suite(kind)];
-    provider.kx_groups = vec![rustls::crypto::ring::kx_group::X25519];
-    let provider = Arc::new(provider);
+    use rustls::crypto::ring::kx_group::{SECP256R1, X25519};
+    // Like tlstate's: the client offers x25519 then secp256r1, the server
+    // takes x25519 only.
+    let provider = |kx_groups| {
+        let mut provider = rustls::crypto::ring::default_provider();
+        provider.cipher_suites = vec![aead.rustls_suite(kind)];
+        provider.kx_groups = kx_groups;
+        Arc::new(provider)
+    };
     let versions = [&rustls::version::TLS12];
 
     let mut roots = rustls::RootCertStore::empty();
     roots.add(pki.ca.clone())?;
-    let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
+    let mut client = rustls::ClientConfig::builder_with_provider(provider(vec![X25519, SECP256R1]))
         .with_protocol_versions(&versions)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let leaf = pki.leaf(kind);
-    let mut server = rustls::ServerConfig::builder_with_provider(provider)
+    let mut server = rustls::ServerConfig::builder_with_provider(provider(vec![X25519]))
         .with_protocol_versions(&versions)?
         .with_no_client_auth()
         .with_single_cert(leaf.chain.clone(), leaf.key())?;
@@ -581,7 +618,8 @@ impl Batch {
     }
 }
 
-/// Sends one batch from `c` to `s` and reads it all out on the server;
+/// Sends one batch from `c` to `s`, each write going to the "socket" at
+/// once (its records taken and fed to the server, which reads them out);
 /// returns the bytes read.
 pub(crate) fn tlstate_bulk(
     c: &mut Connection<Client>,
@@ -590,19 +628,19 @@ pub(crate) fn tlstate_bulk(
     batch: &Batch,
     buf: &mut [u8],
 ) -> Res<usize> {
+    let mut read = 0;
     for _ in 0..batch.writes {
         c.send(&data[..batch.size])?;
-    }
-    s.feed(&c.take_output());
-    let mut read = 0;
-    while let ReadOutcome::Data(n) = s.read(buf)? {
-        read += n;
+        s.feed(&c.take_output());
+        while let ReadOutcome::Data(n) = s.read(buf)? {
+            read += n;
+        }
     }
     Ok(read)
 }
 
-/// The same with rustls: each write is sealed at once (as tlstate does),
-/// the records are taken once per batch and opened on the server.
+/// The same with rustls: each write is sealed, written to `wire` and read
+/// from it by the server at once.
 pub(crate) fn rustls_bulk(
     c: &mut rustls::ClientConnection,
     s: &mut rustls::ServerConnection,
@@ -611,22 +649,22 @@ pub(crate) fn rustls_bulk(
     buf: &mut [u8],
     wire: &mut Vec<u8>,
 ) -> Res<usize> {
+    let mut read = 0;
     for _ in 0..batch.writes {
         c.writer().write_all(&data[..batch.size])?;
-    }
-    wire.clear();
-    c.write_all_tls(wire)?;
-    let mut input = &wire[..];
-    let mut read = 0;
-    while !input.is_empty() {
-        s.read_tls(&mut input)?;
-        s.process_new_packets()?;
-        loop {
-            match s.reader().read(buf) {
-                Ok(0) => break,
-                Ok(n) => read += n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e.into()),
+        wire.clear();
+        c.write_all_tls(wire)?;
+        let mut input = &wire[..];
+        while !input.is_empty() {
+            s.read_tls(&mut input)?;
+            s.process_new_packets()?;
+            loop {
+                match s.reader().read(buf) {
+                    Ok(0) => break,
+                    Ok(n) => read += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Err(e.into()),
+                }
             }
         }
     }
@@ -640,15 +678,13 @@ pub(crate) fn tlstate_pair(pki: &Pki, aead: Aead) -> Res<(Connection<Client>, Co
     Ok((c, s))
 }
 
-/// An established rustls pair for bulk transfer, with no limit on the
-/// records the client may queue (a batch is taken at once).
+/// An established rustls pair for bulk transfer.
 pub(crate) fn rustls_pair(
     pki: &Pki,
     aead: Aead,
 ) -> Res<(rustls::ClientConnection, rustls::ServerConnection)> {
     let (cc, sc) = rustls_configs(pki, Kind::EcdsaP256, aead, Resumption::Off)?;
-    let (mut c, s, _) = rustls_handshake(&cc, &sc, &mut SideTimes::default())?;
-    c.set_buffer_limit(None);
+    let (c, s, _) = rustls_handshake(&cc, &sc, &mut SideTimes::default())?;
     Ok((c, s))
 }
 
@@ -963,6 +999,31 @@ fn handshakes_per_slice(kind: Kind) -> usize {
     }
 }
 
+/// Client and server time per handshake, in microseconds.
+type SideTimesUs = (f64, f64);
+
+/// A slice of `n` handshakes made by `run`: returns handshakes per second
+/// and records each side's time per handshake in `sides`.
+fn handshake_slice<'a>(
+    n: usize,
+    sides: &'a RefCell<Vec<SideTimesUs>>,
+    mut run: impl FnMut(&mut SideTimes) -> Res<()> + 'a,
+) -> Slice<'a> {
+    Box::new(move || {
+        let mut t = SideTimes::default();
+        let start = thread_cpu();
+        for _ in 0..n {
+            run(&mut t)?;
+        }
+        let cpu = (thread_cpu() - start).as_secs_f64();
+        // The sides' wall times split the slice's CPU time between them.
+        let (client, server) = (t.client.as_secs_f64(), t.server.as_secs_f64());
+        let per = |side: f64| cpu * 1e6 / n as f64 * side / (client + server);
+        sides.borrow_mut().push((per(client), per(server)));
+        Ok(n as f64 / cpu)
+    })
+}
+
 /// Full handshakes per second, and each side's time per handshake.
 fn full_handshake(pki: &Pki, opts: &Opts, kind: Kind, label: &str) -> Res<()> {
     let names = [
@@ -980,55 +1041,35 @@ fn full_handshake(pki: &Pki, opts: &Opts, kind: Kind, label: &str) -> Res<()> {
     let floor = HandshakeFloor::new(pki, kind, c.summary().signature_scheme)?;
     let n = handshakes_per_slice(kind);
 
-    // Each slice records its side times; the medians are per handshake.
-    let sides = std::cell::RefCell::new([Vec::new(), Vec::new(), Vec::new()]);
-    let slice = |i: usize, mut run: Box<dyn FnMut(&mut SideTimes) -> Res<()> + '_>| -> Slice<'_> {
-        let sides = &sides;
-        Box::new(move || {
-            let mut t = SideTimes::default();
-            let start = Instant::now();
-            for _ in 0..n {
-                run(&mut t)?;
-            }
-            let elapsed = start.elapsed().as_secs_f64();
-            let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
-            sides.borrow_mut()[i].push((per(t.client), per(t.server)));
-            Ok(n as f64 / elapsed)
-        })
-    };
+    // Each slice also records its side times per handshake.
+    let sides: [RefCell<Vec<SideTimesUs>>; 3] = Default::default();
     let rates = alternate(
         opts.rounds,
         [
             opts.runs(Only::Tlstate).then(|| {
-                slice(
-                    0,
-                    Box::new(|t| {
-                        let (_, _, resumed) = tlstate_handshake(&tc, &ts, t)?;
-                        assert!(!resumed);
-                        Ok(())
-                    }),
-                )
+                handshake_slice(n, &sides[0], |t| {
+                    let (_, _, resumed) = tlstate_handshake(&tc, &ts, t)?;
+                    assert!(!resumed);
+                    Ok(())
+                })
             }),
             opts.runs(Only::Rustls).then(|| {
-                slice(
-                    1,
-                    Box::new(|t| {
-                        let (_, _, resumed) = rustls_handshake(&rc, &rs, t)?;
-                        assert!(!resumed);
-                        Ok(())
-                    }),
-                )
+                handshake_slice(n, &sides[1], |t| {
+                    let (_, _, resumed) = rustls_handshake(&rc, &rs, t)?;
+                    assert!(!resumed);
+                    Ok(())
+                })
             }),
             opts.runs(Only::Floor)
-                .then(|| slice(2, Box::new(|t| floor.run(t)))),
+                .then(|| handshake_slice(n, &sides[2], |t| floor.run(t))),
         ],
     )?;
-    let sides = sides.into_inner();
     let side = |i: usize, client: bool| {
+        let sides = sides[i].borrow();
         median(
-            sides[i]
+            sides
                 .iter()
-                .map(|&(c, s)| if client { c } else { s })
+                .map(|s| if client { s.0 } else { s.1 })
                 .collect(),
         )
         .unwrap_or(f64::NAN)
@@ -1084,24 +1125,24 @@ fn resumed_handshake(pki: &Pki, opts: &Opts, resumption: Resumption, label: &str
         [
             (opts.runs(Only::Tlstate) && tlstate_note.is_none()).then(|| -> Slice<'_> {
                 Box::new(|| {
-                    let start = Instant::now();
+                    let start = thread_cpu();
                     for _ in 0..n {
                         let (_, _, resumed) =
                             tlstate_handshake(&tc, &ts, &mut SideTimes::default())?;
                         assert!(resumed);
                     }
-                    Ok(n as f64 / start.elapsed().as_secs_f64())
+                    Ok(n as f64 / (thread_cpu() - start).as_secs_f64())
                 })
             }),
             opts.runs(Only::Rustls).then(|| -> Slice<'_> {
                 Box::new(|| {
-                    let start = Instant::now();
+                    let start = thread_cpu();
                     for _ in 0..n {
                         let (_, _, resumed) =
                             rustls_handshake(&rc, &rs, &mut SideTimes::default())?;
                         assert!(resumed);
                     }
-                    Ok(n as f64 / start.elapsed().as_secs_f64())
+                    Ok(n as f64 / (thread_cpu() - start).as_secs_f64())
                 })
             }),
         ],
@@ -1134,13 +1175,13 @@ fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str) -> Res<()>
     let mut buf2 = vec![0u8; 16 * 1024];
     let mut seq = 0;
     let mb_per_sec =
-        |bytes: usize, start: Instant| bytes as f64 / 1e6 / start.elapsed().as_secs_f64();
+        |bytes: usize, start: Duration| bytes as f64 / 1e6 / (thread_cpu() - start).as_secs_f64();
     let rates = alternate(
         opts.rounds,
         [
             opts.runs(Only::Tlstate).then(|| -> Slice<'_> {
                 Box::new(|| {
-                    let start = Instant::now();
+                    let start = thread_cpu();
                     let mut bytes = 0;
                     for _ in 0..batches_per_slice {
                         bytes += tlstate_bulk(&mut tc, &mut ts, &data, &batch, &mut buf)?;
@@ -1151,7 +1192,7 @@ fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str) -> Res<()>
             }),
             opts.runs(Only::Rustls).then(|| -> Slice<'_> {
                 Box::new(|| {
-                    let start = Instant::now();
+                    let start = thread_cpu();
                     let mut bytes = 0;
                     for _ in 0..batches_per_slice {
                         bytes +=
@@ -1163,7 +1204,7 @@ fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str) -> Res<()>
             }),
             opts.runs(Only::Floor).then(|| -> Slice<'_> {
                 Box::new(|| {
-                    let start = Instant::now();
+                    let start = thread_cpu();
                     let mut bytes = 0;
                     for _ in 0..batches_per_slice {
                         bytes += floor.run(&mut seq)?;
