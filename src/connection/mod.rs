@@ -183,6 +183,12 @@ impl<R: Role> Connection<R> {
         self.read.feed(bytes);
     }
 
+    /// Hands over bytes from the peer without a copy when nothing is
+    /// buffered (see [`ReadHalf::feed_owned`]).
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
+        self.read.feed_owned(bytes);
+    }
+
     /// Reads once from `transport`; `Ok(0)` is EOF.
     pub fn fill_from(&mut self, transport: &mut impl io::Read) -> io::Result<usize> {
         self.read.fill_from(transport)

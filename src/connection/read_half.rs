@@ -50,6 +50,13 @@ impl<R: Role> ReadHalf<R> {
         self.reader.feed(bytes);
     }
 
+    /// Hands over bytes from the peer in their own vector: when nothing is
+    /// buffered the vector itself becomes the buffer, and the records in it
+    /// are opened in place without a copy.
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
+        self.reader.feed_owned(bytes);
+    }
+
     /// Reads once from `transport`; `Ok(0)` is EOF.
     pub fn fill_from(&mut self, transport: &mut impl io::Read) -> io::Result<usize> {
         self.reader.read_from(transport)

@@ -118,7 +118,7 @@ impl<R: Role> Core<R> {
             .ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
         self.writer.write(
             ContentType::ChangeCipherSpec,
-            &ChangeCipherSpecPayload.get_encoding(),
+            &ChangeCipherSpecPayload::ENCODING,
             &mut self.out,
         )?;
         self.writer.set_sealer(sealer);

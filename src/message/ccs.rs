@@ -7,6 +7,11 @@ use crate::error::InvalidMessage;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChangeCipherSpecPayload;
 
+impl ChangeCipherSpecPayload {
+    /// The payload's one encoding.
+    pub const ENCODING: [u8; 1] = [1];
+}
+
 impl Codec for ChangeCipherSpecPayload {
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(1);

@@ -181,11 +181,32 @@ impl RecordReader {
             return;
         }
         let n = bytes.len();
-        self.make_room(n);
-        if let Some(dst) = self.buf.get_mut(self.filled..self.filled + n) {
-            dst.copy_from_slice(bytes);
-            self.filled += n;
+        self.compact_for(n);
+        match self.buf.get_mut(self.filled..self.filled + n) {
+            Some(dst) => dst.copy_from_slice(bytes),
+            // Append without zero-filling first: one pass over the bytes.
+            None => {
+                self.buf.truncate(self.filled);
+                self.buf.extend_from_slice(bytes);
+            }
         }
+        self.filled += n;
+    }
+
+    /// Like [`feed`](Self::feed), but takes over `bytes` when nothing is
+    /// buffered, so a record handed over in its own vector is opened where
+    /// it lies, without a copy.
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
+        if self.failed.is_some() {
+            return;
+        }
+        if self.start == self.filled && self.current.is_none() {
+            self.start = 0;
+            self.filled = bytes.len();
+            self.buf = bytes;
+            return;
+        }
+        self.feed(&bytes);
     }
 
     /// Performs one `read` from `rd` into the reader's buffer and returns
@@ -420,6 +441,18 @@ impl RecordReader {
         if n == 0 {
             return;
         }
+        self.compact_for(n);
+        if self.buf.len() - self.filled < n {
+            self.buf.resize(self.filled + n, 0);
+        }
+    }
+
+    /// Reuses the buffer from its start when it is drained, or moves the
+    /// unread bytes to the front when `n` more would not fit behind them.
+    fn compact_for(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
         if self.start == self.filled && self.current.is_none() {
             self.start = 0;
             self.filled = 0;
@@ -434,9 +467,6 @@ impl RecordReader {
                 current.end -= shift;
                 current.record_end -= shift;
             }
-        }
-        if self.buf.len() - self.filled < n {
-            self.buf.resize(self.filled + n, 0);
         }
     }
 
