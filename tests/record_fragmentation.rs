@@ -492,3 +492,24 @@ fn idle_reader_holds_no_heap() {
     assert_eq!(rd.buffered_len(), 0);
     assert_eq!(rd.capacity(), 0);
 }
+
+#[test]
+fn feed_owned_takes_over_or_appends_without_losing_bytes() {
+    let hello = server_hello();
+    let cert = certificate(3000);
+    let mut wire = record(22, &hello);
+    wire.extend_from_slice(&record(22, &cert));
+    // Whole records in their own vector: taken over as the buffer.
+    let mut rd = RecordReader::new();
+    rd.feed_owned(wire.clone());
+    let whole = drain(&mut rd);
+    // Split at every 997 bytes: after the first piece the reader holds a
+    // partial record, so later pieces are appended.
+    let mut rd = RecordReader::new();
+    for piece in wire.chunks(997) {
+        rd.feed_owned(piece.to_vec());
+    }
+    assert_eq!(drain(&mut rd), whole);
+    assert_eq!(whole, feed_and_drain(&wire));
+    assert_eq!(whole.len(), 2);
+}
