@@ -181,7 +181,7 @@ pub fn lookup(suite: CipherSuite) -> Option<&'static SupportedCipherSuite> {
 }
 
 /// Every supported ECDHE group, in our order of preference.
-pub static SUPPORTED_GROUPS: &[NamedGroup] = &[
+pub const SUPPORTED_GROUPS: &[NamedGroup] = &[
     NamedGroup::X25519,
     NamedGroup::secp256r1,
     NamedGroup::secp384r1,
@@ -194,7 +194,7 @@ pub fn is_supported_group(group: NamedGroup) -> bool {
 
 /// Every signature scheme we can verify, in the order we offer them
 /// (signature_algorithms, RFC 5246 7.4.1.4.1).
-pub static SUPPORTED_SIGNATURE_SCHEMES: &[SignatureScheme] = &[
+pub const SUPPORTED_SIGNATURE_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::ECDSA_NISTP256_SHA256,
     SignatureScheme::ECDSA_NISTP384_SHA384,
     SignatureScheme::RSA_PSS_SHA256,

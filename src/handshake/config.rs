@@ -23,24 +23,12 @@ pub const DEFAULT_CIPHER_SUITES: &[CipherSuite] = &[
 
 /// The key exchange groups this crate implements, in its default
 /// preference order.
-pub const DEFAULT_GROUPS: &[NamedGroup] = &[
-    NamedGroup::X25519,
-    NamedGroup::secp256r1,
-    NamedGroup::secp384r1,
-];
+pub const DEFAULT_GROUPS: &[NamedGroup] = crate::crypto::SUPPORTED_GROUPS;
 
 /// The signature schemes this crate verifies, in its default preference
 /// order.
-pub const DEFAULT_SIGNATURE_SCHEMES: &[SignatureScheme] = &[
-    SignatureScheme::ECDSA_NISTP256_SHA256,
-    SignatureScheme::ECDSA_NISTP384_SHA384,
-    SignatureScheme::RSA_PSS_SHA256,
-    SignatureScheme::RSA_PSS_SHA384,
-    SignatureScheme::RSA_PSS_SHA512,
-    SignatureScheme::RSA_PKCS1_SHA256,
-    SignatureScheme::RSA_PKCS1_SHA384,
-    SignatureScheme::RSA_PKCS1_SHA512,
-];
+pub const DEFAULT_SIGNATURE_SCHEMES: &[SignatureScheme] =
+    crate::crypto::SUPPORTED_SIGNATURE_SCHEMES;
 
 /// How a client connects.
 #[derive(Clone, Debug)]
