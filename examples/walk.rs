@@ -24,7 +24,12 @@ macro_rules! send {
         let row = $hs.row();
         let mut next = $hs.send()?;
         let bytes = next.take_output();
-        print_line($role, row, "->", &format!("{} bytes", bytes.len()));
+        let detail = match bytes.len() {
+            // An optional row the negotiation did not call for.
+            0 => "(optional) nothing promised, nothing written".to_string(),
+            n => format!("{n} bytes"),
+        };
+        print_line($role, row, "->", &detail);
         $wire.extend_from_slice(&bytes);
         next
     }};
