@@ -1,0 +1,836 @@
+//! The fuzz harness: one plain function per fuzz target, each taking the
+//! fuzzer's bytes and panicking only on a bug in `tlstate`.
+//!
+//! Shared by the cargo-fuzz targets in `fuzz/fuzz_targets/` and by
+//! `tests/fuzz_corpus.rs`, which replays the checked-in corpus on stable
+//! with `cargo test`. It therefore depends on nothing but `tlstate`,
+//! `rustls-pki-types` and `rcgen`. See `docs/fuzzing.md`.
+//!
+//! - [`deframer`]: bytes into a `RecordReader` in fuzzer-chosen chunks;
+//!   the messages must not depend on the chunking.
+//! - [`messages`]: the first byte picks a decoder; whatever decodes must
+//!   re-encode to something that decodes to the same value.
+//! - [`client_states`] / [`server_states`]: the first byte picks a reading
+//!   state of our client (server); a real handshake with our server
+//!   (client) runs up to just before it, then the fuzzer's bytes are the
+//!   peer's bytes from there on.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::fmt::Debug;
+use std::ops::Range;
+use std::sync::{Arc, OnceLock};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+};
+use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tlstate::codec::Codec;
+use tlstate::crypto::WebPkiClientVerifier;
+use tlstate::driver::{AnyState, ClientDriver, Driver, Event, ServerDriver};
+use tlstate::enums::{ContentType, HandshakeType};
+use tlstate::error::Error;
+use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::message::{
+    AlertMessage, CertificateChain, CertificateRequest, ChangeCipherSpecPayload, ClientExtension,
+    ClientHello, ClientKeyExchange, DigitallySigned, DistinguishedName, Finished, HandshakeMessage,
+    HandshakePayload, NewSessionTicket, Random, ServerEcdhParams, ServerExtension, ServerHello,
+    ServerKeyExchange, SessionId,
+};
+use tlstate::record::{
+    DEFAULT_MAX_HANDSHAKE_LEN, Inbound, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordOpener,
+    RecordReader,
+};
+use tlstate::session::{ClientSession, ClientSessionStore, InMemorySessionStore, Ticketer};
+
+// ---------------------------------------------------------------------------
+// Test PKI
+// ---------------------------------------------------------------------------
+
+/// The test CA's key (ECDSA P-256). Fixed, so that certificates in the
+/// checked-in corpus, issued by an earlier process, still verify: the CA
+/// certificate is re-made in every process, but its name and key are the
+/// same. A test-only key: it protects nothing.
+const CA_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsZj7RugqIG+v0TOT
+J55Ob+C+VB+v6eXTbZsWxJ/CWTGhRANCAAQOI4MFj6C1+hv+gYm2TcWwtOsWkt/R
+fs1vFIkzvtMwl0CTRxBJBwHeO8mI5pzQQUk27XWgN0oa4rqLP0cY3ocd
+-----END PRIVATE KEY-----
+";
+
+/// The `localhost` leaf's key (ECDSA P-256), fixed for the same reason.
+const LEAF_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgt014I8okNWg41UDS
+2YjOPUEd6pXZnNqQBeuVMlNvlKWhRANCAAQOKofcghDWOqRlWmCE3F1epBoLOuvs
+kegg2vbn0SnB85pzbWB5HfhY5EGGzS8tmwbKQJZkq1C9ahaL+MMJafCc
+-----END PRIVATE KEY-----
+";
+
+/// The client's key (ECDSA P-256), fixed for the same reason.
+const CLIENT_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjXkc2E/BLiYOKU3c
+EFuPsua2HWuQVpLOBp8kIp214oyhRANCAASGaWDNhr5dKMyfaSYqQoBjOVfU/hdw
+/q1/AuFzDPiI68IWI3Gap5uxrbiLYFGd0NeMQdKRHhEe/rUNr/8RoYaj
+-----END PRIVATE KEY-----
+";
+
+/// The configurations of our client and our server, made once per
+/// process.
+struct Pki {
+    /// No client certificate, no session store (so no input leaves a
+    /// session behind for the next).
+    client: Arc<ClientConfig>,
+    /// As `client`, with a client certificate.
+    client_with_cert: Arc<ClientConfig>,
+    /// Issues session tickets.
+    server: Arc<ServerConfig>,
+    client_verifier: Arc<WebPkiClientVerifier>,
+    /// A session `server` issued a ticket for, for the resumed scenario.
+    session: ClientSession,
+}
+
+fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let ca_key = KeyPair::from_pem(CA_KEY).expect("CA key");
+        let mut ca_params = CertificateParams::new(Vec::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "tlstate fuzz CA");
+        let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let leaf = |key_pem: &str, names: Vec<String>, usage| {
+            let key = KeyPair::from_pem(key_pem).expect("leaf key");
+            let mut params = CertificateParams::new(names).expect("leaf params");
+            params.extended_key_usages = vec![usage];
+            let cert = params.signed_by(&key, &issuer).expect("leaf certificate");
+            let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+            (vec![cert.der().clone()], der)
+        };
+        let (server_chain, server_key) = leaf(
+            LEAF_KEY,
+            vec!["localhost".to_string()],
+            ExtendedKeyUsagePurpose::ServerAuth,
+        );
+        let (client_chain, client_key) =
+            leaf(CLIENT_KEY, Vec::new(), ExtendedKeyUsagePurpose::ClientAuth);
+
+        let mut client = ClientConfig::with_root_certificates(&[ca.der().clone()]).expect("client");
+        client.session_store = None;
+        let mut client_with_cert = client.clone();
+        client_with_cert.client_certificate =
+            Some(CertifiedKey::new(client_chain, &client_key).expect("client certificate"));
+        let mut server = ServerConfig::new(server_chain, &server_key).expect("server");
+        server.ticketer = Some(Arc::new(Ticketer::new(1 << 30, 1 << 30).expect("ticketer")));
+        let server = Arc::new(server);
+
+        // One full handshake to get a ticket for the resumed scenario.
+        let store = Arc::new(InMemorySessionStore::new(1));
+        let mut resuming = client.clone();
+        resuming.session_store = Some(store.clone());
+        let mut c = ClientDriver::new(Arc::new(resuming), server_name());
+        let mut s = ServerDriver::new(server.clone());
+        for _ in 0..4 {
+            s.handle_input(&output(&mut c));
+            c.handle_input(&output(&mut s));
+        }
+        assert!(c.summary().is_some(), "the first handshake did not finish");
+        let session = store.get("localhost").expect("a session to resume");
+        Pki {
+            client: Arc::new(client),
+            client_with_cert: Arc::new(client_with_cert),
+            server,
+            client_verifier: Arc::new(
+                WebPkiClientVerifier::new(&[ca.der().clone()]).expect("client verifier"),
+            ),
+            session,
+        }
+    })
+}
+
+fn server_name() -> ServerName<'static> {
+    ServerName::try_from("localhost").expect("a valid DNS name")
+}
+
+// ---------------------------------------------------------------------------
+// Delivery of the fuzzer's bytes
+// ---------------------------------------------------------------------------
+
+/// Hands out the fuzzer's bytes in chunks of one size (0: all at once).
+struct Feeder<'a> {
+    rest: &'a [u8],
+    chunk: usize,
+}
+
+impl<'a> Feeder<'a> {
+    /// `nibble` 0 delivers everything at once, `n` chunks of `2^(n-1)`.
+    fn new(rest: &'a [u8], nibble: u8) -> Self {
+        let chunk = match nibble {
+            0 => 0,
+            n => 1 << (n - 1),
+        };
+        Self { rest, chunk }
+    }
+
+    fn next_chunk(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let n = match self.chunk {
+            0 => self.rest.len(),
+            c => c.min(self.rest.len()),
+        };
+        let (chunk, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Some(chunk)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// deframer
+// ---------------------------------------------------------------------------
+
+/// What the reader handed out, owned, to compare two runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Deframed {
+    Handshake(HandshakeType, Vec<u8>),
+    ChangeCipherSpec,
+    Alert(AlertMessage),
+    ApplicationData(Vec<u8>),
+    Error(Error),
+}
+
+/// A stand-in for the AEAD opener installed at ChangeCipherSpec, so the
+/// fuzzer can reach the protected-record paths: the last byte of a body is
+/// a "tag" that must be the sequence number's low byte; the rest is the
+/// plaintext, XORed with 0x5c.
+struct ToyOpener;
+
+impl RecordOpener for ToyOpener {
+    fn open(
+        &self,
+        seq: u64,
+        _typ: ContentType,
+        _version: u16,
+        body: &mut [u8],
+    ) -> Result<Range<usize>, Error> {
+        let Some((tag, plain)) = body.split_last_mut() else {
+            return Err(Error::DecryptFailed);
+        };
+        if *tag != seq as u8 {
+            return Err(Error::DecryptFailed);
+        }
+        plain.iter_mut().for_each(|b| *b ^= 0x5c);
+        Ok(0..plain.len())
+    }
+
+    fn overhead(&self) -> usize {
+        1
+    }
+}
+
+/// The size of a chunk from one chunk-size byte: `0..=0x7f` as is (0 feeds
+/// an empty slice, then one byte), `0x80..` in steps of 256 bytes.
+fn chunk_size(b: u8) -> usize {
+    match b {
+        0..=0x7f => usize::from(b),
+        _ => usize::from(b - 0x7f) * 256,
+    }
+}
+
+/// Feeds `stream` to a fresh reader in chunks of `sizes` (cycled; empty:
+/// all at once), draining it after each feed, and returns what it handed
+/// out, ending with the error if any.
+fn deframe(stream: &[u8], sizes: &[u8], owned: u8) -> Vec<Deframed> {
+    let mut rd = RecordReader::new();
+    let mut events = Vec::new();
+    let mut pos = 0;
+    let mut i = 0;
+    // Bounds the reader's heap: the wire buffer holds at most what was fed
+    // plus a record, the joiner one largest handshake message; allow for
+    // `Vec` doubling.
+    let heap_bound = 2 * (stream.len() + MAX_RECORD_LEN + DEFAULT_MAX_HANDSHAKE_LEN + 4) + 4096;
+    while pos < stream.len() {
+        let len = match sizes.get(i % sizes.len().max(1)) {
+            None => stream.len(),
+            Some(&b) => chunk_size(b),
+        };
+        i += 1;
+        if len == 0 {
+            // An empty feed, then one byte so the loop moves on.
+            match owned {
+                0 => rd.feed(&[]),
+                _ => rd.feed_owned(Vec::new()),
+            }
+            if drain(&mut rd, &mut events) {
+                return events;
+            }
+        }
+        let len = len.max(1);
+        let end = (pos + len).min(stream.len());
+        let chunk = &stream[pos..end];
+        // `owned`: 0 `feed`, 1 `feed_owned`, 2 and 3 alternate.
+        match (owned, i % 2) {
+            (0, _) | (2, 0) | (3, 1) => rd.feed(chunk),
+            _ => rd.feed_owned(chunk.to_vec()),
+        }
+        pos = end;
+        let failed = drain(&mut rd, &mut events);
+        assert!(
+            rd.capacity() <= heap_bound,
+            "reader holds {} bytes of heap after {pos} bytes fed",
+            rd.capacity()
+        );
+        if failed {
+            return events;
+        }
+    }
+    events
+}
+
+/// Takes messages until `None` or an error; returns whether it failed.
+fn drain(rd: &mut RecordReader, events: &mut Vec<Deframed>) -> bool {
+    loop {
+        let event = match rd.next_message() {
+            Ok(None) => {
+                if rd.buffered_len() == 0 {
+                    assert_eq!(rd.capacity(), 0, "an idle reader holds no heap");
+                }
+                return false;
+            }
+            Ok(Some(Inbound::Handshake { typ, encoded })) => {
+                assert!(encoded.len() >= HandshakeMessage::HEADER_LEN);
+                assert_eq!(typ, HandshakeType::from_wire(encoded[0]));
+                let declared = u32::from_be_bytes([0, encoded[1], encoded[2], encoded[3]]);
+                assert_eq!(
+                    declared as usize,
+                    encoded.len() - HandshakeMessage::HEADER_LEN
+                );
+                assert!(encoded.len() - HandshakeMessage::HEADER_LEN <= DEFAULT_MAX_HANDSHAKE_LEN);
+                // What the handshake layer does next; must not panic.
+                let _ = HandshakeMessage::read_bytes(encoded);
+                Deframed::Handshake(typ, encoded.to_vec())
+            }
+            Ok(Some(Inbound::ChangeCipherSpec)) => {
+                rd.set_opener(Box::new(ToyOpener));
+                Deframed::ChangeCipherSpec
+            }
+            Ok(Some(Inbound::Alert(alert))) => Deframed::Alert(alert),
+            Ok(Some(Inbound::ApplicationData(data))) => {
+                assert!(data.len() <= MAX_PLAINTEXT_LEN);
+                Deframed::ApplicationData(data.to_vec())
+            }
+            Err(error) => {
+                assert_eq!(rd.next_message(), Err(error.clone()), "errors are sticky");
+                assert_eq!(rd.buffered_len(), 0, "a failed reader drops its buffers");
+                events.push(Deframed::Error(error));
+                return true;
+            }
+        };
+        events.push(event);
+    }
+}
+
+/// Target `deframer`. Input: a byte whose low 4 bits are `n` and bits 4-5
+/// how chunks are fed (0 `feed`, 1 `feed_owned`, 2 and 3 alternating),
+/// then `n` chunk-size bytes (see [`chunk_size`]; none: the stream goes in
+/// at once), then the byte stream. After each feed the reader is drained;
+/// at ChangeCipherSpec a toy opener is installed. What comes out must not
+/// depend on the chunking or the feeding: it is compared with feeding the
+/// stream whole with `feed`.
+pub fn deframer(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let n = usize::from(first % 16).min(rest.len());
+    let owned = first >> 4 & 3;
+    let (sizes, stream) = rest.split_at(n);
+    let events = deframe(stream, sizes, owned);
+    if !sizes.is_empty() || owned != 0 {
+        let whole = deframe(stream, &[], 0);
+        assert_eq!(
+            events, whole,
+            "the chunking or feeding changed what the reader handed out"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// messages
+// ---------------------------------------------------------------------------
+
+/// The decoders of target `messages`, by first byte (mod their number).
+pub const MESSAGE_DECODERS: [&str; 19] = [
+    "HandshakeMessage",
+    "HandshakePayload::read_body",
+    "ClientHello",
+    "ServerHello",
+    "CertificateChain",
+    "ServerKeyExchange",
+    "CertificateRequest",
+    "ClientKeyExchange",
+    "DigitallySigned",
+    "Finished",
+    "NewSessionTicket",
+    "AlertMessage",
+    "ChangeCipherSpecPayload",
+    "ClientExtension",
+    "ServerExtension",
+    "ServerEcdhParams",
+    "Random",
+    "SessionId",
+    "DistinguishedName",
+];
+
+/// Target `messages`. Input: a decoder (see [`MESSAGE_DECODERS`]), then its
+/// input (for `read_body`: the type byte, then the body).
+pub fn messages(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    match usize::from(selector) % MESSAGE_DECODERS.len() {
+        0 => roundtrip::<HandshakeMessage>(input),
+        1 => payload_roundtrip(input),
+        2 => roundtrip::<ClientHello>(input),
+        3 => roundtrip::<ServerHello>(input),
+        4 => roundtrip::<CertificateChain>(input),
+        5 => roundtrip::<ServerKeyExchange>(input),
+        6 => roundtrip::<CertificateRequest>(input),
+        7 => roundtrip::<ClientKeyExchange>(input),
+        8 => roundtrip::<DigitallySigned>(input),
+        9 => roundtrip::<Finished>(input),
+        10 => roundtrip::<NewSessionTicket>(input),
+        11 => roundtrip::<AlertMessage>(input),
+        12 => roundtrip::<ChangeCipherSpecPayload>(input),
+        13 => roundtrip::<ClientExtension>(input),
+        14 => roundtrip::<ServerExtension>(input),
+        15 => roundtrip::<ServerEcdhParams>(input),
+        16 => roundtrip::<Random>(input),
+        17 => roundtrip::<SessionId>(input),
+        _ => roundtrip::<DistinguishedName>(input),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes `input` as a `T`; if it decodes, its encoding must decode to
+/// the same value and encode to the same bytes again.
+fn roundtrip<T: Codec + PartialEq + Debug>(input: &[u8]) {
+    let Ok(value) = T::read_bytes(input) else {
+        return;
+    };
+    let name = std::any::type_name::<T>();
+    let encoded = value.get_encoding();
+    let again = match T::read_bytes(&encoded) {
+        Ok(again) => again,
+        Err(e) => panic!(
+            "{name}: the re-encoding does not decode: {e:?}\n value: {value:?}\n encoding: {}",
+            hex(&encoded)
+        ),
+    };
+    assert_eq!(again, value, "{name}: decode(encode(v)) != v");
+    assert_eq!(
+        again.get_encoding(),
+        encoded,
+        "{name}: the encoding is not stable"
+    );
+}
+
+fn payload_roundtrip(input: &[u8]) {
+    let Some((&typ, body)) = input.split_first() else {
+        return;
+    };
+    let typ = HandshakeType::from_wire(typ);
+    let Ok(payload) = HandshakePayload::read_body(typ, body) else {
+        return;
+    };
+    assert_eq!(
+        payload.typ(),
+        typ,
+        "read_body made a payload of another type"
+    );
+    let mut encoded = Vec::new();
+    payload.encode_body(&mut encoded);
+    let again = match HandshakePayload::read_body(typ, &encoded) {
+        Ok(again) => again,
+        Err(e) => panic!(
+            "{typ:?}: the re-encoded body does not decode: {e:?}\n value: {payload:?}\n encoding: {}",
+            hex(&encoded)
+        ),
+    };
+    assert_eq!(again, payload, "{typ:?}: read_body(encode_body(v)) != v");
+}
+
+// ---------------------------------------------------------------------------
+// client_states / server_states
+// ---------------------------------------------------------------------------
+
+/// The handshakes the state targets run, by bits 4-5 of the selector.
+pub const SCENARIOS: [&str; 4] = [
+    // The full handshake; the server issues a session ticket.
+    "full",
+    // The server asks for a client certificate and gets one.
+    "client-auth",
+    // The server asks for a client certificate (optional) and gets none.
+    "no-client-cert",
+    // The client resumes a session with the server's ticket.
+    "resumed",
+];
+
+/// A genuine pair of endpoints for `scenario`, not yet started.
+fn endpoints(scenario: usize) -> (ClientDriver, ServerDriver) {
+    let pki = pki();
+    let client = match scenario {
+        1 => pki.client_with_cert.clone(),
+        3 => {
+            let store = InMemorySessionStore::new(1);
+            store.put("localhost", pki.session.clone());
+            let mut config = (*pki.client).clone();
+            config.session_store = Some(Arc::new(store));
+            Arc::new(config)
+        }
+        _ => pki.client.clone(),
+    };
+    let server = match scenario {
+        1 | 2 => ServerDriver::requesting_client_cert(
+            pki.server.clone(),
+            ClientCertPolicy {
+                verifier: pki.client_verifier.clone(),
+                required: scenario == 1,
+            },
+        ),
+        _ => ServerDriver::new(pki.server.clone()),
+    };
+    (ClientDriver::new(client, server_name()), server)
+}
+
+/// Splits a byte stream into its records (a short tail is kept whole).
+fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        let len = match bytes {
+            [_, _, _, hi, lo, ..] => 5 + usize::from(u16::from_be_bytes([*hi, *lo])),
+            _ => bytes.len(),
+        };
+        let (record, rest) = bytes.split_at(len.min(bytes.len()));
+        out.push(record.to_vec());
+        bytes = rest;
+    }
+    out
+}
+
+/// Everything the driver owes the peer, as one byte string.
+fn output<S: AnyState>(driver: &mut Driver<S>) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(bytes) = driver.poll_output() {
+        out.extend_from_slice(&bytes);
+    }
+    out
+}
+
+/// Takes the driver's events; reads any data. Returns the failure, if
+/// the driver failed.
+fn events<S: AnyState>(driver: &mut Driver<S>) -> Option<Error> {
+    let mut failed = None;
+    while let Some(event) = driver.poll_event() {
+        match event {
+            Event::DataReadable => {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = driver.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+            Event::Failed(error) => failed = Some(error),
+            _ => {}
+        }
+    }
+    failed
+}
+
+/// The genuine exchange between `fuzzed` and `peer`, up to `k` of the
+/// peer's records delivered to `fuzzed` (or until the peer has nothing
+/// more to say). Returns the peer's records in the order `fuzzed` reads
+/// them: the `k` delivered, then any already written but not delivered.
+fn genuine<F: AnyState, P: AnyState>(
+    fuzzed: &mut Driver<F>,
+    peer: &mut Driver<P>,
+    k: usize,
+) -> Vec<Vec<u8>> {
+    let mut delivered: Vec<Vec<u8>> = Vec::new();
+    let mut queue: VecDeque<Vec<u8>> = VecDeque::new();
+    loop {
+        let out = output(fuzzed);
+        if !out.is_empty() {
+            peer.handle_input(&out);
+        }
+        if let Some(error) = events(peer) {
+            panic!("our genuine peer failed at {}: {error}", peer.state_name());
+        }
+        queue.extend(records(&output(peer)));
+        if delivered.len() == k {
+            break;
+        }
+        let Some(record) = queue.pop_front() else {
+            break;
+        };
+        fuzzed.handle_input(&record);
+        if let Some(error) = events(fuzzed) {
+            panic!(
+                "genuine handshake failed at {}: {error}",
+                fuzzed.state_name()
+            );
+        }
+        delivered.push(record);
+    }
+    delivered.extend(queue);
+    delivered
+}
+
+/// Feeds the fuzzer's bytes to `driver` as its peer's, then the end of the
+/// stream, then sends and closes; nothing may panic.
+fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) {
+    while let Some(chunk) = feeder.next_chunk() {
+        driver.handle_input(chunk);
+        let failed = events(driver).is_some();
+        let _ = output(driver);
+        if failed {
+            assert_eq!(driver.state_name(), "Failed");
+            assert!(!driver.is_handshaking());
+            break;
+        }
+    }
+    driver.handle_eof();
+    let _ = events(driver);
+    let _ = driver.send(b"fuzz");
+    let _ = driver.close();
+    let _ = events(driver);
+    let _ = output(driver);
+}
+
+/// How many of the peer's records each side reads in each scenario: the
+/// reading states before the connection is established.
+struct Reads {
+    client: [usize; 4],
+    server: [usize; 4],
+}
+
+fn reads() -> &'static Reads {
+    static READS: OnceLock<Reads> = OnceLock::new();
+    READS.get_or_init(|| {
+        let mut reads = Reads {
+            client: [0; 4],
+            server: [0; 4],
+        };
+        for (scenario, name) in SCENARIOS.iter().enumerate() {
+            let (mut c, mut s) = endpoints(scenario);
+            reads.client[scenario] = genuine(&mut c, &mut s, usize::MAX).len();
+            assert!(c.summary().is_some(), "{name}: no handshake");
+            let (mut c, mut s) = endpoints(scenario);
+            reads.server[scenario] = genuine(&mut s, &mut c, usize::MAX).len();
+            assert!(s.summary().is_some(), "{name}: no handshake");
+        }
+        reads
+    })
+}
+
+/// Decodes the selector byte: bits 0-3 the state (the number of genuine
+/// peer records read first, mod the scenario's reads + 1: the last is the
+/// established connection), bits 4-5 the scenario, bits 6-7 the chunking
+/// of the fuzzer's bytes.
+fn select(selector: u8, reads: &[usize; 4]) -> (usize, usize, u8) {
+    let scenario = usize::from(selector >> 4 & 3);
+    let k = usize::from(selector & 0x0f) % (reads[scenario] + 1);
+    let chunking = [0, 1, 3, 9][usize::from(selector >> 6)];
+    (scenario, k, chunking)
+}
+
+/// The selector byte for state `k` of `scenario`, delivered whole.
+pub fn selector(scenario: usize, k: usize) -> u8 {
+    (scenario as u8) << 4 | k as u8
+}
+
+/// Target `client_states`. Input: a selector byte (see [`select`]), then
+/// the server's bytes from that state on. Our client and our server run
+/// the scenario's handshake until the client has read `k` of the server's
+/// records; then the fuzzer's bytes are the server's.
+pub fn client_states(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let (scenario, k, chunking) = select(selector, &reads().client);
+    let (mut client, mut server) = endpoints(scenario);
+    genuine(&mut client, &mut server, k);
+    fuzz_driver(&mut client, &mut Feeder::new(input, chunking));
+}
+
+/// Target `server_states`, the same for our server fed the client's bytes.
+pub fn server_states(data: &[u8]) {
+    let Some((&selector, input)) = data.split_first() else {
+        return;
+    };
+    let (scenario, k, chunking) = select(selector, &reads().server);
+    let (mut client, mut server) = endpoints(scenario);
+    genuine(&mut server, &mut client, k);
+    fuzz_driver(&mut server, &mut Feeder::new(input, chunking));
+}
+
+/// The state the fuzzed side is in for each `k` of `scenario`, by name:
+/// `(client states, server states)`.
+pub fn state_names(scenario: usize) -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut client_names = Vec::new();
+    for k in 0..=reads().client[scenario] {
+        let (mut c, mut s) = endpoints(scenario);
+        genuine(&mut c, &mut s, k);
+        client_names.push(c.state_name());
+    }
+    let mut server_names = Vec::new();
+    for k in 0..=reads().server[scenario] {
+        let (mut c, mut s) = endpoints(scenario);
+        genuine(&mut s, &mut c, k);
+        server_names.push(s.state_name());
+    }
+    (client_names, server_names)
+}
+
+// ---------------------------------------------------------------------------
+// Seeds
+// ---------------------------------------------------------------------------
+
+/// The records one side reads in a genuine run of `scenario`: the whole
+/// handshake, then one application data record and a close_notify.
+pub fn peer_records(scenario: usize, client_reads: bool) -> Vec<Vec<u8>> {
+    let (mut c, mut s) = endpoints(scenario);
+    let (mut records, peer_out) = if client_reads {
+        let records = genuine(&mut c, &mut s, usize::MAX);
+        s.send(b"HTTP/1.1 200 OK\r\n\r\n").expect("server data");
+        s.close().expect("server close");
+        (records, output(&mut s))
+    } else {
+        let records = genuine(&mut s, &mut c, usize::MAX);
+        c.send(b"GET / HTTP/1.1\r\n\r\n").expect("client data");
+        c.close().expect("client close");
+        (records, output(&mut c))
+    };
+    records.extend(self::records(&peer_out));
+    records
+}
+
+/// A starting corpus from real handshakes: `(target, file name, input)`.
+pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    let with = |prefix: &[u8], rest: &[u8]| [prefix, rest].concat();
+    let server_full = peer_records(0, true);
+    let client_full = peer_records(0, false);
+    let server_auth = peer_records(1, true);
+    let client_auth = peer_records(1, false);
+
+    // deframer: both directions, whole and in chunks.
+    let client_stream = client_full.concat();
+    let server_stream = server_full.concat();
+    seeds.push((
+        "deframer",
+        "client-whole".into(),
+        with(&[0], &client_stream),
+    ));
+    seeds.push((
+        "deframer",
+        "server-whole".into(),
+        with(&[0], &server_stream),
+    ));
+    seeds.push((
+        "deframer",
+        "server-chunks".into(),
+        with(&[3, 1, 7, 0x90], &server_stream),
+    ));
+    seeds.push((
+        "deframer",
+        "client-bytewise".into(),
+        with(&[1, 1], &client_stream),
+    ));
+
+    // messages: every plaintext handshake message, framed and bare, plus
+    // small hand-made ones for the rest.
+    let decoder = |name: &str| {
+        MESSAGE_DECODERS
+            .iter()
+            .position(|d| *d == name)
+            .expect("a decoder") as u8
+    };
+    let plaintext = [
+        ("ClientHello", &client_full[0]),
+        ("ClientKeyExchange", &client_full[1]),
+        ("ServerHello", &server_full[0]),
+        ("CertificateChain", &server_full[1]),
+        ("ServerKeyExchange", &server_full[2]),
+        ("HelloDone", &server_full[3]),
+        ("NewSessionTicket", &server_full[4]),
+        ("CertificateRequest", &server_auth[3]),
+        ("ClientCertificate", &client_auth[1]),
+        ("DigitallySigned", &client_auth[3]),
+    ];
+    for (name, record) in plaintext {
+        let message = &record[5..];
+        seeds.push(("messages", format!("framed-{name}"), with(&[0], message)));
+        seeds.push((
+            "messages",
+            format!("body-{name}"),
+            with(&[1, message[0]], &message[4..]),
+        ));
+        if MESSAGE_DECODERS.contains(&name) {
+            seeds.push((
+                "messages",
+                format!("bare-{name}"),
+                with(&[decoder(name)], &message[4..]),
+            ));
+        }
+    }
+    let ske_body = &server_full[2][9..];
+    // ServerEcdhParams: curve_type(1) group(2) point<u8>; then the signature.
+    let params_len = 4 + usize::from(ske_body[3]);
+    let hand_made: [(&str, Vec<u8>); 9] = [
+        ("ServerEcdhParams", ske_body[..params_len].to_vec()),
+        ("Finished", (1..=12).collect()),
+        ("AlertMessage", vec![2, 40]),
+        ("ChangeCipherSpecPayload", vec![1]),
+        ("ClientExtension", vec![0, 0x10, 0, 5, 0, 3, 2, b'h', b'2']),
+        ("ServerExtension", vec![0xff, 1, 0, 1, 0]),
+        ("SessionId", [&[32u8][..], &[7; 32]].concat()),
+        ("Random", vec![9; 32]),
+        ("DistinguishedName", vec![0, 4, 0x30, 2, 5, 0]),
+    ];
+    for (name, input) in hand_made {
+        seeds.push((
+            "messages",
+            format!("bare-{name}"),
+            with(&[decoder(name)], &input),
+        ));
+    }
+
+    // client_states / server_states: for every scenario and state, the
+    // genuine peer's records from that state on.
+    for (scenario, scenario_name) in SCENARIOS.iter().enumerate() {
+        let (client_names, server_names) = state_names(scenario);
+        let server_records = peer_records(scenario, true);
+        for (k, state) in client_names.iter().enumerate() {
+            seeds.push((
+                "client_states",
+                format!("{scenario_name}-{k}-{state}"),
+                with(&[selector(scenario, k)], &server_records[k..].concat()),
+            ));
+        }
+        let client_records = peer_records(scenario, false);
+        for (k, state) in server_names.iter().enumerate() {
+            seeds.push((
+                "server_states",
+                format!("{scenario_name}-{k}-{state}"),
+                with(&[selector(scenario, k)], &client_records[k..].concat()),
+            ));
+        }
+    }
+    seeds
+}

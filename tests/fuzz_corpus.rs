@@ -1,0 +1,94 @@
+//! Replays the checked-in fuzz corpus (`fuzz/corpus/<target>/`) through the
+//! fuzz harness on stable, so `cargo test` catches a regression on any input
+//! the fuzzers once found interesting; plus one named test per bug the
+//! fuzzers found. See `docs/fuzzing.md`.
+//!
+//! `cargo test --test fuzz_corpus -- --ignored write_seed_corpus` writes
+//! seed inputs (`seed-*`) from real handshakes into the corpus, to start a
+//! fresh fuzzing run; minimise before checking them in (docs/fuzzing.md).
+
+#[path = "../fuzz/harness.rs"]
+mod harness;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join("corpus")
+        .join(target)
+}
+
+/// Runs every file of the target's corpus through `run`; fails naming
+/// every input that panicked.
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = corpus_dir(target);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.is_file())
+        .collect();
+    paths.sort();
+    let mut failed = Vec::new();
+    for path in &paths {
+        let data = std::fs::read(path).expect("a corpus file");
+        if catch_unwind(AssertUnwindSafe(|| run(&data))).is_err() {
+            failed.push(path.display().to_string());
+        }
+    }
+    println!("replayed {} inputs from fuzz/corpus/{target}", paths.len());
+    assert!(!paths.is_empty(), "no corpus in {}", dir.display());
+    assert!(failed.is_empty(), "inputs that panicked: {failed:#?}");
+}
+
+#[test]
+fn corpus_deframer() {
+    replay("deframer", harness::deframer);
+}
+
+#[test]
+fn corpus_messages() {
+    replay("messages", harness::messages);
+}
+
+#[test]
+fn corpus_client_states() {
+    replay("client_states", harness::client_states);
+}
+
+#[test]
+fn corpus_server_states() {
+    replay("server_states", harness::server_states);
+}
+
+/// Every state of every scenario is reached by a genuine handshake (the
+/// harness panics if our client and server cannot complete their part),
+/// and each then takes an empty input and the end of the stream.
+#[test]
+fn every_state_is_reachable() {
+    for scenario in 0..harness::SCENARIOS.len() {
+        let (client, server) = harness::state_names(scenario);
+        println!("{}: client {client:?}", harness::SCENARIOS[scenario]);
+        println!("{}: server {server:?}", harness::SCENARIOS[scenario]);
+        for k in 0..client.len() {
+            harness::client_states(&[harness::selector(scenario, k)]);
+        }
+        for k in 0..server.len() {
+            harness::server_states(&[harness::selector(scenario, k)]);
+        }
+    }
+}
+
+#[test]
+#[ignore = "writes the seed corpus into fuzz/corpus"]
+fn write_seed_corpus() {
+    let mut written = 0;
+    for (target, name, input) in harness::seeds() {
+        let dir = corpus_dir(target);
+        std::fs::create_dir_all(&dir).expect("corpus directory");
+        std::fs::write(dir.join(format!("seed-{name}")), input).expect("a seed file");
+        written += 1;
+    }
+    println!("wrote {written} seeds");
+}
