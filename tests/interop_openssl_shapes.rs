@@ -279,6 +279,34 @@ fn openssl_reconnect_resumes_by_session_id() {
 }
 
 #[test]
+fn openssl_reconnect_resumes_by_ticket() {
+    let p = pki();
+    let mut config = (*p.pki.server_config(&p.server)).clone();
+    // Tickets only: no session cache, so every resumption is by ticket.
+    config.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
+    let (port, handshakes) = our_server(Arc::new(config), None, 6);
+    let (ok, output) = s_client(
+        port,
+        &[
+            "-servername",
+            "localhost",
+            "-CAfile",
+            path(&p.pki.ca_path),
+            "-reconnect",
+        ],
+        b"",
+    );
+    assert!(ok, "{output}");
+    assert_eq!(reused_count(&output), 5, "{output}");
+    let resumed: Vec<bool> = handshakes
+        .iter()
+        .take(6)
+        .map(|h| h.unwrap().resumed)
+        .collect();
+    assert_eq!(resumed, [false, true, true, true, true, true]);
+}
+
+#[test]
 fn openssl_sess_in_resumes_by_ticket_and_by_session_id() {
     let p = pki();
     let mut config = (*p.pki.server_config(&p.server)).clone();

@@ -295,3 +295,59 @@ fn client_rejects_resumption_that_drops_extended_master_secret() {
     );
     assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
 }
+
+#[test]
+fn rejects_a_client_certificate_verify_with_a_bad_signature() {
+    // RFC 5246 7.4.8: the server checks the CertificateVerify signature
+    // over the transcript with the client certificate's key; a signature
+    // that does not verify is decrypt_error.
+    use tlstate::handshake::{
+        AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, Handshake, Step,
+    };
+    fn next<N, S>(step: Step<N, S>) -> N {
+        match step {
+            Step::Next(next) => next,
+            Step::NeedMore(_) => panic!("a whole flight was fed"),
+        }
+    }
+    let (pki, server, policy, certified) = client_auth_setup(true);
+    let mut client = (*pki.client_config()).clone();
+    client.client_certificate = Some(certified);
+    let mut c = Handshake::client(Arc::new(client), ServerName::try_from("localhost").unwrap())
+        .send()
+        .unwrap();
+    let mut s = Handshake::server_requesting_client_cert(server, policy);
+    s.feed(&c.take_output());
+    let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
+        panic!("resumed")
+    };
+    let mut s = (|| s.send()?.send()?.send()?.send()?.send())().unwrap();
+    c.feed(&s.take_output());
+    let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
+        panic!("resumed")
+    };
+    let c = next(next(c.recv().unwrap()).recv().unwrap());
+    let AfterServerKey::CertificateRequested(c) = next(c.recv().unwrap()) else {
+        panic!("no request")
+    };
+    let c = next(c.recv().unwrap());
+    // Certificate, ClientKeyExchange, CertificateVerify: three records.
+    let mut c = (|| c.send_certificate()?.send()?.send())().unwrap();
+    let mut flight = c.take_output();
+    // The CertificateVerify is the last record; its last byte is in the
+    // signature.
+    let last = flight.len() - 1;
+    flight[last] ^= 1;
+    s.feed(&flight);
+    let AfterClientCert::Certificate(s) = next(s.recv().unwrap()) else {
+        panic!("the certificate was not taken")
+    };
+    let s = next(s.recv().unwrap());
+    let fatal = s.recv().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::BadSignature)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::DecryptError));
+    assert_eq!(fatal.output(), &[21, 3, 3, 0, 2, 2, 51]);
+}
