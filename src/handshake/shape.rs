@@ -39,7 +39,7 @@ pub enum ClientAuth {}
 pub enum NoClientCert {}
 
 /// An abbreviated handshake resuming an earlier session (by session ID or
-/// ticket): ServerHello, [NewSessionTicket], server ChangeCipherSpec and
+/// ticket): ServerHello, an optional NewSessionTicket, the server ChangeCipherSpec and
 /// Finished, then the client's.
 #[derive(Debug)]
 pub enum Resumed {}
