@@ -249,25 +249,19 @@ fn reused_count(output: &str) -> usize {
     output.matches("Reused, TLSv1.2").count()
 }
 
-#[test]
-fn openssl_reconnect_resumes_by_session_id() {
-    let p = pki();
-    let mut config = (*p.pki.server_config(&p.server)).clone();
-    config.session_cache = Some(Arc::new(SessionCache::new(64, 3600)));
-    // -reconnect makes the first connection and five more.
+/// `s_client -reconnect` makes one connection and five more resuming it;
+/// `config` decides whether by session ID or by ticket.
+fn reconnect_resumes(config: ServerConfig, extra: &[&str], p: &Pki) {
     let (port, handshakes) = our_server(Arc::new(config), None, 6);
-    let (ok, output) = s_client(
-        port,
-        &[
-            "-servername",
-            "localhost",
-            "-CAfile",
-            path(&p.pki.ca_path),
-            "-reconnect",
-            "-no_ticket",
-        ],
-        b"",
-    );
+    let mut args = vec![
+        "-servername",
+        "localhost",
+        "-CAfile",
+        path(&p.pki.ca_path),
+        "-reconnect",
+    ];
+    args.extend_from_slice(extra);
+    let (ok, output) = s_client(port, &args, b"");
     assert!(ok, "{output}");
     assert_eq!(reused_count(&output), 5, "{output}");
     let resumed: Vec<bool> = handshakes
@@ -279,31 +273,20 @@ fn openssl_reconnect_resumes_by_session_id() {
 }
 
 #[test]
+fn openssl_reconnect_resumes_by_session_id() {
+    let p = pki();
+    let mut config = (*p.pki.server_config(&p.server)).clone();
+    config.session_cache = Some(Arc::new(SessionCache::new(64, 3600)));
+    reconnect_resumes(config, &["-no_ticket"], &p);
+}
+
+#[test]
 fn openssl_reconnect_resumes_by_ticket() {
     let p = pki();
     let mut config = (*p.pki.server_config(&p.server)).clone();
     // Tickets only: no session cache, so every resumption is by ticket.
     config.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
-    let (port, handshakes) = our_server(Arc::new(config), None, 6);
-    let (ok, output) = s_client(
-        port,
-        &[
-            "-servername",
-            "localhost",
-            "-CAfile",
-            path(&p.pki.ca_path),
-            "-reconnect",
-        ],
-        b"",
-    );
-    assert!(ok, "{output}");
-    assert_eq!(reused_count(&output), 5, "{output}");
-    let resumed: Vec<bool> = handshakes
-        .iter()
-        .take(6)
-        .map(|h| h.unwrap().resumed)
-        .collect();
-    assert_eq!(resumed, [false, true, true, true, true, true]);
+    reconnect_resumes(config, &[], &p);
 }
 
 #[test]
