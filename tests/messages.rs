@@ -7,6 +7,7 @@
 //! rejection the RFCs require.
 
 use rustls_pki_types::CertificateDer;
+use smallvec::smallvec;
 use tlstate::codec::Codec;
 use tlstate::enums::{
     CipherSuite, ClientCertificateType, Compression, EcPointFormat, ExtensionType, HandshakeType,
@@ -145,17 +146,17 @@ fn sample_client_hello() -> ClientHello {
         client_version: ProtocolVersion::Tls12,
         random: Random([0x11; 32]),
         session_id: SessionId::new(&[0x22; 32]).expect("32 bytes fit"),
-        cipher_suites: vec![
+        cipher_suites: smallvec![
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
             CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
             CipherSuite::Unknown(0x1301),
         ],
-        compression_methods: vec![Compression::Unknown(1), Compression::Null],
-        extensions: vec![
+        compression_methods: smallvec![Compression::Unknown(1), Compression::Null],
+        extensions: smallvec![
             ClientExtension::ServerName(b"example.com".to_vec()),
-            ClientExtension::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::secp256r1]),
-            ClientExtension::EcPointFormats(vec![EcPointFormat::Uncompressed]),
-            ClientExtension::SignatureAlgorithms(vec![
+            ClientExtension::SupportedGroups(smallvec![NamedGroup::X25519, NamedGroup::secp256r1]),
+            ClientExtension::EcPointFormats(smallvec![EcPointFormat::Uncompressed]),
+            ClientExtension::SignatureAlgorithms(smallvec![
                 SignatureScheme::ECDSA_NISTP256_SHA256,
                 SignatureScheme::RSA_PSS_SHA256,
             ]),
@@ -182,9 +183,9 @@ fn sample_server_hello() -> ServerHello {
         session_id: SessionId::new(&[0x44; 16]).expect("16 bytes fit"),
         cipher_suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         compression_method: Compression::Null,
-        extensions: vec![
+        extensions: smallvec![
             ServerExtension::ServerNameAck,
-            ServerExtension::EcPointFormats(vec![EcPointFormat::Uncompressed]),
+            ServerExtension::EcPointFormats(smallvec![EcPointFormat::Uncompressed]),
             ServerExtension::Alpn(b"h2".to_vec()),
             ServerExtension::ExtendedMasterSecret,
             ServerExtension::RenegotiationInfo(vec![0xcc; 24]),
@@ -253,7 +254,7 @@ fn decodes_openssl_client_hello() {
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
     );
     assert!(hello.offers_renegotiation_scsv());
-    assert_eq!(hello.compression_methods, [Compression::Null]);
+    assert_eq!(hello.compression_methods[..], [Compression::Null]);
     assert_eq!(hello.server_name(), Some(&b"example.com"[..]));
     assert_eq!(
         hello.ec_point_formats(),
@@ -302,7 +303,7 @@ fn decodes_openssl_client_hello() {
 fn openssl_client_hello_truncated_anywhere_is_rejected() {
     let hello = client_hello(decode_known(OPENSSL_CLIENT_HELLO));
     let without_extensions = ClientHello {
-        extensions: vec![],
+        extensions: smallvec![],
         ..hello.clone()
     };
     let extensions_start = without_extensions.get_encoding().len();
@@ -377,7 +378,7 @@ fn openssl_server_flight_truncated_anywhere_is_rejected() {
     }
     let hello = server_hello(decode_known(OPENSSL_SERVER_HELLO));
     let extensions_start = ServerHello {
-        extensions: vec![],
+        extensions: smallvec![],
         ..hello.clone()
     }
     .get_encoding()
@@ -398,7 +399,7 @@ fn round_trips_hello_request() {
 fn round_trips_client_hello_with_every_extension() {
     let hello = sample_client_hello();
     let extensions_start = ClientHello {
-        extensions: vec![],
+        extensions: smallvec![],
         ..hello.clone()
     }
     .get_encoding()
@@ -414,7 +415,7 @@ fn round_trips_client_hello_with_every_extension() {
 #[test]
 fn round_trips_client_hello_without_extensions() {
     let hello = ClientHello {
-        extensions: vec![],
+        extensions: smallvec![],
         ..sample_client_hello()
     };
     let bytes = round_trip(HandshakePayload::ClientHello(hello.clone()));
@@ -439,9 +440,9 @@ fn client_hello_known_encoding() {
         client_version: ProtocolVersion::Tls12,
         random: Random([7; 32]),
         session_id: SessionId::EMPTY,
-        cipher_suites: vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
-        compression_methods: vec![Compression::Null],
-        extensions: vec![
+        cipher_suites: smallvec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+        compression_methods: smallvec![Compression::Null],
+        extensions: smallvec![
             ClientExtension::ServerName(b"a.b".to_vec()),
             ClientExtension::ExtendedMasterSecret,
         ],
@@ -464,7 +465,7 @@ fn client_hello_known_encoding() {
 fn round_trips_server_hello_with_every_extension() {
     let hello = sample_server_hello();
     let extensions_start = ServerHello {
-        extensions: vec![],
+        extensions: smallvec![],
         ..hello.clone()
     }
     .get_encoding()
@@ -496,7 +497,7 @@ fn server_hello_known_encoding() {
     );
     let hello = server_hello(decode_known(text));
     assert_eq!(
-        hello.extensions,
+        hello.extensions[..],
         [
             ServerExtension::Alpn(b"h2".to_vec()),
             ServerExtension::ExtendedMasterSecret,
@@ -830,7 +831,7 @@ fn rejects_client_hello_without_null_compression() {
         Err(InvalidMessage::MissingNullCompression)
     );
     let hello = ClientHello {
-        compression_methods: vec![Compression::Unknown(1)],
+        compression_methods: smallvec![Compression::Unknown(1)],
         ..sample_client_hello()
     };
     assert_eq!(
@@ -890,6 +891,39 @@ fn rejects_repeated_client_extension() {
             0x1234
         )))
     );
+    // renegotiation_info (kept apart from the low types) and the last
+    // low type.
+    let block = [extension(0xff01, &[0]), extension(0xff01, &[0])].concat();
+    assert_eq!(
+        read_client_hello_with(&block),
+        Err(InvalidMessage::DuplicateExtension(
+            ExtensionType::RenegotiationInfo
+        ))
+    );
+    let block = [extension(0xff, &[]), extension(0xff, &[])].concat();
+    assert_eq!(
+        read_client_hello_with(&block),
+        Err(InvalidMessage::DuplicateExtension(ExtensionType::Unknown(
+            0xff
+        )))
+    );
+}
+
+#[test]
+fn accepts_distinct_extension_types_that_share_low_bits() {
+    // 0x17 and 0x117 share their low byte, 0 and 64 their bit in a word:
+    // none of them is a repeat.
+    let block = [
+        extension(0x17, &[]),
+        extension(0x117, &[]),
+        extension(0x1017, &[]),
+        extension(0xff01, &[0]),
+        extension(0x40, &[]),
+        extension(0x4a4a, &[]),
+    ]
+    .concat();
+    let hello = client_hello(read_client_hello_with(&block).expect("no repeated type"));
+    assert_eq!(hello.extensions.len(), 6);
 }
 
 #[test]

@@ -181,32 +181,73 @@ pub fn read_bytes(
     read_prefixed(r, prefix, what).map(|sub| sub.rest().to_vec())
 }
 
-/// Reads a length-prefixed vector of `T`; the items must fill it exactly.
-pub fn read_vec<T: Codec>(
+/// A collection a wire vector decodes into.
+pub trait List: Default {
+    /// What the vector holds.
+    type Item: Codec;
+    /// Appends one decoded item.
+    fn push_item(&mut self, item: Self::Item);
+}
+
+impl<T: Codec> List for Vec<T> {
+    type Item = T;
+    fn push_item(&mut self, item: T) {
+        self.push(item);
+    }
+}
+
+impl<A: smallvec::Array> List for smallvec::SmallVec<A>
+where
+    A::Item: Codec,
+{
+    type Item = A::Item;
+    fn push_item(&mut self, item: A::Item) {
+        self.push(item);
+    }
+}
+
+/// Reads a length-prefixed vector; the items must fill it exactly.
+///
+/// The collection is the caller's: a `Vec`, or a [`SmallVec`] where a list
+/// is short in practice (a hello's suites, groups and extensions), so that
+/// decoding it does not allocate.
+///
+/// [`SmallVec`]: smallvec::SmallVec
+pub fn read_vec<C: List>(
     r: &mut Reader<'_>,
     prefix: LengthPrefix,
     what: &'static str,
-) -> Result<Vec<T>, InvalidMessage> {
-    let mut sub = read_prefixed(r, prefix, what)?;
-    let mut items = Vec::new();
-    while sub.any_left() {
-        items.push(T::read(&mut sub)?);
-    }
-    Ok(items)
+) -> Result<C, InvalidMessage> {
+    read_vec_counted(r, prefix, what).map(|(items, _)| items)
 }
 
 /// Reads a length-prefixed vector that the RFC says must not be empty
 /// (`<1..2^n-1>`).
-pub fn read_nonempty_vec<T: Codec>(
+pub fn read_nonempty_vec<C: List>(
     r: &mut Reader<'_>,
     prefix: LengthPrefix,
     what: &'static str,
-) -> Result<Vec<T>, InvalidMessage> {
-    let items = read_vec(r, prefix, what)?;
-    if items.is_empty() {
-        return Err(InvalidMessage::EmptyList(what));
+) -> Result<C, InvalidMessage> {
+    match read_vec_counted(r, prefix, what)? {
+        (_, 0) => Err(InvalidMessage::EmptyList(what)),
+        (items, _) => Ok(items),
     }
-    Ok(items)
+}
+
+/// [`read_vec`], also returning how many items it read.
+fn read_vec_counted<C: List>(
+    r: &mut Reader<'_>,
+    prefix: LengthPrefix,
+    what: &'static str,
+) -> Result<(C, usize), InvalidMessage> {
+    let mut sub = read_prefixed(r, prefix, what)?;
+    let mut items = C::default();
+    let mut count = 0;
+    while sub.any_left() {
+        items.push_item(C::Item::read(&mut sub)?);
+        count += 1;
+    }
+    Ok((items, count))
 }
 
 #[cfg(test)]

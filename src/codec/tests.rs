@@ -48,7 +48,7 @@ fn rejects_item_straddling_vector_end() {
     // A u16 vector of length 3 cannot hold whole u16 items.
     let mut r = Reader::new(&[3, 0, 1, 0]);
     assert_eq!(
-        read_vec::<u16>(&mut r, LengthPrefix::U8, "u16s"),
+        read_vec::<Vec<u16>>(&mut r, LengthPrefix::U8, "u16s"),
         Err(InvalidMessage::MissingData("u16"))
     );
 }
@@ -57,7 +57,7 @@ fn rejects_item_straddling_vector_end() {
 fn rejects_empty_nonempty_vector() {
     let mut r = Reader::new(&[0, 0]);
     assert_eq!(
-        read_nonempty_vec::<u16>(&mut r, LengthPrefix::U16, "groups"),
+        read_nonempty_vec::<Vec<u16>>(&mut r, LengthPrefix::U16, "groups"),
         Err(InvalidMessage::EmptyList("groups"))
     );
 }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use smallvec::smallvec;
+
 use rustls_pki_types::{ServerName, UnixTime};
 
 use super::config::{CertifiedKey, ClientConfig};
@@ -16,13 +18,14 @@ use super::shape::{
 use super::table::state;
 use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
 use crate::enums::{
-    CipherSuite, Compression, ContentType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
+    Compression, ContentType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved, Received};
 use crate::message::{
-    CertificateChain, ClientExtension, ClientHello, ClientKeyExchange, DigitallySigned,
-    HandshakePayload, Random, ServerHello, ServerKeyExchange, SessionId,
+    CertificateChain, CipherSuites, ClientExtension, ClientExtensions, ClientHello,
+    ClientKeyExchange, DigitallySigned, HandshakePayload, NamedGroups, Random, ServerHello,
+    ServerKeyExchange, SessionId, SignatureSchemes,
 };
 use crate::session::{ClientSession, SessionState};
 
@@ -31,9 +34,9 @@ use crate::session::{ClientSession, SessionState};
 pub struct ClientSide {
     server_name: ServerName<'static>,
     /// What the ClientHello offered, to check the server's choices.
-    offered_suites: Vec<CipherSuite>,
-    offered_groups: Vec<NamedGroup>,
-    offered_schemes: Vec<SignatureScheme>,
+    offered_suites: CipherSuites,
+    offered_groups: NamedGroups,
+    offered_schemes: SignatureSchemes,
     /// The session offered for resumption, and the session ID sent with it.
     offered_session: Option<(ClientSession, SessionId)>,
     /// Whether the ClientHello carried a session_ticket extension.
@@ -58,9 +61,9 @@ impl Handshake<Client, state::ClientHello> {
     pub fn client(config: Arc<ClientConfig>, server_name: ServerName<'static>) -> Self {
         let side = ClientSide {
             server_name,
-            offered_suites: Vec::new(),
-            offered_groups: Vec::new(),
-            offered_schemes: Vec::new(),
+            offered_suites: CipherSuites::new(),
+            offered_groups: NamedGroups::new(),
+            offered_schemes: SignatureSchemes::new(),
             offered_session: None,
             offered_ticket_extension: false,
             ticket_promised: false,
@@ -153,15 +156,15 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     core.side.offered_session = session_to_offer(core)?;
     let side = &mut core.side;
 
-    let mut extensions = Vec::with_capacity(8);
+    let mut extensions = ClientExtensions::new();
     if let Some(name) = dns_name(&side.server_name) {
         extensions.push(ClientExtension::ServerName(name.as_bytes().to_vec()));
     }
     extensions.push(ClientExtension::SupportedGroups(
         side.offered_groups.clone(),
     ));
-    extensions.push(ClientExtension::EcPointFormats(vec![
-        EcPointFormat::Uncompressed,
+    extensions.push(ClientExtension::EcPointFormats(smallvec![
+        EcPointFormat::Uncompressed
     ]));
     extensions.push(ClientExtension::SignatureAlgorithms(
         side.offered_schemes.clone(),
@@ -188,7 +191,7 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
             .as_ref()
             .map_or(SessionId::EMPTY, |(_, id)| *id),
         cipher_suites: side.offered_suites.clone(),
-        compression_methods: vec![Compression::Null],
+        compression_methods: smallvec![Compression::Null],
         extensions,
     })
 }

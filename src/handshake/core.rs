@@ -22,6 +22,13 @@ pub enum Incoming {
     ChangeCipherSpec,
 }
 
+/// What `Core::msg` and `Core::out` reserve when first used: a typical
+/// server flight (ServerHello, a one- or two-certificate chain,
+/// ServerKeyExchange, ServerHelloDone) and its largest message fit, so a
+/// handshake grows neither buffer message by message. Both are dropped
+/// with the `Core` when the handshake ends.
+const FLIGHT_RESERVE: usize = 2048;
+
 /// Role-independent handshake state, boxed so transitions move a pointer.
 pub(crate) struct Core<R: Role> {
     pub(crate) config: Arc<R::Config>,
@@ -89,6 +96,7 @@ impl<R: Role> Core<R> {
                     return Err(unexpected(Received::Handshake(typ)));
                 }
                 self.msg.clear();
+                self.msg.reserve(FLIGHT_RESERVE.max(encoded.len()));
                 self.msg.extend_from_slice(encoded);
                 let message = HandshakeMessage::read_bytes(&self.msg)?;
                 Ok(Some(Incoming::Handshake(message.payload)))
@@ -104,10 +112,19 @@ impl<R: Role> Core<R> {
     /// Encodes, hashes and queues a handshake message of ours.
     pub(crate) fn send_handshake(&mut self, payload: HandshakePayload) -> Result<(), Error> {
         self.msg.clear();
+        self.msg.reserve(FLIGHT_RESERVE);
         HandshakeMessage { payload }.encode(&mut self.msg);
         self.transcript.add(&self.msg);
+        self.reserve_flight();
         self.writer
             .write(ContentType::Handshake, &self.msg, &mut self.out)
+    }
+
+    /// Gives a new flight's output room for the whole flight at once.
+    fn reserve_flight(&mut self) {
+        if self.out.capacity() == 0 {
+            self.out.reserve(FLIGHT_RESERVE);
+        }
     }
 
     /// Queues a ChangeCipherSpec and switches our writing to the new keys.
@@ -116,6 +133,7 @@ impl<R: Role> Core<R> {
             .pending_sealer
             .take()
             .ok_or(Error::Internal("no keys at ChangeCipherSpec"))?;
+        self.reserve_flight();
         self.writer.write(
             ContentType::ChangeCipherSpec,
             &ChangeCipherSpecPayload::ENCODING,

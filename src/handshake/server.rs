@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use smallvec::smallvec;
+
 use rustls_pki_types::{CertificateDer, UnixTime};
 
 use super::client::expect_payload;
@@ -22,8 +24,8 @@ use crate::enums::{
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::message::{
     CertificateChain, CertificateRequest, ClientHello, DigitallySigned, DistinguishedName,
-    HandshakePayload, NewSessionTicket, Random, ServerEcdhParams, ServerExtension, ServerHello,
-    ServerKeyExchange, SessionId,
+    HandshakePayload, NewSessionTicket, Random, ServerEcdhParams, ServerExtension,
+    ServerExtensions, ServerHello, ServerKeyExchange, SessionId,
 };
 use crate::session::{SessionState, now_secs};
 
@@ -315,7 +317,7 @@ fn choice(core: &Core<Server>) -> Result<&Choice, Error> {
 fn send_server_hello(core: &mut Core<Server>) -> Result<Negotiated, Error> {
     crypto::fill_random(&mut core.server_random)?;
     let choice = choice(core)?;
-    let mut extensions = Vec::with_capacity(6);
+    let mut extensions = ServerExtensions::new();
     if choice.secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     }
@@ -323,8 +325,8 @@ fn send_server_hello(core: &mut Core<Server>) -> Result<Negotiated, Error> {
         extensions.push(ServerExtension::ExtendedMasterSecret);
     }
     if choice.echo_point_formats {
-        extensions.push(ServerExtension::EcPointFormats(vec![
-            EcPointFormat::Uncompressed,
+        extensions.push(ServerExtension::EcPointFormats(smallvec![
+            EcPointFormat::Uncompressed
         ]));
     }
     if choice.by_name {

@@ -7,6 +7,7 @@ use crate::enums::{
 };
 use crate::error::InvalidMessage;
 use crate::message::extensions::{ClientExtension, encode_extensions, read_extensions};
+use crate::message::lists::{CipherSuites, ClientExtensions, CompressionMethods};
 use crate::message::random::{Random, SessionId};
 
 /// The client's first message: what it offers.
@@ -19,12 +20,12 @@ pub struct ClientHello {
     /// A session to resume, or empty.
     pub session_id: SessionId,
     /// Offered suites in preference order; never empty.
-    pub cipher_suites: Vec<CipherSuite>,
+    pub cipher_suites: CipherSuites,
     /// Offered compression methods; never empty and always holds null.
-    pub compression_methods: Vec<Compression>,
+    pub compression_methods: CompressionMethods,
     /// Extensions, each type at most once. An empty list is encoded as an
     /// absent extension block.
-    pub extensions: Vec<ClientExtension>,
+    pub extensions: ClientExtensions,
 }
 
 impl ClientHello {
@@ -124,7 +125,7 @@ impl Codec for ClientHello {
         let random = Random::read(r)?;
         let session_id = SessionId::read(r)?;
         let cipher_suites = read_nonempty_vec(r, LengthPrefix::U16, "cipher_suites")?;
-        let compression_methods: Vec<Compression> =
+        let compression_methods: CompressionMethods =
             read_nonempty_vec(r, LengthPrefix::U8, "compression_methods")?;
         if !compression_methods.contains(&Compression::Null) {
             return Err(InvalidMessage::MissingNullCompression);

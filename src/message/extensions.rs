@@ -8,11 +8,12 @@
 use std::collections::HashSet;
 
 use crate::codec::{
-    Codec, LengthPrefix, Reader, encode_bytes, encode_prefixed, encode_vec, read_bytes,
+    Codec, LengthPrefix, List, Reader, encode_bytes, encode_prefixed, encode_vec, read_bytes,
     read_nonempty_vec, read_prefixed,
 };
-use crate::enums::{EcPointFormat, ExtensionType, NamedGroup, SignatureScheme};
+use crate::enums::ExtensionType;
 use crate::error::InvalidMessage;
+use crate::message::lists::{EcPointFormats, NamedGroups, SignatureSchemes};
 
 /// The `host_name` NameType of RFC 6066 3, the only one defined.
 const HOST_NAME_TYPE: u8 = 0;
@@ -26,11 +27,11 @@ pub enum ClientExtension {
     /// skipped on decode, as RFC 6066 defines none.
     ServerName(Vec<u8>),
     /// supported_groups (RFC 8422 5.1.1), in the client's preference order.
-    SupportedGroups(Vec<NamedGroup>),
+    SupportedGroups(NamedGroups),
     /// ec_point_formats (RFC 8422 5.1.2).
-    EcPointFormats(Vec<EcPointFormat>),
+    EcPointFormats(EcPointFormats),
     /// signature_algorithms (RFC 5246 7.4.1.4.1), in preference order.
-    SignatureAlgorithms(Vec<SignatureScheme>),
+    SignatureAlgorithms(SignatureSchemes),
     /// application_layer_protocol_negotiation (RFC 7301 3.1): the offered
     /// protocol names, in preference order.
     Alpn(Vec<Vec<u8>>),
@@ -141,7 +142,7 @@ pub enum ServerExtension {
     /// (RFC 6066 3).
     ServerNameAck,
     /// ec_point_formats (RFC 8422 5.2).
-    EcPointFormats(Vec<EcPointFormat>),
+    EcPointFormats(EcPointFormats),
     /// application_layer_protocol_negotiation (RFC 7301 3.1): the one
     /// protocol the server selected.
     Alpn(Vec<u8>),
@@ -259,27 +260,55 @@ pub(crate) fn encode_extensions<T: Codec>(out: &mut Vec<u8>, extensions: &[T]) {
 
 /// Reads a hello's extension block, if any bytes remain for one, rejecting
 /// a type that appears twice (RFC 5246 7.4.1.4).
-pub(crate) fn read_extensions<T: Codec>(
+pub(crate) fn read_extensions<C: List>(
     r: &mut Reader<'_>,
-    typ_of: fn(&T) -> ExtensionType,
-) -> Result<Vec<T>, InvalidMessage> {
+    typ_of: fn(&C::Item) -> ExtensionType,
+) -> Result<C, InvalidMessage> {
+    let mut extensions = C::default();
     if !r.any_left() {
-        return Ok(Vec::new());
+        return Ok(extensions);
     }
     let mut block = read_prefixed(r, LengthPrefix::U16, "extensions")?;
-    let mut extensions = Vec::new();
-    // A set, not a scan of `extensions`: a block can hold ~16k extensions,
-    // and a quadratic check would let a peer burn our CPU.
-    let mut seen = HashSet::new();
+    let mut seen = SeenTypes::default();
     while block.any_left() {
-        let extension = T::read(&mut block)?;
+        let extension = C::Item::read(&mut block)?;
         let typ = typ_of(&extension);
         if !seen.insert(typ.to_wire()) {
             return Err(InvalidMessage::DuplicateExtension(typ));
         }
-        extensions.push(extension);
+        extensions.push_item(extension);
     }
     Ok(extensions)
+}
+
+/// The extension types met so far in one block.
+///
+/// A set, not a scan of the list: a block can hold ~16k extensions, and a
+/// quadratic check would let a peer burn our CPU. The registry's assigned
+/// types are below 256, plus renegotiation_info (0xff01): those are bits,
+/// so an ordinary hello is checked without allocating; anything else
+/// (GREASE, private use) goes to a hash set made when first needed.
+#[derive(Default)]
+struct SeenTypes {
+    low: [u64; 4],
+    renegotiation_info: bool,
+    other: Option<HashSet<u16>>,
+}
+
+impl SeenTypes {
+    /// Records `typ`; false if it was already there.
+    fn insert(&mut self, typ: u16) -> bool {
+        if let Ok(low) = u8::try_from(typ) {
+            let (word, bit) = (usize::from(low / 64), 1u64 << (low % 64));
+            let fresh = self.low[word] & bit == 0;
+            self.low[word] |= bit;
+            fresh
+        } else if typ == ExtensionType::RenegotiationInfo.to_wire() {
+            !core::mem::replace(&mut self.renegotiation_info, true)
+        } else {
+            self.other.get_or_insert_with(HashSet::new).insert(typ)
+        }
+    }
 }
 
 /// Reads a `ServerNameList` and returns its one host name.

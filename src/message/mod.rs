@@ -16,6 +16,7 @@ mod digitally_signed;
 mod extensions;
 mod finished;
 mod handshake;
+mod lists;
 mod new_session_ticket;
 mod random;
 mod server_hello;
@@ -31,6 +32,10 @@ pub use digitally_signed::DigitallySigned;
 pub use extensions::{ClientExtension, ServerExtension};
 pub use finished::Finished;
 pub use handshake::{HandshakeMessage, HandshakePayload};
+pub use lists::{
+    CipherSuites, ClientExtensions, CompressionMethods, EcPointFormats, NamedGroups,
+    ServerExtensions, SignatureSchemes,
+};
 pub use new_session_ticket::NewSessionTicket;
 pub use random::{Random, SessionId};
 pub use server_hello::ServerHello;

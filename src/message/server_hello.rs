@@ -4,6 +4,7 @@ use crate::codec::{Codec, Reader};
 use crate::enums::{CipherSuite, Compression, EcPointFormat, ExtensionType, ProtocolVersion};
 use crate::error::InvalidMessage;
 use crate::message::extensions::{ServerExtension, encode_extensions, read_extensions};
+use crate::message::lists::ServerExtensions;
 use crate::message::random::{Random, SessionId};
 
 /// The server's answer: what it chose.
@@ -21,7 +22,7 @@ pub struct ServerHello {
     pub compression_method: Compression,
     /// Extensions, each type at most once. An empty list is encoded as an
     /// absent extension block.
-    pub extensions: Vec<ServerExtension>,
+    pub extensions: ServerExtensions,
 }
 
 impl ServerHello {

@@ -33,7 +33,8 @@ fn largest_extension_block_of_distinct_types_is_accepted() {
     let mut block = Vec::new();
     encode_extensions(&mut block, &extensions);
     let mut r = Reader::new(&block);
-    let read = read_extensions(&mut r, ClientExtension::typ).expect("decodes");
+    let read: Vec<ClientExtension> =
+        read_extensions(&mut r, ClientExtension::typ).expect("decodes");
     assert_eq!(read.len(), extensions.len());
     assert!(!r.any_left());
 }
@@ -53,7 +54,7 @@ fn duplicate_found_at_end_of_large_block() {
     let mut block = Vec::new();
     encode_extensions(&mut block, &extensions);
     assert_eq!(
-        read_extensions(&mut Reader::new(&block), ServerExtension::typ),
+        read_extensions::<Vec<ServerExtension>>(&mut Reader::new(&block), ServerExtension::typ),
         Err(InvalidMessage::DuplicateExtension(
             ExtensionType::from_wire(0x4000)
         ))
