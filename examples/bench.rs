@@ -73,6 +73,7 @@ static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 // only bookkeeping.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        trace_alloc(layout.size());
         ALLOCATIONS.fetch_add(1, Relaxed);
         LIVE_BYTES.fetch_add(layout.size(), Relaxed);
         // SAFETY: forwarded with the caller's guarantees.
@@ -80,6 +81,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        trace_alloc(layout.size());
         ALLOCATIONS.fetch_add(1, Relaxed);
         LIVE_BYTES.fetch_add(layout.size(), Relaxed);
         // SAFETY: forwarded with the caller's guarantees.
@@ -94,6 +96,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // A realloc is a trip to the allocator too: counted as one.
+        trace_alloc(new_size);
         ALLOCATIONS.fetch_add(1, Relaxed);
         LIVE_BYTES.fetch_add(new_size, Relaxed);
         LIVE_BYTES.fetch_sub(layout.size(), Relaxed);
@@ -102,6 +105,31 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
+thread_local! { static TRACING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) }; }
+static TRACE_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+fn trace_alloc(size: usize) {
+    if !TRACE_ON.load(Relaxed) {
+        return;
+    }
+    if TRACING.with(|t| t.replace(true)) {
+        return;
+    }
+    let bt = std::backtrace::Backtrace::force_capture().to_string();
+    let frames: Vec<&str> = bt
+        .lines()
+        .filter(|l| l.contains(": ") && !l.contains("at "))
+        .map(|l| l.trim())
+        .filter(|l| {
+            !l.contains("bench::")
+                && !l.contains("alloc::")
+                && !l.contains("std::")
+                && !l.contains("core::")
+        })
+        .take(4)
+        .collect();
+    eprintln!("ALLOC {size} | {}", frames.join(" < "));
+    TRACING.with(|t| t.set(false));
+}
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
@@ -1327,6 +1355,14 @@ fn mean_allocations<T>(mut make: impl FnMut() -> Res<T>) -> Res<f64> {
 fn main() -> Res<()> {
     let opts = Opts::parse()?;
     let pki = Pki::new()?;
+    if std::env::var("TRACE_ALLOC").is_ok() {
+        let (tc, ts) = tlstate_configs(&pki, Kind::EcdsaP256, Aead::Aes128Gcm, Resumption::Off)?;
+        let _ = tlstate_handshake(&tc, &ts, &mut SideTimes::default())?;
+        TRACE_ON.store(true, Relaxed);
+        let _ = tlstate_handshake(&tc, &ts, &mut SideTimes::default())?;
+        TRACE_ON.store(false, Relaxed);
+        return Ok(());
+    }
     full_handshake(&pki, &opts, Kind::EcdsaP256, "ecdsa_p256")?;
     full_handshake(&pki, &opts, Kind::Rsa2048, "rsa2048")?;
     resumed_handshake(&pki, &opts, Resumption::SessionId, "session_id")?;

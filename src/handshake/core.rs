@@ -15,6 +15,7 @@ use crate::record::{Inbound, RecordOpener, RecordReader, RecordSealer, RecordWri
 /// A message that arrived and matched the current state's row.
 #[derive(Debug)]
 #[doc(hidden)]
+#[allow(clippy::large_enum_variant)] // see `HandshakePayload`
 pub enum Incoming {
     /// A handshake message, decoded. Its encoding is in `Core::msg`.
     Handshake(HandshakePayload),
