@@ -318,7 +318,7 @@ fn authenticates_the_client_with_and_without_a_certificate() {
     with_cert.client_certificate = Some(certified.clone());
     for (client, expected) in [
         (Arc::new(with_cert), certified.chain.clone()),
-        (pki.client_config(), Vec::new()),
+        (pki.client_config(), Default::default()),
     ] {
         for chunk in CHUNKS {
             let mut pair = Pair::new(

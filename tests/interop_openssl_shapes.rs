@@ -136,7 +136,7 @@ fn our_client_certificate_satisfies_openssl_verify_required() {
         ],
     );
     let (summary, page) = our_get(client_with_cert(&p), server.port).unwrap();
-    assert_eq!(summary.client_certificates, p.client.chain);
+    assert_eq!(summary.client_certificates[..], p.client.chain[..]);
     // s_server -www prints the peer certificate it verified.
     assert!(page.contains("Client certificate"), "{page}");
     assert!(page.contains("client.example"), "{page}");
@@ -162,7 +162,7 @@ fn our_client_without_certificate_passes_openssl_verify_optional() {
     assert!(page.contains("no client certificate available"), "{page}");
     // With a certificate configured, the optional request gets it.
     let (summary, page) = our_get(client_with_cert(&p), server.port).unwrap();
-    assert_eq!(summary.client_certificates, p.client.chain);
+    assert_eq!(summary.client_certificates[..], p.client.chain[..]);
     assert!(page.contains("Client certificate"), "{page}");
 }
 

@@ -357,7 +357,11 @@ fn check_our_summary(summary: &tlstate::connection::SessionSummary, case: &Case,
         case.kind
     );
     assert!(summary.extended_master_secret, "EMS not in use");
-    assert_eq!(summary.server_certificates, leaf.chain, "server chain");
+    assert_eq!(
+        summary.server_certificates[..],
+        leaf.chain[..],
+        "server chain"
+    );
     assert_eq!(summary.server_name.as_deref(), Some("localhost"), "SNI");
 }
 

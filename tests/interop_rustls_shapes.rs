@@ -265,7 +265,7 @@ fn our_client_certificate_to_rustls_server_requiring_one() {
     config.client_certificate =
         Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
     let summary = our_client_exchange(&Arc::new(config), port);
-    assert_eq!(summary.client_certificates, p.client.chain);
+    assert_eq!(summary.client_certificates[..], p.client.chain[..]);
     assert_eq!(server.join().unwrap(), Some(p.client.chain.clone()));
 }
 
@@ -281,5 +281,5 @@ fn rustls_client_certificate_to_our_server_requiring_one() {
     let client = rustls_client(&p, Resumption::disabled(), true);
     assert_eq!(rustls_client_exchange(&client, port), HandshakeKind::Full);
     let summaries = server.join().unwrap();
-    assert_eq!(summaries[0].client_certificates, p.client.chain);
+    assert_eq!(summaries[0].client_certificates[..], p.client.chain[..]);
 }

@@ -508,19 +508,22 @@ fn server_hello_known_encoding() {
 
 #[test]
 fn round_trips_certificate_chains() {
-    let chain = CertificateChain(vec![
-        CertificateDer::from(vec![0x30, 0x03, 1, 2, 3]),
-        CertificateDer::from(vec![0x30; 300]),
-    ]);
+    let chain = CertificateChain(
+        [
+            CertificateDer::from(vec![0x30, 0x03, 1, 2, 3]),
+            CertificateDer::from(vec![0x30; 300]),
+        ]
+        .into(),
+    );
     round_trip(HandshakePayload::Certificate(chain));
     // An empty chain is legal: a client without a certificate sends it.
     let bytes = round_trip(HandshakePayload::Certificate(CertificateChain::default()));
     assert_eq!(bytes, [11, 0, 0, 3, 0, 0, 0]);
     assert_eq!(
         decode_known("0b00000b000008000005300301020a"),
-        HandshakePayload::Certificate(CertificateChain(vec![CertificateDer::from(vec![
-            0x30, 3, 1, 2, 10
-        ])]))
+        HandshakePayload::Certificate(CertificateChain(
+            [CertificateDer::from(vec![0x30, 3, 1, 2, 10])].into()
+        ))
     );
 }
 

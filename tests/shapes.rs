@@ -239,7 +239,7 @@ fn server_does_not_resume_across_a_change_of_extended_master_secret() {
             ticket: None,
             lifetime_hint: 0,
             state: state(true),
-            server_certificates: vec![],
+            server_certificates: Default::default(),
         },
     );
     let mut client = (*pki.client_config()).clone();

@@ -42,9 +42,9 @@ pub struct SessionSummary {
     pub alpn_protocol: Option<Vec<u8>>,
     /// The server's certificate chain, end-entity first (on resumption,
     /// the chain of the original handshake, as the client remembered it).
-    pub server_certificates: Vec<CertificateDer<'static>>,
+    pub server_certificates: Arc<[CertificateDer<'static>]>,
     /// The client's certificate chain, when it authenticated with one.
-    pub client_certificates: Vec<CertificateDer<'static>>,
+    pub client_certificates: Arc<[CertificateDer<'static>]>,
     /// Whether this handshake resumed an earlier session.
     pub resumed: bool,
     /// The session ID the server assigned (may be empty).

@@ -360,7 +360,7 @@ impl RecvMessage<Client, Full> for state::ServerHello {
                 },
                 group: session.state.group,
                 signature_scheme: session.state.signature_scheme,
-                client_certificates: Vec::new(),
+                client_certificates: Arc::default(),
             })),
         })
     }
@@ -433,7 +433,7 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerKey {
             certified,
             group,
             signature_scheme,
-            client_certificates: Vec::new(),
+            client_certificates: Arc::default(),
         }))
     }
 }

@@ -91,7 +91,7 @@ impl ClientConfig {
 #[derive(Clone, Debug)]
 pub struct CertifiedKey {
     /// The chain, end-entity first.
-    pub chain: Vec<CertificateDer<'static>>,
+    pub chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
 }
@@ -106,7 +106,7 @@ impl CertifiedKey {
             return Err(Error::Config("the certificate chain is empty".into()));
         }
         Ok(Self {
-            chain,
+            chain: chain.into(),
             key: Arc::new(SigningKey::new(key)?),
         })
     }
@@ -117,7 +117,7 @@ impl CertifiedKey {
 pub struct ServerConfig {
     /// The certificate chain, end-entity first, used when the client names
     /// no server, or one without an entry in `certificates_by_name`.
-    pub cert_chain: Vec<CertificateDer<'static>>,
+    pub cert_chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
     /// Certificates chosen by the server name the client sends (SNI,
@@ -156,7 +156,7 @@ impl ServerConfig {
             return Err(Error::Config("the certificate chain is empty".into()));
         }
         Ok(Self {
-            cert_chain,
+            cert_chain: cert_chain.into(),
             key: Arc::new(SigningKey::new(key)?),
             certificates_by_name: Vec::new(),
             alpn_protocols: Vec::new(),

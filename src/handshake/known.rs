@@ -7,6 +7,8 @@
 //! `ServerCertReq` on). There is no `Option` to unwrap: before the fact is
 //! known, the method does not exist.
 
+use std::sync::Arc;
+
 use rustls_pki_types::CertificateDer;
 
 use crate::crypto::SupportedCipherSuite;
@@ -36,7 +38,7 @@ pub struct Negotiated {
 #[derive(Debug)]
 pub struct Certified {
     pub(crate) negotiated: Negotiated,
-    pub(crate) server_certificates: Vec<CertificateDer<'static>>,
+    pub(crate) server_certificates: Arc<[CertificateDer<'static>]>,
 }
 
 /// After ServerKeyExchange: also the key exchange group and the scheme
@@ -48,7 +50,7 @@ pub struct Keyed {
     pub(crate) signature_scheme: SignatureScheme,
     /// The client's certificate chain, when it sent one (client
     /// authentication); empty otherwise.
-    pub(crate) client_certificates: Vec<CertificateDer<'static>>,
+    pub(crate) client_certificates: Arc<[CertificateDer<'static>]>,
 }
 
 /// `K: Knows<T>`: knowledge `K` includes `T`.

@@ -47,7 +47,9 @@ pub struct ServerSide {
 /// The server's decisions after reading the ClientHello.
 #[derive(Debug, Clone)]
 struct Choice {
-    certified: Arc<CertifiedKey>,
+    /// The chain and key to use: two shared pointers, so choosing one
+    /// copies neither.
+    certified: CertifiedKey,
     /// Whether the certificate was picked by the client's server name.
     by_name: bool,
     alpn_protocol: Option<Vec<u8>>,
@@ -114,11 +116,11 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
             .find(|(configured, _)| configured.eq_ignore_ascii_case(name))
     });
     let certified = match by_name {
-        Some((_, certified)) => Arc::new(certified.clone()),
-        None => Arc::new(CertifiedKey {
+        Some((_, certified)) => certified.clone(),
+        None => CertifiedKey {
             chain: config.cert_chain.clone(),
             key: config.key.clone(),
-        }),
+        },
     };
     let alpn_protocol = match hello.alpn_protocols() {
         Some(offered) if !config.alpn_protocols.is_empty() => Some(
@@ -287,10 +289,10 @@ fn resumption_choice(
     let suite =
         crypto::lookup(session.cipher_suite).ok_or(Error::Internal("resumed an unknown suite"))?;
     Ok(Choice {
-        certified: Arc::new(CertifiedKey {
+        certified: CertifiedKey {
             chain: config.cert_chain.clone(),
             key: config.key.clone(),
-        }),
+        },
         by_name: false,
         alpn_protocol: session.alpn_protocol.clone(),
         suite,
@@ -400,7 +402,7 @@ impl SendMessage<Server, Resumed> for state::ServerHello {
             },
             group,
             signature_scheme,
-            client_certificates: Vec::new(),
+            client_certificates: Arc::default(),
         }))
     }
 }
@@ -458,7 +460,7 @@ fn keyed(certified: Certified, (group, signature_scheme): (NamedGroup, Signature
         certified,
         group,
         signature_scheme,
-        client_certificates: Vec::new(),
+        client_certificates: Arc::default(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Certificate (RFC 5246 7.4.2 and 7.4.6).
 
+use std::sync::Arc;
+
 use rustls_pki_types::CertificateDer;
 
 use crate::codec::{
@@ -13,12 +15,16 @@ use crate::error::InvalidMessage;
 /// CertificateRequest with an empty chain (RFC 5246 7.4.6). Whether an empty
 /// chain is acceptable is the handshake's decision, not the decoder's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CertificateChain(pub Vec<CertificateDer<'static>>);
+///
+/// The list is shared (`Arc`): the chain a server sends is its configured
+/// one, and the chain a peer sent is kept in the handshake's summary, so
+/// neither is copied.
+pub struct CertificateChain(pub Arc<[CertificateDer<'static>]>);
 
 impl Codec for CertificateChain {
     fn encode(&self, out: &mut Vec<u8>) {
         encode_prefixed(out, LengthPrefix::U24, |out| {
-            for cert in &self.0 {
+            for cert in self.0.iter() {
                 encode_bytes(out, LengthPrefix::U24, cert.as_ref());
             }
         });
@@ -35,6 +41,6 @@ impl Codec for CertificateChain {
             }
             certs.push(CertificateDer::from(cert));
         }
-        Ok(Self(certs))
+        Ok(Self(certs.into()))
     }
 }

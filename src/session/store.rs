@@ -18,7 +18,7 @@ pub struct ClientSession {
     pub state: SessionState,
     /// The server's certificate chain from the original handshake,
     /// reported again on resumption.
-    pub server_certificates: Vec<rustls_pki_types::CertificateDer<'static>>,
+    pub server_certificates: std::sync::Arc<[rustls_pki_types::CertificateDer<'static>]>,
 }
 
 /// Where a client keeps sessions between connections.
@@ -125,7 +125,7 @@ mod tests {
                 server_name: None,
                 created,
             },
-            server_certificates: Vec::new(),
+            server_certificates: std::sync::Arc::default(),
         }
     }
 
