@@ -22,7 +22,7 @@ pub use write_half::WriteHalf;
 
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::Error;
-use crate::handshake::known::{Keyed, Knows, Negotiated};
+use crate::handshake::known::{Certified, Keyed};
 use crate::handshake::{Handshake, Role, Shape, state};
 
 /// What was agreed in the handshake.
@@ -86,27 +86,15 @@ impl<R: Role> core::fmt::Debug for Connection<R> {
 impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
     /// What was agreed.
     pub fn summary(&self) -> SessionSummary {
-        let keyed: &Keyed = self.known.knows();
-        let negotiated: &Negotiated = self.known.knows();
-        SessionSummary {
-            cipher_suite: negotiated.suite.suite,
-            group: keyed.group,
-            signature_scheme: keyed.signature_scheme,
-            extended_master_secret: negotiated.extended_master_secret,
-            server_name: negotiated.server_name.clone(),
-            alpn_protocol: negotiated.alpn_protocol.clone(),
-            server_certificates: keyed.certified.server_certificates.clone(),
-            client_certificates: keyed.client_certificates.clone(),
-            resumed: P::RESUMED,
-            session_id: negotiated.session_id.clone(),
-        }
+        summary_of(self.known.clone(), P::RESUMED)
     }
 
     /// The established connection. Application data exists only from here;
     /// everything the handshake needed and the connection does not is
     /// dropped now.
     pub fn into_connection(self) -> Connection<R> {
-        let summary = self.summary();
+        // What the handshake learned moves into the summary: no copies.
+        let summary = summary_of(self.known, P::RESUMED);
         let core = *self.core;
         let shared = Arc::new(shared::Shared::default());
         Connection {
@@ -114,6 +102,32 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
             write: WriteHalf::new(core.writer, core.out, shared),
             summary,
         }
+    }
+}
+
+/// The summary of a finished handshake, from what it knows.
+fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
+    let Keyed {
+        certified,
+        group,
+        signature_scheme,
+        client_certificates,
+    } = keyed;
+    let Certified {
+        negotiated,
+        server_certificates,
+    } = certified;
+    SessionSummary {
+        cipher_suite: negotiated.suite.suite,
+        group,
+        signature_scheme,
+        extended_master_secret: negotiated.extended_master_secret,
+        server_name: negotiated.server_name,
+        alpn_protocol: negotiated.alpn_protocol,
+        server_certificates,
+        client_certificates,
+        resumed,
+        session_id: negotiated.session_id,
     }
 }
 

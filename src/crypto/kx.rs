@@ -67,10 +67,8 @@ impl EphemeralKeyExchange {
     pub fn complete(self, peer_public: &[u8]) -> Result<PremasterSecret, Error> {
         let alg = self.private.algorithm();
         let peer = agreement::UnparsedPublicKey::new(alg, peer_public);
-        agreement::agree_ephemeral(self.private, &peer, |secret| PremasterSecret {
-            bytes: secret.to_vec(),
-        })
-        .map_err(|_| PeerMisbehaved::IllegalParameter("an invalid ECDHE public key").into())
+        agreement::agree_ephemeral(self.private, &peer, PremasterSecret::new)
+            .map_err(|_| PeerMisbehaved::IllegalParameter("an invalid ECDHE public key").into())
     }
 }
 
@@ -82,16 +80,31 @@ impl fmt::Debug for EphemeralKeyExchange {
     }
 }
 
+/// The longest shared secret of the groups we support (P-384's x
+/// coordinate).
+const MAX_SECRET_LEN: usize = 48;
+
 /// The ECDHE shared secret, the premaster secret of RFC 8422 5.10.
-/// Zeroed when dropped.
+/// Held inline (no allocation) and zeroed when dropped.
 pub struct PremasterSecret {
-    bytes: Vec<u8>,
+    bytes: [u8; MAX_SECRET_LEN],
+    len: usize,
 }
 
 impl PremasterSecret {
+    /// Copies ring's shared secret, which is at most `MAX_SECRET_LEN`
+    /// bytes for every group `algorithm` knows.
+    fn new(secret: &[u8]) -> Self {
+        debug_assert!(secret.len() <= MAX_SECRET_LEN, "a longer ECDH secret");
+        let len = secret.len().min(MAX_SECRET_LEN);
+        let mut bytes = [0u8; MAX_SECRET_LEN];
+        bytes[..len].copy_from_slice(&secret[..len]);
+        Self { bytes, len }
+    }
+
     /// The secret's bytes, to feed the PRF.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.bytes[..self.len]
     }
 }
 

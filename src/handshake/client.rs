@@ -8,7 +8,7 @@ use rustls_pki_types::{ServerName, UnixTime};
 
 use super::config::{CertifiedKey, ClientConfig};
 use super::core::{Core, Incoming};
-use super::keys::{check_finished, derive_master, install_keys, send_finished, signed_params};
+use super::keys::{SignedParams, check_finished, derive_master, install_keys, send_finished};
 use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
 use super::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use super::role::Client;
@@ -392,7 +392,7 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerCert {
 fn check_server_key_exchange(
     core: &mut Core<Client>,
     known: &Certified,
-    exchange: &ServerKeyExchange,
+    exchange: ServerKeyExchange,
 ) -> Result<(NamedGroup, SignatureScheme), Error> {
     let group = exchange.params.group;
     if !core.side.offered_groups.contains(&group) {
@@ -414,9 +414,14 @@ fn check_server_key_exchange(
         .server_certificates
         .first()
         .ok_or(CertificateError::Empty)?;
-    let message = signed_params(core, &exchange.params_encoding());
-    crypto::verify_signature(end_entity, scheme, &message, &exchange.signed.signature)?;
-    core.side.server_public.clone_from(&exchange.params.public);
+    let message = SignedParams::new(core, &exchange.params);
+    crypto::verify_signature(
+        end_entity,
+        scheme,
+        message.as_bytes(),
+        &exchange.signed.signature,
+    )?;
+    core.side.server_public = exchange.params.public;
     core.hash_received();
     Ok((group, scheme))
 }
@@ -427,7 +432,7 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerKey {
     fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, (group, signature_scheme)) = hs.try_with(|hs| {
             let exchange = expect_payload!(message, ServerKeyExchange)?;
-            check_server_key_exchange(&mut hs.core, &hs.known, &exchange)
+            check_server_key_exchange(&mut hs.core, &hs.known, exchange)
         })?;
         Ok(hs.advance(|certified| Keyed {
             certified,

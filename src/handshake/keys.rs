@@ -5,7 +5,7 @@ use super::role::Role;
 use crate::crypto::{self, FinishedVerified, KeyBlock, SupportedCipherSuite};
 use crate::error::Error;
 use crate::keylog::KeyLog;
-use crate::message::{Finished, HandshakePayload};
+use crate::message::{Finished, HandshakePayload, MAX_PARAMS_LEN, ServerEcdhParams};
 
 /// Derives the master secret after ClientKeyExchange (RFC 5246 8.1; with
 /// the extended master secret over the session hash, RFC 7627 4), logs it
@@ -92,11 +92,28 @@ pub(crate) fn check_finished<R: Role>(
 }
 
 /// The content a ServerKeyExchange signature covers (RFC 8422 5.4):
-/// client_random + server_random + the encoded ECDHE params.
-pub(crate) fn signed_params<R: Role>(core: &Core<R>, params: &[u8]) -> Vec<u8> {
-    let mut message = Vec::with_capacity(64 + params.len());
-    message.extend_from_slice(&core.client_random);
-    message.extend_from_slice(&core.server_random);
-    message.extend_from_slice(params);
-    message
+/// client_random + server_random + the encoded ECDHE params, built on the
+/// stack (it is signed or verified once, then dropped).
+pub(crate) struct SignedParams {
+    bytes: [u8; 64 + MAX_PARAMS_LEN],
+    len: usize,
+}
+
+impl SignedParams {
+    pub(crate) fn new<R: Role>(core: &Core<R>, params: &ServerEcdhParams) -> Self {
+        let mut bytes = [0u8; 64 + MAX_PARAMS_LEN];
+        bytes[..32].copy_from_slice(&core.client_random);
+        bytes[32..64].copy_from_slice(&core.server_random);
+        let mut encoded = [0u8; MAX_PARAMS_LEN];
+        let len = params.encode_into(&mut encoded);
+        bytes[64..64 + len].copy_from_slice(&encoded[..len]);
+        Self {
+            bytes,
+            len: 64 + len,
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }

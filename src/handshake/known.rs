@@ -25,7 +25,7 @@ impl Hello {
 }
 
 /// After ServerHello: the suite and the session's properties.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Negotiated {
     pub(crate) suite: &'static SupportedCipherSuite,
     pub(crate) session_id: Vec<u8>,
@@ -35,7 +35,7 @@ pub struct Negotiated {
 }
 
 /// After the server's Certificate: also its chain, end-entity first.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Certified {
     pub(crate) negotiated: Negotiated,
     pub(crate) server_certificates: Arc<[CertificateDer<'static>]>,
@@ -43,7 +43,7 @@ pub struct Certified {
 
 /// After ServerKeyExchange: also the key exchange group and the scheme
 /// that signed its parameters.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Keyed {
     pub(crate) certified: Certified,
     pub(crate) group: NamedGroup,

@@ -9,7 +9,7 @@ use rustls_pki_types::{CertificateDer, UnixTime};
 use super::client::expect_payload;
 use super::config::{CertifiedKey, ClientCertPolicy, DEFAULT_SIGNATURE_SCHEMES, ServerConfig};
 use super::core::{Core, Incoming};
-use super::keys::{check_finished, derive_master, install_keys, send_finished, signed_params};
+use super::keys::{SignedParams, check_finished, derive_master, install_keys, send_finished};
 use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
 use super::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use super::role::Server;
@@ -447,8 +447,8 @@ fn send_server_key<P: Shape>(
             signature: Vec::new(),
         },
     };
-    let message = signed_params(&hs.core, &exchange.params_encoding());
-    exchange.signed.signature = certified.key.sign(scheme, &message)?;
+    let message = SignedParams::new(&hs.core, &exchange.params);
+    exchange.signed.signature = certified.key.sign(scheme, message.as_bytes())?;
     hs.core
         .send_handshake(HandshakePayload::ServerKeyExchange(exchange))?;
     hs.core.side.kx = Some(kx);

@@ -39,7 +39,7 @@ pub use lists::{
 pub use new_session_ticket::NewSessionTicket;
 pub use random::{Random, SessionId};
 pub use server_hello::ServerHello;
-pub use server_key_exchange::{ServerEcdhParams, ServerKeyExchange};
+pub use server_key_exchange::{MAX_PARAMS_LEN, ServerEcdhParams, ServerKeyExchange};
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! ServerKeyExchange for ECDHE suites (RFC 8422 5.4), the only key exchange
 //! this crate supports.
 
-use crate::codec::{Codec, LengthPrefix, Reader, encode_bytes, read_bytes};
+use crate::codec::{Codec, LengthPrefix, Reader, read_bytes};
 use crate::enums::{EcCurveType, NamedGroup};
 use crate::error::InvalidMessage;
 use crate::message::digitally_signed::DigitallySigned;
@@ -15,11 +15,39 @@ pub struct ServerEcdhParams {
     pub public: Vec<u8>,
 }
 
+/// The longest `ServerECDHParams` encoding: curve type, group, the point's
+/// one-byte length, and a point of at most 255 bytes.
+pub const MAX_PARAMS_LEN: usize = 4 + 255;
+
+impl ServerEcdhParams {
+    /// Writes the encoding into `out` and returns its length: the one
+    /// encoder of these params, used on the stack where the signature over
+    /// them is made or checked (no allocation), and by [`Codec::encode`].
+    ///
+    /// A point longer than its one-byte length allows is a bug in our own
+    /// encoder (decoded points are bounded by that length, ours are at
+    /// most 97 bytes): it panics in debug builds and is cut to 255 bytes
+    /// in release builds.
+    pub fn encode_into(&self, out: &mut [u8; MAX_PARAMS_LEN]) -> usize {
+        debug_assert!(self.public.len() <= 255, "ECPoint too long");
+        let point = &self.public[..self.public.len().min(255)];
+        let [group_hi, group_lo] = self.group.to_wire().to_be_bytes();
+        out[..4].copy_from_slice(&[
+            EcCurveType::NamedCurve.to_wire(),
+            group_hi,
+            group_lo,
+            point.len() as u8,
+        ]);
+        out[4..4 + point.len()].copy_from_slice(point);
+        4 + point.len()
+    }
+}
+
 impl Codec for ServerEcdhParams {
     fn encode(&self, out: &mut Vec<u8>) {
-        EcCurveType::NamedCurve.encode(out);
-        self.group.encode(out);
-        encode_bytes(out, LengthPrefix::U8, &self.public);
+        let mut buf = [0u8; MAX_PARAMS_LEN];
+        let len = self.encode_into(&mut buf);
+        out.extend_from_slice(&buf[..len]);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
