@@ -129,7 +129,7 @@ fn body_of(text: &str) -> Vec<u8> {
 
 fn client_hello(payload: HandshakePayload) -> ClientHello {
     match payload {
-        HandshakePayload::ClientHello(hello) => hello,
+        HandshakePayload::ClientHello(hello) => *hello,
         other => panic!("not a ClientHello: {other:?}"),
     }
 }
@@ -307,7 +307,10 @@ fn openssl_client_hello_truncated_anywhere_is_rejected() {
         ..hello.clone()
     };
     let extensions_start = without_extensions.get_encoding().len();
-    round_trip_with_cuts(HandshakePayload::ClientHello(hello), &[extensions_start]);
+    round_trip_with_cuts(
+        HandshakePayload::ClientHello(Box::new(hello)),
+        &[extensions_start],
+    );
 }
 
 #[test]
@@ -405,7 +408,7 @@ fn round_trips_client_hello_with_every_extension() {
     .get_encoding()
     .len();
     round_trip_with_cuts(
-        HandshakePayload::ClientHello(hello.clone()),
+        HandshakePayload::ClientHello(Box::new(hello.clone())),
         &[extensions_start],
     );
     assert_eq!(hello.renegotiation_info(), Some(&[0xaa; 12][..]));
@@ -418,7 +421,7 @@ fn round_trips_client_hello_without_extensions() {
         extensions: smallvec![],
         ..sample_client_hello()
     };
-    let bytes = round_trip(HandshakePayload::ClientHello(hello.clone()));
+    let bytes = round_trip(HandshakePayload::ClientHello(Box::new(hello.clone())));
     // An absent extension block: the body ends after the compression list.
     assert_eq!(bytes.last(), Some(&0x00));
     assert_eq!(hello.server_name(), None);
@@ -458,7 +461,10 @@ fn client_hello_known_encoding() {
         "000000080006000003612e62",
         "00170000",
     );
-    assert_eq!(decode_known(text), HandshakePayload::ClientHello(hello));
+    assert_eq!(
+        decode_known(text),
+        HandshakePayload::ClientHello(Box::new(hello))
+    );
 }
 
 #[test]
@@ -700,7 +706,7 @@ fn rejects_trailing_data_naming_the_message() {
         (HandshakePayload::HelloRequest, "HelloRequest"),
         (HandshakePayload::ServerHelloDone, "ServerHelloDone"),
         (
-            HandshakePayload::ClientHello(sample_client_hello()),
+            HandshakePayload::ClientHello(Box::new(sample_client_hello())),
             "ClientHello",
         ),
         (

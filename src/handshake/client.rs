@@ -204,7 +204,8 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
     ) -> Result<Handshake<Client, state::ServerHello, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let hello = client_hello(&mut hs.core)?;
-            hs.core.send_handshake(HandshakePayload::ClientHello(hello))
+            hs.core
+                .send_handshake(HandshakePayload::ClientHello(Box::new(hello)))
         })?;
         Ok(hs.advance_same())
     }
