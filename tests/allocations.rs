@@ -4,6 +4,9 @@
 //! it is pinned here, and a change that brings allocations back fails.
 //!
 //! Where the remaining ones come from is listed in `docs/performance.md`.
+//! To see them, run
+//! `TLSTATE_TRACE_ALLOCATIONS=1 cargo test --test allocations -- --nocapture`:
+//! each counted allocation prints its size and the nearest crate frames.
 
 mod common;
 
@@ -26,10 +29,35 @@ struct CountingThisThread;
 
 thread_local! {
     static CALLS: Cell<u64> = const { Cell::new(0) };
+    /// Whether to print where each allocation comes from.
+    static TRACING: Cell<bool> = const { Cell::new(false) };
+    /// Set while a trace is being printed: its own allocations are
+    /// neither traced nor counted.
+    static IN_TRACE: Cell<bool> = const { Cell::new(false) };
 }
 
-fn count() {
+fn count(size: usize) {
+    if IN_TRACE.with(Cell::get) {
+        return;
+    }
     CALLS.with(|calls| calls.set(calls.get() + 1));
+    if TRACING.with(Cell::get) {
+        IN_TRACE.with(|t| t.set(true));
+        trace(size);
+        IN_TRACE.with(|t| t.set(false));
+    }
+}
+
+/// Prints the allocation's size and its first frames inside tlstate.
+fn trace(size: usize) {
+    let backtrace = std::backtrace::Backtrace::force_capture().to_string();
+    let frames: Vec<&str> = backtrace
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.contains("tlstate::") && !line.starts_with("at "))
+        .take(3)
+        .collect();
+    eprintln!("allocation of {size} bytes: {}", frames.join(" < "));
 }
 
 fn calls() -> u64 {
@@ -40,12 +68,12 @@ fn calls() -> u64 {
 // only bookkeeping.
 unsafe impl GlobalAlloc for CountingThisThread {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
+        count(layout.size());
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.alloc_zeroed(layout) }
     }
@@ -54,7 +82,7 @@ unsafe impl GlobalAlloc for CountingThisThread {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
+        count(new_size);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -129,9 +157,12 @@ fn a_full_handshake_allocates_at_most_40_times() {
     // The first handshake warms what is made once per process (ring's CPU
     // feature detection, webpki's lazily built tables).
     drop(full_handshake(&client, &server));
+    let trace = std::env::var_os("TLSTATE_TRACE_ALLOCATIONS").is_some();
+    TRACING.with(|t| t.set(trace));
     let before = calls();
     let (mut c, mut s) = full_handshake(&client, &server);
     let made = calls() - before;
+    TRACING.with(|t| t.set(false));
 
     // It was a real handshake: data goes through.
     c.send(b"counted").unwrap();
