@@ -36,13 +36,17 @@ impl<R: Role> core::fmt::Debug for WriteHalf<R> {
 
 impl<R: Role> WriteHalf<R> {
     pub(crate) fn new(writer: RecordWriter, out: Vec<u8>, shared: Arc<Shared>) -> Self {
-        Self {
+        let mut half = Self {
             writer,
             out,
             final_alert_sent: false,
             shared,
             _role: PhantomData,
-        }
+        };
+        // The handshake's output buffer was sized for a flight; an idle
+        // connection does not keep it.
+        half.release_if_idle();
+        half
     }
 
     /// Queues `data` as application data, in records of at most the
