@@ -80,6 +80,11 @@ struct Current {
 /// bytes are discarded lazily (the buffer is compacted only when new bytes
 /// would not otherwise fit), and all buffers are released once empty.
 ///
+/// Application data can also be read in place and in parts:
+/// [`peek_message`](Self::peek_message) hands out the unread rest of the
+/// current application data record until [`consume_data`](Self::consume_data)
+/// marks it read.
+///
 /// After any error the reader is dead: every later `next_message` returns
 /// the same error.
 pub struct RecordReader {
@@ -214,14 +219,18 @@ impl RecordReader {
     ///
     /// The read asks for what completes the next record (at least 4 KiB),
     /// so the buffer never holds more than one largest record plus one
-    /// read. If a whole largest record is already buffered, this fails
+    /// read (plus an application data record held by
+    /// [`peek_message`](Self::peek_message) and not consumed yet). If a
+    /// whole largest record is already buffered, this fails
     /// with [`io::ErrorKind::Other`]: call `next_message` first. After
     /// `next_message` has failed this fails too, without reading.
     pub fn read_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
         if let Some(e) = &self.failed {
             return Err(io::Error::other(e.clone()));
         }
-        let buffered = self.filled - self.start;
+        // Application data held by `peek_message` does not count: it is
+        // the caller's to consume, and reading must go on meanwhile.
+        let buffered = self.filled - self.unheld_start();
         let room = MAX_RECORD_LEN.saturating_sub(buffered);
         if room == 0 {
             return Err(io::Error::other(
@@ -247,10 +256,56 @@ impl RecordReader {
     /// handshake or alert while a handshake message is partly received is
     /// [`Error::UnexpectedMessage`].
     pub fn next_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
+        self.next(false)
+    }
+
+    /// Like [`next_message`](Self::next_message), except that application
+    /// data stays in the reader until [`consume_data`](Self::consume_data):
+    /// while a record's plaintext is not all consumed, every call hands out
+    /// its unread rest again, in place. Other messages are handed out once,
+    /// as by `next_message`; so is an empty application data record.
+    pub fn peek_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
+        self.next(true)
+    }
+
+    /// Marks the first `n` bytes of the application data handed out by
+    /// [`peek_message`](Self::peek_message) as read (all of it if `n` is
+    /// larger); once all is read, the next call moves on to the next
+    /// record. Does nothing unless an application data record is current.
+    pub fn consume_data(&mut self, n: usize) {
+        if let Some(current) = self.current {
+            if current.typ == ContentType::ApplicationData {
+                self.consume(n.min(current.end - current.pos));
+            }
+        }
+    }
+
+    /// The unread application data of the current record: what
+    /// `peek_message` would hand out again. Empty when there is none.
+    pub(crate) fn held_data(&self) -> &[u8] {
+        match self.current {
+            Some(c) if c.typ == ContentType::ApplicationData => {
+                self.buf.get(c.pos..c.end).unwrap_or_default()
+            }
+            _ => &[],
+        }
+    }
+
+    /// Drops everything buffered (nothing more will be read), keeping no
+    /// heap; bytes fed later are buffered as usual.
+    pub(crate) fn discard(&mut self) {
+        self.buf = Vec::new();
+        self.start = 0;
+        self.filled = 0;
+        self.current = None;
+        self.handshake.clear();
+    }
+
+    fn next(&mut self, hold_data: bool) -> Result<Option<Inbound<'_>>, Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let ready = match self.advance() {
+        let ready = match self.advance(hold_data) {
             Ok(Some(ready)) => ready,
             Ok(None) => {
                 self.release_if_idle();
@@ -264,11 +319,7 @@ impl RecordReader {
     /// Records the error, drops all buffers, and returns it.
     fn fail(&mut self, e: Error) -> Error {
         self.failed = Some(e.clone());
-        self.buf = Vec::new();
-        self.start = 0;
-        self.filled = 0;
-        self.current = None;
-        self.handshake.clear();
+        self.discard();
         e
     }
 
@@ -286,8 +337,9 @@ impl RecordReader {
         })
     }
 
-    /// Finds the next message, opening records as needed.
-    fn advance(&mut self) -> Result<Option<Ready>, Error> {
+    /// Finds the next message, opening records as needed. With
+    /// `hold_data`, application data is located but not consumed.
+    fn advance(&mut self, hold_data: bool) -> Result<Option<Ready>, Error> {
         self.handshake.discard_returned();
         loop {
             let Some(current) = self.current else {
@@ -325,7 +377,7 @@ impl RecordReader {
                     (plaintext.len(), Some(Ready::ChangeCipherSpec))
                 }
                 ContentType::ApplicationData => (
-                    plaintext.len(),
+                    if hold_data { 0 } else { plaintext.len() },
                     Some(Ready::ApplicationData(current.pos..current.end)),
                 ),
                 _ => return Err(Error::Internal("record of unknown type was opened")),
@@ -425,9 +477,12 @@ impl RecordReader {
     /// How many more bytes complete the next record, as far as its header
     /// (if here) tells.
     fn next_record_needs(&self) -> usize {
-        let buffered = self.buf.get(self.start..self.filled).unwrap_or_default();
+        let start = self.unheld_start();
+        let buffered = self.buf.get(start..self.filled).unwrap_or_default();
         match buffered {
-            [_, _, _, hi, lo, ..] if self.current.is_none() => (HEADER_LEN
+            // Unless a record that is not held is being handed out, the
+            // buffered bytes start with the next record's header.
+            [_, _, _, hi, lo, ..] if self.current.is_none() || start != self.start => (HEADER_LEN
                 + usize::from(u16::from_be_bytes([*hi, *lo])))
             .saturating_sub(buffered.len()),
             _ => HEADER_LEN.saturating_sub(buffered.len()),
@@ -467,6 +522,15 @@ impl RecordReader {
                 current.end -= shift;
                 current.record_end -= shift;
             }
+        }
+    }
+
+    /// Where the bytes start that are not application data held for
+    /// [`consume_data`](Self::consume_data).
+    fn unheld_start(&self) -> usize {
+        match self.current {
+            Some(c) if c.typ == ContentType::ApplicationData => c.record_end,
+            _ => self.start,
         }
     }
 
@@ -721,6 +785,82 @@ mod tests {
         assert_eq!(rd.read_from(&mut src).unwrap(), 0);
         assert!(
             matches!(rd.next_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == 10_000)
+        );
+    }
+
+    #[test]
+    fn peek_hands_out_the_rest_of_a_record_until_it_is_consumed() {
+        let mut rd = RecordReader::new();
+        let mut wire = record(23, b"first record");
+        wire.extend(record(23, b""));
+        wire.extend(record(23, b"second"));
+        wire.extend(record(21, &[1, 0]));
+        rd.feed(&wire);
+        let data = |d: &'static [u8]| Ok(Some(Inbound::ApplicationData(d)));
+        assert_eq!(rd.peek_message(), data(b"first record"));
+        assert_eq!(rd.peek_message(), data(b"first record"), "not consumed");
+        rd.consume_data(0);
+        assert_eq!(rd.peek_message(), data(b"first record"));
+        rd.consume_data(6);
+        assert_eq!(rd.held_data(), b"record");
+        assert_eq!(rd.peek_message(), data(b"record"));
+        rd.consume_data(100);
+        assert_eq!(rd.held_data(), b"");
+        // The empty record is handed out once.
+        assert_eq!(rd.peek_message(), data(b""));
+        assert_eq!(rd.peek_message(), data(b"second"));
+        // next_message hands out the rest and consumes it.
+        rd.consume_data(1);
+        assert_eq!(rd.next_message(), data(b"econd"));
+        let close = Inbound::Alert(AlertMessage {
+            level: AlertLevel::Warning,
+            description: AlertDescription::CloseNotify,
+        });
+        assert_eq!(rd.peek_message(), Ok(Some(close)));
+        rd.consume_data(1);
+        assert_eq!(rd.peek_message(), Ok(None));
+        assert_eq!(rd.buffered_len(), 0);
+    }
+
+    #[test]
+    fn consume_data_leaves_other_messages_alone() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(22, &[14, 0, 0, 0, 14, 0, 0, 0]));
+        assert!(matches!(
+            rd.peek_message(),
+            Ok(Some(Inbound::Handshake { .. }))
+        ));
+        rd.consume_data(100);
+        assert!(rd.has_partial_handshake(), "the second message is unread");
+        assert!(matches!(
+            rd.peek_message(),
+            Ok(Some(Inbound::Handshake { .. }))
+        ));
+        assert_eq!(rd.peek_message(), Ok(None));
+    }
+
+    #[test]
+    fn held_data_does_not_stop_read_from() {
+        let first = record(23, &vec![1; MAX_PLAINTEXT_LEN]);
+        let second = record(23, &vec![2; MAX_PLAINTEXT_LEN]);
+        let mut rd = RecordReader::new();
+        let mut src: &[u8] = &first;
+        while rd.read_from(&mut src).unwrap() > 0 {}
+        assert!(
+            matches!(rd.peek_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == MAX_PLAINTEXT_LEN)
+        );
+        rd.consume_data(10);
+        // A whole largest record more is read behind the held one, each
+        // read completing it as far as its header tells.
+        let mut src: &[u8] = &second;
+        assert_eq!(rd.read_from(&mut src).unwrap(), MIN_READ);
+        assert_eq!(rd.read_from(&mut src).unwrap(), second.len() - MIN_READ);
+        assert!(src.is_empty());
+        assert_eq!(rd.held_data(), &[1; MAX_PLAINTEXT_LEN - 10][..]);
+        rd.consume_data(MAX_PLAINTEXT_LEN);
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::ApplicationData(&[2; MAX_PLAINTEXT_LEN])))
         );
     }
 
