@@ -1,6 +1,6 @@
 //! The borrowing read: `fill_buf` + `consume` on [`Connection`] and
-//! [`ReadHalf`] hand out application data in place, where the record was
-//! decrypted.
+//! [`ReadHalf`], and `BufRead` on [`Stream`], hand out application data in
+//! place, where the record was decrypted.
 //!
 //! - Data arrives whole and in order across many records of every size,
 //!   fed in any slicing and consumed in any amounts (0 included), and
@@ -11,20 +11,23 @@
 //!   same alert queued for the peer.
 //! - Held data does not stop `fill_from` from buffering the records behind
 //!   it.
-//! - A rustls client's data is read in place through `Connection::fill_buf`,
-//!   up to its close_notify.
+//! - A rustls client's data is read in place, through `Connection::fill_buf`
+//!   and through `Stream`'s `BufRead`, up to its close_notify.
+//! - `Stream` passes over empty application data records (which a peer may
+//!   send) instead of taking them for the end of the stream.
 //!
 //! Renegotiation requests, which only forged records can carry, are read
 //! both ways in `connection_shutdown.rs`.
 
 mod common;
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, OnceLock};
 
 use common::{KeyKind, Leaf, TestPki};
 use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome};
+use tlstate::driver::ClientDriver;
 use tlstate::enums::{AlertDescription, AlertLevel};
 use tlstate::error::Error;
 use tlstate::handshake::{
@@ -635,6 +638,21 @@ impl Peer for rustls::ClientConnection {
     }
 }
 
+impl Peer for ClientDriver {
+    fn output(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(bytes) = self.poll_output() {
+            out.extend_from_slice(&bytes);
+        }
+        out
+    }
+
+    fn input(&mut self, bytes: &[u8]) {
+        self.handle_input(bytes);
+        while self.poll_event().is_some() {}
+    }
+}
+
 fn rustls_client() -> rustls::ClientConnection {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(fixture().pki.ca.clone()).unwrap();
@@ -687,4 +705,110 @@ fn rustls_data_read_in_place_through_the_connection() {
     conn.feed(&wire);
     assert_eq!(conn.fill_buf(), Ok(ReadOutcome::Closed));
     assert_eq!(conn.read(&mut [0u8; 8]), Ok(ReadOutcome::Closed));
+}
+
+#[test]
+fn rustls_data_read_in_place_through_buf_read() {
+    let mut server = our_server_and_rustls();
+    // Lines across record boundaries, read with `BufRead::read_until`
+    // (fill_buf + consume underneath).
+    let lines: Vec<Vec<u8>> = (0..50)
+        .map(|i| {
+            let mut line = payload(i * 997 % 40_000, i as u64 + 1);
+            line.retain(|b| *b != b'\n');
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    for line in &lines {
+        server.transport().peer.writer().write_all(line).unwrap();
+    }
+    server.transport().peer.send_close_notify();
+    for (i, line) in lines.iter().enumerate() {
+        let mut got = Vec::new();
+        server.read_until(b'\n', &mut got).unwrap();
+        assert!(got == *line, "line {i} differs");
+    }
+    // The close_notify: `fill_buf` is empty, `read` is 0.
+    assert_eq!(server.fill_buf().unwrap(), b"");
+    assert_eq!(server.read(&mut [0u8; 8]).unwrap(), 0);
+}
+
+#[test]
+fn buf_read_reports_truncation() {
+    let mut server = our_server_and_rustls();
+    server
+        .transport()
+        .peer
+        .writer()
+        .write_all(b"partial")
+        .unwrap();
+    assert_eq!(server.fill_buf().unwrap(), b"partial");
+    server.consume(7);
+    // The pipe is at its end (rustls has nothing more): no close_notify.
+    let error = server.fill_buf().unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+}
+
+#[test]
+fn stream_passes_over_empty_records() {
+    let config = fixture().pki.server_config(&fixture().leaf);
+    let client = ClientDriver::new(fixture().pki.client_config(), localhost());
+    let mut server = stream::accept(config, Pipe::new(client))
+        .unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"));
+    // The client sends empty records around its data: they are not the
+    // end of the stream.
+    let peer = &mut server.transport().peer;
+    peer.send(b"").unwrap();
+    peer.send(b"").unwrap();
+    peer.send(b"after two empty records").unwrap();
+    peer.send(b"").unwrap();
+    let mut buf = [0u8; 64];
+    let n = server.read(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"after two empty records");
+    server.transport().peer.send(b"").unwrap();
+    server.transport().peer.send(b"more").unwrap();
+    assert_eq!(server.fill_buf().unwrap(), b"more");
+    server.consume(4);
+    server.transport().peer.send(b"").unwrap();
+    server.transport().peer.close().unwrap();
+    assert_eq!(server.fill_buf().unwrap(), b"", "the close_notify");
+    assert_eq!(server.read(&mut buf).unwrap(), 0);
+}
+
+#[test]
+fn split_read_stream_reads_in_place_over_tcp() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let lines: Vec<Vec<u8>> = (0..20)
+        .map(|i| {
+            let mut line = payload(i * 3001 % 50_000, i as u64 + 7);
+            line.retain(|b| *b != b'\n');
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    let to_send = lines.clone();
+    let client = std::thread::spawn(move || {
+        let tcp = std::net::TcpStream::connect(addr).unwrap();
+        let mut client = stream::connect(fixture().pki.client_config(), localhost(), tcp)
+            .unwrap_or_else(|fatal| panic!("client handshake failed: {fatal:?}"));
+        for line in &to_send {
+            client.write_all(line).unwrap();
+        }
+        client.shutdown().unwrap();
+    });
+    let (tcp, _) = listener.accept().unwrap();
+    let config = fixture().pki.server_config(&fixture().leaf);
+    let server = stream::accept(config, tcp)
+        .unwrap_or_else(|fatal| panic!("server handshake failed: {fatal:?}"));
+    let (mut reader, mut writer) = server.split().unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        let mut got = Vec::new();
+        reader.read_until(b'\n', &mut got).unwrap();
+        assert!(got == *line, "line {i} differs");
+    }
+    assert_eq!(reader.fill_buf().unwrap(), b"", "the close_notify");
+    writer.shutdown_send().unwrap();
+    client.join().unwrap();
 }
