@@ -20,6 +20,19 @@ pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
 /// The smallest read [`RecordReader::read_from`] asks for.
 const MIN_READ: usize = 4096;
 
+/// The most heap a drained reader keeps: its wire buffer, when no larger
+/// than this, stays for the next bytes instead of being freed.
+///
+/// This is what lets a connection that keeps receiving small records
+/// (up to 1 KiB of plaintext: 5 bytes of header and 24 of AEAD overhead
+/// fit in the 64 to spare) go without an allocation per record, while an
+/// idle reader still holds at most this much. A larger buffer (a 16 KiB
+/// record, a handshake flight with certificates) is freed once drained:
+/// keeping it would make every idle connection hold a largest record, and
+/// a reader cannot tell a pause between records from the end of the
+/// traffic. See docs/performance.md, "Bulk AES-GCM".
+pub const MAX_IDLE_CAPACITY: usize = 1024 + 64;
+
 /// One message from the peer, as the record layer hands it up.
 ///
 /// Borrowed items point into the reader's buffers and stay valid until the
@@ -78,7 +91,9 @@ struct Current {
 /// because the opener changes at ChangeCipherSpec and records after it in
 /// the same buffer need the new key. They are opened in place; consumed
 /// bytes are discarded lazily (the buffer is compacted only when new bytes
-/// would not otherwise fit), and all buffers are released once empty.
+/// would not otherwise fit), and buffers are released once empty, except a
+/// wire buffer of at most [`MAX_IDLE_CAPACITY`] bytes, kept for the next
+/// bytes.
 ///
 /// Application data can also be read in place and in parts:
 /// [`peek_message`](Self::peek_message) hands out the unread rest of the
@@ -174,7 +189,8 @@ impl RecordReader {
         self.filled - self.start + self.handshake.pending_len()
     }
 
-    /// Heap currently held by the reader's buffers. Zero when idle.
+    /// Heap currently held by the reader's buffers. At most
+    /// [`MAX_IDLE_CAPACITY`] when idle (nothing buffered).
     pub fn capacity(&self) -> usize {
         self.buf.capacity() + self.handshake.capacity()
     }
@@ -534,12 +550,15 @@ impl RecordReader {
         }
     }
 
-    /// Releases the wire buffer when nothing is left in it.
+    /// When nothing is left in the wire buffer, reuses it from its start,
+    /// or frees it if it is larger than [`MAX_IDLE_CAPACITY`].
     fn release_if_idle(&mut self) {
         if self.start == self.filled && self.current.is_none() {
-            self.buf = Vec::new();
             self.start = 0;
             self.filled = 0;
+            if self.buf.capacity() > MAX_IDLE_CAPACITY {
+                self.buf = Vec::new();
+            }
         }
     }
 }
@@ -650,7 +669,10 @@ mod tests {
         );
         assert_eq!(rd.next_message(), Ok(None));
         assert_eq!(*seen.lock().unwrap(), [0, 1]);
-        assert_eq!(rd.capacity(), 0, "an idle reader holds no heap");
+        assert!(
+            rd.capacity() <= MAX_IDLE_CAPACITY,
+            "an idle reader holds little heap"
+        );
     }
 
     #[test]
@@ -861,6 +883,44 @@ mod tests {
         assert_eq!(
             rd.next_message(),
             Ok(Some(Inbound::ApplicationData(&[2; MAX_PLAINTEXT_LEN])))
+        );
+    }
+
+    #[test]
+    fn a_small_drained_buffer_is_kept_a_large_one_freed() {
+        let small = record(23, &[7; 1000]);
+        let mut rd = RecordReader::new();
+        rd.feed(&small);
+        let kept = rd.capacity();
+        assert!(kept >= small.len() && kept <= MAX_IDLE_CAPACITY);
+        for _ in 0..3 {
+            assert!(matches!(
+                rd.next_message(),
+                Ok(Some(Inbound::ApplicationData(_)))
+            ));
+            assert_eq!(rd.next_message(), Ok(None));
+            assert_eq!(rd.capacity(), kept, "drained, and kept");
+            rd.feed(&small);
+            assert_eq!(rd.capacity(), kept, "reused: no new allocation");
+        }
+        rd.feed(&record(23, &[8; 4000]));
+        while rd.next_message().unwrap().is_some() {}
+        assert_eq!(rd.capacity(), 0, "larger than MAX_IDLE_CAPACITY: freed");
+    }
+
+    #[test]
+    fn feed_owned_still_adopts_the_vector_over_a_kept_buffer() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(23, b"small"));
+        while rd.next_message().unwrap().is_some() {}
+        assert!(rd.capacity() > 0);
+        let mut owned = Vec::with_capacity(3000);
+        owned.extend(record(23, &[9; 2000]));
+        rd.feed_owned(owned);
+        assert_eq!(rd.capacity(), 3000, "the vector itself is the buffer");
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::ApplicationData(&[9; 2000])))
         );
     }
 
