@@ -184,6 +184,7 @@ impl<R: Role> Connection<R> {
     /// outcomes, errors and side effects are those of
     /// [`read`](Self::read): renegotiation requests are refused at once, a
     /// fatal error queues its alert.
+    #[inline]
     pub fn fill_buf(&mut self) -> Result<ReadOutcome<&[u8]>, Error> {
         let outcome = self.read.fill_buf();
         match &outcome {
@@ -199,6 +200,7 @@ impl<R: Role> Connection<R> {
 
     /// Marks the first `n` bytes handed out by [`fill_buf`](Self::fill_buf)
     /// as read (see [`ReadHalf::consume`]).
+    #[inline]
     pub fn consume(&mut self, n: usize) {
         self.read.consume(n);
     }

@@ -116,6 +116,7 @@ impl<R: Role> ReadHalf<R> {
     ///
     /// While data is held, [`fill_from`](Self::fill_from) and
     /// [`feed`](Self::feed) go on buffering the records behind it.
+    #[inline]
     pub fn fill_buf(&mut self) -> Result<ReadOutcome<&[u8]>, Error> {
         Ok(match self.poll()? {
             Polled::Held => ReadOutcome::Data(self.reader.held_data()),
@@ -128,6 +129,7 @@ impl<R: Role> ReadHalf<R> {
     /// Marks the first `n` bytes handed out by [`fill_buf`](Self::fill_buf)
     /// as read (all of them if `n` is larger). The record's buffer is
     /// reused or released once all of it is read.
+    #[inline]
     pub fn consume(&mut self, n: usize) {
         self.reader.consume_data(n);
     }

@@ -109,6 +109,10 @@ pub struct RecordReader {
     filled: usize,
     current: Option<Current>,
     opener: Box<dyn RecordOpener>,
+    /// The largest record body accepted: the plaintext limit before
+    /// protection, the ciphertext limit after it (RFC 5246 6.2.3); set
+    /// with the opener, not asked of it per record.
+    max_body: usize,
     /// Sequence number of the next record to open.
     seq: u64,
     handshake: HandshakeJoiner,
@@ -145,6 +149,7 @@ impl RecordReader {
             filled: 0,
             current: None,
             opener: Box::new(NullProtection),
+            max_body: MAX_PLAINTEXT_LEN,
             seq: 0,
             handshake: HandshakeJoiner::default(),
             alert: AlertJoiner::default(),
@@ -160,6 +165,11 @@ impl RecordReader {
     /// [`Inbound::ChangeCipherSpec`]; records already buffered behind the
     /// ChangeCipherSpec are opened with the new opener.
     pub fn set_opener(&mut self, opener: Box<dyn RecordOpener>) {
+        self.max_body = if opener.overhead() == 0 {
+            MAX_PLAINTEXT_LEN
+        } else {
+            MAX_CIPHERTEXT_LEN
+        };
         self.opener = opener;
         self.seq = 0;
     }
@@ -271,7 +281,11 @@ impl RecordReader {
     /// records; several alerts in one record likewise. A record other than
     /// handshake or alert while a handshake message is partly received is
     /// [`Error::UnexpectedMessage`].
+    #[inline]
     pub fn next_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
+        if self.drained() {
+            return Ok(None);
+        }
         self.next(false)
     }
 
@@ -280,14 +294,34 @@ impl RecordReader {
     /// while a record's plaintext is not all consumed, every call hands out
     /// its unread rest again, in place. Other messages are handed out once,
     /// as by `next_message`; so is an empty application data record.
+    #[inline]
     pub fn peek_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
+        if self.drained() {
+            return Ok(None);
+        }
         self.next(true)
+    }
+
+    /// Whether nothing at all is buffered (and the reader has not failed),
+    /// in which case `next` would find nothing: then does what `next` does
+    /// on finding nothing. Checked first, inline, because every reading
+    /// loop ends with such a call, once per record when records come one
+    /// at a time.
+    #[inline]
+    fn drained(&mut self) -> bool {
+        if self.failed.is_some() || self.start != self.filled || self.current.is_some() {
+            return false;
+        }
+        self.handshake.discard_returned();
+        self.release_if_idle();
+        true
     }
 
     /// Marks the first `n` bytes of the application data handed out by
     /// [`peek_message`](Self::peek_message) as read (all of it if `n` is
     /// larger); once all is read, the next call moves on to the next
     /// record. Does nothing unless an application data record is current.
+    #[inline]
     pub fn consume_data(&mut self, n: usize) {
         if let Some(current) = self.current {
             if current.typ == ContentType::ApplicationData {
@@ -298,6 +332,7 @@ impl RecordReader {
 
     /// The unread application data of the current record: what
     /// `peek_message` would hand out again. Empty when there is none.
+    #[inline]
     pub(crate) fn held_data(&self) -> &[u8] {
         match self.current {
             Some(c) if c.typ == ContentType::ApplicationData => {
@@ -429,12 +464,7 @@ impl RecordReader {
         // Before protection a body is its plaintext: the plaintext limit
         // applies. After it, the ciphertext limit, then the plaintext limit
         // once opened (RFC 5246 6.2.3).
-        let limit = if self.opener.overhead() == 0 {
-            MAX_PLAINTEXT_LEN
-        } else {
-            MAX_CIPHERTEXT_LEN
-        };
-        let header = RecordHeader::decode([a, b, c, d, e], limit)?;
+        let header = RecordHeader::decode([a, b, c, d, e], self.max_body)?;
         if self.handshake.is_partial()
             && !matches!(header.typ, ContentType::Handshake | ContentType::Alert)
         {
