@@ -1,6 +1,8 @@
 //! Client-to-server bulk transfer in memory (seal on the client, open on
 //! the server, each write delivered at once), tlstate, rustls and ring's
-//! own seal+open side by side in each group.
+//! own seal+open side by side in each group. The server side of each
+//! library reads the plaintext in place (`fill_buf` + `consume`), as the
+//! example's figures do.
 //!
 //! `cargo bench --bench bulk`
 

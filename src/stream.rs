@@ -3,7 +3,8 @@
 //! [`connect`] and [`accept`] walk the same typed transitions the `walk`
 //! example walks by hand, reading from the transport whenever a state needs
 //! more bytes; the [`Stream`] they return is `std::io::Read + Write` for
-//! application data.
+//! application data, and `std::io::BufRead`, which hands the data out in
+//! place where it was decrypted.
 
 use std::io;
 use std::sync::Arc;
@@ -263,24 +264,30 @@ fn to_io(error: Error) -> io::Error {
 
 /// One side that reads application data from a blocking transport.
 trait AppDataSource {
-    /// One attempt at reading from what is buffered.
-    fn read_buffered(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error>;
+    /// One look at what is buffered: `Data(n)` when `n` bytes of
+    /// application data are held (0: an empty record, now passed).
+    fn poll_buffered(&mut self) -> Result<ReadOutcome, Error>;
+    /// The application data held, after `poll_buffered` found some.
+    fn held(&mut self) -> &[u8];
+    /// Marks `n` bytes of it read.
+    fn consume_held(&mut self, n: usize);
     /// One read from the transport; `Ok(0)` is EOF.
     fn fill(&mut self) -> io::Result<usize>;
     /// The transport ended.
     fn eof(&mut self) -> Error;
 }
 
-/// Reads application data: `Ok(0)` is the peer's close_notify; a transport
-/// EOF without it is an `UnexpectedEof` error (truncation), never `Ok(0)`.
-fn read_app_data(source: &mut impl AppDataSource, buf: &mut [u8]) -> io::Result<usize> {
-    if buf.is_empty() {
-        return Ok(0);
-    }
+/// Reads from the transport until application data is held (`Ok(true)`)
+/// or the peer's close_notify has arrived (`Ok(false)`); a transport EOF
+/// without close_notify is an `UnexpectedEof` error (truncation). Empty
+/// application data records, which a peer may send, are passed over: they
+/// must not look like the end of the stream.
+fn wait_for_data(source: &mut impl AppDataSource) -> io::Result<bool> {
     loop {
-        match source.read_buffered(buf).map_err(to_io)? {
-            ReadOutcome::Data(n) => return Ok(n),
-            ReadOutcome::Closed => return Ok(0),
+        match source.poll_buffered().map_err(to_io)? {
+            ReadOutcome::Data(0) => continue,
+            ReadOutcome::Data(_) => return Ok(true),
+            ReadOutcome::Closed => return Ok(false),
             ReadOutcome::NeedMore => {}
         }
         match source.fill() {
@@ -292,12 +299,47 @@ fn read_app_data(source: &mut impl AppDataSource, buf: &mut [u8]) -> io::Result<
     }
 }
 
+/// Reads application data: `Ok(0)` is the peer's close_notify; a transport
+/// EOF without it is an `UnexpectedEof` error (truncation), never `Ok(0)`.
+fn read_app_data(source: &mut impl AppDataSource, buf: &mut [u8]) -> io::Result<usize> {
+    if buf.is_empty() || !wait_for_data(source)? {
+        return Ok(0);
+    }
+    let held = source.held();
+    let n = held.len().min(buf.len());
+    if let (Some(dst), Some(src)) = (buf.get_mut(..n), held.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    source.consume_held(n);
+    Ok(n)
+}
+
+/// The data [`BufRead::fill_buf`](io::BufRead::fill_buf) hands out: empty
+/// only at the peer's close_notify.
+fn fill_app_data(source: &mut impl AppDataSource) -> io::Result<&[u8]> {
+    if !wait_for_data(source)? {
+        return Ok(&[]);
+    }
+    Ok(source.held())
+}
+
 impl<R: Role, T: io::Read + io::Write> AppDataSource for Stream<R, T> {
-    fn read_buffered(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
-        let outcome = self.conn.read(buf);
+    fn poll_buffered(&mut self) -> Result<ReadOutcome, Error> {
+        let outcome = self.conn.fill_buf().map(|o| o.map(<[u8]>::len));
         // Deliver a queued alert or no_renegotiation warning now.
         let _ = self.conn.flush_to(&mut self.transport);
         outcome
+    }
+
+    fn held(&mut self) -> &[u8] {
+        match self.conn.fill_buf() {
+            Ok(ReadOutcome::Data(data)) => data,
+            _ => &[],
+        }
+    }
+
+    fn consume_held(&mut self, n: usize) {
+        self.conn.consume(n);
     }
 
     fn fill(&mut self) -> io::Result<usize> {
@@ -315,6 +357,21 @@ impl<R: Role, T: io::Read + io::Write> io::Read for Stream<R, T> {
     /// A fatal error's alert is written before the error is returned.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         read_app_data(self, buf)
+    }
+}
+
+impl<R: Role, T: io::Read + io::Write> io::BufRead for Stream<R, T> {
+    /// The unread application data of the current record, in place where
+    /// it was decrypted (no copy), reading from the transport while there
+    /// is none. Empty means the peer sent close_notify; a transport EOF
+    /// without it is an `UnexpectedEof` error (truncation). Errors and
+    /// alerts as for [`read`](io::Read::read).
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        fill_app_data(self)
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.conn.consume(amt);
     }
 }
 
@@ -350,8 +407,19 @@ pub struct WriteStream<R: Role> {
 }
 
 impl<R: Role> AppDataSource for ReadStream<R> {
-    fn read_buffered(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
-        self.half.read(buf)
+    fn poll_buffered(&mut self) -> Result<ReadOutcome, Error> {
+        self.half.fill_buf().map(|o| o.map(<[u8]>::len))
+    }
+
+    fn held(&mut self) -> &[u8] {
+        match self.half.fill_buf() {
+            Ok(ReadOutcome::Data(data)) => data,
+            _ => &[],
+        }
+    }
+
+    fn consume_held(&mut self, n: usize) {
+        self.half.consume(n);
     }
 
     fn fill(&mut self) -> io::Result<usize> {
@@ -368,6 +436,18 @@ impl<R: Role> io::Read for ReadStream<R> {
     /// slot until the writing side's [`WriteStream::shutdown_send`].
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         read_app_data(self, buf)
+    }
+}
+
+impl<R: Role> io::BufRead for ReadStream<R> {
+    /// As [`Stream`]'s `fill_buf`: application data in place, empty at
+    /// the peer's close_notify.
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        fill_app_data(self)
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.half.consume(amt);
     }
 }
 

@@ -1061,10 +1061,11 @@ fn our_client_refuses_a_hello_request_and_goes_on() {
 
 /// A ClientHello after the handshake: our server answers with a
 /// no_renegotiation warning, sent as soon as the read returns (unsplit) or
-/// with the writer's next output (split), and the connection goes on.
+/// with the writer's next output (split), and the connection goes on; the
+/// same whether the data is read by `read` or in place by `fill_buf`.
 #[test]
 fn our_server_refuses_a_client_hello_and_goes_on() {
-    for split in [false, true] {
+    for (split, in_place) in [(false, false), (true, false), (false, true), (true, true)] {
         let (_client, server, keys) = memory_pair();
         let mut from_client = keys.forge_as(true);
         let mut wire = Vec::new();
@@ -1079,14 +1080,27 @@ fn our_server_refuses_a_client_hello_and_goes_on() {
         let out = if split {
             let (mut reader, mut writer) = server.split();
             reader.feed(&wire);
-            assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Data(4)));
+            if in_place {
+                assert_eq!(reader.fill_buf(), Ok(ReadOutcome::Data(&b"ping"[..])));
+                buf[..4].copy_from_slice(b"ping");
+                reader.consume(4);
+                assert_eq!(reader.fill_buf(), Ok(ReadOutcome::NeedMore));
+            } else {
+                assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Data(4)));
+            }
             assert!(writer.pending_output().is_empty(), "waits for the writer");
             writer.send(b"pong").unwrap();
             writer.take_output()
         } else {
             let mut server = server;
             server.feed(&wire);
-            assert_eq!(server.read(&mut buf), Ok(ReadOutcome::Data(4)));
+            if in_place {
+                assert_eq!(server.fill_buf(), Ok(ReadOutcome::Data(&b"ping"[..])));
+                buf[..4].copy_from_slice(b"ping");
+                server.consume(4);
+            } else {
+                assert_eq!(server.read(&mut buf), Ok(ReadOutcome::Data(4)));
+            }
             assert_eq!(
                 records(server.pending_output()),
                 vec![(ALERT, GCM_ALERT_BODY)]

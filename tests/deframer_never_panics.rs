@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 
-use tlstate::record::{DEFAULT_MAX_HANDSHAKE_LEN, HEADER_LEN, MAX_RECORD_LEN, RecordReader};
+use tlstate::record::{
+    DEFAULT_MAX_HANDSHAKE_LEN, HEADER_LEN, Inbound, MAX_IDLE_CAPACITY, MAX_RECORD_LEN, RecordReader,
+};
 
 /// The handshake joiner holds at most one message: header plus body.
 const MAX_JOINED: usize = 4 + DEFAULT_MAX_HANDSHAKE_LEN;
@@ -142,12 +144,57 @@ proptest! {
             rest = tail;
             rd.feed(piece);
             while let Some(msg) = rd.next_message().unwrap() {
-                if let tlstate::record::Inbound::ApplicationData(d) = msg {
+                if let Inbound::ApplicationData(d) = msg {
                     got.extend_from_slice(d);
                 }
             }
         }
         prop_assert_eq!(got, want);
         prop_assert!(rd.buffered_len() < HEADER_LEN + 2);
+    }
+
+    #[test]
+    fn peeked_data_comes_out_whole_whatever_is_consumed(
+        records in prop::collection::vec(
+            prop_oneof![
+                1 => prop::collection::vec(1u8..3, 2..3).prop_map(|b| (21u8, b)),
+                4 => prop::collection::vec(any::<u8>(), 0..3000).prop_map(|b| (23u8, b)),
+            ],
+            0..20,
+        ),
+        chunks in chunks(),
+        consumes in prop::collection::vec(prop_oneof![1 => Just(0usize), 6 => 1usize..2000], 1..8),
+    ) {
+        // The borrowing read (`peek_message` + `consume_data` in any
+        // amounts) hands out every application data byte once, in order,
+        // and the reader's memory stays bounded; a drained reader holds at
+        // most MAX_IDLE_CAPACITY.
+        let wire: Vec<u8> = records.iter().flat_map(|(t, b)| record(*t, 0x0303, b)).collect();
+        let want: Vec<u8> = records.iter().filter(|(t, _)| *t == 23).flat_map(|(_, b)| b.clone()).collect();
+        let max_chunk = chunks.iter().copied().max().unwrap_or(1);
+        let mut rd = RecordReader::new();
+        let mut got = Vec::new();
+        let mut sizes = chunks.iter().copied().cycle();
+        // A 1 among the amounts, so that the reading always moves on.
+        let mut amounts = consumes.iter().copied().chain([1]).cycle();
+        let mut rest = &wire[..];
+        while !rest.is_empty() {
+            let n = sizes.next().unwrap_or(1).clamp(1, rest.len());
+            let (piece, tail) = rest.split_at(n);
+            rest = tail;
+            rd.feed(piece);
+            while let Some(msg) = rd.peek_message().unwrap() {
+                if let Inbound::ApplicationData(d) = msg {
+                    let k = amounts.next().unwrap_or(1).min(d.len());
+                    got.extend_from_slice(&d[..k]);
+                    rd.consume_data(k);
+                }
+            }
+            prop_assert!(rd.capacity() <= 2 * (MAX_RECORD_LEN + max_chunk));
+            if rd.buffered_len() == 0 {
+                prop_assert!(rd.capacity() <= MAX_IDLE_CAPACITY);
+            }
+        }
+        prop_assert_eq!(got, want);
     }
 }

@@ -51,15 +51,45 @@ pub struct SessionSummary {
     pub session_id: Vec<u8>,
 }
 
-/// What a read produced.
+/// What a read produced: with [`read`](Connection::read), `Data` is how
+/// many bytes were copied out (`ReadOutcome<usize>`); with
+/// [`fill_buf`](Connection::fill_buf), the bytes themselves, in place
+/// (`ReadOutcome<&[u8]>`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadOutcome {
-    /// This many bytes of application data were copied out.
-    Data(usize),
+pub enum ReadOutcome<D = usize> {
+    /// Application data: the count copied out, or the bytes.
+    Data(D),
     /// Nothing whole has arrived: feed more bytes.
     NeedMore,
     /// The peer sent close_notify: the clean end of the stream.
     Closed,
+}
+
+impl<D> ReadOutcome<D> {
+    /// The same outcome with `f` applied to the data, e.g.
+    /// `outcome.map(<[u8]>::len)` for the count of bytes handed out.
+    pub fn map<E>(self, f: impl FnOnce(D) -> E) -> ReadOutcome<E> {
+        match self {
+            Self::Data(data) => ReadOutcome::Data(f(data)),
+            Self::NeedMore => ReadOutcome::NeedMore,
+            Self::Closed => ReadOutcome::Closed,
+        }
+    }
+}
+
+impl ReadOutcome<&[u8]> {
+    /// Copies as much of the data as fits into `buf`: the outcome
+    /// [`read`](Connection::read) reports, the count being what to
+    /// [`consume`](Connection::consume).
+    fn copy_into(self, buf: &mut [u8]) -> ReadOutcome {
+        self.map(|data| {
+            let n = data.len().min(buf.len());
+            if let (Some(dst), Some(src)) = (buf.get_mut(..n), data.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            n
+        })
+    }
 }
 
 /// An established connection of role `R`, both halves together.
@@ -151,8 +181,26 @@ impl<R: Role> Connection<R> {
     /// [`ReadHalf::read`]). Renegotiation requests are refused with a
     /// no_renegotiation warning queued at once; a fatal error queues its
     /// alert, the only one that will be sent.
+    ///
+    /// This is [`fill_buf`](Self::fill_buf), a copy, and
+    /// [`consume`](Self::consume) of what was copied.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
-        let outcome = self.read.read(buf);
+        let outcome = self.fill_buf()?.copy_into(buf);
+        if let ReadOutcome::Data(n) = outcome {
+            self.consume(n);
+        }
+        Ok(outcome)
+    }
+
+    /// Received application data, in place, without a copy (see
+    /// [`ReadHalf::fill_buf`]): the unread rest of the current record, the
+    /// same bytes on every call until [`consume`](Self::consume)d. The
+    /// outcomes, errors and side effects are those of
+    /// [`read`](Self::read): renegotiation requests are refused at once, a
+    /// fatal error queues its alert.
+    #[inline]
+    pub fn fill_buf(&mut self) -> Result<ReadOutcome<&[u8]>, Error> {
+        let outcome = self.read.fill_buf();
         match &outcome {
             Err(error) if error.alert().is_some() => {
                 let _ = self.write.shutdown_send();
@@ -162,6 +210,13 @@ impl<R: Role> Connection<R> {
             }
         }
         outcome
+    }
+
+    /// Marks the first `n` bytes handed out by [`fill_buf`](Self::fill_buf)
+    /// as read (see [`ReadHalf::consume`]).
+    #[inline]
+    pub fn consume(&mut self, n: usize) {
+        self.read.consume(n);
     }
 
     /// Queues exactly one alert, then nothing: the writer's pending alert,

@@ -14,10 +14,9 @@ use crate::record::{Inbound, RecordReader};
 /// The half of a connection that reads. It can be moved to another thread
 /// than its [`WriteHalf`](super::WriteHalf); the two share only atomics.
 pub struct ReadHalf<R: Role> {
+    /// Application data received and not consumed yet stays in here, in
+    /// the record it came in (`RecordReader::peek_message`).
     reader: RecordReader,
-    /// Application data received but not taken yet: `pending[taken..]`.
-    pending: Vec<u8>,
-    taken: usize,
     /// Why reading ended, once it has.
     ended: Option<Result<(), Error>>,
     shared: Arc<Shared>,
@@ -37,8 +36,6 @@ impl<R: Role> ReadHalf<R> {
     pub(crate) fn new(reader: RecordReader, shared: Arc<Shared>) -> Self {
         Self {
             reader,
-            pending: Vec::new(),
-            taken: 0,
             ended: None,
             shared,
             _role: PhantomData,
@@ -88,39 +85,82 @@ impl<R: Role> ReadHalf<R> {
     /// connection with [`Error::AlertReceived`]. A renegotiation request
     /// (HelloRequest to a client, ClientHello to a server) is refused: the
     /// writer owes a no_renegotiation warning, and reading goes on.
+    ///
+    /// `Data(0)` comes from an empty application data record (which a peer
+    /// may send), or from an empty `buf` while data waits.
+    ///
+    /// This is [`fill_buf`](Self::fill_buf), a copy, and
+    /// [`consume`](Self::consume) of what was copied: the two ways of
+    /// reading see the same outcomes and errors.
     pub fn read(&mut self, buf: &mut [u8]) -> Result<ReadOutcome, Error> {
+        let outcome = self.fill_buf()?.copy_into(buf);
+        if let ReadOutcome::Data(n) = outcome {
+            self.consume(n);
+        }
+        Ok(outcome)
+    }
+
+    /// Received application data, in place: the plaintext of the current
+    /// record where it was decrypted, without a copy.
+    ///
+    /// `Data(bytes)` is the unread rest of one record (at most 2^14
+    /// bytes); every call hands out the same bytes again until
+    /// [`consume`](Self::consume) marks some or all of them read, and only
+    /// then does reading move on to the next record. An empty application
+    /// data record is handed out once, as `Data(&[])`. `NeedMore`,
+    /// `Closed` and the errors are exactly those of [`read`](Self::read),
+    /// which is this plus a copy; so is the handling of alerts and
+    /// renegotiation requests. Nothing is read from a transport here:
+    /// `NeedMore` asks for [`feed`](Self::feed) or
+    /// [`fill_from`](Self::fill_from).
+    ///
+    /// While data is held, [`fill_from`](Self::fill_from) and
+    /// [`feed`](Self::feed) go on buffering the records behind it.
+    #[inline]
+    pub fn fill_buf(&mut self) -> Result<ReadOutcome<&[u8]>, Error> {
+        Ok(match self.poll()? {
+            Polled::Held => ReadOutcome::Data(self.reader.held_data()),
+            Polled::Empty => ReadOutcome::Data(&[]),
+            Polled::NeedMore => ReadOutcome::NeedMore,
+            Polled::Closed => ReadOutcome::Closed,
+        })
+    }
+
+    /// Marks the first `n` bytes handed out by [`fill_buf`](Self::fill_buf)
+    /// as read (all of them if `n` is larger). The record's buffer is
+    /// reused or released once all of it is read.
+    #[inline]
+    pub fn consume(&mut self, n: usize) {
+        self.reader.consume_data(n);
+    }
+
+    /// Reads records until application data is held, the stream ends, or
+    /// more bytes are needed. Returns what it found without borrowing it,
+    /// so that `fill_buf` can hand out the bytes.
+    fn poll(&mut self) -> Result<Polled, Error> {
         loop {
-            if self.taken < self.pending.len() {
-                let n = buf.len().min(self.pending.len() - self.taken);
-                buf[..n].copy_from_slice(&self.pending[self.taken..self.taken + n]);
-                self.taken += n;
-                if self.taken == self.pending.len() {
-                    // Release the buffer: an idle connection holds no data.
-                    self.pending = Vec::new();
-                    self.taken = 0;
-                }
-                return Ok(ReadOutcome::Data(n));
-            }
             match &self.ended {
-                Some(Ok(())) => return Ok(ReadOutcome::Closed),
+                Some(Ok(())) => return Ok(Polled::Closed),
                 Some(Err(error)) => return Err(error.clone()),
                 None => {}
+            }
+            // Data already handed out and not all consumed comes first,
+            // even after the writer half failed (it was received before).
+            if !self.reader.held_data().is_empty() {
+                return Ok(Polled::Held);
             }
             // The writer half failed: that closes reading too.
             if self.shared.failed.is_closed() {
                 return Err(self.end(Error::Closed));
             }
-            let inbound = match self.reader.next_message() {
-                Ok(None) => return Ok(ReadOutcome::NeedMore),
+            let inbound = match self.reader.peek_message() {
+                Ok(None) => return Ok(Polled::NeedMore),
                 Ok(Some(inbound)) => inbound,
                 Err(error) => return Err(self.fail(error)),
             };
             match inbound {
-                Inbound::ApplicationData(data) if data.len() <= buf.len() => {
-                    buf[..data.len()].copy_from_slice(data);
-                    return Ok(ReadOutcome::Data(data.len()));
-                }
-                Inbound::ApplicationData(data) => self.pending.extend_from_slice(data),
+                Inbound::ApplicationData([]) => return Ok(Polled::Empty),
+                Inbound::ApplicationData(_) => return Ok(Polled::Held),
                 Inbound::Alert(alert) if alert.description == AlertDescription::CloseNotify => {
                     self.ended = Some(Ok(()));
                     self.shared.read_closed.close();
@@ -159,10 +199,21 @@ impl<R: Role> ReadHalf<R> {
         self.end(error)
     }
 
+    /// Ends reading with `error`: nothing more is handed out, not even
+    /// data received before, and the buffers are freed.
     fn end(&mut self, error: Error) -> Error {
-        self.pending = Vec::new();
-        self.taken = 0;
+        self.reader.discard();
         self.ended = Some(Err(error.clone()));
         error
     }
+}
+
+/// What [`ReadHalf::poll`] found.
+enum Polled {
+    /// Application data is held in the reader (`RecordReader::held_data`).
+    Held,
+    /// An empty application data record.
+    Empty,
+    NeedMore,
+    Closed,
 }

@@ -39,10 +39,12 @@ impl AlertSlot {
 pub(crate) struct Closed(AtomicBool);
 
 impl Closed {
+    #[inline]
     pub(crate) fn close(&self) {
         self.0.store(true, Ordering::Release);
     }
 
+    #[inline]
     pub(crate) fn is_closed(&self) -> bool {
         self.0.load(Ordering::Acquire)
     }
@@ -80,7 +82,14 @@ impl Shared {
         self.refusals_owed.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The refusals owed, now taken. Every read asks, and almost always
+    /// nothing is owed: a plain load answers that, without the locked
+    /// swap (a swap right after would only find more, never fewer).
+    #[inline]
     pub(crate) fn take_refusals(&self) -> u32 {
+        if self.refusals_owed.load(Ordering::Acquire) == 0 {
+            return 0;
+        }
         self.refusals_owed.swap(0, Ordering::AcqRel)
     }
 }

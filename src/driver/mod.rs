@@ -122,9 +122,6 @@ pub enum Event {
     Failed(Error),
 }
 
-/// Application data is read from the connection in pieces of this size.
-const READ_CHUNK: usize = 16 * 1024;
-
 /// A sans-IO TLS endpoint: the handshake held in an erased state `S`
 /// ([`AnyClientState`] or [`AnyServerState`]), then the established
 /// connection. See the [module docs](self) for when to call what.
@@ -367,16 +364,15 @@ impl<S: AnyState> Driver<S> {
         }
         let mut arrived = false;
         let ended = loop {
-            let start = self.inbox.len();
-            self.inbox.resize(start + READ_CHUNK, 0);
-            let outcome = conn.read(&mut self.inbox[start..]);
-            let n = match outcome {
-                Ok(ReadOutcome::Data(n)) => n,
-                _ => 0,
-            };
-            self.inbox.truncate(start + n);
-            match outcome {
-                Ok(ReadOutcome::Data(n)) => arrived |= n > 0,
+            // Each record's plaintext goes from where it was decrypted
+            // straight into the inbox.
+            match conn.fill_buf() {
+                Ok(ReadOutcome::Data(data)) => {
+                    self.inbox.extend_from_slice(data);
+                    let n = data.len();
+                    conn.consume(n);
+                    arrived |= n > 0;
+                }
                 Ok(ReadOutcome::NeedMore) => break Ok(false),
                 Ok(ReadOutcome::Closed) => break Ok(true),
                 Err(error) => break Err(error),

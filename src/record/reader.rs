@@ -20,6 +20,19 @@ pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
 /// The smallest read [`RecordReader::read_from`] asks for.
 const MIN_READ: usize = 4096;
 
+/// The most heap a drained reader keeps: its wire buffer, when no larger
+/// than this, stays for the next bytes instead of being freed.
+///
+/// This is what lets a connection that keeps receiving small records
+/// (up to 1 KiB of plaintext: 5 bytes of header and 24 of AEAD overhead
+/// fit in the 64 to spare) go without an allocation per record, while an
+/// idle reader still holds at most this much. A larger buffer (a 16 KiB
+/// record, a handshake flight with certificates) is freed once drained:
+/// keeping it would make every idle connection hold a largest record, and
+/// a reader cannot tell a pause between records from the end of the
+/// traffic. See docs/performance.md, "Bulk AES-GCM".
+pub const MAX_IDLE_CAPACITY: usize = 1024 + 64;
+
 /// One message from the peer, as the record layer hands it up.
 ///
 /// Borrowed items point into the reader's buffers and stay valid until the
@@ -78,7 +91,14 @@ struct Current {
 /// because the opener changes at ChangeCipherSpec and records after it in
 /// the same buffer need the new key. They are opened in place; consumed
 /// bytes are discarded lazily (the buffer is compacted only when new bytes
-/// would not otherwise fit), and all buffers are released once empty.
+/// would not otherwise fit), and buffers are released once empty, except a
+/// wire buffer of at most [`MAX_IDLE_CAPACITY`] bytes, kept for the next
+/// bytes.
+///
+/// Application data can also be read in place and in parts:
+/// [`peek_message`](Self::peek_message) hands out the unread rest of the
+/// current application data record until [`consume_data`](Self::consume_data)
+/// marks it read.
 ///
 /// After any error the reader is dead: every later `next_message` returns
 /// the same error.
@@ -89,6 +109,10 @@ pub struct RecordReader {
     filled: usize,
     current: Option<Current>,
     opener: Box<dyn RecordOpener>,
+    /// The largest record body accepted: the plaintext limit before
+    /// protection, the ciphertext limit after it (RFC 5246 6.2.3); set
+    /// with the opener, not asked of it per record.
+    max_body: usize,
     /// Sequence number of the next record to open.
     seq: u64,
     handshake: HandshakeJoiner,
@@ -125,6 +149,7 @@ impl RecordReader {
             filled: 0,
             current: None,
             opener: Box::new(NullProtection),
+            max_body: MAX_PLAINTEXT_LEN,
             seq: 0,
             handshake: HandshakeJoiner::default(),
             alert: AlertJoiner::default(),
@@ -140,6 +165,11 @@ impl RecordReader {
     /// [`Inbound::ChangeCipherSpec`]; records already buffered behind the
     /// ChangeCipherSpec are opened with the new opener.
     pub fn set_opener(&mut self, opener: Box<dyn RecordOpener>) {
+        self.max_body = if opener.overhead() == 0 {
+            MAX_PLAINTEXT_LEN
+        } else {
+            MAX_CIPHERTEXT_LEN
+        };
         self.opener = opener;
         self.seq = 0;
     }
@@ -169,7 +199,8 @@ impl RecordReader {
         self.filled - self.start + self.handshake.pending_len()
     }
 
-    /// Heap currently held by the reader's buffers. Zero when idle.
+    /// Heap currently held by the reader's buffers. At most
+    /// [`MAX_IDLE_CAPACITY`] when idle (nothing buffered).
     pub fn capacity(&self) -> usize {
         self.buf.capacity() + self.handshake.capacity()
     }
@@ -214,14 +245,18 @@ impl RecordReader {
     ///
     /// The read asks for what completes the next record (at least 4 KiB),
     /// so the buffer never holds more than one largest record plus one
-    /// read. If a whole largest record is already buffered, this fails
+    /// read (plus an application data record held by
+    /// [`peek_message`](Self::peek_message) and not consumed yet). If a
+    /// whole largest record is already buffered, this fails
     /// with [`io::ErrorKind::Other`]: call `next_message` first. After
     /// `next_message` has failed this fails too, without reading.
     pub fn read_from(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
         if let Some(e) = &self.failed {
             return Err(io::Error::other(e.clone()));
         }
-        let buffered = self.filled - self.start;
+        // Application data held by `peek_message` does not count: it is
+        // the caller's to consume, and reading must go on meanwhile.
+        let buffered = self.filled - self.unheld_start();
         let room = MAX_RECORD_LEN.saturating_sub(buffered);
         if room == 0 {
             return Err(io::Error::other(
@@ -246,11 +281,82 @@ impl RecordReader {
     /// records; several alerts in one record likewise. A record other than
     /// handshake or alert while a handshake message is partly received is
     /// [`Error::UnexpectedMessage`].
+    #[inline]
     pub fn next_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
+        if self.drained() {
+            return Ok(None);
+        }
+        self.next(false)
+    }
+
+    /// Like [`next_message`](Self::next_message), except that application
+    /// data stays in the reader until [`consume_data`](Self::consume_data):
+    /// while a record's plaintext is not all consumed, every call hands out
+    /// its unread rest again, in place. Other messages are handed out once,
+    /// as by `next_message`; so is an empty application data record.
+    #[inline]
+    pub fn peek_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
+        if self.drained() {
+            return Ok(None);
+        }
+        self.next(true)
+    }
+
+    /// Whether nothing at all is buffered (and the reader has not failed),
+    /// in which case `next` would find nothing: then does what `next` does
+    /// on finding nothing. Checked first, inline, because every reading
+    /// loop ends with such a call, once per record when records come one
+    /// at a time.
+    #[inline]
+    fn drained(&mut self) -> bool {
+        if self.failed.is_some() || self.start != self.filled || self.current.is_some() {
+            return false;
+        }
+        self.handshake.discard_returned();
+        self.release_if_idle();
+        true
+    }
+
+    /// Marks the first `n` bytes of the application data handed out by
+    /// [`peek_message`](Self::peek_message) as read (all of it if `n` is
+    /// larger); once all is read, the next call moves on to the next
+    /// record. Does nothing unless an application data record is current.
+    #[inline]
+    pub fn consume_data(&mut self, n: usize) {
+        if let Some(current) = self.current {
+            if current.typ == ContentType::ApplicationData {
+                self.consume(n.min(current.end - current.pos));
+            }
+        }
+    }
+
+    /// The unread application data of the current record: what
+    /// `peek_message` would hand out again. Empty when there is none.
+    #[inline]
+    pub(crate) fn held_data(&self) -> &[u8] {
+        match self.current {
+            Some(c) if c.typ == ContentType::ApplicationData => {
+                self.buf.get(c.pos..c.end).unwrap_or_default()
+            }
+            _ => &[],
+        }
+    }
+
+    /// Drops everything buffered (nothing more will be read), keeping no
+    /// heap; bytes fed later are buffered as usual.
+    pub(crate) fn discard(&mut self) {
+        self.buf = Vec::new();
+        self.start = 0;
+        self.filled = 0;
+        self.current = None;
+        self.handshake.clear();
+    }
+
+    fn next(&mut self, hold_data: bool) -> Result<Option<Inbound<'_>>, Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let ready = match self.advance() {
+        let ready = match self.advance(hold_data) {
             Ok(Some(ready)) => ready,
             Ok(None) => {
                 self.release_if_idle();
@@ -264,11 +370,7 @@ impl RecordReader {
     /// Records the error, drops all buffers, and returns it.
     fn fail(&mut self, e: Error) -> Error {
         self.failed = Some(e.clone());
-        self.buf = Vec::new();
-        self.start = 0;
-        self.filled = 0;
-        self.current = None;
-        self.handshake.clear();
+        self.discard();
         e
     }
 
@@ -286,8 +388,9 @@ impl RecordReader {
         })
     }
 
-    /// Finds the next message, opening records as needed.
-    fn advance(&mut self) -> Result<Option<Ready>, Error> {
+    /// Finds the next message, opening records as needed. With
+    /// `hold_data`, application data is located but not consumed.
+    fn advance(&mut self, hold_data: bool) -> Result<Option<Ready>, Error> {
         self.handshake.discard_returned();
         loop {
             let Some(current) = self.current else {
@@ -325,7 +428,7 @@ impl RecordReader {
                     (plaintext.len(), Some(Ready::ChangeCipherSpec))
                 }
                 ContentType::ApplicationData => (
-                    plaintext.len(),
+                    if hold_data { 0 } else { plaintext.len() },
                     Some(Ready::ApplicationData(current.pos..current.end)),
                 ),
                 _ => return Err(Error::Internal("record of unknown type was opened")),
@@ -361,12 +464,7 @@ impl RecordReader {
         // Before protection a body is its plaintext: the plaintext limit
         // applies. After it, the ciphertext limit, then the plaintext limit
         // once opened (RFC 5246 6.2.3).
-        let limit = if self.opener.overhead() == 0 {
-            MAX_PLAINTEXT_LEN
-        } else {
-            MAX_CIPHERTEXT_LEN
-        };
-        let header = RecordHeader::decode([a, b, c, d, e], limit)?;
+        let header = RecordHeader::decode([a, b, c, d, e], self.max_body)?;
         if self.handshake.is_partial()
             && !matches!(header.typ, ContentType::Handshake | ContentType::Alert)
         {
@@ -425,9 +523,12 @@ impl RecordReader {
     /// How many more bytes complete the next record, as far as its header
     /// (if here) tells.
     fn next_record_needs(&self) -> usize {
-        let buffered = self.buf.get(self.start..self.filled).unwrap_or_default();
+        let start = self.unheld_start();
+        let buffered = self.buf.get(start..self.filled).unwrap_or_default();
         match buffered {
-            [_, _, _, hi, lo, ..] if self.current.is_none() => (HEADER_LEN
+            // Unless a record that is not held is being handed out, the
+            // buffered bytes start with the next record's header.
+            [_, _, _, hi, lo, ..] if self.current.is_none() || start != self.start => (HEADER_LEN
                 + usize::from(u16::from_be_bytes([*hi, *lo])))
             .saturating_sub(buffered.len()),
             _ => HEADER_LEN.saturating_sub(buffered.len()),
@@ -470,12 +571,24 @@ impl RecordReader {
         }
     }
 
-    /// Releases the wire buffer when nothing is left in it.
+    /// Where the bytes start that are not application data held for
+    /// [`consume_data`](Self::consume_data).
+    fn unheld_start(&self) -> usize {
+        match self.current {
+            Some(c) if c.typ == ContentType::ApplicationData => c.record_end,
+            _ => self.start,
+        }
+    }
+
+    /// When nothing is left in the wire buffer, reuses it from its start,
+    /// or frees it if it is larger than [`MAX_IDLE_CAPACITY`].
     fn release_if_idle(&mut self) {
         if self.start == self.filled && self.current.is_none() {
-            self.buf = Vec::new();
             self.start = 0;
             self.filled = 0;
+            if self.buf.capacity() > MAX_IDLE_CAPACITY {
+                self.buf = Vec::new();
+            }
         }
     }
 }
@@ -586,7 +699,10 @@ mod tests {
         );
         assert_eq!(rd.next_message(), Ok(None));
         assert_eq!(*seen.lock().unwrap(), [0, 1]);
-        assert_eq!(rd.capacity(), 0, "an idle reader holds no heap");
+        assert!(
+            rd.capacity() <= MAX_IDLE_CAPACITY,
+            "an idle reader holds little heap"
+        );
     }
 
     #[test]
@@ -721,6 +837,120 @@ mod tests {
         assert_eq!(rd.read_from(&mut src).unwrap(), 0);
         assert!(
             matches!(rd.next_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == 10_000)
+        );
+    }
+
+    #[test]
+    fn peek_hands_out_the_rest_of_a_record_until_it_is_consumed() {
+        let mut rd = RecordReader::new();
+        let mut wire = record(23, b"first record");
+        wire.extend(record(23, b""));
+        wire.extend(record(23, b"second"));
+        wire.extend(record(21, &[1, 0]));
+        rd.feed(&wire);
+        let data = |d: &'static [u8]| Ok(Some(Inbound::ApplicationData(d)));
+        assert_eq!(rd.peek_message(), data(b"first record"));
+        assert_eq!(rd.peek_message(), data(b"first record"), "not consumed");
+        rd.consume_data(0);
+        assert_eq!(rd.peek_message(), data(b"first record"));
+        rd.consume_data(6);
+        assert_eq!(rd.held_data(), b"record");
+        assert_eq!(rd.peek_message(), data(b"record"));
+        rd.consume_data(100);
+        assert_eq!(rd.held_data(), b"");
+        // The empty record is handed out once.
+        assert_eq!(rd.peek_message(), data(b""));
+        assert_eq!(rd.peek_message(), data(b"second"));
+        // next_message hands out the rest and consumes it.
+        rd.consume_data(1);
+        assert_eq!(rd.next_message(), data(b"econd"));
+        let close = Inbound::Alert(AlertMessage {
+            level: AlertLevel::Warning,
+            description: AlertDescription::CloseNotify,
+        });
+        assert_eq!(rd.peek_message(), Ok(Some(close)));
+        rd.consume_data(1);
+        assert_eq!(rd.peek_message(), Ok(None));
+        assert_eq!(rd.buffered_len(), 0);
+    }
+
+    #[test]
+    fn consume_data_leaves_other_messages_alone() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(22, &[14, 0, 0, 0, 14, 0, 0, 0]));
+        assert!(matches!(
+            rd.peek_message(),
+            Ok(Some(Inbound::Handshake { .. }))
+        ));
+        rd.consume_data(100);
+        assert!(rd.has_partial_handshake(), "the second message is unread");
+        assert!(matches!(
+            rd.peek_message(),
+            Ok(Some(Inbound::Handshake { .. }))
+        ));
+        assert_eq!(rd.peek_message(), Ok(None));
+    }
+
+    #[test]
+    fn held_data_does_not_stop_read_from() {
+        let first = record(23, &vec![1; MAX_PLAINTEXT_LEN]);
+        let second = record(23, &vec![2; MAX_PLAINTEXT_LEN]);
+        let mut rd = RecordReader::new();
+        let mut src: &[u8] = &first;
+        while rd.read_from(&mut src).unwrap() > 0 {}
+        assert!(
+            matches!(rd.peek_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == MAX_PLAINTEXT_LEN)
+        );
+        rd.consume_data(10);
+        // A whole largest record more is read behind the held one, each
+        // read completing it as far as its header tells.
+        let mut src: &[u8] = &second;
+        assert_eq!(rd.read_from(&mut src).unwrap(), MIN_READ);
+        assert_eq!(rd.read_from(&mut src).unwrap(), second.len() - MIN_READ);
+        assert!(src.is_empty());
+        assert_eq!(rd.held_data(), &[1; MAX_PLAINTEXT_LEN - 10][..]);
+        rd.consume_data(MAX_PLAINTEXT_LEN);
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::ApplicationData(&[2; MAX_PLAINTEXT_LEN])))
+        );
+    }
+
+    #[test]
+    fn a_small_drained_buffer_is_kept_a_large_one_freed() {
+        let small = record(23, &[7; 1000]);
+        let mut rd = RecordReader::new();
+        rd.feed(&small);
+        let kept = rd.capacity();
+        assert!(kept >= small.len() && kept <= MAX_IDLE_CAPACITY);
+        for _ in 0..3 {
+            assert!(matches!(
+                rd.next_message(),
+                Ok(Some(Inbound::ApplicationData(_)))
+            ));
+            assert_eq!(rd.next_message(), Ok(None));
+            assert_eq!(rd.capacity(), kept, "drained, and kept");
+            rd.feed(&small);
+            assert_eq!(rd.capacity(), kept, "reused: no new allocation");
+        }
+        rd.feed(&record(23, &[8; 4000]));
+        while rd.next_message().unwrap().is_some() {}
+        assert_eq!(rd.capacity(), 0, "larger than MAX_IDLE_CAPACITY: freed");
+    }
+
+    #[test]
+    fn feed_owned_still_adopts_the_vector_over_a_kept_buffer() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(23, b"small"));
+        while rd.next_message().unwrap().is_some() {}
+        assert!(rd.capacity() > 0);
+        let mut owned = Vec::with_capacity(3000);
+        owned.extend(record(23, &[9; 2000]));
+        rd.feed_owned(owned);
+        assert_eq!(rd.capacity(), 3000, "the vector itself is the buffer");
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::ApplicationData(&[9; 2000])))
         );
     }
 
