@@ -315,3 +315,29 @@ fn idle_pair_holds_at_most_6_kb(
     }
     drop((c, s));
 }
+
+#[test]
+fn small_records_through_flush_to_and_feed_allocate_nothing_once_warm() {
+    // The socket path: each side keeps one small buffer (the writer's
+    // output, the reader's wire buffer) instead of allocating per record.
+    let pki = TestPki::new("tlstate steady state test CA");
+    let (client, server) = configs(&pki);
+    let (mut c, mut s) = full_handshake(&client, &server, Transport::FlushTo);
+    let data = [0x42u8; 1024];
+    let mut wire = Vec::with_capacity(2048);
+    let mut buf = [0u8; 1024];
+    let mut one_record = |c: &mut Connection<Client>, s: &mut Connection<Server>| {
+        c.send(&data).unwrap();
+        wire.clear();
+        c.flush_to(&mut wire).unwrap();
+        s.feed(&wire);
+        assert_eq!(s.read(&mut buf).unwrap(), ReadOutcome::Data(data.len()));
+        assert_eq!(buf, data);
+    };
+    one_record(&mut c, &mut s);
+    let before = calls();
+    for _ in 0..100 {
+        one_record(&mut c, &mut s);
+    }
+    assert_eq!(calls() - before, 0, "allocations for 100 records of 1 KiB");
+}
