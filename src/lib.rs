@@ -19,7 +19,8 @@
 //! Where to start:
 //! - `examples/walk.rs` walks every state of a full handshake in memory;
 //! - [`stream::connect`] / [`stream::accept`] walk them over any
-//!   `Read + Write` transport and give an `io::Read + io::Write` stream;
+//!   `Read + Write` transport and give an `io::Read + io::BufRead +
+//!   io::Write` stream;
 //! - [`driver`] does the same for event loops, sans I/O;
 //! - `docs/state-machine.md` is the table and its diagram, generated from
 //!   [`handshake::table`]; `docs/guarantees.md` lists each ordering

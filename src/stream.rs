@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use rustls_pki_types::ServerName;
 
-use crate::connection::{Connection, ReadHalf, ReadOutcome, SessionSummary, WriteHalf};
+use crate::connection::{
+    Connection, ReadHalf, ReadOutcome, SessionSummary, WriteHalf, copy_prefix,
+};
 use crate::error::Error;
 use crate::handshake::{
     AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client,
@@ -305,11 +307,7 @@ fn read_app_data(source: &mut impl AppDataSource, buf: &mut [u8]) -> io::Result<
     if buf.is_empty() || !wait_for_data(source)? {
         return Ok(0);
     }
-    let held = source.held();
-    let n = held.len().min(buf.len());
-    if let (Some(dst), Some(src)) = (buf.get_mut(..n), held.get(..n)) {
-        dst.copy_from_slice(src);
-    }
+    let n = copy_prefix(source.held(), buf);
     source.consume_held(n);
     Ok(n)
 }

@@ -82,14 +82,17 @@ impl ReadOutcome<&[u8]> {
     /// [`read`](Connection::read) reports, the count being what to
     /// [`consume`](Connection::consume).
     fn copy_into(self, buf: &mut [u8]) -> ReadOutcome {
-        self.map(|data| {
-            let n = data.len().min(buf.len());
-            if let (Some(dst), Some(src)) = (buf.get_mut(..n), data.get(..n)) {
-                dst.copy_from_slice(src);
-            }
-            n
-        })
+        self.map(|data| copy_prefix(data, buf))
     }
+}
+
+/// Copies as much of `data` as fits into `buf`; returns how much that was.
+pub(crate) fn copy_prefix(data: &[u8], buf: &mut [u8]) -> usize {
+    let n = data.len().min(buf.len());
+    if let (Some(dst), Some(src)) = (buf.get_mut(..n), data.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    n
 }
 
 /// An established connection of role `R`, both halves together.
