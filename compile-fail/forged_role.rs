@@ -12,6 +12,7 @@ impl Role for Mallory {
     type Config = ClientConfig;
     type Side = ();
     const PEER_RENEGOTIATION: HandshakeType = HandshakeType::ClientHello;
+    const FINISHED_LABEL: &'static str = "client finished";
 }
 
 fn main() {}

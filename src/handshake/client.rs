@@ -638,20 +638,13 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientChangeCipherSpec {
     }
 }
 
-fn send_client_finished<P: Shape>(
-    hs: &mut Handshake<Client, state::ClientFinished, P>,
-) -> Result<(), Error> {
-    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-    send_finished(&mut hs.core, suite, crypto::CLIENT_FINISHED)
-}
-
 impl<P: FullShape> SendMessage<Client, P> for state::ClientFinished {
     /// The server's optional NewSessionTicket comes next, then its
     /// ChangeCipherSpec.
     type Next = state::ServerNewSessionTicket;
 
     fn send(hs: Handshake<Client, Self, P>) -> Result<Handshake<Client, Self::Next, P>, Fatal> {
-        let (hs, ()) = hs.try_with(send_client_finished)?;
+        let (hs, ()) = hs.try_with(send_finished)?;
         Ok(hs.advance_same())
     }
 }
@@ -663,7 +656,7 @@ impl SendMessage<Client, Resumed> for state::ClientFinished {
     fn send(
         hs: Handshake<Client, Self, Resumed>,
     ) -> Result<Handshake<Client, Self::Next, Resumed>, Fatal> {
-        let (mut hs, ()) = hs.try_with(send_client_finished)?;
+        let (mut hs, ()) = hs.try_with(send_finished)?;
         remember_session(&hs.core, &hs.known, true);
         match hs.core.side.server_finished.take() {
             Some(verified) => Ok(hs.finish(verified)),
@@ -727,20 +720,11 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerChangeCipherSpec {
     }
 }
 
-fn check_server_finished<P: Shape>(
-    hs: &mut Handshake<Client, state::ServerFinished, P>,
-    message: Incoming,
-) -> Result<FinishedVerified, Error> {
-    let finished = expect_payload!(message, Finished)?;
-    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-    check_finished(&mut hs.core, suite, crypto::SERVER_FINISHED, &finished)
-}
-
 impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
     type Next = Handshake<Client, state::HandshakeOver, P>;
 
     fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, verified) = hs.try_with(|hs| check_server_finished(hs, message))?;
+        let (hs, verified) = hs.try_with(|hs| check_finished(hs, message))?;
         remember_session(&hs.core, &hs.known, false);
         Ok(hs.finish(verified))
     }
@@ -751,7 +735,7 @@ impl RecvMessage<Client, Resumed> for state::ServerFinished {
 
     fn recv(hs: Handshake<Client, Self, Resumed>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
-            let verified = check_server_finished(hs, message)?;
+            let verified = check_finished(hs, message)?;
             hs.core.side.server_finished = Some(verified);
             Ok(())
         })?;

@@ -1,7 +1,12 @@
 //! Key derivation and Finished, shared by both roles.
 
-use super::core::Core;
+use super::client::expect_payload;
+use super::core::{Core, Incoming};
+use super::known::{Knows, Negotiated};
+use super::machine::Handshake;
 use super::role::Role;
+use super::shape::Shape;
+use super::table::State;
 use crate::crypto::{self, FinishedVerified, KeyBlock, SupportedCipherSuite};
 use crate::error::Error;
 use crate::keylog::KeyLog;
@@ -58,37 +63,57 @@ pub(crate) fn install_keys<R: Role>(
     Ok(())
 }
 
-/// Our Finished: `verify_data` over the transcript so far (RFC 5246 7.4.9).
-pub(crate) fn send_finished<R: Role>(
-    core: &mut Core<R>,
-    suite: &SupportedCipherSuite,
-    label: &str,
-) -> Result<(), Error> {
-    let master = core
-        .master_secret
-        .as_ref()
-        .ok_or(Error::Internal("no master secret at Finished"))?;
-    let hash = core.transcript.current_hash()?;
-    let verify_data = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
-    core.send_handshake(HandshakePayload::Finished(Finished { verify_data }))
+/// Sends our Finished: verify_data under our role's label (RFC 5246
+/// 7.4.9) over the transcript so far.
+pub(crate) fn send_finished<R: Role, St: State, P: Shape>(
+    hs: &mut Handshake<R, St, P>,
+) -> Result<(), Error>
+where
+    St::Known: Knows<Negotiated>,
+{
+    let verify_data = expected_verify_data(hs, R::FINISHED_LABEL)?;
+    hs.core
+        .send_handshake(HandshakePayload::Finished(Finished { verify_data }))
 }
 
-/// Checks the peer's Finished in constant time, then hashes it.
-pub(crate) fn check_finished<R: Role>(
-    core: &mut Core<R>,
-    suite: &SupportedCipherSuite,
+/// Checks the peer's Finished (under the peer's label) in constant time,
+/// then hashes it.
+pub(crate) fn check_finished<R: Role, St: State, P: Shape>(
+    hs: &mut Handshake<R, St, P>,
+    message: Incoming,
+) -> Result<FinishedVerified, Error>
+where
+    St::Known: Knows<Negotiated>,
+{
+    let finished = expect_payload!(message, Finished)?;
+    let expected = expected_verify_data(hs, <R::Peer as Role>::FINISHED_LABEL)?;
+    let verified = crypto::verify_finished(&expected, &finished.verify_data)?;
+    hs.core.hash_received();
+    Ok(verified)
+}
+
+/// `PRF(master_secret, label, Hash(handshake_messages))[0..12]` for the
+/// transcript so far.
+fn expected_verify_data<R: Role, St: State, P: Shape>(
+    hs: &Handshake<R, St, P>,
     label: &str,
-    finished: &Finished,
-) -> Result<FinishedVerified, Error> {
-    let master = core
+) -> Result<[u8; crypto::VERIFY_DATA_LEN], Error>
+where
+    St::Known: Knows<Negotiated>,
+{
+    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
+    let master = hs
+        .core
         .master_secret
         .as_ref()
         .ok_or(Error::Internal("no master secret at Finished"))?;
-    let hash = core.transcript.current_hash()?;
-    let expected = crypto::verify_data(suite.hash, master, label, hash.as_bytes());
-    let verified = crypto::verify_finished(&expected, &finished.verify_data)?;
-    core.hash_received();
-    Ok(verified)
+    let hash = hs.core.transcript.current_hash()?;
+    Ok(crypto::verify_data(
+        suite.hash,
+        master,
+        label,
+        hash.as_bytes(),
+    ))
 }
 
 /// The content a ServerKeyExchange signature covers (RFC 8422 5.4):

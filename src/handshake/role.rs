@@ -79,6 +79,10 @@ pub trait Role: Sealed + Sized + Send + 'static {
     /// renegotiation: a HelloRequest reaches a client, a ClientHello a
     /// server (RFC 5246 7.4.1.1, 7.4.1.2). Both are refused.
     const PEER_RENEGOTIATION: HandshakeType;
+    /// The label of the Finished this role sends (RFC 5246 7.4.9):
+    /// "client finished" or "server finished". The Finished to check is
+    /// the peer's, under `<Self::Peer as Role>::FINISHED_LABEL`.
+    const FINISHED_LABEL: &'static str;
 }
 
 /// The client role.
@@ -96,6 +100,7 @@ impl Role for Client {
     type Config = super::config::ClientConfig;
     type Side = super::client::ClientSide;
     const PEER_RENEGOTIATION: HandshakeType = HandshakeType::HelloRequest;
+    const FINISHED_LABEL: &'static str = crate::crypto::CLIENT_FINISHED;
 }
 impl Role for Server {
     type Peer = Client;
@@ -103,6 +108,7 @@ impl Role for Server {
     type Config = super::config::ServerConfig;
     type Side = super::server::ServerSide;
     const PEER_RENEGOTIATION: HandshakeType = HandshakeType::ClientHello;
+    const FINISHED_LABEL: &'static str = crate::crypto::SERVER_FINISHED;
 }
 
 /// `R: Writes<W>` holds when role `R` writes the messages of writer column

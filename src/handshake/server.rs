@@ -696,22 +696,13 @@ impl<P: Shape> RecvMessage<Server, P> for state::ClientChangeCipherSpec {
     }
 }
 
-fn check_client_finished<P: Shape>(
-    hs: &mut Handshake<Server, state::ClientFinished, P>,
-    message: Incoming,
-) -> Result<FinishedVerified, Error> {
-    let finished = expect_payload!(message, Finished)?;
-    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-    check_finished(&mut hs.core, suite, crypto::CLIENT_FINISHED, &finished)
-}
-
 impl<P: FullShape> RecvMessage<Server, P> for state::ClientFinished {
     /// Our optional NewSessionTicket is next, then our ChangeCipherSpec.
     type Next = Handshake<Server, state::ServerNewSessionTicket, P>;
 
     fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
-            let verified = check_client_finished(hs, message)?;
+            let verified = check_finished(hs, message)?;
             hs.core.side.client_finished = Some(verified);
             Ok(())
         })?;
@@ -724,7 +715,7 @@ impl RecvMessage<Server, Resumed> for state::ClientFinished {
     type Next = Handshake<Server, state::HandshakeOver, Resumed>;
 
     fn recv(hs: Handshake<Server, Self, Resumed>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, verified) = hs.try_with(|hs| check_client_finished(hs, message))?;
+        let (hs, verified) = hs.try_with(|hs| check_finished(hs, message))?;
         Ok(hs.finish(verified))
     }
 }
@@ -788,19 +779,12 @@ impl<P: Shape> SendMessage<Server, P> for state::ServerChangeCipherSpec {
     }
 }
 
-fn send_server_finished<P: Shape>(
-    hs: &mut Handshake<Server, state::ServerFinished, P>,
-) -> Result<(), Error> {
-    let suite = Knows::<Negotiated>::knows(&hs.known).suite;
-    send_finished(&mut hs.core, suite, crypto::SERVER_FINISHED)
-}
-
 impl<P: FullShape> SendMessage<Server, P> for state::ServerFinished {
     type Next = state::HandshakeOver;
 
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (mut hs, ()) = hs.try_with(|hs| {
-            send_server_finished(hs)?;
+            send_finished(hs)?;
             // The full handshake is complete: cache the session by its ID.
             let id = choice(&hs.core)?.session_id;
             if let (Some(cache), false) = (&hs.core.config.session_cache, id.is_empty()) {
@@ -822,7 +806,7 @@ impl SendMessage<Server, Resumed> for state::ServerFinished {
     fn send(
         hs: Handshake<Server, Self, Resumed>,
     ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
-        let (hs, ()) = hs.try_with(send_server_finished)?;
+        let (hs, ()) = hs.try_with(send_finished)?;
         Ok(hs.advance_same())
     }
 }
