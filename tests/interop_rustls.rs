@@ -807,6 +807,7 @@ fn rustls_client_with_a_name_our_certificate_does_not_cover() {
         *ours.error(),
         alert_received(AlertDescription::BadCertificate)
     );
+    assert_eq!(ours.alert(), None, "no alert answers an alert");
 }
 
 /// Our client offers only ECDSA/AES-128-GCM; the rustls server enables only
@@ -830,6 +831,7 @@ fn our_client_offering_a_suite_the_rustls_server_does_not_enable() {
         *ours.error(),
         alert_received(AlertDescription::HandshakeFailure)
     );
+    assert_eq!(ours.alert(), None, "no alert answers an alert");
 }
 
 /// Our client offers only x25519; the rustls server accepts only secp384r1.
@@ -852,6 +854,7 @@ fn our_client_offering_a_group_the_rustls_server_does_not_enable() {
         *ours.error(),
         alert_received(AlertDescription::HandshakeFailure)
     );
+    assert_eq!(ours.alert(), None, "no alert answers an alert");
 }
 
 /// Our client trusts a different CA: we reject the rustls server's chain
