@@ -16,13 +16,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Arc;
 
+use common::memory::{localhost, next};
 use common::{KeyKind, TestPki};
-use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::CipherSuite;
 use tlstate::handshake::{
     AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig,
-    Handshake, Role, Server, ServerConfig, Shape, State, Step,
+    Handshake, Role, Server, ServerConfig, Shape, State,
 };
 
 /// The system allocator, counting the calls made on this thread (the
@@ -113,13 +113,6 @@ unsafe impl GlobalAlloc for CountingThisThread {
 #[global_allocator]
 static GLOBAL: CountingThisThread = CountingThisThread;
 
-fn next<N, S>(step: Step<N, S>) -> N {
-    match step {
-        Step::Next(next) => next,
-        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
-    }
-}
-
 /// Client and server configurations without resumption (nothing is
 /// stored between handshakes), for the ECDSA P-256 certificate and one
 /// suite, as the benchmark uses.
@@ -163,7 +156,7 @@ fn full_handshake(
     server: &Arc<ServerConfig>,
     transport: Transport,
 ) -> (Connection<Client>, Connection<Server>) {
-    let name = ServerName::try_from("localhost").unwrap();
+    let name = localhost();
     let mut c = Handshake::client(client.clone(), name).send().unwrap();
     let mut s = Handshake::server(server.clone());
     s.feed(&flight(&mut c, transport));

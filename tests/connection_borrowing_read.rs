@@ -24,16 +24,13 @@ mod common;
 use std::io::{self, BufRead, Read, Write};
 use std::sync::{Arc, OnceLock};
 
+use common::memory::{full_handshake, localhost};
 use common::{KeyKind, Leaf, TestPki};
-use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome};
 use tlstate::driver::ClientDriver;
 use tlstate::enums::{AlertDescription, AlertLevel};
 use tlstate::error::Error;
-use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, Handshake, Role,
-    Server, Step,
-};
+use tlstate::handshake::{Client, Role, Server};
 use tlstate::record::MAX_PLAINTEXT_LEN;
 use tlstate::stream::{self, Stream};
 
@@ -54,50 +51,12 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
-}
-
-fn next<N, S>(step: Step<N, S>) -> N {
-    match step {
-        Step::Next(next) => next,
-        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
-    }
-}
-
 /// Our client and our server, handshaken in memory.
 fn memory_pair() -> (Connection<Client>, Connection<Server>) {
     let f = fixture();
-    let go = || -> Result<_, tlstate::handshake::Fatal> {
-        let mut c = Handshake::client(f.pki.client_config(), localhost()).send()?;
-        let mut s = Handshake::server(f.pki.server_config(&f.leaf));
-        s.feed(&c.take_output());
-        let AfterClientHello::Full(s) = next(s.recv()?) else {
-            panic!("nothing was offered for resumption")
-        };
-        let mut s = s.send()?.send()?.send()?.send()?;
-        c.feed(&s.take_output());
-        let AfterServerHello::Full(c) = next(c.recv()?) else {
-            panic!("nothing was offered for resumption")
-        };
-        let c = next(next(c.recv()?).recv()?);
-        let AfterServerKey::NoCertificateRequest(c) = next(c.recv()?) else {
-            panic!("this server does not ask for certificates")
-        };
-        let mut c = c.send()?.send()?.send()?;
-        s.feed(&c.take_output());
-        let mut s = next(next(next(s.recv()?).recv()?).recv()?)
-            .send()?
-            .send()?
-            .send()?;
-        c.feed(&s.take_output());
-        let AfterTicket::NoTicket(c) = next(c.recv()?) else {
-            panic!("no ticket was promised")
-        };
-        let c = next(c.recv()?);
-        Ok((c.into_connection(), s.into_connection()))
-    };
-    go().unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"))
+    let (c, s, _) = full_handshake(f.pki.client_config(), f.pki.server_config(&f.leaf))
+        .unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"));
+    (c, s)
 }
 
 /// A small deterministic generator (xorshift64*).

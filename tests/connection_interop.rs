@@ -36,9 +36,9 @@ use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use common::memory::localhost;
 use common::{KeyKind, KillOnDrop, Leaf, TestPki};
 use rustls::StreamOwned;
-use rustls_pki_types::ServerName;
 use tlstate::enums::{AlertDescription, AlertLevel};
 use tlstate::error::Error;
 use tlstate::handshake::{Client, Server};
@@ -67,10 +67,6 @@ fn fixture() -> &'static Fixture {
         let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
         Fixture { pki, leaf }
     })
-}
-
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
 }
 
 fn guard(tcp: &TcpStream) {

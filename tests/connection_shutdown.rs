@@ -28,16 +28,13 @@ use std::sync::{Arc, Barrier, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use common::memory::{full_handshake, localhost};
 use common::{KeyKind, Leaf, TestPki};
-use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome, WriteHalf};
 use tlstate::crypto::{KeyBlock, MASTER_SECRET_LEN, SupportedCipherSuite, new_record_protection};
 use tlstate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType};
 use tlstate::error::{Error, Received};
-use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
-    Handshake, Role, Server, Step,
-};
+use tlstate::handshake::{Client, ClientConfig, Fatal, Role, Server};
 use tlstate::keylog::KeyLog;
 use tlstate::message::AlertMessage;
 use tlstate::record::{Inbound, RecordOpener, RecordReader, RecordSealer, RecordWriter};
@@ -72,10 +69,6 @@ fn fixture() -> &'static Fixture {
         let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
         Fixture { pki, leaf }
     })
-}
-
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
 }
 
 /// Keeps the master secret the client logs.
@@ -163,14 +156,6 @@ impl Keys {
     }
 }
 
-/// Takes the next state, failing the test on `NeedMore`.
-fn next<N, S>(step: Step<N, S>) -> N {
-    match step {
-        Step::Next(next) => next,
-        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
-    }
-}
-
 /// Our client and our server, handshaken in memory, and the session keys.
 fn memory_pair() -> (Connection<Client>, Connection<Server>, Keys) {
     try_memory_pair().unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"))
@@ -182,39 +167,12 @@ fn try_memory_pair() -> Result<(Connection<Client>, Connection<Server>, Keys), F
     client_config.key_log = Some(capture.clone());
     let server_config = fixture().pki.server_config(&fixture().leaf);
 
-    let mut c = Handshake::client(Arc::new(client_config), localhost()).send()?;
-    let mut s = Handshake::server(server_config);
-    s.feed(&c.take_output());
-    let AfterClientHello::Full(s) = next(s.recv()?) else {
-        panic!("nothing was offered for resumption")
-    };
-    let mut s = s.send()?.send()?.send()?.send()?;
-    let server_flight = s.take_output();
+    let (client, server, server_flight) = full_handshake(Arc::new(client_config), server_config)?;
     // The ServerHello is the first record: header(5), handshake type and
     // length (4), version (2), then the 32-byte random.
     assert_eq!(server_flight[0], HANDSHAKE);
     assert_eq!(server_flight[5], 2, "first server message is ServerHello");
     let server_random: [u8; 32] = server_flight[11..43].try_into().unwrap();
-    c.feed(&server_flight);
-    let AfterServerHello::Full(c) = next(c.recv()?) else {
-        panic!("nothing was offered for resumption")
-    };
-    let c = next(next(c.recv()?).recv()?);
-    let AfterServerKey::NoCertificateRequest(c) = next(c.recv()?) else {
-        panic!("this server does not ask for certificates")
-    };
-    let mut c = c.send()?.send()?.send()?;
-    s.feed(&c.take_output());
-    let mut s = next(next(next(s.recv()?).recv()?).recv()?)
-        .send()?
-        .send()?
-        .send()?;
-    c.feed(&s.take_output());
-    let AfterTicket::NoTicket(c) = next(c.recv()?) else {
-        panic!("no ticket was promised")
-    };
-    let c = next(c.recv()?);
-    let (client, server) = (c.into_connection(), s.into_connection());
 
     let (client_random, master) = capture.0.lock().unwrap().clone().expect("key logged");
     let keys = Keys {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::memory::localhost;
 use common::{KeyKind, LeafFlavor, TestPki};
-use rustls_pki_types::ServerName;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::driver::{ClientDriver, Event, ServerDriver};
 use tlstate::enums::{AlertDescription, CipherSuite};
@@ -23,10 +23,6 @@ use tlstate::session::{InMemorySessionStore, SessionCache, Ticketer};
 /// Chunk sizes the in-memory tests move bytes in: one byte, seven bytes,
 /// whole flights.
 const CHUNKS: [usize; 3] = [1, 7, usize::MAX];
-
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
-}
 
 fn pki() -> (TestPki, Arc<ServerConfig>) {
     let pki = TestPki::new("tlstate driver CA");

@@ -8,14 +8,14 @@ mod common;
 
 use std::sync::{Arc, OnceLock};
 
+use common::memory::{client_through_hello_done, full_handshake, localhost, next, server_full};
 use common::{KeyKind, Leaf, TestPki};
-use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::{AlertDescription, CipherSuite, NamedGroup};
 use tlstate::error::{Error, PeerMisbehaved, Received};
 use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
-    Handshake, Server, ServerConfig, Step, state,
+    AfterClientHello, AfterServerHello, Client, ClientConfig, Fatal, Handshake, Server,
+    ServerConfig, Step,
 };
 
 struct Fixture {
@@ -39,75 +39,12 @@ fn leaf(kind: KeyKind) -> &'static Leaf {
     &fixture().leaves.iter().find(|(k, _)| *k == kind).unwrap().1
 }
 
-fn name() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
-}
-
-/// Takes the next state, failing the test on `NeedMore`.
-fn next<N, S>(step: Step<N, S>) -> N {
-    match step {
-        Step::Next(next) => next,
-        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
-    }
-}
-
-/// The server's full-handshake branch after reading the ClientHello.
-fn server_full(
-    s: Handshake<Server, state::ClientHello>,
-) -> Result<Handshake<Server, state::ServerHello>, Fatal> {
-    match next(s.recv()?) {
-        AfterClientHello::Full(s) => Ok(s),
-        AfterClientHello::Resumed(_) => panic!("nothing was offered for resumption"),
-    }
-}
-
-/// The client's full-handshake branch through ServerHello, Certificate,
-/// ServerKeyExchange and ServerHelloDone (no CertificateRequest).
-fn client_through_hello_done(
-    c: Handshake<Client, state::ServerHello>,
-) -> Result<Handshake<Client, state::ClientKey>, Fatal> {
-    let AfterServerHello::Full(c) = next(c.recv()?) else {
-        panic!("nothing was offered for resumption")
-    };
-    let c = next(next(c.recv()?).recv()?);
-    match next(c.recv()?) {
-        AfterServerKey::NoCertificateRequest(c) => Ok(c),
-        AfterServerKey::CertificateRequested(_) => {
-            panic!("this server does not ask for certificates")
-        }
-    }
-}
-
-/// The client's read of the server's ChangeCipherSpec when no ticket was
-/// promised.
-fn client_no_ticket(
-    c: Handshake<Client, state::ServerNewSessionTicket>,
-) -> Result<Handshake<Client, state::ServerFinished>, Fatal> {
-    match next(c.recv()?) {
-        AfterTicket::NoTicket(c) => Ok(c),
-        AfterTicket::Ticket(_) => panic!("no ticket was promised"),
-    }
-}
-
-/// Runs a full handshake with every flight delivered whole.
+/// A full handshake with every flight delivered whole.
 fn handshake(
     client: Arc<ClientConfig>,
     server: Arc<ServerConfig>,
 ) -> Result<(Connection<Client>, Connection<Server>), Fatal> {
-    let mut c = Handshake::client(client, name()).send()?;
-    let mut s = Handshake::server(server);
-    s.feed(&c.take_output());
-    let mut s = server_full(s)?.send()?.send()?.send()?.send()?;
-    c.feed(&s.take_output());
-    let mut c = client_through_hello_done(c)?.send()?.send()?.send()?;
-    s.feed(&c.take_output());
-    let mut s = next(next(next(s.recv()?).recv()?).recv()?)
-        .send()?
-        .send()?
-        .send()?;
-    c.feed(&s.take_output());
-    let c = next(client_no_ticket(c)?.recv()?);
-    Ok((c.into_connection(), s.into_connection()))
+    full_handshake(client, server).map(|(c, s, _)| (c, s))
 }
 
 fn read_all<R: tlstate::handshake::Role>(conn: &mut Connection<R>) -> Vec<u8> {
@@ -196,7 +133,7 @@ fn refuses_ecdsa_suites_when_the_client_lacks_the_certificate_curve() {
 #[test]
 fn a_state_that_lacks_bytes_comes_back_unchanged() {
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), name())
+    let mut c = Handshake::client(pki.client_config(), localhost())
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
@@ -235,7 +172,7 @@ fn rejects_change_cipher_spec_before_key_exchange() {
     // CCS injection (CVE-2014-0224): a ChangeCipherSpec where the server
     // expects ClientKeyExchange ends the handshake with unexpected_message.
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), name())
+    let mut c = Handshake::client(pki.client_config(), localhost())
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
@@ -268,7 +205,7 @@ fn rejects_change_cipher_spec_before_key_exchange() {
 #[test]
 fn rejects_tampered_server_key_exchange_signature() {
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), name())
+    let mut c = Handshake::client(pki.client_config(), localhost())
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
@@ -314,7 +251,9 @@ fn rejects_tampered_transcript_with_decrypt_error() {
     let mut server = (*pki.server_config(leaf(KeyKind::EcdsaP256))).clone();
     server.require_extended_master_secret = false;
 
-    let mut c = Handshake::client(Arc::new(client), name()).send().unwrap();
+    let mut c = Handshake::client(Arc::new(client), localhost())
+        .send()
+        .unwrap();
     let record = c.take_output();
     let mut message = HandshakeMessage::read_bytes(&record[5..]).unwrap();
     let HandshakePayload::ClientHello(hello) = &mut message.payload else {
@@ -367,7 +306,7 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
     use tlstate::codec::Codec;
     use tlstate::message::{HandshakeMessage, HandshakePayload};
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), name())
+    let mut c = Handshake::client(pki.client_config(), localhost())
         .send()
         .unwrap();
     let record = c.take_output();
@@ -410,7 +349,7 @@ fn rejects_server_without_extended_master_secret_by_default() {
     // handshake_failure when the server does not echo it.
     use tlstate::error::PeerIncompatible;
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), name())
+    let mut c = Handshake::client(pki.client_config(), localhost())
         .send()
         .unwrap();
     let hello = c.take_output();

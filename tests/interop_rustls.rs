@@ -20,6 +20,7 @@ use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use common::memory::localhost;
 use common::{KeyKind, Leaf, TestPki};
 use rustls::crypto::{CryptoProvider, SupportedKxGroup, ring as rring};
 use rustls::{ClientConnection, ServerConnection, StreamOwned, SupportedCipherSuite};
@@ -187,10 +188,6 @@ fn rustls_server_config(
         .unwrap();
     config.require_ems = true;
     Arc::new(config)
-}
-
-fn localhost() -> ServerName<'static> {
-    ServerName::try_from("localhost").unwrap()
 }
 
 // ---------------------------------------------------------------------------

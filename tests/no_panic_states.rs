@@ -19,6 +19,7 @@ mod common;
 
 use std::sync::{Arc, OnceLock};
 
+use common::memory::next;
 use common::{KeyKind, Leaf, TestPki};
 use proptest::prelude::*;
 use rustls_pki_types::ServerName;
@@ -64,13 +65,6 @@ fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
         bytes = &bytes[len..];
     }
     out
-}
-
-fn next<N, S>(step: Step<N, S>) -> N {
-    match step {
-        Step::Next(next) => next,
-        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
-    }
 }
 
 // --- the reachable reading states ---------------------------------------

@@ -106,6 +106,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
 
+use common::memory::next;
 use common::{KeyKind, Leaf, LeafFlavor, TestPki};
 use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadOutcome};
@@ -1471,13 +1472,6 @@ fn mutation_count_is_13n_plus_4() {
 }
 
 // --- targeted checks beside the oracle ----------------------------------
-
-fn next<N, S>(step: Step<N, S>) -> N {
-    match step {
-        Step::Next(next) => next,
-        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
-    }
-}
 
 /// Runs the full handshake up to the client reading ServerKeyExchange,
 /// with `rewrite` applied to that record; returns the client's fatal error.

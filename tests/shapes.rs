@@ -301,15 +301,10 @@ fn rejects_a_client_certificate_verify_with_a_bad_signature() {
     // RFC 5246 7.4.8: the server checks the CertificateVerify signature
     // over the transcript with the client certificate's key; a signature
     // that does not verify is decrypt_error.
+    use common::memory::next;
     use tlstate::handshake::{
-        AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, Handshake, Step,
+        AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, Handshake,
     };
-    fn next<N, S>(step: Step<N, S>) -> N {
-        match step {
-            Step::Next(next) => next,
-            Step::NeedMore(_) => panic!("a whole flight was fed"),
-        }
-    }
     let (pki, server, policy, certified) = client_auth_setup(true);
     let mut client = (*pki.client_config()).clone();
     client.client_certificate = Some(certified);

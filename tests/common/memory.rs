@@ -1,0 +1,94 @@
+//! Our client and our server handshaken in memory, flight by flight, for
+//! the tests of our own state handling (interoperability is proven against
+//! real peers elsewhere): the full handshake without client certificates
+//! or resumption, and its branch points taken the expected way.
+
+use std::sync::Arc;
+
+use rustls_pki_types::ServerName;
+use tlstate::connection::Connection;
+use tlstate::handshake::{
+    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
+    Handshake, Server, ServerConfig, Step, state,
+};
+
+/// The name every test certificate is issued for.
+pub fn localhost() -> ServerName<'static> {
+    ServerName::try_from("localhost").unwrap()
+}
+
+/// Takes the next state, failing the test on `NeedMore`.
+pub fn next<N, S>(step: Step<N, S>) -> N {
+    match step {
+        Step::Next(next) => next,
+        Step::NeedMore(_) => panic!("a whole flight was fed, yet the state needs more"),
+    }
+}
+
+/// The server's full-handshake branch after reading the ClientHello.
+pub fn server_full(
+    s: Handshake<Server, state::ClientHello>,
+) -> Result<Handshake<Server, state::ServerHello>, Fatal> {
+    match next(s.recv()?) {
+        AfterClientHello::Full(s) => Ok(s),
+        AfterClientHello::Resumed(_) => panic!("nothing was offered for resumption"),
+    }
+}
+
+/// The client's full-handshake branch through ServerHello, Certificate,
+/// ServerKeyExchange and ServerHelloDone (no CertificateRequest).
+pub fn client_through_hello_done(
+    c: Handshake<Client, state::ServerHello>,
+) -> Result<Handshake<Client, state::ClientKey>, Fatal> {
+    let AfterServerHello::Full(c) = next(c.recv()?) else {
+        panic!("nothing was offered for resumption")
+    };
+    let c = next(next(c.recv()?).recv()?);
+    match next(c.recv()?) {
+        AfterServerKey::NoCertificateRequest(c) => Ok(c),
+        AfterServerKey::CertificateRequested(_) => {
+            panic!("this server does not ask for certificates")
+        }
+    }
+}
+
+/// The client's read of the server's ChangeCipherSpec when no ticket was
+/// promised.
+pub fn client_no_ticket(
+    c: Handshake<Client, state::ServerNewSessionTicket>,
+) -> Result<Handshake<Client, state::ServerFinished>, Fatal> {
+    match next(c.recv()?) {
+        AfterTicket::NoTicket(c) => Ok(c),
+        AfterTicket::Ticket(_) => panic!("no ticket was promised"),
+    }
+}
+
+/// The two ends of a finished handshake, and the server's first flight
+/// (ServerHello to ServerHelloDone) as it went on the wire.
+pub type Handshaken = (Connection<Client>, Connection<Server>, Vec<u8>);
+
+/// A full handshake with every flight delivered whole.
+pub fn full_handshake(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> Result<Handshaken, Fatal> {
+    let mut c = Handshake::client(client, localhost()).send()?;
+    let mut s = Handshake::server(server);
+    s.feed(&c.take_output());
+    let mut s = server_full(s)?.send()?.send()?.send()?.send()?;
+    let server_first_flight = s.take_output();
+    c.feed(&server_first_flight);
+    let mut c = client_through_hello_done(c)?.send()?.send()?.send()?;
+    s.feed(&c.take_output());
+    let mut s = next(next(next(s.recv()?).recv()?).recv()?)
+        .send()?
+        .send()?
+        .send()?;
+    c.feed(&s.take_output());
+    let c = next(client_no_ticket(c)?.recv()?);
+    Ok((
+        c.into_connection(),
+        s.into_connection(),
+        server_first_flight,
+    ))
+}
