@@ -29,7 +29,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::openssl::{SServer, s_client};
-use common::{KeyKind, Leaf, LeafFlavor, TestPki};
+use common::{KeyKind, Leaf, LeafFlavor, TestPki, server_key_kinds};
 use rustls_pki_types::ServerName;
 use tlstate::connection::SessionSummary;
 use tlstate::enums::{AlertDescription, AlertLevel, CipherSuite, NamedGroup};
@@ -137,10 +137,6 @@ fn leaf_curve(kind: KeyKind) -> Option<NamedGroup> {
     }
 }
 
-fn is_ecdsa_suite(suite: CipherSuite) -> bool {
-    suite.name().unwrap().contains("_ECDSA_")
-}
-
 // ---------------------------------------------------------------------------
 // Our client against `openssl s_server -www`.
 
@@ -182,7 +178,6 @@ fn our_get(config: Arc<ClientConfig>, port: u16) -> Result<(SessionSummary, Stri
 /// Our client against s_server for each of `suite`'s groups, with the leaf
 /// of `kind`.
 fn our_client_matrix(suite: CipherSuite, kind: KeyKind) {
-    assert_eq!(is_ecdsa_suite(suite), !kind.is_rsa());
     let f = fixture();
     let leaf = f.leaf(kind);
     let name = openssl_suite(suite);
@@ -219,54 +214,6 @@ fn our_client_matrix(suite: CipherSuite, kind: KeyKind) {
             "{case}: {page}"
         );
     }
-}
-
-#[test]
-fn our_client_with_openssl_server_ecdhe_ecdsa_aes128_gcm() {
-    for kind in [KeyKind::EcdsaP256, KeyKind::EcdsaP384] {
-        our_client_matrix(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, kind);
-    }
-}
-
-#[test]
-fn our_client_with_openssl_server_ecdhe_ecdsa_aes256_gcm() {
-    for kind in [KeyKind::EcdsaP256, KeyKind::EcdsaP384] {
-        our_client_matrix(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, kind);
-    }
-}
-
-#[test]
-fn our_client_with_openssl_server_ecdhe_ecdsa_chacha20_poly1305() {
-    for kind in [KeyKind::EcdsaP256, KeyKind::EcdsaP384] {
-        our_client_matrix(
-            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-            kind,
-        );
-    }
-}
-
-#[test]
-fn our_client_with_openssl_server_ecdhe_rsa_aes128_gcm() {
-    our_client_matrix(
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        KeyKind::Rsa2048,
-    );
-}
-
-#[test]
-fn our_client_with_openssl_server_ecdhe_rsa_aes256_gcm() {
-    our_client_matrix(
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        KeyKind::Rsa2048,
-    );
-}
-
-#[test]
-fn our_client_with_openssl_server_ecdhe_rsa_chacha20_poly1305() {
-    our_client_matrix(
-        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        KeyKind::Rsa2048,
-    );
 }
 
 // ---------------------------------------------------------------------------
@@ -348,7 +295,6 @@ fn group_arg(group: NamedGroup) -> &'static str {
 /// curve too, which RFC 8422 5.1.1 requires for the certificate to be
 /// usable (see `our_server_refuses_ecdsa_leaf_on_curve_openssl_did_not_offer`).
 fn openssl_client_matrix(suite: CipherSuite, kind: KeyKind) {
-    assert_eq!(is_ecdsa_suite(suite), !kind.is_rsa());
     let f = fixture();
     let name = openssl_suite(suite);
     for group in &GROUPS {
@@ -411,52 +357,42 @@ fn openssl_client_matrix(suite: CipherSuite, kind: KeyKind) {
     }
 }
 
-#[test]
-fn openssl_client_with_our_server_ecdhe_ecdsa_aes128_gcm() {
-    for kind in [KeyKind::EcdsaP256, KeyKind::EcdsaP384] {
-        openssl_client_matrix(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, kind);
-    }
+/// One test per suite and direction, each over every server key kind the
+/// suite allows and every group.
+macro_rules! matrix_tests {
+    ($($name:ident => $suite:ident;)*) => {
+        mod our_client_openssl_server {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    for &kind in server_key_kinds(CipherSuite::$suite) {
+                        our_client_matrix(CipherSuite::$suite, kind);
+                    }
+                }
+            )*
+        }
+        mod openssl_client_our_server {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    for &kind in server_key_kinds(CipherSuite::$suite) {
+                        openssl_client_matrix(CipherSuite::$suite, kind);
+                    }
+                }
+            )*
+        }
+    };
 }
 
-#[test]
-fn openssl_client_with_our_server_ecdhe_ecdsa_aes256_gcm() {
-    for kind in [KeyKind::EcdsaP256, KeyKind::EcdsaP384] {
-        openssl_client_matrix(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, kind);
-    }
-}
-
-#[test]
-fn openssl_client_with_our_server_ecdhe_ecdsa_chacha20_poly1305() {
-    for kind in [KeyKind::EcdsaP256, KeyKind::EcdsaP384] {
-        openssl_client_matrix(
-            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-            kind,
-        );
-    }
-}
-
-#[test]
-fn openssl_client_with_our_server_ecdhe_rsa_aes128_gcm() {
-    openssl_client_matrix(
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        KeyKind::Rsa2048,
-    );
-}
-
-#[test]
-fn openssl_client_with_our_server_ecdhe_rsa_aes256_gcm() {
-    openssl_client_matrix(
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        KeyKind::Rsa2048,
-    );
-}
-
-#[test]
-fn openssl_client_with_our_server_ecdhe_rsa_chacha20_poly1305() {
-    openssl_client_matrix(
-        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        KeyKind::Rsa2048,
-    );
+matrix_tests! {
+    ecdhe_ecdsa_aes128_gcm => TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+    ecdhe_ecdsa_aes256_gcm => TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384;
+    ecdhe_ecdsa_chacha20_poly1305 => TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256;
+    ecdhe_rsa_aes128_gcm => TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+    ecdhe_rsa_aes256_gcm => TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;
+    ecdhe_rsa_chacha20_poly1305 => TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
 }
 
 // ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use common::memory::localhost;
-use common::{KeyKind, Leaf, TestPki};
+use common::{KeyKind, Leaf, TestPki, server_key_kinds};
 use rustls::crypto::{CryptoProvider, SupportedKxGroup, ring as rring};
 use rustls::{ClientConnection, ServerConnection, StreamOwned, SupportedCipherSuite};
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -113,24 +113,6 @@ const GROUPS: [NamedGroup; 3] = [
     NamedGroup::secp256r1,
     NamedGroup::secp384r1,
 ];
-
-fn is_rsa_suite(suite: CipherSuite) -> bool {
-    matches!(
-        suite,
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-            | CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
-            | CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
-    )
-}
-
-/// The server key kinds a suite can be used with.
-fn key_kinds(suite: CipherSuite) -> &'static [KeyKind] {
-    if is_rsa_suite(suite) {
-        &[KeyKind::Rsa2048]
-    } else {
-        &[KeyKind::EcdsaP256, KeyKind::EcdsaP384]
-    }
-}
 
 // ---------------------------------------------------------------------------
 // rustls configurations: TLS 1.2 only, one suite, one group, EMS required.
@@ -517,7 +499,7 @@ enum Direction {
 fn matrix(direction: Direction, suite: CipherSuite) {
     let mut n = 0;
     for group in GROUPS {
-        for &kind in key_kinds(suite) {
+        for &kind in server_key_kinds(suite) {
             let close_first = if n % 2 == 0 {
                 CloseFirst::Rustls
             } else {

@@ -165,6 +165,18 @@ impl TestPki {
     }
 }
 
+/// The server key kinds a TLS 1.2 ECDHE suite can be used with: RSA for
+/// the `ECDHE_RSA` suites, the two ECDSA curves for the `ECDHE_ECDSA` ones.
+pub fn server_key_kinds(suite: tlstate::enums::CipherSuite) -> &'static [KeyKind] {
+    use tlstate::enums::CipherSuite;
+    match suite {
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        | CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+        | CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => &[KeyKind::Rsa2048],
+        _ => &[KeyKind::EcdsaP256, KeyKind::EcdsaP384],
+    }
+}
+
 /// A free port on 127.0.0.1 (bound and released: a small race with other
 /// processes is accepted in tests).
 pub fn free_port() -> u16 {
