@@ -37,6 +37,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use common::memory::localhost;
+use common::wire::{Proxy, after_handshake};
 use common::{KeyKind, KillOnDrop, Leaf, TestPki};
 use rustls::StreamOwned;
 use tlstate::enums::{AlertDescription, AlertLevel};
@@ -244,80 +245,6 @@ fn python(script: &str, args: &[&str]) -> Child {
     let mut all = vec!["-c", script];
     all.extend_from_slice(args);
     spawn_child("python3", &all)
-}
-
-// ---------------------------------------------------------------------------
-// A recording TCP proxy: every byte each way, to count records on the wire.
-
-#[derive(Debug, Default)]
-struct Recorded {
-    client_to_server: Vec<u8>,
-    server_to_client: Vec<u8>,
-}
-
-struct Proxy {
-    addr: SocketAddr,
-    done: JoinHandle<Recorded>,
-}
-
-fn proxy(upstream: SocketAddr) -> Proxy {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let done = thread::spawn(move || {
-        let (down, _) = listener.accept().unwrap();
-        let up = TcpStream::connect(upstream).unwrap();
-        guard(&down);
-        guard(&up);
-        let pipe = |mut from: TcpStream, mut to: TcpStream| {
-            thread::spawn(move || {
-                let mut seen = Vec::new();
-                let mut buf = [0u8; 65536];
-                loop {
-                    match from.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            seen.extend_from_slice(&buf[..n]);
-                            if to.write_all(&buf[..n]).is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-                let _ = to.shutdown(Shutdown::Write);
-                seen
-            })
-        };
-        let c2s = pipe(down.try_clone().unwrap(), up.try_clone().unwrap());
-        let s2c = pipe(up, down);
-        Recorded {
-            client_to_server: join(c2s),
-            server_to_client: join(s2c),
-        }
-    });
-    Proxy { addr, done }
-}
-
-/// `(content type, body length)` per whole record in `wire`.
-fn records(wire: &[u8]) -> Vec<(u8, usize)> {
-    let mut out = Vec::new();
-    let mut rest = wire;
-    while rest.len() >= 5 {
-        let len = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
-        if rest.len() < 5 + len {
-            break;
-        }
-        out.push((rest[0], len));
-        rest = &rest[5 + len..];
-    }
-    out
-}
-
-/// The records after the first ChangeCipherSpec and the Finished after it.
-fn after_handshake(wire: &[u8]) -> Vec<(u8, usize)> {
-    let all = records(wire);
-    let ccs = all.iter().position(|(t, _)| *t == 20).expect("a CCS");
-    assert_eq!(all[ccs + 1].0, HANDSHAKE);
-    all[ccs + 2..].to_vec()
 }
 
 // ---------------------------------------------------------------------------
@@ -635,7 +562,7 @@ fn truncation_either_way_with_rustls() {
 #[test]
 fn s_client_renegotiation_is_refused_with_a_warning() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = proxy(listener.local_addr().unwrap());
+    let proxy = Proxy::start(listener.local_addr().unwrap(), HANG_GUARD);
     let mut client = s_client(proxy.addr, &["-msg"]);
     let mut server = our_server(&listener);
 
@@ -677,7 +604,7 @@ fn s_client_renegotiation_is_refused_with_a_warning() {
     assert_eq!(status.code(), Some(1), "{out}\n{err}");
 
     drop(server);
-    let recorded = join(proxy.done);
+    let recorded = proxy.recorded();
     // s_client: "before\n", the ClientHello, its fatal alert.
     let from_client = after_handshake(&recorded.client_to_server);
     assert_eq!(from_client.len(), 3, "{from_client:?}");
@@ -709,7 +636,7 @@ fn s_server_hello_request_is_refused_with_a_warning() {
         ],
     );
     server.wait_for_line(|l| l == "ACCEPT", "ACCEPT");
-    let proxy = proxy(SocketAddr::from(([127, 0, 0, 1], port)));
+    let proxy = Proxy::start(SocketAddr::from(([127, 0, 0, 1], port)), HANG_GUARD);
     let mut client = our_client(proxy.addr);
 
     client.write_all(b"before\n").unwrap();
@@ -743,7 +670,7 @@ fn s_server_hello_request_is_refused_with_a_warning() {
     assert!(err.contains(":no renegotiation:"), "{err}");
 
     drop(client);
-    let recorded = join(proxy.done);
+    let recorded = proxy.recorded();
     // Us: "before\n", then exactly one alert record (the warning).
     assert_eq!(
         after_handshake(&recorded.client_to_server),

@@ -29,6 +29,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use common::memory::{full_handshake, localhost};
+use common::wire::{Proxy, after_handshake, records};
 use common::{KeyKind, Leaf, TestPki};
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome, WriteHalf};
 use tlstate::crypto::{KeyBlock, MASTER_SECRET_LEN, SupportedCipherSuite, new_record_protection};
@@ -187,21 +188,6 @@ fn try_memory_pair() -> Result<(Connection<Client>, Connection<Server>, Keys), F
 // ---------------------------------------------------------------------------
 // Records on the wire.
 
-/// Splits `wire` into `(content type, body length)` per record; the bytes
-/// must be whole records.
-fn records(wire: &[u8]) -> Vec<(u8, usize)> {
-    let mut out = Vec::new();
-    let mut rest = wire;
-    while !rest.is_empty() {
-        assert!(rest.len() >= 5, "a partial record header: {rest:?}");
-        let len = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
-        assert!(rest.len() >= 5 + len, "a partial record");
-        out.push((rest[0], len));
-        rest = &rest[5 + len..];
-    }
-    out
-}
-
 fn count_alerts(wire: &[u8]) -> usize {
     records(wire).iter().filter(|(t, _)| *t == ALERT).count()
 }
@@ -288,62 +274,10 @@ fn guard(tcp: &TcpStream) {
     tcp.set_write_timeout(Some(HANG_GUARD)).unwrap();
 }
 
-/// What a recording proxy saw, each way.
-#[derive(Debug, Default)]
-struct Recorded {
-    client_to_server: Vec<u8>,
-    server_to_client: Vec<u8>,
-}
-
-/// A TCP proxy on 127.0.0.1 that forwards one connection to `upstream` and
-/// records every byte each way. Each direction is forwarded until EOF, then
-/// the write side of the other socket is shut down.
-struct Proxy {
-    addr: std::net::SocketAddr,
-    done: Bounded<Recorded>,
-}
-
-fn proxy(upstream: std::net::SocketAddr) -> Proxy {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let done = spawn(move || {
-        let (down, _) = listener.accept().unwrap();
-        let up = TcpStream::connect(upstream).unwrap();
-        guard(&down);
-        guard(&up);
-        let pipe = |mut from: TcpStream, mut to: TcpStream| {
-            spawn(move || {
-                let mut seen = Vec::new();
-                let mut buf = [0u8; 65536];
-                loop {
-                    match from.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            seen.extend_from_slice(&buf[..n]);
-                            if to.write_all(&buf[..n]).is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-                let _ = to.shutdown(Shutdown::Write);
-                seen
-            })
-        };
-        let c2s = pipe(down.try_clone().unwrap(), up.try_clone().unwrap());
-        let s2c = pipe(up, down);
-        Recorded {
-            client_to_server: c2s.wait("proxy client to server"),
-            server_to_client: s2c.wait("proxy server to client"),
-        }
-    });
-    Proxy { addr, done }
-}
-
 /// Our client and our server over TCP loopback, through a recording proxy.
 fn tcp_pair_via_proxy() -> (Stream<Client, TcpStream>, Stream<Server, TcpStream>, Proxy) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy = proxy(listener.local_addr().unwrap());
+    let proxy = Proxy::start(listener.local_addr().unwrap(), HANG_GUARD);
     let config = fixture().pki.server_config(&fixture().leaf);
     let server = spawn(move || {
         let (tcp, _) = listener.accept().unwrap();
@@ -355,22 +289,6 @@ fn tcp_pair_via_proxy() -> (Stream<Client, TcpStream>, Stream<Server, TcpStream>
     let client =
         stream::connect(fixture().pki.client_config(), localhost(), tcp).expect("client handshake");
     (client, server.wait("server handshake"), proxy)
-}
-
-/// The records after the handshake: everything after the first
-/// ChangeCipherSpec and the encrypted Finished that follows it.
-fn after_handshake(wire: &[u8]) -> Vec<(u8, usize)> {
-    let all = records(wire);
-    let ccs = all
-        .iter()
-        .position(|(t, _)| *t == 20)
-        .expect("a ChangeCipherSpec");
-    assert_eq!(
-        all[ccs + 1].0,
-        HANDSHAKE,
-        "Finished follows ChangeCipherSpec"
-    );
-    all[ccs + 2..].to_vec()
 }
 
 // ---------------------------------------------------------------------------
@@ -530,7 +448,7 @@ fn split_stream_reader_error_and_writer_shutdown_over_tcp() {
         other => panic!("the server read {other:?}"),
     }
     drop(server);
-    let recorded = proxy.done.wait("the proxy");
+    let recorded = proxy.recorded();
     let from_client = after_handshake(&recorded.client_to_server);
     assert_eq!(
         from_client,
@@ -571,7 +489,7 @@ fn blocked_reader_returns_ok0_when_the_peer_answers_our_close_notify() {
     assert_eq!(read.wait("the blocked reader").unwrap(), 0);
 
     drop((writer, server));
-    let recorded = proxy.done.wait("the proxy");
+    let recorded = proxy.recorded();
     assert_eq!(
         after_handshake(&recorded.client_to_server),
         vec![(ALERT, GCM_ALERT_BODY)]
@@ -603,7 +521,7 @@ fn data_still_arrives_after_our_close_notify() {
         Some(&Error::Closed)
     );
     drop((client, server));
-    let recorded = proxy.done.wait("the proxy");
+    let recorded = proxy.recorded();
     assert_eq!(
         after_handshake(&recorded.client_to_server),
         vec![(ALERT, GCM_ALERT_BODY)]
@@ -630,7 +548,7 @@ fn stream_shutdown_waits_for_the_peers_close_notify() {
     assert!(client.connection().peer_closed());
     assert!(!client.connection().failed());
     drop((client, peer.wait("the peer")));
-    let recorded = proxy.done.wait("the proxy");
+    let recorded = proxy.recorded();
     assert_eq!(count_alerts(&recorded.client_to_server), 1);
     assert_eq!(count_alerts(&recorded.server_to_client), 1);
 }
@@ -1148,7 +1066,7 @@ fn tcp_close_without_close_notify_is_truncation() {
     assert!(server.connection().failed());
     // Truncation owes no alert.
     drop(server);
-    let recorded = proxy.done.wait("the proxy");
+    let recorded = proxy.recorded();
     assert_eq!(count_alerts(&recorded.client_to_server), 0);
     assert_eq!(count_alerts(&recorded.server_to_client), 0);
 }

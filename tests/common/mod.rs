@@ -7,6 +7,7 @@
 
 pub mod memory;
 pub mod openssl;
+pub mod wire;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
