@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use common::openssl::{SServer, s_client};
-use common::{KeyKind, Leaf, LeafFlavor, TestPki};
+use common::{ClientAuthPki, TestPki};
 use rustls_pki_types::ServerName;
 use tlstate::connection::SessionSummary;
 use tlstate::crypto::WebPkiClientVerifier;
@@ -24,25 +24,23 @@ use tlstate::keylog::KeyLogFile;
 use tlstate::session::{SessionCache, Ticketer};
 use tlstate::stream::{accept, accept_with_client_auth, connect};
 
-struct Pki {
-    pki: TestPki,
-    server: Leaf,
-    client: Leaf,
-}
+type Pki = ClientAuthPki;
 
 fn pki() -> Pki {
-    let pki = TestPki::new("tlstate openssl shapes CA");
-    let server = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-    let client = pki.leaf_with(
-        KeyKind::EcdsaP256,
-        &["client.example"],
-        LeafFlavor::ClientAuth,
-    );
-    Pki {
-        pki,
-        server,
-        client,
-    }
+    ClientAuthPki::new("tlstate openssl shapes CA")
+}
+
+/// `openssl s_server -www` with our server certificate, plus `args`.
+fn s_server_www(p: &Pki, args: &[&str]) -> SServer {
+    let mut all = vec![
+        "-cert",
+        path(&p.server.cert_path),
+        "-key",
+        path(&p.server.key_path),
+    ];
+    all.extend_from_slice(args);
+    all.push("-www");
+    SServer::start(p.pki.dir.path(), &all)
 }
 
 fn path(p: &std::path::Path) -> &str {
@@ -121,20 +119,7 @@ fn client_with_cert(p: &Pki) -> Arc<ClientConfig> {
 #[test]
 fn our_client_certificate_satisfies_openssl_verify_required() {
     let p = pki();
-    let server = SServer::start(
-        p.pki.dir.path(),
-        &[
-            "-cert",
-            path(&p.server.cert_path),
-            "-key",
-            path(&p.server.key_path),
-            "-CAfile",
-            path(&p.pki.ca_path),
-            "-Verify",
-            "1",
-            "-www",
-        ],
-    );
+    let server = s_server_www(&p, &["-CAfile", path(&p.pki.ca_path), "-Verify", "1"]);
     let (summary, page) = our_get(client_with_cert(&p), server.port).unwrap();
     assert_eq!(summary.client_certificates[..], p.client.chain[..]);
     // s_server -www prints the peer certificate it verified.
@@ -145,18 +130,7 @@ fn our_client_certificate_satisfies_openssl_verify_required() {
 #[test]
 fn our_client_without_certificate_passes_openssl_verify_optional() {
     let p = pki();
-    let server = SServer::start(
-        p.pki.dir.path(),
-        &[
-            "-cert",
-            path(&p.server.cert_path),
-            "-key",
-            path(&p.server.key_path),
-            "-verify",
-            "1",
-            "-www",
-        ],
-    );
+    let server = s_server_www(&p, &["-verify", "1"]);
     let (summary, page) = our_get(p.pki.client_config(), server.port).unwrap();
     assert!(summary.client_certificates.is_empty());
     assert!(page.contains("no client certificate available"), "{page}");
@@ -169,18 +143,7 @@ fn our_client_without_certificate_passes_openssl_verify_optional() {
 #[test]
 fn openssl_verify_required_refuses_our_client_without_certificate() {
     let p = pki();
-    let server = SServer::start(
-        p.pki.dir.path(),
-        &[
-            "-cert",
-            path(&p.server.cert_path),
-            "-key",
-            path(&p.server.key_path),
-            "-Verify",
-            "1",
-            "-www",
-        ],
-    );
+    let server = s_server_www(&p, &["-Verify", "1"]);
     let error = our_get(p.pki.client_config(), server.port).unwrap_err();
     assert!(
         matches!(
@@ -320,16 +283,7 @@ fn openssl_sess_in_resumes_by_ticket_and_by_session_id() {
 #[test]
 fn our_client_resumes_with_openssl_by_session_id_and_by_ticket() {
     let p = pki();
-    let server = SServer::start(
-        p.pki.dir.path(),
-        &[
-            "-cert",
-            path(&p.server.cert_path),
-            "-key",
-            path(&p.server.key_path),
-            "-www",
-        ],
-    );
+    let server = s_server_www(&p, &[]);
     for tickets in [false, true] {
         let mut config = (*p.pki.client_config()).clone();
         config.enable_tickets = tickets;

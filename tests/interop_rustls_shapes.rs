@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::thread;
 
-use common::{KeyKind, Leaf, LeafFlavor, TestPki};
+use common::ClientAuthPki;
 use rustls::client::{Resumption, Tls12Resumption};
 use rustls::crypto::ring as rring;
 use rustls::{ClientConnection, HandshakeKind, ServerConnection, StreamOwned};
@@ -20,25 +20,10 @@ use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ServerConfig};
 use tlstate::session::{SessionCache, Ticketer};
 use tlstate::stream::{accept, accept_with_client_auth, connect};
 
-struct Pki {
-    pki: TestPki,
-    server: Leaf,
-    client: Leaf,
-}
+type Pki = ClientAuthPki;
 
 fn pki() -> Pki {
-    let pki = TestPki::new("tlstate rustls shapes CA");
-    let server = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-    let client = pki.leaf_with(
-        KeyKind::EcdsaP256,
-        &["client.example"],
-        LeafFlavor::ClientAuth,
-    );
-    Pki {
-        pki,
-        server,
-        client,
-    }
+    ClientAuthPki::new("tlstate rustls shapes CA")
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {

@@ -166,6 +166,32 @@ impl TestPki {
     }
 }
 
+/// A test CA with two ECDSA P-256 leaves: a server certificate for
+/// `localhost` and a client certificate (client-auth usage) for
+/// `client.example`, for the tests of every handshake shape.
+pub struct ClientAuthPki {
+    pub pki: TestPki,
+    pub server: Leaf,
+    pub client: Leaf,
+}
+
+impl ClientAuthPki {
+    pub fn new(ca_name: &str) -> Self {
+        let pki = TestPki::new(ca_name);
+        let server = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
+        let client = pki.leaf_with(
+            KeyKind::EcdsaP256,
+            &["client.example"],
+            LeafFlavor::ClientAuth,
+        );
+        Self {
+            pki,
+            server,
+            client,
+        }
+    }
+}
+
 /// The server key kinds a TLS 1.2 ECDHE suite can be used with: RSA for
 /// the `ECDHE_RSA` suites, the two ECDSA curves for the `ECDHE_ECDSA` ones.
 pub fn server_key_kinds(suite: tlstate::enums::CipherSuite) -> &'static [KeyKind] {
