@@ -16,14 +16,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Arc;
 
-use common::memory::{localhost, next};
+use common::memory::{Transport, full_handshake_by};
 use common::{KeyKind, TestPki};
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::CipherSuite;
-use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig,
-    Handshake, Role, Server, ServerConfig, Shape, State,
-};
+use tlstate::handshake::{Client, ClientConfig, Role, Server, ServerConfig};
 
 /// The system allocator, counting the calls made on this thread (the
 /// test harness runs other tests on other threads at the same time).
@@ -125,75 +122,16 @@ fn configs(pki: &TestPki) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
     (Arc::new(client), pki.server_config(&leaf))
 }
 
-/// How the flights move between the two sides.
-#[derive(Clone, Copy, Debug)]
-enum Transport {
-    /// `take_output` and `feed`, as the benchmark does
-    /// (`examples/bench.rs`, `allocations_per_full_handshake`).
-    TakeOutput,
-    /// `flush_to` into a byte sink, then `feed`: the path `Stream` takes.
-    FlushTo,
-}
-
-/// The flight `hs` has queued, moved out by `transport`.
-fn flight<R: Role, St: State, P: Shape>(
-    hs: &mut Handshake<R, St, P>,
-    transport: Transport,
-) -> Vec<u8> {
-    match transport {
-        Transport::TakeOutput => hs.take_output(),
-        Transport::FlushTo => {
-            let mut wire = Vec::new();
-            hs.flush_to(&mut wire).unwrap();
-            wire
-        }
-    }
-}
-
-/// A full handshake, every flight handed over whole.
+/// A full handshake, every flight handed over whole (the benchmark's is
+/// the same walk, with `Transport::TakeOutput`).
 fn full_handshake(
     client: &Arc<ClientConfig>,
     server: &Arc<ServerConfig>,
     transport: Transport,
 ) -> (Connection<Client>, Connection<Server>) {
-    let name = localhost();
-    let mut c = Handshake::client(client.clone(), name).send().unwrap();
-    let mut s = Handshake::server(server.clone());
-    s.feed(&flight(&mut c, transport));
-    let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
-        panic!("nothing was offered for resumption")
-    };
-    let mut s = s
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap();
-    c.feed(&flight(&mut s, transport));
-    let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
-        panic!("nothing was offered for resumption")
-    };
-    let c = next(next(c.recv().unwrap()).recv().unwrap());
-    let AfterServerKey::NoCertificateRequest(c) = next(c.recv().unwrap()) else {
-        panic!("this server does not ask for certificates")
-    };
-    let mut c = c.send().unwrap().send().unwrap().send().unwrap();
-    s.feed(&flight(&mut c, transport));
-    let s = next(
-        next(next(s.recv().unwrap()).recv().unwrap())
-            .recv()
-            .unwrap(),
-    );
-    let mut s = s.send().unwrap().send().unwrap().send().unwrap();
-    c.feed(&flight(&mut s, transport));
-    let AfterTicket::NoTicket(c) = next(c.recv().unwrap()) else {
-        panic!("no ticket was promised")
-    };
-    let c = next(c.recv().unwrap());
-    (c.into_connection(), s.into_connection())
+    let (c, s, _) = full_handshake_by(client.clone(), server.clone(), transport)
+        .unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"));
+    (c, s)
 }
 
 #[test]

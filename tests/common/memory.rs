@@ -9,7 +9,7 @@ use rustls_pki_types::ServerName;
 use tlstate::connection::Connection;
 use tlstate::handshake::{
     AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
-    Handshake, Server, ServerConfig, Step, state,
+    Handshake, Role, Server, ServerConfig, Shape, State, Step, state,
 };
 
 /// The name every test certificate is issued for.
@@ -67,24 +67,57 @@ pub fn client_no_ticket(
 /// (ServerHello to ServerHelloDone) as it went on the wire.
 pub type Handshaken = (Connection<Client>, Connection<Server>, Vec<u8>);
 
+/// How the flights move from one side to the other.
+#[derive(Clone, Copy, Debug)]
+pub enum Transport {
+    /// `take_output`, then `feed`.
+    TakeOutput,
+    /// `flush_to` into a byte sink, then `feed`: the path `Stream` takes.
+    FlushTo,
+}
+
+/// The flight `hs` has queued, moved out by `transport`.
+pub fn flight<R: Role, St: State, P: Shape>(
+    hs: &mut Handshake<R, St, P>,
+    transport: Transport,
+) -> Vec<u8> {
+    match transport {
+        Transport::TakeOutput => hs.take_output(),
+        Transport::FlushTo => {
+            let mut wire = Vec::new();
+            hs.flush_to(&mut wire).unwrap();
+            wire
+        }
+    }
+}
+
 /// A full handshake with every flight delivered whole.
 pub fn full_handshake(
     client: Arc<ClientConfig>,
     server: Arc<ServerConfig>,
 ) -> Result<Handshaken, Fatal> {
+    full_handshake_by(client, server, Transport::TakeOutput)
+}
+
+/// [`full_handshake`], the flights moved by `transport`.
+pub fn full_handshake_by(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+    transport: Transport,
+) -> Result<Handshaken, Fatal> {
     let mut c = Handshake::client(client, localhost()).send()?;
     let mut s = Handshake::server(server);
-    s.feed(&c.take_output());
+    s.feed(&flight(&mut c, transport));
     let mut s = server_full(s)?.send()?.send()?.send()?.send()?;
-    let server_first_flight = s.take_output();
+    let server_first_flight = flight(&mut s, transport);
     c.feed(&server_first_flight);
     let mut c = client_through_hello_done(c)?.send()?.send()?.send()?;
-    s.feed(&c.take_output());
+    s.feed(&flight(&mut c, transport));
     let mut s = next(next(next(s.recv()?).recv()?).recv()?)
         .send()?
         .send()?
         .send()?;
-    c.feed(&s.take_output());
+    c.feed(&flight(&mut s, transport));
     let c = next(client_no_ticket(c)?.recv()?);
     Ok((
         c.into_connection(),
