@@ -22,10 +22,10 @@
 mod common;
 
 use std::io::{self, BufRead, Read, Write};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
+use common::fixture;
 use common::memory::{full_handshake, localhost};
-use common::{KeyKind, Leaf, TestPki};
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome};
 use tlstate::driver::ClientDriver;
 use tlstate::enums::{AlertDescription, AlertLevel};
@@ -36,20 +36,6 @@ use tlstate::stream::{self, Stream};
 
 // ---------------------------------------------------------------------------
 // Fixture.
-
-struct Fixture {
-    pki: TestPki,
-    leaf: Leaf,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let pki = TestPki::new("tlstate connection_borrowing_read CA");
-        let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-        Fixture { pki, leaf }
-    })
-}
 
 /// Our client and our server, handshaken in memory.
 fn memory_pair() -> (Connection<Client>, Connection<Server>) {

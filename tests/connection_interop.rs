@@ -32,13 +32,13 @@ mod common;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use common::memory::localhost;
 use common::wire::{Proxy, after_handshake};
-use common::{KeyKind, KillOnDrop, Leaf, TestPki};
+use common::{KillOnDrop, fixture};
 use rustls::StreamOwned;
 use tlstate::enums::{AlertDescription, AlertLevel};
 use tlstate::error::Error;
@@ -55,20 +55,6 @@ const APPLICATION_DATA: u8 = 23;
 
 // ---------------------------------------------------------------------------
 // Fixture.
-
-struct Fixture {
-    pki: TestPki,
-    leaf: Leaf,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let pki = TestPki::new("tlstate connection_interop CA");
-        let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-        Fixture { pki, leaf }
-    })
-}
 
 fn guard(tcp: &TcpStream) {
     tcp.set_read_timeout(Some(HANG_GUARD)).unwrap();

@@ -24,13 +24,13 @@ mod common;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::mpsc;
-use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use common::fixture;
 use common::memory::{full_handshake, localhost};
 use common::wire::{Proxy, after_handshake, records};
-use common::{KeyKind, Leaf, TestPki};
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome, WriteHalf};
 use tlstate::crypto::{KeyBlock, MASTER_SECRET_LEN, SupportedCipherSuite, new_record_protection};
 use tlstate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType};
@@ -57,20 +57,6 @@ const GCM_ALERT_BODY: usize = 8 + 2 + 16;
 
 // ---------------------------------------------------------------------------
 // Fixture.
-
-struct Fixture {
-    pki: TestPki,
-    leaf: Leaf,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let pki = TestPki::new("tlstate connection_shutdown CA");
-        let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-        Fixture { pki, leaf }
-    })
-}
 
 /// Keeps the master secret the client logs.
 #[derive(Debug, Default)]

@@ -17,10 +17,10 @@
 
 mod common;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
+use common::fixture;
 use common::memory::next;
-use common::{KeyKind, Leaf, TestPki};
 use proptest::prelude::*;
 use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadOutcome};
@@ -29,20 +29,6 @@ use tlstate::handshake::{
     AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
     Handshake, RecvMessage, Role, Server, ServerConfig, Shape, Step, Writes, state,
 };
-
-struct Fixture {
-    pki: TestPki,
-    leaf: Leaf,
-}
-
-fn fixture() -> &'static Fixture {
-    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let pki = TestPki::new("tlstate no-panic CA");
-        let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-        Fixture { pki, leaf }
-    })
-}
 
 fn client_config() -> Arc<ClientConfig> {
     fixture().pki.client_config()

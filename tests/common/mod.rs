@@ -166,6 +166,22 @@ impl TestPki {
     }
 }
 
+/// The fixture most connection tests share: a test CA and an ECDSA P-256
+/// leaf for `localhost`, made once per test binary.
+pub struct Fixture {
+    pub pki: TestPki,
+    pub leaf: Leaf,
+}
+
+pub fn fixture() -> &'static Fixture {
+    static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let pki = TestPki::new("tlstate test CA");
+        let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
+        Fixture { pki, leaf }
+    })
+}
+
 /// A test CA with two ECDSA P-256 leaves: a server certificate for
 /// `localhost` and a client certificate (client-auth usage) for
 /// `client.example`, for the tests of every handshake shape.
