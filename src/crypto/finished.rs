@@ -29,10 +29,17 @@ pub fn verify_data(
 }
 
 /// Proof that the peer's Finished was correct. Only [`verify_finished`]
-/// makes one.
+/// and its TLS 1.3 counterpart make one.
 #[must_use]
 #[derive(Debug)]
 pub struct FinishedVerified(());
+
+impl FinishedVerified {
+    /// Made only by the crypto module's Finished checks.
+    pub(in crate::crypto) fn new() -> Self {
+        Self(())
+    }
+}
 
 /// Compares the peer's verify_data with the expected one in constant time.
 /// A wrong value or length is [`PeerMisbehaved::IncorrectFinished`].

@@ -12,6 +12,7 @@ mod rand;
 mod sign;
 mod suites;
 mod ticket_key;
+pub mod tls13;
 mod transcript;
 mod verify;
 mod wipe;

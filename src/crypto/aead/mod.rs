@@ -15,7 +15,7 @@ use super::suites::{AeadAlgorithm, SupportedCipherSuite};
 use crate::error::Error;
 use crate::record::{RecordOpener, RecordSealer};
 
-fn ring_algorithm(aead: AeadAlgorithm) -> &'static aead::Algorithm {
+pub(in crate::crypto) fn ring_algorithm(aead: AeadAlgorithm) -> &'static aead::Algorithm {
     match aead {
         AeadAlgorithm::Aes128Gcm => &aead::AES_128_GCM,
         AeadAlgorithm::Aes256Gcm => &aead::AES_256_GCM,

@@ -1,0 +1,303 @@
+//! The TLS 1.3 key schedule (RFC 8446 7.1), over `ring::hkdf`.
+//!
+//! The schedule is three stages, each a type that only the previous one
+//! makes: [`EarlySecret`] (from a PSK, or zeros) → [`HandshakeSecret`]
+//! (mixes in the (EC)DHE shared secret) → [`MasterSecret`]. Each stage
+//! derives its traffic secrets from a transcript hash and is consumed by the
+//! next, so a stage cannot be skipped or entered twice. Every secret is a
+//! [`Secret`], wiped when dropped.
+
+use ring::{hkdf, hmac};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use super::super::finished::FinishedVerified;
+use super::super::suites::HashAlgorithm;
+use crate::error::{Error, PeerMisbehaved};
+
+/// The longest hash output among the suites (SHA-384).
+pub const MAX_HASH_LEN: usize = 48;
+
+/// One secret of the key schedule: a hash output, wiped on drop and never
+/// printed.
+#[derive(Clone)]
+pub struct Secret {
+    hash: HashAlgorithm,
+    bytes: [u8; MAX_HASH_LEN],
+}
+
+impl Secret {
+    /// A secret from its bytes (e.g. a PSK or a traffic secret read back
+    /// from a session); `bytes` must be one output of `hash`.
+    pub fn new(hash: HashAlgorithm, bytes: &[u8]) -> Result<Self, Error> {
+        let mut secret = Self {
+            hash,
+            bytes: [0; MAX_HASH_LEN],
+        };
+        secret
+            .bytes
+            .get_mut(..hash.output_len())
+            .filter(|_| bytes.len() == hash.output_len())
+            .ok_or(Error::Internal("secret length is not the hash length"))?
+            .copy_from_slice(bytes);
+        Ok(secret)
+    }
+
+    /// The secret's bytes (the key log writes these).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.hash.output_len()]
+    }
+
+    /// The hash the secret belongs to.
+    pub fn hash(&self) -> HashAlgorithm {
+        self.hash
+    }
+
+    /// `HKDF-Expand-Label(self, label, context, out.len())` into `out`
+    /// (RFC 8446 7.1). `label` is without the `"tls13 "` prefix.
+    pub fn expand_label(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
+        const BAD: Error = Error::Internal("HKDF-Expand-Label input out of range");
+        let length = u16::try_from(out.len()).map_err(|_| BAD)?.to_be_bytes();
+        let label_len = [u8::try_from(LABEL_PREFIX.len() + label.len()).map_err(|_| BAD)?];
+        let context_len = [u8::try_from(context.len()).map_err(|_| BAD)?];
+        let info = [
+            &length[..],
+            &label_len,
+            LABEL_PREFIX,
+            label,
+            &context_len,
+            context,
+        ];
+        hkdf::Prk::new_less_safe(hkdf_algorithm(self.hash), self.as_bytes())
+            .expand(&info, OutputLen(out.len()))
+            .and_then(|okm| okm.fill(out))
+            .map_err(|_| BAD)
+    }
+
+    /// `Derive-Secret(self, label, messages)` given `Transcript-Hash(messages)`:
+    /// an expansion to one hash length.
+    pub fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Result<Self, Error> {
+        let mut out = Self {
+            hash: self.hash,
+            bytes: [0; MAX_HASH_LEN],
+        };
+        let len = self.hash.output_len();
+        self.expand_label(label, transcript_hash, &mut out.bytes[..len])?;
+        Ok(out)
+    }
+
+    /// `Derive-Secret(self, "derived", "")`: the salt of the next stage.
+    fn derived(&self) -> Result<Self, Error> {
+        self.derive(b"derived", empty_hash(self.hash).as_ref())
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Secret")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every HKDF label in TLS 1.3 starts with this (RFC 8446 7.1).
+const LABEL_PREFIX: &[u8] = b"tls13 ";
+
+struct OutputLen(usize);
+
+impl hkdf::KeyType for OutputLen {
+    fn len(&self) -> usize {
+        self.0
+    }
+}
+
+fn hkdf_algorithm(hash: HashAlgorithm) -> hkdf::Algorithm {
+    match hash {
+        HashAlgorithm::Sha256 => hkdf::HKDF_SHA256,
+        HashAlgorithm::Sha384 => hkdf::HKDF_SHA384,
+    }
+}
+
+/// `Hash("")`, the context of the "derived" and binder-key expansions.
+fn empty_hash(hash: HashAlgorithm) -> ring::digest::Digest {
+    ring::digest::digest(hash.digest(), &[])
+}
+
+/// `HKDF-Extract(salt, ikm)`, which is `HMAC-Hash(salt, ikm)` (RFC 5869
+/// 2.2). It is computed with `ring::hmac` because `ring::hkdf::Prk` never
+/// reveals its bytes, and the schedule needs them: the next stage's salt
+/// and the key log both read the extracted secret's successors.
+fn extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Result<Secret, Error> {
+    let key = hmac::Key::new(hash.hmac(), salt);
+    Secret::new(hash, hmac::sign(&key, ikm).as_ref())
+}
+
+/// The early secret: `HKDF-Extract(0, PSK)`, with a string of zeros for the
+/// PSK when there is none (RFC 8446 7.1).
+pub struct EarlySecret(Secret);
+
+impl EarlySecret {
+    /// The early secret of a handshake with `psk`, or without one.
+    pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Result<Self, Error> {
+        let zeros = [0u8; MAX_HASH_LEN];
+        let zeros = &zeros[..hash.output_len()];
+        Ok(Self(extract(hash, zeros, psk.unwrap_or(zeros))?))
+    }
+
+    /// The binder key: `Derive-Secret(early, "res binder" | "ext binder", "")`,
+    /// for a resumption PSK or an external one.
+    pub fn binder_key(&self, resumption: bool) -> Result<Secret, Error> {
+        let label: &[u8] = match resumption {
+            true => b"res binder",
+            false => b"ext binder",
+        };
+        self.0.derive(label, empty_hash(self.0.hash).as_ref())
+    }
+
+    /// `client_early_traffic_secret`, over `Transcript-Hash(ClientHello)`.
+    pub fn client_early_traffic_secret(&self, hello_hash: &[u8]) -> Result<Secret, Error> {
+        self.0.derive(b"c e traffic", hello_hash)
+    }
+
+    /// The handshake secret: `HKDF-Extract(Derive-Secret(early, "derived", ""),
+    /// shared_secret)`. Consumes the early stage.
+    pub fn into_handshake(self, shared_secret: &[u8]) -> Result<HandshakeSecret, Error> {
+        let salt = self.0.derived()?;
+        Ok(HandshakeSecret(extract(
+            self.0.hash,
+            salt.as_bytes(),
+            shared_secret,
+        )?))
+    }
+}
+
+/// The two traffic secrets of one stage, one per direction.
+#[derive(Debug)]
+pub struct TrafficSecrets {
+    /// The secret protecting what the client writes.
+    pub client: Secret,
+    /// The secret protecting what the server writes.
+    pub server: Secret,
+}
+
+/// The handshake secret, from which the handshake traffic secrets come.
+pub struct HandshakeSecret(Secret);
+
+impl HandshakeSecret {
+    /// `{client,server}_handshake_traffic_secret`, over
+    /// `Transcript-Hash(ClientHello...ServerHello)`.
+    pub fn traffic_secrets(&self, hello_hash: &[u8]) -> Result<TrafficSecrets, Error> {
+        Ok(TrafficSecrets {
+            client: self.0.derive(b"c hs traffic", hello_hash)?,
+            server: self.0.derive(b"s hs traffic", hello_hash)?,
+        })
+    }
+
+    /// The master secret: `HKDF-Extract(Derive-Secret(handshake, "derived",
+    /// ""), 0)`. Consumes the handshake stage.
+    pub fn into_master(self) -> Result<MasterSecret, Error> {
+        let salt = self.0.derived()?;
+        let zeros = [0u8; MAX_HASH_LEN];
+        Ok(MasterSecret(extract(
+            self.0.hash,
+            salt.as_bytes(),
+            &zeros[..self.0.hash.output_len()],
+        )?))
+    }
+}
+
+/// The master secret, from which the application traffic secrets, the
+/// exporter secret and the resumption secret come.
+pub struct MasterSecret(Secret);
+
+impl MasterSecret {
+    /// `{client,server}_application_traffic_secret_0`, over
+    /// `Transcript-Hash(ClientHello...server Finished)`.
+    pub fn traffic_secrets(&self, server_finished_hash: &[u8]) -> Result<TrafficSecrets, Error> {
+        Ok(TrafficSecrets {
+            client: self.0.derive(b"c ap traffic", server_finished_hash)?,
+            server: self.0.derive(b"s ap traffic", server_finished_hash)?,
+        })
+    }
+
+    /// `exporter_master_secret`, over the same transcript as the traffic
+    /// secrets.
+    pub fn exporter_master_secret(&self, server_finished_hash: &[u8]) -> Result<Secret, Error> {
+        self.0.derive(b"exp master", server_finished_hash)
+    }
+
+    /// `resumption_master_secret`, over
+    /// `Transcript-Hash(ClientHello...client Finished)`.
+    pub fn resumption_master_secret(&self, client_finished_hash: &[u8]) -> Result<Secret, Error> {
+        self.0.derive(b"res master", client_finished_hash)
+    }
+}
+
+/// The PSK a NewSessionTicket stands for:
+/// `HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce,
+/// Hash.length)` (RFC 8446 4.6.1).
+pub fn resumption_psk(
+    resumption_master_secret: &Secret,
+    ticket_nonce: &[u8],
+) -> Result<Secret, Error> {
+    resumption_master_secret.derive(b"resumption", ticket_nonce)
+}
+
+/// `application_traffic_secret_N+1` from `_N` (RFC 8446 7.2, KeyUpdate).
+pub fn next_traffic_secret(secret: &Secret) -> Result<Secret, Error> {
+    secret.derive(b"traffic upd", &[])
+}
+
+/// Finished's `verify_data`: `HMAC(finished_key, transcript_hash)` with
+/// `finished_key = HKDF-Expand-Label(base_key, "finished", "", Hash.length)`
+/// (RFC 8446 4.4.4). `base_key` is the writer's handshake traffic secret
+/// (or a binder key, 4.2.11.2). Returns the tag and its length.
+pub fn finished_verify_data(
+    base_key: &Secret,
+    transcript_hash: &[u8],
+) -> Result<ring::hmac::Tag, Error> {
+    let finished_key = base_key.derive(b"finished", &[])?;
+    let key = hmac::Key::new(base_key.hash.hmac(), finished_key.as_bytes());
+    Ok(hmac::sign(&key, transcript_hash))
+}
+
+/// Checks the peer's Finished (or a PSK binder) in constant time. A wrong
+/// value or length is [`PeerMisbehaved::IncorrectFinished`] (decrypt_error).
+pub fn verify_finished(
+    base_key: &Secret,
+    transcript_hash: &[u8],
+    received: &[u8],
+) -> Result<FinishedVerified, Error> {
+    let expected = finished_verify_data(base_key, transcript_hash)?;
+    let expected = expected.as_ref();
+    if expected.len() != received.len() || !bool::from(expected.ct_eq(received)) {
+        return Err(PeerMisbehaved::IncorrectFinished.into());
+    }
+    Ok(FinishedVerified::new())
+}
+
+/// The handshake message that stands for the first ClientHello in the
+/// transcript after a HelloRetryRequest (RFC 8446 4.4.1):
+/// `message_hash(254) || 00 00 Hash.length || Hash(ClientHello1)`. Returns
+/// the buffer and how many of its bytes are the message.
+pub fn message_hash(
+    hash: HashAlgorithm,
+    client_hello1_hash: &[u8],
+) -> Result<([u8; 4 + MAX_HASH_LEN], usize), Error> {
+    const MESSAGE_HASH: u8 = 254;
+    let len = hash.output_len();
+    let mut out = [0u8; 4 + MAX_HASH_LEN];
+    out[0] = MESSAGE_HASH;
+    out[3] = u8::try_from(len).map_err(|_| Error::Internal("hash length"))?;
+    out.get_mut(4..4 + len)
+        .filter(|_| client_hello1_hash.len() == len)
+        .ok_or(Error::Internal("ClientHello1 hash is not one hash long"))?
+        .copy_from_slice(client_hello1_hash);
+    Ok((out, 4 + len))
+}
