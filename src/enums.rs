@@ -31,8 +31,12 @@ wire_enum! {
         ClientHello = 1 => "client_hello",
         /// server_hello(2)
         ServerHello = 2 => "server_hello",
-        /// new_session_ticket(4), RFC 5077
+        /// new_session_ticket(4), RFC 5077 (and RFC 8446 4.6.1)
         NewSessionTicket = 4 => "new_session_ticket",
+        /// end_of_early_data(5), RFC 8446
+        EndOfEarlyData = 5 => "end_of_early_data",
+        /// encrypted_extensions(8), RFC 8446
+        EncryptedExtensions = 8 => "encrypted_extensions",
         /// certificate(11)
         Certificate = 11 => "certificate",
         /// server_key_exchange(12)
@@ -47,6 +51,12 @@ wire_enum! {
         ClientKeyExchange = 16 => "client_key_exchange",
         /// finished(20)
         Finished = 20 => "finished",
+        /// key_update(24), RFC 8446
+        KeyUpdate = 24 => "key_update",
+        /// message_hash(254), RFC 8446 4.4.1: stands for the first
+        /// ClientHello in the transcript after a HelloRetryRequest; never
+        /// sent.
+        MessageHash = 254 => "message_hash",
     }
 }
 
@@ -103,10 +113,16 @@ wire_enum! {
         UserCanceled = 90 => "user_canceled",
         /// no_renegotiation(100)
         NoRenegotiation = 100 => "no_renegotiation",
+        /// missing_extension(109), RFC 8446
+        MissingExtension = 109 => "missing_extension",
         /// unsupported_extension(110)
         UnsupportedExtension = 110 => "unsupported_extension",
         /// unrecognized_name(112)
         UnrecognizedName = 112 => "unrecognized_name",
+        /// unknown_psk_identity(115), RFC 8446
+        UnknownPskIdentity = 115 => "unknown_psk_identity",
+        /// certificate_required(116), RFC 8446
+        CertificateRequired = 116 => "certificate_required",
         /// no_application_protocol(120), RFC 7301
         NoApplicationProtocol = 120 => "no_application_protocol",
     }
@@ -145,6 +161,12 @@ wire_enum! {
         TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xcca9 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
         /// The signalling suite of RFC 5746 3.3
         TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
+        /// TLS 1.3: AES-128-GCM with SHA-256 (RFC 8446 B.4)
+        TLS13_AES_128_GCM_SHA256 = 0x1301 => "TLS_AES_128_GCM_SHA256",
+        /// TLS 1.3: AES-256-GCM with SHA-384 (RFC 8446 B.4)
+        TLS13_AES_256_GCM_SHA384 = 0x1302 => "TLS_AES_256_GCM_SHA384",
+        /// TLS 1.3: ChaCha20-Poly1305 with SHA-256 (RFC 8446 B.4)
+        TLS13_CHACHA20_POLY1305_SHA256 = 0x1303 => "TLS_CHACHA20_POLY1305_SHA256",
     }
 }
 
@@ -180,6 +202,8 @@ wire_enum! {
         RSA_PSS_SHA384 = 0x0805 => "rsa_pss_rsae_sha384",
         /// rsa_pss_rsae_sha512
         RSA_PSS_SHA512 = 0x0806 => "rsa_pss_rsae_sha512",
+        /// ed25519 (RFC 8446 4.2.3, RFC 8422 5.1.3)
+        ED25519 = 0x0807 => "ed25519",
     }
 }
 
@@ -200,6 +224,24 @@ wire_enum! {
         ExtendedMasterSecret = 23 => "extended_master_secret",
         /// session_ticket(35), RFC 5077
         SessionTicket = 35 => "session_ticket",
+        /// pre_shared_key(41), RFC 8446
+        PreSharedKey = 41 => "pre_shared_key",
+        /// early_data(42), RFC 8446
+        EarlyData = 42 => "early_data",
+        /// supported_versions(43), RFC 8446
+        SupportedVersions = 43 => "supported_versions",
+        /// cookie(44), RFC 8446
+        Cookie = 44 => "cookie",
+        /// psk_key_exchange_modes(45), RFC 8446
+        PskKeyExchangeModes = 45 => "psk_key_exchange_modes",
+        /// certificate_authorities(47), RFC 8446
+        CertificateAuthorities = 47 => "certificate_authorities",
+        /// post_handshake_auth(49), RFC 8446
+        PostHandshakeAuth = 49 => "post_handshake_auth",
+        /// signature_algorithms_cert(50), RFC 8446
+        SignatureAlgorithmsCert = 50 => "signature_algorithms_cert",
+        /// key_share(51), RFC 8446
+        KeyShare = 51 => "key_share",
         /// renegotiation_info(0xff01), RFC 5746
         RenegotiationInfo = 0xff01 => "renegotiation_info",
     }

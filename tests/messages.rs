@@ -149,7 +149,7 @@ fn sample_client_hello() -> ClientHello {
         cipher_suites: smallvec![
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
             CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
-            CipherSuite::Unknown(0x1301),
+            CipherSuite::Unknown(0x13ff),
         ],
         compression_methods: smallvec![Compression::Unknown(1), Compression::Null],
         extensions: smallvec![

@@ -81,7 +81,11 @@ fn wire_enum_keeps_unknown_values() {
     );
     assert_eq!(
         CipherSuite::from_wire(0x1301).to_string(),
-        "unknown(0x1301)"
+        "TLS_AES_128_GCM_SHA256"
+    );
+    assert_eq!(
+        CipherSuite::from_wire(0x1304).to_string(),
+        "unknown(0x1304)"
     );
     for known in ContentType::KNOWN {
         assert_eq!(ContentType::from_wire(known.to_wire()), *known);

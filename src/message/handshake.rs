@@ -111,7 +111,8 @@ impl HandshakePayload {
             HandshakeType::NewSessionTicket => {
                 Self::NewSessionTicket(NewSessionTicket::read(&mut r)?)
             }
-            HandshakeType::Unknown(_) => return Err(InvalidMessage::InvalidValue("HandshakeType")),
+            // Types TLS 1.2 does not have (the TLS 1.3 ones among them).
+            _ => return Err(InvalidMessage::InvalidValue("HandshakeType")),
         };
         r.expect_empty(message_name(typ))?;
         Ok(payload)

@@ -1,4 +1,5 @@
-//! Typed TLS 1.2 messages: encode and decode, nothing else.
+//! Typed TLS 1.2 messages, and in [`tls13`] the TLS 1.3 ones: encode and
+//! decode, nothing else.
 //!
 //! One file per message. Every decoder reads through a bounded
 //! [`Reader`](crate::codec::Reader), so malformed input is an
@@ -21,6 +22,7 @@ mod new_session_ticket;
 mod random;
 mod server_hello;
 mod server_key_exchange;
+pub mod tls13;
 
 pub use alert::AlertMessage;
 pub use ccs::ChangeCipherSpecPayload;

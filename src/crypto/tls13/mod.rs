@@ -1,6 +1,6 @@
 //! TLS 1.3 cryptography: the key schedule (RFC 8446 7.1) and record
 //! protection with the inner plaintext (RFC 8446 5.2). Checked against the
-//! traces of RFC 8448 in `tests/crypto_tls13.rs`.
+//! traces of RFC 8448 in `tests/tls13_rfc8448.rs`.
 
 mod key_schedule;
 mod record;

@@ -1,4 +1,5 @@
-//! Known-answer tests of the TLS 1.3 key schedule and record protection
+//! Known-answer tests of the TLS 1.3 key schedule, record protection and
+//! message codecs
 //! against the trace of RFC 8448 section 3 (Simple 1-RTT Handshake,
 //! TLS_AES_128_GCM_SHA256, x25519), kept in `tests/data/`.
 //!
@@ -389,4 +390,169 @@ fn message_hash_stands_for_the_first_client_hello() {
     assert_eq!(&buf[..4], &[254, 0, 0, 32]);
     assert_eq!(&buf[4..36], &ch_hash[..]);
     assert!(message_hash(HashAlgorithm::Sha384, &ch_hash).is_err());
+}
+
+mod messages {
+    //! The trace's handshake messages decode through the TLS 1.3 decoder
+    //! and encode back to the same bytes.
+
+    use super::trace;
+    use tlstate::codec::Codec;
+    use tlstate::enums::{ExtensionType, HandshakeType, SignatureScheme};
+    use tlstate::error::InvalidMessage;
+    use tlstate::message::tls13::{
+        EncryptedExtensions, KeyUpdateRequest, NewSessionTicketTls13, PayloadTls13,
+    };
+
+    fn round_trip(name: &str) -> PayloadTls13 {
+        let t = trace();
+        let bytes = &t[name];
+        let payload = PayloadTls13::read_message(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut again = Vec::new();
+        payload.encode(&mut again);
+        assert_eq!(&again, bytes, "{name} re-encodes differently");
+        payload
+    }
+
+    #[test]
+    fn every_trace_message_round_trips() {
+        for name in [
+            "client_hello",
+            "server_hello",
+            "encrypted_extensions",
+            "certificate",
+            "certificate_verify",
+            "server_finished",
+        ] {
+            round_trip(name);
+        }
+    }
+
+    #[test]
+    fn encrypted_extensions_of_the_trace() {
+        let PayloadTls13::EncryptedExtensions(ee) = round_trip("encrypted_extensions") else {
+            panic!("not EncryptedExtensions");
+        };
+        let types: Vec<ExtensionType> = ee.extensions.types().collect();
+        assert_eq!(
+            types,
+            [
+                ExtensionType::SupportedGroups,
+                ExtensionType::Unknown(28), // record_size_limit
+                ExtensionType::ServerName,
+            ]
+        );
+        assert!(ee.server_name_acknowledged());
+        assert!(!ee.early_data_accepted());
+        assert_eq!(ee.alpn_protocol().unwrap(), None);
+    }
+
+    #[test]
+    fn certificate_and_certificate_verify_of_the_trace() {
+        let PayloadTls13::Certificate(cert) = round_trip("certificate") else {
+            panic!("not Certificate");
+        };
+        assert!(cert.context.is_empty());
+        assert_eq!(cert.entries.len(), 1);
+        assert_eq!(cert.entries[0].cert.as_ref().len(), 0x1b0);
+        assert!(cert.entries[0].extensions.0.is_empty());
+        let PayloadTls13::CertificateVerify(cv) = round_trip("certificate_verify") else {
+            panic!("not CertificateVerify");
+        };
+        assert_eq!(cv.scheme, SignatureScheme::RSA_PSS_SHA256);
+        assert_eq!(cv.signature.len(), 128);
+        let PayloadTls13::Finished(fin) = round_trip("server_finished") else {
+            panic!("not Finished");
+        };
+        assert_eq!(fin.verify_data().len(), 32);
+    }
+
+    #[test]
+    fn alpn_answer_round_trips() {
+        let mut ee = EncryptedExtensions::default();
+        ee.set_alpn_protocol(b"h2");
+        let again = EncryptedExtensions::read_bytes(&ee.get_encoding()).unwrap();
+        assert_eq!(again.alpn_protocol().unwrap(), Some(b"h2".to_vec()));
+    }
+
+    #[test]
+    fn rejects_a_duplicate_extension() {
+        // EncryptedExtensions with server_name twice.
+        let body = [0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+        assert_eq!(
+            PayloadTls13::read_body(HandshakeType::EncryptedExtensions, &body),
+            Err(InvalidMessage::DuplicateExtension(
+                ExtensionType::ServerName
+            ))
+        );
+    }
+
+    #[test]
+    fn rejects_an_alpn_answer_of_two_names() {
+        let mut ee = EncryptedExtensions::default();
+        // protocol_name_list with "a" and "b".
+        ee.extensions.push(
+            ExtensionType::ApplicationLayerProtocolNegotiation,
+            vec![0, 4, 1, b'a', 1, b'b'],
+        );
+        assert_eq!(
+            ee.alpn_protocol(),
+            Err(InvalidMessage::TrailingData("protocol_name_list"))
+        );
+    }
+
+    #[test]
+    fn rejects_an_empty_ticket_and_reads_max_early_data() {
+        let mut ticket = NewSessionTicketTls13 {
+            lifetime: 7200,
+            age_add: 1,
+            nonce: vec![0],
+            ticket: vec![1, 2, 3],
+            extensions: Default::default(),
+        };
+        ticket
+            .extensions
+            .push(ExtensionType::EarlyData, 16384u32.to_be_bytes().to_vec());
+        let again = NewSessionTicketTls13::read_bytes(&ticket.get_encoding()).unwrap();
+        assert_eq!(again.max_early_data_size().unwrap(), Some(16384));
+        ticket.ticket.clear();
+        assert_eq!(
+            NewSessionTicketTls13::read_bytes(&ticket.get_encoding()),
+            Err(InvalidMessage::EmptyList("ticket"))
+        );
+    }
+
+    #[test]
+    fn key_update_values() {
+        assert_eq!(
+            PayloadTls13::read_body(HandshakeType::KeyUpdate, &[1]),
+            Ok(PayloadTls13::KeyUpdate(KeyUpdateRequest::UpdateRequested))
+        );
+        // Another value decodes; the handshake answers illegal_parameter.
+        assert_eq!(
+            PayloadTls13::read_body(HandshakeType::KeyUpdate, &[2]),
+            Ok(PayloadTls13::KeyUpdate(KeyUpdateRequest::Unknown(2)))
+        );
+        assert!(PayloadTls13::read_body(HandshakeType::KeyUpdate, &[1, 0]).is_err());
+    }
+
+    #[test]
+    fn rejects_tls12_only_messages_and_overlong_finished() {
+        for typ in [
+            HandshakeType::ServerKeyExchange,
+            HandshakeType::ServerHelloDone,
+            HandshakeType::HelloRequest,
+            HandshakeType::ClientKeyExchange,
+        ] {
+            assert_eq!(
+                PayloadTls13::read_body(typ, &[]),
+                Err(InvalidMessage::InvalidValue("HandshakeType")),
+                "{typ}"
+            );
+        }
+        assert_eq!(
+            PayloadTls13::read_body(HandshakeType::Finished, &[0; 49]),
+            Err(InvalidMessage::TrailingData("Finished"))
+        );
+    }
 }
