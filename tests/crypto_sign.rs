@@ -143,6 +143,7 @@ fn identities() -> Vec<Identity> {
     vec![
         rcgen_identity("P-256", &rcgen::PKCS_ECDSA_P256_SHA256),
         rcgen_identity("P-384", &rcgen::PKCS_ECDSA_P384_SHA384),
+        rcgen_identity("Ed25519", &rcgen::PKCS_ED25519),
         rsa_identity("RSA PKCS#8 PEM", "pkcs8.pem"),
         rsa_identity("RSA PKCS#1 PEM", "pkcs1.pem"),
         rsa_identity("RSA PKCS#8 DER", "pkcs8.der"),
@@ -201,7 +202,11 @@ fn algorithms_and_scheme_choice_follow_our_preference() {
     let ids = identities();
     let p256 = SigningKey::new(&ids[0].key).expect("P-256");
     let p384 = SigningKey::new(&ids[1].key).expect("P-384");
-    let rsa = SigningKey::new(&ids[2].key).expect("RSA");
+    let ed25519 = SigningKey::new(&ids[2].key).expect("Ed25519");
+    let rsa = SigningKey::new(&ids[3].key).expect("RSA");
+    // RFC 8422 5.1.3: Ed25519 signs for the ECDHE_ECDSA suites.
+    assert_eq!(ed25519.algorithm(), SignatureAlgorithm::Ecdsa);
+    assert_eq!(ed25519.ecdsa_curve(), None);
     assert_eq!(p256.algorithm(), SignatureAlgorithm::Ecdsa);
     assert_eq!(p384.algorithm(), SignatureAlgorithm::Ecdsa);
     assert_eq!(rsa.algorithm(), SignatureAlgorithm::Rsa);
@@ -210,6 +215,8 @@ fn algorithms_and_scheme_choice_follow_our_preference() {
     let all = tlstate::crypto::SUPPORTED_SIGNATURE_SCHEMES;
     assert_eq!(p256.choose_scheme(all), Some(S::ECDSA_NISTP256_SHA256));
     assert_eq!(p384.choose_scheme(all), Some(S::ECDSA_NISTP384_SHA384));
+    assert_eq!(ed25519.choose_scheme(all), Some(S::ED25519));
+    assert_eq!(ed25519.choose_scheme(&[S::ECDSA_NISTP256_SHA256]), None);
     assert_eq!(
         p256.choose_scheme(&[S::ECDSA_NISTP384_SHA384, S::RSA_PSS_SHA256]),
         None
@@ -224,7 +231,7 @@ fn algorithms_and_scheme_choice_follow_our_preference() {
         Some(S::RSA_PKCS1_SHA384)
     );
     assert_eq!(
-        rsa.choose_scheme(&[S::ECDSA_NISTP256_SHA256, S::Unknown(0x0807)]),
+        rsa.choose_scheme(&[S::ECDSA_NISTP256_SHA256, S::ED25519]),
         None
     );
     assert_eq!(rsa.choose_scheme(&[]), None);
@@ -266,7 +273,8 @@ fn verifying_with_a_scheme_for_another_key_type_fails() {
         Err(BAD_SIGNATURE)
     );
     assert!(matches!(
-        verify_signature(&ids[0].cert, SignatureScheme::Unknown(0x0807), b"m", &sig),
+        // ed448, which we do not support.
+        verify_signature(&ids[0].cert, SignatureScheme::Unknown(0x0808), b"m", &sig),
         Err(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
     ));
     let garbage = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
@@ -391,4 +399,197 @@ fn loading_reports_clear_configuration_errors() {
     two.extend_from_slice(&only_cert);
     assert_eq!(load_certificates(&two).expect("two certs").len(), 2);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_openssl_ed25519_key_loads_and_signs() {
+    // `openssl genpkey -algorithm ed25519` writes PKCS#8 v1 (no public key).
+    let dir = temp_dir("ed25519");
+    let key = dir.join("key.pem").display().to_string();
+    let cert = dir.join("cert.pem").display().to_string();
+    openssl(&["genpkey", "-algorithm", "ed25519", "-out", &key]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        &key,
+        "-subj",
+        "/CN=localhost",
+        "-days",
+        "2",
+        "-out",
+        &cert,
+    ]);
+    let signing = SigningKey::from_file(&key).expect("Ed25519 PKCS#8 v1 loads");
+    assert_eq!(signing.schemes(), &[SignatureScheme::ED25519]);
+    let sig = signing.sign(SignatureScheme::ED25519, b"m").expect("signs");
+    let certs = load_certificates_file(&cert).expect("cert");
+    assert_eq!(
+        verify_signature(&certs[0], SignatureScheme::ED25519, b"m", &sig),
+        Ok(())
+    );
+    // And openssl verifies ours.
+    let msg = dir.join("msg");
+    let sig_path = dir.join("sig");
+    std::fs::write(&msg, b"m").expect("write");
+    std::fs::write(&sig_path, &sig).expect("write");
+    openssl(&[
+        "pkeyutl",
+        "-verify",
+        "-rawin",
+        "-inkey",
+        &cert,
+        "-certin",
+        "-in",
+        &msg.display().to_string(),
+        "-sigfile",
+        &sig_path.display().to_string(),
+    ]);
+}
+
+mod tls13_certificate_verify {
+    //! RFC 8446 4.4.3: the content signed, the schemes allowed, the role.
+
+    use super::*;
+    use tlstate::crypto::tls13::{
+        CLIENT_CERTIFICATE_VERIFY, SERVER_CERTIFICATE_VERIFY, SignedContent,
+        sign_certificate_verify, verify_certificate_verify,
+    };
+
+    const HASH: [u8; 32] = [0xab; 32];
+
+    #[test]
+    fn signed_content_is_spaces_context_zero_hash() {
+        let content = SignedContent::new(SERVER_CERTIFICATE_VERIFY, &HASH).unwrap();
+        let bytes = content.as_bytes();
+        assert_eq!(bytes.len(), 64 + 33 + 1 + 32);
+        assert!(bytes[..64].iter().all(|b| *b == 0x20));
+        assert_eq!(&bytes[64..97], b"TLS 1.3, server CertificateVerify");
+        assert_eq!(bytes[97], 0);
+        assert_eq!(&bytes[98..], &HASH);
+        let client = SignedContent::new(CLIENT_CERTIFICATE_VERIFY, &HASH).unwrap();
+        assert_eq!(
+            &client.as_bytes()[64..97],
+            b"TLS 1.3, client CertificateVerify"
+        );
+    }
+
+    #[test]
+    fn every_key_signs_and_verifies_never_with_pkcs1() {
+        for id in identities() {
+            let key = SigningKey::new(&id.key).unwrap();
+            let scheme = key
+                .choose_scheme_tls13(tlstate::crypto::SUPPORTED_SIGNATURE_SCHEMES)
+                .unwrap_or_else(|| panic!("{}: no TLS 1.3 scheme", id.name));
+            assert!(
+                !matches!(
+                    scheme,
+                    SignatureScheme::RSA_PKCS1_SHA256
+                        | SignatureScheme::RSA_PKCS1_SHA384
+                        | SignatureScheme::RSA_PKCS1_SHA512
+                ),
+                "{}",
+                id.name
+            );
+            let sig =
+                sign_certificate_verify(&key, scheme, SERVER_CERTIFICATE_VERIFY, &HASH).unwrap();
+            assert_eq!(
+                verify_certificate_verify(&id.cert, scheme, SERVER_CERTIFICATE_VERIFY, &HASH, &sig),
+                Ok(()),
+                "{}",
+                id.name
+            );
+            // A server's signature is not a client's.
+            assert_eq!(
+                verify_certificate_verify(&id.cert, scheme, CLIENT_CERTIFICATE_VERIFY, &HASH, &sig),
+                Err(BAD_SIGNATURE),
+                "{}",
+                id.name
+            );
+            // Nor a TLS 1.2 signature over the bare hash.
+            let bare = key.sign(scheme, &HASH).unwrap();
+            assert_eq!(
+                verify_certificate_verify(
+                    &id.cert,
+                    scheme,
+                    SERVER_CERTIFICATE_VERIFY,
+                    &HASH,
+                    &bare
+                ),
+                Err(BAD_SIGNATURE)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_rsa_pkcs1_even_from_an_rsa_key() {
+        let ids = identities();
+        let rsa = SigningKey::new(&ids[3].key).unwrap();
+        assert_eq!(
+            rsa.choose_scheme_tls13(&[SignatureScheme::RSA_PKCS1_SHA256]),
+            None
+        );
+        let content = SignedContent::new(SERVER_CERTIFICATE_VERIFY, &HASH).unwrap();
+        let sig = rsa
+            .sign(SignatureScheme::RSA_PKCS1_SHA256, content.as_bytes())
+            .unwrap();
+        let err = verify_certificate_verify(
+            &ids[3].cert,
+            SignatureScheme::RSA_PKCS1_SHA256,
+            SERVER_CERTIFICATE_VERIFY,
+            &HASH,
+            &sig,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_))
+            ),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.alert(),
+            Some(tlstate::enums::AlertDescription::IllegalParameter)
+        );
+        assert!(matches!(
+            sign_certificate_verify(
+                &rsa,
+                SignatureScheme::RSA_PKCS1_SHA256,
+                SERVER_CERTIFICATE_VERIFY,
+                &HASH
+            ),
+            Err(Error::Internal(_))
+        ));
+    }
+
+    #[test]
+    fn an_ecdsa_scheme_names_its_curve() {
+        // ecdsa_secp256r1_sha256 with a P-384 key verifies in TLS 1.2
+        // (the scheme names only the hash there) but not in TLS 1.3.
+        let ids = identities();
+        let p384 = ids[1].cert.clone();
+        // A P-384 key signing with SHA-256 cannot be made by SigningKey, so
+        // check the refusal from the verifying side with a P-256 signature
+        // under the P-384 certificate.
+        let p256 = SigningKey::new(&ids[0].key).unwrap();
+        let sig = sign_certificate_verify(
+            &p256,
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+            SERVER_CERTIFICATE_VERIFY,
+            &HASH,
+        )
+        .unwrap();
+        assert_eq!(
+            verify_certificate_verify(
+                &p384,
+                SignatureScheme::ECDSA_NISTP256_SHA256,
+                SERVER_CERTIFICATE_VERIFY,
+                &HASH,
+                &sig
+            ),
+            Err(BAD_SIGNATURE)
+        );
+    }
 }

@@ -1,11 +1,11 @@
-//! Our signing key: ECDSA P-256/P-384 or RSA, for ServerKeyExchange and
-//! CertificateVerify.
+//! Our signing key: ECDSA P-256/P-384, Ed25519 or RSA, for
+//! ServerKeyExchange and CertificateVerify.
 
 use core::fmt;
 use std::path::Path;
 
 use ring::rand::SystemRandom;
-use ring::signature::{self, EcdsaKeyPair, RsaKeyPair};
+use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
 use rustls_pki_types::PrivateKeyDer;
 
 use super::load::load_private_key_file;
@@ -26,6 +26,7 @@ const RSA_SCHEMES: &[SignatureScheme] = &[
 enum Key {
     EcdsaP256(EcdsaKeyPair),
     EcdsaP384(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
     Rsa(RsaKeyPair),
 }
 
@@ -35,7 +36,8 @@ pub struct SigningKey {
 }
 
 impl SigningKey {
-    /// Loads a PKCS#8 ECDSA (P-256, P-384) or RSA key, or a PKCS#1 RSA key.
+    /// Loads a PKCS#8 ECDSA (P-256, P-384), Ed25519 or RSA key, or a PKCS#1
+    /// RSA key.
     /// SEC1 EC keys are refused: convert them to PKCS#8.
     pub fn new(der: &PrivateKeyDer<'_>) -> Result<Self, Error> {
         let key = match der {
@@ -71,18 +73,24 @@ impl SigningKey {
         if let Ok(k) = EcdsaKeyPair::from_pkcs8(p384, pkcs8, &rng) {
             return Ok(Key::EcdsaP384(k));
         }
+        // `openssl genpkey -algorithm ed25519` writes PKCS#8 v1, without
+        // the public key, which ring's strict parser refuses.
+        if let Ok(k) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8) {
+            return Ok(Key::Ed25519(k));
+        }
         match RsaKeyPair::from_pkcs8(pkcs8) {
             Ok(k) => Ok(Key::Rsa(k)),
             Err(e) => Err(Error::Config(format!(
-                "PKCS#8 key is not ECDSA P-256/P-384 nor usable RSA: {e}"
+                "PKCS#8 key is not ECDSA P-256/P-384, Ed25519 nor usable RSA: {e}"
             ))),
         }
     }
 
-    /// The algorithm of this key, which must match the suite's.
+    /// The algorithm of this key, which must match the suite's. Ed25519
+    /// keys sign for the ECDHE_ECDSA suites (RFC 8422 5.1.3).
     pub fn algorithm(&self) -> SignatureAlgorithm {
         match self.key {
-            Key::EcdsaP256(_) | Key::EcdsaP384(_) => SignatureAlgorithm::Ecdsa,
+            Key::EcdsaP256(_) | Key::EcdsaP384(_) | Key::Ed25519(_) => SignatureAlgorithm::Ecdsa,
             Key::Rsa(_) => SignatureAlgorithm::Rsa,
         }
     }
@@ -102,8 +110,20 @@ impl SigningKey {
         match self.key {
             Key::EcdsaP256(_) => &[SignatureScheme::ECDSA_NISTP256_SHA256],
             Key::EcdsaP384(_) => &[SignatureScheme::ECDSA_NISTP384_SHA384],
+            Key::Ed25519(_) => &[SignatureScheme::ED25519],
             Key::Rsa(_) => RSA_SCHEMES,
         }
+    }
+
+    /// Our most preferred scheme among those offered for a TLS 1.3
+    /// CertificateVerify: RSA PKCS#1 v1.5 is never used there (RFC 8446
+    /// 4.2.3, 4.4.3).
+    pub fn choose_scheme_tls13(&self, offered: &[SignatureScheme]) -> Option<SignatureScheme> {
+        self.schemes()
+            .iter()
+            .copied()
+            .filter(|s| !is_rsa_pkcs1(*s))
+            .find(|s| offered.contains(s))
     }
 
     /// Our most preferred scheme among those the peer offered, if any.
@@ -124,6 +144,7 @@ impl SigningKey {
                 .sign(&rng, message)
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|_| FAILED),
+            Key::Ed25519(k) => Ok(k.sign(message).as_ref().to_vec()),
             Key::Rsa(k) => {
                 let padding = rsa_padding(scheme).ok_or(FAILED)?;
                 let mut sig = vec![0u8; k.public().modulus_len()];
@@ -133,6 +154,17 @@ impl SigningKey {
             }
         }
     }
+}
+
+/// Whether `scheme` is RSA PKCS#1 v1.5, which TLS 1.3 allows only in
+/// certificates, never in CertificateVerify.
+pub(crate) fn is_rsa_pkcs1(scheme: SignatureScheme) -> bool {
+    matches!(
+        scheme,
+        SignatureScheme::RSA_PKCS1_SHA256
+            | SignatureScheme::RSA_PKCS1_SHA384
+            | SignatureScheme::RSA_PKCS1_SHA512
+    )
 }
 
 fn rsa_padding(scheme: SignatureScheme) -> Option<&'static dyn signature::RsaEncoding> {
@@ -152,6 +184,7 @@ impl fmt::Debug for SigningKey {
         let kind = match &self.key {
             Key::EcdsaP256(_) => "ECDSA P-256",
             Key::EcdsaP384(_) => "ECDSA P-384",
+            Key::Ed25519(_) => "Ed25519",
             Key::Rsa(_) => "RSA",
         };
         f.debug_struct("SigningKey")

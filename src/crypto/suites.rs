@@ -197,6 +197,7 @@ pub fn is_supported_group(group: NamedGroup) -> bool {
 pub const SUPPORTED_SIGNATURE_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::ECDSA_NISTP256_SHA256,
     SignatureScheme::ECDSA_NISTP384_SHA384,
+    SignatureScheme::ED25519,
     SignatureScheme::RSA_PSS_SHA256,
     SignatureScheme::RSA_PSS_SHA384,
     SignatureScheme::RSA_PSS_SHA512,
@@ -209,9 +210,10 @@ pub const SUPPORTED_SIGNATURE_SCHEMES: &[SignatureScheme] = &[
 /// we do not support.
 pub fn scheme_algorithm(scheme: SignatureScheme) -> Option<SignatureAlgorithm> {
     match scheme {
-        SignatureScheme::ECDSA_NISTP256_SHA256 | SignatureScheme::ECDSA_NISTP384_SHA384 => {
-            Some(SignatureAlgorithm::Ecdsa)
-        }
+        // RFC 8422 5.1.3: the ECDHE_ECDSA suites also carry EdDSA.
+        SignatureScheme::ECDSA_NISTP256_SHA256
+        | SignatureScheme::ECDSA_NISTP384_SHA384
+        | SignatureScheme::ED25519 => Some(SignatureAlgorithm::Ecdsa),
         SignatureScheme::RSA_PSS_SHA256
         | SignatureScheme::RSA_PSS_SHA384
         | SignatureScheme::RSA_PSS_SHA512

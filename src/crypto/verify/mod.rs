@@ -14,7 +14,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 pub use client::WebPkiClientVerifier;
 pub use server::WebPkiServerVerifier;
-pub use signature::verify_signature;
+pub use signature::{verify_signature, verify_signature_tls13};
 
 use crate::error::CertificateError;
 

@@ -21,6 +21,7 @@ fn algorithms(scheme: SignatureScheme) -> [Option<Alg>; 2] {
         SignatureScheme::ECDSA_NISTP384_SHA384 => {
             [Some(alg::ECDSA_P384_SHA384), Some(alg::ECDSA_P256_SHA384)]
         }
+        SignatureScheme::ED25519 => one(alg::ED25519),
         SignatureScheme::RSA_PSS_SHA256 => one(alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY),
         SignatureScheme::RSA_PSS_SHA384 => one(alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY),
         SignatureScheme::RSA_PSS_SHA512 => one(alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY),
@@ -58,4 +59,38 @@ pub fn verify_signature(
         return Ok(());
     }
     Err(PeerMisbehaved::BadSignature.into())
+}
+
+/// [`verify_signature`] under TLS 1.3's rules (RFC 8446 4.2.3, 4.4.3): an
+/// ECDSA scheme names its curve too, and RSA PKCS#1 v1.5 is refused
+/// (illegal_parameter) whatever the key.
+pub fn verify_signature_tls13(
+    end_entity: &CertificateDer<'_>,
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let alg: Alg = match scheme {
+        SignatureScheme::ECDSA_NISTP256_SHA256 => alg::ECDSA_P256_SHA256,
+        SignatureScheme::ECDSA_NISTP384_SHA384 => alg::ECDSA_P384_SHA384,
+        SignatureScheme::ED25519 => alg::ED25519,
+        SignatureScheme::RSA_PSS_SHA256 => alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+        SignatureScheme::RSA_PSS_SHA384 => alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+        SignatureScheme::RSA_PSS_SHA512 => alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+        SignatureScheme::RSA_PKCS1_SHA256
+        | SignatureScheme::RSA_PKCS1_SHA384
+        | SignatureScheme::RSA_PKCS1_SHA512 => {
+            return Err(PeerMisbehaved::IllegalParameter(
+                "RSA PKCS#1 v1.5 in a TLS 1.3 CertificateVerify",
+            )
+            .into());
+        }
+        _ => {
+            return Err(PeerMisbehaved::IllegalParameter("an unsupported signature scheme").into());
+        }
+    };
+    let cert = EndEntityCert::try_from(end_entity)
+        .map_err(|_| Error::Certificate(CertificateError::BadEncoding))?;
+    cert.verify_signature(alg, message, signature)
+        .map_err(|_| PeerMisbehaved::BadSignature.into())
 }
