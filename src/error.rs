@@ -19,8 +19,14 @@ pub enum InvalidMessage {
     /// An extension type appeared twice in one hello (RFC 5246 7.4.1.4).
     DuplicateExtension(ExtensionType),
     /// A ClientHello did not offer the null compression method
-    /// (RFC 5246 7.4.1.2).
+    /// (RFC 5246 7.4.1.2); sent `illegal_parameter`, as RFC 8446 4.1.2
+    /// words it.
     MissingNullCompression,
+    /// A change_cipher_spec record's body was not the single byte 1
+    /// (RFC 5246 7.1); sent `unexpected_message`, as RFC 8446 5 words it.
+    /// An empty one is [`InvalidMessage::EmptyFragment`], with the same
+    /// alert.
+    InvalidChangeCipherSpec,
     /// A field held a value the RFC does not allow there.
     InvalidValue(&'static str),
     /// A handshake, alert or change_cipher_spec record had an empty body
@@ -47,6 +53,9 @@ impl fmt::Display for InvalidMessage {
             Self::DuplicateExtension(ext) => write!(f, "extension {ext} appears twice"),
             Self::MissingNullCompression => {
                 f.write_str("ClientHello does not offer null compression")
+            }
+            Self::InvalidChangeCipherSpec => {
+                f.write_str("ChangeCipherSpec body is not the single byte 1")
             }
             Self::InvalidValue(what) => write!(f, "invalid {what}"),
             Self::EmptyFragment(ct) => write!(f, "zero-length {ct} record"),
