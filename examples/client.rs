@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example client -- --connect 127.0.0.1:4433 --server-name localhost \
-//!     [--ca ca.pem] [--suites A,B] [--groups x25519,secp256r1,secp384r1]
+//!     [--ca ca.pem] [--suites A,B] [--groups x25519,secp256r1,secp384r1] [--sigalgs A,B]
 //!     [--cert c.pem --key k.pem] [--alpn h2,http/1.1] [--resume] [--keylog FILE]
 //!     [--no-require-ems] [--no-tickets] [--max-fragment-len N] [--max-handshake-len N]
 //! ```
@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::ServerName;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
-use tlstate::enums::{CipherSuite, NamedGroup};
+use tlstate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use tlstate::handshake::{CertifiedKey, ClientConfig};
 use tlstate::keylog::KeyLogFile;
 
@@ -40,6 +40,8 @@ usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
                             (--suite is the same); default: all implemented
   --groups A,B              groups (x25519, secp256r1, secp384r1) to offer, most preferred
                             first (--group is the same); default: all implemented
+  --sigalgs A,B             signature schemes (e.g. ecdsa_secp256r1_sha256) accepted on
+                            ServerKeyExchange, most preferred first; default: all implemented
   --cert FILE --key FILE    client certificate chain and key, for a CertificateRequest
   --alpn A,B                ALPN protocols to offer
   --resume                  connect twice; say whether the second handshake resumed
@@ -57,6 +59,7 @@ struct Args {
     ca: Option<String>,
     suites: Option<Vec<CipherSuite>>,
     groups: Option<Vec<NamedGroup>>,
+    sigalgs: Option<Vec<SignatureScheme>>,
     cert: Option<String>,
     key: Option<String>,
     alpn: Vec<Vec<u8>>,
@@ -90,6 +93,7 @@ fn parse_args() -> Result<Command, String> {
             "--ca" => args.ca = Some(value()?),
             "--suites" | "--suite" => args.suites = Some(suites(&value()?)?),
             "--groups" | "--group" => args.groups = Some(groups(&value()?)?),
+            "--sigalgs" => args.sigalgs = Some(sigalgs(&value()?)?),
             "--cert" => args.cert = Some(value()?),
             "--key" => args.key = Some(value()?),
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
@@ -127,6 +131,18 @@ fn suites(list: &str) -> Result<Vec<CipherSuite>, String> {
         .collect()
 }
 
+fn sigalgs(list: &str) -> Result<Vec<SignatureScheme>, String> {
+    names(list)
+        .map(|name| {
+            SignatureScheme::KNOWN
+                .iter()
+                .find(|s| s.name() == Some(name))
+                .copied()
+                .ok_or(format!("unknown signature scheme {name}"))
+        })
+        .collect()
+}
+
 fn groups(list: &str) -> Result<Vec<NamedGroup>, String> {
     names(list)
         .map(|name| {
@@ -150,6 +166,9 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
     }
     if let Some(groups) = &args.groups {
         config.groups.clone_from(groups);
+    }
+    if let Some(schemes) = &args.sigalgs {
+        config.signature_schemes.clone_from(schemes);
     }
     if args.no_require_ems {
         config.require_extended_master_secret = false;

@@ -200,6 +200,7 @@ const CLIENT_FLAGS: &[&str] = &[
     "--ca",
     "--suites",
     "--groups",
+    "--sigalgs",
     "--cert",
     "--key",
     "--alpn",
@@ -542,6 +543,25 @@ fn suite_and_group_flags_still_work() {
         stderr.contains("connected: TLSv1.2 TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 secp256r1 "),
         "{stderr}"
     );
+}
+
+#[test]
+fn client_sigalgs_flag_restricts_the_schemes_accepted() {
+    let ca = &fixture().pki.ca_path;
+    let server = ExampleServer::start(&[]);
+    let (ok, stdout, stderr) =
+        run_client(server.port, ca, &["--sigalgs", "ecdsa_secp256r1_sha256"]);
+    assert!(ok, "{stdout}{stderr}");
+    // The server's key is P-256: it can sign with no scheme offered.
+    let (ok, _, stderr) = run_client(
+        server.port,
+        ca,
+        &["--sigalgs", "ecdsa_secp384r1_sha384,rsa_pss_rsae_sha256"],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("handshake_failure"), "{stderr}");
+    let log = server.wait_for_output("no signature scheme in common");
+    assert!(log.contains("no signature scheme in common"), "{log}");
 }
 
 #[test]
