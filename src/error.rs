@@ -30,7 +30,8 @@ pub enum InvalidMessage {
     /// A field held a value the RFC does not allow there.
     InvalidValue(&'static str),
     /// A handshake, alert or change_cipher_spec record had an empty body
-    /// (RFC 5246 6.2.1).
+    /// (RFC 5246 6.2.1); decode_error, except for change_cipher_spec,
+    /// which gets unexpected_message as any other malformed one does.
     EmptyFragment(ContentType),
     /// A handshake message declared a length above the configured maximum;
     /// it is refused before any of it is buffered.
