@@ -2,18 +2,23 @@
 //!
 //! ```text
 //! cargo run --example client -- --connect 127.0.0.1:4433 --server-name localhost \
-//!     [--ca ca.pem] [--suite TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] [--group x25519|secp256r1|secp384r1]
+//!     [--ca ca.pem] [--suites A,B] [--groups x25519,secp256r1,secp384r1] [--sigalgs A,B]
 //!     [--cert c.pem --key k.pem] [--alpn h2,http/1.1] [--resume] [--keylog FILE]
+//!     [--no-require-ems] [--no-tickets] [--max-fragment-len N] [--max-handshake-len N]
 //! ```
 //!
-//! It handshakes, sends `GET / HTTP/1.0\r\n\r\n`, prints the response and
+//! `--help` lists the flags. It handshakes, prints a `connected:` line
+//! (to stderr: version, suite, group, ALPN, resumed, extended master
+//! secret), sends `GET / HTTP/1.0\r\n\r\n`, prints the response and
 //! exits 0. On any failure it prints one line naming the reason and the
 //! alert, and exits 1. The server's chain is verified against `--ca`;
 //! there is no default trust store, so `--ca` is required in practice:
 //! without it the client refuses to start ("no trust anchors given").
 //! `--cert`/`--key` answer a CertificateRequest; `--resume` connects twice
 //! and prints whether the second handshake resumed the first session;
-//! `--keylog` appends the session secrets in the `SSLKEYLOGFILE` format.
+//! `--keylog` appends the session secrets in the `SSLKEYLOGFILE` format;
+//! `--no-require-ems` reaches servers without the extended master secret
+//! (RFC 7627), such as Go 1.19's.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -21,25 +26,58 @@ use std::sync::Arc;
 
 use rustls_pki_types::ServerName;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
-use tlstate::enums::{CipherSuite, NamedGroup};
+use tlstate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use tlstate::handshake::{CertifiedKey, ClientConfig};
 use tlstate::keylog::KeyLogFile;
+
+const USAGE: &str = "\
+usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
+
+  --connect ADDR            server address (default 127.0.0.1:4433)
+  --server-name NAME        name sent (SNI) and checked (default localhost)
+  --ca FILE                 trust anchors (PEM); there is no default trust store
+  --suites A,B              cipher suites (IANA names) to offer, most preferred first
+                            (--suite is the same); default: all implemented
+  --groups A,B              groups (x25519, secp256r1, secp384r1) to offer, most preferred
+                            first (--group is the same); default: all implemented
+  --sigalgs A,B             signature schemes (e.g. ecdsa_secp256r1_sha256) accepted on
+                            ServerKeyExchange, most preferred first; default: all implemented
+  --cert FILE --key FILE    client certificate chain and key, for a CertificateRequest
+  --alpn A,B                ALPN protocols to offer
+  --resume                  connect twice; say whether the second handshake resumed
+  --keylog FILE             append session secrets in the SSLKEYLOGFILE format
+  --no-require-ems          accept servers without the extended master secret (RFC 7627)
+  --no-tickets              neither ask for nor present session tickets
+  --max-fragment-len N      largest record plaintext sent (at most 16384)
+  --max-handshake-len N     largest handshake message body read (default 65536)
+  --help                    this text";
 
 #[derive(Default)]
 struct Args {
     connect: String,
     server_name: String,
     ca: Option<String>,
-    suite: Option<CipherSuite>,
-    group: Option<NamedGroup>,
+    suites: Option<Vec<CipherSuite>>,
+    groups: Option<Vec<NamedGroup>>,
+    sigalgs: Option<Vec<SignatureScheme>>,
     cert: Option<String>,
     key: Option<String>,
     alpn: Vec<Vec<u8>>,
     resume: bool,
     keylog: Option<String>,
+    no_require_ems: bool,
+    no_tickets: bool,
+    max_fragment_len: Option<usize>,
+    max_handshake_len: Option<usize>,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// What the command line asks for.
+enum Command {
+    Connect(Box<Args>),
+    Help,
+}
+
+fn parse_args() -> Result<Command, String> {
     let mut args = Args {
         connect: "127.0.0.1:4433".into(),
         server_name: "localhost".into(),
@@ -49,32 +87,72 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
+            "--help" | "-h" => return Ok(Command::Help),
             "--connect" => args.connect = value()?,
             "--server-name" => args.server_name = value()?,
             "--ca" => args.ca = Some(value()?),
-            "--suite" => {
-                let name = value()?;
-                let suite = CipherSuite::KNOWN
-                    .iter()
-                    .find(|s| s.name() == Some(name.as_str()));
-                args.suite = Some(*suite.ok_or(format!("unknown suite {name}"))?);
-            }
-            "--group" => {
-                let name = value()?;
-                let group = NamedGroup::KNOWN
-                    .iter()
-                    .find(|g| g.name() == Some(name.as_str()));
-                args.group = Some(*group.ok_or(format!("unknown group {name}"))?);
-            }
+            "--suites" | "--suite" => args.suites = Some(suites(&value()?)?),
+            "--groups" | "--group" => args.groups = Some(groups(&value()?)?),
+            "--sigalgs" => args.sigalgs = Some(sigalgs(&value()?)?),
             "--cert" => args.cert = Some(value()?),
             "--key" => args.key = Some(value()?),
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--resume" => args.resume = true,
             "--keylog" => args.keylog = Some(value()?),
+            "--no-require-ems" => args.no_require_ems = true,
+            "--no-tickets" => args.no_tickets = true,
+            "--max-fragment-len" => args.max_fragment_len = Some(number(&flag, &value()?)?),
+            "--max-handshake-len" => args.max_handshake_len = Some(number(&flag, &value()?)?),
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok(args)
+    Ok(Command::Connect(Box::new(args)))
+}
+
+fn number(flag: &str, text: &str) -> Result<usize, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} {text}: not a number"))
+}
+
+/// A list of names, split at commas (or colons, as OpenSSL writes them).
+fn names(list: &str) -> impl Iterator<Item = &str> {
+    list.split([',', ':']).filter(|name| !name.is_empty())
+}
+
+fn suites(list: &str) -> Result<Vec<CipherSuite>, String> {
+    names(list)
+        .map(|name| {
+            CipherSuite::KNOWN
+                .iter()
+                .find(|s| s.name() == Some(name))
+                .copied()
+                .ok_or(format!("unknown suite {name}"))
+        })
+        .collect()
+}
+
+fn sigalgs(list: &str) -> Result<Vec<SignatureScheme>, String> {
+    names(list)
+        .map(|name| {
+            SignatureScheme::KNOWN
+                .iter()
+                .find(|s| s.name() == Some(name))
+                .copied()
+                .ok_or(format!("unknown signature scheme {name}"))
+        })
+        .collect()
+}
+
+fn groups(list: &str) -> Result<Vec<NamedGroup>, String> {
+    names(list)
+        .map(|name| {
+            NamedGroup::KNOWN
+                .iter()
+                .find(|g| g.name() == Some(name))
+                .copied()
+                .ok_or(format!("unknown group {name}"))
+        })
+        .collect()
 }
 
 fn config(args: &Args) -> Result<ClientConfig, String> {
@@ -83,11 +161,26 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
         None => Vec::new(),
     };
     let mut config = ClientConfig::with_root_certificates(&roots).map_err(|e| e.to_string())?;
-    if let Some(suite) = args.suite {
-        config.cipher_suites = vec![suite];
+    if let Some(suites) = &args.suites {
+        config.cipher_suites.clone_from(suites);
     }
-    if let Some(group) = args.group {
-        config.groups = vec![group];
+    if let Some(groups) = &args.groups {
+        config.groups.clone_from(groups);
+    }
+    if let Some(schemes) = &args.sigalgs {
+        config.signature_schemes.clone_from(schemes);
+    }
+    if args.no_require_ems {
+        config.require_extended_master_secret = false;
+    }
+    if args.no_tickets {
+        config.enable_tickets = false;
+    }
+    if let Some(len) = args.max_fragment_len {
+        config.max_fragment_len = len;
+    }
+    if let Some(len) = args.max_handshake_len {
+        config.max_handshake_message_len = len;
     }
     config.alpn_protocols.clone_from(&args.alpn);
     match (&args.cert, &args.key) {
@@ -127,8 +220,8 @@ fn get(config: &Arc<ClientConfig>, args: &Args) -> Result<bool, String> {
         .as_deref()
         .map_or("none".into(), String::from_utf8_lossy);
     eprintln!(
-        "connected: TLSv1.2 {} {} alpn={alpn} resumed={}",
-        summary.cipher_suite, summary.group, summary.resumed
+        "connected: TLSv1.2 {} {} alpn={alpn} resumed={} ems={}",
+        summary.cipher_suite, summary.group, summary.resumed, summary.extended_master_secret
     );
     stream
         .write_all(b"GET / HTTP/1.0\r\n\r\n")
@@ -164,12 +257,13 @@ fn run(args: &Args) -> Result<(), String> {
 
 fn main() {
     let args = match parse_args() {
-        Ok(args) => args,
+        Ok(Command::Connect(args)) => args,
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return;
+        }
         Err(e) => {
-            eprintln!(
-                "{e}\nusage: client --connect ADDR --server-name NAME [--ca ca.pem] [--suite IANA_NAME] \
-                 [--group GROUP] [--cert c.pem --key k.pem] [--alpn h2,http/1.1] [--resume] [--keylog FILE]"
-            );
+            eprintln!("{e}\n{USAGE}");
             std::process::exit(2);
         }
     };

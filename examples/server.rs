@@ -3,28 +3,67 @@
 //! ```text
 //! cargo run --example server -- --listen 127.0.0.1:4433 [--cert chain.pem --key key.pem] [--echo]
 //!     [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]
+//!     [--suites A,B] [--groups A,B] [--no-require-ems] [--max-fragment-len N]
+//!     [--max-client-hello-len N] [--max-handshake-len N] [--keylog FILE]
 //! ```
 //!
-//! Without `--cert` it makes a self-signed ECDSA P-256 certificate for
-//! `localhost` and writes its PEM to a path it prints (give that file to a
-//! client as its CA). By default each connection gets an `HTTP/1.0 200 OK`
-//! response naming the protocol version, cipher suite, group, ALPN protocol,
-//! SNI name, whether the session was resumed, and the client certificate's
-//! subject when there is one, then close_notify; with `--echo` application data is echoed until the peer
-//! closes. A failed handshake is logged with its alert, and the server
-//! keeps serving.
+//! `--help` lists the flags. Without `--cert` it makes a self-signed ECDSA
+//! P-256 certificate for `localhost` and writes its PEM to a path it
+//! prints (give that file to a client as its CA). It prints
+//! `listening on ADDR` with the address actually bound (so `--listen
+//! 127.0.0.1:0` picks a free port).
+//!
+//! By default it answers like `openssl s_server -www`: once a request's
+//! header ends (a blank line, with CRLF or LF line ends alike) it sends
+//! an `HTTP/1.0 200 OK` page naming the protocol version, cipher suite,
+//! group, extended master secret, ALPN protocol, SNI name, whether the
+//! session was resumed, and the client certificate's subject when there
+//! is one, then close_notify. With `--echo` application data is echoed
+//! until the peer closes. Once the peer's close_notify has arrived no
+//! application data is sent (RFC 5246 7.2.1: pending writes are
+//! discarded), only our close_notify. A failed handshake is logged with
+//! its alert, and the server keeps serving.
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tlstate::connection::ReadOutcome;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
-use tlstate::handshake::{ClientCertPolicy, ServerConfig};
+use tlstate::enums::{CipherSuite, NamedGroup};
+use tlstate::handshake::{ClientCertPolicy, Server, ServerConfig};
+use tlstate::keylog::KeyLogFile;
 use tlstate::session::{SessionCache, Ticketer};
 use tlstate::stream::{Stream, accept, accept_with_client_auth};
+
+const USAGE: &str = "\
+usage: server [--listen ADDR] [flags]
+
+  --listen ADDR              address to listen on (default 127.0.0.1:4433; port 0 picks one)
+  --cert FILE --key FILE     certificate chain and key (PEM); default: a self-signed
+                             P-256 certificate for localhost, its PEM path printed
+  --echo                     echo application data instead of answering HTTP
+  --require-client-cert      refuse clients without a certificate (needs --client-ca)
+  --client-ca FILE           ask for client certificates, verified against FILE
+  --alpn A,B                 ALPN protocols to accept, most preferred first
+  --tickets                  issue session tickets (RFC 5077)
+  --session-cache N          keep N sessions for resumption by session ID
+  --suites A,B               cipher suites (IANA names), most preferred first
+                             (--suite is the same); default: all implemented
+  --groups A,B               groups (x25519, secp256r1, secp384r1), most preferred first
+                             (--group is the same); default: all implemented
+  --no-require-ems           let in clients without the extended master secret (RFC 7627)
+  --max-fragment-len N       largest record plaintext sent (at most 16384)
+  --max-client-hello-len N   largest ClientHello body read (default 131396, the largest legal)
+  --max-handshake-len N      largest other handshake message body read (default 65536)
+  --keylog FILE              append session secrets in the SSLKEYLOGFILE format
+  --help                     this text";
+
+/// The longest request header read; a longer one is not answered.
+const MAX_REQUEST_LEN: usize = 16 * 1024;
 
 struct Args {
     listen: String,
@@ -36,9 +75,22 @@ struct Args {
     alpn: Vec<Vec<u8>>,
     tickets: bool,
     session_cache: usize,
+    suites: Option<Vec<CipherSuite>>,
+    groups: Option<Vec<NamedGroup>>,
+    no_require_ems: bool,
+    max_fragment_len: Option<usize>,
+    max_client_hello_len: Option<usize>,
+    max_handshake_len: Option<usize>,
+    keylog: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
+/// What the command line asks for.
+enum Command {
+    Serve(Box<Args>),
+    Help,
+}
+
+fn parse_args() -> Result<Command, String> {
     let mut args = Args {
         listen: "127.0.0.1:4433".into(),
         cert: None,
@@ -49,11 +101,19 @@ fn parse_args() -> Result<Args, String> {
         alpn: Vec::new(),
         tickets: false,
         session_cache: 0,
+        suites: None,
+        groups: None,
+        no_require_ems: false,
+        max_fragment_len: None,
+        max_client_hello_len: None,
+        max_handshake_len: None,
+        keylog: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
+            "--help" | "-h" => return Ok(Command::Help),
             "--listen" => args.listen = value()?,
             "--cert" => args.cert = Some(value()?.into()),
             "--key" => args.key = Some(value()?.into()),
@@ -62,16 +122,54 @@ fn parse_args() -> Result<Args, String> {
             "--client-ca" => args.client_ca = Some(value()?.into()),
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--tickets" => args.tickets = true,
-            "--session-cache" => {
-                let n = value()?;
-                args.session_cache = n
-                    .parse()
-                    .map_err(|_| format!("--session-cache {n}: not a number"))?;
+            "--session-cache" => args.session_cache = number(&flag, &value()?)?,
+            "--suites" | "--suite" => args.suites = Some(suites(&value()?)?),
+            "--groups" | "--group" => args.groups = Some(groups(&value()?)?),
+            "--no-require-ems" => args.no_require_ems = true,
+            "--max-fragment-len" => args.max_fragment_len = Some(number(&flag, &value()?)?),
+            "--max-client-hello-len" => {
+                args.max_client_hello_len = Some(number(&flag, &value()?)?);
             }
+            "--max-handshake-len" => args.max_handshake_len = Some(number(&flag, &value()?)?),
+            "--keylog" => args.keylog = Some(value()?.into()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    Ok(args)
+    Ok(Command::Serve(Box::new(args)))
+}
+
+fn number(flag: &str, text: &str) -> Result<usize, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} {text}: not a number"))
+}
+
+/// A list of names, split at commas (or colons, as OpenSSL writes them).
+fn names(list: &str) -> impl Iterator<Item = &str> {
+    list.split([',', ':']).filter(|name| !name.is_empty())
+}
+
+fn suites(list: &str) -> Result<Vec<CipherSuite>, String> {
+    names(list)
+        .map(|name| {
+            CipherSuite::KNOWN
+                .iter()
+                .find(|s| s.name() == Some(name))
+                .copied()
+                .ok_or(format!("unknown suite {name}"))
+        })
+        .collect()
+}
+
+fn groups(list: &str) -> Result<Vec<NamedGroup>, String> {
+    names(list)
+        .map(|name| {
+            NamedGroup::KNOWN
+                .iter()
+                .find(|g| g.name() == Some(name))
+                .copied()
+                .ok_or(format!("unknown group {name}"))
+        })
+        .collect()
 }
 
 fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
@@ -83,6 +181,27 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     }
     if args.session_cache > 0 {
         config.session_cache = Some(Arc::new(SessionCache::new(args.session_cache, 12 * 3600)));
+    }
+    if let Some(suites) = &args.suites {
+        config.cipher_suites.clone_from(suites);
+    }
+    if let Some(groups) = &args.groups {
+        config.groups.clone_from(groups);
+    }
+    if args.no_require_ems {
+        config.require_extended_master_secret = false;
+    }
+    if let Some(len) = args.max_fragment_len {
+        config.max_fragment_len = len;
+    }
+    if let Some(len) = args.max_client_hello_len {
+        config.max_client_hello_len = len;
+    }
+    if let Some(len) = args.max_handshake_len {
+        config.max_handshake_message_len = len;
+    }
+    if let Some(path) = &args.keylog {
+        config.key_log = Some(Arc::new(KeyLogFile::create(path)?));
     }
     Ok(config)
 }
@@ -130,6 +249,15 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
     let peer = tcp
         .peer_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
+    // A second handle on the socket, to look without waiting for what the
+    // peer has already sent (see `drain_available`).
+    let probe = match tcp.try_clone() {
+        Ok(probe) => probe,
+        Err(e) => {
+            eprintln!("{peer}: {e}");
+            return;
+        }
+    };
     let accepted = match policy {
         Some(policy) => accept_with_client_auth(config, policy, tcp),
         None => accept(config, tcp),
@@ -149,13 +277,13 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
     };
     let summary = stream.summary().clone();
     println!(
-        "{peer}: handshake done: TLSv1.2 {} {}",
-        summary.cipher_suite, summary.group
+        "{peer}: handshake done: TLSv1.2 {} {} ems={}",
+        summary.cipher_suite, summary.group, summary.extended_master_secret
     );
     let result = if echo {
-        echo_until_closed(&mut stream)
+        echo_until_closed(&mut stream, &probe)
     } else {
-        answer_http(&mut stream)
+        answer_http(&mut stream, &probe)
     };
     match result {
         Ok(()) => println!("{peer}: closed"),
@@ -163,15 +291,77 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
     }
 }
 
-fn answer_http(stream: &mut Stream<tlstate::handshake::Server, TcpStream>) -> std::io::Result<()> {
+/// Whether a request's header is complete: it ends at the first empty
+/// line, whether lines end in CRLF or, as `openssl s_server -www` also
+/// accepts, in LF alone.
+fn request_complete(request: &[u8]) -> bool {
+    request.windows(2).any(|w| w == b"\n\n") || request.windows(3).any(|w| w == b"\n\r\n")
+}
+
+/// The most application data [`drain_available`] gathers in one go.
+const MAX_DRAINED: usize = 64 * 1024;
+
+/// Takes in, without waiting, the application data already here (in
+/// records read, or in the socket right now) into `data`, up to
+/// [`MAX_DRAINED`] bytes, and says whether the peer's close_notify came
+/// with it (or the transport already ended: there is no one to answer).
+/// Then RFC 5246 7.2.1 has us discard pending writes and answer only
+/// with our own close_notify.
+fn drain_available(
+    stream: &mut Stream<Server, TcpStream>,
+    probe: &TcpStream,
+    data: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    let mut buf = [0u8; 4096];
+    while data.len() < MAX_DRAINED {
+        let conn = stream.connection();
+        match conn.read(&mut buf) {
+            Ok(ReadOutcome::Closed) => return Ok(true),
+            Ok(ReadOutcome::Data(n)) => {
+                data.extend_from_slice(&buf[..n]);
+                continue;
+            }
+            Ok(ReadOutcome::NeedMore) => {}
+            Err(e) => {
+                // The alert it owes goes out with the close.
+                let _ = stream.close();
+                return Err(std::io::Error::other(e));
+            }
+        }
+        probe.set_nonblocking(true)?;
+        let got = conn.fill_from(&mut &*probe);
+        probe.set_nonblocking(false)?;
+        match got {
+            Ok(0) => return Ok(true),
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
+fn answer_http(stream: &mut Stream<Server, TcpStream>, probe: &TcpStream) -> std::io::Result<()> {
     let mut request = Vec::new();
     let mut buf = [0u8; 4096];
-    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+    while !request_complete(&request) {
         let n = stream.read(&mut buf)?;
         if n == 0 {
-            break;
+            // close_notify before a whole request: nothing to answer, and
+            // nothing may be sent after it but our own close_notify.
+            return stream.close();
         }
         request.extend_from_slice(&buf[..n]);
+        if request.len() > MAX_REQUEST_LEN {
+            eprintln!("request header over {MAX_REQUEST_LEN} bytes: not answered");
+            return stream.close();
+        }
+    }
+    // Anything after the request (a pipelined one) goes unanswered: an
+    // HTTP/1.0 connection carries one.
+    if drain_available(stream, probe, &mut Vec::new())? {
+        return stream.close();
     }
     let summary = stream.summary();
     let alpn = summary
@@ -208,26 +398,35 @@ fn subject(der: &[u8]) -> String {
 }
 
 fn echo_until_closed(
-    stream: &mut Stream<tlstate::handshake::Server, TcpStream>,
+    stream: &mut Stream<Server, TcpStream>,
+    probe: &TcpStream,
 ) -> std::io::Result<()> {
     let mut buf = [0u8; 16384];
+    let mut data = Vec::new();
     loop {
         let n = stream.read(&mut buf)?;
         if n == 0 {
             return stream.close();
         }
-        stream.write_all(&buf[..n])?;
+        data.clear();
+        data.extend_from_slice(&buf[..n]);
+        // Data that came with the peer's close_notify is not echoed.
+        if drain_available(stream, probe, &mut data)? {
+            return stream.close();
+        }
+        stream.write_all(&data)?;
     }
 }
 
 fn main() {
     let args = match parse_args() {
-        Ok(args) => args,
+        Ok(Command::Serve(args)) => args,
+        Ok(Command::Help) => {
+            println!("{USAGE}");
+            return;
+        }
         Err(e) => {
-            eprintln!(
-                "{e}\nusage: server --listen ADDR [--cert chain.pem --key key.pem] [--echo] \
-                 [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]"
-            );
+            eprintln!("{e}\n{USAGE}");
             std::process::exit(2);
         }
     };
@@ -246,7 +445,10 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("listening on {}", args.listen);
+    match listener.local_addr() {
+        Ok(addr) => println!("listening on {addr}"),
+        Err(_) => println!("listening on {}", args.listen),
+    }
     for tcp in listener.incoming() {
         match tcp {
             Ok(tcp) => {

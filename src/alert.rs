@@ -1,6 +1,6 @@
 //! The one mapping from [`Error`] to the alert it puts on the wire.
 
-use crate::enums::AlertDescription;
+use crate::enums::{AlertDescription, ContentType};
 use crate::error::{CertificateError, Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 
 impl Error {
@@ -12,6 +12,14 @@ impl Error {
         use AlertDescription as A;
         Some(match self {
             Self::InvalidMessage(InvalidMessage::InvalidRecordVersion(_)) => A::ProtocolVersion,
+            // RFC 8446 5: "any other change_cipher_spec value" than the
+            // single byte 1 is unexpected_message; the empty one too.
+            Self::InvalidMessage(
+                InvalidMessage::InvalidChangeCipherSpec
+                | InvalidMessage::EmptyFragment(ContentType::ChangeCipherSpec),
+            ) => A::UnexpectedMessage,
+            // RFC 8446 4.1.2 (TLS 1.2 names no alert): illegal_parameter.
+            Self::InvalidMessage(InvalidMessage::MissingNullCompression) => A::IllegalParameter,
             Self::InvalidMessage(_) => A::DecodeError,
             Self::RecordOverflow { .. } => A::RecordOverflow,
             Self::UnexpectedMessage { .. } => A::UnexpectedMessage,
@@ -57,7 +65,7 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enums::{AlertLevel, ContentType, ExtensionType, HandshakeType};
+    use crate::enums::{AlertLevel, ExtensionType, HandshakeType};
     use crate::error::Received;
 
     /// The mapping as a table: one row per error kind, with the RFC section
@@ -84,11 +92,23 @@ mod tests {
             ),
             (
                 InvalidMessage::MissingNullCompression.into(),
-                Some(A::DecodeError),
+                Some(A::IllegalParameter),
+            ),
+            (
+                InvalidMessage::InvalidChangeCipherSpec.into(),
+                Some(A::UnexpectedMessage),
             ),
             (
                 InvalidMessage::EmptyFragment(ContentType::Alert).into(),
                 Some(A::DecodeError),
+            ),
+            (
+                InvalidMessage::EmptyFragment(ContentType::Handshake).into(),
+                Some(A::DecodeError),
+            ),
+            (
+                InvalidMessage::EmptyFragment(ContentType::ChangeCipherSpec).into(),
+                Some(A::UnexpectedMessage),
             ),
             (
                 InvalidMessage::HandshakeMessageTooLarge {

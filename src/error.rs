@@ -19,12 +19,19 @@ pub enum InvalidMessage {
     /// An extension type appeared twice in one hello (RFC 5246 7.4.1.4).
     DuplicateExtension(ExtensionType),
     /// A ClientHello did not offer the null compression method
-    /// (RFC 5246 7.4.1.2).
+    /// (RFC 5246 7.4.1.2); sent `illegal_parameter`, as RFC 8446 4.1.2
+    /// words it.
     MissingNullCompression,
+    /// A change_cipher_spec record's body was not the single byte 1
+    /// (RFC 5246 7.1); sent `unexpected_message`, as RFC 8446 5 words it.
+    /// An empty one is [`InvalidMessage::EmptyFragment`], with the same
+    /// alert.
+    InvalidChangeCipherSpec,
     /// A field held a value the RFC does not allow there.
     InvalidValue(&'static str),
     /// A handshake, alert or change_cipher_spec record had an empty body
-    /// (RFC 5246 6.2.1).
+    /// (RFC 5246 6.2.1); decode_error, except for change_cipher_spec,
+    /// which gets unexpected_message as any other malformed one does.
     EmptyFragment(ContentType),
     /// A handshake message declared a length above the configured maximum;
     /// it is refused before any of it is buffered.
@@ -47,6 +54,9 @@ impl fmt::Display for InvalidMessage {
             Self::DuplicateExtension(ext) => write!(f, "extension {ext} appears twice"),
             Self::MissingNullCompression => {
                 f.write_str("ClientHello does not offer null compression")
+            }
+            Self::InvalidChangeCipherSpec => {
+                f.write_str("ChangeCipherSpec body is not the single byte 1")
             }
             Self::InvalidValue(what) => write!(f, "invalid {what}"),
             Self::EmptyFragment(ct) => write!(f, "zero-length {ct} record"),

@@ -3,12 +3,19 @@
 
 use proptest::prelude::*;
 
+use tlstate::message::MAX_CLIENT_HELLO_LEN;
 use tlstate::record::{
     DEFAULT_MAX_HANDSHAKE_LEN, HEADER_LEN, Inbound, MAX_IDLE_CAPACITY, MAX_RECORD_LEN, RecordReader,
 };
 
-/// The handshake joiner holds at most one message: header plus body.
-const MAX_JOINED: usize = 4 + DEFAULT_MAX_HANDSHAKE_LEN;
+/// The handshake joiner holds at most one message: header plus body, the
+/// body at most a largest ClientHello (the default limit for that type,
+/// the largest of them).
+const MAX_JOINED: usize = 4 + if MAX_CLIENT_HELLO_LEN > DEFAULT_MAX_HANDSHAKE_LEN {
+    MAX_CLIENT_HELLO_LEN
+} else {
+    DEFAULT_MAX_HANDSHAKE_LEN
+};
 
 /// Feeds `wire` cut by `chunks` (cycled), draining after every feed, and
 /// checks the bounds after every step.

@@ -15,10 +15,10 @@ use tlstate::enums::{
 };
 use tlstate::error::InvalidMessage;
 use tlstate::message::{
-    CertificateChain, CertificateRequest, ClientExtension, ClientHello, ClientKeyExchange,
-    DigitallySigned, DistinguishedName, Finished, HandshakeMessage, HandshakePayload,
-    NewSessionTicket, Random, ServerEcdhParams, ServerExtension, ServerHello, ServerKeyExchange,
-    SessionId,
+    CertificateChain, CertificateRequest, ChangeCipherSpecPayload, ClientExtension, ClientHello,
+    ClientKeyExchange, DigitallySigned, DistinguishedName, Finished, HandshakeMessage,
+    HandshakePayload, MAX_CLIENT_HELLO_LEN, NewSessionTicket, Random, ServerEcdhParams,
+    ServerExtension, ServerHello, ServerKeyExchange, SessionId,
 };
 
 /// A ClientHello from OpenSSL 3.0.19, captured by running a one-shot Python
@@ -832,8 +832,14 @@ fn rejects_handshake_length_beyond_input() {
     );
 }
 
+/// Decoded or not, a hello without null compression is refused with
+/// illegal_parameter (RFC 8446 4.1.2), not decode_error: it is well formed.
 #[test]
 fn rejects_client_hello_without_null_compression() {
+    assert_eq!(
+        tlstate::Error::from(InvalidMessage::MissingNullCompression).alert(),
+        Some(tlstate::enums::AlertDescription::IllegalParameter)
+    );
     let body = client_hello_body(&[1, 2], &[]);
     assert_eq!(
         decode_body(HandshakeType::ClientHello, &body),
@@ -846,6 +852,57 @@ fn rejects_client_hello_without_null_compression() {
     assert_eq!(
         ClientHello::read_bytes(&hello.get_encoding()),
         Err(InvalidMessage::MissingNullCompression)
+    );
+}
+
+/// The largest ClientHello its length fields allow: a 32-byte session id,
+/// 32,767 suites, 255 compression methods and a full extension block (one
+/// unknown extension of 65,531 bytes) decode and re-encode byte for byte.
+#[test]
+fn decodes_the_largest_legal_client_hello() {
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&[7; 32]);
+    body.push(32);
+    body.extend_from_slice(&[9; 32]);
+    body.extend_from_slice(&[0xff, 0xfe]);
+    for _ in 0..32_767 {
+        body.extend_from_slice(&[0x0a, 0x0a]);
+    }
+    body.push(255);
+    body.push(0);
+    body.extend_from_slice(&[0x40; 254]);
+    body.extend_from_slice(&[0xff, 0xff]);
+    body.extend_from_slice(&extension(0xff77, &[0x5a; 65_531]));
+    assert_eq!(body.len(), MAX_CLIENT_HELLO_LEN);
+    let Ok(HandshakePayload::ClientHello(hello)) = decode_body(HandshakeType::ClientHello, &body)
+    else {
+        panic!("the largest legal ClientHello does not decode")
+    };
+    assert_eq!(hello.cipher_suites.len(), 32_767);
+    assert_eq!(hello.compression_methods.len(), 255);
+    assert_eq!(hello.get_encoding(), body);
+}
+
+#[test]
+fn change_cipher_spec_body_is_exactly_one_byte_of_1() {
+    assert_eq!(
+        ChangeCipherSpecPayload::read_record_body(&[1]),
+        Ok(ChangeCipherSpecPayload)
+    );
+    for body in [&[][..], &[0], &[2], &[1, 1], &[1, 0]] {
+        assert_eq!(
+            ChangeCipherSpecPayload::read_record_body(body),
+            Err(InvalidMessage::InvalidChangeCipherSpec),
+            "{body:?}"
+        );
+    }
+    assert_eq!(
+        ChangeCipherSpecPayload::read_bytes(&[2]),
+        Err(InvalidMessage::InvalidChangeCipherSpec)
+    );
+    assert_eq!(
+        tlstate::Error::from(InvalidMessage::InvalidChangeCipherSpec).alert(),
+        Some(tlstate::enums::AlertDescription::UnexpectedMessage)
     );
 }
 

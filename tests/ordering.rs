@@ -61,20 +61,23 @@
 //! - R3 (6.2.3.3): after the peer's ChangeCipherSpec every record must open;
 //!   an injected, duplicated, retyped or reordered one does not:
 //!   `bad_record_mac`.
-//! - R4 (6.2.1): an empty handshake, alert or change_cipher_spec fragment
-//!   is `decode_error`.
+//! - R4 (6.2.1): an empty handshake or alert fragment is `decode_error`;
+//!   an empty change_cipher_spec one is `unexpected_message` (R6).
 //! - R5 (7.4): application data before the handshake is over is
 //!   `unexpected_message`; it is never delivered.
-//! - R6 (7.1): a change_cipher_spec record whose body is not exactly `[1]`
-//!   is `decode_error`.
+//! - R6 (7.1, RFC 8446 5): a change_cipher_spec record whose body is not
+//!   exactly `[1]` (empty, another value, or more bytes) is
+//!   `unexpected_message`.
 //! - R7 (7.1, 7.4): a ChangeCipherSpec where the table does not have one
 //!   next is `unexpected_message` (CCS injection, CVE-2014-0224).
 //! - R8 (7.2): an alert whose level is neither warning nor fatal is
 //!   `decode_error`.
 //! - R9 (7.2): a well-formed alert, warning or fatal, ends the handshake
 //!   with `AlertReceived`; no alert is owed back, so nothing is sent.
-//! - R10: a handshake message declaring more than 64 KiB is `decode_error`
-//!   as soon as its header is seen.
+//! - R10: a handshake message declaring more than the default limit for
+//!   its type (the largest legal ClientHello, 131,396 bytes, for a
+//!   ClientHello; 64 KiB for the rest) is `decode_error` as soon as its
+//!   header is seen.
 //! - R11 (7.4): a handshake message other than the one the table has next
 //!   is `unexpected_message` (skipped, repeated, reordered messages, a
 //!   HelloRequest, a second ClientHello).
@@ -116,9 +119,11 @@ use tlstate::error::Error;
 use tlstate::handshake::table::{Row, SHAPES};
 use tlstate::handshake::{
     AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, CertifiedKey,
-    Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape, Handshake,
-    RecvMessage, Role, SendMessage, Server, ServerConfig, Shape, Step, Writes, state,
+    Client, ClientAuth, ClientCertPolicy, ClientConfig, DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, Fatal,
+    Full, FullShape, Handshake, RecvMessage, Role, SendMessage, Server, ServerConfig, Shape, Step,
+    Writes, state,
 };
+use tlstate::message::MAX_CLIENT_HELLO_LEN;
 use tlstate::session::{SessionCache, Ticketer};
 
 // --- fixture ------------------------------------------------------------
@@ -933,6 +938,9 @@ enum Want {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     UnexpectedMessage,
+    /// A change_cipher_spec record that is not the byte 1: its own error,
+    /// with unexpected_message's alert (R6).
+    MalformedChangeCipherSpec,
     DecodeError,
     BadRecordMac,
     /// The peer's alert (as the role read it): nothing is owed back.
@@ -942,7 +950,9 @@ enum Kind {
 impl Kind {
     fn alert(self) -> Option<AlertDescription> {
         match self {
-            Self::UnexpectedMessage => Some(AlertDescription::UnexpectedMessage),
+            Self::UnexpectedMessage | Self::MalformedChangeCipherSpec => {
+                Some(AlertDescription::UnexpectedMessage)
+            }
             Self::DecodeError => Some(AlertDescription::DecodeError),
             Self::BadRecordMac => Some(AlertDescription::BadRecordMac),
             Self::Received(..) => None,
@@ -953,9 +963,21 @@ impl Kind {
         use tlstate::error::InvalidMessage;
         match self {
             Self::UnexpectedMessage => matches!(error, Error::UnexpectedMessage { .. }),
+            Self::MalformedChangeCipherSpec => matches!(
+                error,
+                Error::InvalidMessage(
+                    InvalidMessage::InvalidChangeCipherSpec
+                        | InvalidMessage::EmptyFragment(ContentType::ChangeCipherSpec)
+                )
+            ),
             Self::DecodeError => matches!(
                 error,
-                Error::InvalidMessage(e) if !matches!(e, InvalidMessage::InvalidRecordVersion(_))
+                Error::InvalidMessage(e) if !matches!(
+                    e,
+                    InvalidMessage::InvalidRecordVersion(_)
+                        | InvalidMessage::InvalidChangeCipherSpec
+                        | InvalidMessage::EmptyFragment(ContentType::ChangeCipherSpec)
+                )
             ),
             Self::BadRecordMac => *error == Error::DecryptFailed,
             Self::Received(level, description) => {
@@ -1046,6 +1068,11 @@ fn predict(
         .filter(|r| r[0] == 22)
         .map(|r| &r[5..])
         .collect();
+    // A server reads a ClientHello up to the largest legal one; a client,
+    // which reads none, allows it no more than any other message.
+    let reads_client_hello = paths
+        .iter()
+        .any(|p| p.contains(&Want::Handshake(HandshakeType::ClientHello)));
     let mut protected = false;
     let mut read_seq = 0usize;
     let mut handshake: Vec<u8> = Vec::new();
@@ -1098,6 +1125,9 @@ fn predict(
         if over_at.is_some() {
             return Expect::Unpredictable("plaintext after the handshake".into());
         }
+        if body.is_empty() && typ == 20 {
+            return end(Kind::MalformedChangeCipherSpec, "R6 empty ChangeCipherSpec");
+        }
         if body.is_empty() && typ != 23 {
             return end(Kind::DecodeError, "R4 empty fragment");
         }
@@ -1110,7 +1140,10 @@ fn predict(
             }
             20 => {
                 if body != [1] {
-                    return end(Kind::DecodeError, "R6 malformed ChangeCipherSpec");
+                    return end(
+                        Kind::MalformedChangeCipherSpec,
+                        "R6 malformed ChangeCipherSpec",
+                    );
                 }
                 match take(Want::ChangeCipherSpec, &mut steps) {
                     None => {
@@ -1142,7 +1175,12 @@ fn predict(
                     let len = usize::from(handshake[1]) << 16
                         | usize::from(handshake[2]) << 8
                         | usize::from(handshake[3]);
-                    if len > 64 * 1024 {
+                    let limit = if handshake[0] == 1 && reads_client_hello {
+                        MAX_CLIENT_HELLO_LEN
+                    } else {
+                        DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN
+                    };
+                    if len > limit {
                         return end(Kind::DecodeError, "R10 handshake message too large");
                     }
                     if handshake.len() < 4 + len {

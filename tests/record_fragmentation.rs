@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use tlstate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType};
 use tlstate::error::{Error, InvalidMessage, Received};
-use tlstate::message::AlertMessage;
+use tlstate::message::{AlertMessage, MAX_CLIENT_HELLO_LEN};
 use tlstate::record::{Inbound, MAX_PLAINTEXT_LEN, RecordOpener, RecordReader};
 
 const HANDSHAKE: u8 = 22;
@@ -353,6 +353,50 @@ fn rejects_non_tls_record_versions() {
 }
 
 #[test]
+fn client_hello_has_its_own_limit_at_its_header() {
+    // The default: the largest ClientHello its length fields allow.
+    let u24 = |v: usize| u32::try_from(v).unwrap().to_be_bytes()[1..].to_vec();
+    let header = |typ: u8, declared: usize| {
+        let mut h = vec![typ];
+        h.extend(u24(declared));
+        h
+    };
+    let mut rd = RecordReader::new();
+    rd.feed(&record(HANDSHAKE, &header(1, MAX_CLIENT_HELLO_LEN)));
+    assert_eq!(rd.next_message(), Ok(None), "waits for the body");
+    let mut rd = RecordReader::new();
+    rd.feed(&record(HANDSHAKE, &header(1, MAX_CLIENT_HELLO_LEN + 1)));
+    assert_eq!(
+        rd.next_message(),
+        Err(InvalidMessage::HandshakeMessageTooLarge {
+            declared: MAX_CLIENT_HELLO_LEN + 1,
+            max: MAX_CLIENT_HELLO_LEN
+        }
+        .into())
+    );
+    assert_eq!(rd.capacity(), 0, "nothing was buffered for it");
+
+    // Configured apart from the other types' limit, both ways.
+    let mut rd = RecordReader::new();
+    rd.set_max_client_hello_len(500);
+    rd.set_max_handshake_len(2000);
+    rd.feed(&record(HANDSHAKE, &header(1, 501)));
+    assert_eq!(
+        rd.next_message(),
+        Err(InvalidMessage::HandshakeMessageTooLarge {
+            declared: 501,
+            max: 500
+        }
+        .into())
+    );
+    let mut rd = RecordReader::new();
+    rd.set_max_client_hello_len(500);
+    rd.set_max_handshake_len(2000);
+    rd.feed(&record(HANDSHAKE, &header(11, 2000)));
+    assert_eq!(rd.next_message(), Ok(None), "a Certificate of 2000 waits");
+}
+
+#[test]
 fn rejects_too_large_handshake_message_at_its_header() {
     // The default limit: 64 KiB. Only the 4-byte header arrives.
     let mut rd = RecordReader::new();
@@ -395,18 +439,17 @@ fn rejects_too_large_handshake_message_at_its_header() {
 #[test]
 fn change_cipher_spec_must_be_exactly_one_byte_of_1() {
     assert_eq!(feed_and_drain(&record(CCS, &[1])), [Got::ChangeCipherSpec]);
-    assert_eq!(
-        feed_and_drain(&record(CCS, &[2])),
-        [Got::Error(
-            InvalidMessage::InvalidValue("ChangeCipherSpec type").into()
-        )]
-    );
-    assert!(matches!(
-        feed_and_drain(&record(CCS, &[1, 1])).as_slice(),
-        [Got::Error(Error::InvalidMessage(
-            InvalidMessage::TrailingData(_)
-        ))]
-    ));
+    // Any other body, a second byte included, is one error, which RFC 8446
+    // 5 answers with unexpected_message.
+    for body in [&[2u8][..], &[0], &[1, 1], &[1, 0], &[2, 1]] {
+        let error: Error = InvalidMessage::InvalidChangeCipherSpec.into();
+        assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+        assert_eq!(
+            feed_and_drain(&record(CCS, body)),
+            [Got::Error(error)],
+            "{body:?}"
+        );
+    }
 }
 
 #[test]

@@ -75,6 +75,12 @@ impl Handshake<Client, state::ClientHello> {
         let mut core = Core::<Client>::new(config, side);
         core.writer
             .set_max_fragment_len(core.config.max_fragment_len);
+        // A client reads no ClientHello (one is unexpected_message), so
+        // it gets no more room than any other message.
+        core.reader
+            .set_max_client_hello_len(core.config.max_handshake_message_len);
+        core.reader
+            .set_max_handshake_len(core.config.max_handshake_message_len);
         // Signing a CertificateVerify needs the raw transcript, whatever
         // the PRF hash; keep it only if we might have to.
         core.transcript

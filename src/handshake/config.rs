@@ -8,7 +8,8 @@ use crate::crypto::{ClientCertVerifier, ServerCertVerifier, SigningKey, WebPkiSe
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::Error;
 use crate::keylog::KeyLog;
-use crate::record::MAX_PLAINTEXT_LEN;
+use crate::message::MAX_CLIENT_HELLO_LEN;
+use crate::record::{DEFAULT_MAX_HANDSHAKE_LEN, MAX_PLAINTEXT_LEN};
 use crate::session::{ClientSessionStore, InMemorySessionStore, SessionCache, Ticketer};
 
 /// The cipher suites this crate implements, in its default preference order.
@@ -29,6 +30,11 @@ pub const DEFAULT_GROUPS: &[NamedGroup] = crate::crypto::SUPPORTED_GROUPS;
 /// order.
 pub const DEFAULT_SIGNATURE_SCHEMES: &[SignatureScheme] =
     crate::crypto::SUPPORTED_SIGNATURE_SCHEMES;
+
+/// The default largest handshake message body either side reads, for every
+/// message but ClientHello: 64 KiB, more than certificate chains take in
+/// practice.
+pub const DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN: usize = DEFAULT_MAX_HANDSHAKE_LEN;
 
 /// How a client connects.
 #[derive(Clone, Debug)]
@@ -61,6 +67,12 @@ pub struct ClientConfig {
     /// The certificate to send when a server asks for one; `None` answers
     /// a CertificateRequest with an empty Certificate.
     pub client_certificate: Option<CertifiedKey>,
+    /// The largest handshake message body accepted from the server
+    /// (default [`DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN`]). A message whose
+    /// header declares more ends the handshake with decode_error as soon
+    /// as the header arrives, before its body is buffered, so this bounds
+    /// what one message can make the client hold.
+    pub max_handshake_message_len: usize,
 }
 
 impl ClientConfig {
@@ -78,6 +90,7 @@ impl ClientConfig {
             session_store: Some(Arc::new(InMemorySessionStore::new(256))),
             enable_tickets: true,
             client_certificate: None,
+            max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
         }
     }
 
@@ -144,6 +157,17 @@ pub struct ServerConfig {
     pub require_extended_master_secret: bool,
     /// The largest record plaintext we send (at most 2^14).
     pub max_fragment_len: usize,
+    /// The largest ClientHello body accepted (default
+    /// [`MAX_CLIENT_HELLO_LEN`], 131,396 bytes: every hello its own length
+    /// fields allow, since its suites and extensions may each take nearly
+    /// 2^16 bytes). Refused as `max_handshake_message_len` is.
+    pub max_client_hello_len: usize,
+    /// The largest body accepted for every other handshake message from
+    /// the client (default [`DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN`]). A
+    /// message whose header declares more ends the handshake with
+    /// decode_error as soon as the header arrives, before its body is
+    /// buffered.
+    pub max_handshake_message_len: usize,
 }
 
 impl ServerConfig {
@@ -167,6 +191,8 @@ impl ServerConfig {
             groups: DEFAULT_GROUPS.to_vec(),
             require_extended_master_secret: true,
             max_fragment_len: MAX_PLAINTEXT_LEN,
+            max_client_hello_len: MAX_CLIENT_HELLO_LEN,
+            max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
         })
     }
 }

@@ -18,7 +18,7 @@ pub mod table;
 pub use client::{AfterServerHello, AfterServerKey, AfterTicket};
 pub use config::{
     CertifiedKey, ClientCertPolicy, ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS,
-    DEFAULT_SIGNATURE_SCHEMES, ServerConfig,
+    DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, DEFAULT_SIGNATURE_SCHEMES, ServerConfig,
 };
 pub use machine::{Fatal, Handshake, RecvMessage, SendMessage, Step};
 pub use role::{B, C, Client, Role, S, Server, Writer, Writes};

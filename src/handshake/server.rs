@@ -73,6 +73,10 @@ impl Handshake<Server, state::ClientHello> {
         let mut core = Core::<Server>::new(config, ServerSide::default());
         core.writer
             .set_max_fragment_len(core.config.max_fragment_len);
+        core.reader
+            .set_max_client_hello_len(core.config.max_client_hello_len);
+        core.reader
+            .set_max_handshake_len(core.config.max_handshake_message_len);
         Self::from_parts(Box::new(core), Hello::new())
     }
 }
@@ -92,6 +96,10 @@ impl Handshake<Server, state::ClientHello, ClientAuth> {
         let mut core = Core::<Server>::new(config, side);
         core.writer
             .set_max_fragment_len(core.config.max_fragment_len);
+        core.reader
+            .set_max_client_hello_len(core.config.max_client_hello_len);
+        core.reader
+            .set_max_handshake_len(core.config.max_handshake_message_len);
         // Verifying CertificateVerify needs the raw transcript.
         core.transcript.keep_buffer(true);
         Self::from_parts(Box::new(core), Hello::new())

@@ -10,6 +10,17 @@ pub struct ChangeCipherSpecPayload;
 impl ChangeCipherSpecPayload {
     /// The payload's one encoding.
     pub const ENCODING: [u8; 1] = [1];
+
+    /// Reads a whole change_cipher_spec record body: anything but exactly
+    /// `[1]` (a second byte included) is
+    /// [`InvalidMessage::InvalidChangeCipherSpec`], which RFC 8446 5 answers
+    /// with unexpected_message, not decode_error.
+    pub fn read_record_body(body: &[u8]) -> Result<Self, InvalidMessage> {
+        match body {
+            [1] => Ok(Self),
+            _ => Err(InvalidMessage::InvalidChangeCipherSpec),
+        }
+    }
 }
 
 impl Codec for ChangeCipherSpecPayload {
@@ -20,7 +31,7 @@ impl Codec for ChangeCipherSpecPayload {
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         match r.take(1, "ChangeCipherSpec")? {
             [1] => Ok(Self),
-            _ => Err(InvalidMessage::InvalidValue("ChangeCipherSpec type")),
+            _ => Err(InvalidMessage::InvalidChangeCipherSpec),
         }
     }
 }

@@ -10,6 +10,15 @@ use crate::message::extensions::{ClientExtension, encode_extensions, read_extens
 use crate::message::lists::{CipherSuites, ClientExtensions, CompressionMethods};
 use crate::message::random::{Random, SessionId};
 
+/// The longest ClientHello body its own length fields allow (RFC 5246
+/// 7.4.1.2): client_version(2), random(32), session_id<0..32>,
+/// cipher_suites<2..2^16-2>, compression_methods<1..2^8-1>,
+/// extensions<0..2^16-1>; 131,396 bytes. A server must read any hello up
+/// to this long, so it is the default limit for ClientHello
+/// (`ServerConfig::max_client_hello_len`).
+pub const MAX_CLIENT_HELLO_LEN: usize =
+    2 + 32 + (1 + 32) + (2 + 0xfffe) + (1 + 0xff) + (2 + 0xffff);
+
 /// The client's first message: what it offers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientHello {

@@ -28,7 +28,7 @@ pub use alert::AlertMessage;
 pub use ccs::ChangeCipherSpecPayload;
 pub use certificate::CertificateChain;
 pub use certificate_request::{CertificateRequest, DistinguishedName};
-pub use client_hello::ClientHello;
+pub use client_hello::{ClientHello, MAX_CLIENT_HELLO_LEN};
 pub use client_key_exchange::ClientKeyExchange;
 pub use digitally_signed::DigitallySigned;
 pub use extensions::{ClientExtension, ServerExtension};

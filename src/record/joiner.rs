@@ -11,16 +11,43 @@ use crate::message::AlertMessage;
 /// Length of a handshake message header: type(1) length(3).
 pub(crate) const HANDSHAKE_HEADER_LEN: usize = 4;
 
+/// The type byte of a ClientHello (RFC 5246 7.4).
+const CLIENT_HELLO: u8 = 1;
+
+/// The largest handshake message body accepted, by type: a ClientHello
+/// may legally be about twice as long as anything else a peer sends
+/// (its suites and its extensions each take up to 2^16 bytes), so it has
+/// its own limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HandshakeLimits {
+    /// For a ClientHello.
+    pub(crate) client_hello: usize,
+    /// For every other type.
+    pub(crate) other: usize,
+}
+
+impl HandshakeLimits {
+    /// The limit for a message whose type byte is `typ`.
+    fn for_type(self, typ: u8) -> usize {
+        if typ == CLIENT_HELLO {
+            self.client_hello
+        } else {
+            self.other
+        }
+    }
+}
+
 /// The whole length (header included) of the handshake message whose
 /// header starts `bytes`, or `None` if fewer than 4 bytes are there.
 ///
-/// A declared length above `max` is refused here, before any of the
-/// message is buffered.
-pub(crate) fn handshake_len(bytes: &[u8], max: usize) -> Result<Option<usize>, Error> {
-    let Some(&[_typ, a, b, c]) = bytes.get(..HANDSHAKE_HEADER_LEN) else {
+/// A declared length above the limit for its type is refused here, before
+/// any of the message is buffered.
+pub(crate) fn handshake_len(bytes: &[u8], limits: HandshakeLimits) -> Result<Option<usize>, Error> {
+    let Some(&[typ, a, b, c]) = bytes.get(..HANDSHAKE_HEADER_LEN) else {
         return Ok(None);
     };
     let declared = usize::from(a) << 16 | usize::from(b) << 8 | usize::from(c);
+    let max = limits.for_type(typ);
     if declared > max {
         return Err(InvalidMessage::HandshakeMessageTooLarge { declared, max }.into());
     }
@@ -72,7 +99,11 @@ impl HandshakeJoiner {
     /// Appends from `input` at most what the current message still needs.
     /// Returns how many bytes were taken and whether the message is now
     /// complete (then [`HandshakeJoiner::message`] holds it).
-    pub(crate) fn push(&mut self, input: &[u8], max: usize) -> Result<(usize, bool), Error> {
+    pub(crate) fn push(
+        &mut self,
+        input: &[u8],
+        limits: HandshakeLimits,
+    ) -> Result<(usize, bool), Error> {
         debug_assert!(!self.returned);
         let mut taken = 0;
         if self.buf.len() < HANDSHAKE_HEADER_LEN {
@@ -81,11 +112,12 @@ impl HandshakeJoiner {
             self.buf.extend_from_slice(head);
             taken = want;
         }
-        let Some(total) = handshake_len(&self.buf, max)? else {
+        let Some(total) = handshake_len(&self.buf, limits)? else {
             return Ok((taken, false));
         };
         // Reserve exactly once, when the header has just arrived; `total`
-        // is bounded by `max`, so this is the most this joiner ever holds.
+        // is bounded by the limit, so this is the most this joiner ever
+        // holds.
         self.buf.reserve_exact(total.saturating_sub(self.buf.len()));
         let rest = input.get(taken..).unwrap_or_default();
         let want = total.saturating_sub(self.buf.len()).min(rest.len());
@@ -139,17 +171,53 @@ mod tests {
     use super::*;
     use crate::enums::{AlertDescription, AlertLevel};
 
+    /// The same limit for every type.
+    fn all(max: usize) -> HandshakeLimits {
+        HandshakeLimits {
+            client_hello: max,
+            other: max,
+        }
+    }
+
     #[test]
     fn handshake_len_needs_four_bytes() {
-        assert_eq!(handshake_len(&[2, 0, 0], 100), Ok(None));
-        assert_eq!(handshake_len(&[2, 0, 0, 3, 9], 100), Ok(Some(7)));
-        assert_eq!(handshake_len(&[14, 0, 0, 0], 100), Ok(Some(4)));
+        assert_eq!(handshake_len(&[2, 0, 0], all(100)), Ok(None));
+        assert_eq!(handshake_len(&[2, 0, 0, 3, 9], all(100)), Ok(Some(7)));
+        assert_eq!(handshake_len(&[14, 0, 0, 0], all(100)), Ok(Some(4)));
+    }
+
+    #[test]
+    fn client_hello_has_its_own_limit() {
+        let limits = HandshakeLimits {
+            client_hello: 0x2_0000,
+            other: 0x1_0000,
+        };
+        assert_eq!(
+            handshake_len(&[1, 0x01, 0x80, 0x00], limits),
+            Ok(Some(4 + 0x1_8000))
+        );
+        assert_eq!(
+            handshake_len(&[11, 0x01, 0x80, 0x00], limits),
+            Err(InvalidMessage::HandshakeMessageTooLarge {
+                declared: 0x1_8000,
+                max: 0x1_0000
+            }
+            .into())
+        );
+        assert_eq!(
+            handshake_len(&[1, 0x02, 0x00, 0x01], limits),
+            Err(InvalidMessage::HandshakeMessageTooLarge {
+                declared: 0x2_0001,
+                max: 0x2_0000
+            }
+            .into())
+        );
     }
 
     #[test]
     fn rejects_too_large_handshake_at_header() {
         assert_eq!(
-            handshake_len(&[11, 0x01, 0x00, 0x01], 0x1_0000),
+            handshake_len(&[11, 0x01, 0x00, 0x01], all(0x1_0000)),
             Err(InvalidMessage::HandshakeMessageTooLarge {
                 declared: 0x1_0001,
                 max: 0x1_0000
@@ -157,8 +225,8 @@ mod tests {
             .into())
         );
         let mut j = HandshakeJoiner::default();
-        assert!(j.push(&[11, 0x01], 0x1_0000).is_ok());
-        assert!(j.push(&[0x00, 0x01, 0xaa], 0x1_0000).is_err());
+        assert!(j.push(&[11, 0x01], all(0x1_0000)).is_ok());
+        assert!(j.push(&[0x00, 0x01, 0xaa], all(0x1_0000)).is_err());
         assert!(j.capacity() < 64, "nothing was reserved for the body");
     }
 
@@ -167,7 +235,7 @@ mod tests {
         let msg = [2, 0, 0, 3, 0xa, 0xb, 0xc];
         let mut j = HandshakeJoiner::default();
         for (i, b) in msg.iter().enumerate() {
-            let (taken, done) = j.push(core::slice::from_ref(b), 100).unwrap();
+            let (taken, done) = j.push(core::slice::from_ref(b), all(100)).unwrap();
             assert_eq!(taken, 1);
             assert_eq!(done, i == msg.len() - 1);
         }
@@ -176,7 +244,7 @@ mod tests {
         j.discard_returned();
         assert_eq!(j.capacity(), 0);
 
-        let (taken, done) = j.push(&[14, 0, 0, 0, 99, 99], 100).unwrap();
+        let (taken, done) = j.push(&[14, 0, 0, 0, 99, 99], all(100)).unwrap();
         assert_eq!((taken, done), (4, true));
     }
 

@@ -5,16 +5,16 @@ use core::fmt;
 use core::ops::Range;
 use std::io;
 
-use crate::codec::Codec;
 use crate::enums::{ContentType, HandshakeType};
 use crate::error::{Error, InvalidMessage, Received};
-use crate::message::{AlertMessage, ChangeCipherSpecPayload};
+use crate::message::{AlertMessage, ChangeCipherSpecPayload, MAX_CLIENT_HELLO_LEN};
 
 use super::header::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordHeader};
-use super::joiner::{AlertJoiner, HandshakeJoiner, handshake_len};
+use super::joiner::{AlertJoiner, HandshakeJoiner, HandshakeLimits, handshake_len};
 use super::protection::{HEADER_LEN, NullProtection, RecordOpener};
 
-/// The default largest handshake message accepted: 64 KiB.
+/// The default largest handshake message body accepted, for every type but
+/// ClientHello: 64 KiB.
 pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
 
 /// The smallest read [`RecordReader::read_from`] asks for.
@@ -117,7 +117,7 @@ pub struct RecordReader {
     seq: u64,
     handshake: HandshakeJoiner,
     alert: AlertJoiner,
-    max_handshake_len: usize,
+    handshake_limits: HandshakeLimits,
     failed: Option<Error>,
 }
 
@@ -141,7 +141,9 @@ impl Default for RecordReader {
 
 impl RecordReader {
     /// A reader with no protection (before the first ChangeCipherSpec),
-    /// read sequence number 0, and a 64 KiB handshake message limit.
+    /// read sequence number 0, and the default handshake message limits:
+    /// [`MAX_CLIENT_HELLO_LEN`] (the largest legal one) for a ClientHello,
+    /// [`DEFAULT_MAX_HANDSHAKE_LEN`] for the rest.
     pub fn new() -> Self {
         Self {
             buf: Vec::new(),
@@ -153,7 +155,10 @@ impl RecordReader {
             seq: 0,
             handshake: HandshakeJoiner::default(),
             alert: AlertJoiner::default(),
-            max_handshake_len: DEFAULT_MAX_HANDSHAKE_LEN,
+            handshake_limits: HandshakeLimits {
+                client_hello: MAX_CLIENT_HELLO_LEN,
+                other: DEFAULT_MAX_HANDSHAKE_LEN,
+            },
             failed: None,
         }
     }
@@ -174,10 +179,18 @@ impl RecordReader {
         self.seq = 0;
     }
 
-    /// Sets the largest handshake message body accepted; a message whose
-    /// header declares more is refused as soon as its header is seen.
+    /// Sets the largest handshake message body accepted for every type but
+    /// ClientHello; a message whose header declares more is refused
+    /// ([`InvalidMessage::HandshakeMessageTooLarge`]) as soon as its header
+    /// is seen, before any of its body is buffered.
     pub fn set_max_handshake_len(&mut self, max: usize) {
-        self.max_handshake_len = max;
+        self.handshake_limits.other = max;
+    }
+
+    /// Sets the largest ClientHello body accepted, refused in the same way
+    /// as [`set_max_handshake_len`](Self::set_max_handshake_len).
+    pub fn set_max_client_hello_len(&mut self, max: usize) {
+        self.handshake_limits.client_hello = max;
     }
 
     /// Whether handshake bytes have been received that have not been
@@ -407,7 +420,7 @@ impl RecordReader {
             let (taken, ready) = match current.typ {
                 ContentType::Handshake => {
                     if !self.handshake.is_partial() {
-                        if let Some(len) = handshake_len(plaintext, self.max_handshake_len)? {
+                        if let Some(len) = handshake_len(plaintext, self.handshake_limits)? {
                             if len <= plaintext.len() {
                                 let range = current.pos..current.pos + len;
                                 self.consume(len);
@@ -416,7 +429,7 @@ impl RecordReader {
                         }
                     }
                     let (taken, complete) =
-                        self.handshake.push(plaintext, self.max_handshake_len)?;
+                        self.handshake.push(plaintext, self.handshake_limits)?;
                     (taken, complete.then_some(Ready::HandshakeJoined))
                 }
                 ContentType::Alert => {
@@ -424,7 +437,7 @@ impl RecordReader {
                     (taken, alert.map(Ready::Alert))
                 }
                 ContentType::ChangeCipherSpec => {
-                    ChangeCipherSpecPayload::read_bytes(plaintext)?;
+                    ChangeCipherSpecPayload::read_record_body(plaintext)?;
                     (plaintext.len(), Some(Ready::ChangeCipherSpec))
                 }
                 ContentType::ApplicationData => (

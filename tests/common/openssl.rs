@@ -21,12 +21,19 @@ impl SServer {
     /// Starts `openssl s_server -tls1_2 -accept PORT` with `args`, its
     /// output going to a file in `dir`, and waits until it accepts.
     pub fn start(dir: &Path, args: &[&str]) -> Self {
+        Self::start_with_env(dir, &[], args)
+    }
+
+    /// [`SServer::start`] with environment variables set for s_server
+    /// (e.g. `OPENSSL_CONF`, for settings s_server has no flag for).
+    pub fn start_with_env(dir: &Path, env: &[(&str, &Path)], args: &[&str]) -> Self {
         let port = free_port();
         let log = dir.join(format!("s_server-{port}.log"));
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new("openssl")
             .args(["s_server", "-tls1_2", "-accept", &port.to_string()])
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
@@ -71,6 +78,16 @@ impl SServer {
 /// writing `stdin` to it, and returns its stdout and stderr together once
 /// it exits (bounded by a 30 s watchdog).
 pub fn s_client(port: u16, args: &[&str], stdin: &[u8]) -> (bool, String) {
+    s_client_with_env(port, &[], args, stdin)
+}
+
+/// [`s_client`] with environment variables set for s_client.
+pub fn s_client_with_env(
+    port: u16,
+    env: &[(&str, &Path)],
+    args: &[&str],
+    stdin: &[u8],
+) -> (bool, String) {
     let mut child = Command::new("openssl")
         .args([
             "s_client",
@@ -79,6 +96,7 @@ pub fn s_client(port: u16, args: &[&str], stdin: &[u8]) -> (bool, String) {
             &format!("127.0.0.1:{port}"),
         ])
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
