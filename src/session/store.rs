@@ -41,6 +41,11 @@ pub struct InMemorySessionStore {
     inner: Mutex<(Sessions, u64)>,
 }
 
+/// The longest a client keeps a session, whatever the server's lifetime
+/// hint says: seven days (RFC 8446 4.6.1 caps ticket lifetimes at seven
+/// days; RFC 5077 leaves the hint unbounded, so we apply the same cap).
+pub(crate) const MAX_LIFETIME_SECS: u64 = 7 * 24 * 3600;
+
 /// Sessions by server name, each with the clock value of its last use.
 type Sessions = HashMap<String, (ClientSession, u64)>;
 
@@ -54,11 +59,15 @@ impl InMemorySessionStore {
         }
     }
 
+    /// How long `session` is kept: the server's hint, or our default
+    /// when it gave none, never more than [`MAX_LIFETIME_SECS`] (the hint
+    /// is the peer's to choose, so it is capped).
     fn lifetime(&self, session: &ClientSession) -> u64 {
         match session.lifetime_hint {
             0 => self.default_lifetime_secs,
             hint => u64::from(hint),
         }
+        .min(MAX_LIFETIME_SECS)
     }
 }
 
@@ -145,6 +154,20 @@ mod tests {
         store.put("a.example", session(4, now));
         assert_eq!(store.get("a.example").map(|s| s.session_id[0]), Some(4));
         store.remove("a.example");
+        assert!(store.get("a.example").is_none());
+    }
+
+    #[test]
+    fn caps_lifetime_hint_at_seven_days() {
+        let store = InMemorySessionStore::new(4);
+        let mut forever = session(1, 0);
+        forever.lifetime_hint = u32::MAX;
+        assert_eq!(store.lifetime(&forever), 7 * 24 * 3600);
+        // A session eight days old is gone even though its hint said
+        // 136 years.
+        let mut old = session(2, now_secs() - 8 * 24 * 3600);
+        old.lifetime_hint = u32::MAX;
+        store.put("a.example", old);
         assert!(store.get("a.example").is_none());
     }
 

@@ -60,7 +60,9 @@ impl Ticketer {
         let fresh = TicketKey::generate()?;
         let retired = core::mem::replace(&mut keys.current, fresh);
         // A key more than two periods old opens nothing any more.
-        keys.previous = (age < 2 * self.rotation_secs).then_some(retired);
+        // Saturating: a period near u64::MAX must not overflow (it then
+        // just means "never retire").
+        keys.previous = (age < self.rotation_secs.saturating_mul(2)).then_some(retired);
         keys.current_since = now;
         Ok(())
     }
@@ -141,6 +143,22 @@ mod tests {
         assert!(ticketer.open_at(&ticket, t0 + 60).is_some());
         assert!(ticketer.open_at(&ticket, t0 + 61).is_none());
         assert_eq!(ticketer.lifetime_hint(), 60);
+    }
+
+    #[test]
+    fn rotation_with_huge_period_does_not_overflow() {
+        let t0 = 1_000_000;
+        let ticketer = Ticketer::new_at(u64::MAX, 3600, t0).unwrap();
+        let ticket = ticketer.seal_at(&state(t0), t0).unwrap();
+        // Far in the future, beyond any doubled period: no overflow, the
+        // key has not rotated (its period has not passed), tickets expire.
+        assert_eq!(ticketer.open_at(&ticket, u64::MAX), None);
+        assert_eq!(ticketer.open_at(&ticket, t0 + 10), Some(state(t0)));
+        let long = Ticketer::new_at(u64::MAX / 2 + 1, 3600, 0).unwrap();
+        let ticket = long.seal_at(&state(0), 0).unwrap();
+        // Age reaches the period: the key rotates, and 2 * period would
+        // overflow when deciding whether the retired key stays.
+        assert_eq!(long.open_at(&ticket, u64::MAX / 2 + 1), None);
     }
 
     #[test]
