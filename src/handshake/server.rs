@@ -98,6 +98,24 @@ impl Handshake<Server, state::ClientHello, ClientAuth> {
     }
 }
 
+/// The application protocol for this handshake: the server's most
+/// preferred one that this ClientHello offers (RFC 7301 3.2). Negotiated
+/// on every handshake, resumed or not (RFC 7301 3.1); no overlap is
+/// no_application_protocol.
+fn negotiate_alpn(config: &ServerConfig, hello: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
+    Ok(match hello.alpn_protocols() {
+        Some(offered) if !config.alpn_protocols.is_empty() => Some(
+            config
+                .alpn_protocols
+                .iter()
+                .find(|protocol| offered.contains(protocol))
+                .cloned()
+                .ok_or(PeerIncompatible::NoApplicationProtocol)?,
+        ),
+        _ => None,
+    })
+}
+
 /// Chooses suite, group and scheme from the ClientHello, in the server's
 /// order of preference (RFC 5246 7.4.1.2, RFC 8422 5.1, RFC 7627 5.2,
 /// RFC 5746 3.6, RFC 6066 3, RFC 7301 3.2).
@@ -122,17 +140,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
             key: config.key.clone(),
         },
     };
-    let alpn_protocol = match hello.alpn_protocols() {
-        Some(offered) if !config.alpn_protocols.is_empty() => Some(
-            config
-                .alpn_protocols
-                .iter()
-                .find(|protocol| offered.contains(protocol))
-                .cloned()
-                .ok_or(PeerIncompatible::NoApplicationProtocol)?,
-        ),
-        _ => None,
-    };
+    let alpn_protocol = negotiate_alpn(config, hello)?;
     // RFC 8422 5.1, 5.3: an ECDSA certificate must be on a curve the client
     // supports; otherwise no ECDSA suite can be chosen.
     let key_usable = match (certified.key.ecdsa_curve(), hello.supported_groups()) {
@@ -294,7 +302,8 @@ fn resumption_choice(
             key: config.key.clone(),
         },
         by_name: false,
-        alpn_protocol: session.alpn_protocol.clone(),
+        // Not the session's: ALPN is negotiated again (RFC 7301 3.1).
+        alpn_protocol: negotiate_alpn(config, hello)?,
         suite,
         group: session.group,
         scheme: session.signature_scheme,
