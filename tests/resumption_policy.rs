@@ -11,20 +11,17 @@
 //!   from this ClientHello and the server's configuration, never echoed
 //!   from the session.
 
-// The client-auth half of this file lands with its fix (next commit).
-#![allow(dead_code, unused_imports)]
-
 mod common;
 
 use std::sync::Arc;
 
 use common::memory::{localhost, next};
-use common::{ClientAuthPki, TestPki};
+use common::{ClientAuthPki, KeyKind, LeafFlavor, TestPki};
 use tlstate::connection::SessionSummary;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::driver::{ClientDriver, Event};
 use tlstate::enums::AlertDescription;
-use tlstate::error::{Error, PeerIncompatible};
+use tlstate::error::{CertificateError, Error, PeerIncompatible};
 use tlstate::handshake::{
     AfterClientCert, AfterClientHello, ClientAuth, ClientCertPolicy, ClientConfig, Fatal,
     Handshake, Server, ServerConfig, state,
@@ -36,6 +33,7 @@ use tlstate::session::{InMemorySessionStore, SessionCache, Ticketer};
 enum Branch {
     Full,
     Resumed,
+    ResumedWithClientCert,
 }
 
 /// How the server resumes: by ticket, or by session ID from its cache.
@@ -169,6 +167,11 @@ fn serve_client_auth(
         },
         AfterClientHello::Resumed(s) => Served {
             branch: Branch::Resumed,
+            certificate_requested: false,
+            result: finish_resumed!(s, client),
+        },
+        AfterClientHello::ResumedWithClientCert(s) => Served {
+            branch: Branch::ResumedWithClientCert,
             certificate_requested: false,
             result: finish_resumed!(s, client),
         },
@@ -315,5 +318,233 @@ fn resumption_without_alpn_overlap_sends_no_application_protocol() {
             ),
             "{how:?}"
         );
+    }
+}
+/// The reproduction: a session made by a server that asked for no
+/// certificate must not resume into one that requires a certificate.
+#[test]
+fn session_without_client_auth_does_not_resume_into_required_policy() {
+    let pki = ClientAuthPki::new("tlstate resumption CA");
+    let base = pki.pki.server_config(&pki.server);
+    for how in BOTH {
+        let server = resuming(&base, how);
+        let client = Arc::new(client_for(&pki.pki.client_config(), how));
+        let mut first = connect(&client);
+        let made = serve_plain(&server, &mut first);
+        assert_eq!(made.branch, Branch::Full);
+        assert!(made.result.unwrap().client_certificates.is_empty());
+
+        let mut second = connect(&client);
+        let served = serve_client_auth(&server, &policy(&pki.pki, true), &mut second);
+        assert_eq!(served.branch, Branch::Full, "{how:?}: not resumed");
+        assert!(served.certificate_requested, "{how:?}");
+        // The client has no certificate: the full handshake refuses it.
+        let fatal = served.result.unwrap_err();
+        assert_eq!(
+            fatal.error(),
+            &Error::PeerIncompatible(PeerIncompatible::ClientCertificateRequired)
+        );
+        assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
+        assert!(matches!(
+            client_error(&mut second),
+            Some(Error::AlertReceived {
+                description: AlertDescription::HandshakeFailure,
+                ..
+            })
+        ));
+    }
+}
+
+/// The client-auth PKI, a server resuming by `how`, and a client (with a
+/// fresh session store) holding the PKI's client certificate, whose first
+/// connection, to a server requiring a certificate, made a session with
+/// the client's chain in it.
+struct Authenticated {
+    pki: ClientAuthPki,
+    server: Arc<ServerConfig>,
+    client: ClientConfig,
+}
+
+fn authenticated_session(how: Resumption) -> Authenticated {
+    let pki = ClientAuthPki::new("tlstate resumption CA");
+    let server = resuming(&pki.pki.server_config(&pki.server), how);
+    let mut client = client_for(&pki.pki.client_config(), how);
+    client.client_certificate = Some(certified(&pki.client));
+    let mut first = connect(&Arc::new(client.clone()));
+    let made = serve_client_auth(&server, &policy(&pki.pki, true), &mut first);
+    assert_eq!(made.branch, Branch::Full);
+    assert_eq!(
+        made.result.unwrap().client_certificates[..],
+        pki.client.chain[..]
+    );
+    Authenticated {
+        pki,
+        server,
+        client,
+    }
+}
+
+#[test]
+fn required_policy_resumes_a_session_whose_chain_verifies_with_its_identity() {
+    for how in BOTH {
+        let Authenticated {
+            pki,
+            server,
+            client,
+        } = authenticated_session(how);
+        let mut second = connect(&Arc::new(client));
+        let served = serve_client_auth(&server, &policy(&pki.pki, true), &mut second);
+        assert_eq!(served.branch, Branch::ResumedWithClientCert, "{how:?}");
+        let summary = served.result.unwrap();
+        assert!(summary.resumed);
+        assert_eq!(summary.client_certificates[..], pki.client.chain[..]);
+        assert_eq!(client_error(&mut second), None);
+        assert!(second.summary().expect("the client finished").resumed);
+    }
+}
+
+#[test]
+fn optional_policy_resumes_a_session_whose_chain_verifies_with_its_identity() {
+    for how in BOTH {
+        let Authenticated {
+            pki,
+            server,
+            client,
+        } = authenticated_session(how);
+        let mut second = connect(&Arc::new(client));
+        let served = serve_client_auth(&server, &policy(&pki.pki, false), &mut second);
+        assert_eq!(served.branch, Branch::ResumedWithClientCert, "{how:?}");
+        assert_eq!(
+            served.result.unwrap().client_certificates[..],
+            pki.client.chain[..]
+        );
+    }
+}
+
+/// A session whose stored chain the server's current verifier rejects
+/// (here: the server now trusts another CA) falls back to a full
+/// handshake with a CertificateRequest; the client, now holding a
+/// certificate of that CA, authenticates afresh.
+#[test]
+fn required_policy_falls_back_to_full_handshake_when_the_stored_chain_fails() {
+    for how in BOTH {
+        let Authenticated {
+            server, mut client, ..
+        } = authenticated_session(how);
+        let other = TestPki::new("tlstate other client CA");
+        let new_leaf = other.leaf_with(
+            KeyKind::EcdsaP256,
+            &["client.example"],
+            LeafFlavor::ClientAuth,
+        );
+        client.client_certificate = Some(certified(&new_leaf));
+        let mut second = connect(&Arc::new(client));
+        let served = serve_client_auth(&server, &policy(&other, true), &mut second);
+        assert_eq!(served.branch, Branch::Full, "{how:?}");
+        assert!(served.certificate_requested);
+        let summary = served.result.unwrap();
+        assert!(!summary.resumed);
+        assert_eq!(summary.client_certificates[..], new_leaf.chain[..]);
+        assert_eq!(client_error(&mut second), None);
+    }
+}
+
+/// The same, the client still presenting the rejected certificate: the
+/// full handshake refuses it.
+#[test]
+fn required_policy_refuses_the_stored_chain_again_in_the_full_handshake() {
+    for how in BOTH {
+        let Authenticated { server, client, .. } = authenticated_session(how);
+        let other = TestPki::new("tlstate other client CA");
+        let mut second = connect(&Arc::new(client));
+        let served = serve_client_auth(&server, &policy(&other, true), &mut second);
+        assert_eq!(served.branch, Branch::Full, "{how:?}");
+        assert!(served.certificate_requested);
+        let fatal = served.result.unwrap_err();
+        assert_eq!(
+            fatal.error(),
+            &Error::Certificate(CertificateError::UnknownIssuer)
+        );
+        assert_eq!(fatal.alert(), Some(AlertDescription::UnknownCa));
+        assert!(matches!(
+            client_error(&mut second),
+            Some(Error::AlertReceived {
+                description: AlertDescription::UnknownCa,
+                ..
+            })
+        ));
+    }
+}
+
+/// A session in which the client sent an empty Certificate to an
+/// optional policy: it resumes under that policy without a client
+/// identity, and not under a required one.
+#[test]
+fn session_without_client_chain_resumes_only_where_none_is_required() {
+    let pki = ClientAuthPki::new("tlstate resumption CA");
+    for how in BOTH {
+        let server = resuming(&pki.pki.server_config(&pki.server), how);
+        let client = Arc::new(client_for(&pki.pki.client_config(), how));
+        let mut first = connect(&client);
+        let made = serve_client_auth(&server, &policy(&pki.pki, false), &mut first);
+        assert_eq!(made.branch, Branch::Full);
+        assert!(made.result.unwrap().client_certificates.is_empty());
+
+        let mut again = connect(&client);
+        let served = serve_client_auth(&server, &policy(&pki.pki, false), &mut again);
+        assert_eq!(served.branch, Branch::Resumed, "{how:?}");
+        let summary = served.result.unwrap();
+        assert!(summary.resumed);
+        assert!(summary.client_certificates.is_empty());
+
+        let mut required = connect(&client);
+        let served = serve_client_auth(&server, &policy(&pki.pki, true), &mut required);
+        assert_eq!(served.branch, Branch::Full, "{how:?}");
+        assert!(served.certificate_requested);
+        assert_eq!(
+            served.result.unwrap_err().error(),
+            &Error::PeerIncompatible(PeerIncompatible::ClientCertificateRequired)
+        );
+    }
+}
+
+/// A server that asks for no certificate resumes a session in which the
+/// client authenticated elsewhere (a ticket key shared with a client-auth
+/// server), and reports no client identity: it verified none.
+#[test]
+fn server_without_client_auth_resumes_without_reporting_a_client_chain() {
+    for how in BOTH {
+        let Authenticated { server, client, .. } = authenticated_session(how);
+        let mut second = connect(&Arc::new(client));
+        let served = serve_plain(&server, &mut second);
+        assert_eq!(served.branch, Branch::Resumed, "{how:?}");
+        let summary = served.result.unwrap();
+        assert!(summary.resumed);
+        assert!(summary.client_certificates.is_empty());
+    }
+}
+
+/// The sans-IO driver takes the same branch and reports the identity.
+#[test]
+fn server_driver_resumes_with_the_verified_client_chain() {
+    use tlstate::driver::ServerDriver;
+    for how in BOTH {
+        let Authenticated {
+            pki,
+            server,
+            client,
+        } = authenticated_session(how);
+        let mut client = connect(&Arc::new(client));
+        let mut server = ServerDriver::requesting_client_cert(server, policy(&pki.pki, true));
+        for _ in 0..4 {
+            server.handle_input(&output(&mut client));
+            while let Some(bytes) = server.poll_output() {
+                client.handle_input(&bytes);
+            }
+        }
+        let summary = server.summary().expect("the server finished");
+        assert!(summary.resumed, "{how:?}");
+        assert_eq!(summary.client_certificates[..], pki.client.chain[..]);
+        assert!(client.summary().expect("the client finished").resumed);
     }
 }

@@ -229,6 +229,7 @@ fn server_does_not_resume_across_a_change_of_extended_master_secret() {
         alpn_protocol: None,
         server_name: Some("localhost".into()),
         created: now,
+        client_certificates: Default::default(),
     };
     cache.put(&[7; 32], state(false));
     let store = Arc::new(InMemorySessionStore::new(4));

@@ -784,6 +784,9 @@ fn remember_session(core: &Core<Client>, known: &Keyed, resumed: bool) {
             alpn_protocol: negotiated.alpn_protocol.clone(),
             server_name: negotiated.server_name.clone(),
             created,
+            // The server remembers the client's chain; the client has no
+            // use for its own.
+            client_certificates: Arc::default(),
         },
         server_certificates: known.certified.server_certificates.clone(),
     };

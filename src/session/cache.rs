@@ -119,6 +119,7 @@ mod tests {
             alpn_protocol: None,
             server_name: None,
             created,
+            client_certificates: std::sync::Arc::default(),
         }
     }
 

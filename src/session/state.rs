@@ -1,8 +1,13 @@
 //! The state a resumable session keeps, and its encoding inside tickets.
 
+use std::sync::Arc;
+
+use rustls_pki_types::CertificateDer;
+
 use crate::codec::{Codec, LengthPrefix, Reader, read_bytes};
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::InvalidMessage;
+use crate::message::CertificateChain;
 
 /// What both sides must remember to resume a session (RFC 5246 7.4.1.2,
 /// RFC 7627 5.3).
@@ -25,6 +30,14 @@ pub struct SessionState {
     pub server_name: Option<String>,
     /// When the session was made, in seconds since the Unix epoch.
     pub created: u64,
+    /// The client's certificate chain, end-entity first, as the server
+    /// verified it in the full handshake; empty when the client sent none
+    /// (or was not asked). A server resumes the session under a
+    /// client-auth policy only after verifying this chain again with its
+    /// current policy. The chain was bounded when it was received (it came
+    /// in one handshake message), and it sits in the ticket as it did in
+    /// that message. The client leaves it empty.
+    pub client_certificates: Arc<[CertificateDer<'static>]>,
 }
 
 impl core::fmt::Debug for SessionState {
@@ -37,6 +50,7 @@ impl core::fmt::Debug for SessionState {
             .field("alpn_protocol", &self.alpn_protocol)
             .field("server_name", &self.server_name)
             .field("created", &self.created)
+            .field("client_certificates", &self.client_certificates.len())
             .finish_non_exhaustive()
     }
 }
@@ -48,7 +62,9 @@ impl SessionState {
     }
 }
 
-const VERSION: u8 = 1;
+/// The encoding's version. 2 added the client's chain; a ticket of another
+/// version does not decode, and its client gets a full handshake.
+const VERSION: u8 = 2;
 
 impl Codec for SessionState {
     fn encode(&self, out: &mut Vec<u8>) {
@@ -69,6 +85,7 @@ impl Codec for SessionState {
             self.server_name.as_deref().unwrap_or_default().as_bytes(),
         );
         out.extend_from_slice(&self.created.to_be_bytes());
+        CertificateChain(self.client_certificates.clone()).encode(out);
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
@@ -94,6 +111,7 @@ impl Codec for SessionState {
             ),
         };
         let created = u64::from_be_bytes(r.take(8, "created")?.try_into().unwrap_or([0; 8]));
+        let client_certificates = CertificateChain::read(r)?.0;
         Ok(Self {
             cipher_suite,
             master_secret,
@@ -103,6 +121,7 @@ impl Codec for SessionState {
             alpn_protocol: (!alpn.is_empty()).then_some(alpn),
             server_name,
             created,
+            client_certificates,
         })
     }
 }
@@ -121,6 +140,11 @@ mod tests {
             alpn_protocol: Some(b"h2".to_vec()),
             server_name: Some("localhost".into()),
             created,
+            client_certificates: vec![
+                CertificateDer::from(vec![0x30, 1, 2]),
+                CertificateDer::from(vec![0x30, 3]),
+            ]
+            .into(),
         }
     }
 
@@ -128,6 +152,22 @@ mod tests {
     fn round_trips() {
         let state = sample(1_700_000_000);
         assert_eq!(SessionState::read_bytes(&state.get_encoding()), Ok(state));
+    }
+
+    #[test]
+    fn round_trips_without_client_chain() {
+        let mut state = sample(1_700_000_000);
+        state.client_certificates = Arc::default();
+        assert_eq!(SessionState::read_bytes(&state.get_encoding()), Ok(state));
+    }
+
+    #[test]
+    fn rejects_the_previous_version() {
+        // A version-1 state (no client chain) must not be read as one
+        // whose client sent no certificate.
+        let mut bytes = sample(1).get_encoding();
+        bytes[0] = 1;
+        assert!(SessionState::read_bytes(&bytes).is_err());
     }
 
     #[test]

@@ -133,6 +133,7 @@ mod tests {
                 alpn_protocol: None,
                 server_name: None,
                 created,
+                client_certificates: std::sync::Arc::default(),
             },
             server_certificates: std::sync::Arc::default(),
         }

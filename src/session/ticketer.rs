@@ -73,13 +73,23 @@ impl Ticketer {
     }
 
     /// [`seal`](Self::seal) at a given time.
+    ///
+    /// A ticket longer than a NewSessionTicket can carry (`opaque
+    /// ticket<0..2^16-1>`, RFC 5077 3.3) comes back empty: the session
+    /// (with a client chain near the 64 KiB a Certificate message may
+    /// hold) is then not ticketed, and the empty ticket tells the client
+    /// so, as RFC 5077 3.3 allows after the ServerHello promised one.
     pub fn seal_at(&self, state: &SessionState, now: u64) -> Result<Vec<u8>, Error> {
         let mut keys = self
             .keys
             .lock()
             .map_err(|_| Error::Internal("ticket keys poisoned"))?;
         self.rotate(&mut keys, now)?;
-        keys.current.seal(&state.get_encoding())
+        let mut ticket = keys.current.seal(&state.get_encoding())?;
+        if ticket.len() > usize::from(u16::MAX) {
+            ticket.clear();
+        }
+        Ok(ticket)
     }
 
     /// The state in `ticket`, if a current or previous key sealed it, it
@@ -117,6 +127,7 @@ mod tests {
             alpn_protocol: None,
             server_name: None,
             created,
+            client_certificates: std::sync::Arc::default(),
         }
     }
 
@@ -159,6 +170,21 @@ mod tests {
         // Age reaches the period: the key rotates, and 2 * period would
         // overflow when deciding whether the retired key stays.
         assert_eq!(long.open_at(&ticket, u64::MAX / 2 + 1), None);
+    }
+
+    #[test]
+    fn a_ticket_too_long_for_new_session_ticket_is_empty() {
+        let t0 = 1_000_000;
+        let ticketer = Ticketer::new_at(3600, 3600, t0).unwrap();
+        let mut big = state(t0);
+        big.client_certificates =
+            vec![rustls_pki_types::CertificateDer::from(vec![0x30; 65_500])].into();
+        assert_eq!(ticketer.seal_at(&big, t0).unwrap(), Vec::<u8>::new());
+        let mut fits = state(t0);
+        fits.client_certificates =
+            vec![rustls_pki_types::CertificateDer::from(vec![0x30; 60_000])].into();
+        let ticket = ticketer.seal_at(&fits, t0).unwrap();
+        assert_eq!(ticketer.open_at(&ticket, t0), Some(fits));
     }
 
     #[test]
