@@ -5,6 +5,7 @@
 //! recently used entry when full, and every entry expires.
 
 mod cache;
+mod lru;
 mod state;
 mod store;
 mod ticketer;

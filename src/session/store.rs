@@ -1,8 +1,8 @@
 //! The client's memory of sessions, keyed by server name.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::lru::Lru;
 use super::{SessionState, now_secs};
 
 /// What a client keeps to resume a session with a server.
@@ -35,10 +35,9 @@ pub trait ClientSessionStore: Send + Sync + core::fmt::Debug {
 /// used evicted when full, sessions older than their lifetime dropped.
 #[derive(Debug)]
 pub struct InMemorySessionStore {
-    capacity: usize,
     /// The lifetime used when the server gave no hint, in seconds.
     default_lifetime_secs: u64,
-    inner: Mutex<(Sessions, u64)>,
+    sessions: Mutex<Lru<String, ClientSession>>,
 }
 
 /// The longest a client keeps a session, whatever the server's lifetime
@@ -46,16 +45,12 @@ pub struct InMemorySessionStore {
 /// days; RFC 5077 leaves the hint unbounded, so we apply the same cap).
 pub(crate) const MAX_LIFETIME_SECS: u64 = 7 * 24 * 3600;
 
-/// Sessions by server name, each with the clock value of its last use.
-type Sessions = HashMap<String, (ClientSession, u64)>;
-
 impl InMemorySessionStore {
     /// A store of at most `capacity` servers' sessions.
     pub fn new(capacity: usize) -> Self {
         Self {
-            capacity,
             default_lifetime_secs: 24 * 3600,
-            inner: Mutex::new((HashMap::new(), 0)),
+            sessions: Mutex::new(Lru::new(capacity)),
         }
     }
 
@@ -73,43 +68,24 @@ impl InMemorySessionStore {
 
 impl ClientSessionStore for InMemorySessionStore {
     fn put(&self, server_name: &str, session: ClientSession) {
-        if self.capacity == 0 {
-            return;
+        if let Ok(mut sessions) = self.sessions.lock() {
+            let _evicted = sessions.insert(server_name.to_owned(), session);
         }
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
-        let (map, clock) = &mut *inner;
-        *clock += 1;
-        if !map.contains_key(server_name) && map.len() >= self.capacity {
-            let oldest = map
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(name, _)| name.clone());
-            if let Some(oldest) = oldest {
-                map.remove(&oldest);
-            }
-        }
-        map.insert(server_name.to_owned(), (session, *clock));
     }
 
     fn get(&self, server_name: &str) -> Option<ClientSession> {
-        let mut inner = self.inner.lock().ok()?;
-        let (map, clock) = &mut *inner;
-        *clock += 1;
-        let now = *clock;
-        let (session, used) = map.get_mut(server_name)?;
+        let mut sessions = self.sessions.lock().ok()?;
+        let session = sessions.get(server_name)?;
         if session.state.expired(now_secs(), self.lifetime(session)) {
-            map.remove(server_name);
+            sessions.remove(server_name);
             return None;
         }
-        *used = now;
         Some(session.clone())
     }
 
     fn remove(&self, server_name: &str) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.0.remove(server_name);
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.remove(server_name);
         }
     }
 }
