@@ -367,6 +367,16 @@ assert_impl_all!(Connection<Client>: Send);
 assert_impl_all!(Connection<Server>: Send);
 assert_impl_all!(ReadHalf<Client>: Send);
 assert_impl_all!(WriteHalf<Server>: Send);
+// Secrets are zeroed when dropped (issue #11 item 6; the freed heap is
+// checked by `tests/secret_wiping.rs`).
+assert_impl_all!(tlstate::session::SessionState: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::session::MasterSecret: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::crypto::TicketKey: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::crypto::KeyBlock: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::crypto::PremasterSecret: zeroize::ZeroizeOnDrop);
+// A session's secret is not printed.
+assert_not_impl_any!(tlstate::session::MasterSecret: Copy);
+
 // A fatal error can be boxed and sent anywhere.
 assert_impl_all!(Fatal: Send, Sync, std::error::Error);
 

@@ -7,14 +7,14 @@ mod finished;
 mod key_block;
 mod kx;
 mod load;
-mod prf;
+pub(crate) mod prf;
 mod rand;
 mod sign;
 mod suites;
 mod ticket_key;
 mod transcript;
 mod verify;
-mod wipe;
+pub(crate) mod wipe;
 
 pub use aead::{RecordProtection, new_record_protection};
 pub use finished::{
@@ -41,3 +41,4 @@ pub use verify::{
     ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiServerVerifier,
     verify_signature,
 };
+pub use wipe::MasterSecret;

@@ -341,14 +341,8 @@ impl RecvMessage<Client, Full> for state::ServerHello {
             let negotiated = check_server_hello(&mut hs.core, &hello)?;
             if let Some(session) = &resumed {
                 let key_log = hs.core.config.key_log.clone();
-                let master = session.state.master_secret;
-                install_keys(
-                    &mut hs.core,
-                    negotiated.suite,
-                    master,
-                    key_log.as_deref(),
-                    true,
-                )?;
+                hs.core.set_master_secret(&session.state.master_secret);
+                install_keys(&mut hs.core, negotiated.suite, key_log.as_deref(), true)?;
             }
             Ok((negotiated, resumed))
         })?;
@@ -750,7 +744,7 @@ fn remember_session(core: &Core<Client>, known: &Keyed, resumed: bool) {
     else {
         return;
     };
-    let Some(master_secret) = core.master_secret else {
+    let Some(master_secret) = core.master_secret.clone() else {
         return;
     };
     let negotiated = &known.certified.negotiated;

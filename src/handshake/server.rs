@@ -18,6 +18,7 @@ use super::shape::{
     WithoutCertificateVerify,
 };
 use super::table::state;
+use crate::crypto::MasterSecret;
 use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
 use crate::enums::{
     ClientCertificateType, Compression, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -470,29 +471,24 @@ fn send_resumed_hello<P: Shape>(
 ) -> Result<Handshake<Server, state::ServerNewSessionTicket, P>, Fatal> {
     let (hs, keyed) = hs.try_with(|hs| {
         let negotiated = send_server_hello(&mut hs.core)?;
-        let session = hs
-            .core
+        let core: &mut Core<Server> = &mut hs.core;
+        let session = core
             .side
             .resumed
             .as_ref()
             .ok_or(Error::Internal("resuming without a session"))?;
-        let (master_secret, group, signature_scheme) = (
-            session.master_secret,
-            session.group,
-            session.signature_scheme,
-        );
+        let (group, signature_scheme) = (session.group, session.signature_scheme);
         let client_certificates = match client_identity {
             true => session.client_certificates.clone(),
             false => Arc::default(),
         };
+        // Copied from the session straight into the `Core`'s wiped slot.
+        core.master_secret
+            .insert(MasterSecret::zeroed())
+            .as_mut()
+            .copy_from_slice(session.master_secret.as_bytes());
         let key_log = hs.core.config.key_log.clone();
-        install_keys(
-            &mut hs.core,
-            negotiated.suite,
-            master_secret,
-            key_log.as_deref(),
-            false,
-        )?;
+        install_keys(&mut hs.core, negotiated.suite, key_log.as_deref(), false)?;
         let chain = choice(&hs.core)?.certified.chain.clone();
         Ok(Keyed {
             certified: Certified {
@@ -868,6 +864,7 @@ fn session_state(core: &Core<Server>, keyed: &Keyed) -> Result<SessionState, Err
         cipher_suite: negotiated.suite.suite,
         master_secret: core
             .master_secret
+            .clone()
             .ok_or(Error::Internal("no master secret"))?,
         extended_master_secret: negotiated.extended_master_secret,
         group: keyed.group,

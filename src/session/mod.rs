@@ -10,6 +10,7 @@ mod state;
 mod store;
 mod ticketer;
 
+pub use crate::crypto::MasterSecret;
 pub use cache::SessionCache;
 pub use state::SessionState;
 pub use store::{ClientSession, ClientSessionStore, InMemorySessionStore};

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use rustls_pki_types::CertificateDer;
 
 use crate::codec::{Codec, LengthPrefix, Reader, read_bytes};
+use crate::crypto::MasterSecret;
+use crate::crypto::wipe::{ZeroizeOnDrop, Zeroizing};
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::error::InvalidMessage;
 use crate::message::CertificateChain;
@@ -15,8 +17,8 @@ use crate::message::CertificateChain;
 pub struct SessionState {
     /// The session's cipher suite.
     pub cipher_suite: CipherSuite,
-    /// The master secret.
-    pub master_secret: [u8; 48],
+    /// The master secret, zeroed when dropped.
+    pub master_secret: MasterSecret,
     /// Whether the master secret is an extended one (RFC 7627). A resumed
     /// handshake must agree.
     pub extended_master_secret: bool,
@@ -55,7 +57,42 @@ impl core::fmt::Debug for SessionState {
     }
 }
 
+/// The master secret is zeroed when a `SessionState` (or any clone of it,
+/// in the cache, the client's store or a ticket being made) is dropped:
+/// its [`MasterSecret`] does that itself.
+impl ZeroizeOnDrop for SessionState {}
+
 impl SessionState {
+    /// The length of [`Codec::encode`]'s output, so the encoding is
+    /// written into one buffer of the right size: a buffer that grew would
+    /// leave a copy of the master secret in the block it moved out of.
+    pub(crate) fn encoded_len(&self) -> usize {
+        let chain: usize = self
+            .client_certificates
+            .iter()
+            .map(|cert| 3 + cert.as_ref().len())
+            .sum();
+        1 + 2
+            + self.master_secret.as_bytes().len()
+            + 1
+            + 2
+            + 2
+            + 1
+            + self.alpn_protocol.as_ref().map_or(0, Vec::len)
+            + 2
+            + self.server_name.as_ref().map_or(0, String::len)
+            + 8
+            + 3
+            + chain
+    }
+
+    /// The encoding, in a buffer zeroed when dropped.
+    pub(crate) fn encode_secret(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(self.encoded_len()));
+        self.encode(&mut out);
+        out
+    }
+
     /// Whether the session is older than `lifetime_secs` at `now`.
     pub fn expired(&self, now: u64, lifetime_secs: u64) -> bool {
         now.saturating_sub(self.created) > lifetime_secs || self.created > now.saturating_add(60)
@@ -70,7 +107,7 @@ impl Codec for SessionState {
     fn encode(&self, out: &mut Vec<u8>) {
         VERSION.encode(out);
         self.cipher_suite.encode(out);
-        out.extend_from_slice(&self.master_secret);
+        out.extend_from_slice(self.master_secret.as_bytes());
         u8::from(self.extended_master_secret).encode(out);
         self.group.encode(out);
         self.signature_scheme.encode(out);
@@ -93,8 +130,10 @@ impl Codec for SessionState {
             return Err(InvalidMessage::InvalidValue("session state version"));
         }
         let cipher_suite = CipherSuite::read(r)?;
-        let mut master_secret = [0u8; 48];
-        master_secret.copy_from_slice(r.take(48, "master_secret")?);
+        // Straight from the (zeroed-on-drop) plaintext into the secret's
+        // own block.
+        let master_secret = MasterSecret::from_slice(r.take(48, "master_secret")?)
+            .ok_or(InvalidMessage::MissingData("master_secret"))?;
         let extended_master_secret = match u8::read(r)? {
             0 => false,
             1 => true,
@@ -133,7 +172,7 @@ mod tests {
     pub(crate) fn sample(created: u64) -> SessionState {
         SessionState {
             cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-            master_secret: [7; 48],
+            master_secret: [7; 48].into(),
             extended_master_secret: true,
             group: NamedGroup::X25519,
             signature_scheme: SignatureScheme::ECDSA_NISTP256_SHA256,
@@ -159,6 +198,19 @@ mod tests {
         let mut state = sample(1_700_000_000);
         state.client_certificates = Arc::default();
         assert_eq!(SessionState::read_bytes(&state.get_encoding()), Ok(state));
+    }
+
+    #[test]
+    fn encoded_len_is_exact() {
+        let mut bare = sample(2);
+        bare.alpn_protocol = None;
+        bare.server_name = None;
+        bare.client_certificates = Arc::default();
+        for state in [sample(1), bare] {
+            let encoded = state.encode_secret();
+            assert_eq!(encoded.len(), state.encoded_len());
+            assert_eq!(encoded.capacity(), state.encoded_len(), "one allocation");
+        }
     }
 
     #[test]

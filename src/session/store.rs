@@ -102,7 +102,7 @@ mod tests {
             lifetime_hint: 0,
             state: SessionState {
                 cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-                master_secret: [id; 48],
+                master_secret: [id; 48].into(),
                 extended_master_secret: true,
                 group: NamedGroup::X25519,
                 signature_scheme: SignatureScheme::ECDSA_NISTP256_SHA256,

@@ -85,7 +85,7 @@ impl Ticketer {
             .lock()
             .map_err(|_| Error::Internal("ticket keys poisoned"))?;
         self.rotate(&mut keys, now)?;
-        let mut ticket = keys.current.seal(&state.get_encoding())?;
+        let mut ticket = keys.current.seal(&state.encode_secret())?;
         if ticket.len() > usize::from(u16::MAX) {
             ticket.clear();
         }
@@ -120,7 +120,7 @@ mod tests {
     fn state(created: u64) -> SessionState {
         SessionState {
             cipher_suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            master_secret: [9; 48],
+            master_secret: [9; 48].into(),
             extended_master_secret: true,
             group: NamedGroup::secp256r1,
             signature_scheme: SignatureScheme::RSA_PSS_SHA256,
