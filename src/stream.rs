@@ -17,8 +17,8 @@ use crate::connection::{
 use crate::error::Error;
 use crate::handshake::{
     AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client,
-    ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape, Handshake, Resumed, Role,
-    Server, ServerConfig, state,
+    ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape, Handshake, RecvMessage,
+    Role, SendMessage, Server, ServerConfig, Shape, state,
 };
 
 /// An established connection over a blocking transport.
@@ -156,6 +156,7 @@ fn server_client_auth_handshake<T: io::Read + io::Write>(
 ) -> Result<Connection<Server>, Fatal> {
     match hs.recv_from(t)? {
         AfterClientHello::Resumed(hs) => server_resumed(hs, t),
+        AfterClientHello::ResumedWithClientCert(hs) => server_resumed(hs, t),
         AfterClientHello::Full(hs) => {
             // ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
             let hs = hs.send()?.send()?.send()?.send()?.send()?;
@@ -180,11 +181,17 @@ fn server_finish<T: io::Read + io::Write, P: FullShape>(
     connection(hs, t)
 }
 
-/// An abbreviated handshake.
-fn server_resumed<T: io::Read + io::Write>(
-    hs: Handshake<Server, state::ServerHello, Resumed>,
+/// An abbreviated handshake, with the client authenticated or not.
+fn server_resumed<T: io::Read + io::Write, P: Shape>(
+    hs: Handshake<Server, state::ServerHello, P>,
     t: &mut T,
-) -> Result<Connection<Server>, Fatal> {
+) -> Result<Connection<Server>, Fatal>
+where
+    state::ServerHello: SendMessage<Server, P, Next = state::ServerNewSessionTicket>,
+    state::ServerFinished: SendMessage<Server, P, Next = state::ClientChangeCipherSpec>,
+    state::ClientFinished:
+        RecvMessage<Server, P, Next = Handshake<Server, state::HandshakeOver, P>>,
+{
     let hs = hs.send()?.send()?.send()?.send()?; // ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished
     let hs = hs.recv_from(t)?.recv_from(t)?; // ChangeCipherSpec, Finished
     connection(hs, t)

@@ -280,6 +280,147 @@ fn openssl_sess_in_resumes_by_ticket_and_by_session_id() {
     }
 }
 
+/// Issue #11 item 1 on the wire, one server configuration (its ticketer
+/// and session cache) behind two listeners: one asking for no client
+/// certificate, one requiring one.
+///
+/// - A session made with `s_client -cert -sess_out` on the requiring
+///   listener resumes there with `-sess_in` (a resumption sends no
+///   Certificate: the session is the proof), and our summary carries the
+///   client chain the session stored (before the fix: none).
+/// - A session made without a certificate on the other listener is not
+///   resumed on the requiring one: the full handshake follows, with its
+///   CertificateRequest, and refuses the client (handshake_failure).
+///
+/// Tickets, then the session cache with `-no_ticket`.
+#[test]
+fn openssl_resumption_without_certificate_is_not_resumed_under_required_client_auth() {
+    let p = pki();
+    let mut config = (*p.pki.server_config(&p.server)).clone();
+    config.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
+    config.session_cache = Some(Arc::new(SessionCache::new(64, 3600)));
+    let config = Arc::new(config);
+    let (required, required_handshakes) = our_server(config.clone(), Some(policy(&p.pki, true)), 6);
+    let (anonymous, anonymous_handshakes) = our_server(config, None, 2);
+    let cert = [
+        "-cert",
+        path(&p.client.cert_path),
+        "-key",
+        path(&p.client.key_path),
+    ];
+    for (kind, extra) in [("ticket", &[][..]), ("session-id", &["-no_ticket"][..])] {
+        let mut args = vec!["-servername", "localhost", "-CAfile", path(&p.pki.ca_path)];
+        args.extend_from_slice(extra);
+
+        let authenticated = p.pki.dir.path().join(format!("auth-{kind}.sess"));
+        let (ok, first) = s_client(
+            required,
+            &[&args[..], &cert[..], &["-sess_out", path(&authenticated)]].concat(),
+            b"",
+        );
+        assert!(ok && first.contains("New, TLSv1.2"), "{kind}: {first}");
+        let made = required_handshakes.recv().unwrap().unwrap();
+        assert!(!made.resumed);
+        assert_eq!(made.client_certificates.first(), p.client.chain.first());
+        let (ok, again) = s_client(
+            required,
+            &[&args[..], &["-sess_in", path(&authenticated)]].concat(),
+            b"",
+        );
+        assert!(ok && reused_count(&again) == 1, "{kind}: {again}");
+        let resumed = required_handshakes.recv().unwrap().unwrap();
+        assert!(resumed.resumed, "{kind}");
+        assert_eq!(
+            resumed.client_certificates[..],
+            made.client_certificates[..]
+        );
+
+        let anonymous_session = p.pki.dir.path().join(format!("anon-{kind}.sess"));
+        let (ok, first) = s_client(
+            anonymous,
+            &[&args[..], &["-sess_out", path(&anonymous_session)]].concat(),
+            b"",
+        );
+        assert!(ok && first.contains("New, TLSv1.2"), "{kind}: {first}");
+        assert!(
+            anonymous_handshakes
+                .recv()
+                .unwrap()
+                .unwrap()
+                .client_certificates
+                .is_empty()
+        );
+        let (_, refused) = s_client(
+            required,
+            &[&args[..], &["-sess_in", path(&anonymous_session)]].concat(),
+            b"",
+        );
+        assert_eq!(
+            required_handshakes.recv().unwrap().unwrap_err(),
+            Error::PeerIncompatible(PeerIncompatible::ClientCertificateRequired),
+            "{kind}"
+        );
+        assert_eq!(reused_count(&refused), 0, "{kind}: {refused}");
+        assert!(
+            refused.contains("alert handshake failure"),
+            "{kind}: {refused}"
+        );
+    }
+}
+
+/// Issue #11 item 2 on the wire: a session made with `-alpn h2` and
+/// resumed with `-alpn http/1.1` is resumed with http/1.1 (ALPN is
+/// negotiated on every handshake, RFC 7301 3.1), and without `-alpn` with
+/// none.
+#[test]
+fn openssl_resumption_renegotiates_alpn() {
+    let p = pki();
+    let mut config = (*p.pki.server_config(&p.server)).clone();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
+    config.session_cache = Some(Arc::new(SessionCache::new(64, 3600)));
+    let (port, handshakes) = our_server(Arc::new(config), None, 6);
+    for (kind, extra) in [("ticket", &[][..]), ("session-id", &["-no_ticket"][..])] {
+        let session = p.pki.dir.path().join(format!("alpn-{kind}.sess"));
+        let mut args = vec!["-servername", "localhost", "-CAfile", path(&p.pki.ca_path)];
+        args.extend_from_slice(extra);
+        let (ok, first) = s_client(
+            port,
+            &[&args[..], &["-alpn", "h2", "-sess_out", path(&session)]].concat(),
+            b"",
+        );
+        assert!(ok && first.contains("ALPN protocol: h2"), "{kind}: {first}");
+        assert!(!handshakes.recv().unwrap().unwrap().resumed);
+        let (ok, second) = s_client(
+            port,
+            &[
+                &args[..],
+                &["-alpn", "http/1.1", "-sess_in", path(&session)],
+            ]
+            .concat(),
+            b"",
+        );
+        assert!(ok && reused_count(&second) == 1, "{kind}: {second}");
+        assert!(
+            second.contains("ALPN protocol: http/1.1"),
+            "{kind}: {second}"
+        );
+        let resumed = handshakes.recv().unwrap().unwrap();
+        assert!(resumed.resumed);
+        assert_eq!(resumed.alpn_protocol.as_deref(), Some(&b"http/1.1"[..]));
+        let (ok, third) = s_client(
+            port,
+            &[&args[..], &["-sess_in", path(&session)]].concat(),
+            b"",
+        );
+        assert!(ok && reused_count(&third) == 1, "{kind}: {third}");
+        assert!(third.contains("No ALPN negotiated"), "{kind}: {third}");
+        let resumed = handshakes.recv().unwrap().unwrap();
+        assert!(resumed.resumed);
+        assert_eq!(resumed.alpn_protocol, None);
+    }
+}
+
 #[test]
 fn our_client_resumes_with_openssl_by_session_id_and_by_ticket() {
     let p = pki();

@@ -348,6 +348,13 @@ trait ServerFull: FullShape + Sized {
         s: Handshake<Server, state::ServerHello, Self>,
         link: &mut impl Link,
     ) -> Result<Connection<Server>, Stop>;
+
+    /// The resumption of a session whose client chain was verified again
+    /// (a branch only a client-auth server has).
+    fn run_resumed_client_auth(
+        s: Self::ResumedWithClientCert,
+        link: &mut impl Link,
+    ) -> Result<Connection<Server>, Stop>;
 }
 
 impl ServerFull for Full {
@@ -360,9 +367,23 @@ impl ServerFull for Full {
         let s = recv(s, link)?; // ClientKeyExchange
         server_full_tail(s, link)
     }
+
+    fn run_resumed_client_auth(
+        s: Self::ResumedWithClientCert,
+        _: &mut impl Link,
+    ) -> Result<Connection<Server>, Stop> {
+        match s {}
+    }
 }
 
 impl ServerFull for ClientAuth {
+    fn run_resumed_client_auth(
+        s: Self::ResumedWithClientCert,
+        link: &mut impl Link,
+    ) -> Result<Connection<Server>, Stop> {
+        server_resumed(s, link)
+    }
+
     fn run(
         s: Handshake<Server, state::ServerHello, Self>,
         link: &mut impl Link,
@@ -400,15 +421,28 @@ fn server_from<P: ServerFull>(
 ) -> Result<Connection<Server>, Stop> {
     match recv(s, link)? {
         AfterClientHello::Full(s) => P::run(s, link),
-        AfterClientHello::Resumed(s) => {
-            // ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished
-            let mut s = send(send(send(send(s)?)?)?)?;
-            link.protected();
-            link.write(s.take_output());
-            let s = recv(s, link)?; // ChangeCipherSpec
-            Ok(recv(s, link)?.into_connection()) // Finished
-        }
+        AfterClientHello::Resumed(s) => server_resumed(s, link),
+        AfterClientHello::ResumedWithClientCert(s) => P::run_resumed_client_auth(s, link),
     }
+}
+
+/// The server's walk in either resumed shape.
+fn server_resumed<P: Shape>(
+    s: Handshake<Server, state::ServerHello, P>,
+    link: &mut impl Link,
+) -> Result<Connection<Server>, Stop>
+where
+    state::ServerHello: SendMessage<Server, P, Next = state::ServerNewSessionTicket>,
+    state::ServerFinished: SendMessage<Server, P, Next = state::ClientChangeCipherSpec>,
+    state::ClientFinished:
+        RecvMessage<Server, P, Next = Handshake<Server, state::HandshakeOver, P>>,
+{
+    // ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished
+    let mut s = send(send(send(send(s)?)?)?)?;
+    link.protected();
+    link.write(s.take_output());
+    let s = recv(s, link)?; // ChangeCipherSpec
+    Ok(recv(s, link)?.into_connection()) // Finished
 }
 
 fn run_server(setup: &Setup, link: &mut impl Link) -> Result<Connection<Server>, Stop> {

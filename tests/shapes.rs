@@ -222,13 +222,14 @@ fn server_does_not_resume_across_a_change_of_extended_master_secret() {
         .as_secs();
     let state = |extended_master_secret| SessionState {
         cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        master_secret: [3; 48],
+        master_secret: [3; 48].into(),
         extended_master_secret,
         group: NamedGroup::X25519,
         signature_scheme: SignatureScheme::ECDSA_NISTP256_SHA256,
         alpn_protocol: None,
         server_name: Some("localhost".into()),
         created: now,
+        client_certificates: Default::default(),
     };
     cache.put(&[7; 32], state(false));
     let store = Arc::new(InMemorySessionStore::new(4));

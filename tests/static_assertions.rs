@@ -26,8 +26,8 @@
 use static_assertions::{assert_impl_all, assert_not_impl_any, assert_type_eq_all, const_assert};
 use tlstate::connection::{Connection, ReadHalf, WriteHalf};
 use tlstate::handshake::{
-    B, C, Client, ClientAuth, Fatal, Full, Handshake, NoClientCert, RecvMessage, Resumed, Role, S,
-    SendMessage, Server, State, Writes, state,
+    AfterClientHello, B, C, Client, ClientAuth, Fatal, Full, FullShape, Handshake, NoClientCert,
+    RecvMessage, Resumed, ResumedClientAuth, Role, S, SendMessage, Server, State, Writes, state,
 };
 
 /// `$role` sends at each state in shape `$shape`: `SendMessage` is
@@ -144,27 +144,27 @@ assert_type_eq_all!(<state::HandshakeOver as State>::Writer, B);
 // Transitions that must never exist, in any shape.
 
 // A role never writes what its peer writes ...
-assert_never_sends!(Server, [Full, ClientAuth, NoClientCert, Resumed]:
+assert_never_sends!(Server, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]:
     state::ClientHello, state::ClientCert, state::ClientKey, state::ClientCertVerify,
     state::ClientChangeCipherSpec, state::ClientFinished);
-assert_never_sends!(Client, [Full, ClientAuth, NoClientCert, Resumed]:
+assert_never_sends!(Client, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]:
     state::ServerHello, state::ServerCert, state::ServerKey, state::ServerCertReq,
     state::ServerHelloDone, state::ServerNewSessionTicket, state::ServerChangeCipherSpec,
     state::ServerFinished);
 // ... and never reads what it writes itself.
-assert_never_recvs!(Client, [Full, ClientAuth, NoClientCert, Resumed]:
+assert_never_recvs!(Client, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]:
     state::ClientHello, state::ClientCert, state::ClientKey, state::ClientCertVerify,
     state::ClientChangeCipherSpec, state::ClientFinished);
-assert_never_recvs!(Server, [Full, ClientAuth, NoClientCert, Resumed]:
+assert_never_recvs!(Server, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]:
     state::ServerHello, state::ServerCert, state::ServerKey, state::ServerCertReq,
     state::ServerHelloDone, state::ServerNewSessionTicket, state::ServerChangeCipherSpec,
     state::ServerFinished);
 // HandshakeOver (writer `B`) has no handshake message either way: after
 // the handshake, records go through `Connection`, and no renegotiation.
-assert_never_sends!(Client, [Full, ClientAuth, NoClientCert, Resumed]: state::HandshakeOver);
-assert_never_sends!(Server, [Full, ClientAuth, NoClientCert, Resumed]: state::HandshakeOver);
-assert_never_recvs!(Client, [Full, ClientAuth, NoClientCert, Resumed]: state::HandshakeOver);
-assert_never_recvs!(Server, [Full, ClientAuth, NoClientCert, Resumed]: state::HandshakeOver);
+assert_never_sends!(Client, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]: state::HandshakeOver);
+assert_never_sends!(Server, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]: state::HandshakeOver);
+assert_never_recvs!(Client, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]: state::HandshakeOver);
+assert_never_recvs!(Server, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]: state::HandshakeOver);
 
 // ---------------------------------------------------------------------
 // Transitions that must never exist in some shapes.
@@ -186,6 +186,34 @@ assert_never_sends!(Server, [Full, NoClientCert, Resumed]: state::ServerCertReq)
 assert_never_sends!(Client, [Resumed]: state::ClientKey);
 assert_never_recvs!(Server, [Resumed]: state::ClientKey);
 assert_never_sends!(Server, [Resumed]: state::ServerCert, state::ServerKey, state::ServerHelloDone);
+
+// Resumption with client authentication (issue #11 item 1): a client-auth
+// server's ClientHello read has a branch of its own for a session whose
+// client chain it verified again, into the `ResumedClientAuth` shape, which
+// only that read makes (the crate's moves between states are private).
+// That shape has the messages of `Resumed`: no certificates, no key
+// exchange, and no CertificateRequest to answer.
+assert_type_eq_all!(
+    <state::ClientHello as RecvMessage<Server, ClientAuth>>::Next,
+    AfterClientHello<ClientAuth>
+);
+assert_type_eq_all!(
+    <ClientAuth as FullShape>::ResumedWithClientCert,
+    Handshake<Server, state::ServerHello, ResumedClientAuth>
+);
+// A server that asks for no certificate can never take that branch: its
+// payload is uninhabited.
+assert_type_eq_all!(
+    <Full as FullShape>::ResumedWithClientCert,
+    core::convert::Infallible
+);
+assert_never_recvs!(Server, [ResumedClientAuth]: state::ClientCert, state::ClientKey,
+    state::ClientCertVerify);
+assert_never_sends!(Server, [ResumedClientAuth]: state::ServerCert, state::ServerKey,
+    state::ServerCertReq, state::ServerHelloDone);
+assert_sends!(Server, ResumedClientAuth: state::ServerHello, state::ServerNewSessionTicket,
+    state::ServerChangeCipherSpec, state::ServerFinished);
+assert_recvs!(Server, ResumedClientAuth: state::ClientChangeCipherSpec, state::ClientFinished);
 
 // ---------------------------------------------------------------------
 // Transitions that must exist: the paths of the handshake shapes.
@@ -279,6 +307,8 @@ assert_recv_next! {
         Handshake<Server, state::ClientChangeCipherSpec, ClientAuth>;
     Server, Full: state::ClientChangeCipherSpec => Handshake<Server, state::ClientFinished, Full>;
     Server, Resumed: state::ClientFinished => Handshake<Server, state::HandshakeOver, Resumed>;
+    Server, ResumedClientAuth: state::ClientFinished =>
+        Handshake<Server, state::HandshakeOver, ResumedClientAuth>;
 }
 
 // ---------------------------------------------------------------------
@@ -316,6 +346,7 @@ assert_zero_sized!(
     ClientAuth,
     NoClientCert,
     Resumed,
+    ResumedClientAuth,
 );
 
 // A state's type parameters do not change its size.
@@ -336,6 +367,16 @@ assert_impl_all!(Connection<Client>: Send);
 assert_impl_all!(Connection<Server>: Send);
 assert_impl_all!(ReadHalf<Client>: Send);
 assert_impl_all!(WriteHalf<Server>: Send);
+// Secrets are zeroed when dropped (issue #11 item 6; the freed heap is
+// checked by `tests/secret_wiping.rs`).
+assert_impl_all!(tlstate::session::SessionState: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::session::MasterSecret: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::crypto::TicketKey: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::crypto::KeyBlock: zeroize::ZeroizeOnDrop);
+assert_impl_all!(tlstate::crypto::PremasterSecret: zeroize::ZeroizeOnDrop);
+// A session's secret is not printed.
+assert_not_impl_any!(tlstate::session::MasterSecret: Copy);
+
 // A fatal error can be boxed and sent anywhere.
 assert_impl_all!(Fatal: Send, Sync, std::error::Error);
 

@@ -128,11 +128,12 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
     pub fn into_connection(self) -> Connection<R> {
         // What the handshake learned moves into the summary: no copies.
         let summary = summary_of(self.known, P::RESUMED);
-        let core = *self.core;
+        // The handshake's secrets are wiped as its state drops here.
+        let (reader, writer, out) = self.core.into_record_layer();
         let shared = Arc::new(shared::Shared::default());
         Connection {
-            read: ReadHalf::new(core.reader, shared.clone()),
-            write: WriteHalf::new(core.writer, core.out, shared),
+            read: ReadHalf::new(reader, shared.clone()),
+            write: WriteHalf::new(writer, out, shared),
             summary,
         }
     }

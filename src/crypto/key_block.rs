@@ -69,6 +69,8 @@ impl KeyBlock {
     }
 }
 
+impl super::wipe::ZeroizeOnDrop for KeyBlock {}
+
 impl Drop for KeyBlock {
     fn drop(&mut self) {
         wipe(&mut self.bytes);

@@ -108,6 +108,8 @@ impl PremasterSecret {
     }
 }
 
+impl super::wipe::ZeroizeOnDrop for PremasterSecret {}
+
 impl Drop for PremasterSecret {
     fn drop(&mut self) {
         wipe(&mut self.bytes);

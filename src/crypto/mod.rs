@@ -7,7 +7,7 @@ mod finished;
 mod key_block;
 mod kx;
 mod load;
-mod prf;
+pub(crate) mod prf;
 mod rand;
 mod sign;
 mod suites;
@@ -15,7 +15,7 @@ mod ticket_key;
 pub mod tls13;
 mod transcript;
 mod verify;
-mod wipe;
+pub(crate) mod wipe;
 
 pub use aead::{RecordProtection, new_record_protection};
 pub use finished::{
@@ -42,3 +42,4 @@ pub use verify::{
     ClientCertVerifier, ServerCertVerifier, WebPkiClientVerifier, WebPkiServerVerifier,
     verify_signature,
 };
+pub use wipe::MasterSecret;

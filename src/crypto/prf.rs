@@ -46,12 +46,24 @@ pub fn master_secret(
     client_random: &[u8; 32],
     server_random: &[u8; 32],
 ) -> [u8; MASTER_SECRET_LEN] {
+    let mut out = [0u8; MASTER_SECRET_LEN];
+    master_secret_into(hash, premaster, client_random, server_random, &mut out);
+    out
+}
+
+/// [`master_secret`], written into `out`: the handshake derives it straight
+/// into its (wiped) home, leaving no copy on the stack.
+pub(crate) fn master_secret_into(
+    hash: HashAlgorithm,
+    premaster: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    out: &mut [u8; MASTER_SECRET_LEN],
+) {
     let mut seed = [0u8; 64];
     seed[..32].copy_from_slice(client_random);
     seed[32..].copy_from_slice(server_random);
-    let mut out = [0u8; MASTER_SECRET_LEN];
-    prf(hash, premaster, "master secret", &seed, &mut out);
-    out
+    prf(hash, premaster, "master secret", &seed, out);
 }
 
 /// The extended master secret of RFC 7627 4:
@@ -63,14 +75,19 @@ pub fn extended_master_secret(
     session_hash: &[u8],
 ) -> [u8; MASTER_SECRET_LEN] {
     let mut out = [0u8; MASTER_SECRET_LEN];
-    prf(
-        hash,
-        premaster,
-        "extended master secret",
-        session_hash,
-        &mut out,
-    );
+    extended_master_secret_into(hash, premaster, session_hash, &mut out);
     out
+}
+
+/// [`extended_master_secret`], written into `out` (see
+/// [`master_secret_into`]).
+pub(crate) fn extended_master_secret_into(
+    hash: HashAlgorithm,
+    premaster: &[u8],
+    session_hash: &[u8],
+    out: &mut [u8; MASTER_SECRET_LEN],
+) {
+    prf(hash, premaster, "extended master secret", session_hash, out);
 }
 
 #[cfg(test)]

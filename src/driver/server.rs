@@ -6,7 +6,7 @@ use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
 use crate::handshake::{
     AfterClientCert, AfterClientHello, ClientAuth, Fatal, Full, Handshake, NoClientCert, Resumed,
-    Server, state,
+    ResumedClientAuth, Server, state,
 };
 
 any_state! {
@@ -54,6 +54,12 @@ any_state! {
         ClientFinishedNoClientCert(ClientFinished, NoClientCert),
         /// Resuming: waiting for the client's Finished, the last message.
         ClientFinishedResumed(ClientFinished, Resumed),
+        /// As `ClientChangeCipherSpecResumed`, the session's client chain
+        /// verified again.
+        ClientChangeCipherSpecResumedClientAuth(ClientChangeCipherSpec, ResumedClientAuth),
+        /// As `ClientFinishedResumed`, the session's client chain verified
+        /// again.
+        ClientFinishedResumedClientAuth(ClientFinished, ResumedClientAuth),
     }
 }
 
@@ -61,6 +67,15 @@ any_state! {
 /// ChangeCipherSpec, Finished; then the client's.
 fn resumed(hs: Handshake<Server, state::ServerHello, Resumed>) -> Result<AnyServerState, Fatal> {
     Ok(AnyServerState::ClientChangeCipherSpecResumed(
+        hs.send()?.send()?.send()?.send()?,
+    ))
+}
+
+/// [`resumed`], the client authenticated by its session's chain.
+fn resumed_client_auth(
+    hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
+) -> Result<AnyServerState, Fatal> {
+    Ok(AnyServerState::ClientChangeCipherSpecResumedClientAuth(
         hs.send()?.send()?.send()?.send()?,
     ))
 }
@@ -83,6 +98,7 @@ impl AnyServerState {
                         Ok(S::ClientCert(hs.send()?.send()?.send()?.send()?.send()?))
                     }
                     AfterClientHello::Resumed(hs) => resumed(hs),
+                    AfterClientHello::ResumedWithClientCert(hs) => resumed_client_auth(hs),
                 })
             }
             S::ClientKey(hs) => recv(hs, S::ClientKey, |hs| Ok(S::ClientChangeCipherSpec(hs))),
@@ -138,6 +154,16 @@ impl AnyServerState {
             S::ClientFinishedResumed(hs) => recv(hs, S::ClientFinishedResumed, |hs| {
                 Ok(S::Established(Box::new(hs.into_connection())))
             }),
+            S::ClientChangeCipherSpecResumedClientAuth(hs) => {
+                recv(hs, S::ClientChangeCipherSpecResumedClientAuth, |hs| {
+                    Ok(S::ClientFinishedResumedClientAuth(hs))
+                })
+            }
+            S::ClientFinishedResumedClientAuth(hs) => {
+                recv(hs, S::ClientFinishedResumedClientAuth, |hs| {
+                    Ok(S::Established(Box::new(hs.into_connection())))
+                })
+            }
             state @ (S::Established(_) | S::Failed) => Ok(Advance::Waiting(state)),
         }
     }

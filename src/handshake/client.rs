@@ -347,14 +347,8 @@ impl RecvMessage<Client, Full> for state::ServerHello {
             let negotiated = check_server_hello(&mut hs.core, &hello)?;
             if let Some(session) = &resumed {
                 let key_log = hs.core.config.key_log.clone();
-                let master = session.state.master_secret;
-                install_keys(
-                    &mut hs.core,
-                    negotiated.suite,
-                    master,
-                    key_log.as_deref(),
-                    true,
-                )?;
+                hs.core.set_master_secret(&session.state.master_secret);
+                install_keys(&mut hs.core, negotiated.suite, key_log.as_deref(), true)?;
             }
             Ok((negotiated, resumed))
         })?;
@@ -756,7 +750,7 @@ fn remember_session(core: &Core<Client>, known: &Keyed, resumed: bool) {
     else {
         return;
     };
-    let Some(master_secret) = core.master_secret else {
+    let Some(master_secret) = core.master_secret.clone() else {
         return;
     };
     let negotiated = &known.certified.negotiated;
@@ -790,6 +784,9 @@ fn remember_session(core: &Core<Client>, known: &Keyed, resumed: bool) {
             alpn_protocol: negotiated.alpn_protocol.clone(),
             server_name: negotiated.server_name.clone(),
             created,
+            // The server remembers the client's chain; the client has no
+            // use for its own.
+            client_certificates: Arc::default(),
         },
         server_certificates: known.certified.server_certificates.clone(),
     };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::role::Role;
 use super::table::Row;
 use crate::codec::Codec;
+use crate::crypto::MasterSecret;
 use crate::crypto::Transcript;
 use crate::enums::{AlertLevel, ContentType};
 use crate::error::{Error, Received};
@@ -44,7 +45,9 @@ pub(crate) struct Core<R: Role> {
     pub(crate) msg: Vec<u8>,
     pub(crate) client_random: [u8; 32],
     pub(crate) server_random: [u8; 32],
-    pub(crate) master_secret: Option<[u8; 48]>,
+    /// Zeroed when the `Core` is dropped (at `into_connection` at the
+    /// latest), so no copy stays behind in freed heap.
+    pub(crate) master_secret: Option<MasterSecret>,
     /// Keys made at the key exchange, installed at ChangeCipherSpec.
     pub(crate) pending_sealer: Option<Box<dyn RecordSealer>>,
     pub(crate) pending_opener: Option<Box<dyn RecordOpener>>,
@@ -68,6 +71,32 @@ impl<R: Role> Core<R> {
             pending_opener: None,
             side,
         }
+    }
+
+    /// Sets the master secret of a resumed session, copied straight into
+    /// its wiped slot here.
+    pub(crate) fn set_master_secret(&mut self, secret: &MasterSecret) {
+        self.master_secret
+            .insert(MasterSecret::zeroed())
+            .as_mut()
+            .copy_from_slice(secret.as_bytes());
+    }
+
+    /// The record layer and the queued output, for the connection; the
+    /// rest of the handshake state is dropped here.
+    ///
+    /// The three are taken out of the box and the box is dropped in
+    /// place: moving the whole `Core` out (`*boxed`) would free the box's
+    /// block with the bytes of every field still in it, the master secret
+    /// and the sessions in `side` among them, and run their wiping drops
+    /// on the moved copies instead.
+    // The box is the point: taking `self` by value would move it out.
+    #[allow(clippy::boxed_local)]
+    pub(crate) fn into_record_layer(mut self: Box<Self>) -> (RecordReader, RecordWriter, Vec<u8>) {
+        let reader = core::mem::take(&mut self.reader);
+        let writer = core::mem::take(&mut self.writer);
+        let out = core::mem::take(&mut self.out);
+        (reader, writer, out)
     }
 
     /// Reads the next message if it is whole, checking it against `row`:

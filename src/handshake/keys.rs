@@ -7,6 +7,8 @@ use super::machine::Handshake;
 use super::role::Role;
 use super::shape::Shape;
 use super::table::State;
+use crate::crypto::MasterSecret;
+use crate::crypto::prf as prf_into;
 use crate::crypto::{self, FinishedVerified, KeyBlock, SupportedCipherSuite};
 use crate::error::Error;
 use crate::keylog::KeyLog;
@@ -23,41 +25,53 @@ pub(crate) fn derive_master<R: Role>(
     key_log: Option<&dyn KeyLog>,
     we_are_client: bool,
 ) -> Result<(), Error> {
-    let master = match extended_master_secret {
-        true => {
-            let session_hash = core.transcript.current_hash()?;
-            crypto::extended_master_secret(
-                suite.hash,
-                premaster.as_bytes(),
-                session_hash.as_bytes(),
-            )
-        }
-        false => crypto::master_secret(
+    let session_hash = match extended_master_secret {
+        true => Some(core.transcript.current_hash()?),
+        false => None,
+    };
+    // Derived in place, in the `Core` that wipes it.
+    let master = core.master_secret.insert(MasterSecret::zeroed()).as_mut();
+    match &session_hash {
+        Some(session_hash) => prf_into::extended_master_secret_into(
+            suite.hash,
+            premaster.as_bytes(),
+            session_hash.as_bytes(),
+            master,
+        ),
+        None => prf_into::master_secret_into(
             suite.hash,
             premaster.as_bytes(),
             &core.client_random,
             &core.server_random,
+            master,
         ),
-    };
-    install_keys(core, suite, master, key_log, we_are_client)
+    }
+    install_keys(core, suite, key_log, we_are_client)
 }
 
-/// Makes the record keys from `master` and this handshake's randoms (they
-/// are installed at each side's ChangeCipherSpec), and logs the secret
-/// under this handshake's client random if asked.
+/// Makes the record keys from `core.master_secret` and this handshake's
+/// randoms (they are installed at each side's ChangeCipherSpec), and logs
+/// the secret under this handshake's client random if asked.
 pub(crate) fn install_keys<R: Role>(
     core: &mut Core<R>,
     suite: &'static SupportedCipherSuite,
-    master: [u8; 48],
     key_log: Option<&dyn KeyLog>,
     we_are_client: bool,
 ) -> Result<(), Error> {
+    let master = core
+        .master_secret
+        .as_ref()
+        .ok_or(Error::Internal("keys without a master secret"))?;
     if let Some(key_log) = key_log {
-        key_log.log("CLIENT_RANDOM", &core.client_random, &master);
+        key_log.log("CLIENT_RANDOM", &core.client_random, master.as_bytes());
     }
-    let key_block = KeyBlock::derive(suite, &master, &core.client_random, &core.server_random);
+    let key_block = KeyBlock::derive(
+        suite,
+        master.as_bytes(),
+        &core.client_random,
+        &core.server_random,
+    );
     let (sealer, opener) = crypto::new_record_protection(suite, &key_block, we_are_client)?;
-    core.master_secret = Some(master);
     core.pending_sealer = Some(sealer);
     core.pending_opener = Some(opener);
     Ok(())
@@ -110,7 +124,7 @@ where
     let hash = hs.core.transcript.current_hash()?;
     Ok(crypto::verify_data(
         suite.hash,
-        master,
+        master.as_bytes(),
         label,
         hash.as_bytes(),
     ))

@@ -24,6 +24,7 @@ pub use machine::{Fatal, Handshake, RecvMessage, SendMessage, Step};
 pub use role::{B, C, Client, Role, S, Server, Writer, Writes};
 pub use server::{AfterClientCert, AfterClientHello};
 pub use shape::{
-    ClientAuth, Full, FullShape, NoClientCert, Resumed, Shape, WithoutCertificateVerify,
+    ClientAuth, Full, FullShape, NoClientCert, Resumed, ResumedClientAuth, Shape,
+    WithoutCertificateVerify,
 };
 pub use table::{State, state};

@@ -14,9 +14,11 @@ use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
 use super::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use super::role::Server;
 use super::shape::{
-    ClientAuth, Full, FullShape, NoClientCert, Resumed, Shape, WithoutCertificateVerify,
+    ClientAuth, Full, FullShape, NoClientCert, Resumed, ResumedClientAuth, Shape,
+    WithoutCertificateVerify,
 };
 use super::table::state;
+use crate::crypto::MasterSecret;
 use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
 use crate::enums::{
     ClientCertificateType, Compression, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -106,6 +108,24 @@ impl Handshake<Server, state::ClientHello, ClientAuth> {
     }
 }
 
+/// The application protocol for this handshake: the server's most
+/// preferred one that this ClientHello offers (RFC 7301 3.2). Negotiated
+/// on every handshake, resumed or not (RFC 7301 3.1); no overlap is
+/// no_application_protocol.
+fn negotiate_alpn(config: &ServerConfig, hello: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
+    Ok(match hello.alpn_protocols() {
+        Some(offered) if !config.alpn_protocols.is_empty() => Some(
+            config
+                .alpn_protocols
+                .iter()
+                .find(|protocol| offered.contains(protocol))
+                .cloned()
+                .ok_or(PeerIncompatible::NoApplicationProtocol)?,
+        ),
+        _ => None,
+    })
+}
+
 /// Chooses suite, group and scheme from the ClientHello, in the server's
 /// order of preference (RFC 5246 7.4.1.2, RFC 8422 5.1, RFC 7627 5.2,
 /// RFC 5746 3.6, RFC 6066 3, RFC 7301 3.2).
@@ -130,17 +150,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
             key: config.key.clone(),
         },
     };
-    let alpn_protocol = match hello.alpn_protocols() {
-        Some(offered) if !config.alpn_protocols.is_empty() => Some(
-            config
-                .alpn_protocols
-                .iter()
-                .find(|protocol| offered.contains(protocol))
-                .cloned()
-                .ok_or(PeerIncompatible::NoApplicationProtocol)?,
-        ),
-        _ => None,
-    };
+    let alpn_protocol = negotiate_alpn(config, hello)?;
     // RFC 8422 5.1, 5.3: an ECDSA certificate must be on a curve the client
     // supports; otherwise no ECDSA suite can be chosen.
     let key_usable = match (certified.key.ecdsa_curve(), hello.supported_groups()) {
@@ -246,44 +256,126 @@ fn resumable(config: &ServerConfig, hello: &ClientHello) -> Option<SessionState>
 
 /// What the ClientHello decided: a full handshake, or the resumption of a
 /// session we hold.
+///
+/// A server that asks for client certificates (`P` = [`ClientAuth`])
+/// resumes only a session whose client chain passes its current policy:
+/// into [`ResumedWithClientCert`](Self::ResumedWithClientCert) when the
+/// session has a chain (verified again now), into
+/// [`Resumed`](Self::Resumed) when it has none and the policy does not
+/// require one. Any other session gets the full handshake, with its
+/// CertificateRequest. A server that asks for none (`P` = [`Full`]) cannot
+/// take the `ResumedWithClientCert` branch (its payload is uninhabited, so
+/// a `match` need not name it), and its resumed handshakes report no
+/// client certificate.
 #[derive(Debug)]
 pub enum AfterClientHello<P: FullShape> {
     /// A full handshake in the shape this server was started in.
     Full(Handshake<Server, state::ServerHello, P>),
-    /// An abbreviated handshake resuming the client's session.
+    /// An abbreviated handshake resuming the client's session, in which
+    /// the client is not authenticated.
     Resumed(Handshake<Server, state::ServerHello, Resumed>),
+    /// An abbreviated handshake resuming a session in which the client
+    /// authenticated, its chain verified again with the current policy
+    /// (shape [`ResumedClientAuth`]). Only for a [`ClientAuth`] server.
+    ResumedWithClientCert(P::ResumedWithClientCert),
+}
+
+/// How the ClientHello is answered.
+enum Resumption {
+    /// A full handshake.
+    No,
+    /// Resumed; the client is not authenticated.
+    Anonymous,
+    /// Resumed; the session's client chain passed the current policy.
+    WithClientCert,
+}
+
+/// Whether a session may resume under a client-auth `policy`, and how (see
+/// [`AfterClientHello`]). A chain the verifier now rejects (expired,
+/// revoked from the trust anchors, another CA) is not an error: the client
+/// gets a full handshake and a CertificateRequest.
+fn client_auth_resumption(policy: &ClientCertPolicy, session: &SessionState) -> Resumption {
+    match session.client_certificates.split_first() {
+        None if policy.required => Resumption::No,
+        None => Resumption::Anonymous,
+        Some((end_entity, intermediates)) => {
+            match policy
+                .verifier
+                .verify_client_cert(end_entity, intermediates, UnixTime::now())
+            {
+                Ok(_) => Resumption::WithClientCert,
+                Err(_) => Resumption::No,
+            }
+        }
+    }
+}
+
+/// The read of the ClientHello both server shapes share: the choice is
+/// made and recorded; `resumption` says, for a session we may resume,
+/// whether to resume it and how.
+fn recv_client_hello<P: FullShape>(
+    hs: Handshake<Server, state::ClientHello, P>,
+    message: Incoming,
+    resumption: impl FnOnce(&Core<Server>, &SessionState) -> Resumption,
+) -> Result<(Handshake<Server, state::ClientHello, P>, Resumption), Fatal> {
+    hs.try_with(|hs| {
+        let hello = expect_payload!(message, ClientHello)?;
+        let (resumed, how) = match resumable(&hs.core.config, &hello) {
+            Some(session) => match resumption(&hs.core, &session) {
+                Resumption::No => (None, Resumption::No),
+                how => (Some(session), how),
+            },
+            None => (None, Resumption::No),
+        };
+        let mut choice = match &resumed {
+            Some(session) => resumption_choice(&hs.core.config, &hello, session)?,
+            None => choose(&hs.core.config, &hello)?,
+        };
+        if resumed.is_some() {
+            // Echoing the client's session ID is what says "resumed"
+            // (RFC 5246 7.4.1.3, RFC 5077 3.4).
+            choice.session_id = hello.session_id;
+        }
+        hs.core.client_random = hello.random.0;
+        hs.core.transcript.start_hash(choice.suite.hash);
+        hs.core.hash_received();
+        hs.core.side.choice = Some(choice);
+        if resumed.is_some() {
+            hs.core.transcript.keep_buffer(false);
+        }
+        hs.core.side.resumed = resumed;
+        Ok(how)
+    })
 }
 
 impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
     type Next = AfterClientHello<P>;
 
     fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, resumed) = hs.try_with(|hs| {
-            let hello = expect_payload!(message, ClientHello)?;
-            let resumed = resumable(&hs.core.config, &hello);
-            let mut choice = match &resumed {
-                Some(session) => resumption_choice(&hs.core.config, &hello, session)?,
-                None => choose(&hs.core.config, &hello)?,
-            };
-            if resumed.is_some() {
-                // Echoing the client's session ID is what says "resumed"
-                // (RFC 5246 7.4.1.3, RFC 5077 3.4).
-                choice.session_id = hello.session_id;
+        let (hs, how) = recv_client_hello(hs, message, |core, session| {
+            match &core.side.client_auth {
+                Some(policy) => client_auth_resumption(policy, session),
+                // Not asking for certificates, any session we hold may
+                // resume; `send_resumed_hello` then reports no client
+                // chain.
+                None => Resumption::Anonymous,
             }
-            hs.core.client_random = hello.random.0;
-            hs.core.transcript.start_hash(choice.suite.hash);
-            hs.core.hash_received();
-            hs.core.side.choice = Some(choice);
-            if resumed.is_some() {
-                hs.core.transcript.keep_buffer(false);
-            }
-            hs.core.side.resumed.clone_from(&resumed);
-            Ok(resumed.is_some())
         })?;
-        Ok(match resumed {
-            false => AfterClientHello::Full(hs.advance_same()),
-            true => AfterClientHello::Resumed(hs.reshape(|known| known)),
-        })
+        match how {
+            Resumption::No => Ok(AfterClientHello::Full(hs.advance_same())),
+            Resumption::Anonymous => Ok(AfterClientHello::Resumed(hs.reshape(|known| known))),
+            // Only a server with a policy gets here, and only the
+            // ClientAuth constructor sets one: for any other shape this
+            // is our own bug.
+            Resumption::WithClientCert => {
+                match P::resumed_with_client_cert(hs.reshape(|known| known)) {
+                    Ok(resumed) => Ok(AfterClientHello::ResumedWithClientCert(resumed)),
+                    Err(hs) => Err(hs.fatal(Error::Internal(
+                        "a client-auth resumption without a client-auth shape",
+                    ))),
+                }
+            }
+        }
     }
 }
 
@@ -302,7 +394,8 @@ fn resumption_choice(
             key: config.key.clone(),
         },
         by_name: false,
-        alpn_protocol: session.alpn_protocol.clone(),
+        // Not the session's: ALPN is negotiated again (RFC 7301 3.1).
+        alpn_protocol: negotiate_alpn(config, hello)?,
         suite,
         group: session.group,
         scheme: session.signature_scheme,
@@ -376,6 +469,48 @@ impl<P: FullShape> SendMessage<Server, P> for state::ServerHello {
     }
 }
 
+/// Writes the ServerHello of a resumption and installs the session's keys.
+/// `client_identity` says whether the session's client chain is this
+/// handshake's client identity: only in [`ResumedClientAuth`], whose
+/// handshakes are made after the chain is verified again.
+fn send_resumed_hello<P: Shape>(
+    hs: Handshake<Server, state::ServerHello, P>,
+    client_identity: bool,
+) -> Result<Handshake<Server, state::ServerNewSessionTicket, P>, Fatal> {
+    let (hs, keyed) = hs.try_with(|hs| {
+        let negotiated = send_server_hello(&mut hs.core)?;
+        let core: &mut Core<Server> = &mut hs.core;
+        let session = core
+            .side
+            .resumed
+            .as_ref()
+            .ok_or(Error::Internal("resuming without a session"))?;
+        let (group, signature_scheme) = (session.group, session.signature_scheme);
+        let client_certificates = match client_identity {
+            true => session.client_certificates.clone(),
+            false => Arc::default(),
+        };
+        // Copied from the session straight into the `Core`'s wiped slot.
+        core.master_secret
+            .insert(MasterSecret::zeroed())
+            .as_mut()
+            .copy_from_slice(session.master_secret.as_bytes());
+        let key_log = hs.core.config.key_log.clone();
+        install_keys(&mut hs.core, negotiated.suite, key_log.as_deref(), false)?;
+        let chain = choice(&hs.core)?.certified.chain.clone();
+        Ok(Keyed {
+            certified: Certified {
+                negotiated,
+                server_certificates: chain,
+            },
+            group,
+            signature_scheme,
+            client_certificates,
+        })
+    })?;
+    Ok(hs.advance(|_hello| keyed))
+}
+
 impl SendMessage<Server, Resumed> for state::ServerHello {
     /// Resuming, the optional NewSessionTicket is next, then our
     /// ChangeCipherSpec.
@@ -384,34 +519,19 @@ impl SendMessage<Server, Resumed> for state::ServerHello {
     fn send(
         hs: Handshake<Server, Self, Resumed>,
     ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
-        let (hs, (negotiated, group, signature_scheme, chain)) = hs.try_with(|hs| {
-            let negotiated = send_server_hello(&mut hs.core)?;
-            let session = hs
-                .core
-                .side
-                .resumed
-                .clone()
-                .ok_or(Error::Internal("resuming without a session"))?;
-            let key_log = hs.core.config.key_log.clone();
-            install_keys(
-                &mut hs.core,
-                negotiated.suite,
-                session.master_secret,
-                key_log.as_deref(),
-                false,
-            )?;
-            let chain = choice(&hs.core)?.certified.chain.clone();
-            Ok((negotiated, session.group, session.signature_scheme, chain))
-        })?;
-        Ok(hs.advance(|_hello| Keyed {
-            certified: Certified {
-                negotiated,
-                server_certificates: chain,
-            },
-            group,
-            signature_scheme,
-            client_certificates: Arc::default(),
-        }))
+        send_resumed_hello(hs, false)
+    }
+}
+
+impl SendMessage<Server, ResumedClientAuth> for state::ServerHello {
+    /// As in [`Resumed`]; the session's verified client chain becomes
+    /// this handshake's client identity.
+    type Next = state::ServerNewSessionTicket;
+
+    fn send(
+        hs: Handshake<Server, Self, ResumedClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ResumedClientAuth>, Fatal> {
+        send_resumed_hello(hs, true)
     }
 }
 
@@ -728,6 +848,19 @@ impl RecvMessage<Server, Resumed> for state::ClientFinished {
     }
 }
 
+impl RecvMessage<Server, ResumedClientAuth> for state::ClientFinished {
+    /// As in [`Resumed`].
+    type Next = Handshake<Server, state::HandshakeOver, ResumedClientAuth>;
+
+    fn recv(
+        hs: Handshake<Server, Self, ResumedClientAuth>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (hs, verified) = hs.try_with(|hs| check_finished(hs, message))?;
+        Ok(hs.finish(verified))
+    }
+}
+
 /// The session this handshake made (or resumed), as it goes into a ticket
 /// or the cache.
 fn session_state(core: &Core<Server>, keyed: &Keyed) -> Result<SessionState, Error> {
@@ -739,6 +872,7 @@ fn session_state(core: &Core<Server>, keyed: &Keyed) -> Result<SessionState, Err
         cipher_suite: negotiated.suite.suite,
         master_secret: core
             .master_secret
+            .clone()
             .ok_or(Error::Internal("no master secret"))?,
         extended_master_secret: negotiated.extended_master_secret,
         group: keyed.group,
@@ -746,6 +880,9 @@ fn session_state(core: &Core<Server>, keyed: &Keyed) -> Result<SessionState, Err
         alpn_protocol: negotiated.alpn_protocol.clone(),
         server_name: negotiated.server_name.clone(),
         created: now_secs(),
+        // Empty when the client sent no certificate (or was not asked):
+        // then the session never resumes under a policy requiring one.
+        client_certificates: keyed.client_certificates.clone(),
     })
 }
 
@@ -814,6 +951,18 @@ impl SendMessage<Server, Resumed> for state::ServerFinished {
     fn send(
         hs: Handshake<Server, Self, Resumed>,
     ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
+        let (hs, ()) = hs.try_with(send_finished)?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, ResumedClientAuth> for state::ServerFinished {
+    /// As in [`Resumed`].
+    type Next = state::ClientChangeCipherSpec;
+
+    fn send(
+        hs: Handshake<Server, Self, ResumedClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ResumedClientAuth>, Fatal> {
         let (hs, ()) = hs.try_with(send_finished)?;
         Ok(hs.advance_same())
     }

@@ -8,7 +8,9 @@
 //! implemented per shape, so e.g. a client can only send a Certificate in
 //! the [`ClientAuth`] shape, which only a CertificateRequest leads into.
 
-use super::role::Sealed;
+use super::machine::Handshake;
+use super::role::{Sealed, Server};
+use super::table::state;
 
 /// A path through the state table.
 pub trait Shape: Sealed + 'static {
@@ -19,7 +21,26 @@ pub trait Shape: Sealed + 'static {
 }
 
 /// The shapes of a full handshake (with or without client authentication).
-pub trait FullShape: Shape {}
+pub trait FullShape: Shape {
+    /// What the [`AfterClientHello::ResumedWithClientCert`] branch of a
+    /// server started in this shape holds: the resumed handshake in shape
+    /// [`ResumedClientAuth`] for a server that asks for client
+    /// certificates ([`ClientAuth`]), and nothing at all
+    /// ([`Infallible`](core::convert::Infallible), a branch that cannot
+    /// be taken and need not be matched) for one that does not.
+    ///
+    /// [`AfterClientHello::ResumedWithClientCert`]: super::AfterClientHello::ResumedWithClientCert
+    type ResumedWithClientCert;
+
+    /// The branch payload for a handshake resumed with a verified client
+    /// chain; the handshake back for the shapes that never take that
+    /// branch. Only the server's read of a ClientHello can make the
+    /// argument.
+    #[doc(hidden)]
+    fn resumed_with_client_cert(
+        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
+    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>;
+}
 
 /// The full handshake without client authentication: ServerHello,
 /// Certificate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange,
@@ -44,7 +65,24 @@ pub enum NoClientCert {}
 #[derive(Debug)]
 pub enum Resumed {}
 
+/// An abbreviated handshake of a server that asks for client
+/// certificates, resuming a session in which the client authenticated: the
+/// client chain the session remembers was verified again, at this
+/// ClientHello, with the server's current [`ClientCertPolicy`], and is the
+/// handshake's client identity (`client_certificates`, never empty in this
+/// shape). The messages are those of [`Resumed`].
+///
+/// Only the server's read of a ClientHello makes a handshake of this shape,
+/// and only after that verification; a session that fails it, or that
+/// has no client chain under a policy that requires one, gets a full
+/// handshake with a CertificateRequest instead.
+///
+/// [`ClientCertPolicy`]: super::ClientCertPolicy
+#[derive(Debug)]
+pub enum ResumedClientAuth {}
+
 impl Sealed for Full {}
+impl Sealed for ResumedClientAuth {}
 impl Sealed for ClientAuth {}
 impl Sealed for NoClientCert {}
 impl Sealed for Resumed {}
@@ -63,9 +101,38 @@ impl Shape for Resumed {
     const RESUMED: bool = true;
 }
 
-impl FullShape for Full {}
-impl FullShape for ClientAuth {}
-impl FullShape for NoClientCert {}
+impl Shape for ResumedClientAuth {
+    const NAME: &'static str = "resumed with client certificate";
+    const RESUMED: bool = true;
+}
+
+impl FullShape for Full {
+    type ResumedWithClientCert = core::convert::Infallible;
+    fn resumed_with_client_cert(
+        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
+    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>
+    {
+        Err(hs)
+    }
+}
+impl FullShape for ClientAuth {
+    type ResumedWithClientCert = Handshake<Server, state::ServerHello, ResumedClientAuth>;
+    fn resumed_with_client_cert(
+        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
+    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>
+    {
+        Ok(hs)
+    }
+}
+impl FullShape for NoClientCert {
+    type ResumedWithClientCert = core::convert::Infallible;
+    fn resumed_with_client_cert(
+        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
+    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>
+    {
+        Err(hs)
+    }
+}
 
 /// The full shapes without a CertificateVerify: after ClientKeyExchange
 /// comes ChangeCipherSpec.

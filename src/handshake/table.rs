@@ -327,7 +327,9 @@ pub fn markdown() -> String {
     out.push_str(
         "Each shape is a path through the table; in the code it is the third type \
          parameter of `Handshake<R, St, P>` (`Full`, `ClientAuth`, `NoClientCert`, \
-         `Resumed`). Where the peer picks the path, the read that learns it returns an \
+         `Resumed`, and `ResumedClientAuth`: the resumed path of a server that asks for \
+         client certificates, the session's client chain verified again). Where the peer \
+         picks the path, the read that learns it returns an \
          enum: `AfterClientHello` and `AfterServerHello` (full or resumed), \
          `AfterServerKey` (CertificateRequest or not), `AfterClientCert` (a certificate \
          or an empty one), `AfterTicket` (NewSessionTicket or not).\n\n",

@@ -1,39 +1,28 @@
 //! The server's session-ID cache: bounded, least-recently-used eviction,
 //! entries expire after a configured lifetime.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::lru::Lru;
 use super::{SessionState, now_secs};
 
-#[derive(Debug)]
-struct Entry {
-    state: SessionState,
-    last_used: u64,
-}
-
-#[derive(Debug, Default)]
-struct Inner {
-    entries: HashMap<Vec<u8>, Entry>,
-    /// A counter standing in for time of use; the smallest is evicted.
-    clock: u64,
-}
-
 /// A bounded map from session ID to session state.
+///
+/// Insert, lookup and eviction are O(1) (see `lru.rs`), so the mutex is
+/// held briefly however large the cache: a full cache's insert no longer
+/// scans every entry for the oldest.
 #[derive(Debug)]
 pub struct SessionCache {
-    capacity: usize,
     lifetime_secs: u64,
-    inner: Mutex<Inner>,
+    entries: Mutex<Lru<Vec<u8>, SessionState>>,
 }
 
 impl SessionCache {
     /// A cache of at most `capacity` sessions, each kept `lifetime_secs`.
     pub fn new(capacity: usize, lifetime_secs: u64) -> Self {
         Self {
-            capacity,
             lifetime_secs,
-            inner: Mutex::new(Inner::default()),
+            entries: Mutex::new(Lru::new(capacity)),
         }
     }
 
@@ -44,27 +33,15 @@ impl SessionCache {
 
     /// Stores a session, evicting the least recently used if full.
     pub fn put(&self, id: &[u8], state: SessionState) {
-        if self.capacity == 0 || id.is_empty() {
+        if id.is_empty() {
             return;
         }
-        let Ok(mut inner) = self.inner.lock() else {
+        let Ok(mut entries) = self.entries.lock() else {
             return;
         };
-        inner.clock += 1;
-        let last_used = inner.clock;
-        if !inner.entries.contains_key(id) && inner.entries.len() >= self.capacity {
-            let oldest = inner
-                .entries
-                .iter()
-                .min_by_key(|(_, e)| e.last_used)
-                .map(|(k, _)| k.clone());
-            if let Some(oldest) = oldest {
-                inner.entries.remove(&oldest);
-            }
-        }
-        inner
-            .entries
-            .insert(id.to_vec(), Entry { state, last_used });
+        // The evicted session, if any, is dropped (and its secret wiped)
+        // here, under the lock, like any other.
+        let _evicted = entries.insert(id.to_vec(), state);
     }
 
     /// The session stored under `id`, if present and not expired.
@@ -74,28 +51,25 @@ impl SessionCache {
 
     /// [`get`](Self::get) at a given time (seconds since the epoch).
     pub fn get_at(&self, id: &[u8], now: u64) -> Option<SessionState> {
-        let mut inner = self.inner.lock().ok()?;
-        inner.clock += 1;
-        let clock = inner.clock;
-        let entry = inner.entries.get_mut(id)?;
-        if entry.state.expired(now, self.lifetime_secs) {
-            inner.entries.remove(id);
+        let mut entries = self.entries.lock().ok()?;
+        let state = entries.get(id)?;
+        if state.expired(now, self.lifetime_secs) {
+            entries.remove(id);
             return None;
         }
-        entry.last_used = clock;
-        Some(entry.state.clone())
+        Some(state.clone())
     }
 
     /// Removes a session.
     pub fn remove(&self, id: &[u8]) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.entries.remove(id);
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(id);
         }
     }
 
     /// How many sessions are stored.
     pub fn len(&self) -> usize {
-        self.inner.lock().map_or(0, |inner| inner.entries.len())
+        self.entries.lock().map_or(0, |entries| entries.len())
     }
 
     /// Whether no sessions are stored.
@@ -112,13 +86,14 @@ mod tests {
     fn state(created: u64) -> SessionState {
         SessionState {
             cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-            master_secret: [1; 48],
+            master_secret: [1; 48].into(),
             extended_master_secret: true,
             group: NamedGroup::X25519,
             signature_scheme: SignatureScheme::ECDSA_NISTP256_SHA256,
             alpn_protocol: None,
             server_name: None,
             created,
+            client_certificates: std::sync::Arc::default(),
         }
     }
 
@@ -134,6 +109,18 @@ mod tests {
         assert!(cache.get(b"b").is_none(), "b was least recently used");
         assert!(cache.get(b"a").is_some());
         assert!(cache.get(b"c").is_some());
+    }
+
+    #[test]
+    fn a_full_cache_keeps_the_most_recent_capacity_sessions() {
+        let cache = SessionCache::new(3, 3600);
+        let now = now_secs();
+        for id in 0u8..10 {
+            cache.put(&[id], state(now));
+            assert!(cache.len() <= 3);
+        }
+        let kept: Vec<u8> = (0u8..10).filter(|id| cache.get(&[*id]).is_some()).collect();
+        assert_eq!(kept, [7, 8, 9]);
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! recently used entry when full, and every entry expires.
 
 mod cache;
+mod lru;
 mod state;
 mod store;
 mod ticketer;
 
+pub use crate::crypto::MasterSecret;
 pub use cache::SessionCache;
 pub use state::SessionState;
 pub use store::{ClientSession, ClientSessionStore, InMemorySessionStore};

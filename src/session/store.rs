@@ -1,8 +1,8 @@
 //! The client's memory of sessions, keyed by server name.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::lru::Lru;
 use super::{SessionState, now_secs};
 
 /// What a client keeps to resume a session with a server.
@@ -35,72 +35,57 @@ pub trait ClientSessionStore: Send + Sync + core::fmt::Debug {
 /// used evicted when full, sessions older than their lifetime dropped.
 #[derive(Debug)]
 pub struct InMemorySessionStore {
-    capacity: usize,
     /// The lifetime used when the server gave no hint, in seconds.
     default_lifetime_secs: u64,
-    inner: Mutex<(Sessions, u64)>,
+    sessions: Mutex<Lru<String, ClientSession>>,
 }
 
-/// Sessions by server name, each with the clock value of its last use.
-type Sessions = HashMap<String, (ClientSession, u64)>;
+/// The longest a client keeps a session, whatever the server's lifetime
+/// hint says: seven days (RFC 8446 4.6.1 caps ticket lifetimes at seven
+/// days; RFC 5077 leaves the hint unbounded, so we apply the same cap).
+pub(crate) const MAX_LIFETIME_SECS: u64 = 7 * 24 * 3600;
 
 impl InMemorySessionStore {
     /// A store of at most `capacity` servers' sessions.
     pub fn new(capacity: usize) -> Self {
         Self {
-            capacity,
             default_lifetime_secs: 24 * 3600,
-            inner: Mutex::new((HashMap::new(), 0)),
+            sessions: Mutex::new(Lru::new(capacity)),
         }
     }
 
+    /// How long `session` is kept: the server's hint, or our default
+    /// when it gave none, never more than [`MAX_LIFETIME_SECS`] (the hint
+    /// is the peer's to choose, so it is capped).
     fn lifetime(&self, session: &ClientSession) -> u64 {
         match session.lifetime_hint {
             0 => self.default_lifetime_secs,
             hint => u64::from(hint),
         }
+        .min(MAX_LIFETIME_SECS)
     }
 }
 
 impl ClientSessionStore for InMemorySessionStore {
     fn put(&self, server_name: &str, session: ClientSession) {
-        if self.capacity == 0 {
-            return;
+        if let Ok(mut sessions) = self.sessions.lock() {
+            let _evicted = sessions.insert(server_name.to_owned(), session);
         }
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
-        let (map, clock) = &mut *inner;
-        *clock += 1;
-        if !map.contains_key(server_name) && map.len() >= self.capacity {
-            let oldest = map
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(name, _)| name.clone());
-            if let Some(oldest) = oldest {
-                map.remove(&oldest);
-            }
-        }
-        map.insert(server_name.to_owned(), (session, *clock));
     }
 
     fn get(&self, server_name: &str) -> Option<ClientSession> {
-        let mut inner = self.inner.lock().ok()?;
-        let (map, clock) = &mut *inner;
-        *clock += 1;
-        let now = *clock;
-        let (session, used) = map.get_mut(server_name)?;
+        let mut sessions = self.sessions.lock().ok()?;
+        let session = sessions.get(server_name)?;
         if session.state.expired(now_secs(), self.lifetime(session)) {
-            map.remove(server_name);
+            sessions.remove(server_name);
             return None;
         }
-        *used = now;
         Some(session.clone())
     }
 
     fn remove(&self, server_name: &str) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.0.remove(server_name);
+        if let Ok(mut sessions) = self.sessions.lock() {
+            sessions.remove(server_name);
         }
     }
 }
@@ -117,13 +102,14 @@ mod tests {
             lifetime_hint: 0,
             state: SessionState {
                 cipher_suite: CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-                master_secret: [id; 48],
+                master_secret: [id; 48].into(),
                 extended_master_secret: true,
                 group: NamedGroup::X25519,
                 signature_scheme: SignatureScheme::ECDSA_NISTP256_SHA256,
                 alpn_protocol: None,
                 server_name: None,
                 created,
+                client_certificates: std::sync::Arc::default(),
             },
             server_certificates: std::sync::Arc::default(),
         }
@@ -145,6 +131,20 @@ mod tests {
         store.put("a.example", session(4, now));
         assert_eq!(store.get("a.example").map(|s| s.session_id[0]), Some(4));
         store.remove("a.example");
+        assert!(store.get("a.example").is_none());
+    }
+
+    #[test]
+    fn caps_lifetime_hint_at_seven_days() {
+        let store = InMemorySessionStore::new(4);
+        let mut forever = session(1, 0);
+        forever.lifetime_hint = u32::MAX;
+        assert_eq!(store.lifetime(&forever), 7 * 24 * 3600);
+        // A session eight days old is gone even though its hint said
+        // 136 years.
+        let mut old = session(2, now_secs() - 8 * 24 * 3600);
+        old.lifetime_hint = u32::MAX;
+        store.put("a.example", old);
         assert!(store.get("a.example").is_none());
     }
 

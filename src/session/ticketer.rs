@@ -60,7 +60,9 @@ impl Ticketer {
         let fresh = TicketKey::generate()?;
         let retired = core::mem::replace(&mut keys.current, fresh);
         // A key more than two periods old opens nothing any more.
-        keys.previous = (age < 2 * self.rotation_secs).then_some(retired);
+        // Saturating: a period near u64::MAX must not overflow (it then
+        // just means "never retire").
+        keys.previous = (age < self.rotation_secs.saturating_mul(2)).then_some(retired);
         keys.current_since = now;
         Ok(())
     }
@@ -71,13 +73,23 @@ impl Ticketer {
     }
 
     /// [`seal`](Self::seal) at a given time.
+    ///
+    /// A ticket longer than a NewSessionTicket can carry (`opaque
+    /// ticket<0..2^16-1>`, RFC 5077 3.3) comes back empty: the session
+    /// (with a client chain near the 64 KiB a Certificate message may
+    /// hold) is then not ticketed, and the empty ticket tells the client
+    /// so, as RFC 5077 3.3 allows after the ServerHello promised one.
     pub fn seal_at(&self, state: &SessionState, now: u64) -> Result<Vec<u8>, Error> {
         let mut keys = self
             .keys
             .lock()
             .map_err(|_| Error::Internal("ticket keys poisoned"))?;
         self.rotate(&mut keys, now)?;
-        keys.current.seal(&state.get_encoding())
+        let mut ticket = keys.current.seal(&state.encode_secret())?;
+        if ticket.len() > usize::from(u16::MAX) {
+            ticket.clear();
+        }
+        Ok(ticket)
     }
 
     /// The state in `ticket`, if a current or previous key sealed it, it
@@ -108,13 +120,14 @@ mod tests {
     fn state(created: u64) -> SessionState {
         SessionState {
             cipher_suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            master_secret: [9; 48],
+            master_secret: [9; 48].into(),
             extended_master_secret: true,
             group: NamedGroup::secp256r1,
             signature_scheme: SignatureScheme::RSA_PSS_SHA256,
             alpn_protocol: None,
             server_name: None,
             created,
+            client_certificates: std::sync::Arc::default(),
         }
     }
 
@@ -141,6 +154,37 @@ mod tests {
         assert!(ticketer.open_at(&ticket, t0 + 60).is_some());
         assert!(ticketer.open_at(&ticket, t0 + 61).is_none());
         assert_eq!(ticketer.lifetime_hint(), 60);
+    }
+
+    #[test]
+    fn rotation_with_huge_period_does_not_overflow() {
+        let t0 = 1_000_000;
+        let ticketer = Ticketer::new_at(u64::MAX, 3600, t0).unwrap();
+        let ticket = ticketer.seal_at(&state(t0), t0).unwrap();
+        // Far in the future, beyond any doubled period: no overflow, the
+        // key has not rotated (its period has not passed), tickets expire.
+        assert_eq!(ticketer.open_at(&ticket, u64::MAX), None);
+        assert_eq!(ticketer.open_at(&ticket, t0 + 10), Some(state(t0)));
+        let long = Ticketer::new_at(u64::MAX / 2 + 1, 3600, 0).unwrap();
+        let ticket = long.seal_at(&state(0), 0).unwrap();
+        // Age reaches the period: the key rotates, and 2 * period would
+        // overflow when deciding whether the retired key stays.
+        assert_eq!(long.open_at(&ticket, u64::MAX / 2 + 1), None);
+    }
+
+    #[test]
+    fn a_ticket_too_long_for_new_session_ticket_is_empty() {
+        let t0 = 1_000_000;
+        let ticketer = Ticketer::new_at(3600, 3600, t0).unwrap();
+        let mut big = state(t0);
+        big.client_certificates =
+            vec![rustls_pki_types::CertificateDer::from(vec![0x30; 65_500])].into();
+        assert_eq!(ticketer.seal_at(&big, t0).unwrap(), Vec::<u8>::new());
+        let mut fits = state(t0);
+        fits.client_certificates =
+            vec![rustls_pki_types::CertificateDer::from(vec![0x30; 60_000])].into();
+        let ticket = ticketer.seal_at(&fits, t0).unwrap();
+        assert_eq!(ticketer.open_at(&ticket, t0), Some(fits));
     }
 
     #[test]
