@@ -115,9 +115,10 @@ use tlstate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, Han
 use tlstate::error::Error;
 use tlstate::handshake::table::{Row, SHAPES};
 use tlstate::handshake::{
-    AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, CertifiedKey,
-    Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape, Handshake,
-    RecvMessage, Role, SendMessage, Server, ServerConfig, Shape, Step, Writes, state,
+    AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
+    AfterTicket, CertifiedKey, Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full,
+    FullShape, Handshake, RecvMessage, Role, SendMessage, Server, ServerConfig, Shape, Step,
+    Writes, state,
 };
 use tlstate::session::{SessionCache, Ticketer};
 
@@ -187,6 +188,8 @@ fn setup(shape: &str, suite: CipherSuite) -> Setup {
     };
     match shape {
         "full" => {}
+        // Any bytes do: the default verifier does not parse OCSP.
+        "full+ocsp" => server.ocsp_response = Some(Arc::from(&b"an OCSP response"[..])),
         "ticket" => server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap())),
         "client-auth" => {
             policy = client_auth(true);
@@ -292,7 +295,10 @@ fn run_client(config: Arc<ClientConfig>, link: &mut impl Link) -> Result<Connect
     match recv(c, link)? {
         AfterServerHello::Full(c) => {
             let c = recv(c, link)?; // Certificate
-            let c = recv(c, link)?; // ServerKeyExchange
+            let c = match recv(c, link)? {
+                AfterServerCert::CertificateStatus(c) => recv(c, link)?, // ServerKeyExchange
+                AfterServerCert::NoCertificateStatus(c) => c,            // ServerKeyExchange
+            };
             match recv(c, link)? {
                 // ServerHelloDone
                 AfterServerKey::NoCertificateRequest(c) => client_full_tail(send(c)?, link),
@@ -350,7 +356,8 @@ impl ServerFull for Full {
         s: Handshake<Server, state::ServerHello, Self>,
         link: &mut impl Link,
     ) -> Result<Connection<Server>, Stop> {
-        let mut s = send(send(send(send(s)?)?)?)?;
+        // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange, ServerHelloDone
+        let mut s = send(send(send(send(send(s)?)?)?)?)?;
         link.write(s.take_output());
         let s = recv(s, link)?; // ClientKeyExchange
         server_full_tail(s, link)
@@ -362,7 +369,9 @@ impl ServerFull for ClientAuth {
         s: Handshake<Server, state::ServerHello, Self>,
         link: &mut impl Link,
     ) -> Result<Connection<Server>, Stop> {
-        let mut s = send(send(send(send(send(s)?)?)?)?)?;
+        // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
+        // CertificateRequest, ServerHelloDone
+        let mut s = send(send(send(send(send(send(s)?)?)?)?)?)?;
         link.write(s.take_output());
         match recv(s, link)? {
             AfterClientCert::Certificate(s) => {
@@ -1011,6 +1020,10 @@ fn wants(path: &[&str], victim_is_client: bool) -> Vec<Want> {
 /// resumption and the ticket, and a server chooses its own shape; but a
 /// CertificateRequest is optional, so a client cannot tell a dropped one
 /// from none: for a client, every shape with the same ServerHello choices.
+/// The status_request acknowledgement is one of those choices, one way
+/// only: without it a CertificateStatus is never allowed (RFC 6066 8),
+/// with it the CertificateStatus is still optional, so a client cannot
+/// tell a dropped one from none either.
 fn candidates(shape: &str, victim_is_client: bool) -> Vec<Vec<Want>> {
     let choices = |path: &[&str]| {
         (
@@ -1018,10 +1031,16 @@ fn candidates(shape: &str, victim_is_client: bool) -> Vec<Vec<Want>> {
             path.contains(&"ServerNewSessionTicket"),
         )
     };
-    let legal = choices(shape_path(shape));
+    let stapled = |path: &[&str]| path.contains(&"ServerCertStatus");
+    let legal = shape_path(shape);
     SHAPES
         .iter()
-        .filter(|(name, _, path)| *name == shape || (victim_is_client && choices(path) == legal))
+        .filter(|(name, _, path)| {
+            *name == shape
+                || (victim_is_client
+                    && choices(path) == choices(legal)
+                    && (stapled(legal) || !stapled(path)))
+        })
         .map(|(_, _, path)| wants(path, victim_is_client))
         .collect()
 }
@@ -1492,7 +1511,7 @@ fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
-    let mut s = (|| s.send()?.send()?.send()?.send())().unwrap();
+    let mut s = (|| s.send()?.send()?.send()?.send()?.send())().unwrap();
     let mut flight = records(&s.take_output());
     // header(5) handshake header(4) curve_type(1) group(2) ...
     assert_eq!(flight[2][5], HandshakeType::ServerKeyExchange.to_wire());
@@ -1566,12 +1585,15 @@ fn server_rejects_a_client_certificate_without_certificate_verify() {
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
-    let mut s = (|| s.send()?.send()?.send()?.send()?.send())().unwrap();
+    let mut s = (|| s.send()?.send()?.send()?.send()?.send()?.send())().unwrap();
     c.feed(&s.take_output());
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
-    let c = next(next(c.recv().unwrap()).recv().unwrap());
+    let AfterServerCert::NoCertificateStatus(c) = next(next(c.recv().unwrap()).recv().unwrap())
+    else {
+        panic!("no OCSP response was configured")
+    };
     let AfterServerKey::CertificateRequested(c) = next(c.recv().unwrap()) else {
         panic!("no CertificateRequest")
     };

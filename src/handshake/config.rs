@@ -61,6 +61,11 @@ pub struct ClientConfig {
     /// The certificate to send when a server asks for one; `None` answers
     /// a CertificateRequest with an empty Certificate.
     pub client_certificate: Option<CertifiedKey>,
+    /// Whether to ask the server to staple an OCSP response (status_request,
+    /// RFC 6066 8). On by default. A stapled response is handed to
+    /// [`ServerCertVerifier::verify_ocsp_response`] and kept in the
+    /// session summary; the default webpki verifier does not check it.
+    pub request_ocsp: bool,
 }
 
 impl ClientConfig {
@@ -78,6 +83,7 @@ impl ClientConfig {
             session_store: Some(Arc::new(InMemorySessionStore::new(256))),
             enable_tickets: true,
             client_certificate: None,
+            request_ocsp: true,
         }
     }
 
@@ -94,6 +100,11 @@ pub struct CertifiedKey {
     pub chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
+    /// A DER OCSP response for the end-entity certificate, stapled in a
+    /// CertificateStatus when the client asks (RFC 6066 8); `None` staples
+    /// nothing. The server sends it as it is: keeping it fresh is the
+    /// caller's job. An empty one is never sent.
+    pub ocsp_response: Option<Arc<[u8]>>,
 }
 
 impl CertifiedKey {
@@ -108,6 +119,7 @@ impl CertifiedKey {
         Ok(Self {
             chain: chain.into(),
             key: Arc::new(SigningKey::new(key)?),
+            ocsp_response: None,
         })
     }
 }
@@ -120,6 +132,11 @@ pub struct ServerConfig {
     pub cert_chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
+    /// A DER OCSP response for `cert_chain`'s end-entity certificate,
+    /// stapled when the client asks (RFC 6066 8); `None` (the default)
+    /// staples nothing. Each certificate in `certificates_by_name` has its
+    /// own, in [`CertifiedKey::ocsp_response`].
+    pub ocsp_response: Option<Arc<[u8]>>,
     /// Certificates chosen by the server name the client sends (SNI,
     /// RFC 6066 3), compared without regard to ASCII case.
     pub certificates_by_name: Vec<(String, CertifiedKey)>,
@@ -158,6 +175,7 @@ impl ServerConfig {
         Ok(Self {
             cert_chain: cert_chain.into(),
             key: Arc::new(SigningKey::new(key)?),
+            ocsp_response: None,
             certificates_by_name: Vec::new(),
             alpn_protocols: Vec::new(),
             key_log: None,

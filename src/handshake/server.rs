@@ -23,9 +23,9 @@ use crate::enums::{
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::message::{
-    CertificateChain, CertificateRequest, ClientHello, DigitallySigned, DistinguishedName,
-    HandshakePayload, NewSessionTicket, Random, ServerEcdhParams, ServerExtension,
-    ServerExtensions, ServerHello, ServerKeyExchange, SessionId,
+    CertificateChain, CertificateRequest, CertificateStatus, ClientHello, DigitallySigned,
+    DistinguishedName, HandshakePayload, NewSessionTicket, Random, ServerEcdhParams,
+    ServerExtension, ServerExtensions, ServerHello, ServerKeyExchange, SessionId,
 };
 use crate::session::{SessionState, now_secs};
 
@@ -64,6 +64,11 @@ struct Choice {
     session_id: SessionId,
     /// Whether our ServerHello promises a NewSessionTicket.
     ticket_promised: bool,
+    /// The OCSP response to staple: the client asked for one and the
+    /// chosen certificate has one (RFC 6066 8). Our ServerHello then
+    /// acknowledges status_request and a CertificateStatus follows our
+    /// Certificate.
+    ocsp_response: Option<Arc<[u8]>>,
 }
 
 impl Handshake<Server, state::ClientHello> {
@@ -120,8 +125,16 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         None => CertifiedKey {
             chain: config.cert_chain.clone(),
             key: config.key.clone(),
+            ocsp_response: config.ocsp_response.clone(),
         },
     };
+    // `opaque OCSPResponse<1..2^24-1>`: a response that cannot be sent is
+    // not stapled.
+    let ocsp_response = certified
+        .ocsp_response
+        .clone()
+        .filter(|response| !response.is_empty() && response.len() < 1 << 24)
+        .filter(|_| hello.status_request().is_some_and(|r| r.is_ocsp()));
     let alpn_protocol = match hello.alpn_protocols() {
         Some(offered) if !config.alpn_protocols.is_empty() => Some(
             config
@@ -207,6 +220,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         server_name,
         session_id,
         ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
+        ocsp_response,
     })
 }
 
@@ -292,6 +306,7 @@ fn resumption_choice(
         certified: CertifiedKey {
             chain: config.cert_chain.clone(),
             key: config.key.clone(),
+            ocsp_response: None,
         },
         by_name: false,
         alpn_protocol: session.alpn_protocol.clone(),
@@ -305,6 +320,8 @@ fn resumption_choice(
         server_name: session.server_name.clone(),
         session_id: SessionId::EMPTY,
         ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
+        // No Certificate, so no CertificateStatus, on resumption.
+        ocsp_response: None,
     })
 }
 
@@ -339,6 +356,10 @@ fn send_server_hello(core: &mut Core<Server>) -> Result<Negotiated, Error> {
     }
     if choice.ticket_promised {
         extensions.push(ServerExtension::SessionTicketAck);
+    }
+    // RFC 6066 8: sending CertificateStatus requires this empty ack.
+    if choice.ocsp_response.is_some() {
+        extensions.push(ServerExtension::StatusRequestAck);
     }
     let hello = ServerHello {
         server_version: ProtocolVersion::Tls12,
@@ -399,6 +420,7 @@ impl SendMessage<Server, Resumed> for state::ServerHello {
             certified: Certified {
                 negotiated,
                 server_certificates: chain,
+                ocsp_response: None,
             },
             group,
             signature_scheme,
@@ -408,7 +430,8 @@ impl SendMessage<Server, Resumed> for state::ServerHello {
 }
 
 impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
-    type Next = state::ServerKey;
+    /// The optional CertificateStatus is next, then ServerKeyExchange.
+    type Next = state::ServerCertStatus;
 
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (hs, chain) = hs.try_with(|hs| {
@@ -422,6 +445,31 @@ impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
         Ok(hs.advance(|negotiated| Certified {
             negotiated,
             server_certificates: chain,
+            ocsp_response: None,
+        }))
+    }
+}
+
+impl<P: FullShape> SendMessage<Server, P> for state::ServerCertStatus {
+    type Next = state::ServerKey;
+
+    /// Writes the CertificateStatus our ServerHello announced (RFC 6066
+    /// 8): the chosen certificate's OCSP response, if the client asked for
+    /// one. Otherwise this optional row is passed with nothing written.
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
+        let (hs, stapled) = hs.try_with(|hs| {
+            let Some(ocsp_response) = choice(&hs.core)?.ocsp_response.clone() else {
+                return Ok(None);
+            };
+            hs.core
+                .send_handshake(HandshakePayload::CertificateStatus(CertificateStatus {
+                    ocsp_response: ocsp_response.clone(),
+                }))?;
+            Ok(Some(ocsp_response))
+        })?;
+        Ok(hs.advance(|mut certified: Certified| {
+            certified.ocsp_response = stapled;
+            certified
         }))
     }
 }
