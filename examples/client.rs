@@ -14,6 +14,8 @@
 //! `--cert`/`--key` answer a CertificateRequest; `--resume` connects twice
 //! and prints whether the second handshake resumed the first session;
 //! `--keylog` appends the session secrets in the `SSLKEYLOGFILE` format.
+//! When the server staples an OCSP response it prints `ocsp: N bytes`
+//! (the response is not checked: the default verifier does not do OCSP).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -130,6 +132,9 @@ fn get(config: &Arc<ClientConfig>, args: &Args) -> Result<bool, String> {
         "connected: TLSv1.2 {} {} alpn={alpn} resumed={}",
         summary.cipher_suite, summary.group, summary.resumed
     );
+    if let Some(response) = &summary.ocsp_response {
+        eprintln!("ocsp: {} bytes", response.len());
+    }
     stream
         .write_all(b"GET / HTTP/1.0\r\n\r\n")
         .map_err(|e| format!("write: {e}"))?;

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example server -- --listen 127.0.0.1:4433 [--cert chain.pem --key key.pem] [--echo]
 //!     [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]
+//!     [--ocsp resp.der]
 //! ```
 //!
 //! Without `--cert` it makes a self-signed ECDSA P-256 certificate for
@@ -12,7 +13,8 @@
 //! SNI name, whether the session was resumed, and the client certificate's
 //! subject when there is one, then close_notify; with `--echo` application data is echoed until the peer
 //! closes. A failed handshake is logged with its alert, and the server
-//! keeps serving.
+//! keeps serving. `--ocsp` staples the DER OCSP response in the file to
+//! every handshake whose client asks for one (status_request, RFC 6066 8).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -36,6 +38,7 @@ struct Args {
     alpn: Vec<Vec<u8>>,
     tickets: bool,
     session_cache: usize,
+    ocsp: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -49,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
         alpn: Vec::new(),
         tickets: false,
         session_cache: 0,
+        ocsp: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -68,6 +72,7 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--session-cache {n}: not a number"))?;
             }
+            "--ocsp" => args.ocsp = Some(value()?.into()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -80,6 +85,11 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     if args.tickets {
         // Keys rotate every 6 hours; tickets live 12.
         config.ticketer = Some(Arc::new(Ticketer::new(6 * 3600, 12 * 3600)?));
+    }
+    if let Some(path) = &args.ocsp {
+        let response =
+            std::fs::read(path).map_err(|e| format!("--ocsp {}: {e}", path.display()))?;
+        config.ocsp_response = Some(response.into());
     }
     if args.session_cache > 0 {
         config.session_cache = Some(Arc::new(SessionCache::new(args.session_cache, 12 * 3600)));
@@ -226,7 +236,8 @@ fn main() {
         Err(e) => {
             eprintln!(
                 "{e}\nusage: server --listen ADDR [--cert chain.pem --key key.pem] [--echo] \
-                 [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]"
+                 [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N] \
+                 [--ocsp resp.der]"
             );
             std::process::exit(2);
         }

@@ -612,6 +612,11 @@ enum Injected {
     HelloRequest,
     /// This run's ClientHello, byte for byte.
     ClientHello,
+    /// A CertificateStatus as the `full+ocsp` server writes it (it has no
+    /// randoms, so every run's is the same bytes). Not in [`INJECTED`]: it
+    /// is injected by its own test,
+    /// `client_rejects_a_certificate_status_out_of_place`.
+    CertificateStatus,
 }
 
 const INJECTED: [Injected; 5] = [
@@ -699,6 +704,27 @@ fn mutations(types: &[u8]) -> Vec<Mutation> {
     out
 }
 
+/// The CertificateStatus record of a `full+ocsp` server.
+fn certificate_status_record() -> &'static [u8] {
+    static RECORD: OnceLock<Vec<u8>> = OnceLock::new();
+    RECORD.get_or_init(|| {
+        let setup = setup("full+ocsp", SUITES[0]);
+        let mut c = Handshake::client(setup.client.clone(), name())
+            .send()
+            .unwrap();
+        let mut s = Handshake::server(setup.server.clone());
+        s.feed(&c.take_output());
+        let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
+            panic!("resumed")
+        };
+        // ServerHello, Certificate, CertificateStatus
+        let mut s = (|| s.send()?.send()?.send())().unwrap();
+        let flight = records(&s.take_output());
+        assert_eq!(flight[2][5], HandshakeType::CertificateStatus.to_wire());
+        flight[2].clone()
+    })
+}
+
 // --- the channel --------------------------------------------------------
 
 /// A record as the channel delivered it.
@@ -784,6 +810,7 @@ impl<'a> Channel<'a> {
             Item::Inject(Injected::WarningAlert) => fixed(&WARNING_ALERT_RECORD),
             Item::Inject(Injected::HelloRequest) => fixed(&HELLO_REQUEST_RECORD),
             Item::Inject(Injected::ClientHello) => fixed(&self.client_hello()),
+            Item::Inject(Injected::CertificateStatus) => fixed(certificate_status_record()),
         }
     }
 
@@ -1447,6 +1474,78 @@ fn oracle(shape: &str, suite: CipherSuite, victim_is_client: bool) -> Report {
         report.checked
     );
     report
+}
+
+/// The client of `shape` fed its legal sequence with a CertificateStatus
+/// injected at each position, checked against the prediction as the
+/// oracle checks its mutations; returns the failures.
+fn inject_certificate_status(shape: &str, suite: CipherSuite) -> Vec<String> {
+    let setup = setup(shape, suite);
+    if setup.resumes {
+        prime(&setup);
+    }
+    let legal_wants = wants(shape_path(shape), true);
+    let paths = candidates(shape, true);
+    let reference = record_reference(&setup, true, &legal_wants);
+    let n = reference.len();
+    let first_encrypted = legal_wants
+        .iter()
+        .position(|w| *w == Want::ChangeCipherSpec)
+        .map_or(n, |ccs| ccs + 1);
+    let mut failures = Vec::new();
+    for at in 0..=n {
+        let mut plan = legal_plan(n);
+        plan.insert(at, Item::Inject(Injected::CertificateStatus));
+        let mut ch = Channel::new(&plan, &reference, true, &setup);
+        let actual = run_role(&setup, &mut ch);
+        let recs = ch.resolved();
+        let expect = predict(
+            &plan,
+            &recs,
+            &ch.live,
+            &paths,
+            &legal_wants,
+            first_encrypted,
+        );
+        // Where the table has no CertificateStatus next, it is refused; in
+        // `full+ocsp` right before the genuine one, the injected copy is
+        // read as the status and the genuine one is refused in its turn.
+        let refused = matches!(
+            expect,
+            Expect::Fail {
+                kind: Kind::UnexpectedMessage | Kind::BadRecordMac,
+                ..
+            } | Expect::Over {
+                then: Some((_, Kind::BadRecordMac, _)),
+                ..
+            }
+        );
+        if !refused {
+            failures.push(format!(
+                "{shape} {suite:?} CertificateStatus at {at}: predicted {expect:?}"
+            ));
+        }
+        if let Err(why) = check(&expect, &actual, &mut ch) {
+            failures.push(format!(
+                "{shape} {suite:?} CertificateStatus at {at}: {why}\n    actual: {actual:?}"
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn client_rejects_a_certificate_status_out_of_place() {
+    // RFC 6066 8: a CertificateStatus only right after the Certificate,
+    // and only when the ServerHello acknowledged status_request. Injected
+    // anywhere else in any shape (in `full+ocsp`, a second one), it is
+    // `unexpected_message`, or `bad_record_mac` after the server's
+    // ChangeCipherSpec.
+    let mut failures = Vec::new();
+    for (shape, _, _) in SHAPES {
+        failures.extend(inject_certificate_status(shape, SUITES[0]));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 fn run_every_shape(victim_is_client: bool) {
