@@ -23,6 +23,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tlstate::codec::Codec;
 use tlstate::connection::SessionSummary;
 use tlstate::crypto::{ServerCertVerifier, WebPkiServerVerifier};
+use tlstate::driver::{ClientDriver, ServerDriver};
 use tlstate::enums::{AlertDescription, CertificateStatusType, ExtensionType, HandshakeType};
 use tlstate::error::{CertificateError, Error, InvalidMessage, PeerMisbehaved, Received};
 use tlstate::handshake::{
@@ -33,6 +34,7 @@ use tlstate::message::{
     CertificateStatus, CertificateStatusRequest, ClientExtension, HandshakeMessage,
     HandshakePayload, OcspStatusRequest, ServerExtension,
 };
+use tlstate::session::{InMemorySessionStore, SessionCache};
 
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -431,6 +433,67 @@ fn each_sni_certificate_staples_its_own_response() {
     assert_eq!(
         stapled("localhost"),
         (fx.leaf.chain[0].clone(), fx.response.clone())
+    );
+}
+
+/// Runs a client and a server driver against each other until neither
+/// has output left; returns the client's summary and every byte the server
+/// wrote.
+fn drive(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> (Option<SessionSummary>, Vec<u8>) {
+    let mut c = ClientDriver::new(client, localhost());
+    let mut s = ServerDriver::new(server);
+    let mut from_server = Vec::new();
+    loop {
+        let mut to_server = Vec::new();
+        while let Some(bytes) = c.poll_output() {
+            to_server.extend_from_slice(&bytes);
+        }
+        s.handle_input(&to_server);
+        let mut to_client = Vec::new();
+        while let Some(bytes) = s.poll_output() {
+            to_client.extend_from_slice(&bytes);
+        }
+        if to_server.is_empty() && to_client.is_empty() {
+            break;
+        }
+        from_server.extend_from_slice(&to_client);
+        c.handle_input(&to_client);
+    }
+    (c.summary().cloned(), from_server)
+}
+
+#[test]
+fn resumption_staples_nothing() {
+    // An abbreviated handshake has no Certificate, so no CertificateStatus
+    // and no acknowledgement, though the client asks and the server has a
+    // response (RFC 6066 8 ties the status to the Certificate).
+    let fx = ocsp();
+    let mut server = (*stapling_server(&fx.response)).clone();
+    server.session_cache = Some(Arc::new(SessionCache::new(4, 3600)));
+    let server = Arc::new(server);
+    let mut config = (*client(true)).clone();
+    config.session_store = Some(Arc::new(InMemorySessionStore::new(4)));
+    config.enable_tickets = false;
+    let config = Arc::new(config);
+    let (first, _) = drive(config.clone(), server.clone());
+    let first = first.expect("the first handshake completes");
+    assert!(!first.resumed);
+    assert_eq!(first.ocsp_response.as_deref(), Some(&fx.response[..]));
+    let (second, wire) = drive(config, server);
+    let second = second.expect("the second handshake completes");
+    assert!(second.resumed);
+    assert_eq!(second.ocsp_response, None);
+    let flight = records(&wire);
+    assert_eq!(flight[0][5], HandshakeType::ServerHello.to_wire());
+    assert!(!server_hello_extensions(&flight[0]).contains(&ExtensionType::StatusRequest));
+    assert!(
+        !flight
+            .iter()
+            .take_while(|r| r[0] == 22)
+            .any(|r| r[5] == HandshakeType::CertificateStatus.to_wire())
     );
 }
 
