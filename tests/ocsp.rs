@@ -879,3 +879,150 @@ fn example_server_staples_and_example_client_prints_it() {
         "{output}"
     );
 }
+
+// --- against rustls, in memory -------------------------------------------
+
+/// Moves bytes between a rustls connection and one of our drivers until
+/// neither has anything left to say.
+fn pump_rustls<S: tlstate::driver::AnyState>(
+    peer: &mut impl std::ops::DerefMut<Target = rustls::ConnectionCommon<impl rustls::SideData>>,
+    ours: &mut tlstate::driver::Driver<S>,
+) {
+    for _ in 0..16 {
+        let mut to_ours = Vec::new();
+        while peer.wants_write() {
+            peer.write_tls(&mut to_ours).unwrap();
+        }
+        ours.handle_input(&to_ours);
+        let mut to_peer = Vec::new();
+        while let Some(bytes) = ours.poll_output() {
+            to_peer.extend_from_slice(&bytes);
+        }
+        if to_ours.is_empty() && to_peer.is_empty() {
+            return;
+        }
+        let mut rd = &to_peer[..];
+        while !rd.is_empty() {
+            peer.read_tls(&mut rd).unwrap();
+        }
+        peer.process_new_packets()
+            .unwrap_or_else(|e| panic!("rustls: {e}"));
+    }
+    panic!("the handshake did not settle");
+}
+
+/// rustls's webpki verifier, recording the OCSP response rustls hands it.
+#[derive(Debug)]
+struct RustlsRecorder {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    seen: Mutex<Vec<Vec<u8>>>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for RustlsRecorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        self.seen.lock().unwrap().push(ocsp_response.to_vec());
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+fn rustls_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+#[test]
+fn rustls_client_gets_our_stapled_response() {
+    let fx = ocsp();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(fx.pki.ca.clone()).unwrap();
+    let recorder = Arc::new(RustlsRecorder {
+        inner: rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            rustls_provider(),
+        )
+        .build()
+        .unwrap(),
+        seen: Mutex::new(Vec::new()),
+    });
+    let config = rustls::ClientConfig::builder_with_provider(rustls_provider())
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    let mut peer = rustls::ClientConnection::new(Arc::new(config), localhost()).unwrap();
+    let mut ours = ServerDriver::new(stapling_server(&fx.response));
+    pump_rustls(&mut peer, &mut ours);
+    assert!(!peer.is_handshaking());
+    // rustls asks for a status by default, and got ours.
+    assert_eq!(
+        *recorder.seen.lock().unwrap(),
+        std::slice::from_ref(&fx.response)
+    );
+    assert_eq!(
+        ours.summary().unwrap().ocsp_response.as_deref(),
+        Some(&fx.response[..])
+    );
+}
+
+#[test]
+fn our_client_gets_the_response_a_rustls_server_staples() {
+    let fx = ocsp();
+    let config = rustls::ServerConfig::builder_with_provider(rustls_provider())
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert_with_ocsp(
+            fx.leaf.chain.clone(),
+            fx.leaf.key.clone_key(),
+            fx.response.clone(),
+        )
+        .unwrap();
+    let mut peer = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+    let mut ours = ClientDriver::new(client(true), localhost());
+    // Our ClientHello first: the server speaks only when spoken to.
+    let mut hello = Vec::new();
+    while let Some(bytes) = ours.poll_output() {
+        hello.extend_from_slice(&bytes);
+    }
+    let mut rd = &hello[..];
+    while !rd.is_empty() {
+        peer.read_tls(&mut rd).unwrap();
+    }
+    peer.process_new_packets().unwrap();
+    pump_rustls(&mut peer, &mut ours);
+    assert!(!peer.is_handshaking());
+    assert_eq!(
+        ours.summary().unwrap().ocsp_response.as_deref(),
+        Some(&fx.response[..])
+    );
+}

@@ -476,7 +476,7 @@ impl RecvMessage<Client, Full> for state::ServerCertStatus {
             _ => {
                 // The optional row was skipped: this is the
                 // ServerKeyExchange. An acknowledgement does not oblige the
-                // server to staple (as OpenSSL and rustls read RFC 6066 8).
+                // server to staple (OpenSSL's client reads RFC 6066 8 so too).
                 let (hs, ()) = hs.try_with(|hs| verify_ocsp(&hs.core, &hs.known, None))?;
                 let key: Handshake<Client, state::ServerKey, Full> = hs.advance_same();
                 <state::ServerKey as RecvMessage<Client, Full>>::recv(key, message)
