@@ -35,7 +35,8 @@
 //! prediction never lets a reference record open under the live keys.
 //!
 //! The drivers follow whatever branch the typed states offer (full or
-//! resumed, CertificateRequest or not, ticket or not); every shape of
+//! resumed, CertificateStatus or not, CertificateRequest or not, ticket or
+//! not); every shape of
 //! [`SHAPES`] is set up by its configuration (`setup`), resumed shapes
 //! after a first handshake that leaves a session.
 //!
