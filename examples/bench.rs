@@ -51,8 +51,8 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Server
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig,
-    Handshake, Server, ServerConfig, Step,
+    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
+    ClientConfig, Handshake, Server, ServerConfig, Step,
 };
 use tlstate::session::{SessionCache, Ticketer};
 
@@ -482,9 +482,9 @@ pub(crate) fn tlstate_handshake(
         AfterClientHello::Full(s) => s,
         AfterClientHello::Resumed(s) => return tlstate_resumed(c, s, t),
     };
-    // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
+    // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange, ServerHelloDone
     let (mut s, flight) = timed!(t.server, {
-        let mut s = s.send()?.send()?.send()?.send()?;
+        let mut s = s.send()?.send()?.send()?.send()?.send()?;
         let flight = s.take_output();
         (s, flight)
     });
@@ -493,7 +493,10 @@ pub(crate) fn tlstate_handshake(
         let AfterServerHello::Full(c) = next(c.recv()?)? else {
             return Err("resumed without a session offered".into());
         };
-        let c = next(next(c.recv()?)?.recv()?)?; // Certificate, ServerKeyExchange
+        // Certificate, then the ServerKeyExchange (no OCSP response is stapled)
+        let AfterServerCert::NoCertificateStatus(c) = next(next(c.recv()?)?.recv()?)? else {
+            return Err("unexpected CertificateStatus".into());
+        };
         let AfterServerKey::NoCertificateRequest(c) = next(c.recv()?)? else {
             return Err("unexpected CertificateRequest".into());
         };

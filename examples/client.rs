@@ -19,6 +19,8 @@
 //! `--keylog` appends the session secrets in the `SSLKEYLOGFILE` format;
 //! `--no-require-ems` reaches servers without the extended master secret
 //! (RFC 7627), such as Go 1.19's.
+//! When the server staples an OCSP response it prints `ocsp: N bytes`
+//! (the response is not checked: the default verifier does not do OCSP).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -223,6 +225,9 @@ fn get(config: &Arc<ClientConfig>, args: &Args) -> Result<bool, String> {
         "connected: TLSv1.2 {} {} alpn={alpn} resumed={} ems={}",
         summary.cipher_suite, summary.group, summary.resumed, summary.extended_master_secret
     );
+    if let Some(response) = &summary.ocsp_response {
+        eprintln!("ocsp: {} bytes", response.len());
+    }
     stream
         .write_all(b"GET / HTTP/1.0\r\n\r\n")
         .map_err(|e| format!("write: {e}"))?;

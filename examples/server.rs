@@ -5,6 +5,7 @@
 //!     [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]
 //!     [--suites A,B] [--groups A,B] [--no-require-ems] [--max-fragment-len N]
 //!     [--max-client-hello-len N] [--max-handshake-len N] [--keylog FILE]
+//!     [--ocsp resp.der]
 //! ```
 //!
 //! `--help` lists the flags. Without `--cert` it makes a self-signed ECDSA
@@ -22,7 +23,9 @@
 //! until the peer closes. Once the peer's close_notify has arrived no
 //! application data is sent (RFC 5246 7.2.1: pending writes are
 //! discarded), only our close_notify. A failed handshake is logged with
-//! its alert, and the server keeps serving.
+//! its alert, and the server keeps serving. `--ocsp` staples the DER OCSP
+//! response in the file to every handshake whose client asks for one
+//! (status_request, RFC 6066 8).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -60,6 +63,7 @@ usage: server [--listen ADDR] [flags]
   --max-client-hello-len N   largest ClientHello body read (default 131396, the largest legal)
   --max-handshake-len N      largest other handshake message body read (default 65536)
   --keylog FILE              append session secrets in the SSLKEYLOGFILE format
+  --ocsp FILE                staple this DER OCSP response when a client asks (RFC 6066 8)
   --help                     this text";
 
 /// The longest request header read; a longer one is not answered.
@@ -82,6 +86,7 @@ struct Args {
     max_client_hello_len: Option<usize>,
     max_handshake_len: Option<usize>,
     keylog: Option<PathBuf>,
+    ocsp: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -108,6 +113,7 @@ fn parse_args() -> Result<Command, String> {
         max_client_hello_len: None,
         max_handshake_len: None,
         keylog: None,
+        ocsp: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -132,6 +138,7 @@ fn parse_args() -> Result<Command, String> {
             }
             "--max-handshake-len" => args.max_handshake_len = Some(number(&flag, &value()?)?),
             "--keylog" => args.keylog = Some(value()?.into()),
+            "--ocsp" => args.ocsp = Some(value()?.into()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -178,6 +185,11 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     if args.tickets {
         // Keys rotate every 6 hours; tickets live 12.
         config.ticketer = Some(Arc::new(Ticketer::new(6 * 3600, 12 * 3600)?));
+    }
+    if let Some(path) = &args.ocsp {
+        let response =
+            std::fs::read(path).map_err(|e| format!("--ocsp {}: {e}", path.display()))?;
+        config.ocsp_response = Some(response.into());
     }
     if args.session_cache > 0 {
         config.session_cache = Some(Arc::new(SessionCache::new(args.session_cache, 12 * 3600)));

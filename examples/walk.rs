@@ -14,8 +14,8 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Server
 use tlstate::connection::ReadOutcome;
 use tlstate::handshake::table::Row;
 use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, ClientConfig, Handshake,
-    ServerConfig, Step,
+    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, ClientConfig,
+    Handshake, ServerConfig, Step,
 };
 
 /// Writes the state's message, moves the bytes onto `wire`, prints a line.
@@ -84,6 +84,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let server = send!("server", server, to_client); // ServerHello
     let server = send!("server", server, to_client); // Certificate
+    // CertificateStatus is optional: no OCSP response is configured, so
+    // the server writes nothing for it.
+    let server = send!("server", server, to_client); // (no CertificateStatus)
     let server = send!("server", server, to_client); // ServerKeyExchange
     let server = send!("server", server, to_client); // ServerHelloDone
 
@@ -96,7 +99,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "        server chain of {} certificate(s) verified",
         client.server_certificates().len()
     );
-    let client = recv!("client", client, to_client);
+    // CertificateStatus is optional: the ServerKeyExchange arrives in its place.
+    let AfterServerCert::NoCertificateStatus(client) = recv!(
+        "client",
+        client,
+        to_client,
+        "(optional) got server_key_exchange instead"
+    ) else {
+        return Err("this server staples no OCSP response".into());
+    };
     println!(
         "        ECDHE over {}, parameters signed with {}",
         client.group(),

@@ -84,6 +84,9 @@ struct Pki {
     client_with_cert: Arc<ClientConfig>,
     /// Issues session tickets.
     server: Arc<ServerConfig>,
+    /// As `server`, also stapling an OCSP response (a CertificateStatus
+    /// after the Certificate), for the client-certificate scenarios.
+    stapling_server: Arc<ServerConfig>,
     client_verifier: Arc<WebPkiClientVerifier>,
     /// A session `server` issued a ticket for, for the resumed scenario.
     session: ClientSession,
@@ -123,6 +126,8 @@ fn pki() -> &'static Pki {
             Some(CertifiedKey::new(client_chain, &client_key).expect("client certificate"));
         let mut server = ServerConfig::new(server_chain, &server_key).expect("server");
         server.ticketer = Some(Arc::new(Ticketer::new(1 << 30, 1 << 30).expect("ticketer")));
+        let mut stapling_server = server.clone();
+        stapling_server.ocsp_response = Some(Arc::from(&b"fuzz OCSP response"[..]));
         let server = Arc::new(server);
 
         // One full handshake to get a ticket for the resumed scenario.
@@ -141,6 +146,7 @@ fn pki() -> &'static Pki {
             client: Arc::new(client),
             client_with_cert: Arc::new(client_with_cert),
             server,
+            stapling_server: Arc::new(stapling_server),
             client_verifier: Arc::new(
                 WebPkiClientVerifier::new(&[ca.der().clone()]).expect("client verifier"),
             ),
@@ -475,7 +481,8 @@ fn payload_roundtrip(input: &[u8]) {
 pub const SCENARIOS: [&str; 4] = [
     // The full handshake; the server issues a session ticket.
     "full",
-    // The server asks for a client certificate and gets one.
+    // The server asks for a client certificate and gets one; it staples
+    // an OCSP response (CertificateStatus).
     "client-auth",
     // The server asks for a client certificate (optional) and gets none.
     "no-client-cert",
@@ -499,7 +506,7 @@ fn endpoints(scenario: usize) -> (ClientDriver, ServerDriver) {
     };
     let server = match scenario {
         1 | 2 => ServerDriver::requesting_client_cert(
-            pki.server.clone(),
+            pki.stapling_server.clone(),
             ClientCertPolicy {
                 verifier: pki.client_verifier.clone(),
                 required: scenario == 1,
@@ -772,7 +779,8 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         ("ServerKeyExchange", &server_full[2]),
         ("HelloDone", &server_full[3]),
         ("NewSessionTicket", &server_full[4]),
-        ("CertificateRequest", &server_auth[3]),
+        ("CertificateStatus", &server_auth[2]),
+        ("CertificateRequest", &server_auth[4]),
         ("ClientCertificate", &client_auth[1]),
         ("DigitallySigned", &client_auth[3]),
     ];

@@ -51,6 +51,8 @@ wire_enum! {
         ClientKeyExchange = 16 => "client_key_exchange",
         /// finished(20)
         Finished = 20 => "finished",
+        /// certificate_status(22), RFC 6066 8
+        CertificateStatus = 22 => "certificate_status",
         /// key_update(24), RFC 8446
         KeyUpdate = 24 => "key_update",
         /// message_hash(254), RFC 8446 4.4.1: stands for the first
@@ -212,6 +214,8 @@ wire_enum! {
     pub enum ExtensionType: u16 {
         /// server_name(0), RFC 6066
         ServerName = 0 => "server_name",
+        /// status_request(5), RFC 6066 8
+        StatusRequest = 5 => "status_request",
         /// supported_groups(10), RFC 8422
         SupportedGroups = 10 => "supported_groups",
         /// ec_point_formats(11), RFC 8422
@@ -278,5 +282,14 @@ wire_enum! {
         RsaSign = 1 => "rsa_sign",
         /// ecdsa_sign(64), RFC 8422
         EcdsaSign = 64 => "ecdsa_sign",
+    }
+}
+
+wire_enum! {
+    /// The CertificateStatusType of status_request and CertificateStatus
+    /// (RFC 6066 8); only OCSP is defined for them.
+    pub enum CertificateStatusType: u8 {
+        /// ocsp(1)
+        Ocsp = 1 => "ocsp",
     }
 }

@@ -16,9 +16,9 @@ use crate::connection::{
 };
 use crate::error::Error;
 use crate::handshake::{
-    AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client,
-    ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape, Handshake, RecvMessage,
-    Role, SendMessage, Server, ServerConfig, Shape, state,
+    AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
+    AfterTicket, Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape,
+    Handshake, RecvMessage, Role, SendMessage, Server, ServerConfig, Shape, state,
 };
 
 /// An established connection over a blocking transport.
@@ -96,8 +96,12 @@ fn client_handshake<T: io::Read + io::Write>(
             return connection(hs, t);
         }
     };
-    let hs = hs.recv_from(t)?; // Certificate
-    let hs = hs.recv_from(t)?; // ServerKeyExchange
+    let hs = match hs.recv_from(t)?.recv_from(t)? {
+        // Certificate, CertificateStatus, ServerKeyExchange
+        AfterServerCert::CertificateStatus(hs) => hs.recv_from(t)?,
+        // Certificate, ServerKeyExchange
+        AfterServerCert::NoCertificateStatus(hs) => hs,
+    };
     match hs.recv_from(t)? {
         AfterServerKey::NoCertificateRequest(hs) => client_finish(hs.send()?, t), // ClientKeyExchange
         AfterServerKey::CertificateRequested(hs) => {
@@ -142,8 +146,9 @@ fn server_handshake<T: io::Read + io::Write>(
     match hs.recv_from(t)? {
         AfterClientHello::Resumed(hs) => server_resumed(hs, t),
         AfterClientHello::Full(hs) => {
-            // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
-            let hs = hs.send()?.send()?.send()?.send()?;
+            // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
+            // ServerHelloDone
+            let hs = hs.send()?.send()?.send()?.send()?.send()?;
             server_finish(hs.recv_from(t)?, t) // ClientKeyExchange
         }
     }
@@ -158,8 +163,9 @@ fn server_client_auth_handshake<T: io::Read + io::Write>(
         AfterClientHello::Resumed(hs) => server_resumed(hs, t),
         AfterClientHello::ResumedWithClientCert(hs) => server_resumed(hs, t),
         AfterClientHello::Full(hs) => {
-            // ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
-            let hs = hs.send()?.send()?.send()?.send()?.send()?;
+            // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
+            // CertificateRequest, ServerHelloDone
+            let hs = hs.send()?.send()?.send()?.send()?.send()?.send()?;
             match hs.recv_from(t)? {
                 // ClientKeyExchange, CertificateVerify
                 AfterClientCert::Certificate(hs) => {

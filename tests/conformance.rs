@@ -91,7 +91,11 @@ fn server_at_client_change_cipher_spec() -> Handshake<Server, state::ClientChang
         .unwrap();
     let mut s = Handshake::server(server_config());
     s.feed(&c.take_output());
+    // ServerHello, Certificate, (no) CertificateStatus, ServerKeyExchange,
+    // ServerHelloDone.
     let mut s = server_full(s)
+        .unwrap()
+        .send()
         .unwrap()
         .send()
         .unwrap()

@@ -191,6 +191,7 @@ const SERVER_FLAGS: &[&str] = &[
     "--max-client-hello-len",
     "--max-handshake-len",
     "--keylog",
+    "--ocsp",
     "--help",
 ];
 

@@ -186,6 +186,8 @@ fn rejects_change_cipher_spec_before_key_exchange() {
         .send()
         .unwrap()
         .send()
+        .unwrap()
+        .send()
         .unwrap();
     let _ = s.take_output();
     s.feed(&[20, 3, 3, 0, 1, 1]);
@@ -213,7 +215,8 @@ fn rejects_tampered_server_key_exchange_signature() {
     let s = server_full(s).unwrap().send().unwrap();
     let mut s = s.send().unwrap();
     let mut flight = s.take_output();
-    let mut s = s.send().unwrap();
+    // No OCSP response is configured: the CertificateStatus row writes nothing.
+    let mut s = s.send().unwrap().send().unwrap();
     let mut key_exchange = s.take_output();
     // The last byte of the ServerKeyExchange record is in the signature.
     let last = key_exchange.len() - 1;
@@ -281,6 +284,8 @@ fn rejects_tampered_transcript_with_decrypt_error() {
         .send()
         .unwrap()
         .send()
+        .unwrap()
+        .send()
         .unwrap();
     c.feed(&s.take_output());
     let c = client_through_hello_done(c).unwrap();
@@ -324,6 +329,8 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
     s.feed(&rewritten);
     let mut s = server_full(s)
+        .unwrap()
+        .send()
         .unwrap()
         .send()
         .unwrap()

@@ -26,8 +26,9 @@ use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::error::Error;
 use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
-    Handshake, RecvMessage, Role, Server, ServerConfig, Shape, Step, Writes, state,
+    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
+    ClientConfig, Fatal, Handshake, RecvMessage, Role, Server, ServerConfig, Shape, Step, Writes,
+    state,
 };
 
 fn client_config() -> Arc<ClientConfig> {
@@ -37,6 +38,15 @@ fn client_config() -> Arc<ClientConfig> {
 fn server_config() -> Arc<ServerConfig> {
     let fx = fixture();
     fx.pki.server_config(&fx.leaf)
+}
+
+/// The server the client reads from: it staples an OCSP response, so the
+/// client also meets a CertificateStatus (its bytes are not parsed as
+/// OCSP by the default verifier).
+fn stapling_server_config() -> Arc<ServerConfig> {
+    let mut config = (*server_config()).clone();
+    config.ocsp_response = Some(Arc::from(&b"an OCSP response"[..]));
+    Arc::new(config)
 }
 
 fn name() -> ServerName<'static> {
@@ -59,6 +69,7 @@ fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
 enum ClientAt {
     ServerHello(Handshake<Client, state::ServerHello>),
     ServerCert(Handshake<Client, state::ServerCert>),
+    ServerCertStatus(Handshake<Client, state::ServerCertStatus>),
     ServerKey(Handshake<Client, state::ServerKey>),
     ServerCertReq(Handshake<Client, state::ServerCertReq>),
     ServerTicketOrCcs(Handshake<Client, state::ServerNewSessionTicket>),
@@ -66,18 +77,22 @@ enum ClientAt {
     Over(Box<Connection<Client>>),
 }
 
-const CLIENT_STATES: usize = 7;
+const CLIENT_STATES: usize = 8;
 
 /// Drives a real handshake until the client is at reading state `k`;
 /// returns it and the record the server would send it next.
 fn client_at(k: usize) -> (ClientAt, Vec<u8>) {
     let mut c = Handshake::client(client_config(), name()).send().unwrap();
-    let mut s = Handshake::server(server_config());
+    let mut s = Handshake::server(stapling_server_config());
     s.feed(&c.take_output());
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
+    // ServerHello, Certificate, CertificateStatus, ServerKeyExchange,
+    // ServerHelloDone
     let mut s = s
+        .send()
+        .unwrap()
         .send()
         .unwrap()
         .send()
@@ -87,6 +102,7 @@ fn client_at(k: usize) -> (ClientAt, Vec<u8>) {
         .send()
         .unwrap();
     let flight = records(&s.take_output());
+    assert_eq!(flight.len(), 5);
     if k == 0 {
         return (ClientAt::ServerHello(c), flight[0].clone());
     }
@@ -100,14 +116,21 @@ fn client_at(k: usize) -> (ClientAt, Vec<u8>) {
     c.feed(&flight[1]);
     let mut c = next(c.recv().unwrap());
     if k == 2 {
-        return (ClientAt::ServerKey(c), flight[2].clone());
+        return (ClientAt::ServerCertStatus(c), flight[2].clone());
     }
     c.feed(&flight[2]);
-    let mut c = next(c.recv().unwrap());
+    let AfterServerCert::CertificateStatus(mut c) = next(c.recv().unwrap()) else {
+        panic!("no CertificateStatus")
+    };
     if k == 3 {
-        return (ClientAt::ServerCertReq(c), flight[3].clone());
+        return (ClientAt::ServerKey(c), flight[3].clone());
     }
     c.feed(&flight[3]);
+    let mut c = next(c.recv().unwrap());
+    if k == 4 {
+        return (ClientAt::ServerCertReq(c), flight[4].clone());
+    }
+    c.feed(&flight[4]);
     let AfterServerKey::NoCertificateRequest(c) = next(c.recv().unwrap()) else {
         panic!("certificate requested")
     };
@@ -120,14 +143,14 @@ fn client_at(k: usize) -> (ClientAt, Vec<u8>) {
     );
     let mut s = s.send().unwrap().send().unwrap().send().unwrap();
     let flight = records(&s.take_output());
-    if k == 4 {
+    if k == 5 {
         return (ClientAt::ServerTicketOrCcs(c), flight[0].clone());
     }
     c.feed(&flight[0]);
     let AfterTicket::NoTicket(mut c) = next(c.recv().unwrap()) else {
         panic!("a ticket")
     };
-    if k == 5 {
+    if k == 6 {
         return (ClientAt::ServerFinished(c), flight[1].clone());
     }
     c.feed(&flight[1]);
@@ -169,16 +192,15 @@ fn server_at(k: usize) -> (ServerAt, Vec<u8>) {
         .send()
         .unwrap()
         .send()
+        .unwrap()
+        .send()
         .unwrap();
     c.feed(&s.take_output());
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
-    let AfterServerKey::NoCertificateRequest(c) = next(
-        next(next(c.recv().unwrap()).recv().unwrap())
-            .recv()
-            .unwrap(),
-    ) else {
+    let c = common::memory::client_through_server_key(c).unwrap();
+    let AfterServerKey::NoCertificateRequest(c) = next(c.recv().unwrap()) else {
         panic!("certificate requested")
     };
     let mut c = c.send().unwrap().send().unwrap().send().unwrap();
@@ -290,6 +312,7 @@ fn read_client(at: ClientAt, input: &[u8]) -> Result<Read, String> {
     match at {
         ClientAt::ServerHello(c) => read_state(c, input, false),
         ClientAt::ServerCert(c) => read_state(c, input, false),
+        ClientAt::ServerCertStatus(c) => read_state(c, input, false),
         ClientAt::ServerKey(c) => read_state(c, input, false),
         ClientAt::ServerCertReq(c) => read_state(c, input, false),
         // The client has sent its ChangeCipherSpec: its alerts are sealed.

@@ -35,7 +35,8 @@
 //! prediction never lets a reference record open under the live keys.
 //!
 //! The drivers follow whatever branch the typed states offer (full or
-//! resumed, CertificateRequest or not, ticket or not); every shape of
+//! resumed, CertificateStatus or not, CertificateRequest or not, ticket or
+//! not); every shape of
 //! [`SHAPES`] is set up by its configuration (`setup`), resumed shapes
 //! after a first handshake that leaves a session.
 //!
@@ -118,10 +119,10 @@ use tlstate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, Han
 use tlstate::error::Error;
 use tlstate::handshake::table::{Row, SHAPES};
 use tlstate::handshake::{
-    AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, CertifiedKey,
-    Client, ClientAuth, ClientCertPolicy, ClientConfig, DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, Fatal,
-    Full, FullShape, Handshake, RecvMessage, Role, SendMessage, Server, ServerConfig, Shape, Step,
-    Writes, state,
+    AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
+    AfterTicket, CertifiedKey, Client, ClientAuth, ClientCertPolicy, ClientConfig,
+    DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, Fatal, Full, FullShape, Handshake, RecvMessage, Role,
+    SendMessage, Server, ServerConfig, Shape, Step, Writes, state,
 };
 use tlstate::message::MAX_CLIENT_HELLO_LEN;
 use tlstate::session::{SessionCache, Ticketer};
@@ -192,6 +193,8 @@ fn setup(shape: &str, suite: CipherSuite) -> Setup {
     };
     match shape {
         "full" => {}
+        // Any bytes do: the default verifier does not parse OCSP.
+        "full+ocsp" => server.ocsp_response = Some(Arc::from(&b"an OCSP response"[..])),
         "ticket" => server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap())),
         "client-auth" => {
             policy = client_auth(true);
@@ -297,7 +300,10 @@ fn run_client(config: Arc<ClientConfig>, link: &mut impl Link) -> Result<Connect
     match recv(c, link)? {
         AfterServerHello::Full(c) => {
             let c = recv(c, link)?; // Certificate
-            let c = recv(c, link)?; // ServerKeyExchange
+            let c = match recv(c, link)? {
+                AfterServerCert::CertificateStatus(c) => recv(c, link)?, // ServerKeyExchange
+                AfterServerCert::NoCertificateStatus(c) => c,            // ServerKeyExchange
+            };
             match recv(c, link)? {
                 // ServerHelloDone
                 AfterServerKey::NoCertificateRequest(c) => client_full_tail(send(c)?, link),
@@ -362,7 +368,8 @@ impl ServerFull for Full {
         s: Handshake<Server, state::ServerHello, Self>,
         link: &mut impl Link,
     ) -> Result<Connection<Server>, Stop> {
-        let mut s = send(send(send(send(s)?)?)?)?;
+        // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange, ServerHelloDone
+        let mut s = send(send(send(send(send(s)?)?)?)?)?;
         link.write(s.take_output());
         let s = recv(s, link)?; // ClientKeyExchange
         server_full_tail(s, link)
@@ -388,7 +395,9 @@ impl ServerFull for ClientAuth {
         s: Handshake<Server, state::ServerHello, Self>,
         link: &mut impl Link,
     ) -> Result<Connection<Server>, Stop> {
-        let mut s = send(send(send(send(send(s)?)?)?)?)?;
+        // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
+        // CertificateRequest, ServerHelloDone
+        let mut s = send(send(send(send(send(send(s)?)?)?)?)?)?;
         link.write(s.take_output());
         match recv(s, link)? {
             AfterClientCert::Certificate(s) => {
@@ -642,6 +651,11 @@ enum Injected {
     HelloRequest,
     /// This run's ClientHello, byte for byte.
     ClientHello,
+    /// A CertificateStatus as the `full+ocsp` server writes it (it has no
+    /// randoms, so every run's is the same bytes). Not in [`INJECTED`]: it
+    /// is injected by its own test,
+    /// `client_rejects_a_certificate_status_out_of_place`.
+    CertificateStatus,
 }
 
 const INJECTED: [Injected; 5] = [
@@ -729,6 +743,27 @@ fn mutations(types: &[u8]) -> Vec<Mutation> {
     out
 }
 
+/// The CertificateStatus record of a `full+ocsp` server.
+fn certificate_status_record() -> &'static [u8] {
+    static RECORD: OnceLock<Vec<u8>> = OnceLock::new();
+    RECORD.get_or_init(|| {
+        let setup = setup("full+ocsp", SUITES[0]);
+        let mut c = Handshake::client(setup.client.clone(), name())
+            .send()
+            .unwrap();
+        let mut s = Handshake::server(setup.server.clone());
+        s.feed(&c.take_output());
+        let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
+            panic!("resumed")
+        };
+        // ServerHello, Certificate, CertificateStatus
+        let mut s = (|| s.send()?.send()?.send())().unwrap();
+        let flight = records(&s.take_output());
+        assert_eq!(flight[2][5], HandshakeType::CertificateStatus.to_wire());
+        flight[2].clone()
+    })
+}
+
 // --- the channel --------------------------------------------------------
 
 /// A record as the channel delivered it.
@@ -814,6 +849,7 @@ impl<'a> Channel<'a> {
             Item::Inject(Injected::WarningAlert) => fixed(&WARNING_ALERT_RECORD),
             Item::Inject(Injected::HelloRequest) => fixed(&HELLO_REQUEST_RECORD),
             Item::Inject(Injected::ClientHello) => fixed(&self.client_hello()),
+            Item::Inject(Injected::CertificateStatus) => fixed(certificate_status_record()),
         }
     }
 
@@ -1067,6 +1103,10 @@ fn wants(path: &[&str], victim_is_client: bool) -> Vec<Want> {
 /// resumption and the ticket, and a server chooses its own shape; but a
 /// CertificateRequest is optional, so a client cannot tell a dropped one
 /// from none: for a client, every shape with the same ServerHello choices.
+/// The status_request acknowledgement is one of those choices, one way
+/// only: without it a CertificateStatus is never allowed (RFC 6066 8),
+/// with it the CertificateStatus is still optional, so a client cannot
+/// tell a dropped one from none either.
 fn candidates(shape: &str, victim_is_client: bool) -> Vec<Vec<Want>> {
     let choices = |path: &[&str]| {
         (
@@ -1074,10 +1114,16 @@ fn candidates(shape: &str, victim_is_client: bool) -> Vec<Vec<Want>> {
             path.contains(&"ServerNewSessionTicket"),
         )
     };
-    let legal = choices(shape_path(shape));
+    let stapled = |path: &[&str]| path.contains(&"ServerCertStatus");
+    let legal = shape_path(shape);
     SHAPES
         .iter()
-        .filter(|(name, _, path)| *name == shape || (victim_is_client && choices(path) == legal))
+        .filter(|(name, _, path)| {
+            *name == shape
+                || (victim_is_client
+                    && choices(path) == choices(legal)
+                    && (stapled(legal) || !stapled(path)))
+        })
         .map(|(_, _, path)| wants(path, victim_is_client))
         .collect()
 }
@@ -1502,6 +1548,78 @@ fn oracle(shape: &str, suite: CipherSuite, victim_is_client: bool) -> Report {
     report
 }
 
+/// The client of `shape` fed its legal sequence with a CertificateStatus
+/// injected at each position, checked against the prediction as the
+/// oracle checks its mutations; returns the failures.
+fn inject_certificate_status(shape: &str, suite: CipherSuite) -> Vec<String> {
+    let setup = setup(shape, suite);
+    if setup.resumes {
+        prime(&setup);
+    }
+    let legal_wants = wants(shape_path(shape), true);
+    let paths = candidates(shape, true);
+    let reference = record_reference(&setup, true, &legal_wants);
+    let n = reference.len();
+    let first_encrypted = legal_wants
+        .iter()
+        .position(|w| *w == Want::ChangeCipherSpec)
+        .map_or(n, |ccs| ccs + 1);
+    let mut failures = Vec::new();
+    for at in 0..=n {
+        let mut plan = legal_plan(n);
+        plan.insert(at, Item::Inject(Injected::CertificateStatus));
+        let mut ch = Channel::new(&plan, &reference, true, &setup);
+        let actual = run_role(&setup, &mut ch);
+        let recs = ch.resolved();
+        let expect = predict(
+            &plan,
+            &recs,
+            &ch.live,
+            &paths,
+            &legal_wants,
+            first_encrypted,
+        );
+        // Where the table has no CertificateStatus next, it is refused; in
+        // `full+ocsp` right before the genuine one, the injected copy is
+        // read as the status and the genuine one is refused in its turn.
+        let refused = matches!(
+            expect,
+            Expect::Fail {
+                kind: Kind::UnexpectedMessage | Kind::BadRecordMac,
+                ..
+            } | Expect::Over {
+                then: Some((_, Kind::BadRecordMac, _)),
+                ..
+            }
+        );
+        if !refused {
+            failures.push(format!(
+                "{shape} {suite:?} CertificateStatus at {at}: predicted {expect:?}"
+            ));
+        }
+        if let Err(why) = check(&expect, &actual, &mut ch) {
+            failures.push(format!(
+                "{shape} {suite:?} CertificateStatus at {at}: {why}\n    actual: {actual:?}"
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn client_rejects_a_certificate_status_out_of_place() {
+    // RFC 6066 8: a CertificateStatus only right after the Certificate,
+    // and only when the ServerHello acknowledged status_request. Injected
+    // anywhere else in any shape (in `full+ocsp`, a second one), it is
+    // `unexpected_message`, or `bad_record_mac` after the server's
+    // ChangeCipherSpec.
+    let mut failures = Vec::new();
+    for (shape, _, _) in SHAPES {
+        failures.extend(inject_certificate_status(shape, SUITES[0]));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 fn run_every_shape(victim_is_client: bool) {
     let mut failures = Vec::new();
     let mut total = 0;
@@ -1564,7 +1682,7 @@ fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
-    let mut s = (|| s.send()?.send()?.send()?.send())().unwrap();
+    let mut s = (|| s.send()?.send()?.send()?.send()?.send())().unwrap();
     let mut flight = records(&s.take_output());
     // header(5) handshake header(4) curve_type(1) group(2) ...
     assert_eq!(flight[2][5], HandshakeType::ServerKeyExchange.to_wire());
@@ -1638,12 +1756,15 @@ fn server_rejects_a_client_certificate_without_certificate_verify() {
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
-    let mut s = (|| s.send()?.send()?.send()?.send()?.send())().unwrap();
+    let mut s = (|| s.send()?.send()?.send()?.send()?.send()?.send())().unwrap();
     c.feed(&s.take_output());
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
-    let c = next(next(c.recv().unwrap()).recv().unwrap());
+    let AfterServerCert::NoCertificateStatus(c) = next(next(c.recv().unwrap()).recv().unwrap())
+    else {
+        panic!("no OCSP response was configured")
+    };
     let AfterServerKey::CertificateRequested(c) = next(c.recv().unwrap()) else {
         panic!("no CertificateRequest")
     };

@@ -122,7 +122,9 @@ fn serve_plain(config: &Arc<ServerConfig>, client: &mut ClientDriver) -> Served 
             branch: Branch::Full,
             certificate_requested: false,
             result: (|| -> Result<SessionSummary, Fatal> {
-                let mut s = s.send()?.send()?.send()?.send()?;
+                // ServerHello, Certificate, (no) CertificateStatus,
+                // ServerKeyExchange, ServerHelloDone.
+                let mut s = s.send()?.send()?.send()?.send()?.send()?;
                 let answer = exchange(client, &s.take_output());
                 s.feed(&answer);
                 finish_full!(s, client, 3)
@@ -185,9 +187,9 @@ fn full_client_auth(
     client: &mut ClientDriver,
 ) -> Result<SessionSummary, Fatal> {
     let result = (|| -> Result<SessionSummary, Fatal> {
-        // ServerHello, Certificate, ServerKeyExchange, CertificateRequest,
-        // ServerHelloDone.
-        let mut s = s.send()?.send()?.send()?.send()?.send()?;
+        // ServerHello, Certificate, (no) CertificateStatus,
+        // ServerKeyExchange, CertificateRequest, ServerHelloDone.
+        let mut s = s.send()?.send()?.send()?.send()?.send()?.send()?;
         let answer = exchange(client, &s.take_output());
         s.feed(&answer);
         match next(s.recv()?) {

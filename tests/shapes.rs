@@ -317,12 +317,12 @@ fn rejects_a_client_certificate_verify_with_a_bad_signature() {
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
-    let mut s = (|| s.send()?.send()?.send()?.send()?.send())().unwrap();
+    let mut s = (|| s.send()?.send()?.send()?.send()?.send()?.send())().unwrap();
     c.feed(&s.take_output());
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
-    let c = next(next(c.recv().unwrap()).recv().unwrap());
+    let c = common::memory::client_through_server_key(c).unwrap();
     let AfterServerKey::CertificateRequested(c) = next(c.recv().unwrap()) else {
         panic!("no request")
     };

@@ -44,12 +44,14 @@ fn every_edge_names_a_row() {
 #[test]
 fn table_matches_the_s2n_rows() {
     // The writer column of s2n-tls's state_machine[] (seed document), row by
-    // row, plus ServerNewSessionTicket between ClientFinished and
-    // ServerChangeCipherSpec.
+    // row, with its SERVER_CERT_STATUS (OCSP stapling, RFC 6066 8) between
+    // ServerCert and ServerKey, plus ServerNewSessionTicket between
+    // ClientFinished and ServerChangeCipherSpec.
     let expected = [
         ("ClientHello", "C"),
         ("ServerHello", "S"),
         ("ServerCert", "S"),
+        ("ServerCertStatus", "S"),
         ("ServerKey", "S"),
         ("ServerCertReq", "S"),
         ("ServerHelloDone", "S"),

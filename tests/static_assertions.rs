@@ -26,8 +26,9 @@
 use static_assertions::{assert_impl_all, assert_not_impl_any, assert_type_eq_all, const_assert};
 use tlstate::connection::{Connection, ReadHalf, WriteHalf};
 use tlstate::handshake::{
-    AfterClientHello, B, C, Client, ClientAuth, Fatal, Full, FullShape, Handshake, NoClientCert,
-    RecvMessage, Resumed, ResumedClientAuth, Role, S, SendMessage, Server, State, Writes, state,
+    AfterClientHello, AfterServerCert, B, C, Client, ClientAuth, Fatal, Full, FullShape, Handshake,
+    NoClientCert, RecvMessage, Resumed, ResumedClientAuth, Role, S, SendMessage, Server, State,
+    Writes, state,
 };
 
 /// `$role` sends at each state in shape `$shape`: `SendMessage` is
@@ -127,6 +128,7 @@ assert_type_eq_all!(<Server as Role>::Peer, Client);
 assert_type_eq_all!(<state::ClientHello as State>::Writer, C);
 assert_type_eq_all!(<state::ServerHello as State>::Writer, S);
 assert_type_eq_all!(<state::ServerCert as State>::Writer, S);
+assert_type_eq_all!(<state::ServerCertStatus as State>::Writer, S);
 assert_type_eq_all!(<state::ServerKey as State>::Writer, S);
 assert_type_eq_all!(<state::ServerCertReq as State>::Writer, S);
 assert_type_eq_all!(<state::ServerHelloDone as State>::Writer, S);
@@ -148,17 +150,17 @@ assert_never_sends!(Server, [Full, ClientAuth, NoClientCert, Resumed, ResumedCli
     state::ClientHello, state::ClientCert, state::ClientKey, state::ClientCertVerify,
     state::ClientChangeCipherSpec, state::ClientFinished);
 assert_never_sends!(Client, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]:
-    state::ServerHello, state::ServerCert, state::ServerKey, state::ServerCertReq,
-    state::ServerHelloDone, state::ServerNewSessionTicket, state::ServerChangeCipherSpec,
-    state::ServerFinished);
+    state::ServerHello, state::ServerCert, state::ServerCertStatus, state::ServerKey,
+    state::ServerCertReq, state::ServerHelloDone, state::ServerNewSessionTicket,
+    state::ServerChangeCipherSpec, state::ServerFinished);
 // ... and never reads what it writes itself.
 assert_never_recvs!(Client, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]:
     state::ClientHello, state::ClientCert, state::ClientKey, state::ClientCertVerify,
     state::ClientChangeCipherSpec, state::ClientFinished);
 assert_never_recvs!(Server, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]:
-    state::ServerHello, state::ServerCert, state::ServerKey, state::ServerCertReq,
-    state::ServerHelloDone, state::ServerNewSessionTicket, state::ServerChangeCipherSpec,
-    state::ServerFinished);
+    state::ServerHello, state::ServerCert, state::ServerCertStatus, state::ServerKey,
+    state::ServerCertReq, state::ServerHelloDone, state::ServerNewSessionTicket,
+    state::ServerChangeCipherSpec, state::ServerFinished);
 // HandshakeOver (writer `B`) has no handshake message either way: after
 // the handshake, records go through `Connection`, and no renegotiation.
 assert_never_sends!(Client, [Full, ClientAuth, NoClientCert, Resumed, ResumedClientAuth]: state::HandshakeOver);
@@ -185,7 +187,8 @@ assert_never_sends!(Server, [Full, NoClientCert, Resumed]: state::ServerCertReq)
 // the resumed session's.
 assert_never_sends!(Client, [Resumed]: state::ClientKey);
 assert_never_recvs!(Server, [Resumed]: state::ClientKey);
-assert_never_sends!(Server, [Resumed]: state::ServerCert, state::ServerKey, state::ServerHelloDone);
+assert_never_sends!(Server, [Resumed]: state::ServerCert, state::ServerCertStatus, state::ServerKey,
+    state::ServerHelloDone);
 
 // Resumption with client authentication (issue #11 item 1): a client-auth
 // server's ClientHello read has a branch of its own for a session whose
@@ -221,13 +224,15 @@ assert_recvs!(Server, ResumedClientAuth: state::ClientChangeCipherSpec, state::C
 // Full handshake, client.
 assert_sends!(Client, Full: state::ClientHello, state::ClientKey, state::ClientChangeCipherSpec,
     state::ClientFinished);
-assert_recvs!(Client, Full: state::ServerHello, state::ServerCert, state::ServerKey,
+assert_recvs!(Client, Full: state::ServerHello, state::ServerCert, state::ServerCertStatus,
+    state::ServerKey,
     state::ServerCertReq, state::ServerNewSessionTicket, state::ServerChangeCipherSpec,
     state::ServerFinished);
 // Full handshake, server.
 assert_recvs!(Server, Full: state::ClientHello, state::ClientKey, state::ClientChangeCipherSpec,
     state::ClientFinished);
-assert_sends!(Server, Full: state::ServerHello, state::ServerCert, state::ServerKey,
+assert_sends!(Server, Full: state::ServerHello, state::ServerCert, state::ServerCertStatus,
+    state::ServerKey,
     state::ServerHelloDone, state::ServerChangeCipherSpec, state::ServerFinished);
 // Client authentication, client (the Certificate itself by
 // `send_certificate`/`send_no_certificate`).
@@ -268,7 +273,12 @@ assert_send_next! {
 
     Server, Full: state::ServerHello => state::ServerCert;
     Server, Resumed: state::ServerHello => state::ServerNewSessionTicket;
-    Server, Full: state::ServerCert => state::ServerKey;
+    // The optional CertificateStatus sits between Certificate and
+    // ServerKeyExchange (RFC 6066 8), in every full shape.
+    Server, Full: state::ServerCert => state::ServerCertStatus;
+    Server, ClientAuth: state::ServerCert => state::ServerCertStatus;
+    Server, Full: state::ServerCertStatus => state::ServerKey;
+    Server, ClientAuth: state::ServerCertStatus => state::ServerKey;
     Server, Full: state::ServerKey => state::ServerHelloDone;
     Server, ClientAuth: state::ServerKey => state::ServerCertReq;
     Server, ClientAuth: state::ServerCertReq => state::ServerHelloDone;
@@ -286,7 +296,8 @@ macro_rules! assert_recv_next {
 }
 
 assert_recv_next! {
-    Client, Full: state::ServerCert => Handshake<Client, state::ServerKey, Full>;
+    Client, Full: state::ServerCert => Handshake<Client, state::ServerCertStatus, Full>;
+    Client, Full: state::ServerCertStatus => AfterServerCert;
     Client, Full: state::ServerKey => Handshake<Client, state::ServerCertReq, Full>;
     Client, ClientAuth: state::ServerHelloDone => Handshake<Client, state::ClientCert, ClientAuth>;
     Client, Full: state::ServerChangeCipherSpec => Handshake<Client, state::ServerFinished, Full>;
@@ -325,6 +336,7 @@ assert_zero_sized!(
     state::ClientHello,
     state::ServerHello,
     state::ServerCert,
+    state::ServerCertStatus,
     state::ServerKey,
     state::ServerCertReq,
     state::ServerHelloDone,

@@ -43,6 +43,11 @@ pub struct SessionSummary {
     /// The server's certificate chain, end-entity first (on resumption,
     /// the chain of the original handshake, as the client remembered it).
     pub server_certificates: Arc<[CertificateDer<'static>]>,
+    /// The OCSP response the server stapled (RFC 6066 8), DER, as it
+    /// arrived (the client) or was sent (the server); `None` if none was,
+    /// and always on resumption. Not checked by the default verifier: see
+    /// [`ServerCertVerifier::verify_ocsp_response`](crate::crypto::ServerCertVerifier::verify_ocsp_response).
+    pub ocsp_response: Option<Arc<[u8]>>,
     /// The client's certificate chain, when it authenticated with one.
     pub client_certificates: Arc<[CertificateDer<'static>]>,
     /// Whether this handshake resumed an earlier session.
@@ -150,6 +155,7 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
     let Certified {
         negotiated,
         server_certificates,
+        ocsp_response,
     } = certified;
     SessionSummary {
         cipher_suite: negotiated.suite.suite,
@@ -159,6 +165,7 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
         server_name: negotiated.server_name,
         alpn_protocol: negotiated.alpn_protocol,
         server_certificates,
+        ocsp_response,
         client_certificates,
         resumed,
         session_id: negotiated.session_id,

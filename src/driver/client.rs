@@ -4,8 +4,8 @@
 use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
 use crate::handshake::{
-    AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth, Fatal, Full, Handshake,
-    NoClientCert, Resumed, state,
+    AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth, Fatal,
+    Full, Handshake, NoClientCert, Resumed, state,
 };
 
 any_state! {
@@ -25,7 +25,9 @@ any_state! {
         ServerHello(ServerHello, Full),
         /// Waiting for the server's Certificate.
         ServerCert(ServerCert, Full),
-        /// Waiting for the ServerKeyExchange.
+        /// Waiting for a CertificateStatus or the ServerKeyExchange.
+        ServerCertStatus(ServerCertStatus, Full),
+        /// A CertificateStatus came; waiting for the ServerKeyExchange.
         ServerKey(ServerKey, Full),
         /// Waiting for a CertificateRequest or the ServerHelloDone.
         ServerCertReq(ServerCertReq, Full),
@@ -76,7 +78,13 @@ impl AnyClientState {
                     AfterServerHello::Resumed(hs) => S::ServerNewSessionTicketResumed(hs),
                 })
             }),
-            S::ServerCert(hs) => recv(hs, S::ServerCert, |hs| Ok(S::ServerKey(hs))),
+            S::ServerCert(hs) => recv(hs, S::ServerCert, |hs| Ok(S::ServerCertStatus(hs))),
+            S::ServerCertStatus(hs) => recv(hs, S::ServerCertStatus, |after| {
+                Ok(match after {
+                    AfterServerCert::CertificateStatus(hs) => S::ServerKey(hs),
+                    AfterServerCert::NoCertificateStatus(hs) => S::ServerCertReq(hs),
+                })
+            }),
             S::ServerKey(hs) => recv(hs, S::ServerKey, |hs| Ok(S::ServerCertReq(hs))),
             S::ServerCertReq(hs) => recv(hs, S::ServerCertReq, |after| match after {
                 // ClientKeyExchange, ChangeCipherSpec, Finished

@@ -87,16 +87,20 @@ impl AnyServerState {
         use AnyServerState as S;
         match self {
             S::ClientHello(hs) => recv(hs, S::ClientHello, |after| match after {
-                // ServerHello, Certificate, ServerKeyExchange, ServerHelloDone
-                AfterClientHello::Full(hs) => Ok(S::ClientKey(hs.send()?.send()?.send()?.send()?)),
+                // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
+                // ServerHelloDone
+                AfterClientHello::Full(hs) => {
+                    Ok(S::ClientKey(hs.send()?.send()?.send()?.send()?.send()?))
+                }
                 AfterClientHello::Resumed(hs) => resumed(hs),
             }),
             S::ClientHelloClientAuth(hs) => {
                 recv(hs, S::ClientHelloClientAuth, |after| match after {
-                    // ServerHello, Certificate, ServerKeyExchange, CertificateRequest, ServerHelloDone
-                    AfterClientHello::Full(hs) => {
-                        Ok(S::ClientCert(hs.send()?.send()?.send()?.send()?.send()?))
-                    }
+                    // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
+                    // CertificateRequest, ServerHelloDone
+                    AfterClientHello::Full(hs) => Ok(S::ClientCert(
+                        hs.send()?.send()?.send()?.send()?.send()?.send()?,
+                    )),
                     AfterClientHello::Resumed(hs) => resumed(hs),
                     AfterClientHello::ResumedWithClientCert(hs) => resumed_client_auth(hs),
                 })

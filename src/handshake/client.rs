@@ -23,9 +23,9 @@ use crate::enums::{
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved, Received};
 use crate::message::{
-    CertificateChain, CipherSuites, ClientExtension, ClientExtensions, ClientHello,
-    ClientKeyExchange, DigitallySigned, HandshakePayload, NamedGroups, Random, ServerHello,
-    ServerKeyExchange, SessionId, SignatureSchemes,
+    CertificateChain, CertificateStatusRequest, CipherSuites, ClientExtension, ClientExtensions,
+    ClientHello, ClientKeyExchange, DigitallySigned, HandshakePayload, NamedGroups,
+    OcspStatusRequest, Random, ServerHello, ServerKeyExchange, SessionId, SignatureSchemes,
 };
 use crate::session::{ClientSession, SessionState};
 
@@ -43,6 +43,11 @@ pub struct ClientSide {
     offered_ticket_extension: bool,
     /// Whether the ServerHello promised a NewSessionTicket (RFC 5077 3.2).
     ticket_promised: bool,
+    /// Whether the ClientHello carried a status_request extension.
+    offered_status_request: bool,
+    /// Whether the ServerHello acknowledged it, so that a CertificateStatus
+    /// may follow the Certificate (RFC 6066 8).
+    status_promised: bool,
     /// A ticket the server sent in this handshake: (lifetime hint, ticket).
     new_ticket: Option<(u32, Vec<u8>)>,
     /// The server's ECDHE public key, from ServerKeyExchange.
@@ -67,6 +72,8 @@ impl Handshake<Client, state::ClientHello> {
             offered_session: None,
             offered_ticket_extension: false,
             ticket_promised: false,
+            offered_status_request: false,
+            status_promised: false,
             new_ticket: None,
             server_public: Vec::new(),
             requested_schemes: Vec::new(),
@@ -187,6 +194,13 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
         extensions.push(ClientExtension::SessionTicket(ticket.unwrap_or_default()));
         side.offered_ticket_extension = true;
     }
+    if config.request_ocsp {
+        // Any responder, no request extensions (RFC 6066 8).
+        extensions.push(ClientExtension::StatusRequest(
+            CertificateStatusRequest::Ocsp(OcspStatusRequest::default()),
+        ));
+        side.offered_status_request = true;
+    }
     // RFC 5746 3.4: an empty renegotiation_info on the initial handshake.
     extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
     Ok(ClientHello {
@@ -255,6 +269,7 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
             !core.config.alpn_protocols.is_empty()
         }
         ExtensionType::SessionTicket => core.side.offered_ticket_extension,
+        ExtensionType::StatusRequest => core.side.offered_status_request,
         _ => false,
     };
     if hello.extensions.iter().any(|ext| !offered(ext.typ())) {
@@ -286,6 +301,7 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
         return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
     }
     core.side.ticket_promised = hello.acknowledges_session_ticket();
+    core.side.status_promised = hello.acknowledges_status_request();
     core.server_random = hello.random.0;
     core.transcript.start_hash(suite.hash);
     core.hash_received();
@@ -358,6 +374,8 @@ impl RecvMessage<Client, Full> for state::ServerHello {
                 certified: Certified {
                     negotiated,
                     server_certificates: session.server_certificates,
+                    // No Certificate, so no CertificateStatus, on resumption.
+                    ocsp_response: None,
                 },
                 group: session.state.group,
                 signature_scheme: session.state.signature_scheme,
@@ -368,7 +386,8 @@ impl RecvMessage<Client, Full> for state::ServerHello {
 }
 
 impl<P: Shape> RecvMessage<Client, P> for state::ServerCert {
-    type Next = Handshake<Client, state::ServerKey, P>;
+    /// The optional CertificateStatus is next, then the ServerKeyExchange.
+    type Next = Handshake<Client, state::ServerCertStatus, P>;
 
     fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, chain) = hs.try_with(|hs| {
@@ -386,7 +405,84 @@ impl<P: Shape> RecvMessage<Client, P> for state::ServerCert {
         Ok(hs.advance(|negotiated| Certified {
             negotiated,
             server_certificates: chain,
+            ocsp_response: None,
         }))
+    }
+}
+
+/// What came after the server's Certificate: its optional
+/// CertificateStatus, or directly its ServerKeyExchange. Match on it to go
+/// on.
+#[derive(Debug)]
+pub enum AfterServerCert {
+    /// A stapled OCSP response came (and the verifier accepted it); the
+    /// ServerKeyExchange is next.
+    CertificateStatus(Handshake<Client, state::ServerKey, Full>),
+    /// No CertificateStatus: the ServerKeyExchange came (and was checked);
+    /// a CertificateRequest or the ServerHelloDone is next.
+    NoCertificateStatus(Handshake<Client, state::ServerCertReq, Full>),
+}
+
+/// Hands the stapled response (or its absence) to the verifier, with the
+/// chain it belongs to.
+fn verify_ocsp(
+    core: &Core<Client>,
+    known: &Certified,
+    ocsp_response: Option<&[u8]>,
+) -> Result<(), Error> {
+    let (end_entity, intermediates) = known
+        .server_certificates
+        .split_first()
+        .ok_or(CertificateError::Empty)?;
+    core.config.verifier.verify_ocsp_response(
+        end_entity,
+        intermediates,
+        &core.side.server_name,
+        ocsp_response,
+        UnixTime::now(),
+    )?;
+    Ok(())
+}
+
+impl RecvMessage<Client, Full> for state::ServerCertStatus {
+    type Next = AfterServerCert;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        match message {
+            // RFC 6066 8: a server that sends CertificateStatus MUST have
+            // acknowledged status_request; one that did not has sent a
+            // message this handshake cannot have.
+            Incoming::Handshake(HandshakePayload::CertificateStatus(_))
+                if !hs.core.side.status_promised =>
+            {
+                Err(hs.fatal(Error::UnexpectedMessage {
+                    expected: "ServerKey",
+                    got: Received::Handshake(HandshakeType::CertificateStatus),
+                }))
+            }
+            Incoming::Handshake(HandshakePayload::CertificateStatus(status)) => {
+                let (hs, ()) = hs.try_with(|hs| {
+                    verify_ocsp(&hs.core, &hs.known, Some(&status.ocsp_response))?;
+                    hs.core.hash_received();
+                    Ok(())
+                })?;
+                Ok(AfterServerCert::CertificateStatus(hs.advance(
+                    |mut certified: Certified| {
+                        certified.ocsp_response = Some(status.ocsp_response);
+                        certified
+                    },
+                )))
+            }
+            _ => {
+                // The optional row was skipped: this is the
+                // ServerKeyExchange. An acknowledgement does not oblige the
+                // server to staple (OpenSSL's client reads RFC 6066 8 so too).
+                let (hs, ()) = hs.try_with(|hs| verify_ocsp(&hs.core, &hs.known, None))?;
+                let key: Handshake<Client, state::ServerKey, Full> = hs.advance_same();
+                <state::ServerKey as RecvMessage<Client, Full>>::recv(key, message)
+                    .map(AfterServerCert::NoCertificateStatus)
+            }
+        }
     }
 }
 

@@ -73,6 +73,11 @@ pub struct ClientConfig {
     /// as the header arrives, before its body is buffered, so this bounds
     /// what one message can make the client hold.
     pub max_handshake_message_len: usize,
+    /// Whether to ask the server to staple an OCSP response (status_request,
+    /// RFC 6066 8). On by default. A stapled response is handed to
+    /// [`ServerCertVerifier::verify_ocsp_response`] and kept in the
+    /// session summary; the default webpki verifier does not check it.
+    pub request_ocsp: bool,
 }
 
 impl ClientConfig {
@@ -91,6 +96,7 @@ impl ClientConfig {
             enable_tickets: true,
             client_certificate: None,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
+            request_ocsp: true,
         }
     }
 
@@ -107,6 +113,11 @@ pub struct CertifiedKey {
     pub chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
+    /// A DER OCSP response for the end-entity certificate, stapled in a
+    /// CertificateStatus when the client asks (RFC 6066 8); `None` staples
+    /// nothing. The server sends it as it is: keeping it fresh is the
+    /// caller's job. An empty one is never sent.
+    pub ocsp_response: Option<Arc<[u8]>>,
 }
 
 impl CertifiedKey {
@@ -121,6 +132,7 @@ impl CertifiedKey {
         Ok(Self {
             chain: chain.into(),
             key: Arc::new(SigningKey::new(key)?),
+            ocsp_response: None,
         })
     }
 }
@@ -133,6 +145,11 @@ pub struct ServerConfig {
     pub cert_chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
+    /// A DER OCSP response for `cert_chain`'s end-entity certificate,
+    /// stapled when the client asks (RFC 6066 8); `None` (the default)
+    /// staples nothing. Each certificate in `certificates_by_name` has its
+    /// own, in [`CertifiedKey::ocsp_response`].
+    pub ocsp_response: Option<Arc<[u8]>>,
     /// Certificates chosen by the server name the client sends (SNI,
     /// RFC 6066 3), compared without regard to ASCII case.
     pub certificates_by_name: Vec<(String, CertifiedKey)>,
@@ -182,6 +199,7 @@ impl ServerConfig {
         Ok(Self {
             cert_chain: cert_chain.into(),
             key: Arc::new(SigningKey::new(key)?),
+            ocsp_response: None,
             certificates_by_name: Vec::new(),
             alpn_protocols: Vec::new(),
             key_log: None,

@@ -39,6 +39,9 @@ pub struct Negotiated {
 pub struct Certified {
     pub(crate) negotiated: Negotiated,
     pub(crate) server_certificates: Arc<[CertificateDer<'static>]>,
+    /// The OCSP response stapled with the chain (RFC 6066 8), once the
+    /// optional CertificateStatus has been passed; `None` if there was none.
+    pub(crate) ocsp_response: Option<Arc<[u8]>>,
 }
 
 /// After ServerKeyExchange: also the key exchange group and the scheme

@@ -15,7 +15,7 @@ mod server;
 mod shape;
 pub mod table;
 
-pub use client::{AfterServerHello, AfterServerKey, AfterTicket};
+pub use client::{AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket};
 pub use config::{
     CertifiedKey, ClientCertPolicy, ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS,
     DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, DEFAULT_SIGNATURE_SCHEMES, ServerConfig,

@@ -25,9 +25,9 @@ use crate::enums::{
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::message::{
-    CertificateChain, CertificateRequest, ClientHello, DigitallySigned, DistinguishedName,
-    HandshakePayload, NewSessionTicket, Random, ServerEcdhParams, ServerExtension,
-    ServerExtensions, ServerHello, ServerKeyExchange, SessionId,
+    CertificateChain, CertificateRequest, CertificateStatus, ClientHello, DigitallySigned,
+    DistinguishedName, HandshakePayload, NewSessionTicket, Random, ServerEcdhParams,
+    ServerExtension, ServerExtensions, ServerHello, ServerKeyExchange, SessionId,
 };
 use crate::session::{SessionState, now_secs};
 
@@ -66,6 +66,11 @@ struct Choice {
     session_id: SessionId,
     /// Whether our ServerHello promises a NewSessionTicket.
     ticket_promised: bool,
+    /// The OCSP response to staple: the client asked for one and the
+    /// chosen certificate has one (RFC 6066 8). Our ServerHello then
+    /// acknowledges status_request and a CertificateStatus follows our
+    /// Certificate.
+    ocsp_response: Option<Arc<[u8]>>,
 }
 
 impl Handshake<Server, state::ClientHello> {
@@ -148,8 +153,16 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         None => CertifiedKey {
             chain: config.cert_chain.clone(),
             key: config.key.clone(),
+            ocsp_response: config.ocsp_response.clone(),
         },
     };
+    // `opaque OCSPResponse<1..2^24-1>`: a response that cannot be sent is
+    // not stapled.
+    let ocsp_response = certified
+        .ocsp_response
+        .clone()
+        .filter(|response| !response.is_empty() && response.len() < 1 << 24)
+        .filter(|_| hello.status_request().is_some_and(|r| r.is_ocsp()));
     let alpn_protocol = negotiate_alpn(config, hello)?;
     // RFC 8422 5.1, 5.3: an ECDSA certificate must be on a curve the client
     // supports; otherwise no ECDSA suite can be chosen.
@@ -225,6 +238,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         server_name,
         session_id,
         ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
+        ocsp_response,
     })
 }
 
@@ -392,6 +406,7 @@ fn resumption_choice(
         certified: CertifiedKey {
             chain: config.cert_chain.clone(),
             key: config.key.clone(),
+            ocsp_response: None,
         },
         by_name: false,
         // Not the session's: ALPN is negotiated again (RFC 7301 3.1).
@@ -406,6 +421,8 @@ fn resumption_choice(
         server_name: session.server_name.clone(),
         session_id: SessionId::EMPTY,
         ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
+        // No Certificate, so no CertificateStatus, on resumption.
+        ocsp_response: None,
     })
 }
 
@@ -440,6 +457,10 @@ fn send_server_hello(core: &mut Core<Server>) -> Result<Negotiated, Error> {
     }
     if choice.ticket_promised {
         extensions.push(ServerExtension::SessionTicketAck);
+    }
+    // RFC 6066 8: sending CertificateStatus requires this empty ack.
+    if choice.ocsp_response.is_some() {
+        extensions.push(ServerExtension::StatusRequestAck);
     }
     let hello = ServerHello {
         server_version: ProtocolVersion::Tls12,
@@ -502,6 +523,7 @@ fn send_resumed_hello<P: Shape>(
             certified: Certified {
                 negotiated,
                 server_certificates: chain,
+                ocsp_response: None,
             },
             group,
             signature_scheme,
@@ -536,7 +558,8 @@ impl SendMessage<Server, ResumedClientAuth> for state::ServerHello {
 }
 
 impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
-    type Next = state::ServerKey;
+    /// The optional CertificateStatus is next, then ServerKeyExchange.
+    type Next = state::ServerCertStatus;
 
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (hs, chain) = hs.try_with(|hs| {
@@ -550,6 +573,31 @@ impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
         Ok(hs.advance(|negotiated| Certified {
             negotiated,
             server_certificates: chain,
+            ocsp_response: None,
+        }))
+    }
+}
+
+impl<P: FullShape> SendMessage<Server, P> for state::ServerCertStatus {
+    type Next = state::ServerKey;
+
+    /// Writes the CertificateStatus our ServerHello announced (RFC 6066
+    /// 8): the chosen certificate's OCSP response, if the client asked for
+    /// one. Otherwise this optional row is passed with nothing written.
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
+        let (hs, stapled) = hs.try_with(|hs| {
+            let Some(ocsp_response) = choice(&hs.core)?.ocsp_response.clone() else {
+                return Ok(None);
+            };
+            hs.core
+                .send_handshake(HandshakePayload::CertificateStatus(CertificateStatus {
+                    ocsp_response: ocsp_response.clone(),
+                }))?;
+            Ok(Some(ocsp_response))
+        })?;
+        Ok(hs.advance(|mut certified: Certified| {
+            certified.ocsp_response = stapled;
+            certified
         }))
     }
 }

@@ -149,7 +149,9 @@ handshake_table! {
     /// The server's hello: the chosen suite and session.
     ServerHello:            Handshake,        ServerHello,        S, Hello,      [ServerCert, ServerNewSessionTicket, ServerChangeCipherSpec];
     /// The server's certificate chain.
-    ServerCert:             Handshake,        Certificate,        S, Negotiated, [ServerKey];
+    ServerCert:             Handshake,        Certificate,        S, Negotiated, [ServerCertStatus, ServerKey];
+    /// The server's stapled OCSP response (RFC 6066 8; optional).
+    ServerCertStatus:       Handshake,        CertificateStatus,  S, Certified,  [ServerKey], skip ServerKey;
     /// The server's signed ECDHE parameters.
     ServerKey:              Handshake,        ServerKeyExchange,  S, Certified,  [ServerCertReq, ServerHelloDone];
     /// The server asks for a client certificate (optional).
@@ -188,6 +190,24 @@ pub static SHAPES: &[(&str, &str, &[&str])] = &[
             "ClientHello",
             "ServerHello",
             "ServerCert",
+            "ServerKey",
+            "ServerHelloDone",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "full+ocsp",
+        "Full, with a stapled OCSP response (CertificateStatus)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerCertStatus",
             "ServerKey",
             "ServerHelloDone",
             "ClientKey",
@@ -331,7 +351,8 @@ pub fn markdown() -> String {
          client certificates, the session's client chain verified again). Where the peer \
          picks the path, the read that learns it returns an \
          enum: `AfterClientHello` and `AfterServerHello` (full or resumed), \
-         `AfterServerKey` (CertificateRequest or not), `AfterClientCert` (a certificate \
+         `AfterServerCert` (CertificateStatus or not), `AfterServerKey` \
+         (CertificateRequest or not), `AfterClientCert` (a certificate \
          or an empty one), `AfterTicket` (NewSessionTicket or not).\n\n",
     );
     for (short, name, path) in SHAPES {

@@ -6,6 +6,7 @@ use crate::enums::{
     SignatureScheme,
 };
 use crate::error::InvalidMessage;
+use crate::message::certificate_status::CertificateStatusRequest;
 use crate::message::extensions::{ClientExtension, encode_extensions, read_extensions};
 use crate::message::lists::{CipherSuites, ClientExtensions, CompressionMethods};
 use crate::message::random::{Random, SessionId};
@@ -103,6 +104,14 @@ impl ClientHello {
     pub fn offers_renegotiation_scsv(&self) -> bool {
         self.cipher_suites
             .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+    }
+
+    /// The status_request body (RFC 6066 8), if sent.
+    pub fn status_request(&self) -> Option<&CertificateStatusRequest> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ClientExtension::StatusRequest(request) => Some(request),
+            _ => None,
+        })
     }
 
     /// The session_ticket body (a ticket, or empty to ask for one), if sent.

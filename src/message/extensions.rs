@@ -13,6 +13,7 @@ use crate::codec::{
 };
 use crate::enums::ExtensionType;
 use crate::error::InvalidMessage;
+use crate::message::certificate_status::CertificateStatusRequest;
 use crate::message::lists::{EcPointFormats, NamedGroups, SignatureSchemes};
 
 /// The `host_name` NameType of RFC 6066 3, the only one defined.
@@ -42,6 +43,9 @@ pub enum ClientExtension {
     /// session_ticket (RFC 5077 3.2): a ticket to resume, or empty to ask
     /// for one.
     SessionTicket(Vec<u8>),
+    /// status_request (RFC 6066 8): the client asks for a stapled
+    /// certificate status.
+    StatusRequest(CertificateStatusRequest),
     /// Any other extension, kept as it arrived.
     Unknown {
         /// Its type.
@@ -63,6 +67,7 @@ impl ClientExtension {
             Self::ExtendedMasterSecret => ExtensionType::ExtendedMasterSecret,
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SessionTicket(_) => ExtensionType::SessionTicket,
+            Self::StatusRequest(_) => ExtensionType::StatusRequest,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -84,6 +89,7 @@ impl ClientExtension {
             Self::ExtendedMasterSecret => {}
             Self::RenegotiationInfo(info) => encode_bytes(out, LengthPrefix::U8, info),
             Self::SessionTicket(ticket) => out.extend_from_slice(ticket),
+            Self::StatusRequest(request) => request.encode(out),
             Self::Unknown { data, .. } => out.extend_from_slice(data),
         }
     }
@@ -116,6 +122,9 @@ impl ClientExtension {
                 "renegotiated_connection",
             )?),
             ExtensionType::SessionTicket => Self::SessionTicket(take_rest(body)?),
+            ExtensionType::StatusRequest => {
+                Self::StatusRequest(CertificateStatusRequest::read(body)?)
+            }
             _ => Self::Unknown {
                 typ,
                 data: take_rest(body)?,
@@ -153,6 +162,9 @@ pub enum ServerExtension {
     /// session_ticket with an empty body: the server will send a
     /// NewSessionTicket (RFC 5077 3.2).
     SessionTicketAck,
+    /// status_request with an empty body: the server may send a
+    /// CertificateStatus after its Certificate (RFC 6066 8).
+    StatusRequestAck,
     /// Any other extension, kept as it arrived.
     Unknown {
         /// Its type.
@@ -172,13 +184,17 @@ impl ServerExtension {
             Self::ExtendedMasterSecret => ExtensionType::ExtendedMasterSecret,
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SessionTicketAck => ExtensionType::SessionTicket,
+            Self::StatusRequestAck => ExtensionType::StatusRequest,
             Self::Unknown { typ, .. } => *typ,
         }
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {
         match self {
-            Self::ServerNameAck | Self::ExtendedMasterSecret | Self::SessionTicketAck => {}
+            Self::ServerNameAck
+            | Self::ExtendedMasterSecret
+            | Self::SessionTicketAck
+            | Self::StatusRequestAck => {}
             Self::EcPointFormats(formats) => encode_vec(out, LengthPrefix::U8, formats),
             Self::Alpn(protocol) => encode_prefixed(out, LengthPrefix::U16, |out| {
                 encode_bytes(out, LengthPrefix::U8, protocol);
@@ -195,6 +211,7 @@ impl ServerExtension {
             ExtensionType::ServerName => Self::ServerNameAck,
             ExtensionType::ExtendedMasterSecret => Self::ExtendedMasterSecret,
             ExtensionType::SessionTicket => Self::SessionTicketAck,
+            ExtensionType::StatusRequest => Self::StatusRequestAck,
             ExtensionType::EcPointFormats => Self::EcPointFormats(read_nonempty_vec(
                 body,
                 LengthPrefix::U8,

@@ -6,6 +6,7 @@ use crate::enums::HandshakeType;
 use crate::error::InvalidMessage;
 use crate::message::certificate::CertificateChain;
 use crate::message::certificate_request::CertificateRequest;
+use crate::message::certificate_status::CertificateStatus;
 use crate::message::client_hello::ClientHello;
 use crate::message::client_key_exchange::ClientKeyExchange;
 use crate::message::digitally_signed::DigitallySigned;
@@ -34,6 +35,8 @@ pub enum HandshakePayload {
     Certificate(CertificateChain),
     /// server_key_exchange (ECDHE).
     ServerKeyExchange(ServerKeyExchange),
+    /// certificate_status (RFC 6066 8).
+    CertificateStatus(CertificateStatus),
     /// certificate_request.
     CertificateRequest(CertificateRequest),
     /// server_hello_done: an empty body.
@@ -57,6 +60,7 @@ impl HandshakePayload {
             Self::ServerHello(_) => HandshakeType::ServerHello,
             Self::Certificate(_) => HandshakeType::Certificate,
             Self::ServerKeyExchange(_) => HandshakeType::ServerKeyExchange,
+            Self::CertificateStatus(_) => HandshakeType::CertificateStatus,
             Self::CertificateRequest(_) => HandshakeType::CertificateRequest,
             Self::ServerHelloDone => HandshakeType::ServerHelloDone,
             Self::CertificateVerify(_) => HandshakeType::CertificateVerify,
@@ -74,6 +78,7 @@ impl HandshakePayload {
             Self::ServerHello(m) => m.encode(out),
             Self::Certificate(m) => m.encode(out),
             Self::ServerKeyExchange(m) => m.encode(out),
+            Self::CertificateStatus(m) => m.encode(out),
             Self::CertificateRequest(m) => m.encode(out),
             Self::CertificateVerify(m) => m.encode(out),
             Self::ClientKeyExchange(m) => m.encode(out),
@@ -96,6 +101,9 @@ impl HandshakePayload {
             HandshakeType::Certificate => Self::Certificate(CertificateChain::read(&mut r)?),
             HandshakeType::ServerKeyExchange => {
                 Self::ServerKeyExchange(ServerKeyExchange::read(&mut r)?)
+            }
+            HandshakeType::CertificateStatus => {
+                Self::CertificateStatus(CertificateStatus::read(&mut r)?)
             }
             HandshakeType::CertificateRequest => {
                 Self::CertificateRequest(CertificateRequest::read(&mut r)?)
@@ -127,6 +135,7 @@ fn message_name(typ: HandshakeType) -> &'static str {
         HandshakeType::ServerHello => "ServerHello",
         HandshakeType::Certificate => "Certificate",
         HandshakeType::ServerKeyExchange => "ServerKeyExchange",
+        HandshakeType::CertificateStatus => "CertificateStatus",
         HandshakeType::CertificateRequest => "CertificateRequest",
         HandshakeType::ServerHelloDone => "ServerHelloDone",
         HandshakeType::CertificateVerify => "CertificateVerify",

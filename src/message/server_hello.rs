@@ -69,6 +69,14 @@ impl ServerHello {
         })
     }
 
+    /// Whether the server acknowledged status_request, so that a
+    /// CertificateStatus may follow its Certificate (RFC 6066 8).
+    pub fn acknowledges_status_request(&self) -> bool {
+        self.extensions
+            .iter()
+            .any(|ext| matches!(ext, ServerExtension::StatusRequestAck))
+    }
+
     /// Whether the server promised a NewSessionTicket (RFC 5077 3.2).
     pub fn acknowledges_session_ticket(&self) -> bool {
         self.extensions

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use rustls_pki_types::ServerName;
 use tlstate::connection::Connection;
 use tlstate::handshake::{
-    AfterClientHello, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientConfig, Fatal,
-    Handshake, Role, Server, ServerConfig, Shape, State, Step, state,
+    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
+    ClientConfig, Fatal, Handshake, Role, Server, ServerConfig, Shape, State, Step, state,
 };
 
 /// The name every test certificate is issued for.
@@ -35,15 +35,27 @@ pub fn server_full(
     }
 }
 
+/// The client's read of the server's Certificate, its CertificateStatus if
+/// one was stapled, and its ServerKeyExchange.
+pub fn client_through_server_key(
+    c: Handshake<Client, state::ServerCert>,
+) -> Result<Handshake<Client, state::ServerCertReq>, Fatal> {
+    match next(next(c.recv()?).recv()?) {
+        AfterServerCert::CertificateStatus(c) => Ok(next(c.recv()?)),
+        AfterServerCert::NoCertificateStatus(c) => Ok(c),
+    }
+}
+
 /// The client's full-handshake branch through ServerHello, Certificate,
-/// ServerKeyExchange and ServerHelloDone (no CertificateRequest).
+/// [CertificateStatus], ServerKeyExchange and ServerHelloDone (no
+/// CertificateRequest).
 pub fn client_through_hello_done(
     c: Handshake<Client, state::ServerHello>,
 ) -> Result<Handshake<Client, state::ClientKey>, Fatal> {
     let AfterServerHello::Full(c) = next(c.recv()?) else {
         panic!("nothing was offered for resumption")
     };
-    let c = next(next(c.recv()?).recv()?);
+    let c = client_through_server_key(c)?;
     match next(c.recv()?) {
         AfterServerKey::NoCertificateRequest(c) => Ok(c),
         AfterServerKey::CertificateRequested(_) => {
@@ -108,7 +120,7 @@ pub fn full_handshake_by(
     let mut c = Handshake::client(client, localhost()).send()?;
     let mut s = Handshake::server(server);
     s.feed(&flight(&mut c, transport));
-    let mut s = server_full(s)?.send()?.send()?.send()?.send()?;
+    let mut s = server_full(s)?.send()?.send()?.send()?.send()?.send()?;
     let server_first_flight = flight(&mut s, transport);
     c.feed(&server_first_flight);
     let mut c = client_through_hello_done(c)?.send()?.send()?.send()?;

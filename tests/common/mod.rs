@@ -81,6 +81,9 @@ pub struct TestPki {
     pub dir: tempfile::TempDir,
     pub ca: CertificateDer<'static>,
     pub ca_path: PathBuf,
+    /// The CA's private key (PEM), for tools that sign as the CA
+    /// (`openssl ocsp -rkey`).
+    pub ca_key_path: PathBuf,
     issuer: Issuer<'static, KeyPair>,
 }
 
@@ -106,10 +109,13 @@ impl TestPki {
         let ca = params.self_signed(&key).unwrap();
         let ca_path = dir.path().join("ca.pem");
         std::fs::write(&ca_path, ca.pem()).unwrap();
+        let ca_key_path = dir.path().join("ca.key");
+        std::fs::write(&ca_key_path, key.serialize_pem()).unwrap();
         Self {
             dir,
             ca: ca.der().clone(),
             ca_path,
+            ca_key_path,
             issuer: Issuer::new(params, key),
         }
     }

@@ -30,6 +30,29 @@ pub trait ServerCertVerifier: Send + Sync + Debug {
         server_name: &ServerName<'_>,
         now: UnixTime,
     ) -> Result<(), CertificateError>;
+
+    /// Checks the OCSP response the server stapled for `end_entity`
+    /// (RFC 6066 8), or its absence (`None`). Called once in every full
+    /// handshake, after [`verify_server_cert`](Self::verify_server_cert)
+    /// accepted the chain and before the ServerKeyExchange is read; a
+    /// response arrives only if the client asked for one
+    /// ([`ClientConfig::request_ocsp`](crate::handshake::ClientConfig::request_ocsp)).
+    ///
+    /// The default accepts everything: neither it nor
+    /// [`WebPkiServerVerifier`] parses or checks OCSP (rustls-webpki has no
+    /// OCSP support). A verifier that wants revocation checked by OCSP, or
+    /// wants stapling required, implements this.
+    fn verify_ocsp_response(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: Option<&[u8]>,
+        now: UnixTime,
+    ) -> Result<(), CertificateError> {
+        let _ = (end_entity, intermediates, server_name, ocsp_response, now);
+        Ok(())
+    }
 }
 
 /// Decides whether a client's certificate chain is acceptable.
