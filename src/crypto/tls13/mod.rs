@@ -6,6 +6,7 @@
 mod certificate_verify;
 mod key_schedule;
 mod record;
+mod suites;
 
 pub use certificate_verify::{
     CLIENT_CERTIFICATE_VERIFY, CONTEXT_LEN, SERVER_CERTIFICATE_VERIFY, SignedContent,
@@ -19,3 +20,4 @@ pub use record::{
     MAX_CIPHERTEXT_LEN, MAX_INNER_PLAINTEXT_LEN, MAX_PLAINTEXT_LEN, Tls13Opener, Tls13Sealer,
     TrafficKey,
 };
+pub use suites::{TLS13_CIPHER_SUITES, Tls13CipherSuite, lookup_tls13};

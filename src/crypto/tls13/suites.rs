@@ -1,0 +1,77 @@
+//! The TLS 1.3 cipher suites (RFC 8446 B.4): an AEAD and the hash of the
+//! key schedule. Key exchange and authentication are negotiated apart
+//! (key_share, signature_algorithms), so unlike TLS 1.2's suites these name
+//! neither.
+
+use super::key_schedule::Secret;
+use super::record::{Tls13Opener, Tls13Sealer, TrafficKey};
+use crate::crypto::suites::{AeadAlgorithm, HashAlgorithm};
+use crate::enums::CipherSuite;
+use crate::error::Error;
+
+/// A TLS 1.3 suite this crate implements.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Tls13CipherSuite {
+    /// The wire identity.
+    pub suite: CipherSuite,
+    /// What protects records.
+    pub aead: AeadAlgorithm,
+    /// The key schedule's and the transcript's hash.
+    pub hash: HashAlgorithm,
+}
+
+impl Tls13CipherSuite {
+    /// The sealer for records written under `traffic_secret`.
+    pub fn sealer(&self, traffic_secret: &Secret) -> Result<Tls13Sealer, Error> {
+        Tls13Sealer::new(self.aead, &TrafficKey::derive(self.aead, traffic_secret)?)
+    }
+
+    /// The opener for records read under `traffic_secret`.
+    pub fn opener(&self, traffic_secret: &Secret) -> Result<Tls13Opener, Error> {
+        Tls13Opener::new(self.aead, &TrafficKey::derive(self.aead, traffic_secret)?)
+    }
+}
+
+/// Every TLS 1.3 suite, in our order of preference (as for TLS 1.2:
+/// AES-256-GCM, AES-128-GCM, ChaCha20-Poly1305).
+pub static TLS13_CIPHER_SUITES: &[Tls13CipherSuite] = &[
+    Tls13CipherSuite {
+        suite: CipherSuite::TLS13_AES_256_GCM_SHA384,
+        aead: AeadAlgorithm::Aes256Gcm,
+        hash: HashAlgorithm::Sha384,
+    },
+    Tls13CipherSuite {
+        suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
+        aead: AeadAlgorithm::Aes128Gcm,
+        hash: HashAlgorithm::Sha256,
+    },
+    Tls13CipherSuite {
+        suite: CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+        aead: AeadAlgorithm::ChaCha20Poly1305,
+        hash: HashAlgorithm::Sha256,
+    },
+];
+
+/// The TLS 1.3 suite with this wire identity, if we implement it.
+pub fn lookup_tls13(suite: CipherSuite) -> Option<&'static Tls13CipherSuite> {
+    TLS13_CIPHER_SUITES.iter().find(|s| s.suite == suite)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_three_and_no_tls12_suite() {
+        for s in TLS13_CIPHER_SUITES {
+            assert_eq!(lookup_tls13(s.suite), Some(s));
+        }
+        assert_eq!(
+            lookup_tls13(CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256),
+            None
+        );
+        for s in crate::crypto::ALL_CIPHER_SUITES {
+            assert_eq!(lookup_tls13(s.suite), None);
+        }
+    }
+}
