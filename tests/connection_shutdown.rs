@@ -862,6 +862,45 @@ fn close_notify_split_across_two_records_is_the_clean_end() {
     assert!(reader.peer_closed());
 }
 
+/// Half an alert must be completed by the very next record: an
+/// application data record after it is unexpected_message, sent at once
+/// (unsplit), and the peer reads that alert.
+#[test]
+fn partial_alert_then_application_data_is_unexpected() {
+    let (mut client, mut server, keys) = memory_pair();
+    let mut forged = keys.forge_as(false);
+    let mut wire = Vec::new();
+    forged
+        .write(
+            ContentType::Alert,
+            &[AlertLevel::Fatal.to_wire()],
+            &mut wire,
+        )
+        .unwrap();
+    forged
+        .write(ContentType::ApplicationData, b"not the rest", &mut wire)
+        .unwrap();
+    client.feed(&wire);
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        client.read(&mut buf),
+        Err(Error::UnexpectedMessage {
+            expected: "the rest of an alert",
+            got: Received::Record(ContentType::ApplicationData),
+        })
+    );
+    let out = client.take_output();
+    assert_one_final_alert(&out, "client");
+    server.feed(&out);
+    assert_eq!(
+        server.read(&mut buf),
+        Err(Error::AlertReceived {
+            level: AlertLevel::Fatal,
+            description: AlertDescription::UnexpectedMessage,
+        })
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Renegotiation refused (RFC 5246 7.4.1.1 / 7.4.1.2, RFC 5746 4.2 / 4.4).
 

@@ -280,7 +280,9 @@ impl RecordReader {
     /// Handshake messages come one per call however they were split into
     /// records; several alerts in one record likewise. A record other than
     /// handshake or alert while a handshake message is partly received is
-    /// [`Error::UnexpectedMessage`].
+    /// [`Error::UnexpectedMessage`], and so is any record but an alert
+    /// while an alert is partly received (its second byte must come next,
+    /// before anything else and before a key change).
     #[inline]
     pub fn next_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
         if self.drained() {
@@ -470,6 +472,16 @@ impl RecordReader {
         {
             return Err(Error::UnexpectedMessage {
                 expected: "the rest of a handshake message",
+                got: Received::Record(header.typ),
+            });
+        }
+        // The second byte of a split alert must come in the very next
+        // record: left waiting, half an alert would survive other records
+        // and the change of keys, and be completed by a later, authentic
+        // alert into one the peer never sent.
+        if self.alert.is_partial() && header.typ != ContentType::Alert {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of an alert",
                 got: Received::Record(header.typ),
             });
         }
@@ -969,5 +981,59 @@ mod tests {
             alert(AlertLevel::Fatal, AlertDescription::HandshakeFailure)
         );
         assert_eq!(rd.next_message(), Ok(None));
+    }
+
+    #[test]
+    fn rejects_partial_alert_before_any_other_record() {
+        let other = [
+            (ContentType::Handshake, record(22, &[14, 0, 0, 0])),
+            (ContentType::ChangeCipherSpec, record(20, &[1])),
+            (ContentType::ApplicationData, record(23, b"data")),
+        ];
+        for (typ, next) in other {
+            let mut rd = RecordReader::new();
+            rd.feed(&record(21, &[2]));
+            assert_eq!(rd.next_message(), Ok(None), "half an alert is nothing yet");
+            rd.feed(&next);
+            assert_eq!(
+                rd.next_message(),
+                Err(Error::UnexpectedMessage {
+                    expected: "the rest of an alert",
+                    got: Received::Record(typ),
+                }),
+                "{typ:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_partial_alert_left_in_a_record_before_a_key_change() {
+        let mut rd = RecordReader::new();
+        let mut wire = record(21, &[1, 0, 2]);
+        wire.extend(record(20, &[1]));
+        rd.feed(&wire);
+        assert!(matches!(rd.next_message(), Ok(Some(Inbound::Alert(_)))));
+        assert_eq!(
+            rd.next_message(),
+            Err(Error::UnexpectedMessage {
+                expected: "the rest of an alert",
+                got: Received::Record(ContentType::ChangeCipherSpec),
+            })
+        );
+    }
+
+    #[test]
+    fn alert_completed_by_the_next_alert_record_is_read() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(21, &[2]));
+        assert_eq!(rd.next_message(), Ok(None));
+        rd.feed(&record(21, &[40]));
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::Alert(AlertMessage {
+                level: AlertLevel::Fatal,
+                description: AlertDescription::HandshakeFailure,
+            })))
+        );
     }
 }
