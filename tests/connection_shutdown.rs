@@ -34,7 +34,7 @@ use common::wire::{Proxy, after_handshake, records};
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome, WriteHalf};
 use tlstate::crypto::{KeyBlock, MASTER_SECRET_LEN, SupportedCipherSuite, new_record_protection};
 use tlstate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType};
-use tlstate::error::{Error, Received};
+use tlstate::error::{Error, InvalidMessage, Received};
 use tlstate::handshake::{Client, ClientConfig, Fatal, Role, Server};
 use tlstate::keylog::KeyLog;
 use tlstate::message::AlertMessage;
@@ -1026,6 +1026,183 @@ fn our_server_refuses_a_client_hello_and_goes_on() {
         );
         assert_eq!(opened.next_message().unwrap(), None);
     }
+}
+
+/// Opens everything in `out` as the peer would (`client`: the writer of
+/// `out`) and returns the alerts in it, failing on anything else.
+fn alerts_in(keys: &Keys, client: bool, out: &[u8]) -> Vec<AlertMessage> {
+    let mut opened = keys.read_from(client);
+    opened.feed(out);
+    let mut alerts = Vec::new();
+    while let Some(inbound) = opened.next_message().unwrap() {
+        match inbound {
+            Inbound::Alert(alert) => alerts.push(alert),
+            other => panic!("not an alert: {other:?}"),
+        }
+    }
+    alerts
+}
+
+const NO_RENEGOTIATION: AlertMessage = AlertMessage {
+    level: AlertLevel::Warning,
+    description: AlertDescription::NoRenegotiation,
+};
+
+const FATAL_UNEXPECTED_MESSAGE: AlertMessage = AlertMessage {
+    level: AlertLevel::Fatal,
+    description: AlertDescription::UnexpectedMessage,
+};
+
+/// The error a second renegotiation request ends the connection with.
+fn second_request(typ: HandshakeType) -> Error {
+    Error::UnexpectedMessage {
+        expected: "application data (a renegotiation request was already refused)",
+        got: Received::Handshake(typ),
+    }
+}
+
+/// One renegotiation request is refused with a warning (as rustls allows
+/// one); a second one ends the connection with unexpected_message. Our
+/// client gets two HelloRequests, our server two ClientHellos, with data
+/// between them that is still read.
+#[test]
+fn a_second_renegotiation_request_ends_the_connection() {
+    // Our client.
+    let (mut client, _server, keys) = memory_pair();
+    let mut from_server = keys.forge_as(false);
+    let mut wire = Vec::new();
+    from_server
+        .write(ContentType::Handshake, &[0, 0, 0, 0], &mut wire)
+        .unwrap();
+    from_server
+        .write(ContentType::ApplicationData, b"between", &mut wire)
+        .unwrap();
+    from_server
+        .write(ContentType::Handshake, &[0, 0, 0, 0], &mut wire)
+        .unwrap();
+    client.feed(&wire);
+    let (got, end) = drain(|buf| client.read(buf));
+    assert_eq!(got, b"between");
+    assert_eq!(end, Err(second_request(HandshakeType::HelloRequest)));
+    let out = client.take_output();
+    assert_eq!(
+        alerts_in(&keys, true, &out),
+        [NO_RENEGOTIATION, FATAL_UNEXPECTED_MESSAGE]
+    );
+    assert_eq!(client.send(b"late"), Err(Error::Closed));
+
+    // Our server.
+    let (_client, mut server, keys) = memory_pair();
+    let mut from_client = keys.forge_as(true);
+    let mut wire = Vec::new();
+    from_client
+        .write(ContentType::Handshake, &[1, 0, 0, 2, 3, 3], &mut wire)
+        .unwrap();
+    server.feed(&wire);
+    let mut buf = [0u8; 64];
+    assert_eq!(server.read(&mut buf), Ok(ReadOutcome::NeedMore));
+    wire.clear();
+    from_client
+        .write(ContentType::Handshake, &[1, 0, 0, 2, 3, 3], &mut wire)
+        .unwrap();
+    server.feed(&wire);
+    assert_eq!(
+        server.read(&mut buf),
+        Err(second_request(HandshakeType::ClientHello))
+    );
+    let out = server.take_output();
+    assert_eq!(
+        alerts_in(&keys, false, &out),
+        [NO_RENEGOTIATION, FATAL_UNEXPECTED_MESSAGE]
+    );
+}
+
+/// 256 KiB of 4-byte renegotiation requests (16 records of 4096 each), as
+/// in the issue: our output stays at most one warning and one fatal
+/// alert, not one warning per request.
+#[test]
+fn a_flood_of_renegotiation_requests_is_answered_by_at_most_two_alerts() {
+    let (mut client, _server, keys) = memory_pair();
+    let mut from_server = keys.forge_as(false);
+    let mut wire = Vec::new();
+    let record = [0u8; 4].repeat(4096);
+    for _ in 0..16 {
+        from_server
+            .write(ContentType::Handshake, &record, &mut wire)
+            .unwrap();
+    }
+    assert!(wire.len() > 256 * 1024);
+    client.feed(&wire);
+    let (got, end) = drain(|buf| client.read(buf));
+    assert!(got.is_empty());
+    assert_eq!(end, Err(second_request(HandshakeType::HelloRequest)));
+    let out = client.take_output();
+    assert!(
+        out.len() <= 2 * (5 + GCM_ALERT_BODY),
+        "{} bytes of output",
+        out.len()
+    );
+    let alerts = alerts_in(&keys, true, &out);
+    assert_eq!(alerts.last(), Some(&FATAL_UNEXPECTED_MESSAGE));
+}
+
+/// The same flood with split halves: the reader ends the connection, the
+/// writer's one 1-byte `send` then fails with `Error::Closed` and queues
+/// nothing, and its `shutdown_send` queues the one fatal alert.
+#[test]
+fn a_flood_of_renegotiation_requests_with_split_halves_is_bounded() {
+    let (_client, server, keys) = memory_pair();
+    let (mut reader, mut writer) = server.split();
+    let mut from_client = keys.forge_as(true);
+    let mut wire = Vec::new();
+    let record = [1u8, 0, 0, 0].repeat(4096);
+    for _ in 0..16 {
+        from_client
+            .write(ContentType::Handshake, &record, &mut wire)
+            .unwrap();
+    }
+    reader.feed(&wire);
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        reader.read(&mut buf),
+        Err(second_request(HandshakeType::ClientHello))
+    );
+    assert_eq!(writer.send(b"x"), Err(Error::Closed));
+    assert!(writer.pending_output().is_empty());
+    writer.shutdown_send().unwrap();
+    let out = writer.take_output();
+    assert_one_final_alert(&out, "server");
+    assert_eq!(alerts_in(&keys, false, &out), [FATAL_UNEXPECTED_MESSAGE]);
+}
+
+/// A HelloRequest has an empty body (RFC 5246 7.4.1.1): one with a body is
+/// decode_error, not a renegotiation request to refuse.
+#[test]
+fn a_hello_request_with_a_body_is_a_decode_error() {
+    let (mut client, mut server, keys) = memory_pair();
+    let mut from_server = keys.forge_as(false);
+    let mut wire = Vec::new();
+    from_server
+        .write(ContentType::Handshake, &[0, 0, 0, 1, 0], &mut wire)
+        .unwrap();
+    client.feed(&wire);
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        client.read(&mut buf),
+        Err(Error::InvalidMessage(InvalidMessage::TrailingData(
+            "HelloRequest"
+        )))
+    );
+    let out = client.take_output();
+    assert_one_final_alert(&out, "client");
+    server.feed(&out);
+    assert_eq!(
+        server.read(&mut buf),
+        Err(Error::AlertReceived {
+            level: AlertLevel::Fatal,
+            description: AlertDescription::DecodeError,
+        })
+    );
 }
 
 /// A client may not send a HelloRequest, nor a server a ClientHello: any

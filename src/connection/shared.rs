@@ -6,7 +6,7 @@
 //! most once (the first error wins), so a race between the halves can
 //! never undo a close or overwrite the alert that explains it.
 
-use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 
 use crate::enums::AlertDescription;
 
@@ -63,8 +63,11 @@ pub(crate) struct Shared {
     pub(crate) reader_alert: AlertSlot,
     /// The alert the writer owes the peer.
     pub(crate) writer_alert: AlertSlot,
-    /// Renegotiation requests read and not yet refused on the wire.
-    pub(crate) refusals_owed: AtomicU32,
+    /// The one renegotiation request we refuse was read, and its
+    /// no_renegotiation warning is not on the wire yet. One flag, not a
+    /// count: a second request ends the connection, so nothing the peer
+    /// sends can make us owe more than one warning.
+    pub(crate) refusal_owed: AtomicBool,
 }
 
 impl Shared {
@@ -79,17 +82,14 @@ impl Shared {
     }
 
     pub(crate) fn owe_refusal(&self) {
-        self.refusals_owed.fetch_add(1, Ordering::AcqRel);
+        self.refusal_owed.store(true, Ordering::Release);
     }
 
-    /// The refusals owed, now taken. Every read asks, and almost always
-    /// nothing is owed: a plain load answers that, without the locked
-    /// swap (a swap right after would only find more, never fewer).
+    /// Whether the refusal was owed, now taken. Every read asks, and
+    /// almost always nothing is owed: a plain load answers that, without
+    /// the locked swap.
     #[inline]
-    pub(crate) fn take_refusals(&self) -> u32 {
-        if self.refusals_owed.load(Ordering::Acquire) == 0 {
-            return 0;
-        }
-        self.refusals_owed.swap(0, Ordering::AcqRel)
+    pub(crate) fn take_refusal(&self) -> bool {
+        self.refusal_owed.load(Ordering::Acquire) && self.refusal_owed.swap(false, Ordering::AcqRel)
     }
 }

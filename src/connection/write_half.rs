@@ -65,13 +65,14 @@ impl<R: Role> WriteHalf<R> {
             .map_err(|error| self.fail(error))
     }
 
-    /// Queues the no_renegotiation warnings the reader owes (RFC 5746 4.4,
-    /// RFC 5246 7.4.1.1): the connection goes on.
+    /// Queues the no_renegotiation warning the reader owes (RFC 5746 4.4,
+    /// RFC 5246 7.4.1.1): the connection goes on. The reader refuses one
+    /// request this way; a second one ends the connection.
     pub fn refuse_renegotiations(&mut self) -> Result<(), Error> {
         if self.final_alert_sent {
             return Ok(());
         }
-        for _ in 0..self.shared.take_refusals() {
+        if self.shared.take_refusal() {
             self.writer
                 .write_alert(
                     AlertLevel::Warning,
@@ -92,9 +93,9 @@ impl<R: Role> WriteHalf<R> {
         }
         self.final_alert_sent = true;
         self.shared.write_closed.close();
-        // Owed warnings are dropped: the connection is ending anyway, and
+        // An owed warning is dropped: the connection is ending anyway, and
         // the final alert must be the only one.
-        let _ = self.shared.take_refusals();
+        let _ = self.shared.take_refusal();
         let (level, description) = match self
             .shared
             .writer_alert
