@@ -350,9 +350,11 @@ impl<R: Role, T: io::Read + io::Write> AppDataSource for Stream<R, T> {
 }
 
 impl<R: Role, T: io::Read + io::Write> io::Read for Stream<R, T> {
-    /// Reads application data. `Ok(0)` means the peer sent close_notify; a
-    /// transport EOF without it is an `UnexpectedEof` error (truncation).
-    /// A fatal error's alert is written before the error is returned.
+    /// Reads application data. `Ok(0)` means the peer sent close_notify
+    /// (our own close_notify, its answer, is written before `Ok(0)` is
+    /// returned, and writing fails from then on); a transport EOF without
+    /// it is an `UnexpectedEof` error (truncation). A fatal error's alert
+    /// is written before the error is returned.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         read_app_data(self, buf)
     }
@@ -389,8 +391,10 @@ impl<R: Role, T: io::Read + io::Write> io::Write for Stream<R, T> {
 ///
 /// It cannot write: a renegotiation request it reads is refused by the
 /// no_renegotiation warning that the [`WriteStream`] sends on its next
-/// write or flush, and a fatal error's alert waits for
-/// [`WriteStream::shutdown_send`] (the seed's rule for two threads).
+/// write or flush, the peer's close_notify is answered by ours on the
+/// [`WriteStream`]'s next write, flush or `shutdown_send` (the write
+/// itself fails with [`Error::Closed`]), and a fatal error's alert waits
+/// for [`WriteStream::shutdown_send`] (the seed's rule for two threads).
 #[derive(Debug)]
 pub struct ReadStream<R: Role> {
     half: ReadHalf<R>,

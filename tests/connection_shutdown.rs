@@ -486,16 +486,22 @@ fn blocked_reader_returns_ok0_when_the_peer_answers_our_close_notify() {
     );
 }
 
-/// Our close_notify closes only our sending side: the peer may still send
-/// data, which we read before its close_notify (`Stream::shutdown` reads
-/// to the peer's close_notify and returns `Ok`).
+/// Our close_notify closes only our sending side: data the peer sent
+/// before it read ours still arrives after ours, and is read before its
+/// close_notify. The peer (our own server) answers our close_notify as
+/// it reads it (RFC 5246 7.2.1), and can send no more after that.
 #[test]
 fn data_still_arrives_after_our_close_notify() {
     let (mut client, mut server, proxy) = tcp_pair_via_proxy();
     client.shutdown_send().unwrap();
+    server.write_all(b"last words").unwrap();
     let mut buf = [0u8; 64];
     assert_eq!(server.read(&mut buf).unwrap(), 0);
-    server.write_all(b"last words").unwrap();
+    let error = server.write(b"later words").unwrap_err();
+    assert_eq!(
+        error.get_ref().and_then(|e| e.downcast_ref::<Error>()),
+        Some(&Error::Closed)
+    );
     server.close().unwrap();
     let mut got = Vec::new();
     client.read_to_end(&mut got).unwrap();
@@ -524,9 +530,9 @@ fn data_still_arrives_after_our_close_notify() {
 fn stream_shutdown_waits_for_the_peers_close_notify() {
     let (mut client, mut server, proxy) = tcp_pair_via_proxy();
     let peer = spawn(move || {
+        server.write_all(&[7u8; 20_000]).unwrap();
         let mut buf = [0u8; 64];
         assert_eq!(server.read(&mut buf).unwrap(), 0);
-        server.write_all(&[7u8; 20_000]).unwrap();
         server.close().unwrap();
         server
     });
@@ -723,8 +729,93 @@ fn received_close_notify_is_the_clean_end() {
     assert!(client.peer_closed());
     assert!(!client.failed());
     assert_eq!(client.transport_eof(), Error::Closed);
-    // Receiving close_notify queued nothing; ours is still ours to send.
+    // RFC 5246 7.2.1: our own close_notify answers it at once.
+    assert_one_final_alert(client.pending_output(), "client");
+}
+
+const CLOSE_NOTIFY: AlertMessage = AlertMessage {
+    level: AlertLevel::Warning,
+    description: AlertDescription::CloseNotify,
+};
+
+/// RFC 5246 7.2.1: on the peer's close_notify we answer with exactly one
+/// close_notify of our own, and `send` fails with `Error::Closed` and
+/// queues nothing; `shutdown_send` adds nothing either. Unsplit, the
+/// answer is queued as the read returns.
+#[test]
+fn peer_close_notify_is_answered_once_and_send_is_closed() {
+    let (mut client, mut server, keys) = memory_pair();
+    server.shutdown_send().unwrap();
+    client.feed(&server.take_output());
+    let mut buf = [0u8; 8];
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+    assert_eq!(client.send(b"after the end"), Err(Error::Closed));
+    client.shutdown_send().unwrap();
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+    let out = client.take_output();
+    assert_one_final_alert(&out, "client");
+    assert_eq!(alerts_in(&keys, true, &out), [CLOSE_NOTIFY]);
+    assert_eq!(client.send(b"still"), Err(Error::Closed));
     assert!(client.pending_output().is_empty());
+}
+
+/// Split halves: the reader reads the peer's close_notify while the
+/// writer has 100 KB queued (seven sealed records), part of it written.
+/// The writer's next `send` fails with `Error::Closed` and queues our
+/// close_notify behind what was queued: those records are sealed under
+/// sequence numbers already spent, so they go out (dropping them would
+/// break the peer's record sequence, see `WriteHalf::answer_peer`); the
+/// write that came too late is what is discarded. The peer reads all the
+/// data, then the clean end.
+#[test]
+fn peer_close_notify_refuses_later_writes_and_answers_behind_sealed_ones() {
+    let (client, mut server, _) = memory_pair();
+    let (mut reader, mut writer) = client.split();
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 + 3) as u8).collect();
+    writer.send(&data).unwrap();
+    let queued = writer.pending_output().to_vec();
+    assert_eq!(records(&queued).len(), 7);
+    let written = 20_000;
+    let mut wire = queued[..written].to_vec();
+    writer.consume_output(written);
+
+    server.shutdown_send().unwrap();
+    reader.feed(&server.take_output());
+    let mut buf = [0u8; 8];
+    assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Closed));
+    assert_eq!(writer.send(b"too late"), Err(Error::Closed));
+    wire.extend_from_slice(&writer.take_output());
+    assert_eq!(&wire[..queued.len()], &queued[..]);
+    assert_eq!(
+        records(&wire[queued.len()..]),
+        vec![(ALERT, GCM_ALERT_BODY)]
+    );
+    writer.shutdown_send().unwrap();
+    assert_eq!(writer.send(b"later still"), Err(Error::Closed));
+    assert!(writer.pending_output().is_empty());
+
+    server.feed(&wire);
+    let (got, end) = drain(|buf| server.read(buf));
+    assert!(got == data, "data lost or changed");
+    assert_eq!(end, Ok(ReadOutcome::Closed));
+}
+
+/// Split halves, nothing queued: `flush_to` alone puts our answer on the
+/// wire; it is the one alert, and `send` then fails.
+#[test]
+fn peer_close_notify_is_answered_by_the_writers_next_flush() {
+    let (client, mut server, keys) = memory_pair();
+    let (mut reader, mut writer) = client.split();
+    server.shutdown_send().unwrap();
+    reader.feed(&server.take_output());
+    let mut buf = [0u8; 8];
+    assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Closed));
+    let mut wire = Vec::new();
+    writer.flush_to(&mut wire).unwrap();
+    assert_eq!(alerts_in(&keys, true, &wire), [CLOSE_NOTIFY]);
+    assert_eq!(writer.send(b"x"), Err(Error::Closed));
+    writer.flush_to(&mut wire).unwrap();
+    assert_one_final_alert(&wire, "client");
 }
 
 /// A fatal alert ends the connection with `AlertReceived` naming its level
@@ -1311,6 +1402,8 @@ fn docs_name_existing_tests() {
         "connection_duplex",
         "connection_shutdown",
         "connection_interop",
+        "driver",
+        "record_partial_alert",
     ] {
         let source = std::fs::read_to_string(format!("{root}/tests/{file}.rs")).unwrap();
         let prefix = format!("`{file}::");

@@ -209,17 +209,20 @@ fn client_and_server_drivers_in_memory_in_tiny_chunks() {
         pair.client_events.clear();
         pair.server_events.clear();
 
-        // close_notify from the client, then from the server.
+        // close_notify from the client, while the server's last words
+        // are on their way: the server answers with its own close_notify
+        // at once, without a `close` (RFC 5246 7.2.1), and can send no
+        // more; the client reads the last words, then the clean end.
+        pair.server.send(b"last words").unwrap();
         pair.client.close().unwrap();
         pair.run();
         assert_eq!(pair.server_events, [Event::PeerClosed]);
-        assert!(pair.client.send(b"too late").is_err());
-        // Half-closed: the server can still send.
-        pair.server.send(b"last words").unwrap();
-        pair.server.close().unwrap();
-        pair.run();
         assert_eq!(pair.client_events, [Event::DataReadable, Event::PeerClosed]);
         assert_eq!(read_all(&mut pair.client), b"last words");
+        assert_eq!(pair.client.send(b"too late"), Err(Error::Closed));
+        assert_eq!(pair.server.send(b"too late"), Err(Error::Closed));
+        pair.server.close().unwrap();
+        assert_eq!(pair.server.poll_output(), None, "one close_notify only");
         assert_eq!(pair.client.read(&mut [0u8; 8]), Ok(0));
         // An EOF after close_notify is the clean end: no event.
         pair.client.handle_eof();

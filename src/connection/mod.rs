@@ -181,8 +181,9 @@ impl<R: Role> Connection<R> {
     }
 
     /// Copies received application data into `buf` (see
-    /// [`ReadHalf::read`]). Renegotiation requests are refused with a
-    /// no_renegotiation warning queued at once; a fatal error queues its
+    /// [`ReadHalf::read`]). A renegotiation request is refused with a
+    /// no_renegotiation warning queued at once; the peer's close_notify is
+    /// answered with ours, queued at once; a fatal error queues its
     /// alert, the only one that will be sent.
     ///
     /// This is [`fill_buf`](Self::fill_buf), a copy, and
@@ -209,7 +210,7 @@ impl<R: Role> Connection<R> {
                 let _ = self.write.shutdown_send();
             }
             _ => {
-                let _ = self.write.refuse_renegotiations();
+                let _ = self.write.answer_peer();
             }
         }
         outcome

@@ -88,7 +88,10 @@ impl<R: Role> ReadHalf<R> {
     /// Copies received application data into `buf`; data that does not
     /// fit stays for the next call.
     ///
-    /// `Closed` is the peer's close_notify. Every other alert ends the
+    /// `Closed` is the peer's close_notify, which also closes writing: the
+    /// [`WriteHalf`](super::WriteHalf) answers with our own close_notify
+    /// on its next `send`, `flush_to`, `take_output` or `shutdown_send`,
+    /// and refuses to send more (RFC 5246 7.2.1). Every other alert ends the
     /// connection with [`Error::AlertReceived`]. The first renegotiation
     /// request (HelloRequest to a client, ClientHello to a server) is
     /// refused: the writer owes a no_renegotiation warning, and reading
@@ -172,7 +175,7 @@ impl<R: Role> ReadHalf<R> {
                 Inbound::ApplicationData(_) => return Ok(Polled::Held),
                 Inbound::Alert(alert) if alert.description == AlertDescription::CloseNotify => {
                     self.ended = Some(Ok(()));
-                    self.shared.read_closed.close();
+                    self.shared.peer_close_notify();
                 }
                 Inbound::Alert(alert) => {
                     let error = Error::AlertReceived {

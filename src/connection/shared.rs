@@ -59,6 +59,9 @@ pub(crate) struct Shared {
     pub(crate) write_closed: Closed,
     /// The connection ended in an error (not a clean close).
     pub(crate) failed: Closed,
+    /// The peer's close_notify was read: the writer owes our own, and
+    /// discards what it has not written yet (RFC 5246 7.2.1).
+    pub(crate) peer_closed: Closed,
     /// The alert the reader owes the peer.
     pub(crate) reader_alert: AlertSlot,
     /// The alert the writer owes the peer.
@@ -77,6 +80,14 @@ impl Shared {
             slot.set(alert);
         }
         self.failed.close();
+        self.read_closed.close();
+        self.write_closed.close();
+    }
+
+    /// The peer's close_notify closes the connection both ways: reading
+    /// has ended, and no more data may be written, only our answer.
+    pub(crate) fn peer_close_notify(&self) {
+        self.peer_closed.close();
         self.read_closed.close();
         self.write_closed.close();
     }

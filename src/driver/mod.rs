@@ -111,8 +111,10 @@ pub enum Event {
     /// Application data arrived: call [`Driver::read`] until it returns
     /// `Ok(0)`.
     DataReadable,
-    /// The peer sent close_notify: it will send no more data. We may still
-    /// send until [`Driver::close`].
+    /// The peer sent close_notify: it will send no more data, and our own
+    /// close_notify, its answer, is already queued for
+    /// [`Driver::poll_output`] (RFC 5246 7.2.1). From here
+    /// [`Driver::send`] fails with [`Error::Closed`].
     PeerClosed,
     /// The handshake or the connection failed; the driver is now in its
     /// `Failed` state. An alert from the peer is
@@ -291,7 +293,9 @@ impl<S: AnyState> Driver<S> {
     /// Ends the connection: queues close_notify (or the fatal alert
     /// pending, the only alert that will be sent) for
     /// [`poll_output`](Self::poll_output); nothing can be sent after it,
-    /// while reading goes on until [`Event::PeerClosed`].
+    /// while reading goes on until [`Event::PeerClosed`]. After
+    /// [`Event::PeerClosed`] our close_notify is already queued, and this
+    /// adds nothing.
     ///
     /// During the handshake there is no alert to send from the typed
     /// layer: the handshake is abandoned (the driver goes to `Failed`
