@@ -391,7 +391,11 @@ fn close_notify_ends_both_ways_of_reading_alike() {
         ]
     );
     assert!(t.peer_closed && !t.failed);
-    assert!(t.output.is_empty(), "nothing is owed for a close_notify");
+    assert_eq!(
+        t.output,
+        [(21, 8 + 2 + 16)],
+        "one close_notify answers a close_notify (RFC 5246 7.2.1)"
+    );
 }
 
 #[test]
