@@ -77,7 +77,12 @@
 //!   as soon as its header is seen.
 //! - R11 (7.4): a handshake message other than the one the table has next
 //!   is `unexpected_message` (skipped, repeated, reordered messages, a
-//!   HelloRequest, a second ClientHello).
+//!   HelloRequest to the server, a second ClientHello).
+//! - R14 (7.4.1.1): a client passes over a HelloRequest before the
+//!   handshake is over, and does not hash it; one with a body is
+//!   `decode_error`. An alert split across records must be completed by
+//!   the next record: any other record after half an alert is
+//!   `unexpected_message` (under R2).
 //! - R12: the stream ended in the middle of the handshake (the last record
 //!   was dropped, or a message is incomplete): the role still waits
 //!   (`NeedMore`) and has not completed.
@@ -1037,6 +1042,7 @@ fn predict(
     paths: &[Vec<Want>],
     legal_wants: &[Want],
     first_encrypted: usize,
+    victim_is_client: bool,
 ) -> Expect {
     let mut steps: Vec<(&[Want], usize)> = paths.iter().map(|p| (&p[..], 0)).collect();
     // The legal plaintext handshake messages of this run.
@@ -1075,6 +1081,9 @@ fn predict(
                 Kind::UnexpectedMessage,
                 "R2 record interrupts a handshake message",
             );
+        }
+        if !alert.is_empty() && typ != 21 {
+            return end(Kind::UnexpectedMessage, "R2 record interrupts an alert");
         }
         let body = &rec.bytes[5..];
         if protected {
@@ -1150,6 +1159,12 @@ fn predict(
                     }
                     let message: Vec<u8> = handshake.drain(..4 + len).collect();
                     let typ = HandshakeType::from_wire(message[0]);
+                    if victim_is_client && typ == HandshakeType::HelloRequest {
+                        if len != 0 {
+                            return end(Kind::DecodeError, "R14 HelloRequest with a body");
+                        }
+                        continue;
+                    }
                     match take(Want::Handshake(typ), &mut steps) {
                         None => {
                             return end(
@@ -1372,6 +1387,7 @@ fn oracle(shape: &str, suite: CipherSuite, victim_is_client: bool) -> Report {
             &paths,
             &legal_wants,
             first_encrypted,
+            victim_is_client,
         );
         let mut fail = |why: String| {
             report
@@ -1379,8 +1395,16 @@ fn oracle(shape: &str, suite: CipherSuite, victim_is_client: bool) -> Report {
                 .push(format!("{shape} {role} {suite:?} {}: {why}", mutation.name));
         };
         // Only a run whose first records are the whole legal sequence may
-        // reach HandshakeOver.
-        let legal_prefix = mutation.plan.get(..n) == Some(&legal_plan(n)[..]);
+        // reach HandshakeOver (a client passing over HelloRequests, R14).
+        let ignored =
+            |item: &&Item| victim_is_client && **item == Item::Inject(Injected::HelloRequest);
+        let heard: Vec<Item> = mutation
+            .plan
+            .iter()
+            .filter(|i| !ignored(i))
+            .copied()
+            .collect();
+        let legal_prefix = heard.get(..n) == Some(&legal_plan(n)[..]);
         if matches!(actual, Actual::Over { .. }) && !legal_prefix {
             fail(format!("reached HandshakeOver: {actual:?}"));
         }
