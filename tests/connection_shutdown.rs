@@ -208,6 +208,26 @@ fn drain(
     }
 }
 
+/// Feeds all of `wire` to `conn`, reading whenever its buffer is full
+/// (it takes at most `MAX_BUFFERED_LEN` unread bytes at a time), and
+/// returns the data read and how reading ended.
+fn feed_and_drain<R: Role>(
+    conn: &mut Connection<R>,
+    wire: &[u8],
+) -> (Vec<u8>, Result<ReadOutcome, Error>) {
+    let mut data = Vec::new();
+    let mut rest = wire;
+    loop {
+        let taken = conn.feed(rest);
+        rest = &rest[taken..];
+        let (got, end) = drain(|buf| conn.read(buf));
+        data.extend_from_slice(&got);
+        if rest.is_empty() || end != Ok(ReadOutcome::NeedMore) {
+            return (data, end);
+        }
+    }
+}
+
 /// An application data record from `from` to `to` whose tag no longer
 /// matches: opening it fails with `DecryptFailed`.
 fn tampered_record<R: Role>(from: &mut Connection<R>) -> Vec<u8> {
@@ -583,8 +603,7 @@ fn shutdown_during_a_partial_write_keeps_the_data_before_one_alert() {
     assert!(writer.pending_output().is_empty());
     writer.flush_to(&mut io::sink()).unwrap();
 
-    server.feed(&wire);
-    let (got, end) = drain(|buf| server.read(buf));
+    let (got, end) = feed_and_drain(&mut server, &wire);
     assert!(got == data, "data lost or changed");
     assert_eq!(end, Ok(ReadOutcome::Closed));
 }
@@ -794,8 +813,7 @@ fn peer_close_notify_refuses_later_writes_and_answers_behind_sealed_ones() {
     assert_eq!(writer.send(b"later still"), Err(Error::Closed));
     assert!(writer.pending_output().is_empty());
 
-    server.feed(&wire);
-    let (got, end) = drain(|buf| server.read(buf));
+    let (got, end) = feed_and_drain(&mut server, &wire);
     assert!(got == data, "data lost or changed");
     assert_eq!(end, Ok(ReadOutcome::Closed));
 }

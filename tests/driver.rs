@@ -18,6 +18,7 @@ use tlstate::driver::{ClientDriver, Event, ServerDriver};
 use tlstate::enums::{AlertDescription, CipherSuite};
 use tlstate::error::{Error, PeerIncompatible, Received};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::record::{MAX_BUFFERED_LEN, MAX_RECORD_LEN};
 use tlstate::session::{InMemorySessionStore, SessionCache, Ticketer};
 
 /// Chunk sizes the in-memory tests move bytes in: one byte, seven bytes,
@@ -46,7 +47,8 @@ macro_rules! side {
                 self.poll_output()
             }
             fn input(&mut self, bytes: &[u8]) {
-                self.handle_input(bytes)
+                // These tests move at most the inbox cap between reads.
+                assert_eq!(self.handle_input(bytes), bytes.len(), "input not taken");
             }
             fn event(&mut self) -> Option<Event> {
                 self.poll_event()
@@ -367,7 +369,7 @@ fn server_driver_fails_on_a_change_cipher_spec_instead_of_a_client_hello() {
         let mut driver = ServerDriver::new(server.clone());
         assert_eq!(driver.poll_output(), None);
         for piece in [20u8, 3, 3, 0, 1, 1].chunks(chunk) {
-            driver.handle_input(piece);
+            assert_eq!(driver.handle_input(piece), piece.len());
         }
         match driver.poll_event() {
             Some(Event::Failed(Error::UnexpectedMessage { got, .. })) => {
@@ -384,7 +386,7 @@ fn server_driver_fails_on_a_change_cipher_spec_instead_of_a_client_hello() {
         assert_eq!(driver.state_name(), "Failed");
         assert!(!driver.is_handshaking());
         // Nothing more happens.
-        driver.handle_input(&[22, 3, 3, 0, 0]);
+        assert_eq!(driver.handle_input(&[22, 3, 3, 0, 0]), 5, "ignored, taken");
         driver.handle_eof();
         assert_eq!(driver.poll_event(), None);
         assert_eq!(driver.poll_output(), None);
@@ -438,7 +440,7 @@ fn a_tampered_record_fails_the_connection_with_an_alert() {
     let mut record = pair.client.poll_output().unwrap();
     let last = record.len() - 1;
     record[last] ^= 1;
-    pair.server.handle_input(&record);
+    assert_eq!(pair.server.handle_input(&record), record.len());
     assert_eq!(
         pair.server.poll_event(),
         Some(Event::Failed(Error::DecryptFailed))
@@ -532,7 +534,7 @@ fn server_driver_against_rustls_client_over_tcp() {
         );
         match socket.read(&mut incoming) {
             Ok(0) => driver.handle_eof(),
-            Ok(n) => driver.handle_input(&incoming[..n]),
+            Ok(n) => assert_eq!(driver.handle_input(&incoming[..n]), n),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 thread::sleep(Duration::from_millis(1))
             }
@@ -573,4 +575,64 @@ fn server_driver_against_rustls_client_over_tcp() {
             | CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
     ));
     assert_eq!(events.last(), Some(&Event::PeerClosed));
+}
+
+/// Issue #11 item 7: `handle_input` is bounded. 10 MB of application data
+/// handed over at once is taken only up to the inbox cap plus the record
+/// layer's bound (one record being read and `MAX_BUFFERED_LEN` unread
+/// bytes); nothing more is taken until the application reads; then more
+/// is, and every byte arrives, in order.
+#[test]
+fn handle_input_takes_what_fits_and_loses_nothing() {
+    const INBOX: usize = 100_000;
+    let (pki, server) = pki();
+    let mut pair = Pair::with(&pki.client_config(), &server, usize::MAX);
+    pair.handshake();
+    let data: Vec<u8> = (0..10u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    pair.server.send(&data).unwrap();
+    let mut wire = Vec::new();
+    while let Some(bytes) = pair.server.poll_output() {
+        wire.extend_from_slice(&bytes);
+    }
+    pair.client.set_max_inbox(INBOX);
+
+    let taken = pair.client.handle_input(&wire);
+    // The inbox's plaintext came in records of up to 16 KiB plus 29 bytes
+    // of header and AEAD overhead each.
+    let records_in_inbox = INBOX.div_ceil(16 * 1024) + 1;
+    let bound = INBOX + 29 * records_in_inbox + MAX_RECORD_LEN + MAX_BUFFERED_LEN;
+    assert!(
+        taken > INBOX && taken <= bound,
+        "took {taken} of {} bytes (bound {bound})",
+        wire.len()
+    );
+    assert_eq!(
+        pair.client.handle_input(&wire[taken..]),
+        0,
+        "full until read"
+    );
+
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = taken;
+    loop {
+        loop {
+            let n = pair.client.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        if pos == wire.len() {
+            break;
+        }
+        let n = pair.client.handle_input(&wire[pos..]);
+        assert!(n > 0, "nothing taken after the inbox was read");
+        assert!(n <= bound, "took {n} at once");
+        pos += n;
+    }
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "bytes lost or reordered");
 }

@@ -268,7 +268,8 @@ where
             Err(fatal) => return Err(Stop::Fatal(state, fatal)),
         };
         match link.next_record() {
-            Some(record) => hs.feed(&record),
+            // One record at a time, the last read: it always fits.
+            Some(record) => assert_eq!(hs.feed(&record), record.len()),
             None => return Err(Stop::Stalled(state)),
         }
     }
@@ -576,7 +577,7 @@ fn serve<R: Role>(mut conn: Connection<R>, link: &mut ThreadLink) -> Option<Erro
                 let _ = link.output.send(FromPeer::Data(buf[..n].to_vec()));
             }
             Ok(ReadOutcome::NeedMore) => match link.next_record() {
-                Some(record) => conn.feed(&record),
+                Some(record) => assert_eq!(conn.feed(&record), record.len()),
                 None => return None,
             },
             Ok(ReadOutcome::Closed) => return None,
@@ -856,7 +857,7 @@ fn after_handshake<R: Role>(mut conn: Connection<R>, ch: &mut Channel<'_>) -> Ac
         match conn.read(&mut buf) {
             Ok(ReadOutcome::Data(n)) => delivered.extend_from_slice(&buf[..n]),
             Ok(ReadOutcome::NeedMore) => match ch.next_record() {
-                Some(record) => conn.feed(&record),
+                Some(record) => assert_eq!(conn.feed(&record), record.len()),
                 None => break,
             },
             Ok(ReadOutcome::Closed) => {

@@ -251,15 +251,16 @@ impl<R: Role> Connection<R> {
         self.read.transport_eof()
     }
 
-    /// Hands the record layer bytes from the peer.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        self.read.feed(bytes);
+    /// Hands the record layer bytes from the peer, as far as they fit;
+    /// returns how many were taken (see [`ReadHalf::feed`]).
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        self.read.feed(bytes)
     }
 
     /// Hands over bytes from the peer without a copy when nothing is
-    /// buffered (see [`ReadHalf::feed_owned`]).
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
-        self.read.feed_owned(bytes);
+    /// buffered; returns how many were taken (see [`ReadHalf::feed_owned`]).
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+        self.read.feed_owned(bytes)
     }
 
     /// Reads once from `transport`; `Ok(0)` is EOF.

@@ -49,16 +49,24 @@ impl<R: Role> ReadHalf<R> {
         }
     }
 
-    /// Hands the record layer bytes from the peer, in any slicing.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        self.reader.feed(bytes);
+    /// Hands the record layer bytes from the peer, in any slicing, as far
+    /// as they fit, and returns how many were taken: at most
+    /// [`MAX_BUFFERED_LEN`](crate::record::MAX_BUFFERED_LEN) unread wire
+    /// bytes are buffered (besides the record whose data
+    /// [`fill_buf`](Self::fill_buf) holds). Feed the rest after reading;
+    /// `0` means read first.
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        self.reader.feed(bytes)
     }
 
     /// Hands over bytes from the peer in their own vector: when nothing is
-    /// buffered the vector itself becomes the buffer, and the records in it
-    /// are opened in place without a copy.
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
-        self.reader.feed_owned(bytes);
+    /// buffered (and they fit) the vector itself becomes the buffer, and the
+    /// records in it are opened in place without a copy. Returns how many
+    /// bytes were taken; the rest are dropped with the vector, so hand over
+    /// one transport read (at most `MAX_BUFFERED_LEN` bytes) at a time (see
+    /// [`RecordReader::feed_owned`]).
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+        self.reader.feed_owned(bytes)
     }
 
     /// Reads once from `transport`; `Ok(0)` is EOF.

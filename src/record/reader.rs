@@ -17,6 +17,15 @@ use super::protection::{HEADER_LEN, NullProtection, RecordOpener};
 /// The default largest handshake message accepted: 64 KiB.
 pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
 
+/// The most wire bytes a reader buffers beyond the application data it
+/// holds for [`RecordReader::consume_data`]: one largest protected record
+/// with its header (5 + 2^14 + 2048 bytes, RFC 5246 6.2.3), as rustls
+/// buffers about one record per read. [`RecordReader::feed`] takes no more
+/// than fits under it and says how much it took; what a peer sends can
+/// then never grow the buffer further, and since a whole record always
+/// fits, the reader always makes progress once its messages are read.
+pub const MAX_BUFFERED_LEN: usize = MAX_RECORD_LEN;
+
 /// The smallest read [`RecordReader::read_from`] asks for.
 const MIN_READ: usize = 4096;
 
@@ -205,12 +214,19 @@ impl RecordReader {
         self.buf.capacity() + self.handshake.capacity()
     }
 
-    /// Appends bytes from the peer, in slices of any size down to one byte.
-    /// After an error the bytes are dropped: nothing more will be read.
-    pub fn feed(&mut self, bytes: &[u8]) {
+    /// Appends bytes from the peer, in slices of any size down to one
+    /// byte, as far as they fit under [`MAX_BUFFERED_LEN`], and returns how
+    /// many were taken. The rest must be fed again once messages have been
+    /// read ([`next_message`](Self::next_message)): that is the
+    /// backpressure. `0` means the buffer is full. After an error the bytes
+    /// are dropped (nothing more will be read) and all count as taken.
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
         if self.failed.is_some() {
-            return;
+            return bytes.len();
         }
+        let bytes = bytes
+            .get(..self.room().min(bytes.len()))
+            .unwrap_or_default();
         let n = bytes.len();
         self.compact_for(n);
         match self.buf.get_mut(self.filled..self.filled + n) {
@@ -222,22 +238,33 @@ impl RecordReader {
             }
         }
         self.filled += n;
+        n
     }
 
     /// Like [`feed`](Self::feed), but takes over `bytes` when nothing is
-    /// buffered, so a record handed over in its own vector is opened where
-    /// it lies, without a copy.
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
+    /// buffered and they fit under [`MAX_BUFFERED_LEN`], so a record handed
+    /// over in its own vector is opened where it lies, without a copy.
+    /// Otherwise copies what fits. Returns how many bytes were taken; the
+    /// vector's bytes past that count are dropped with it, so hand over
+    /// one transport read at a time (at most `MAX_BUFFERED_LEN` bytes).
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
         if self.failed.is_some() {
-            return;
+            return bytes.len();
         }
-        if self.start == self.filled && self.current.is_none() {
+        if self.start == self.filled && self.current.is_none() && bytes.len() <= MAX_BUFFERED_LEN {
             self.start = 0;
             self.filled = bytes.len();
             self.buf = bytes;
-            return;
+            return self.filled;
         }
-        self.feed(&bytes);
+        self.feed(&bytes)
+    }
+
+    /// How many more wire bytes fit under [`MAX_BUFFERED_LEN`].
+    fn room(&self) -> usize {
+        // Application data held by `peek_message` does not count: it is
+        // the caller's to consume, and reading must go on meanwhile.
+        MAX_BUFFERED_LEN.saturating_sub(self.filled - self.unheld_start())
     }
 
     /// Performs one `read` from `rd` into the reader's buffer and returns
@@ -254,10 +281,7 @@ impl RecordReader {
         if let Some(e) = &self.failed {
             return Err(io::Error::other(e.clone()));
         }
-        // Application data held by `peek_message` does not count: it is
-        // the caller's to consume, and reading must go on meanwhile.
-        let buffered = self.filled - self.unheld_start();
-        let room = MAX_RECORD_LEN.saturating_sub(buffered);
+        let room = self.room();
         if room == 0 {
             return Err(io::Error::other(
                 "record buffer full: call next_message first",
@@ -1035,5 +1059,57 @@ mod tests {
                 description: AlertDescription::HandshakeFailure,
             })))
         );
+    }
+
+    /// Issue #11 item 7: `feed` is bounded. 10 MB at once is taken only up
+    /// to `MAX_BUFFERED_LEN`; nothing more until messages are read; then
+    /// more, and every byte comes out, in order, with the heap bounded.
+    #[test]
+    fn feed_takes_what_fits_and_loses_nothing() {
+        let mut wire = Vec::new();
+        let mut sent = Vec::new();
+        let mut i = 0u32;
+        while wire.len() < 10 << 20 {
+            let len = 1 + (i as usize * 7919) % MAX_PLAINTEXT_LEN;
+            let payload: Vec<u8> = (0..len as u32).map(|j| (i ^ j) as u8).collect();
+            wire.extend(record(23, &payload));
+            sent.extend(payload);
+            i += 1;
+        }
+        let mut rd = RecordReader::new();
+        assert_eq!(rd.feed(&wire), MAX_BUFFERED_LEN);
+        assert_eq!(rd.feed(&wire[MAX_BUFFERED_LEN..]), 0, "full until read");
+        let mut pos = MAX_BUFFERED_LEN;
+        let mut got = Vec::new();
+        loop {
+            while let Some(message) = rd.next_message().unwrap() {
+                let Inbound::ApplicationData(data) = message else {
+                    panic!("{message:?}");
+                };
+                got.extend_from_slice(data);
+            }
+            if pos == wire.len() {
+                break;
+            }
+            let n = rd.feed(&wire[pos..]);
+            assert!(n > 0, "nothing taken after reading");
+            pos += n;
+            assert!(rd.buffered_len() <= MAX_BUFFERED_LEN);
+            assert!(rd.capacity() <= 2 * MAX_BUFFERED_LEN, "{}", rd.capacity());
+        }
+        assert!(got == sent, "bytes lost or reordered");
+    }
+
+    /// `feed_owned` adopts a vector only if it fits, and copies what fits
+    /// otherwise.
+    #[test]
+    fn feed_owned_takes_what_fits() {
+        let big = record(23, &[1; 1000]).repeat(40);
+        let mut rd = RecordReader::new();
+        assert_eq!(rd.feed_owned(big.clone()), MAX_BUFFERED_LEN);
+        assert_eq!(rd.buffered_len(), MAX_BUFFERED_LEN);
+        let mut rd = RecordReader::new();
+        let one = record(23, &[2; 1000]);
+        assert_eq!(rd.feed_owned(one.clone()), one.len());
     }
 }
