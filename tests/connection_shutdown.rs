@@ -1437,3 +1437,19 @@ fn docs_name_existing_tests() {
     }
     assert!(named >= 30, "only {named} test names found");
 }
+
+/// Once reading has ended (here at the peer's close_notify), bytes fed
+/// are dropped and all count as taken, so a caller that feeds until all
+/// is taken does not spin on a reader nobody reads any more.
+#[test]
+fn feed_after_the_end_of_reading_takes_and_drops_everything() {
+    let (mut client, mut server, _) = memory_pair();
+    server.shutdown_send().unwrap();
+    assert_eq!(client.feed(&server.take_output()), 5 + GCM_ALERT_BODY);
+    let mut buf = [0u8; 8];
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+    let junk = vec![23u8; 100_000];
+    assert_eq!(client.feed(&junk), junk.len());
+    assert_eq!(client.feed(&junk), junk.len());
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+}

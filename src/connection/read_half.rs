@@ -54,8 +54,13 @@ impl<R: Role> ReadHalf<R> {
     /// [`MAX_BUFFERED_LEN`](crate::record::MAX_BUFFERED_LEN) unread wire
     /// bytes are buffered (besides the record whose data
     /// [`fill_buf`](Self::fill_buf) holds). Feed the rest after reading;
-    /// `0` means read first.
+    /// `0` means read first. Once reading has ended (close_notify or an
+    /// error), bytes are dropped and all count as taken: nothing more will
+    /// be read, so a caller feeding until all is taken does not spin.
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        if self.ended.is_some() {
+            return bytes.len();
+        }
         self.reader.feed(bytes)
     }
 
@@ -66,6 +71,9 @@ impl<R: Role> ReadHalf<R> {
     /// one transport read (at most `MAX_BUFFERED_LEN` bytes) at a time (see
     /// [`RecordReader::feed_owned`]).
     pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+        if self.ended.is_some() {
+            return bytes.len();
+        }
         self.reader.feed_owned(bytes)
     }
 
