@@ -59,8 +59,8 @@ pub(crate) struct Shared {
     pub(crate) write_closed: Closed,
     /// The connection ended in an error (not a clean close).
     pub(crate) failed: Closed,
-    /// The peer's close_notify was read: the writer owes our own, and
-    /// discards what it has not written yet (RFC 5246 7.2.1).
+    /// The peer's close_notify was read: the writer owes our own and
+    /// writes nothing more (RFC 5246 7.2.1).
     pub(crate) peer_closed: Closed,
     /// The alert the reader owes the peer.
     pub(crate) reader_alert: AlertSlot,

@@ -71,7 +71,9 @@ impl<R: Role> WriteHalf<R> {
     /// Queues what the reader owes the peer: our close_notify once the
     /// peer's has been read (RFC 5246 7.2.1: answered at once, and nothing
     /// after it), else the no_renegotiation warning of a refused
-    /// renegotiation request.
+    /// renegotiation request. [`send`](Self::send),
+    /// [`flush_to`](Self::flush_to) and [`take_output`](Self::take_output)
+    /// call it; the unsplit `Connection` calls it as each read returns.
     ///
     /// Records already queued stay in front of the close_notify: they are
     /// sealed, their sequence numbers spent. Dropping them would leave a
@@ -80,8 +82,6 @@ impl<R: Role> WriteHalf<R> {
     /// bytes had already gone out (`pending_output` shows them before
     /// `consume_output` says so). What is discarded is every later write:
     /// `send` fails with [`Error::Closed`].
-    /// [`send`](Self::send), [`flush_to`](Self::flush_to) and
-    /// [`take_output`](Self::take_output) call it.
     pub fn answer_peer(&mut self) -> Result<(), Error> {
         if self.shared.peer_closed.is_closed() {
             return self.shutdown_send();
