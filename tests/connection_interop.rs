@@ -705,3 +705,40 @@ fn s_server_hello_request_is_refused_with_a_warning() {
         vec![(HANDSHAKE, 8 + 4 + 16), (ALERT, 26)]
     );
 }
+
+/// RFC 5246 7.2.1 against OpenSSL: `openssl s_client`'s `Q` command sends
+/// its close_notify; our server reads `Ok(0)` and, in that same read,
+/// answers with exactly one close_notify of its own (no `shutdown_send`
+/// of ours); writing afterwards fails with `Error::Closed`. The recording
+/// proxy sees exactly one record from us after the handshake: that alert.
+#[test]
+fn s_client_close_notify_is_answered_by_ours_at_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = Proxy::start(listener.local_addr().unwrap(), HANG_GUARD);
+    let mut client = s_client(proxy.addr, &[]);
+    let mut server = our_server(&listener);
+    client.stdin().write_all(b"hello from s_client\n").unwrap();
+    client.stdin().flush().unwrap();
+    let mut got = vec![0u8; 20];
+    server.read_exact(&mut got).unwrap();
+    client.stdin().write_all(b"Q\n").unwrap();
+    client.stdin().flush().unwrap();
+    expect_ok0(&mut server, "our server");
+    let error = server.write(b"too late").unwrap_err();
+    assert_eq!(inner(&error), Some(&Error::Closed));
+    let status = client.wait();
+    assert!(status.success(), "{status}\n{}", client.err());
+
+    drop(server);
+    let recorded = proxy.recorded();
+    assert_eq!(
+        after_handshake(&recorded.server_to_client),
+        vec![(ALERT, 26)],
+        "our answer, and nothing else"
+    );
+    assert_eq!(
+        after_handshake(&recorded.client_to_server).last(),
+        Some(&(ALERT, 26)),
+        "s_client's close_notify"
+    );
+}
