@@ -12,6 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::memory::localhost;
+use common::wire::{HELLO_REQUEST, before_each_plaintext_record};
 use common::{KeyKind, LeafFlavor, TestPki};
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::driver::{ClientDriver, Event, ServerDriver};
@@ -635,4 +636,33 @@ fn handle_input_takes_what_fits_and_loses_nothing() {
     }
     assert_eq!(got.len(), data.len());
     assert!(got == data, "bytes lost or reordered");
+}
+
+/// RFC 5246 7.4.1.1 through the sans-IO driver: plaintext HelloRequests
+/// before each record of the server's flights (up to its
+/// ChangeCipherSpec), handed over one byte at a time, are passed over by
+/// the client driver, and the handshake completes on both sides (so they
+/// were not hashed either).
+#[test]
+fn client_driver_ignores_hello_requests_during_the_handshake() {
+    let (pki, server) = pki();
+    let mut client = ClientDriver::new(pki.client_config(), localhost());
+    let mut server = ServerDriver::new(server);
+    for _ in 0..4 {
+        while let Some(out) = client.poll_output() {
+            assert_eq!(server.handle_input(&out), out.len());
+        }
+        while let Some(out) = server.poll_output() {
+            for byte in before_each_plaintext_record(&out, &HELLO_REQUEST).chunks(1) {
+                assert_eq!(client.handle_input(byte), 1);
+            }
+        }
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| client.poll_event()).collect();
+    assert!(
+        matches!(events.as_slice(), [Event::HandshakeDone(_)]),
+        "{events:?}"
+    );
+    assert!(matches!(server.poll_event(), Some(Event::HandshakeDone(_))));
+    assert_eq!(client.state_name(), "HandshakeOver");
 }

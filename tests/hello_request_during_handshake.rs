@@ -10,30 +10,10 @@ mod common;
 
 use common::fixture;
 use common::memory::{client_no_ticket, client_through_hello_done, localhost, next, server_full};
+use common::wire::{HELLO_REQUEST, before_each_plaintext_record};
 use tlstate::enums::HandshakeType;
 use tlstate::error::{Error, InvalidMessage};
 use tlstate::handshake::{Handshake, Step};
-
-/// A plaintext record holding one HelloRequest (type 0, empty body).
-const HELLO_REQUEST: [u8; 9] = [0x16, 0x03, 0x03, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00];
-
-/// `wire` with `insert` before each of its records, up to (not into) the
-/// first ChangeCipherSpec: after it the records are encrypted.
-fn before_each_plaintext_record(wire: &[u8], insert: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    let mut protected = false;
-    while at < wire.len() {
-        let len = 5 + usize::from(u16::from_be_bytes([wire[at + 3], wire[at + 4]]));
-        if !protected {
-            out.extend_from_slice(insert);
-        }
-        protected |= wire[at] == 20;
-        out.extend_from_slice(&wire[at..at + len]);
-        at += len;
-    }
-    out
-}
 
 #[test]
 fn client_ignores_hello_requests_during_the_handshake() {
