@@ -376,9 +376,14 @@ impl<R: Role, T: io::Read + io::Write> io::BufRead for Stream<R, T> {
 }
 
 impl<R: Role, T: io::Read + io::Write> io::Write for Stream<R, T> {
+    /// Sends `buf`; after the peer's close_notify this fails with
+    /// [`Error::Closed`] (our answer went out as it was read).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.conn.send(buf).map_err(to_io)?;
-        self.conn.flush_to(&mut self.transport)?;
+        let sent = self.conn.send(buf);
+        // Flushed even when the send failed, as `WriteStream` does.
+        let flushed = self.conn.flush_to(&mut self.transport);
+        sent.map_err(to_io)?;
+        flushed?;
         Ok(buf.len())
     }
 
@@ -463,9 +468,16 @@ impl<R: Role> WriteStream<R> {
 }
 
 impl<R: Role> io::Write for WriteStream<R> {
+    /// Sends `buf`. Once the peer's close_notify has been read by the
+    /// [`ReadStream`], this fails with [`Error::Closed`], and writes our
+    /// own close_notify, the answer, before it returns (RFC 5246 7.2.1).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.half.send(buf).map_err(to_io)?;
-        self.half.flush_to(&mut self.transport)?;
+        let sent = self.half.send(buf);
+        // Flushed even when the send failed: what `send` queued instead
+        // (the answer to the peer's close_notify) must go out now.
+        let flushed = self.half.flush_to(&mut self.transport);
+        sent.map_err(to_io)?;
+        flushed?;
         Ok(buf.len())
     }
 

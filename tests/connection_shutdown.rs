@@ -1453,3 +1453,30 @@ fn feed_after_the_end_of_reading_takes_and_drops_everything() {
     assert_eq!(client.feed(&junk), junk.len());
     assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
 }
+
+/// Split streams over TCP: the client's `ReadStream` reads the server's
+/// close_notify; the `WriteStream`'s next `write` fails with
+/// `Error::Closed` and puts our close_notify, queued as the answer, on the
+/// wire at once, so the server (which only reads) sees the clean end.
+/// The proxy sees exactly one record from the client after the
+/// handshake: that alert.
+#[test]
+fn split_write_stream_sends_the_answer_to_the_peers_close_notify() {
+    let (client, mut server, proxy) = tcp_pair_via_proxy();
+    let (mut reader, mut writer) = client.split().unwrap();
+    server.close().unwrap();
+    let mut buf = [0u8; 64];
+    assert_eq!(reader.read(&mut buf).unwrap(), 0);
+    let error = writer.write(b"too late").unwrap_err();
+    assert_eq!(
+        error.get_ref().and_then(|e| e.downcast_ref::<Error>()),
+        Some(&Error::Closed)
+    );
+    assert_eq!(server.read(&mut buf).unwrap(), 0, "our answer arrived");
+    drop((reader, writer, server));
+    let recorded = proxy.recorded();
+    assert_eq!(
+        after_handshake(&recorded.client_to_server),
+        vec![(ALERT, GCM_ALERT_BODY)]
+    );
+}
