@@ -667,8 +667,11 @@ pub(crate) fn tlstate_bulk(
     let mut read = 0;
     for _ in 0..batch.writes {
         c.send(&data[..batch.size])?;
-        // The records move to the server in their own vector: no copy.
-        s.feed_owned(c.take_output());
+        // The records move to the server in their own vector: no copy. A
+        // write of at most 16 KiB is one record, which always fits.
+        let wire = c.take_output();
+        let len = wire.len();
+        assert_eq!(s.feed_owned(wire), len, "a record was not taken");
         while let ReadOutcome::Data(plaintext) = s.fill_buf()? {
             let n = std::hint::black_box(plaintext).len();
             read += n;

@@ -363,9 +363,11 @@ impl<R: Role, T: io::Read + io::Write> AppDataSource for Stream<R, T> {
 }
 
 impl<R: Role, T: io::Read + io::Write> io::Read for Stream<R, T> {
-    /// Reads application data. `Ok(0)` means the peer sent close_notify; a
-    /// transport EOF without it is an `UnexpectedEof` error (truncation).
-    /// A fatal error's alert is written before the error is returned.
+    /// Reads application data. `Ok(0)` means the peer sent close_notify
+    /// (our own close_notify, its answer, is written before `Ok(0)` is
+    /// returned, and writing fails from then on); a transport EOF without
+    /// it is an `UnexpectedEof` error (truncation). A fatal error's alert
+    /// is written before the error is returned.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         read_app_data(self, buf)
     }
@@ -387,9 +389,14 @@ impl<R: Role, T: io::Read + io::Write> io::BufRead for Stream<R, T> {
 }
 
 impl<R: Role, T: io::Read + io::Write> io::Write for Stream<R, T> {
+    /// Sends `buf`; after the peer's close_notify this fails with
+    /// [`Error::Closed`] (our answer went out as it was read).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.conn.send(buf).map_err(to_io)?;
-        self.conn.flush_to(&mut self.transport)?;
+        let sent = self.conn.send(buf);
+        // Flushed even when the send failed, as `WriteStream` does.
+        let flushed = self.conn.flush_to(&mut self.transport);
+        sent.map_err(to_io)?;
+        flushed?;
         Ok(buf.len())
     }
 
@@ -402,8 +409,10 @@ impl<R: Role, T: io::Read + io::Write> io::Write for Stream<R, T> {
 ///
 /// It cannot write: a renegotiation request it reads is refused by the
 /// no_renegotiation warning that the [`WriteStream`] sends on its next
-/// write or flush, and a fatal error's alert waits for
-/// [`WriteStream::shutdown_send`] (the seed's rule for two threads).
+/// write or flush, the peer's close_notify is answered by ours on the
+/// [`WriteStream`]'s next write, flush or `shutdown_send` (the write
+/// itself fails with [`Error::Closed`]), and a fatal error's alert waits
+/// for [`WriteStream::shutdown_send`] (the seed's rule for two threads).
 #[derive(Debug)]
 pub struct ReadStream<R: Role> {
     half: ReadHalf<R>,
@@ -472,9 +481,16 @@ impl<R: Role> WriteStream<R> {
 }
 
 impl<R: Role> io::Write for WriteStream<R> {
+    /// Sends `buf`. Once the peer's close_notify has been read by the
+    /// [`ReadStream`], this fails with [`Error::Closed`], and writes our
+    /// own close_notify, the answer, before it returns (RFC 5246 7.2.1).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.half.send(buf).map_err(to_io)?;
-        self.half.flush_to(&mut self.transport)?;
+        let sent = self.half.send(buf);
+        // Flushed even when the send failed: what `send` queued instead
+        // (the answer to the peer's close_notify) must go out now.
+        let flushed = self.half.flush_to(&mut self.transport);
+        sent.map_err(to_io)?;
+        flushed?;
         Ok(buf.len())
     }
 

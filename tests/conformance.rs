@@ -17,8 +17,8 @@ use tlstate::driver::{Event, ServerDriver};
 use tlstate::enums::{AlertDescription, CipherSuite, Compression, ContentType, ExtensionType};
 use tlstate::error::{Error, InvalidMessage};
 use tlstate::handshake::{
-    AfterServerHello, ClientConfig, DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, Fatal, Handshake, Server,
-    ServerConfig, state,
+    AfterClientHello, AfterServerHello, ClientConfig, DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, Fatal,
+    Handshake, Server, ServerConfig, Step, state,
 };
 use tlstate::message::{
     ClientExtension, ClientHello, HandshakeMessage, HandshakePayload, MAX_CLIENT_HELLO_LEN,
@@ -76,9 +76,21 @@ fn server_reads(
     config: Arc<ServerConfig>,
     wire: &[u8],
 ) -> Result<Handshake<Server, state::ServerHello>, Fatal> {
+    // `feed` takes at most one record's worth of unread bytes at a time,
+    // so a ClientHello over many records goes in as the server reads it.
     let mut s = Handshake::server(config);
-    s.feed(wire);
-    server_full(s)
+    let mut rest = wire;
+    loop {
+        rest = &rest[s.feed(rest)..];
+        match s.recv()? {
+            Step::Next(AfterClientHello::Full(s)) => return Ok(s),
+            Step::Next(_) => panic!("nothing was offered for resumption"),
+            Step::NeedMore(same) => {
+                assert!(!rest.is_empty(), "the whole ClientHello was fed");
+                s = same;
+            }
+        }
+    }
 }
 
 // --- item 10: ChangeCipherSpec ------------------------------------------
@@ -452,7 +464,12 @@ fn rustls_client_with_a_client_hello_over_64_kib_completes_a_handshake() {
 
     let mut done = None;
     for _ in 0..10 {
-        server.handle_input(&to_server);
+        let input: &[u8] = &to_server;
+        assert_eq!(
+            server.handle_input(input),
+            input.len(),
+            "the driver takes it all"
+        );
         while let Some(event) = server.poll_event() {
             match event {
                 Event::HandshakeDone(summary) => done = Some(summary),

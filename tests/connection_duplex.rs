@@ -15,6 +15,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Barrier};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -160,8 +161,16 @@ fn tcp_pair(pki: &TestPki) -> (Stream<Client, TcpStream>, Stream<Server, TcpStre
 // The pump.
 
 /// Writes `TOTAL` bytes of the keystream `seed` in writes of random size,
-/// then sends close_notify. Returns the SHA-256 of what it wrote.
-fn pump_out(mut w: impl Write + Shutdown, seed: u64, who: &'static str) -> Digest {
+/// then, once the other writer is done too (`both_written`), sends
+/// close_notify: in TLS 1.2 the peer answers a close_notify with its own
+/// and writes no more (RFC 5246 7.2.1), so closing first would cut the
+/// other direction short. Returns the SHA-256 of what it wrote.
+fn pump_out(
+    mut w: impl Write + Shutdown,
+    seed: u64,
+    who: &'static str,
+    both_written: Arc<Barrier>,
+) -> Digest {
     let mut data = Keystream::new(seed);
     let mut sizes = XorShift::new(seed.rotate_left(17));
     let mut sha = Context::new(&SHA256);
@@ -176,6 +185,7 @@ fn pump_out(mut w: impl Write + Shutdown, seed: u64, who: &'static str) -> Diges
         sent += n as u64;
     }
     w.flush().unwrap();
+    both_written.wait();
     w.shutdown_send()
         .unwrap_or_else(|e| panic!("{who}: shutdown_send: {e}"));
     sha.finish()
@@ -236,8 +246,18 @@ fn full_duplex_256_mib_each_way_over_split_streams() {
     let (server_r, server_w) = server.split().unwrap();
 
     let start = Instant::now();
-    let c_out = thread::spawn(move || pump_out(client_w, CLIENT_TO_SERVER_SEED, "client writer"));
-    let s_out = thread::spawn(move || pump_out(server_w, SERVER_TO_CLIENT_SEED, "server writer"));
+    let both_written = Arc::new(Barrier::new(2));
+    let done = both_written.clone();
+    let c_out =
+        thread::spawn(move || pump_out(client_w, CLIENT_TO_SERVER_SEED, "client writer", done));
+    let s_out = thread::spawn(move || {
+        pump_out(
+            server_w,
+            SERVER_TO_CLIENT_SEED,
+            "server writer",
+            both_written,
+        )
+    });
     let c_in = thread::spawn(move || pump_in(client_r, SERVER_TO_CLIENT_SEED, "client reader"));
     let s_in = thread::spawn(move || pump_in(server_r, CLIENT_TO_SERVER_SEED, "server reader"));
 

@@ -504,6 +504,43 @@ fn rustls_close_notify_is_our_clean_end() {
     assert!(rest.is_empty());
 }
 
+/// RFC 5246 7.2.1: our answer to rustls's close_notify goes out as we
+/// read it, without a `shutdown_send` of ours: rustls reads `Ok(0)` while
+/// our stream is still alive (before, it waited until its read timed out).
+/// Sending afterwards fails with `Error::Closed`.
+#[test]
+fn rustls_close_notify_is_answered_by_ours_at_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (answered, got_answer) = mpsc::channel();
+    let peer = thread::spawn(move || {
+        let mut tls = rustls_client(addr);
+        tls.get_ref()
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        tls.write_all(b"bye").unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+        let mut rest = Vec::new();
+        answered
+            .send(tls.read_to_end(&mut rest).map(|_| rest))
+            .unwrap();
+    });
+    let mut server = our_server(&listener);
+    let mut got = Vec::new();
+    server.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"bye");
+    // Our stream stays alive (no drop, no TCP close) until rustls has read.
+    let rest = got_answer
+        .recv_timeout(HANG_GUARD)
+        .expect("rustls finished reading")
+        .expect("rustls reads our close_notify as its clean end");
+    assert!(rest.is_empty());
+    let error = server.write(b"too late").unwrap_err();
+    assert_eq!(inner(&error), Some(&Error::Closed));
+    join(peer);
+}
+
 /// rustls's TCP close without close_notify is our truncation; ours is
 /// rustls's `UnexpectedEof`.
 #[test]
@@ -666,5 +703,42 @@ fn s_server_hello_request_is_refused_with_a_warning() {
     assert_eq!(
         after_handshake(&recorded.server_to_client),
         vec![(HANDSHAKE, 8 + 4 + 16), (ALERT, 26)]
+    );
+}
+
+/// RFC 5246 7.2.1 against OpenSSL: `openssl s_client`'s `Q` command sends
+/// its close_notify; our server reads `Ok(0)` and, in that same read,
+/// answers with exactly one close_notify of its own (no `shutdown_send`
+/// of ours); writing afterwards fails with `Error::Closed`. The recording
+/// proxy sees exactly one record from us after the handshake: that alert.
+#[test]
+fn s_client_close_notify_is_answered_by_ours_at_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = Proxy::start(listener.local_addr().unwrap(), HANG_GUARD);
+    let mut client = s_client(proxy.addr, &[]);
+    let mut server = our_server(&listener);
+    client.stdin().write_all(b"hello from s_client\n").unwrap();
+    client.stdin().flush().unwrap();
+    let mut got = vec![0u8; 20];
+    server.read_exact(&mut got).unwrap();
+    client.stdin().write_all(b"Q\n").unwrap();
+    client.stdin().flush().unwrap();
+    expect_ok0(&mut server, "our server");
+    let error = server.write(b"too late").unwrap_err();
+    assert_eq!(inner(&error), Some(&Error::Closed));
+    let status = client.wait();
+    assert!(status.success(), "{status}\n{}", client.err());
+
+    drop(server);
+    let recorded = proxy.recorded();
+    assert_eq!(
+        after_handshake(&recorded.server_to_client),
+        vec![(ALERT, 26)],
+        "our answer, and nothing else"
+    );
+    assert_eq!(
+        after_handshake(&recorded.client_to_server).last(),
+        Some(&(ALERT, 26)),
+        "s_client's close_notify"
     );
 }

@@ -34,7 +34,7 @@ use common::wire::{Proxy, after_handshake, records};
 use tlstate::connection::{Connection, ReadHalf, ReadOutcome, WriteHalf};
 use tlstate::crypto::{KeyBlock, MASTER_SECRET_LEN, SupportedCipherSuite, new_record_protection};
 use tlstate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType};
-use tlstate::error::{Error, Received};
+use tlstate::error::{Error, InvalidMessage, Received};
 use tlstate::handshake::{Client, ClientConfig, Fatal, Role, Server};
 use tlstate::keylog::KeyLog;
 use tlstate::message::AlertMessage;
@@ -204,6 +204,26 @@ fn drain(
         match read(&mut buf) {
             Ok(ReadOutcome::Data(n)) => data.extend_from_slice(&buf[..n]),
             end => return (data, end),
+        }
+    }
+}
+
+/// Feeds all of `wire` to `conn`, reading whenever its buffer is full
+/// (it takes at most `MAX_BUFFERED_LEN` unread bytes at a time), and
+/// returns the data read and how reading ended.
+fn feed_and_drain<R: Role>(
+    conn: &mut Connection<R>,
+    wire: &[u8],
+) -> (Vec<u8>, Result<ReadOutcome, Error>) {
+    let mut data = Vec::new();
+    let mut rest = wire;
+    loop {
+        let taken = conn.feed(rest);
+        rest = &rest[taken..];
+        let (got, end) = drain(|buf| conn.read(buf));
+        data.extend_from_slice(&got);
+        if rest.is_empty() || end != Ok(ReadOutcome::NeedMore) {
+            return (data, end);
         }
     }
 }
@@ -486,16 +506,22 @@ fn blocked_reader_returns_ok0_when_the_peer_answers_our_close_notify() {
     );
 }
 
-/// Our close_notify closes only our sending side: the peer may still send
-/// data, which we read before its close_notify (`Stream::shutdown` reads
-/// to the peer's close_notify and returns `Ok`).
+/// Our close_notify closes only our sending side: data the peer sent
+/// before it read ours still arrives after ours, and is read before its
+/// close_notify. The peer (our own server) answers our close_notify as
+/// it reads it (RFC 5246 7.2.1), and can send no more after that.
 #[test]
 fn data_still_arrives_after_our_close_notify() {
     let (mut client, mut server, proxy) = tcp_pair_via_proxy();
     client.shutdown_send().unwrap();
+    server.write_all(b"last words").unwrap();
     let mut buf = [0u8; 64];
     assert_eq!(server.read(&mut buf).unwrap(), 0);
-    server.write_all(b"last words").unwrap();
+    let error = server.write(b"later words").unwrap_err();
+    assert_eq!(
+        error.get_ref().and_then(|e| e.downcast_ref::<Error>()),
+        Some(&Error::Closed)
+    );
     server.close().unwrap();
     let mut got = Vec::new();
     client.read_to_end(&mut got).unwrap();
@@ -524,9 +550,9 @@ fn data_still_arrives_after_our_close_notify() {
 fn stream_shutdown_waits_for_the_peers_close_notify() {
     let (mut client, mut server, proxy) = tcp_pair_via_proxy();
     let peer = spawn(move || {
+        server.write_all(&[7u8; 20_000]).unwrap();
         let mut buf = [0u8; 64];
         assert_eq!(server.read(&mut buf).unwrap(), 0);
-        server.write_all(&[7u8; 20_000]).unwrap();
         server.close().unwrap();
         server
     });
@@ -577,8 +603,7 @@ fn shutdown_during_a_partial_write_keeps_the_data_before_one_alert() {
     assert!(writer.pending_output().is_empty());
     writer.flush_to(&mut io::sink()).unwrap();
 
-    server.feed(&wire);
-    let (got, end) = drain(|buf| server.read(buf));
+    let (got, end) = feed_and_drain(&mut server, &wire);
     assert!(got == data, "data lost or changed");
     assert_eq!(end, Ok(ReadOutcome::Closed));
 }
@@ -723,8 +748,92 @@ fn received_close_notify_is_the_clean_end() {
     assert!(client.peer_closed());
     assert!(!client.failed());
     assert_eq!(client.transport_eof(), Error::Closed);
-    // Receiving close_notify queued nothing; ours is still ours to send.
+    // RFC 5246 7.2.1: our own close_notify answers it at once.
+    assert_one_final_alert(client.pending_output(), "client");
+}
+
+const CLOSE_NOTIFY: AlertMessage = AlertMessage {
+    level: AlertLevel::Warning,
+    description: AlertDescription::CloseNotify,
+};
+
+/// RFC 5246 7.2.1: on the peer's close_notify we answer with exactly one
+/// close_notify of our own, and `send` fails with `Error::Closed` and
+/// queues nothing; `shutdown_send` adds nothing either. Unsplit, the
+/// answer is queued as the read returns.
+#[test]
+fn peer_close_notify_is_answered_once_and_send_is_closed() {
+    let (mut client, mut server, keys) = memory_pair();
+    server.shutdown_send().unwrap();
+    client.feed(&server.take_output());
+    let mut buf = [0u8; 8];
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+    assert_eq!(client.send(b"after the end"), Err(Error::Closed));
+    client.shutdown_send().unwrap();
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+    let out = client.take_output();
+    assert_one_final_alert(&out, "client");
+    assert_eq!(alerts_in(&keys, true, &out), [CLOSE_NOTIFY]);
+    assert_eq!(client.send(b"still"), Err(Error::Closed));
     assert!(client.pending_output().is_empty());
+}
+
+/// Split halves: the reader reads the peer's close_notify while the
+/// writer has 100 KB queued (seven sealed records), part of it written.
+/// The writer's next `send` fails with `Error::Closed` and queues our
+/// close_notify behind what was queued: those records are sealed under
+/// sequence numbers already spent, so they go out (dropping them would
+/// break the peer's record sequence, see `WriteHalf::answer_peer`); the
+/// write that came too late is what is discarded. The peer reads all the
+/// data, then the clean end.
+#[test]
+fn peer_close_notify_refuses_later_writes_and_answers_behind_sealed_ones() {
+    let (client, mut server, _) = memory_pair();
+    let (mut reader, mut writer) = client.split();
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 + 3) as u8).collect();
+    writer.send(&data).unwrap();
+    let queued = writer.pending_output().to_vec();
+    assert_eq!(records(&queued).len(), 7);
+    let written = 20_000;
+    let mut wire = queued[..written].to_vec();
+    writer.consume_output(written);
+
+    server.shutdown_send().unwrap();
+    reader.feed(&server.take_output());
+    let mut buf = [0u8; 8];
+    assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Closed));
+    assert_eq!(writer.send(b"too late"), Err(Error::Closed));
+    wire.extend_from_slice(&writer.take_output());
+    assert_eq!(&wire[..queued.len()], &queued[..]);
+    assert_eq!(
+        records(&wire[queued.len()..]),
+        vec![(ALERT, GCM_ALERT_BODY)]
+    );
+    writer.shutdown_send().unwrap();
+    assert_eq!(writer.send(b"later still"), Err(Error::Closed));
+    assert!(writer.pending_output().is_empty());
+
+    let (got, end) = feed_and_drain(&mut server, &wire);
+    assert!(got == data, "data lost or changed");
+    assert_eq!(end, Ok(ReadOutcome::Closed));
+}
+
+/// Split halves, nothing queued: `flush_to` alone puts our answer on the
+/// wire; it is the one alert, and `send` then fails.
+#[test]
+fn peer_close_notify_is_answered_by_the_writers_next_flush() {
+    let (client, mut server, keys) = memory_pair();
+    let (mut reader, mut writer) = client.split();
+    server.shutdown_send().unwrap();
+    reader.feed(&server.take_output());
+    let mut buf = [0u8; 8];
+    assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Closed));
+    let mut wire = Vec::new();
+    writer.flush_to(&mut wire).unwrap();
+    assert_eq!(alerts_in(&keys, true, &wire), [CLOSE_NOTIFY]);
+    assert_eq!(writer.send(b"x"), Err(Error::Closed));
+    writer.flush_to(&mut wire).unwrap();
+    assert_one_final_alert(&wire, "client");
 }
 
 /// A fatal alert ends the connection with `AlertReceived` naming its level
@@ -862,6 +971,45 @@ fn close_notify_split_across_two_records_is_the_clean_end() {
     assert!(reader.peer_closed());
 }
 
+/// Half an alert must be completed by the very next record: an
+/// application data record after it is unexpected_message, sent at once
+/// (unsplit), and the peer reads that alert.
+#[test]
+fn partial_alert_then_application_data_is_unexpected() {
+    let (mut client, mut server, keys) = memory_pair();
+    let mut forged = keys.forge_as(false);
+    let mut wire = Vec::new();
+    forged
+        .write(
+            ContentType::Alert,
+            &[AlertLevel::Fatal.to_wire()],
+            &mut wire,
+        )
+        .unwrap();
+    forged
+        .write(ContentType::ApplicationData, b"not the rest", &mut wire)
+        .unwrap();
+    client.feed(&wire);
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        client.read(&mut buf),
+        Err(Error::UnexpectedMessage {
+            expected: "the rest of an alert",
+            got: Received::Record(ContentType::ApplicationData),
+        })
+    );
+    let out = client.take_output();
+    assert_one_final_alert(&out, "client");
+    server.feed(&out);
+    assert_eq!(
+        server.read(&mut buf),
+        Err(Error::AlertReceived {
+            level: AlertLevel::Fatal,
+            description: AlertDescription::UnexpectedMessage,
+        })
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Renegotiation refused (RFC 5246 7.4.1.1 / 7.4.1.2, RFC 5746 4.2 / 4.4).
 
@@ -989,6 +1137,183 @@ fn our_server_refuses_a_client_hello_and_goes_on() {
     }
 }
 
+/// Opens everything in `out` as the peer would (`client`: the writer of
+/// `out`) and returns the alerts in it, failing on anything else.
+fn alerts_in(keys: &Keys, client: bool, out: &[u8]) -> Vec<AlertMessage> {
+    let mut opened = keys.read_from(client);
+    opened.feed(out);
+    let mut alerts = Vec::new();
+    while let Some(inbound) = opened.next_message().unwrap() {
+        match inbound {
+            Inbound::Alert(alert) => alerts.push(alert),
+            other => panic!("not an alert: {other:?}"),
+        }
+    }
+    alerts
+}
+
+const NO_RENEGOTIATION: AlertMessage = AlertMessage {
+    level: AlertLevel::Warning,
+    description: AlertDescription::NoRenegotiation,
+};
+
+const FATAL_UNEXPECTED_MESSAGE: AlertMessage = AlertMessage {
+    level: AlertLevel::Fatal,
+    description: AlertDescription::UnexpectedMessage,
+};
+
+/// The error a second renegotiation request ends the connection with.
+fn second_request(typ: HandshakeType) -> Error {
+    Error::UnexpectedMessage {
+        expected: "application data (a renegotiation request was already refused)",
+        got: Received::Handshake(typ),
+    }
+}
+
+/// One renegotiation request is refused with a warning (as rustls allows
+/// one); a second one ends the connection with unexpected_message. Our
+/// client gets two HelloRequests, our server two ClientHellos, with data
+/// between them that is still read.
+#[test]
+fn a_second_renegotiation_request_ends_the_connection() {
+    // Our client.
+    let (mut client, _server, keys) = memory_pair();
+    let mut from_server = keys.forge_as(false);
+    let mut wire = Vec::new();
+    from_server
+        .write(ContentType::Handshake, &[0, 0, 0, 0], &mut wire)
+        .unwrap();
+    from_server
+        .write(ContentType::ApplicationData, b"between", &mut wire)
+        .unwrap();
+    from_server
+        .write(ContentType::Handshake, &[0, 0, 0, 0], &mut wire)
+        .unwrap();
+    client.feed(&wire);
+    let (got, end) = drain(|buf| client.read(buf));
+    assert_eq!(got, b"between");
+    assert_eq!(end, Err(second_request(HandshakeType::HelloRequest)));
+    let out = client.take_output();
+    assert_eq!(
+        alerts_in(&keys, true, &out),
+        [NO_RENEGOTIATION, FATAL_UNEXPECTED_MESSAGE]
+    );
+    assert_eq!(client.send(b"late"), Err(Error::Closed));
+
+    // Our server.
+    let (_client, mut server, keys) = memory_pair();
+    let mut from_client = keys.forge_as(true);
+    let mut wire = Vec::new();
+    from_client
+        .write(ContentType::Handshake, &[1, 0, 0, 2, 3, 3], &mut wire)
+        .unwrap();
+    server.feed(&wire);
+    let mut buf = [0u8; 64];
+    assert_eq!(server.read(&mut buf), Ok(ReadOutcome::NeedMore));
+    wire.clear();
+    from_client
+        .write(ContentType::Handshake, &[1, 0, 0, 2, 3, 3], &mut wire)
+        .unwrap();
+    server.feed(&wire);
+    assert_eq!(
+        server.read(&mut buf),
+        Err(second_request(HandshakeType::ClientHello))
+    );
+    let out = server.take_output();
+    assert_eq!(
+        alerts_in(&keys, false, &out),
+        [NO_RENEGOTIATION, FATAL_UNEXPECTED_MESSAGE]
+    );
+}
+
+/// 256 KiB of 4-byte renegotiation requests (16 records of 4096 each), as
+/// in the issue: our output stays at most one warning and one fatal
+/// alert, not one warning per request.
+#[test]
+fn a_flood_of_renegotiation_requests_is_answered_by_at_most_two_alerts() {
+    let (mut client, _server, keys) = memory_pair();
+    let mut from_server = keys.forge_as(false);
+    let mut wire = Vec::new();
+    let record = [0u8; 4].repeat(4096);
+    for _ in 0..16 {
+        from_server
+            .write(ContentType::Handshake, &record, &mut wire)
+            .unwrap();
+    }
+    assert!(wire.len() > 256 * 1024);
+    client.feed(&wire);
+    let (got, end) = drain(|buf| client.read(buf));
+    assert!(got.is_empty());
+    assert_eq!(end, Err(second_request(HandshakeType::HelloRequest)));
+    let out = client.take_output();
+    assert!(
+        out.len() <= 2 * (5 + GCM_ALERT_BODY),
+        "{} bytes of output",
+        out.len()
+    );
+    let alerts = alerts_in(&keys, true, &out);
+    assert_eq!(alerts.last(), Some(&FATAL_UNEXPECTED_MESSAGE));
+}
+
+/// The same flood with split halves: the reader ends the connection, the
+/// writer's one 1-byte `send` then fails with `Error::Closed` and queues
+/// nothing, and its `shutdown_send` queues the one fatal alert.
+#[test]
+fn a_flood_of_renegotiation_requests_with_split_halves_is_bounded() {
+    let (_client, server, keys) = memory_pair();
+    let (mut reader, mut writer) = server.split();
+    let mut from_client = keys.forge_as(true);
+    let mut wire = Vec::new();
+    let record = [1u8, 0, 0, 0].repeat(4096);
+    for _ in 0..16 {
+        from_client
+            .write(ContentType::Handshake, &record, &mut wire)
+            .unwrap();
+    }
+    reader.feed(&wire);
+    let mut buf = [0u8; 64];
+    assert_eq!(
+        reader.read(&mut buf),
+        Err(second_request(HandshakeType::ClientHello))
+    );
+    assert_eq!(writer.send(b"x"), Err(Error::Closed));
+    assert!(writer.pending_output().is_empty());
+    writer.shutdown_send().unwrap();
+    let out = writer.take_output();
+    assert_one_final_alert(&out, "server");
+    assert_eq!(alerts_in(&keys, false, &out), [FATAL_UNEXPECTED_MESSAGE]);
+}
+
+/// A HelloRequest has an empty body (RFC 5246 7.4.1.1): one with a body is
+/// decode_error, not a renegotiation request to refuse.
+#[test]
+fn a_hello_request_with_a_body_is_a_decode_error() {
+    let (mut client, mut server, keys) = memory_pair();
+    let mut from_server = keys.forge_as(false);
+    let mut wire = Vec::new();
+    from_server
+        .write(ContentType::Handshake, &[0, 0, 0, 1, 0], &mut wire)
+        .unwrap();
+    client.feed(&wire);
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        client.read(&mut buf),
+        Err(Error::InvalidMessage(InvalidMessage::TrailingData(
+            "HelloRequest"
+        )))
+    );
+    let out = client.take_output();
+    assert_one_final_alert(&out, "client");
+    server.feed(&out);
+    assert_eq!(
+        server.read(&mut buf),
+        Err(Error::AlertReceived {
+            level: AlertLevel::Fatal,
+            description: AlertDescription::DecodeError,
+        })
+    );
+}
+
 /// A client may not send a HelloRequest, nor a server a ClientHello: any
 /// handshake message but the peer's renegotiation request is
 /// unexpected_message.
@@ -1095,6 +1420,8 @@ fn docs_name_existing_tests() {
         "connection_duplex",
         "connection_shutdown",
         "connection_interop",
+        "driver",
+        "record_partial_alert",
     ] {
         let source = std::fs::read_to_string(format!("{root}/tests/{file}.rs")).unwrap();
         let prefix = format!("`{file}::");
@@ -1109,4 +1436,47 @@ fn docs_name_existing_tests() {
         }
     }
     assert!(named >= 30, "only {named} test names found");
+}
+
+/// Once reading has ended (here at the peer's close_notify), bytes fed
+/// are dropped and all count as taken, so a caller that feeds until all
+/// is taken does not spin on a reader nobody reads any more.
+#[test]
+fn feed_after_the_end_of_reading_takes_and_drops_everything() {
+    let (mut client, mut server, _) = memory_pair();
+    server.shutdown_send().unwrap();
+    assert_eq!(client.feed(&server.take_output()), 5 + GCM_ALERT_BODY);
+    let mut buf = [0u8; 8];
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+    let junk = vec![23u8; 100_000];
+    assert_eq!(client.feed(&junk), junk.len());
+    assert_eq!(client.feed(&junk), junk.len());
+    assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
+}
+
+/// Split streams over TCP: the client's `ReadStream` reads the server's
+/// close_notify; the `WriteStream`'s next `write` fails with
+/// `Error::Closed` and puts our close_notify, queued as the answer, on the
+/// wire at once, so the server (which only reads) sees the clean end.
+/// The proxy sees exactly one record from the client after the
+/// handshake: that alert.
+#[test]
+fn split_write_stream_sends_the_answer_to_the_peers_close_notify() {
+    let (client, mut server, proxy) = tcp_pair_via_proxy();
+    let (mut reader, mut writer) = client.split().unwrap();
+    server.close().unwrap();
+    let mut buf = [0u8; 64];
+    assert_eq!(reader.read(&mut buf).unwrap(), 0);
+    let error = writer.write(b"too late").unwrap_err();
+    assert_eq!(
+        error.get_ref().and_then(|e| e.downcast_ref::<Error>()),
+        Some(&Error::Closed)
+    );
+    assert_eq!(server.read(&mut buf).unwrap(), 0, "our answer arrived");
+    drop((reader, writer, server));
+    let recorded = proxy.recorded();
+    assert_eq!(
+        after_handshake(&recorded.client_to_server),
+        vec![(ALERT, GCM_ALERT_BODY)]
+    );
 }

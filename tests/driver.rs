@@ -12,12 +12,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::memory::localhost;
+use common::wire::{HELLO_REQUEST, before_each_plaintext_record};
 use common::{KeyKind, LeafFlavor, TestPki};
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::driver::{ClientDriver, Event, ServerDriver};
 use tlstate::enums::{AlertDescription, CipherSuite};
 use tlstate::error::{Error, PeerIncompatible, Received};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::record::{MAX_BUFFERED_LEN, MAX_RECORD_LEN};
 use tlstate::session::{InMemorySessionStore, SessionCache, Ticketer};
 
 /// Chunk sizes the in-memory tests move bytes in: one byte, seven bytes,
@@ -46,7 +48,8 @@ macro_rules! side {
                 self.poll_output()
             }
             fn input(&mut self, bytes: &[u8]) {
-                self.handle_input(bytes)
+                // These tests move at most the inbox cap between reads.
+                assert_eq!(self.handle_input(bytes), bytes.len(), "input not taken");
             }
             fn event(&mut self) -> Option<Event> {
                 self.poll_event()
@@ -209,17 +212,20 @@ fn client_and_server_drivers_in_memory_in_tiny_chunks() {
         pair.client_events.clear();
         pair.server_events.clear();
 
-        // close_notify from the client, then from the server.
+        // close_notify from the client, while the server's last words
+        // are on their way: the server answers with its own close_notify
+        // at once, without a `close` (RFC 5246 7.2.1), and can send no
+        // more; the client reads the last words, then the clean end.
+        pair.server.send(b"last words").unwrap();
         pair.client.close().unwrap();
         pair.run();
         assert_eq!(pair.server_events, [Event::PeerClosed]);
-        assert!(pair.client.send(b"too late").is_err());
-        // Half-closed: the server can still send.
-        pair.server.send(b"last words").unwrap();
-        pair.server.close().unwrap();
-        pair.run();
         assert_eq!(pair.client_events, [Event::DataReadable, Event::PeerClosed]);
         assert_eq!(read_all(&mut pair.client), b"last words");
+        assert_eq!(pair.client.send(b"too late"), Err(Error::Closed));
+        assert_eq!(pair.server.send(b"too late"), Err(Error::Closed));
+        pair.server.close().unwrap();
+        assert_eq!(pair.server.poll_output(), None, "one close_notify only");
         assert_eq!(pair.client.read(&mut [0u8; 8]), Ok(0));
         // An EOF after close_notify is the clean end: no event.
         pair.client.handle_eof();
@@ -366,7 +372,7 @@ fn server_driver_fails_on_a_change_cipher_spec_instead_of_a_client_hello() {
         let mut driver = ServerDriver::new(server.clone());
         assert_eq!(driver.poll_output(), None);
         for piece in [20u8, 3, 3, 0, 1, 1].chunks(chunk) {
-            driver.handle_input(piece);
+            assert_eq!(driver.handle_input(piece), piece.len());
         }
         match driver.poll_event() {
             Some(Event::Failed(Error::UnexpectedMessage { got, .. })) => {
@@ -383,7 +389,7 @@ fn server_driver_fails_on_a_change_cipher_spec_instead_of_a_client_hello() {
         assert_eq!(driver.state_name(), "Failed");
         assert!(!driver.is_handshaking());
         // Nothing more happens.
-        driver.handle_input(&[22, 3, 3, 0, 0]);
+        assert_eq!(driver.handle_input(&[22, 3, 3, 0, 0]), 5, "ignored, taken");
         driver.handle_eof();
         assert_eq!(driver.poll_event(), None);
         assert_eq!(driver.poll_output(), None);
@@ -437,7 +443,7 @@ fn a_tampered_record_fails_the_connection_with_an_alert() {
     let mut record = pair.client.poll_output().unwrap();
     let last = record.len() - 1;
     record[last] ^= 1;
-    pair.server.handle_input(&record);
+    assert_eq!(pair.server.handle_input(&record), record.len());
     assert_eq!(
         pair.server.poll_event(),
         Some(Event::Failed(Error::DecryptFailed))
@@ -531,7 +537,7 @@ fn server_driver_against_rustls_client_over_tcp() {
         );
         match socket.read(&mut incoming) {
             Ok(0) => driver.handle_eof(),
-            Ok(n) => driver.handle_input(&incoming[..n]),
+            Ok(n) => assert_eq!(driver.handle_input(&incoming[..n]), n),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 thread::sleep(Duration::from_millis(1))
             }
@@ -572,4 +578,93 @@ fn server_driver_against_rustls_client_over_tcp() {
             | CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
     ));
     assert_eq!(events.last(), Some(&Event::PeerClosed));
+}
+
+/// Issue #11 item 7: `handle_input` is bounded. 10 MB of application data
+/// handed over at once is taken only up to the inbox cap plus the record
+/// layer's bound (one record being read and `MAX_BUFFERED_LEN` unread
+/// bytes); nothing more is taken until the application reads; then more
+/// is, and every byte arrives, in order.
+#[test]
+fn handle_input_takes_what_fits_and_loses_nothing() {
+    const INBOX: usize = 100_000;
+    let (pki, server) = pki();
+    let mut pair = Pair::with(&pki.client_config(), &server, usize::MAX);
+    pair.handshake();
+    let data: Vec<u8> = (0..10u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    pair.server.send(&data).unwrap();
+    let mut wire = Vec::new();
+    while let Some(bytes) = pair.server.poll_output() {
+        wire.extend_from_slice(&bytes);
+    }
+    pair.client.set_max_inbox(INBOX);
+
+    let taken = pair.client.handle_input(&wire);
+    // The inbox's plaintext came in records of up to 16 KiB plus 29 bytes
+    // of header and AEAD overhead each.
+    let records_in_inbox = INBOX.div_ceil(16 * 1024) + 1;
+    let bound = INBOX + 29 * records_in_inbox + MAX_RECORD_LEN + MAX_BUFFERED_LEN;
+    assert!(
+        taken > INBOX && taken <= bound,
+        "took {taken} of {} bytes (bound {bound})",
+        wire.len()
+    );
+    assert_eq!(
+        pair.client.handle_input(&wire[taken..]),
+        0,
+        "full until read"
+    );
+
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut pos = taken;
+    loop {
+        loop {
+            let n = pair.client.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        if pos == wire.len() {
+            break;
+        }
+        let n = pair.client.handle_input(&wire[pos..]);
+        assert!(n > 0, "nothing taken after the inbox was read");
+        assert!(n <= bound, "took {n} at once");
+        pos += n;
+    }
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "bytes lost or reordered");
+}
+
+/// RFC 5246 7.4.1.1 through the sans-IO driver: plaintext HelloRequests
+/// before each record of the server's flights (up to its
+/// ChangeCipherSpec), handed over one byte at a time, are passed over by
+/// the client driver, and the handshake completes on both sides (so they
+/// were not hashed either).
+#[test]
+fn client_driver_ignores_hello_requests_during_the_handshake() {
+    let (pki, server) = pki();
+    let mut client = ClientDriver::new(pki.client_config(), localhost());
+    let mut server = ServerDriver::new(server);
+    for _ in 0..4 {
+        while let Some(out) = client.poll_output() {
+            assert_eq!(server.handle_input(&out), out.len());
+        }
+        while let Some(out) = server.poll_output() {
+            for byte in before_each_plaintext_record(&out, &HELLO_REQUEST).chunks(1) {
+                assert_eq!(client.handle_input(byte), 1);
+            }
+        }
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| client.poll_event()).collect();
+    assert!(
+        matches!(events.as_slice(), [Event::HandshakeDone(_)]),
+        "{events:?}"
+    );
+    assert!(matches!(server.poll_event(), Some(Event::HandshakeDone(_))));
+    assert_eq!(client.state_name(), "HandshakeOver");
 }

@@ -451,7 +451,12 @@ fn drive(
         while let Some(bytes) = c.poll_output() {
             to_server.extend_from_slice(&bytes);
         }
-        s.handle_input(&to_server);
+        let input: &[u8] = &to_server;
+        assert_eq!(
+            s.handle_input(input),
+            input.len(),
+            "the driver takes it all"
+        );
         let mut to_client = Vec::new();
         while let Some(bytes) = s.poll_output() {
             to_client.extend_from_slice(&bytes);
@@ -460,7 +465,12 @@ fn drive(
             break;
         }
         from_server.extend_from_slice(&to_client);
-        c.handle_input(&to_client);
+        let input: &[u8] = &to_client;
+        assert_eq!(
+            c.handle_input(input),
+            input.len(),
+            "the driver takes it all"
+        );
     }
     (c.summary().cloned(), from_server)
 }
@@ -893,7 +903,12 @@ fn pump_rustls<S: tlstate::driver::AnyState>(
         while peer.wants_write() {
             peer.write_tls(&mut to_ours).unwrap();
         }
-        ours.handle_input(&to_ours);
+        let input: &[u8] = &to_ours;
+        assert_eq!(
+            ours.handle_input(input),
+            input.len(),
+            "the driver takes it all"
+        );
         let mut to_peer = Vec::new();
         while let Some(bytes) = ours.poll_output() {
             to_peer.extend_from_slice(&bytes);

@@ -81,7 +81,12 @@
 //!   header is seen.
 //! - R11 (7.4): a handshake message other than the one the table has next
 //!   is `unexpected_message` (skipped, repeated, reordered messages, a
-//!   HelloRequest, a second ClientHello).
+//!   HelloRequest to the server, a second ClientHello).
+//! - R14 (7.4.1.1): a client passes over a HelloRequest before the
+//!   handshake is over, and does not hash it; one with a body is
+//!   `decode_error`. An alert split across records must be completed by
+//!   the next record: any other record after half an alert is
+//!   `unexpected_message` (under R2).
 //! - R12: the stream ended in the middle of the handshake (the last record
 //!   was dropped, or a message is incomplete): the role still waits
 //!   (`NeedMore`) and has not completed.
@@ -271,7 +276,8 @@ where
             Err(fatal) => return Err(Stop::Fatal(state, fatal)),
         };
         match link.next_record() {
-            Some(record) => hs.feed(&record),
+            // One record at a time, the last read: it always fits.
+            Some(record) => assert_eq!(hs.feed(&record), record.len()),
             None => return Err(Stop::Stalled(state)),
         }
     }
@@ -619,7 +625,7 @@ fn serve<R: Role>(mut conn: Connection<R>, link: &mut ThreadLink) -> Option<Erro
                 let _ = link.output.send(FromPeer::Data(buf[..n].to_vec()));
             }
             Ok(ReadOutcome::NeedMore) => match link.next_record() {
-                Some(record) => conn.feed(&record),
+                Some(record) => assert_eq!(conn.feed(&record), record.len()),
                 None => return None,
             },
             Ok(ReadOutcome::Closed) => return None,
@@ -926,7 +932,7 @@ fn after_handshake<R: Role>(mut conn: Connection<R>, ch: &mut Channel<'_>) -> Ac
         match conn.read(&mut buf) {
             Ok(ReadOutcome::Data(n)) => delivered.extend_from_slice(&buf[..n]),
             Ok(ReadOutcome::NeedMore) => match ch.next_record() {
-                Some(record) => conn.feed(&record),
+                Some(record) => assert_eq!(conn.feed(&record), record.len()),
                 None => break,
             },
             Ok(ReadOutcome::Closed) => {
@@ -1139,6 +1145,7 @@ fn predict(
     paths: &[Vec<Want>],
     legal_wants: &[Want],
     first_encrypted: usize,
+    victim_is_client: bool,
 ) -> Expect {
     let mut steps: Vec<(&[Want], usize)> = paths.iter().map(|p| (&p[..], 0)).collect();
     // The legal plaintext handshake messages of this run.
@@ -1182,6 +1189,9 @@ fn predict(
                 Kind::UnexpectedMessage,
                 "R2 record interrupts a handshake message",
             );
+        }
+        if !alert.is_empty() && typ != 21 {
+            return end(Kind::UnexpectedMessage, "R2 record interrupts an alert");
         }
         let body = &rec.bytes[5..];
         if protected {
@@ -1268,6 +1278,12 @@ fn predict(
                     }
                     let message: Vec<u8> = handshake.drain(..4 + len).collect();
                     let typ = HandshakeType::from_wire(message[0]);
+                    if victim_is_client && typ == HandshakeType::HelloRequest {
+                        if len != 0 {
+                            return end(Kind::DecodeError, "R14 HelloRequest with a body");
+                        }
+                        continue;
+                    }
                     match take(Want::Handshake(typ), &mut steps) {
                         None => {
                             return end(
@@ -1490,6 +1506,7 @@ fn oracle(shape: &str, suite: CipherSuite, victim_is_client: bool) -> Report {
             &paths,
             &legal_wants,
             first_encrypted,
+            victim_is_client,
         );
         let mut fail = |why: String| {
             report
@@ -1497,8 +1514,16 @@ fn oracle(shape: &str, suite: CipherSuite, victim_is_client: bool) -> Report {
                 .push(format!("{shape} {role} {suite:?} {}: {why}", mutation.name));
         };
         // Only a run whose first records are the whole legal sequence may
-        // reach HandshakeOver.
-        let legal_prefix = mutation.plan.get(..n) == Some(&legal_plan(n)[..]);
+        // reach HandshakeOver (a client passing over HelloRequests, R14).
+        let ignored =
+            |item: &&Item| victim_is_client && **item == Item::Inject(Injected::HelloRequest);
+        let heard: Vec<Item> = mutation
+            .plan
+            .iter()
+            .filter(|i| !ignored(i))
+            .copied()
+            .collect();
+        let legal_prefix = heard.get(..n) == Some(&legal_plan(n)[..]);
         if matches!(actual, Actual::Over { .. }) && !legal_prefix {
             fail(format!("reached HandshakeOver: {actual:?}"));
         }
@@ -1578,6 +1603,7 @@ fn inject_certificate_status(shape: &str, suite: CipherSuite) -> Vec<String> {
             &paths,
             &legal_wants,
             first_encrypted,
+            true,
         );
         // Where the table has no CertificateStatus next, it is refused; in
         // `full+ocsp` right before the genuine one, the injected copy is

@@ -56,7 +56,12 @@ fn output(client: &mut ClientDriver) -> Vec<u8> {
 
 /// Gives the client the server's flight and returns the client's answer.
 fn exchange(client: &mut ClientDriver, flight: &[u8]) -> Vec<u8> {
-    client.handle_input(flight);
+    let input: &[u8] = flight;
+    assert_eq!(
+        client.handle_input(input),
+        input.len(),
+        "the driver takes it all"
+    );
     output(client)
 }
 
@@ -102,7 +107,8 @@ macro_rules! finish_resumed {
 macro_rules! finish_full {
     ($s:expr, $client:expr, $reads:tt) => {{
         let mut s = finish_full!(@reads $s, $reads).send()?.send()?.send()?;
-        $client.handle_input(&s.take_output());
+        let input: &[u8] = &s.take_output();
+        assert_eq!($client.handle_input(input), input.len(), "the driver takes it all");
         Ok(s.summary())
     }};
     (@reads $s:expr, 3) => { next(next(next($s.recv()?).recv()?).recv()?) };
@@ -140,7 +146,12 @@ fn serve_plain(config: &Arc<ServerConfig>, client: &mut ClientDriver) -> Served 
 
 /// The server's failure at the ClientHello, its alert handed to the client.
 fn failed_at_hello(fatal: Fatal, client: &mut ClientDriver) -> Served {
-    client.handle_input(fatal.output());
+    let input: &[u8] = fatal.output();
+    assert_eq!(
+        client.handle_input(input),
+        input.len(),
+        "the driver takes it all"
+    );
     Served {
         branch: Branch::Full,
         certificate_requested: false,
@@ -200,7 +211,12 @@ fn full_client_auth(
         }
     })();
     if let Err(fatal) = &result {
-        client.handle_input(fatal.output());
+        let input: &[u8] = fatal.output();
+        assert_eq!(
+            client.handle_input(input),
+            input.len(),
+            "the driver takes it all"
+        );
     }
     result
 }
@@ -539,9 +555,19 @@ fn server_driver_resumes_with_the_verified_client_chain() {
         let mut client = connect(&Arc::new(client));
         let mut server = ServerDriver::requesting_client_cert(server, policy(&pki.pki, true));
         for _ in 0..4 {
-            server.handle_input(&output(&mut client));
+            let input: &[u8] = &output(&mut client);
+            assert_eq!(
+                server.handle_input(input),
+                input.len(),
+                "the driver takes it all"
+            );
             while let Some(bytes) = server.poll_output() {
-                client.handle_input(&bytes);
+                let input: &[u8] = &bytes;
+                assert_eq!(
+                    client.handle_input(input),
+                    input.len(),
+                    "the driver takes it all"
+                );
             }
         }
         let summary = server.summary().expect("the server finished");

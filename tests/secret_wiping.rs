@@ -123,10 +123,20 @@ fn watched_count() -> usize {
 fn pump(client: &mut ClientDriver, server: &mut ServerDriver) {
     for _ in 0..8 {
         while let Some(bytes) = client.poll_output() {
-            server.handle_input(&bytes);
+            let input: &[u8] = &bytes;
+            assert_eq!(
+                server.handle_input(input),
+                input.len(),
+                "the driver takes it all"
+            );
         }
         while let Some(bytes) = server.poll_output() {
-            client.handle_input(&bytes);
+            let input: &[u8] = &bytes;
+            assert_eq!(
+                client.handle_input(input),
+                input.len(),
+                "the driver takes it all"
+            );
         }
     }
     while client.poll_event().is_some() {}

@@ -189,8 +189,9 @@ impl<R: Role> Connection<R> {
     }
 
     /// Copies received application data into `buf` (see
-    /// [`ReadHalf::read`]). Renegotiation requests are refused with a
-    /// no_renegotiation warning queued at once; a fatal error queues its
+    /// [`ReadHalf::read`]). A renegotiation request is refused with a
+    /// no_renegotiation warning queued at once; the peer's close_notify is
+    /// answered with ours, queued at once; a fatal error queues its
     /// alert, the only one that will be sent.
     ///
     /// This is [`fill_buf`](Self::fill_buf), a copy, and
@@ -217,7 +218,7 @@ impl<R: Role> Connection<R> {
                 let _ = self.write.shutdown_send();
             }
             _ => {
-                let _ = self.write.refuse_renegotiations();
+                let _ = self.write.answer_peer();
             }
         }
         outcome
@@ -258,15 +259,16 @@ impl<R: Role> Connection<R> {
         self.read.transport_eof()
     }
 
-    /// Hands the record layer bytes from the peer.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        self.read.feed(bytes);
+    /// Hands the record layer bytes from the peer, as far as they fit;
+    /// returns how many were taken (see [`ReadHalf::feed`]).
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        self.read.feed(bytes)
     }
 
     /// Hands over bytes from the peer without a copy when nothing is
-    /// buffered (see [`ReadHalf::feed_owned`]).
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
-        self.read.feed_owned(bytes);
+    /// buffered; returns how many were taken (see [`ReadHalf::feed_owned`]).
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+        self.read.feed_owned(bytes)
     }
 
     /// Reads once from `transport`; `Ok(0)` is EOF.

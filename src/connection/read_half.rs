@@ -6,10 +6,14 @@ use std::sync::Arc;
 
 use super::ReadOutcome;
 use super::shared::Shared;
-use crate::enums::{AlertDescription, ContentType};
+use crate::enums::{AlertDescription, ContentType, HandshakeType};
 use crate::error::{Error, Received};
 use crate::handshake::Role;
+use crate::message::HandshakePayload;
 use crate::record::{Inbound, RecordReader};
+
+/// A handshake message's header: type(1) length(3).
+const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// The half of a connection that reads. It can be moved to another thread
 /// than its [`WriteHalf`](super::WriteHalf); the two share only atomics.
@@ -19,6 +23,8 @@ pub struct ReadHalf<R: Role> {
     reader: RecordReader,
     /// Why reading ended, once it has.
     ended: Option<Result<(), Error>>,
+    /// A renegotiation request has been refused: the next one is fatal.
+    refused_renegotiation: bool,
     shared: Arc<Shared>,
     _role: PhantomData<fn() -> R>,
 }
@@ -37,21 +43,38 @@ impl<R: Role> ReadHalf<R> {
         Self {
             reader,
             ended: None,
+            refused_renegotiation: false,
             shared,
             _role: PhantomData,
         }
     }
 
-    /// Hands the record layer bytes from the peer, in any slicing.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        self.reader.feed(bytes);
+    /// Hands the record layer bytes from the peer, in any slicing, as far
+    /// as they fit, and returns how many were taken: at most
+    /// [`MAX_BUFFERED_LEN`](crate::record::MAX_BUFFERED_LEN) unread wire
+    /// bytes are buffered (besides the record whose data
+    /// [`fill_buf`](Self::fill_buf) holds). Feed the rest after reading;
+    /// `0` means read first. Once reading has ended (close_notify or an
+    /// error), bytes are dropped and all count as taken: nothing more will
+    /// be read, so a caller feeding until all is taken does not spin.
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        if self.ended.is_some() {
+            return bytes.len();
+        }
+        self.reader.feed(bytes)
     }
 
     /// Hands over bytes from the peer in their own vector: when nothing is
-    /// buffered the vector itself becomes the buffer, and the records in it
-    /// are opened in place without a copy.
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
-        self.reader.feed_owned(bytes);
+    /// buffered (and they fit) the vector itself becomes the buffer, and the
+    /// records in it are opened in place without a copy. Returns how many
+    /// bytes were taken; the rest are dropped with the vector, so hand over
+    /// one transport read (at most `MAX_BUFFERED_LEN` bytes) at a time (see
+    /// [`RecordReader::feed_owned`]).
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+        if self.ended.is_some() {
+            return bytes.len();
+        }
+        self.reader.feed_owned(bytes)
     }
 
     /// Reads once from `transport`; `Ok(0)` is EOF.
@@ -81,10 +104,15 @@ impl<R: Role> ReadHalf<R> {
     /// Copies received application data into `buf`; data that does not
     /// fit stays for the next call.
     ///
-    /// `Closed` is the peer's close_notify. Every other alert ends the
-    /// connection with [`Error::AlertReceived`]. A renegotiation request
-    /// (HelloRequest to a client, ClientHello to a server) is refused: the
-    /// writer owes a no_renegotiation warning, and reading goes on.
+    /// `Closed` is the peer's close_notify, which also closes writing: the
+    /// [`WriteHalf`](super::WriteHalf) answers with our own close_notify
+    /// on its next `send`, `flush_to`, `take_output` or `shutdown_send`,
+    /// and refuses to send more (RFC 5246 7.2.1). Every other alert ends the
+    /// connection with [`Error::AlertReceived`]. The first renegotiation
+    /// request (HelloRequest to a client, ClientHello to a server) is
+    /// refused: the writer owes a no_renegotiation warning, and reading
+    /// goes on. A second one is [`Error::UnexpectedMessage`]; a
+    /// HelloRequest with a body is [`Error::InvalidMessage`].
     ///
     /// `Data(0)` comes from an empty application data record (which a peer
     /// may send), or from an empty `buf` while data waits.
@@ -163,7 +191,7 @@ impl<R: Role> ReadHalf<R> {
                 Inbound::ApplicationData(_) => return Ok(Polled::Held),
                 Inbound::Alert(alert) if alert.description == AlertDescription::CloseNotify => {
                     self.ended = Some(Ok(()));
-                    self.shared.read_closed.close();
+                    self.shared.peer_close_notify();
                 }
                 Inbound::Alert(alert) => {
                     let error = Error::AlertReceived {
@@ -172,8 +200,14 @@ impl<R: Role> ReadHalf<R> {
                     };
                     return Err(self.fail(error));
                 }
-                Inbound::Handshake { typ, .. } if typ == R::PEER_RENEGOTIATION => {
-                    self.shared.owe_refusal()
+                Inbound::Handshake { typ, encoded } if typ == R::PEER_RENEGOTIATION => {
+                    if let Err(error) =
+                        check_renegotiation(typ, encoded, self.refused_renegotiation)
+                    {
+                        return Err(self.fail(error));
+                    }
+                    self.refused_renegotiation = true;
+                    self.shared.owe_refusal();
                 }
                 Inbound::Handshake { typ, .. } => {
                     let got = Received::Handshake(typ);
@@ -206,6 +240,29 @@ impl<R: Role> ReadHalf<R> {
         self.ended = Some(Err(error.clone()));
         error
     }
+}
+
+/// Whether the peer's renegotiation request `typ` (its whole encoding
+/// `encoded`) may be refused with a warning: the first may, as rustls
+/// allows one; a second (`already_refused`) is unexpected_message, so that
+/// a flood of requests costs at most one warning and one fatal alert. A
+/// HelloRequest must be empty (RFC 5246 7.4.1.1); a ClientHello is refused
+/// by its type, unparsed.
+fn check_renegotiation(
+    typ: HandshakeType,
+    encoded: &[u8],
+    already_refused: bool,
+) -> Result<(), Error> {
+    if typ == HandshakeType::HelloRequest {
+        HandshakePayload::read_body(typ, encoded.get(HANDSHAKE_HEADER_LEN..).unwrap_or(&[]))?;
+    }
+    if already_refused {
+        return Err(Error::UnexpectedMessage {
+            expected: "application data (a renegotiation request was already refused)",
+            got: Received::Handshake(typ),
+        });
+    }
+    Ok(())
 }
 
 /// What [`ReadHalf::poll`] found.

@@ -6,7 +6,7 @@
 //! most once (the first error wins), so a race between the halves can
 //! never undo a close or overwrite the alert that explains it.
 
-use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 
 use crate::enums::AlertDescription;
 
@@ -59,12 +59,18 @@ pub(crate) struct Shared {
     pub(crate) write_closed: Closed,
     /// The connection ended in an error (not a clean close).
     pub(crate) failed: Closed,
+    /// The peer's close_notify was read: the writer owes our own and
+    /// writes nothing more (RFC 5246 7.2.1).
+    pub(crate) peer_closed: Closed,
     /// The alert the reader owes the peer.
     pub(crate) reader_alert: AlertSlot,
     /// The alert the writer owes the peer.
     pub(crate) writer_alert: AlertSlot,
-    /// Renegotiation requests read and not yet refused on the wire.
-    pub(crate) refusals_owed: AtomicU32,
+    /// The one renegotiation request we refuse was read, and its
+    /// no_renegotiation warning is not on the wire yet. One flag, not a
+    /// count: a second request ends the connection, so nothing the peer
+    /// sends can make us owe more than one warning.
+    pub(crate) refusal_owed: AtomicBool,
 }
 
 impl Shared {
@@ -78,18 +84,23 @@ impl Shared {
         self.write_closed.close();
     }
 
-    pub(crate) fn owe_refusal(&self) {
-        self.refusals_owed.fetch_add(1, Ordering::AcqRel);
+    /// The peer's close_notify closes the connection both ways: reading
+    /// has ended, and no more data may be written, only our answer.
+    pub(crate) fn peer_close_notify(&self) {
+        self.peer_closed.close();
+        self.read_closed.close();
+        self.write_closed.close();
     }
 
-    /// The refusals owed, now taken. Every read asks, and almost always
-    /// nothing is owed: a plain load answers that, without the locked
-    /// swap (a swap right after would only find more, never fewer).
+    pub(crate) fn owe_refusal(&self) {
+        self.refusal_owed.store(true, Ordering::Release);
+    }
+
+    /// Whether the refusal was owed, now taken. Every read asks, and
+    /// almost always nothing is owed: a plain load answers that, without
+    /// the locked swap.
     #[inline]
-    pub(crate) fn take_refusals(&self) -> u32 {
-        if self.refusals_owed.load(Ordering::Acquire) == 0 {
-            return 0;
-        }
-        self.refusals_owed.swap(0, Ordering::AcqRel)
+    pub(crate) fn take_refusal(&self) -> bool {
+        self.refusal_owed.load(Ordering::Acquire) && self.refusal_owed.swap(false, Ordering::AcqRel)
     }
 }

@@ -54,9 +54,12 @@ impl<R: Role> WriteHalf<R> {
 
     /// Queues `data` as application data, in records of at most the
     /// configured fragment length. Fails with [`Error::Closed`] once either
-    /// half has closed the connection.
+    /// half has closed the connection, or the peer's close_notify has
+    /// arrived (then our own close_notify is queued instead, see
+    /// [`answer_peer`](Self::answer_peer)).
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         if self.shared.write_closed.is_closed() {
+            self.answer_peer()?;
             return Err(Error::Closed);
         }
         self.refuse_renegotiations()?;
@@ -65,13 +68,36 @@ impl<R: Role> WriteHalf<R> {
             .map_err(|error| self.fail(error))
     }
 
-    /// Queues the no_renegotiation warnings the reader owes (RFC 5746 4.4,
-    /// RFC 5246 7.4.1.1): the connection goes on.
+    /// Queues what the reader owes the peer: our close_notify once the
+    /// peer's has been read (RFC 5246 7.2.1: answered at once, and nothing
+    /// after it), else the no_renegotiation warning of a refused
+    /// renegotiation request. [`send`](Self::send),
+    /// [`flush_to`](Self::flush_to) and [`take_output`](Self::take_output)
+    /// call it; the unsplit `Connection` calls it as each read returns.
+    ///
+    /// Records already queued stay in front of the close_notify: they are
+    /// sealed, their sequence numbers spent. Dropping them would leave a
+    /// gap the peer reads as bad_record_mac, and sealing the close_notify
+    /// under a dropped record's number would reuse an AEAD nonce if those
+    /// bytes had already gone out (`pending_output` shows them before
+    /// `consume_output` says so). What is discarded is every later write:
+    /// `send` fails with [`Error::Closed`].
+    pub fn answer_peer(&mut self) -> Result<(), Error> {
+        if self.shared.peer_closed.is_closed() {
+            return self.shutdown_send();
+        }
+        self.refuse_renegotiations()
+    }
+
+    /// Queues the no_renegotiation warning the reader owes (RFC 5746 4.4,
+    /// RFC 5246 7.4.1.1): the connection goes on. The reader refuses one
+    /// request this way; a second one ends the connection.
     pub fn refuse_renegotiations(&mut self) -> Result<(), Error> {
-        if self.final_alert_sent {
+        // Once the connection is closing, the final alert is the only one.
+        if self.final_alert_sent || self.shared.write_closed.is_closed() {
             return Ok(());
         }
-        for _ in 0..self.shared.take_refusals() {
+        if self.shared.take_refusal() {
             self.writer
                 .write_alert(
                     AlertLevel::Warning,
@@ -92,9 +118,9 @@ impl<R: Role> WriteHalf<R> {
         }
         self.final_alert_sent = true;
         self.shared.write_closed.close();
-        // Owed warnings are dropped: the connection is ending anyway, and
+        // An owed warning is dropped: the connection is ending anyway, and
         // the final alert must be the only one.
-        let _ = self.shared.take_refusals();
+        let _ = self.shared.take_refusal();
         let (level, description) = match self
             .shared
             .writer_alert
@@ -117,8 +143,10 @@ impl<R: Role> WriteHalf<R> {
         &self.out
     }
 
-    /// Takes the bytes queued for the peer.
+    /// Takes the bytes queued for the peer, after queuing what the reader
+    /// owes it ([`answer_peer`](Self::answer_peer)).
     pub fn take_output(&mut self) -> Vec<u8> {
+        let _ = self.answer_peer();
         core::mem::take(&mut self.out)
     }
 
@@ -128,9 +156,11 @@ impl<R: Role> WriteHalf<R> {
         self.release_if_idle();
     }
 
-    /// Writes the queued bytes to `transport` and flushes it.
+    /// Writes the queued bytes to `transport` and flushes it, after
+    /// queuing what the reader owes the peer
+    /// ([`answer_peer`](Self::answer_peer)).
     pub fn flush_to(&mut self, transport: &mut impl io::Write) -> io::Result<()> {
-        let _ = self.refuse_renegotiations();
+        let _ = self.answer_peer();
         if !self.out.is_empty() {
             transport.write_all(&self.out)?;
             self.out.clear();

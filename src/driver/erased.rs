@@ -22,8 +22,9 @@ pub(crate) mod sealed {
         /// the chain of our own writes that follows it.
         fn step(self) -> Result<Advance<Self>, Fatal>;
 
-        /// Hands the current state's record layer bytes from the peer.
-        fn feed(&mut self, bytes: &[u8]);
+        /// Hands the current state's record layer bytes from the peer, as
+        /// far as they fit; returns how many were taken.
+        fn feed(&mut self, bytes: &[u8]) -> usize;
 
         /// Takes the bytes the current state owes the peer.
         fn take_output(&mut self) -> Vec<u8>;
@@ -121,11 +122,11 @@ macro_rules! any_state {
                 self.step_one()
             }
 
-            fn feed(&mut self, bytes: &[u8]) {
+            fn feed(&mut self, bytes: &[u8]) -> usize {
                 match self {
                     $( Self::$variant(hs) => hs.feed(bytes), )*
                     Self::Established(conn) => conn.feed(bytes),
-                    Self::Failed => {}
+                    Self::Failed => bytes.len(),
                 }
             }
 

@@ -12,7 +12,7 @@
 //!
 //! | method | when to call it |
 //! |---|---|
-//! | [`handle_input`](Driver::handle_input) | whenever bytes arrived from the transport |
+//! | [`handle_input`](Driver::handle_input) | whenever bytes arrived from the transport; it says how many it took, hand over the rest after reading |
 //! | [`handle_eof`](Driver::handle_eof) | when the transport reached end of file |
 //! | [`poll_event`](Driver::poll_event) | after every `handle_*`, until it returns `None` |
 //! | [`poll_output`](Driver::poll_output) | after construction and after every `handle_*`, `send` or `close`, until it returns `None`; write what it returns to the transport |
@@ -32,6 +32,8 @@
 //! fn run(mut tls: ClientDriver, mut socket: TcpStream) -> io::Result<()> {
 //!     let mut incoming = [0u8; 16 * 1024];
 //!     let mut data = [0u8; 4096];
+//!     // Bytes the driver did not take yet (its buffers were full).
+//!     let mut backlog = Vec::new();
 //!     loop {
 //!         while let Some(event) = tls.poll_event() {
 //!             match event {
@@ -63,9 +65,18 @@
 //!         while let Some(bytes) = tls.poll_output() {
 //!             socket.write_all(&bytes)?;
 //!         }
+//!         if !backlog.is_empty() {
+//!             // The data read above made room: hand over the rest first.
+//!             let taken = tls.handle_input(&backlog);
+//!             backlog.drain(..taken);
+//!             continue;
+//!         }
 //!         match socket.read(&mut incoming)? {
 //!             0 => tls.handle_eof(),
-//!             n => tls.handle_input(&incoming[..n]),
+//!             n => {
+//!                 let taken = tls.handle_input(&incoming[..n]);
+//!                 backlog.extend_from_slice(&incoming[taken..n]);
+//!             }
 //!         }
 //!     }
 //! }
@@ -96,6 +107,10 @@ pub trait AnyState: Erased {}
 static_assertions::assert_impl_all!(ClientDriver: Send, Sync);
 static_assertions::assert_impl_all!(ServerDriver: Send, Sync);
 
+/// The default cap on the application data a [`Driver`] holds for
+/// [`Driver::read`]: 64 KiB (see [`Driver::set_max_inbox`]).
+pub const DEFAULT_MAX_INBOX: usize = 64 * 1024;
+
 /// A sans-IO client.
 pub type ClientDriver = Driver<AnyClientState>;
 
@@ -111,8 +126,10 @@ pub enum Event {
     /// Application data arrived: call [`Driver::read`] until it returns
     /// `Ok(0)`.
     DataReadable,
-    /// The peer sent close_notify: it will send no more data. We may still
-    /// send until [`Driver::close`].
+    /// The peer sent close_notify: it will send no more data, and our own
+    /// close_notify, its answer, is already queued for
+    /// [`Driver::poll_output`] (RFC 5246 7.2.1). From here
+    /// [`Driver::send`] fails with [`Error::Closed`].
     PeerClosed,
     /// The handshake or the connection failed; the driver is now in its
     /// `Failed` state. An alert from the peer is
@@ -131,9 +148,11 @@ pub struct Driver<S: AnyState> {
     /// Output owed to the peer by a state that is gone (a fatal's alert).
     owed: Vec<u8>,
     events: VecDeque<Event>,
-    /// Application data received and not read yet, from `taken` on.
+    /// Application data received and not read yet, from `taken` on; at
+    /// most `max_inbox` bytes.
     inbox: Vec<u8>,
     taken: usize,
+    max_inbox: usize,
     /// Why the driver is in its `Failed` state.
     error: Option<Error>,
     peer_closed: bool,
@@ -181,6 +200,7 @@ impl<S: AnyState> Driver<S> {
             events: VecDeque::new(),
             inbox: Vec::new(),
             taken: 0,
+            max_inbox: DEFAULT_MAX_INBOX,
             error: None,
             peer_closed: false,
         };
@@ -196,13 +216,39 @@ impl<S: AnyState> Driver<S> {
     /// advances as far as they allow, running our own writes as soon as
     /// they are due. Then call [`poll_event`](Self::poll_event) and
     /// [`poll_output`](Self::poll_output). After a failure, bytes are
-    /// ignored.
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        if self.error.is_some() {
-            return;
+    /// ignored (and count as taken).
+    ///
+    /// Returns how many bytes were taken. What the driver buffers is
+    /// bounded: received application data up to the inbox cap
+    /// ([`set_max_inbox`](Self::set_max_inbox)), and behind it at most one
+    /// record being read and
+    /// [`MAX_BUFFERED_LEN`](crate::record::MAX_BUFFERED_LEN) unread wire
+    /// bytes. Bytes past that are not taken: [`read`](Self::read) what
+    /// arrived, then hand over the rest again.
+    #[must_use = "bytes past the count were not taken: read, then hand them over again"]
+    pub fn handle_input(&mut self, bytes: &[u8]) -> usize {
+        let mut taken = 0;
+        while self.error.is_none() {
+            let rest = bytes.get(taken..).unwrap_or_default();
+            let n = self.state.feed(rest);
+            taken += n;
+            self.advance();
+            if n == 0 || taken == bytes.len() {
+                break;
+            }
         }
-        self.state.feed(bytes);
-        self.advance();
+        if self.error.is_some() {
+            return bytes.len();
+        }
+        taken
+    }
+
+    /// Sets the most application data held for [`read`](Self::read)
+    /// (default [`DEFAULT_MAX_INBOX`], at least 1 byte). Data beyond it
+    /// waits in the record layer, and input beyond that is not taken by
+    /// [`handle_input`](Self::handle_input).
+    pub fn set_max_inbox(&mut self, max: usize) {
+        self.max_inbox = max.max(1);
     }
 
     /// Tells the driver that the transport reached end of file; call when
@@ -268,6 +314,10 @@ impl<S: AnyState> Driver<S> {
             // Release the buffer: an idle connection holds no data.
             self.inbox = Vec::new();
             self.taken = 0;
+            // Room again: what waited in the record layer comes in.
+            if self.error.is_none() {
+                self.receive();
+            }
         }
         Ok(n)
     }
@@ -291,7 +341,9 @@ impl<S: AnyState> Driver<S> {
     /// Ends the connection: queues close_notify (or the fatal alert
     /// pending, the only alert that will be sent) for
     /// [`poll_output`](Self::poll_output); nothing can be sent after it,
-    /// while reading goes on until [`Event::PeerClosed`].
+    /// while reading goes on until [`Event::PeerClosed`]. After
+    /// [`Event::PeerClosed`] our close_notify is already queued, and this
+    /// adds nothing.
     ///
     /// During the handshake there is no alert to send from the typed
     /// layer: the handshake is abandoned (the driver goes to `Failed`
@@ -352,8 +404,8 @@ impl<S: AnyState> Driver<S> {
         self.receive();
     }
 
-    /// Moves what the established connection received into the inbox, and
-    /// reports data, close_notify or failure.
+    /// Moves what the established connection received into the inbox, up
+    /// to its cap, and reports data, close_notify or failure.
     fn receive(&mut self) {
         let Some(conn) = self.state.connection() else {
             return;
@@ -364,10 +416,16 @@ impl<S: AnyState> Driver<S> {
         }
         let mut arrived = false;
         let ended = loop {
+            let room = self.max_inbox.saturating_sub(self.inbox.len());
+            if room == 0 {
+                // Full: the rest waits in the record layer for `read`.
+                break Ok(false);
+            }
             // Each record's plaintext goes from where it was decrypted
             // straight into the inbox.
             match conn.fill_buf() {
                 Ok(ReadOutcome::Data(data)) => {
+                    let data = data.get(..room.min(data.len())).unwrap_or_default();
                     self.inbox.extend_from_slice(data);
                     let n = data.len();
                     conn.consume(n);

@@ -8,7 +8,7 @@ use super::table::Row;
 use crate::codec::Codec;
 use crate::crypto::MasterSecret;
 use crate::crypto::Transcript;
-use crate::enums::{AlertLevel, ContentType};
+use crate::enums::{AlertLevel, ContentType, HandshakeType};
 use crate::error::{Error, Received};
 use crate::message::{ChangeCipherSpecPayload, HandshakeMessage, HandshakePayload};
 use crate::record::{Inbound, RecordOpener, RecordReader, RecordSealer, RecordWriter};
@@ -23,6 +23,9 @@ pub enum Incoming {
     /// A ChangeCipherSpec.
     ChangeCipherSpec,
 }
+
+/// A handshake message's header: type(1) length(3).
+const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// What `Core::msg` and `Core::out` reserve when first used: a typical
 /// server flight (ServerHello, a one- or two-certificate chain,
@@ -100,37 +103,51 @@ impl<R: Role> Core<R> {
     }
 
     /// Reads the next message if it is whole, checking it against `row`:
-    /// anything the row does not accept is `unexpected_message`.
+    /// anything the row does not accept is `unexpected_message`, except a
+    /// HelloRequest to a client, which is skipped (RFC 5246 7.4.1.1).
     pub(crate) fn read_message(&mut self, row: &'static Row) -> Result<Option<Incoming>, Error> {
         let unexpected = |got| Error::UnexpectedMessage {
             expected: row.expected(),
             got,
         };
-        let Some(inbound) = self.reader.next_message()? else {
-            return Ok(None);
-        };
-        match inbound {
-            Inbound::Alert(alert) => Err(Error::AlertReceived {
-                level: alert.level,
-                description: alert.description,
-            }),
-            Inbound::ChangeCipherSpec => match row.accepts(ContentType::ChangeCipherSpec, None) {
-                true => Ok(Some(Incoming::ChangeCipherSpec)),
-                false => Err(unexpected(Received::Record(ContentType::ChangeCipherSpec))),
-            },
-            Inbound::ApplicationData(_) => {
-                Err(unexpected(Received::Record(ContentType::ApplicationData)))
-            }
-            Inbound::Handshake { typ, encoded } => {
-                if !row.accepts(ContentType::Handshake, Some(typ)) {
-                    return Err(unexpected(Received::Handshake(typ)));
+        loop {
+            let Some(inbound) = self.reader.next_message()? else {
+                return Ok(None);
+            };
+            return match inbound {
+                Inbound::Alert(alert) => Err(Error::AlertReceived {
+                    level: alert.level,
+                    description: alert.description,
+                }),
+                Inbound::ChangeCipherSpec => match row.accepts(ContentType::ChangeCipherSpec, None)
+                {
+                    true => Ok(Some(Incoming::ChangeCipherSpec)),
+                    false => Err(unexpected(Received::Record(ContentType::ChangeCipherSpec))),
+                },
+                Inbound::ApplicationData(_) => {
+                    Err(unexpected(Received::Record(ContentType::ApplicationData)))
                 }
-                self.msg.clear();
-                self.msg.reserve(FLIGHT_RESERVE.max(encoded.len()));
-                self.msg.extend_from_slice(encoded);
-                let message = HandshakeMessage::read_bytes(&self.msg)?;
-                Ok(Some(Incoming::Handshake(message.payload)))
-            }
+                // RFC 5246 7.4.1.1: a client that is negotiating ignores a
+                // HelloRequest, which "MUST NOT be included in the message
+                // hashes". Its body must still be empty.
+                Inbound::Handshake { typ, encoded }
+                    if typ == HandshakeType::HelloRequest && R::PEER_RENEGOTIATION == typ =>
+                {
+                    let body = encoded.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
+                    HandshakePayload::read_body(typ, body)?;
+                    continue;
+                }
+                Inbound::Handshake { typ, encoded } => {
+                    if !row.accepts(ContentType::Handshake, Some(typ)) {
+                        return Err(unexpected(Received::Handshake(typ)));
+                    }
+                    self.msg.clear();
+                    self.msg.reserve(FLIGHT_RESERVE.max(encoded.len()));
+                    self.msg.extend_from_slice(encoded);
+                    let message = HandshakeMessage::read_bytes(&self.msg)?;
+                    Ok(Some(Incoming::Handshake(message.payload)))
+                }
+            };
         }
     }
 

@@ -281,9 +281,12 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
         St::ROW
     }
 
-    /// Hands the record layer bytes from the peer, in any slicing.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        self.core.reader.feed(bytes);
+    /// Hands the record layer bytes from the peer, in any slicing, as far
+    /// as they fit (at most [`MAX_BUFFERED_LEN`](crate::record::MAX_BUFFERED_LEN)
+    /// unread); returns how many were taken. Feed the rest after
+    /// [`recv`](Self::recv) has read what came.
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        self.core.reader.feed(bytes)
     }
 
     /// Reads once from `transport` into the record layer; `Ok(0)` is EOF.

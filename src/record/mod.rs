@@ -19,5 +19,7 @@ mod writer;
 
 pub use header::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordHeader};
 pub use protection::{HEADER_LEN, NullProtection, RecordOpener, RecordSealer};
-pub use reader::{DEFAULT_MAX_HANDSHAKE_LEN, Inbound, MAX_IDLE_CAPACITY, RecordReader};
+pub use reader::{
+    DEFAULT_MAX_HANDSHAKE_LEN, Inbound, MAX_BUFFERED_LEN, MAX_IDLE_CAPACITY, RecordReader,
+};
 pub use writer::RecordWriter;

@@ -17,6 +17,15 @@ use super::protection::{HEADER_LEN, NullProtection, RecordOpener};
 /// ClientHello: 64 KiB.
 pub const DEFAULT_MAX_HANDSHAKE_LEN: usize = 64 * 1024;
 
+/// The most wire bytes a reader buffers beyond the application data it
+/// holds for [`RecordReader::consume_data`]: one largest protected record
+/// with its header (5 + 2^14 + 2048 bytes, RFC 5246 6.2.3), as rustls
+/// buffers about one record per read. [`RecordReader::feed`] takes no more
+/// than fits under it and says how much it took; what a peer sends can
+/// then never grow the buffer further, and since a whole record always
+/// fits, the reader always makes progress once its messages are read.
+pub const MAX_BUFFERED_LEN: usize = MAX_RECORD_LEN;
+
 /// The smallest read [`RecordReader::read_from`] asks for.
 const MIN_READ: usize = 4096;
 
@@ -218,12 +227,19 @@ impl RecordReader {
         self.buf.capacity() + self.handshake.capacity()
     }
 
-    /// Appends bytes from the peer, in slices of any size down to one byte.
-    /// After an error the bytes are dropped: nothing more will be read.
-    pub fn feed(&mut self, bytes: &[u8]) {
+    /// Appends bytes from the peer, in slices of any size down to one
+    /// byte, as far as they fit under [`MAX_BUFFERED_LEN`], and returns how
+    /// many were taken. The rest must be fed again once messages have been
+    /// read ([`next_message`](Self::next_message)): that is the
+    /// backpressure. `0` means the buffer is full. After an error the bytes
+    /// are dropped (nothing more will be read) and all count as taken.
+    pub fn feed(&mut self, bytes: &[u8]) -> usize {
         if self.failed.is_some() {
-            return;
+            return bytes.len();
         }
+        let bytes = bytes
+            .get(..self.room().min(bytes.len()))
+            .unwrap_or_default();
         let n = bytes.len();
         self.compact_for(n);
         match self.buf.get_mut(self.filled..self.filled + n) {
@@ -235,22 +251,33 @@ impl RecordReader {
             }
         }
         self.filled += n;
+        n
     }
 
     /// Like [`feed`](Self::feed), but takes over `bytes` when nothing is
-    /// buffered, so a record handed over in its own vector is opened where
-    /// it lies, without a copy.
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) {
+    /// buffered and they fit under [`MAX_BUFFERED_LEN`], so a record handed
+    /// over in its own vector is opened where it lies, without a copy.
+    /// Otherwise copies what fits. Returns how many bytes were taken; the
+    /// vector's bytes past that count are dropped with it, so hand over
+    /// one transport read at a time (at most `MAX_BUFFERED_LEN` bytes).
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
         if self.failed.is_some() {
-            return;
+            return bytes.len();
         }
-        if self.start == self.filled && self.current.is_none() {
+        if self.start == self.filled && self.current.is_none() && bytes.len() <= MAX_BUFFERED_LEN {
             self.start = 0;
             self.filled = bytes.len();
             self.buf = bytes;
-            return;
+            return self.filled;
         }
-        self.feed(&bytes);
+        self.feed(&bytes)
+    }
+
+    /// How many more wire bytes fit under [`MAX_BUFFERED_LEN`].
+    fn room(&self) -> usize {
+        // Application data held by `peek_message` does not count: it is
+        // the caller's to consume, and reading must go on meanwhile.
+        MAX_BUFFERED_LEN.saturating_sub(self.filled - self.unheld_start())
     }
 
     /// Performs one `read` from `rd` into the reader's buffer and returns
@@ -267,10 +294,7 @@ impl RecordReader {
         if let Some(e) = &self.failed {
             return Err(io::Error::other(e.clone()));
         }
-        // Application data held by `peek_message` does not count: it is
-        // the caller's to consume, and reading must go on meanwhile.
-        let buffered = self.filled - self.unheld_start();
-        let room = MAX_RECORD_LEN.saturating_sub(buffered);
+        let room = self.room();
         if room == 0 {
             return Err(io::Error::other(
                 "record buffer full: call next_message first",
@@ -293,7 +317,9 @@ impl RecordReader {
     /// Handshake messages come one per call however they were split into
     /// records; several alerts in one record likewise. A record other than
     /// handshake or alert while a handshake message is partly received is
-    /// [`Error::UnexpectedMessage`].
+    /// [`Error::UnexpectedMessage`], and so is any record but an alert
+    /// while an alert is partly received (its second byte must come next,
+    /// before anything else and before a key change).
     #[inline]
     pub fn next_message(&mut self) -> Result<Option<Inbound<'_>>, Error> {
         if self.drained() {
@@ -483,6 +509,16 @@ impl RecordReader {
         {
             return Err(Error::UnexpectedMessage {
                 expected: "the rest of a handshake message",
+                got: Received::Record(header.typ),
+            });
+        }
+        // The second byte of a split alert must come in the very next
+        // record: left waiting, half an alert would survive other records
+        // and the change of keys, and be completed by a later, authentic
+        // alert into one the peer never sent.
+        if self.alert.is_partial() && header.typ != ContentType::Alert {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of an alert",
                 got: Received::Record(header.typ),
             });
         }
@@ -982,5 +1018,111 @@ mod tests {
             alert(AlertLevel::Fatal, AlertDescription::HandshakeFailure)
         );
         assert_eq!(rd.next_message(), Ok(None));
+    }
+
+    #[test]
+    fn rejects_partial_alert_before_any_other_record() {
+        let other = [
+            (ContentType::Handshake, record(22, &[14, 0, 0, 0])),
+            (ContentType::ChangeCipherSpec, record(20, &[1])),
+            (ContentType::ApplicationData, record(23, b"data")),
+        ];
+        for (typ, next) in other {
+            let mut rd = RecordReader::new();
+            rd.feed(&record(21, &[2]));
+            assert_eq!(rd.next_message(), Ok(None), "half an alert is nothing yet");
+            rd.feed(&next);
+            assert_eq!(
+                rd.next_message(),
+                Err(Error::UnexpectedMessage {
+                    expected: "the rest of an alert",
+                    got: Received::Record(typ),
+                }),
+                "{typ:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_partial_alert_left_in_a_record_before_a_key_change() {
+        let mut rd = RecordReader::new();
+        let mut wire = record(21, &[1, 0, 2]);
+        wire.extend(record(20, &[1]));
+        rd.feed(&wire);
+        assert!(matches!(rd.next_message(), Ok(Some(Inbound::Alert(_)))));
+        assert_eq!(
+            rd.next_message(),
+            Err(Error::UnexpectedMessage {
+                expected: "the rest of an alert",
+                got: Received::Record(ContentType::ChangeCipherSpec),
+            })
+        );
+    }
+
+    #[test]
+    fn alert_completed_by_the_next_alert_record_is_read() {
+        let mut rd = RecordReader::new();
+        rd.feed(&record(21, &[2]));
+        assert_eq!(rd.next_message(), Ok(None));
+        rd.feed(&record(21, &[40]));
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::Alert(AlertMessage {
+                level: AlertLevel::Fatal,
+                description: AlertDescription::HandshakeFailure,
+            })))
+        );
+    }
+
+    /// Issue #11 item 7: `feed` is bounded. 10 MB at once is taken only up
+    /// to `MAX_BUFFERED_LEN`; nothing more until messages are read; then
+    /// more, and every byte comes out, in order, with the heap bounded.
+    #[test]
+    fn feed_takes_what_fits_and_loses_nothing() {
+        let mut wire = Vec::new();
+        let mut sent = Vec::new();
+        let mut i = 0u32;
+        while wire.len() < 10 << 20 {
+            let len = 1 + (i as usize * 7919) % MAX_PLAINTEXT_LEN;
+            let payload: Vec<u8> = (0..len as u32).map(|j| (i ^ j) as u8).collect();
+            wire.extend(record(23, &payload));
+            sent.extend(payload);
+            i += 1;
+        }
+        let mut rd = RecordReader::new();
+        assert_eq!(rd.feed(&wire), MAX_BUFFERED_LEN);
+        assert_eq!(rd.feed(&wire[MAX_BUFFERED_LEN..]), 0, "full until read");
+        let mut pos = MAX_BUFFERED_LEN;
+        let mut got = Vec::new();
+        loop {
+            while let Some(message) = rd.next_message().unwrap() {
+                let Inbound::ApplicationData(data) = message else {
+                    panic!("{message:?}");
+                };
+                got.extend_from_slice(data);
+            }
+            if pos == wire.len() {
+                break;
+            }
+            let n = rd.feed(&wire[pos..]);
+            assert!(n > 0, "nothing taken after reading");
+            pos += n;
+            assert!(rd.buffered_len() <= MAX_BUFFERED_LEN);
+            assert!(rd.capacity() <= 2 * MAX_BUFFERED_LEN, "{}", rd.capacity());
+        }
+        assert!(got == sent, "bytes lost or reordered");
+    }
+
+    /// `feed_owned` adopts a vector only if it fits, and copies what fits
+    /// otherwise.
+    #[test]
+    fn feed_owned_takes_what_fits() {
+        let big = record(23, &[1; 1000]).repeat(40);
+        let mut rd = RecordReader::new();
+        assert_eq!(rd.feed_owned(big.clone()), MAX_BUFFERED_LEN);
+        assert_eq!(rd.buffered_len(), MAX_BUFFERED_LEN);
+        let mut rd = RecordReader::new();
+        let one = record(23, &[2; 1000]);
+        assert_eq!(rd.feed_owned(one.clone()), one.len());
     }
 }

@@ -111,3 +111,25 @@ pub fn after_handshake(wire: &[u8]) -> Vec<(u8, usize)> {
     );
     all[ccs + 2..].to_vec()
 }
+
+/// A plaintext record holding one HelloRequest (type 0, empty body).
+pub const HELLO_REQUEST: [u8; 9] = [HANDSHAKE, 3, 3, 0, 4, 0, 0, 0, 0];
+
+/// `wire` (whole records) with `insert` before each of its records up to
+/// and including the first ChangeCipherSpec; the records after it are
+/// protected, where a plaintext insert could only fail to open.
+pub fn before_each_plaintext_record(wire: &[u8], insert: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut protected = false;
+    let mut rest = wire;
+    while !rest.is_empty() {
+        let len = 5 + usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+        if !protected {
+            out.extend_from_slice(insert);
+        }
+        protected |= rest[0] == CHANGE_CIPHER_SPEC;
+        out.extend_from_slice(&rest[..len]);
+        rest = &rest[len..];
+    }
+    out
+}
