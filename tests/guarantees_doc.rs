@@ -1,4 +1,5 @@
-//! `docs/guarantees.md` names the proof of every ordering guarantee: a
+//! `docs/guarantees.md` names the proof of every ordering guarantee (and
+//! `docs/security.md` the proof of every hardening item): a
 //! compile-fail case (`compile-fail/<case>.rs`) or a test
 //! (`tests/<file>.rs::<name>`). This test fails when a named case file does
 //! not exist or a named test is not defined (as `fn <name>(`) in its file,
@@ -135,4 +136,72 @@ fn the_parsers_find_what_they_should() {
     );
     assert!(tests("see tests/ordering.rs for more").is_empty());
     assert!(compile_fail_cases("the compile-fail/ directory").is_empty());
+}
+
+const SECURITY_DOC: &str = "docs/security.md";
+
+/// Every `tests/<path>.rs::<name>` and `src/<path>.rs::<name>` in `text`, as
+/// (file, name): the security page also names unit tests inside `src/`.
+fn rust_tests(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices(".rs::") {
+        let start = text[..at]
+            .rfind(|c: char| !(is_name_char(c) || c == '/'))
+            .map_or(0, |i| i + 1);
+        let path = &text[start..at];
+        if !(path.starts_with("tests/") || path.starts_with("src/")) {
+            continue;
+        }
+        let name: String = text[at + ".rs::".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            out.push((format!("{path}.rs"), name));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_test_named_in_the_security_page_exists() {
+    let doc = std::fs::read_to_string(root().join(SECURITY_DOC)).unwrap();
+    let named = rust_tests(&doc);
+    assert!(named.len() >= 13, "only {} tests named", named.len());
+    let mut missing = Vec::new();
+    for (file, name) in &named {
+        match std::fs::read_to_string(root().join(file)) {
+            Ok(source) if source.contains(&format!("fn {name}(")) => {}
+            Ok(_) => missing.push(format!("{file}::{name} (no `fn {name}(`)")),
+            Err(_) => missing.push(format!("{file}::{name} (no such file)")),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{SECURITY_DOC} names tests that do not exist:\n{}",
+        missing.join("\n")
+    );
+    for case in compile_fail_cases(&doc) {
+        assert!(root().join(&case).is_file(), "{case} does not exist");
+    }
+}
+
+#[test]
+fn every_hardening_item_names_a_proof() {
+    let doc = std::fs::read_to_string(root().join(SECURITY_DOC)).unwrap();
+    let rows: Vec<&str> = doc
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| #"))
+        .collect();
+    assert_eq!(rows.len(), 13, "one row per item of issue #11");
+    for row in rows {
+        assert!(!rust_tests(row).is_empty(), "no test named in: {row}");
+    }
+    assert_eq!(
+        rust_tests("`src/record/reader.rs::feeds_x`, tests/a/b.rs::c and src/x.rs"),
+        [
+            ("src/record/reader.rs".to_string(), "feeds_x".to_string()),
+            ("tests/a/b.rs".to_string(), "c".to_string())
+        ]
+    );
 }
