@@ -122,7 +122,7 @@ use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType};
 use tlstate::error::Error;
-use tlstate::handshake::table::{Row, SHAPES};
+use tlstate::handshake::tls12::table::{self as tls12_table, SHAPES};
 use tlstate::handshake::{
     AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
     AfterTicket, CertifiedKey, Client, ClientAuth, ClientCertPolicy, ClientConfig,
@@ -1095,7 +1095,7 @@ fn shape_path(shape: &str) -> &'static [&'static str] {
 fn wants(path: &[&str], victim_is_client: bool) -> Vec<Want> {
     let peer = if victim_is_client { "S" } else { "C" };
     path.iter()
-        .map(|name| Row::named(name).expect("a shape names table rows"))
+        .map(|name| tls12_table::row(name).expect("a shape names table rows"))
         .filter(|row| row.writer.letter() == peer)
         .map(|row| match (row.record, row.message) {
             (ContentType::ChangeCipherSpec, None) => Want::ChangeCipherSpec,

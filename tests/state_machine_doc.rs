@@ -3,7 +3,7 @@
 //!
 //! Regenerate with `TLSTATE_BLESS=1 cargo test --test state_machine_doc`.
 
-use tlstate::handshake::table::{self, Row, TABLE};
+use tlstate::handshake::tls12::table::{self, TABLE};
 
 const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/state-machine.md");
 
@@ -26,7 +26,7 @@ fn every_edge_names_a_row() {
     for row in TABLE {
         for next in row.next {
             assert!(
-                Row::named(next).is_some(),
+                table::row(next).is_some(),
                 "{} lists unknown next state {next}",
                 row.name
             );
@@ -72,7 +72,7 @@ fn table_matches_the_s2n_rows() {
 #[test]
 fn optional_rows_accept_their_skip_target() {
     use tlstate::enums::{ContentType, HandshakeType};
-    let cert_req = Row::named("ServerCertReq").unwrap();
+    let cert_req = table::row("ServerCertReq").unwrap();
     assert!(cert_req.accepts(
         ContentType::Handshake,
         Some(HandshakeType::CertificateRequest)
@@ -80,7 +80,7 @@ fn optional_rows_accept_their_skip_target() {
     assert!(cert_req.accepts(ContentType::Handshake, Some(HandshakeType::ServerHelloDone)));
     assert!(!cert_req.accepts(ContentType::Handshake, Some(HandshakeType::Finished)));
     assert!(!cert_req.accepts(ContentType::ChangeCipherSpec, None));
-    let key = Row::named("ClientKey").unwrap();
+    let key = table::row("ClientKey").unwrap();
     // CCS injection (CVE-2014-0224): a CCS where the key exchange is due.
     assert!(!key.accepts(ContentType::ChangeCipherSpec, None));
     assert!(key.accepts(
@@ -95,7 +95,7 @@ fn every_shape_walks_table_edges() {
         assert_eq!(path.first(), Some(&"ClientHello"), "{name}");
         assert_eq!(path.last(), Some(&"HandshakeOver"), "{name}");
         for pair in path.windows(2) {
-            let row = Row::named(pair[0]).unwrap();
+            let row = table::row(pair[0]).unwrap();
             assert!(
                 row.next.contains(&pair[1]),
                 "{name}: {} -> {} is not an edge",

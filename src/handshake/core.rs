@@ -213,3 +213,20 @@ impl<R: Role> Core<R> {
         core::mem::take(&mut self.out)
     }
 }
+
+/// The payload of the message just read, which the table check has
+/// already matched to the state; any other variant is our own bug.
+macro_rules! expect_payload {
+    ($message:expr, $variant:ident) => {
+        match $message {
+            $crate::handshake::core::Incoming::Handshake(
+                $crate::message::HandshakePayload::$variant(inner),
+            ) => Ok(inner),
+            _ => Err($crate::error::Error::Internal(concat!(
+                "table check let through a non-",
+                stringify!($variant)
+            ))),
+        }
+    };
+}
+pub(crate) use expect_payload;

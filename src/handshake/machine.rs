@@ -6,14 +6,11 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::io;
 
-use rustls_pki_types::CertificateDer;
-
 use super::core::{Core, Incoming};
-use super::known::{Certified, Keyed, Knows, Negotiated};
 use super::role::{Role, Writes};
-use super::table::{Follows, Row, State, state};
+use super::table::{Final, Follows, Row, State};
 use crate::crypto::FinishedVerified;
-use crate::enums::{AlertDescription, CipherSuite, NamedGroup, SignatureScheme};
+use crate::enums::AlertDescription;
 use crate::error::Error;
 
 pub use super::shape::{Full, Shape};
@@ -183,12 +180,9 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
 
     /// The only way into `HandshakeOver`: with proof that the peer's
     /// Finished verified, so no application data can flow before it.
-    pub(crate) fn finish(
-        self,
-        _peer_finished: FinishedVerified,
-    ) -> Handshake<R, state::HandshakeOver, P>
+    pub(crate) fn finish<Over>(self, _peer_finished: FinishedVerified) -> Handshake<R, Over, P>
     where
-        state::HandshakeOver: Follows<St> + State<Known = St::Known>,
+        Over: Final + Follows<St> + State<Known = St::Known>,
     {
         self.advance_same()
     }
@@ -311,61 +305,5 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
             self.core.out.clear();
         }
         transport.flush()
-    }
-}
-
-impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
-where
-    St::Known: Knows<Negotiated>,
-{
-    /// The cipher suite the server chose. Known from ServerHello on.
-    pub fn cipher_suite(&self) -> CipherSuite {
-        self.known.knows().suite.suite
-    }
-
-    /// Whether the extended master secret (RFC 7627) is in use.
-    pub fn extended_master_secret(&self) -> bool {
-        self.known.knows().extended_master_secret
-    }
-
-    /// The session ID the server assigned (may be empty).
-    pub fn session_id(&self) -> &[u8] {
-        &self.known.knows().session_id
-    }
-
-    /// The application protocol the server selected (ALPN), if any.
-    pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        self.known.knows().alpn_protocol.as_deref()
-    }
-
-    /// The server name the client asked for (SNI), if any.
-    pub fn server_name(&self) -> Option<&str> {
-        self.known.knows().server_name.as_deref()
-    }
-}
-
-impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
-where
-    St::Known: Knows<Certified>,
-{
-    /// The server's certificate chain, end-entity first. Known from the
-    /// server's Certificate on.
-    pub fn server_certificates(&self) -> &[CertificateDer<'static>] {
-        &self.known.knows().server_certificates
-    }
-}
-
-impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
-where
-    St::Known: Knows<Keyed>,
-{
-    /// The ECDHE group. Known from ServerKeyExchange on.
-    pub fn group(&self) -> NamedGroup {
-        self.known.knows().group
-    }
-
-    /// The scheme that signed the ECDHE parameters.
-    pub fn signature_scheme(&self) -> SignatureScheme {
-        self.known.knows().signature_scheme
     }
 }

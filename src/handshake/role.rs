@@ -98,7 +98,7 @@ impl Role for Client {
     type Peer = Server;
     const NAME: &'static str = "client";
     type Config = super::config::ClientConfig;
-    type Side = super::client::ClientSide;
+    type Side = super::side::ClientSide;
     const PEER_RENEGOTIATION: HandshakeType = HandshakeType::HelloRequest;
     const FINISHED_LABEL: &'static str = crate::crypto::CLIENT_FINISHED;
 }
@@ -106,7 +106,7 @@ impl Role for Server {
     type Peer = Client;
     const NAME: &'static str = "server";
     type Config = super::config::ServerConfig;
-    type Side = super::server::ServerSide;
+    type Side = super::side::ServerSide;
     const PEER_RENEGOTIATION: HandshakeType = HandshakeType::ClientHello;
     const FINISHED_LABEL: &'static str = crate::crypto::SERVER_FINISHED;
 }

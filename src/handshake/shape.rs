@@ -8,9 +8,7 @@
 //! implemented per shape, so e.g. a client can only send a Certificate in
 //! the [`ClientAuth`] shape, which only a CertificateRequest leads into.
 
-use super::machine::Handshake;
-use super::role::{Sealed, Server};
-use super::table::state;
+use super::role::Sealed;
 
 /// A path through the state table.
 pub trait Shape: Sealed + 'static {
@@ -18,28 +16,6 @@ pub trait Shape: Sealed + 'static {
     const NAME: &'static str;
     /// Whether this shape resumes an earlier session.
     const RESUMED: bool = false;
-}
-
-/// The shapes of a full handshake (with or without client authentication).
-pub trait FullShape: Shape {
-    /// What the [`AfterClientHello::ResumedWithClientCert`] branch of a
-    /// server started in this shape holds: the resumed handshake in shape
-    /// [`ResumedClientAuth`] for a server that asks for client
-    /// certificates ([`ClientAuth`]), and nothing at all
-    /// ([`Infallible`](core::convert::Infallible), a branch that cannot
-    /// be taken and need not be matched) for one that does not.
-    ///
-    /// [`AfterClientHello::ResumedWithClientCert`]: super::AfterClientHello::ResumedWithClientCert
-    type ResumedWithClientCert;
-
-    /// The branch payload for a handshake resumed with a verified client
-    /// chain; the handshake back for the shapes that never take that
-    /// branch. Only the server's read of a ClientHello can make the
-    /// argument.
-    #[doc(hidden)]
-    fn resumed_with_client_cert(
-        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
-    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>;
 }
 
 /// The full handshake without client authentication: ServerHello,
@@ -105,38 +81,3 @@ impl Shape for ResumedClientAuth {
     const NAME: &'static str = "resumed with client certificate";
     const RESUMED: bool = true;
 }
-
-impl FullShape for Full {
-    type ResumedWithClientCert = core::convert::Infallible;
-    fn resumed_with_client_cert(
-        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
-    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>
-    {
-        Err(hs)
-    }
-}
-impl FullShape for ClientAuth {
-    type ResumedWithClientCert = Handshake<Server, state::ServerHello, ResumedClientAuth>;
-    fn resumed_with_client_cert(
-        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
-    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>
-    {
-        Ok(hs)
-    }
-}
-impl FullShape for NoClientCert {
-    type ResumedWithClientCert = core::convert::Infallible;
-    fn resumed_with_client_cert(
-        hs: Handshake<Server, state::ServerHello, ResumedClientAuth>,
-    ) -> Result<Self::ResumedWithClientCert, Handshake<Server, state::ServerHello, ResumedClientAuth>>
-    {
-        Err(hs)
-    }
-}
-
-/// The full shapes without a CertificateVerify: after ClientKeyExchange
-/// comes ChangeCipherSpec.
-pub trait WithoutCertificateVerify: FullShape {}
-
-impl WithoutCertificateVerify for Full {}
-impl WithoutCertificateVerify for NoClientCert {}

@@ -6,58 +6,28 @@ use smallvec::smallvec;
 
 use rustls_pki_types::{ServerName, UnixTime};
 
-use super::config::{CertifiedKey, ClientConfig};
-use super::core::{Core, Incoming};
 use super::keys::{SignedParams, check_finished, derive_master, install_keys, send_finished};
 use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
-use super::machine::{Fatal, Handshake, RecvMessage, SendMessage};
-use super::role::Client;
-use super::shape::{
-    ClientAuth, Full, FullShape, NoClientCert, Resumed, Shape, WithoutCertificateVerify,
-};
+use super::shape::{FullShape, WithoutCertificateVerify};
 use super::table::state;
-use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
+use crate::crypto::{self, EphemeralKeyExchange, SupportedCipherSuite};
 use crate::enums::{
     Compression, ContentType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved, Received};
+use crate::handshake::config::{CertifiedKey, ClientConfig};
+use crate::handshake::core::{Core, Incoming, expect_payload};
+use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
+use crate::handshake::role::Client;
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed, Shape};
+use crate::handshake::side::ClientSide;
 use crate::message::{
     CertificateChain, CertificateStatusRequest, CipherSuites, ClientExtension, ClientExtensions,
     ClientHello, ClientKeyExchange, DigitallySigned, HandshakePayload, NamedGroups,
     OcspStatusRequest, Random, ServerHello, ServerKeyExchange, SessionId, SignatureSchemes,
 };
 use crate::session::{ClientSession, SessionState};
-
-/// The client's own state between transitions.
-#[derive(Debug)]
-pub struct ClientSide {
-    server_name: ServerName<'static>,
-    /// What the ClientHello offered, to check the server's choices.
-    offered_suites: CipherSuites,
-    offered_groups: NamedGroups,
-    offered_schemes: SignatureSchemes,
-    /// The session offered for resumption, and the session ID sent with it.
-    offered_session: Option<(ClientSession, SessionId)>,
-    /// Whether the ClientHello carried a session_ticket extension.
-    offered_ticket_extension: bool,
-    /// Whether the ServerHello promised a NewSessionTicket (RFC 5077 3.2).
-    ticket_promised: bool,
-    /// Whether the ClientHello carried a status_request extension.
-    offered_status_request: bool,
-    /// Whether the ServerHello acknowledged it, so that a CertificateStatus
-    /// may follow the Certificate (RFC 6066 8).
-    status_promised: bool,
-    /// A ticket the server sent in this handshake: (lifetime hint, ticket).
-    new_ticket: Option<(u32, Vec<u8>)>,
-    /// The server's ECDHE public key, from ServerKeyExchange.
-    server_public: Vec<u8>,
-    /// The schemes a CertificateRequest accepts.
-    requested_schemes: Vec<SignatureScheme>,
-    /// In a resumed handshake, proof the server's Finished verified,
-    /// carried to our own Finished.
-    server_finished: Option<FinishedVerified>,
-}
 
 impl Handshake<Client, state::ClientHello> {
     /// Starts a client handshake with `server_name`: a DNS name is sent as
@@ -337,21 +307,6 @@ fn resumed_session(
     }
     Ok(Some(session.clone()))
 }
-
-/// The payload of the message just read, which the table check has
-/// already matched to the state; any other variant is our own bug.
-macro_rules! expect_payload {
-    ($message:expr, $variant:ident) => {
-        match $message {
-            Incoming::Handshake(HandshakePayload::$variant(inner)) => Ok(inner),
-            _ => Err(Error::Internal(concat!(
-                "table check let through a non-",
-                stringify!($variant)
-            ))),
-        }
-    };
-}
-pub(crate) use expect_payload;
 
 impl RecvMessage<Client, Full> for state::ServerHello {
     type Next = AfterServerHello;

@@ -6,72 +6,30 @@ use smallvec::smallvec;
 
 use rustls_pki_types::{CertificateDer, UnixTime};
 
-use super::client::expect_payload;
-use super::config::{CertifiedKey, ClientCertPolicy, DEFAULT_SIGNATURE_SCHEMES, ServerConfig};
-use super::core::{Core, Incoming};
 use super::keys::{SignedParams, check_finished, derive_master, install_keys, send_finished};
 use super::known::{Certified, Hello, Keyed, Knows, Negotiated};
-use super::machine::{Fatal, Handshake, RecvMessage, SendMessage};
-use super::role::Server;
-use super::shape::{
-    ClientAuth, Full, FullShape, NoClientCert, Resumed, ResumedClientAuth, Shape,
-    WithoutCertificateVerify,
-};
+use super::shape::{FullShape, WithoutCertificateVerify};
 use super::table::state;
 use crate::crypto::MasterSecret;
-use crate::crypto::{self, EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
+use crate::crypto::{self, EphemeralKeyExchange};
 use crate::enums::{
     ClientCertificateType, Compression, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
+use crate::handshake::config::{
+    CertifiedKey, ClientCertPolicy, DEFAULT_SIGNATURE_SCHEMES, ServerConfig,
+};
+use crate::handshake::core::{Core, Incoming, expect_payload};
+use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
+use crate::handshake::role::Server;
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed, ResumedClientAuth, Shape};
+use crate::handshake::side::{Choice, ServerSide};
 use crate::message::{
     CertificateChain, CertificateRequest, CertificateStatus, ClientHello, DigitallySigned,
     DistinguishedName, HandshakePayload, NewSessionTicket, Random, ServerEcdhParams,
     ServerExtension, ServerExtensions, ServerHello, ServerKeyExchange, SessionId,
 };
 use crate::session::{SessionState, now_secs};
-
-/// The server's own state between transitions.
-#[derive(Debug, Default)]
-pub struct ServerSide {
-    /// What we chose from the ClientHello.
-    choice: Option<Choice>,
-    /// The request for client certificates, when we make one.
-    client_auth: Option<ClientCertPolicy>,
-    /// The session being resumed.
-    resumed: Option<SessionState>,
-    /// Our ephemeral key, from ServerKeyExchange to ClientKeyExchange.
-    kx: Option<EphemeralKeyExchange>,
-    /// Proof the client's Finished verified, carried to our Finished.
-    client_finished: Option<FinishedVerified>,
-}
-
-/// The server's decisions after reading the ClientHello.
-#[derive(Debug, Clone)]
-struct Choice {
-    /// The chain and key to use: two shared pointers, so choosing one
-    /// copies neither.
-    certified: CertifiedKey,
-    /// Whether the certificate was picked by the client's server name.
-    by_name: bool,
-    alpn_protocol: Option<Vec<u8>>,
-    suite: &'static SupportedCipherSuite,
-    group: NamedGroup,
-    scheme: SignatureScheme,
-    extended_master_secret: bool,
-    secure_renegotiation: bool,
-    echo_point_formats: bool,
-    server_name: Option<String>,
-    /// The session ID our ServerHello carries.
-    session_id: SessionId,
-    /// Whether our ServerHello promises a NewSessionTicket.
-    ticket_promised: bool,
-    /// The OCSP response to staple: the client asked for one and the
-    /// chosen certificate has one (RFC 6066 8). Our ServerHello then
-    /// acknowledges status_request and a CertificateStatus follows our
-    /// Certificate.
-    ocsp_response: Option<Arc<[u8]>>,
-}
 
 impl Handshake<Server, state::ClientHello> {
     /// Starts a server handshake that does not ask for client

@@ -12,7 +12,11 @@ use std::sync::Arc;
 use rustls_pki_types::CertificateDer;
 
 use crate::crypto::SupportedCipherSuite;
-use crate::enums::{NamedGroup, SignatureScheme};
+use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::handshake::machine::Handshake;
+use crate::handshake::role::Role;
+use crate::handshake::shape::Shape;
+use crate::handshake::table::State;
 
 /// Before ServerHello: nothing is negotiated yet.
 #[derive(Debug, Default)]
@@ -90,5 +94,61 @@ impl Knows<Certified> for Keyed {
 impl Knows<Keyed> for Keyed {
     fn knows(&self) -> &Keyed {
         self
+    }
+}
+
+impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
+where
+    St::Known: Knows<Negotiated>,
+{
+    /// The cipher suite the server chose. Known from ServerHello on.
+    pub fn cipher_suite(&self) -> CipherSuite {
+        self.known.knows().suite.suite
+    }
+
+    /// Whether the extended master secret (RFC 7627) is in use.
+    pub fn extended_master_secret(&self) -> bool {
+        self.known.knows().extended_master_secret
+    }
+
+    /// The session ID the server assigned (may be empty).
+    pub fn session_id(&self) -> &[u8] {
+        &self.known.knows().session_id
+    }
+
+    /// The application protocol the server selected (ALPN), if any.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.known.knows().alpn_protocol.as_deref()
+    }
+
+    /// The server name the client asked for (SNI), if any.
+    pub fn server_name(&self) -> Option<&str> {
+        self.known.knows().server_name.as_deref()
+    }
+}
+
+impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
+where
+    St::Known: Knows<Certified>,
+{
+    /// The server's certificate chain, end-entity first. Known from the
+    /// server's Certificate on.
+    pub fn server_certificates(&self) -> &[CertificateDer<'static>] {
+        &self.known.knows().server_certificates
+    }
+}
+
+impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
+where
+    St::Known: Knows<Keyed>,
+{
+    /// The ECDHE group. Known from ServerKeyExchange on.
+    pub fn group(&self) -> NamedGroup {
+        self.known.knows().group
+    }
+
+    /// The scheme that signed the ECDHE parameters.
+    pub fn signature_scheme(&self) -> SignatureScheme {
+        self.known.knows().signature_scheme
     }
 }

@@ -1,16 +1,15 @@
 //! Key derivation and Finished, shared by both roles.
 
-use super::client::expect_payload;
-use super::core::{Core, Incoming};
 use super::known::{Knows, Negotiated};
-use super::machine::Handshake;
-use super::role::Role;
-use super::shape::Shape;
-use super::table::State;
 use crate::crypto::MasterSecret;
 use crate::crypto::prf as prf_into;
 use crate::crypto::{self, FinishedVerified, KeyBlock, SupportedCipherSuite};
 use crate::error::Error;
+use crate::handshake::core::{Core, Incoming, expect_payload};
+use crate::handshake::machine::Handshake;
+use crate::handshake::role::Role;
+use crate::handshake::shape::Shape;
+use crate::handshake::table::State;
 use crate::keylog::KeyLog;
 use crate::message::{Finished, HandshakePayload, MAX_PARAMS_LEN, ServerEcdhParams};
 

@@ -1,0 +1,85 @@
+//! Each role's own state between transitions: what it offered or chose,
+//! its ephemeral keys, the proofs it carries forward. Shared by the
+//! protocol versions' transitions, which is why it sits below them.
+
+use std::sync::Arc;
+
+use rustls_pki_types::ServerName;
+
+use super::config::{CertifiedKey, ClientCertPolicy};
+use crate::crypto::{EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
+use crate::enums::{NamedGroup, SignatureScheme};
+use crate::message::{CipherSuites, NamedGroups, SessionId, SignatureSchemes};
+use crate::session::{ClientSession, SessionState};
+
+/// The client's own state between transitions.
+#[derive(Debug)]
+pub struct ClientSide {
+    pub(crate) server_name: ServerName<'static>,
+    /// What the ClientHello offered, to check the server's choices.
+    pub(crate) offered_suites: CipherSuites,
+    pub(crate) offered_groups: NamedGroups,
+    pub(crate) offered_schemes: SignatureSchemes,
+    /// The session offered for resumption, and the session ID sent with it.
+    pub(crate) offered_session: Option<(ClientSession, SessionId)>,
+    /// Whether the ClientHello carried a session_ticket extension.
+    pub(crate) offered_ticket_extension: bool,
+    /// Whether the ServerHello promised a NewSessionTicket (RFC 5077 3.2).
+    pub(crate) ticket_promised: bool,
+    /// Whether the ClientHello carried a status_request extension.
+    pub(crate) offered_status_request: bool,
+    /// Whether the ServerHello acknowledged it, so that a CertificateStatus
+    /// may follow the Certificate (RFC 6066 8).
+    pub(crate) status_promised: bool,
+    /// A ticket the server sent in this handshake: (lifetime hint, ticket).
+    pub(crate) new_ticket: Option<(u32, Vec<u8>)>,
+    /// The server's ECDHE public key, from ServerKeyExchange.
+    pub(crate) server_public: Vec<u8>,
+    /// The schemes a CertificateRequest accepts.
+    pub(crate) requested_schemes: Vec<SignatureScheme>,
+    /// In a resumed handshake, proof the server's Finished verified,
+    /// carried to our own Finished.
+    pub(crate) server_finished: Option<FinishedVerified>,
+}
+
+/// The server's own state between transitions.
+#[derive(Debug, Default)]
+pub struct ServerSide {
+    /// What we chose from the ClientHello.
+    pub(crate) choice: Option<Choice>,
+    /// The request for client certificates, when we make one.
+    pub(crate) client_auth: Option<ClientCertPolicy>,
+    /// The session being resumed.
+    pub(crate) resumed: Option<SessionState>,
+    /// Our ephemeral key, from ServerKeyExchange to ClientKeyExchange.
+    pub(crate) kx: Option<EphemeralKeyExchange>,
+    /// Proof the client's Finished verified, carried to our Finished.
+    pub(crate) client_finished: Option<FinishedVerified>,
+}
+
+/// The server's decisions after reading the ClientHello.
+#[derive(Debug, Clone)]
+pub(crate) struct Choice {
+    /// The chain and key to use: two shared pointers, so choosing one
+    /// copies neither.
+    pub(crate) certified: CertifiedKey,
+    /// Whether the certificate was picked by the client's server name.
+    pub(crate) by_name: bool,
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
+    pub(crate) suite: &'static SupportedCipherSuite,
+    pub(crate) group: NamedGroup,
+    pub(crate) scheme: SignatureScheme,
+    pub(crate) extended_master_secret: bool,
+    pub(crate) secure_renegotiation: bool,
+    pub(crate) echo_point_formats: bool,
+    pub(crate) server_name: Option<String>,
+    /// The session ID our ServerHello carries.
+    pub(crate) session_id: SessionId,
+    /// Whether our ServerHello promises a NewSessionTicket.
+    pub(crate) ticket_promised: bool,
+    /// The OCSP response to staple: the client asked for one and the
+    /// chosen certificate has one (RFC 6066 8). Our ServerHello then
+    /// acknowledges status_request and a CertificateStatus follows our
+    /// Certificate.
+    pub(crate) ocsp_response: Option<Arc<[u8]>>,
+}

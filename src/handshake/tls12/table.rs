@@ -1,0 +1,270 @@
+//! The state table: the single source of truth for the TLS 1.2 handshake.
+//!
+//! Written in the shared `handshake_table!` macro (see
+//! [`handshake::table`](crate::handshake::table) for what it derives);
+//! [`SHAPES`] lists each handshake shape as a path through it, and
+//! [`markdown`] generates `docs/state-machine.md`.
+
+use super::known::{Certified, Hello, Keyed, Negotiated};
+use crate::handshake::role::{B, C, S};
+use crate::handshake::table::{Final, handshake_table};
+
+handshake_table! {
+    //  state                  record            message             writer known       next                                                  optional
+    /// The client's hello: offered suites, groups, schemes, extensions.
+    ClientHello:            Handshake,        ClientHello,        C, Hello,      [ServerHello];
+    /// The server's hello: the chosen suite and session.
+    ServerHello:            Handshake,        ServerHello,        S, Hello,      [ServerCert, ServerNewSessionTicket, ServerChangeCipherSpec];
+    /// The server's certificate chain.
+    ServerCert:             Handshake,        Certificate,        S, Negotiated, [ServerCertStatus, ServerKey];
+    /// The server's stapled OCSP response (RFC 6066 8; optional).
+    ServerCertStatus:       Handshake,        CertificateStatus,  S, Certified,  [ServerKey], skip ServerKey;
+    /// The server's signed ECDHE parameters.
+    ServerKey:              Handshake,        ServerKeyExchange,  S, Certified,  [ServerCertReq, ServerHelloDone];
+    /// The server asks for a client certificate (optional).
+    ServerCertReq:          Handshake,        CertificateRequest, S, Keyed,      [ServerHelloDone], skip ServerHelloDone;
+    /// The end of the server's first flight.
+    ServerHelloDone:        Handshake,        ServerHelloDone,    S, Keyed,      [ClientCert, ClientKey];
+    /// The client's certificate chain (only after a CertificateRequest).
+    ClientCert:             Handshake,        Certificate,        C, Keyed,      [ClientKey];
+    /// The client's ECDHE public key.
+    ClientKey:              Handshake,        ClientKeyExchange,  C, Keyed,      [ClientCertVerify, ClientChangeCipherSpec];
+    /// The client's signature over the transcript (only with a client certificate).
+    ClientCertVerify:       Handshake,        CertificateVerify,  C, Keyed,      [ClientChangeCipherSpec];
+    /// The client switches to the negotiated keys.
+    ClientChangeCipherSpec: ChangeCipherSpec, -,                  C, Keyed,      [ClientFinished];
+    /// The client's Finished, the first protected message.
+    ClientFinished:         Handshake,        Finished,           C, Keyed,      [ServerNewSessionTicket, ServerChangeCipherSpec, HandshakeOver];
+    /// A session ticket for later resumption (RFC 5077; optional).
+    ServerNewSessionTicket: Handshake,        NewSessionTicket,   S, Keyed,      [ServerChangeCipherSpec], skip ServerChangeCipherSpec;
+    /// The server switches to the negotiated keys.
+    ServerChangeCipherSpec: ChangeCipherSpec, -,                  S, Keyed,      [ServerFinished];
+    /// The server's Finished.
+    ServerFinished:         Handshake,        Finished,           S, Keyed,      [HandshakeOver, ClientChangeCipherSpec];
+    /// The handshake is over: application data flows both ways.
+    HandshakeOver:          ApplicationData,  -,                  B, Keyed,      [];
+}
+
+impl Final for state::HandshakeOver {}
+
+/// The handshake shapes this crate implements: each a path through the
+/// table, as the states whose messages go on the wire, in order. Every
+/// consecutive pair is an edge of [`TABLE`] (checked by a test), and each
+/// shape is a [`Shape`](super::Shape) type parameter of `Handshake`.
+pub static SHAPES: &[(&str, &str, &[&str])] = &[
+    (
+        "full",
+        "Full",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerHelloDone",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "full+ocsp",
+        "Full, with a stapled OCSP response (CertificateStatus)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerCertStatus",
+            "ServerKey",
+            "ServerHelloDone",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "ticket",
+        "Full, with NewSessionTicket",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerHelloDone",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerNewSessionTicket",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "client-auth",
+        "ClientAuth (client certificate and CertificateVerify)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerCertReq",
+            "ServerHelloDone",
+            "ClientCert",
+            "ClientKey",
+            "ClientCertVerify",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "no-cert",
+        "NoClientCert (CertificateRequest answered with an empty Certificate)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerCert",
+            "ServerKey",
+            "ServerCertReq",
+            "ServerHelloDone",
+            "ClientCert",
+            "ClientKey",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "resumed",
+        "Resumed (by session ID or ticket)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "resumed+ticket",
+        "Resumed, with a fresh NewSessionTicket",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerNewSessionTicket",
+            "ServerChangeCipherSpec",
+            "ServerFinished",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+];
+
+/// `docs/state-machine.md`, generated from [`TABLE`] and [`SHAPES`].
+///
+/// The committed file is compared with this output by the test
+/// `tests/state_machine_doc.rs`; regenerate it with
+/// `TLSTATE_BLESS=1 cargo test --test state_machine_doc`.
+pub fn markdown() -> String {
+    use core::fmt::Write as _;
+    let mut out = String::new();
+    out.push_str("# The TLS 1.2 state machine\n\n");
+    out.push_str(
+        "<!-- Generated from src/handshake/tls12/table.rs by \
+         `TLSTATE_BLESS=1 cargo test --test state_machine_doc`. Do not edit by hand. -->\n\n",
+    );
+    out.push_str(
+        "Each state is named after the message that comes next; the writer column says \
+         who writes it (`C` client, `S` server, `B` both). A method that writes a state's \
+         message exists only for its writer, a method that reads it only for the other \
+         role. Optional rows may be left out by the peer; the message of the row they \
+         skip to is then accepted instead. Every other record is a fatal \
+         `unexpected_message`.\n\n",
+    );
+    out.push_str("| state | record | message | writer | optional | may be followed by |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for row in TABLE {
+        let message = row.message.map_or("-".to_string(), |m| m.to_string());
+        let optional = row
+            .skip_to
+            .map_or(String::new(), |skip| format!("yes, else {skip}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            row.name,
+            row.record,
+            message,
+            row.writer.letter(),
+            optional,
+            row.next.join(", ")
+        );
+    }
+    out.push_str("\n## Handshake shapes\n\n");
+    out.push_str(
+        "Each shape is a path through the table; in the code it is the third type \
+         parameter of `Handshake<R, St, P>` (`Full`, `ClientAuth`, `NoClientCert`, \
+         `Resumed`, and `ResumedClientAuth`: the resumed path of a server that asks for \
+         client certificates, the session's client chain verified again). Where the peer \
+         picks the path, the read that learns it returns an \
+         enum: `AfterClientHello` and `AfterServerHello` (full or resumed), \
+         `AfterServerCert` (CertificateStatus or not), `AfterServerKey` \
+         (CertificateRequest or not), `AfterClientCert` (a certificate \
+         or an empty one), `AfterTicket` (NewSessionTicket or not).\n\n",
+    );
+    for (short, name, path) in SHAPES {
+        let _ = writeln!(out, "- **{name}** (`{short}`): {}", path.join(" → "));
+    }
+    out.push_str("\n## Diagram\n");
+    out.push_str("\n```mermaid\nstateDiagram-v2\n");
+    let _ = writeln!(out, "    [*] --> {}", TABLE[0].name);
+    for row in TABLE {
+        let message = row
+            .message
+            .map_or(row.record.to_string(), |m| m.to_string());
+        let _ = writeln!(
+            out,
+            "    {}: {} ({} writes {})",
+            row.name,
+            row.name,
+            row.writer.letter(),
+            message
+        );
+        for next in row.next {
+            // Label each edge with the shapes that take it.
+            let shapes: Vec<&str> = SHAPES
+                .iter()
+                .filter(|(_, _, path)| {
+                    path.windows(2)
+                        .any(|pair| pair[0] == row.name && pair[1] == *next)
+                })
+                .map(|(short, _, _)| *short)
+                .collect();
+            match shapes.is_empty() {
+                true => {
+                    let _ = writeln!(out, "    {} --> {}", row.name, next);
+                }
+                false => {
+                    let _ = writeln!(out, "    {} --> {}: {}", row.name, next, shapes.join(", "));
+                }
+            }
+        }
+        if row.next.is_empty() {
+            let _ = writeln!(out, "    {} --> [*]", row.name);
+        }
+    }
+    out.push_str("```\n");
+    out
+}
