@@ -20,6 +20,9 @@ impl Error {
             ) => A::UnexpectedMessage,
             // RFC 8446 4.1.2 (TLS 1.2 names no alert): illegal_parameter.
             Self::InvalidMessage(InvalidMessage::MissingNullCompression) => A::IllegalParameter,
+            // RFC 8446 4.2.11: "MUST be the last extension ... otherwise
+            // fail the handshake with an illegal_parameter alert".
+            Self::InvalidMessage(InvalidMessage::PreSharedKeyNotLast) => A::IllegalParameter,
             Self::InvalidMessage(_) => A::DecodeError,
             Self::RecordOverflow { .. } => A::RecordOverflow,
             Self::UnexpectedMessage { .. } => A::UnexpectedMessage,
@@ -92,6 +95,10 @@ mod tests {
             ),
             (
                 InvalidMessage::MissingNullCompression.into(),
+                Some(A::IllegalParameter),
+            ),
+            (
+                InvalidMessage::PreSharedKeyNotLast.into(),
                 Some(A::IllegalParameter),
             ),
             (

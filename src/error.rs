@@ -22,6 +22,9 @@ pub enum InvalidMessage {
     /// (RFC 5246 7.4.1.2); sent `illegal_parameter`, as RFC 8446 4.1.2
     /// words it.
     MissingNullCompression,
+    /// A ClientHello's pre_shared_key was not its last extension (RFC 8446
+    /// 4.2.11); sent `illegal_parameter`, as the RFC says.
+    PreSharedKeyNotLast,
     /// A change_cipher_spec record's body was not the single byte 1
     /// (RFC 5246 7.1); sent `unexpected_message`, as RFC 8446 5 words it.
     /// An empty one is [`InvalidMessage::EmptyFragment`], with the same
@@ -54,6 +57,9 @@ impl fmt::Display for InvalidMessage {
             Self::DuplicateExtension(ext) => write!(f, "extension {ext} appears twice"),
             Self::MissingNullCompression => {
                 f.write_str("ClientHello does not offer null compression")
+            }
+            Self::PreSharedKeyNotLast => {
+                f.write_str("pre_shared_key is not the last extension of the ClientHello")
             }
             Self::InvalidChangeCipherSpec => {
                 f.write_str("ChangeCipherSpec body is not the single byte 1")

@@ -22,7 +22,7 @@ use tlstate::handshake::{
 };
 use tlstate::message::{
     ClientExtension, ClientHello, HandshakeMessage, HandshakePayload, MAX_CLIENT_HELLO_LEN,
-    SessionId,
+    OfferedPsks, PskIdentity, SessionId,
 };
 
 /// The plaintext fatal alert record `description` is sent as before any
@@ -192,6 +192,35 @@ fn client_hello_without_null_compression_is_illegal_parameter() {
             alert_record(AlertDescription::IllegalParameter)
         );
     }
+}
+
+/// RFC 8446 4.2.11: pre_shared_key must be the last extension; a hello
+/// where it is not gets illegal_parameter, even from a TLS 1.2 server.
+#[test]
+fn client_hello_with_pre_shared_key_not_last_is_illegal_parameter() {
+    let mut hello = our_client_hello();
+    hello.extensions.insert(
+        0,
+        ClientExtension::PreSharedKey(OfferedPsks {
+            identities: vec![PskIdentity {
+                identity: vec![1; 16],
+                obfuscated_ticket_age: 0,
+            }],
+            binders: vec![vec![0; 32]],
+        }),
+    );
+    let message = HandshakeMessage::from(HandshakePayload::ClientHello(Box::new(hello)));
+    let fatal =
+        server_reads(server_config(), &records(22, &message.get_encoding())).expect_err("refused");
+    assert_eq!(
+        fatal.error(),
+        &Error::InvalidMessage(InvalidMessage::PreSharedKeyNotLast)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::IllegalParameter));
+    assert_eq!(
+        fatal.output(),
+        alert_record(AlertDescription::IllegalParameter)
+    );
 }
 
 #[test]

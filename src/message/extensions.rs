@@ -1,5 +1,6 @@
 //! Hello extensions (RFC 5246 7.4.1.4) that TLS 1.2 with this crate's
-//! features uses, plus an escape for the rest.
+//! features uses, the TLS 1.3 ones a ClientHello and a ServerHello or
+//! HelloRetryRequest carry (RFC 8446 4.2), plus an escape for the rest.
 //!
 //! Each extension's body is decoded from a reader bounded to its declared
 //! length and must be consumed exactly, so a body that says more than the
@@ -9,12 +10,119 @@ use std::collections::HashSet;
 
 use crate::codec::{
     Codec, LengthPrefix, List, Reader, encode_bytes, encode_prefixed, encode_vec, read_bytes,
-    read_nonempty_vec, read_prefixed,
+    read_nonempty_vec, read_prefixed, read_vec, wire_enum,
 };
-use crate::enums::ExtensionType;
+use crate::enums::{ExtensionType, NamedGroup, ProtocolVersion};
 use crate::error::InvalidMessage;
+use crate::message::certificate_request::DistinguishedName;
 use crate::message::certificate_status::CertificateStatusRequest;
-use crate::message::lists::{EcPointFormats, NamedGroups, SignatureSchemes};
+use crate::message::lists::{
+    EcPointFormats, NamedGroups, ProtocolVersions, PskKeyExchangeModes, SignatureSchemes,
+};
+use crate::message::tls13::KeyShareEntry;
+
+wire_enum! {
+    /// A PSK key exchange mode (RFC 8446 4.2.9): whether a resumption also
+    /// runs an (EC)DHE exchange.
+    pub enum PskKeyExchangeMode: u8 {
+        /// PSK-only key establishment.
+        PskKe = 0 => "psk_ke",
+        /// PSK with (EC)DHE key establishment.
+        PskDheKe = 1 => "psk_dhe_ke",
+    }
+}
+
+/// One offered PSK identity (RFC 8446 4.2.11).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PskIdentity {
+    /// A ticket or an external PSK's label; never empty.
+    pub identity: Vec<u8>,
+    /// The ticket's age in milliseconds plus its `ticket_age_add`, mod 2^32
+    /// (0 for an external PSK).
+    pub obfuscated_ticket_age: u32,
+}
+
+impl Codec for PskIdentity {
+    fn encode(&self, out: &mut Vec<u8>) {
+        encode_bytes(out, LengthPrefix::U16, &self.identity);
+        self.obfuscated_ticket_age.encode(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        // `opaque identity<1..2^16-1>`
+        let identity = read_bytes(r, LengthPrefix::U16, "PskIdentity.identity")?;
+        if identity.is_empty() {
+            return Err(InvalidMessage::EmptyList("PskIdentity.identity"));
+        }
+        let obfuscated_ticket_age =
+            u32::read(r).map_err(|_| InvalidMessage::MissingData("obfuscated_ticket_age"))?;
+        Ok(Self {
+            identity,
+            obfuscated_ticket_age,
+        })
+    }
+}
+
+/// The client's pre_shared_key body (RFC 8446 4.2.11): the identities
+/// offered and one binder for each, in the same order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OfferedPsks {
+    /// The offered identities; never empty.
+    pub identities: Vec<PskIdentity>,
+    /// One HMAC per identity (`opaque PskBinderEntry<32..255>`).
+    pub binders: Vec<Vec<u8>>,
+}
+
+impl OfferedPsks {
+    /// The shortest binder the RFC allows (`PskBinderEntry<32..255>`).
+    pub const MIN_BINDER_LEN: usize = 32;
+
+    /// The length of the encoded binders list, its 2-byte length included:
+    /// what follows the part of the ClientHello a binder is computed over
+    /// (RFC 8446 4.2.11.2).
+    pub fn binders_len(&self) -> usize {
+        2 + self.binders.iter().map(|b| 1 + b.len()).sum::<usize>()
+    }
+
+    fn encode_binders(&self, out: &mut Vec<u8>) {
+        encode_prefixed(out, LengthPrefix::U16, |out| {
+            for binder in &self.binders {
+                encode_bytes(out, LengthPrefix::U8, binder);
+            }
+        });
+    }
+}
+
+impl Codec for OfferedPsks {
+    fn encode(&self, out: &mut Vec<u8>) {
+        encode_vec(out, LengthPrefix::U16, &self.identities);
+        self.encode_binders(out);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let identities: Vec<PskIdentity> = read_nonempty_vec(r, LengthPrefix::U16, "identities")?;
+        let mut list = read_prefixed(r, LengthPrefix::U16, "binders")?;
+        let mut binders = Vec::new();
+        while list.any_left() {
+            let binder = read_bytes(&mut list, LengthPrefix::U8, "PskBinderEntry")?;
+            if binder.len() < Self::MIN_BINDER_LEN {
+                return Err(InvalidMessage::InvalidValue("PskBinderEntry length"));
+            }
+            binders.push(binder);
+        }
+        // "One for each value in the identities list": a binder list of
+        // another length cannot be checked entry by entry.
+        if binders.len() != identities.len() {
+            return Err(InvalidMessage::InvalidValue(
+                "binders (count differs from identities)",
+            ));
+        }
+        Ok(Self {
+            identities,
+            binders,
+        })
+    }
+}
 
 /// The `host_name` NameType of RFC 6066 3, the only one defined.
 const HOST_NAME_TYPE: u8 = 0;
@@ -46,6 +154,30 @@ pub enum ClientExtension {
     /// status_request (RFC 6066 8): the client asks for a stapled
     /// certificate status.
     StatusRequest(CertificateStatusRequest),
+    /// supported_versions (RFC 8446 4.2.1): the versions offered, in
+    /// preference order; never empty.
+    SupportedVersions(ProtocolVersions),
+    /// key_share (RFC 8446 4.2.8): the shares offered, in preference
+    /// order; may be empty, to ask for a HelloRetryRequest.
+    KeyShare(Vec<KeyShareEntry>),
+    /// cookie (RFC 8446 4.2.2): echoed from a HelloRetryRequest; never
+    /// empty.
+    Cookie(Vec<u8>),
+    /// psk_key_exchange_modes (RFC 8446 4.2.9); never empty.
+    PskKeyExchangeModes(PskKeyExchangeModes),
+    /// signature_algorithms_cert (RFC 8446 4.2.3): schemes for
+    /// certificate signatures, when they differ from signature_algorithms.
+    SignatureAlgorithmsCert(SignatureSchemes),
+    /// early_data (RFC 8446 4.2.10); its body in a ClientHello is empty.
+    EarlyData,
+    /// post_handshake_auth (RFC 8446 4.2.6); its body is empty.
+    PostHandshakeAuth,
+    /// certificate_authorities (RFC 8446 4.2.4): the CAs the client
+    /// accepts; never empty.
+    CertificateAuthorities(Vec<DistinguishedName>),
+    /// pre_shared_key (RFC 8446 4.2.11): the PSKs offered. It must be the
+    /// last extension of a ClientHello.
+    PreSharedKey(OfferedPsks),
     /// Any other extension, kept as it arrived.
     Unknown {
         /// Its type.
@@ -68,6 +200,15 @@ impl ClientExtension {
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SessionTicket(_) => ExtensionType::SessionTicket,
             Self::StatusRequest(_) => ExtensionType::StatusRequest,
+            Self::SupportedVersions(_) => ExtensionType::SupportedVersions,
+            Self::KeyShare(_) => ExtensionType::KeyShare,
+            Self::Cookie(_) => ExtensionType::Cookie,
+            Self::PskKeyExchangeModes(_) => ExtensionType::PskKeyExchangeModes,
+            Self::SignatureAlgorithmsCert(_) => ExtensionType::SignatureAlgorithmsCert,
+            Self::EarlyData => ExtensionType::EarlyData,
+            Self::PostHandshakeAuth => ExtensionType::PostHandshakeAuth,
+            Self::CertificateAuthorities(_) => ExtensionType::CertificateAuthorities,
+            Self::PreSharedKey(_) => ExtensionType::PreSharedKey,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -90,6 +231,14 @@ impl ClientExtension {
             Self::RenegotiationInfo(info) => encode_bytes(out, LengthPrefix::U8, info),
             Self::SessionTicket(ticket) => out.extend_from_slice(ticket),
             Self::StatusRequest(request) => request.encode(out),
+            Self::SupportedVersions(versions) => encode_vec(out, LengthPrefix::U8, versions),
+            Self::KeyShare(shares) => encode_vec(out, LengthPrefix::U16, shares),
+            Self::Cookie(cookie) => encode_bytes(out, LengthPrefix::U16, cookie),
+            Self::PskKeyExchangeModes(modes) => encode_vec(out, LengthPrefix::U8, modes),
+            Self::SignatureAlgorithmsCert(schemes) => encode_vec(out, LengthPrefix::U16, schemes),
+            Self::EarlyData | Self::PostHandshakeAuth => {}
+            Self::CertificateAuthorities(names) => encode_vec(out, LengthPrefix::U16, names),
+            Self::PreSharedKey(offered) => offered.encode(out),
             Self::Unknown { data, .. } => out.extend_from_slice(data),
         }
     }
@@ -125,6 +274,39 @@ impl ClientExtension {
             ExtensionType::StatusRequest => {
                 Self::StatusRequest(CertificateStatusRequest::read(body)?)
             }
+            // `ProtocolVersion versions<2..254>`: an odd length leaves half
+            // a version, which the item decoder reports.
+            ExtensionType::SupportedVersions => Self::SupportedVersions(read_nonempty_vec(
+                body,
+                LengthPrefix::U8,
+                "supported_versions",
+            )?),
+            // `KeyShareEntry client_shares<0..2^16-1>`: empty asks the
+            // server to pick a group by HelloRetryRequest (RFC 8446 4.2.8).
+            ExtensionType::KeyShare => {
+                Self::KeyShare(read_vec(body, LengthPrefix::U16, "client_shares")?)
+            }
+            ExtensionType::Cookie => {
+                let cookie = read_bytes(body, LengthPrefix::U16, "cookie")?;
+                if cookie.is_empty() {
+                    return Err(InvalidMessage::EmptyList("cookie"));
+                }
+                Self::Cookie(cookie)
+            }
+            ExtensionType::PskKeyExchangeModes => {
+                Self::PskKeyExchangeModes(read_nonempty_vec(body, LengthPrefix::U8, "ke_modes")?)
+            }
+            ExtensionType::SignatureAlgorithmsCert => Self::SignatureAlgorithmsCert(
+                read_nonempty_vec(body, LengthPrefix::U16, "signature_algorithms_cert")?,
+            ),
+            // Empty bodies: any byte left is trailing data naming the
+            // extension.
+            ExtensionType::EarlyData => Self::EarlyData,
+            ExtensionType::PostHandshakeAuth => Self::PostHandshakeAuth,
+            ExtensionType::CertificateAuthorities => Self::CertificateAuthorities(
+                read_nonempty_vec(body, LengthPrefix::U16, "authorities")?,
+            ),
+            ExtensionType::PreSharedKey => Self::PreSharedKey(OfferedPsks::read(body)?),
             _ => Self::Unknown {
                 typ,
                 data: take_rest(body)?,
@@ -165,6 +347,19 @@ pub enum ServerExtension {
     /// status_request with an empty body: the server may send a
     /// CertificateStatus after its Certificate (RFC 6066 8).
     StatusRequestAck,
+    /// supported_versions (RFC 8446 4.2.1): the version the server
+    /// selected (in a ServerHello or a HelloRetryRequest).
+    SupportedVersions(ProtocolVersion),
+    /// key_share in a ServerHello (RFC 8446 4.2.8): the server's share.
+    KeyShare(KeyShareEntry),
+    /// key_share in a HelloRetryRequest (RFC 8446 4.2.8): the group the
+    /// client is to send a share for, and nothing else.
+    KeyShareHrr(NamedGroup),
+    /// pre_shared_key (RFC 8446 4.2.11): the index of the identity the
+    /// server selected.
+    PreSharedKey(u16),
+    /// cookie in a HelloRetryRequest (RFC 8446 4.2.2); never empty.
+    Cookie(Vec<u8>),
     /// Any other extension, kept as it arrived.
     Unknown {
         /// Its type.
@@ -185,7 +380,25 @@ impl ServerExtension {
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SessionTicketAck => ExtensionType::SessionTicket,
             Self::StatusRequestAck => ExtensionType::StatusRequest,
+            Self::SupportedVersions(_) => ExtensionType::SupportedVersions,
+            Self::KeyShare(_) | Self::KeyShareHrr(_) => ExtensionType::KeyShare,
+            Self::PreSharedKey(_) => ExtensionType::PreSharedKey,
+            Self::Cookie(_) => ExtensionType::Cookie,
             Self::Unknown { typ, .. } => *typ,
+        }
+    }
+
+    /// Reads one extension of a HelloRetryRequest, whose key_share holds a
+    /// bare group (RFC 8446 4.2.8); any other extension reads as in a
+    /// ServerHello. [`Codec::read`] reads a ServerHello's.
+    pub fn read_hrr(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        read_extension(r, Self::read_body_hrr)
+    }
+
+    fn read_body_hrr(typ: ExtensionType, body: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        match typ {
+            ExtensionType::KeyShare => Ok(Self::KeyShareHrr(NamedGroup::read(body)?)),
+            _ => Self::read_body(typ, body),
         }
     }
 
@@ -200,6 +413,11 @@ impl ServerExtension {
                 encode_bytes(out, LengthPrefix::U8, protocol);
             }),
             Self::RenegotiationInfo(info) => encode_bytes(out, LengthPrefix::U8, info),
+            Self::SupportedVersions(version) => version.encode(out),
+            Self::KeyShare(share) => share.encode(out),
+            Self::KeyShareHrr(group) => group.encode(out),
+            Self::PreSharedKey(selected) => selected.encode(out),
+            Self::Cookie(cookie) => encode_bytes(out, LengthPrefix::U16, cookie),
             Self::Unknown { data, .. } => out.extend_from_slice(data),
         }
     }
@@ -234,6 +452,21 @@ impl ServerExtension {
                 LengthPrefix::U8,
                 "renegotiated_connection",
             )?),
+            ExtensionType::SupportedVersions => Self::SupportedVersions(
+                ProtocolVersion::read(body)
+                    .map_err(|_| InvalidMessage::MissingData("selected_version"))?,
+            ),
+            ExtensionType::KeyShare => Self::KeyShare(KeyShareEntry::read(body)?),
+            ExtensionType::PreSharedKey => Self::PreSharedKey(
+                u16::read(body).map_err(|_| InvalidMessage::MissingData("selected_identity"))?,
+            ),
+            ExtensionType::Cookie => {
+                let cookie = read_bytes(body, LengthPrefix::U16, "cookie")?;
+                if cookie.is_empty() {
+                    return Err(InvalidMessage::EmptyList("cookie"));
+                }
+                Self::Cookie(cookie)
+            }
             _ => Self::Unknown {
                 typ,
                 data: take_rest(body)?,
@@ -281,6 +514,17 @@ pub(crate) fn read_extensions<C: List>(
     r: &mut Reader<'_>,
     typ_of: fn(&C::Item) -> ExtensionType,
 ) -> Result<C, InvalidMessage> {
+    read_extensions_with(r, C::Item::read, typ_of)
+}
+
+/// [`read_extensions`] with each extension read by `read_item`, for a
+/// message whose extensions decode by context (a HelloRetryRequest's
+/// key_share).
+pub(crate) fn read_extensions_with<C: List>(
+    r: &mut Reader<'_>,
+    read_item: fn(&mut Reader<'_>) -> Result<C::Item, InvalidMessage>,
+    typ_of: fn(&C::Item) -> ExtensionType,
+) -> Result<C, InvalidMessage> {
     let mut extensions = C::default();
     if !r.any_left() {
         return Ok(extensions);
@@ -288,7 +532,7 @@ pub(crate) fn read_extensions<C: List>(
     let mut block = read_prefixed(r, LengthPrefix::U16, "extensions")?;
     let mut seen = SeenTypes::default();
     while block.any_left() {
-        let extension = C::Item::read(&mut block)?;
+        let extension = read_item(&mut block)?;
         let typ = typ_of(&extension);
         if !seen.insert(typ.to_wire()) {
             return Err(InvalidMessage::DuplicateExtension(typ));

@@ -10,8 +10,10 @@
 
 use smallvec::SmallVec;
 
-use crate::enums::{CipherSuite, Compression, EcPointFormat, NamedGroup, SignatureScheme};
-use crate::message::extensions::{ClientExtension, ServerExtension};
+use crate::enums::{
+    CipherSuite, Compression, EcPointFormat, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use crate::message::extensions::{ClientExtension, PskKeyExchangeMode, ServerExtension};
 
 /// Offered cipher suites (OpenSSL 3 offers about 30 with TLS 1.3 on).
 pub type CipherSuites = SmallVec<[CipherSuite; 32]>;
@@ -23,8 +25,13 @@ pub type NamedGroups = SmallVec<[NamedGroup; 16]>;
 pub type EcPointFormats = SmallVec<[EcPointFormat; 4]>;
 /// signature_algorithms (OpenSSL 3 offers about 25).
 pub type SignatureSchemes = SmallVec<[SignatureScheme; 32]>;
+/// supported_versions in a ClientHello (OpenSSL 3 offers 4, browsers 2
+/// plus GREASE).
+pub type ProtocolVersions = SmallVec<[ProtocolVersion; 8]>;
+/// psk_key_exchange_modes (there are two modes).
+pub type PskKeyExchangeModes = SmallVec<[PskKeyExchangeMode; 2]>;
 /// A ClientHello's extensions (browsers send about 16).
 pub type ClientExtensions = SmallVec<[ClientExtension; 16]>;
-/// A ServerHello's extensions (at most the six this crate knows, in
-/// practice).
+/// A ServerHello's extensions (at most the six TLS 1.2 ones this crate
+/// knows, or a TLS 1.3 ServerHello's three or four, in practice).
 pub type ServerExtensions = SmallVec<[ServerExtension; 8]>;

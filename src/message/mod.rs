@@ -33,15 +33,17 @@ pub use certificate_status::{CertificateStatus, CertificateStatusRequest, OcspSt
 pub use client_hello::{ClientHello, MAX_CLIENT_HELLO_LEN};
 pub use client_key_exchange::ClientKeyExchange;
 pub use digitally_signed::DigitallySigned;
-pub use extensions::{ClientExtension, ServerExtension};
+pub use extensions::{
+    ClientExtension, OfferedPsks, PskIdentity, PskKeyExchangeMode, ServerExtension,
+};
 pub use finished::Finished;
 pub use handshake::{HandshakeMessage, HandshakePayload};
 pub use lists::{
     CipherSuites, ClientExtensions, CompressionMethods, EcPointFormats, NamedGroups,
-    ServerExtensions, SignatureSchemes,
+    ProtocolVersions, PskKeyExchangeModes, ServerExtensions, SignatureSchemes,
 };
 pub use new_session_ticket::NewSessionTicket;
-pub use random::{Random, SessionId};
+pub use random::{DowngradeSentinel, Random, SessionId};
 pub use server_hello::ServerHello;
 pub use server_key_exchange::{MAX_PARAMS_LEN, ServerEcdhParams, ServerKeyExchange};
 

@@ -1,13 +1,21 @@
-//! ServerHello (RFC 5246 7.4.1.3).
+//! ServerHello (RFC 5246 7.4.1.3), and TLS 1.3's ServerHello and
+//! HelloRetryRequest, which share its layout (RFC 8446 4.1.3, 4.1.4).
 
 use crate::codec::{Codec, Reader};
-use crate::enums::{CipherSuite, Compression, EcPointFormat, ExtensionType, ProtocolVersion};
+use crate::enums::{
+    CipherSuite, Compression, EcPointFormat, ExtensionType, NamedGroup, ProtocolVersion,
+};
 use crate::error::InvalidMessage;
-use crate::message::extensions::{ServerExtension, encode_extensions, read_extensions};
+use crate::message::extensions::{
+    ServerExtension, encode_extensions, read_extensions, read_extensions_with,
+};
 use crate::message::lists::ServerExtensions;
 use crate::message::random::{Random, SessionId};
+use crate::message::tls13::KeyShareEntry;
 
-/// The server's answer: what it chose.
+/// The server's answer: what it chose. In TLS 1.3 also a
+/// HelloRetryRequest, told apart only by its random
+/// ([`Random::HELLO_RETRY_REQUEST`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerHello {
     /// The version the server chose.
@@ -83,6 +91,56 @@ impl ServerHello {
             .iter()
             .any(|ext| matches!(ext, ServerExtension::SessionTicketAck))
     }
+
+    /// Whether this is a HelloRetryRequest (RFC 8446 4.1.3): its random is
+    /// [`Random::HELLO_RETRY_REQUEST`].
+    pub fn is_hello_retry_request(&self) -> bool {
+        self.random == Random::HELLO_RETRY_REQUEST
+    }
+
+    /// The version from supported_versions (RFC 8446 4.2.1), if sent: the
+    /// negotiated one, which `server_version` (0x0303 in TLS 1.3) is not.
+    pub fn selected_version(&self) -> Option<ProtocolVersion> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ServerExtension::SupportedVersions(version) => Some(*version),
+            _ => None,
+        })
+    }
+
+    /// The server's share from key_share (RFC 8446 4.2.8), if sent in a
+    /// ServerHello.
+    pub fn key_share(&self) -> Option<&KeyShareEntry> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ServerExtension::KeyShare(share) => Some(share),
+            _ => None,
+        })
+    }
+
+    /// The group a HelloRetryRequest's key_share asks a share for (RFC
+    /// 8446 4.2.8), if sent.
+    pub fn selected_group(&self) -> Option<NamedGroup> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ServerExtension::KeyShareHrr(group) => Some(*group),
+            _ => None,
+        })
+    }
+
+    /// A HelloRetryRequest's cookie (RFC 8446 4.2.2), if sent.
+    pub fn cookie(&self) -> Option<&[u8]> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ServerExtension::Cookie(cookie) => Some(cookie.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The index of the PSK identity the server selected from
+    /// pre_shared_key (RFC 8446 4.2.11), if sent.
+    pub fn pre_shared_key(&self) -> Option<u16> {
+        self.extensions.iter().find_map(|ext| match ext {
+            ServerExtension::PreSharedKey(selected) => Some(*selected),
+            _ => None,
+        })
+    }
 }
 
 impl Codec for ServerHello {
@@ -100,14 +158,27 @@ impl Codec for ServerHello {
     /// the body, as
     /// [`HandshakePayload::read_body`](crate::message::HandshakePayload::read_body)
     /// does.
+    ///
+    /// Only the random says whether this is a HelloRetryRequest, whose
+    /// key_share is a bare group rather than a share (RFC 8446 4.2.8), so
+    /// the extensions are read by what the random says.
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
+        let server_version = ProtocolVersion::read(r)?;
+        let random = Random::read(r)?;
+        let session_id = SessionId::read(r)?;
+        let cipher_suite = CipherSuite::read(r)?;
+        let compression_method = Compression::read(r)?;
+        let extensions = match random == Random::HELLO_RETRY_REQUEST {
+            true => read_extensions_with(r, ServerExtension::read_hrr, ServerExtension::typ)?,
+            false => read_extensions(r, ServerExtension::typ)?,
+        };
         Ok(Self {
-            server_version: ProtocolVersion::read(r)?,
-            random: Random::read(r)?,
-            session_id: SessionId::read(r)?,
-            cipher_suite: CipherSuite::read(r)?,
-            compression_method: Compression::read(r)?,
-            extensions: read_extensions(r, ServerExtension::typ)?,
+            server_version,
+            random,
+            session_id,
+            cipher_suite,
+            compression_method,
+            extensions,
         })
     }
 }
