@@ -481,7 +481,9 @@ fn our_client_gets_gnutls_serv_http_page() {
         )),
         "{page}"
     );
-    // Our default preferences: the first suite and group.
+    // gnutls-serv follows the client's order by default (no
+    // %SERVER_PRECEDENCE in its priority string): our first suite and
+    // group.
     assert_eq!(
         summary.cipher_suite,
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
@@ -549,8 +551,14 @@ fn gnutls_cli_gets_page_from_our_server() {
         ),
         "{output}"
     );
-    // gnutls-cli's defaults against ours: the first ECDSA suite GnuTLS
-    // prefers, on the group GnuTLS prefers.
+    // Our server's order wins (ServerConfig::cipher_suites, groups): our
+    // first suite and group, although GnuTLS's NORMAL puts AES-256-GCM
+    // first.
+    assert_eq!(
+        served.summary.cipher_suite,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    );
+    assert_eq!(served.summary.group, NamedGroup::X25519);
     assert!(output.contains(&description(&served.summary)), "{output}");
 }
 
@@ -797,4 +805,49 @@ fn alpn_with_gnutls_serv() {
         "{}",
         server.output()
     );
+}
+
+// ---------------------------------------------------------------------------
+// supported_groups names ECDSA curves too (RFC 8422 5.1.1).
+
+/// Unlike OpenSSL (`interop_openssl::openssl_refuses_ecdsa_leaf_on_curve_we_did_not_offer`),
+/// gnutls-serv presents its ECDSA P-256 leaf to a client that offered only
+/// X25519. RFC 8422 5.3 puts that duty on the server; our client, which can
+/// verify P-256 signatures, accepts the handshake (OpenSSL's client refuses
+/// it as "wrong curve").
+#[test]
+fn gnutls_serv_presents_ecdsa_leaf_on_curve_we_did_not_offer() {
+    let f = fixture();
+    let server = start_gnutls_serv(&f.p256, &["--echo"]);
+    let mut config = (*f.pki.client_config()).clone();
+    config.groups = vec![NamedGroup::X25519];
+    let mut stream = our_connect(Arc::new(config), server.port).unwrap();
+    stream.shutdown().unwrap();
+    let summary = stream.summary();
+    assert_eq!(summary.group, NamedGroup::X25519);
+    assert_eq!(
+        summary.signature_scheme,
+        SignatureScheme::ECDSA_NISTP256_SHA256
+    );
+    let report = server.connection_report(1);
+    assert!(report.contains(&description(summary)), "{report}");
+}
+
+/// Our server, offered only X25519 by gnutls-cli, does not present its
+/// ECDSA P-256 leaf (RFC 8422 5.1, 5.3); with no other suite left it
+/// refuses with handshake_failure, which gnutls-cli reports.
+#[test]
+fn our_server_refuses_ecdsa_leaf_on_curve_gnutls_cli_did_not_offer() {
+    let f = fixture();
+    let (port, rx) = our_server(f.pki.server_config(&f.p256), None, 1, b"\n", echo);
+    let priority = format!("{TLS12}:-GROUP-ALL:+GROUP-X25519");
+    let (ok, output) = gnutls_cli(port, &cli_args(&priority), b"");
+    assert!(!ok, "{output}");
+    let fatal = rx.recv_timeout(IO_TIMEOUT).unwrap().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerIncompatible(PeerIncompatible::NoCommonCipherSuite)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
+    assert!(output.contains("Received alert [40]"), "{output}");
 }
