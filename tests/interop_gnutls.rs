@@ -851,3 +851,49 @@ fn our_server_refuses_ecdsa_leaf_on_curve_gnutls_cli_did_not_offer() {
     assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
     assert!(output.contains("Received alert [40]"), "{output}");
 }
+
+// ---------------------------------------------------------------------------
+// close_notify both ways (see docs/connection.md).
+
+/// gnutls-serv answers our close_notify with its own; gnutls-cli sends
+/// close_notify when its stdin ends (our read's clean end), but exits on
+/// ours without answering, so a read after our close_notify sees the
+/// socket close: truncation, as for any EOF before the peer's close_notify.
+#[test]
+fn close_notify_both_ways_with_gnutls() {
+    let f = fixture();
+
+    // Our close_notify to gnutls-serv, answered.
+    let server = start_gnutls_serv(&f.p256, &["--echo"]);
+    let mut stream = our_connect(f.pki.client_config(), server.port).unwrap();
+    stream.write_all(b"bye\n").unwrap();
+    let mut echoed = String::new();
+    BufReader::new(&mut stream).read_line(&mut echoed).unwrap();
+    assert_eq!(echoed, "bye\n");
+    stream.close().unwrap();
+    let mut rest = Vec::new();
+    assert_eq!(stream.read_to_end(&mut rest).unwrap(), 0);
+    assert!(stream.connection().peer_closed());
+
+    let (port, rx) = our_server(f.pki.server_config(&f.p256), None, 2, b"\n", echo);
+    // Our close_notify to gnutls-cli: it reports it and exits 0, unanswered.
+    let mut cli = GnutlsCli::start(port, &cli_args(TLS12));
+    cli.send(b"bye\n");
+    cli.wait_for("- Peer has closed the GnuTLS connection");
+    let (status, output) = cli.finish();
+    let served_first = served(&rx, &output);
+    assert!(status.success(), "{output}");
+    assert!(output.contains("tlstate echo: bye\n"), "{output}");
+    assert_eq!(served_first.early_end, None);
+    assert_eq!(
+        served_first.peer_end,
+        Err(std::io::ErrorKind::UnexpectedEof)
+    );
+
+    // gnutls-cli's close_notify at the end of its stdin: our clean end.
+    let (ok, output) = gnutls_cli(port, &cli_args(TLS12), b"");
+    let served_second = served(&rx, &output);
+    assert!(ok, "{output}");
+    assert!(served_second.request.is_empty());
+    assert_eq!(served_second.early_end, Some(Ok(())));
+}
