@@ -103,15 +103,21 @@ impl GnutlsServ {
 
     /// What gnutls-serv printed about its `n`th connection (from 1): the
     /// text from its n-th `* Accepted connection` line to the next, once
-    /// that connection's `- Description:` line is there.
+    /// it holds that session's `- Description:` line (waited for, bounded).
     pub fn connection_report(&self, n: usize) -> String {
         const ACCEPTED: &str = "* Accepted connection";
-        let output = self.wait_for_count("- Description:", n);
-        output
-            .split(ACCEPTED)
-            .nth(n)
-            .unwrap_or_else(|| panic!("no connection {n} in: {output}"))
-            .to_string()
+        let report = |output: &str| output.split(ACCEPTED).nth(n).map(str::to_string);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let output = self.output();
+            match report(&output) {
+                Some(text) if text.contains("- Description:") => return text,
+                _ if Instant::now() > deadline => {
+                    panic!("no report of connection {n} in: {output}")
+                }
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
     }
 }
 
