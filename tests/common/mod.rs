@@ -5,6 +5,7 @@
 //! come from the `openssl` command line, since ring cannot generate them.
 #![allow(dead_code)]
 
+pub mod gnutls;
 pub mod memory;
 pub mod openssl;
 pub mod wire;
