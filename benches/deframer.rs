@@ -73,7 +73,8 @@ fn deframe(wire: &[u8], chunk: usize) -> usize {
     let mut rd = RecordReader::new();
     let mut n = 0;
     for piece in wire.chunks(chunk) {
-        rd.feed(piece);
+        let input: &[u8] = piece;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         while let Some(msg) = rd.next_message().unwrap() {
             n += match msg {
                 Inbound::Handshake { encoded, .. } => encoded.len(),

@@ -43,7 +43,9 @@ macro_rules! recv {
     ($role:literal, $hs:expr, $wire:expr, $note:expr) => {{
         let mut hs = $hs;
         let row = hs.row();
-        hs.feed(&std::mem::take(&mut $wire));
+        // A flight of this walk fits the record layer's input bound.
+        let wire = std::mem::take(&mut $wire);
+        assert_eq!(hs.feed(&wire), wire.len(), "a whole flight is taken");
         match hs.recv()? {
             Step::Next(next) => {
                 print_line($role, row, "<-", $note);
@@ -155,7 +157,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut server = server.into_connection();
     let mut buf = [0u8; 64];
     client.send(b"ping")?;
-    server.feed(&client.take_output());
+    let input: &[u8] = &client.take_output();
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     if let ReadOutcome::Data(n) = server.read(&mut buf)? {
         println!(
             "server  HandshakeOver           <- application_data     {:?}",
@@ -163,7 +166,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     server.send(b"pong")?;
-    client.feed(&server.take_output());
+    let input: &[u8] = &server.take_output();
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     if let ReadOutcome::Data(n) = client.read(&mut buf)? {
         println!(
             "client  HandshakeOver           <- application_data     {:?}",

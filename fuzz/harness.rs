@@ -269,7 +269,7 @@ fn deframe(stream: &[u8], sizes: &[u8], owned: u8) -> Vec<Deframed> {
             // An empty feed, then one byte so the loop moves on.
             let _nothing = match owned {
                 0 => rd.feed(&[]),
-                _ => rd.feed_owned(Vec::new()),
+                _ => rd.feed_owned(Vec::new()).len(),
             };
             if drain(&mut rd, &mut events) {
                 return events;
@@ -283,7 +283,7 @@ fn deframe(stream: &[u8], sizes: &[u8], owned: u8) -> Vec<Deframed> {
         // fed again after the drain below.
         let taken = match (owned, i % 2) {
             (0, _) | (2, 0) | (3, 1) => rd.feed(chunk),
-            _ => rd.feed_owned(chunk.to_vec()),
+            _ => chunk.len() - rd.feed_owned(chunk.to_vec()).len(),
         };
         pos += taken;
         let failed = drain(&mut rd, &mut events);

@@ -102,7 +102,8 @@ fn server_at_client_change_cipher_spec() -> Handshake<Server, state::ClientChang
         .send()
         .unwrap();
     let mut s = Handshake::server(server_config());
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     // ServerHello, Certificate, (no) CertificateStatus, ServerKeyExchange,
     // ServerHelloDone.
     let mut s = server_full(s)
@@ -117,10 +118,12 @@ fn server_at_client_change_cipher_spec() -> Handshake<Server, state::ClientChang
         .unwrap()
         .send()
         .unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     // ClientKeyExchange only: the ChangeCipherSpec is the test's own.
     let mut c = client_through_hello_done(c).unwrap().send().unwrap();
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     next(s.recv().unwrap())
 }
 
@@ -129,7 +132,8 @@ fn change_cipher_spec_other_than_one_byte_of_1_is_unexpected_message() {
     for body in [&[2u8][..], &[0], &[1, 1], &[1, 0], &[2, 1]] {
         let mut s = server_at_client_change_cipher_spec();
         assert_eq!(s.state_name(), "ClientChangeCipherSpec");
-        s.feed(&records(20, body));
+        let input: &[u8] = &records(20, body);
+        assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
         let fatal = s.recv().unwrap_err();
         assert_eq!(
             fatal.error(),
@@ -148,7 +152,8 @@ fn change_cipher_spec_other_than_one_byte_of_1_is_unexpected_message() {
 #[test]
 fn empty_change_cipher_spec_is_unexpected_message() {
     let mut s = server_at_client_change_cipher_spec();
-    s.feed(&[20, 3, 3, 0, 0]);
+    let input: &[u8] = &[20, 3, 3, 0, 0];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let fatal = s.recv().unwrap_err();
     assert_eq!(
         fatal.error(),
@@ -164,7 +169,8 @@ fn empty_change_cipher_spec_is_unexpected_message() {
 #[test]
 fn change_cipher_spec_of_one_byte_of_1_is_still_taken() {
     let mut s = server_at_client_change_cipher_spec();
-    s.feed(&records(20, &[1]));
+    let input: &[u8] = &records(20, &[1]);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let s = next(s.recv().unwrap());
     assert_eq!(s.state_name(), "ClientFinished");
 }
@@ -329,7 +335,8 @@ fn client_hello_over_the_limit_is_refused_at_its_header() {
     // Only the header arrives: the refusal cannot wait for the body.
     let header = handshake_header(1, MAX_CLIENT_HELLO_LEN + 1);
     let mut s = Handshake::server(server_config());
-    s.feed(&records(22, &header));
+    let input: &[u8] = &records(22, &header);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let fatal = match s.recv() {
         Err(fatal) => fatal,
         Ok(_) => panic!("a ClientHello declaring more than the limit was waited for"),
@@ -370,7 +377,8 @@ fn other_messages_keep_their_own_limit() {
     let declared = DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN + 1;
     let header = handshake_header(11, declared);
     let mut s = Handshake::server(server_config());
-    s.feed(&records(22, &header));
+    let input: &[u8] = &records(22, &header);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let fatal = s.recv().expect_err("refused at the header");
     assert_eq!(
         fatal.error(),
@@ -389,9 +397,11 @@ fn client_limit_on_server_messages_is_configurable() {
         .send()
         .unwrap();
     let mut s = Handshake::server(server_config());
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_full(s).unwrap().send().unwrap().send().unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("nothing was offered for resumption")
     };

@@ -215,7 +215,8 @@ fn read_and_fill_buf_can_be_mixed() {
     let (mut client, mut server) = memory_pair();
     client.send(b"0123456789").unwrap();
     client.send(b"abc").unwrap();
-    server.feed(&client.take_output());
+    let input: &[u8] = &client.take_output();
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 3];
     assert_eq!(server.read(&mut buf), Ok(ReadOutcome::Data(3)));
     assert_eq!(&buf, b"012");
@@ -385,7 +386,8 @@ fn close_notify_ends_both_ways_of_reading_alike() {
         client.send(b"the data before the end").unwrap();
         client.send(b"").unwrap();
         client.shutdown_send().unwrap();
-        server.feed(&client.take_output());
+        let input: &[u8] = &client.take_output();
+        assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
         read_all(server, mode, t, 3);
         t.ends.push(Err(server.transport_eof()));
     });
@@ -415,7 +417,8 @@ fn a_record_that_fails_to_open_ends_both_alike() {
         wire.extend(tampered(client));
         client.send(b"never read").unwrap();
         wire.extend(client.take_output());
-        server.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
         read_all(server, mode, t, 2);
         t.ends
             .push(server.send(b"x").map(|()| ReadOutcome::NeedMore));
@@ -442,9 +445,11 @@ fn a_received_alert_ends_both_alike() {
         server.send(b"tampered with").unwrap();
         let mut record = server.take_output();
         *record.last_mut().unwrap() ^= 1;
-        client.feed(&record);
+        let input: &[u8] = &record;
+        assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(client.read(&mut [0u8; 64]), Err(Error::DecryptFailed));
-        server.feed(&client.take_output());
+        let input: &[u8] = &client.take_output();
+        assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
         read_all(server, mode, t, 2);
     });
     assert_eq!(t.data, b"data, then an alert");
@@ -461,7 +466,8 @@ fn a_received_alert_ends_both_alike() {
 fn truncation_ends_both_alike_even_with_data_held() {
     let t = assert_same("truncation", |client, server, mode, t| {
         client.send(b"some data, then the transport ends").unwrap();
-        server.feed(&client.take_output());
+        let input: &[u8] = &client.take_output();
+        assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
         // Take part of the record only, then the transport ends.
         match mode {
             Mode::Copy => {
@@ -503,7 +509,8 @@ fn empty_records_and_partial_records_read_alike() {
         };
         // Byte by byte: NeedMore in between, the same number of times.
         for byte in &wire {
-            server.feed(std::slice::from_ref(byte));
+            let input: &[u8] = std::slice::from_ref(byte);
+            assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
             read_all(server, mode, t, 1);
         }
     });
@@ -520,7 +527,8 @@ fn the_empty_record_is_handed_out_once_as_empty_data() {
     let (mut client, mut server) = memory_pair();
     client.send(b"").unwrap();
     client.send(b"after").unwrap();
-    server.feed(&client.take_output());
+    let input: &[u8] = &client.take_output();
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(server.fill_buf(), Ok(ReadOutcome::Data(&[][..])));
     assert_eq!(server.fill_buf(), Ok(ReadOutcome::Data(&b"after"[..])));
 }

@@ -319,7 +319,8 @@ fn reader_sees_close_notify_while_writer_shuts_down() {
         let b = barrier.clone();
         let read = spawn(move || {
             b.wait();
-            reader.feed(&close_notify);
+            let input: &[u8] = &close_notify;
+            assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
             let mut buf = [0u8; 64];
             reader.read(&mut buf)
         });
@@ -340,7 +341,8 @@ fn reader_sees_close_notify_while_writer_shuts_down() {
         writer.shutdown_send().unwrap();
         assert!(writer.pending_output().is_empty());
         // What the server reads is our close_notify: the clean end.
-        server.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
         let mut buf = [0u8; 64];
         assert_eq!(
             server.read(&mut buf),
@@ -366,7 +368,8 @@ fn reader_fails_while_writer_shuts_down() {
         let b = barrier.clone();
         let read = spawn(move || {
             b.wait();
-            reader.feed(&tampered);
+            let input: &[u8] = &tampered;
+            assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
             let mut buf = [0u8; 64];
             (reader.read(&mut buf), reader)
         });
@@ -386,7 +389,8 @@ fn reader_fails_while_writer_shuts_down() {
         assert!(writer.pending_output().is_empty(), "round {round}");
         assert_eq!(writer.send(b"more"), Err(Error::Closed));
 
-        server.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
         let mut buf = [0u8; 64];
         match server.read(&mut buf) {
             Ok(ReadOutcome::Closed) => outcomes[0] += 1,
@@ -621,7 +625,8 @@ fn reader_alert_takes_priority_over_close_notify() {
     let (client, mut server, _) = memory_pair();
     let tampered = tampered_record(&mut server);
     let (mut reader, mut writer) = client.split();
-    reader.feed(&tampered);
+    let input: &[u8] = &tampered;
+    assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 64];
     assert_eq!(reader.read(&mut buf), Err(Error::DecryptFailed));
     // The error is sticky, and closes both halves.
@@ -633,7 +638,8 @@ fn reader_alert_takes_priority_over_close_notify() {
     writer.shutdown_send().unwrap();
     let wire = writer.take_output();
     assert_one_final_alert(&wire, "client");
-    server.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         server.read(&mut buf),
         Err(Error::AlertReceived {
@@ -656,7 +662,8 @@ fn the_first_reader_error_is_the_alert_sent() {
     forged
         .write(ContentType::ChangeCipherSpec, &[1], &mut wire)
         .unwrap();
-    reader.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 64];
     assert_eq!(
         reader.read(&mut buf),
@@ -665,13 +672,15 @@ fn the_first_reader_error_is_the_alert_sent() {
             got: Received::Record(ContentType::ChangeCipherSpec),
         })
     );
-    reader.feed(&tampered_record(&mut server));
+    let input: &[u8] = &tampered_record(&mut server);
+    assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
     assert!(matches!(
         reader.read(&mut buf),
         Err(Error::UnexpectedMessage { .. })
     ));
     writer.shutdown_send().unwrap();
-    server.feed(&writer.take_output());
+    let input: &[u8] = &writer.take_output();
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         server.read(&mut buf),
         Err(Error::AlertReceived {
@@ -692,7 +701,8 @@ fn no_pending_alert_sends_close_notify() {
     assert_one_final_alert(&wire, "client");
     // Opened with the session keys: exactly warning close_notify.
     let mut opened = keys.read_from(true);
-    opened.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(opened.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         opened.next_message().unwrap(),
         Some(Inbound::Alert(AlertMessage {
@@ -700,7 +710,8 @@ fn no_pending_alert_sends_close_notify() {
             description: AlertDescription::CloseNotify,
         }))
     );
-    server.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(server.read(&mut buf), Ok(ReadOutcome::Closed));
 }
@@ -711,7 +722,8 @@ fn no_pending_alert_sends_close_notify() {
 #[test]
 fn unsplit_connection_queues_the_readers_alert_at_once() {
     let (mut client, mut server, _) = memory_pair();
-    client.feed(&tampered_record(&mut server));
+    let input: &[u8] = &tampered_record(&mut server);
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 64];
     assert_eq!(client.read(&mut buf), Err(Error::DecryptFailed));
     let wire = client.pending_output().to_vec();
@@ -719,7 +731,8 @@ fn unsplit_connection_queues_the_readers_alert_at_once() {
     client.shutdown_send().unwrap();
     assert_eq!(client.pending_output(), &wire[..]);
     assert_eq!(client.send(b"data"), Err(Error::Closed));
-    server.feed(&client.take_output());
+    let input: &[u8] = &client.take_output();
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         server.read(&mut buf),
         Err(Error::AlertReceived {
@@ -739,7 +752,8 @@ fn received_close_notify_is_the_clean_end() {
     let (mut client, mut server, _) = memory_pair();
     server.send(b"before the end").unwrap();
     server.shutdown_send().unwrap();
-    client.feed(&server.take_output());
+    let input: &[u8] = &server.take_output();
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let (got, end) = drain(|buf| client.read(buf));
     assert_eq!(got, b"before the end");
     assert_eq!(end, Ok(ReadOutcome::Closed));
@@ -765,7 +779,8 @@ const CLOSE_NOTIFY: AlertMessage = AlertMessage {
 fn peer_close_notify_is_answered_once_and_send_is_closed() {
     let (mut client, mut server, keys) = memory_pair();
     server.shutdown_send().unwrap();
-    client.feed(&server.take_output());
+    let input: &[u8] = &server.take_output();
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(client.read(&mut buf), Ok(ReadOutcome::Closed));
     assert_eq!(client.send(b"after the end"), Err(Error::Closed));
@@ -799,7 +814,8 @@ fn peer_close_notify_refuses_later_writes_and_answers_behind_sealed_ones() {
     writer.consume_output(written);
 
     server.shutdown_send().unwrap();
-    reader.feed(&server.take_output());
+    let input: &[u8] = &server.take_output();
+    assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Closed));
     assert_eq!(writer.send(b"too late"), Err(Error::Closed));
@@ -825,7 +841,8 @@ fn peer_close_notify_is_answered_by_the_writers_next_flush() {
     let (client, mut server, keys) = memory_pair();
     let (mut reader, mut writer) = client.split();
     server.shutdown_send().unwrap();
-    reader.feed(&server.take_output());
+    let input: &[u8] = &server.take_output();
+    assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(reader.read(&mut buf), Ok(ReadOutcome::Closed));
     let mut wire = Vec::new();
@@ -842,12 +859,14 @@ fn peer_close_notify_is_answered_by_the_writers_next_flush() {
 fn received_fatal_alert_names_level_and_description() {
     let (mut client, mut server, _) = memory_pair();
     // Make the server send a fatal alert: it reads a tampered record.
-    server.feed(&tampered_record(&mut client));
+    let input: &[u8] = &tampered_record(&mut client);
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 64];
     assert_eq!(server.read(&mut buf), Err(Error::DecryptFailed));
     let wire = server.take_output();
     assert_one_final_alert(&wire, "server");
-    client.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let expected = Error::AlertReceived {
         level: AlertLevel::Fatal,
         description: AlertDescription::BadRecordMac,
@@ -877,7 +896,8 @@ fn received_warning_alert_is_reported_with_its_level() {
             &mut wire,
         )
         .unwrap();
-    client.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(
         client.read(&mut buf),
@@ -918,11 +938,13 @@ fn fatal_alert_split_across_two_records_is_reassembled() {
         AlertLevel::Fatal,
         AlertDescription::HandshakeFailure,
     );
-    client.feed(&first);
+    let input: &[u8] = &first;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(client.read(&mut buf), Ok(ReadOutcome::NeedMore));
     assert!(!client.failed());
-    client.feed(&second);
+    let input: &[u8] = &second;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         client.read(&mut buf),
         Err(Error::AlertReceived {
@@ -954,7 +976,8 @@ fn close_notify_split_across_two_records_is_the_clean_end() {
     let mut end = None;
     let mut buf = [0u8; 64];
     for byte in &wire {
-        reader.feed(std::slice::from_ref(byte));
+        let input: &[u8] = std::slice::from_ref(byte);
+        assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
         loop {
             match reader.read(&mut buf) {
                 Ok(ReadOutcome::Data(n)) => got.extend_from_slice(&buf[..n]),
@@ -989,7 +1012,8 @@ fn partial_alert_then_application_data_is_unexpected() {
     forged
         .write(ContentType::ApplicationData, b"not the rest", &mut wire)
         .unwrap();
-    client.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 64];
     assert_eq!(
         client.read(&mut buf),
@@ -1000,7 +1024,8 @@ fn partial_alert_then_application_data_is_unexpected() {
     );
     let out = client.take_output();
     assert_one_final_alert(&out, "client");
-    server.feed(&out);
+    let input: &[u8] = &out;
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         server.read(&mut buf),
         Err(Error::AlertReceived {
@@ -1032,7 +1057,8 @@ fn our_client_refuses_a_hello_request_and_goes_on() {
             &mut wire,
         )
         .unwrap();
-    client.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let (got, end) = drain(|buf| client.read(buf));
     assert_eq!(got, b"after the request");
     assert_eq!(end, Ok(ReadOutcome::NeedMore));
@@ -1045,7 +1071,8 @@ fn our_client_refuses_a_hello_request_and_goes_on() {
     );
     // Open our output as the server would.
     let mut opened = keys.read_from(true);
-    opened.feed(&out);
+    let input: &[u8] = &out;
+    assert_eq!(opened.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         opened.next_message().unwrap(),
         Some(Inbound::Alert(AlertMessage {
@@ -1062,7 +1089,8 @@ fn our_client_refuses_a_hello_request_and_goes_on() {
     from_server
         .write(ContentType::ApplicationData, b"still here", &mut wire)
         .unwrap();
-    client.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let (got, end) = drain(|buf| client.read(buf));
     assert_eq!(got, b"still here");
     assert_eq!(end, Ok(ReadOutcome::NeedMore));
@@ -1089,7 +1117,8 @@ fn our_server_refuses_a_client_hello_and_goes_on() {
         let mut buf = [0u8; 64];
         let out = if split {
             let (mut reader, mut writer) = server.split();
-            reader.feed(&wire);
+            let input: &[u8] = &wire;
+            assert_eq!(reader.feed(input), input.len(), "a whole flight is taken");
             if in_place {
                 assert_eq!(reader.fill_buf(), Ok(ReadOutcome::Data(&b"ping"[..])));
                 buf[..4].copy_from_slice(b"ping");
@@ -1103,7 +1132,8 @@ fn our_server_refuses_a_client_hello_and_goes_on() {
             writer.take_output()
         } else {
             let mut server = server;
-            server.feed(&wire);
+            let input: &[u8] = &wire;
+            assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
             if in_place {
                 assert_eq!(server.fill_buf(), Ok(ReadOutcome::Data(&b"ping"[..])));
                 buf[..4].copy_from_slice(b"ping");
@@ -1120,7 +1150,8 @@ fn our_server_refuses_a_client_hello_and_goes_on() {
         };
         assert_eq!(&buf[..4], b"ping");
         let mut opened = keys.read_from(false);
-        opened.feed(&out);
+        let input: &[u8] = &out;
+        assert_eq!(opened.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(
             opened.next_message().unwrap(),
             Some(Inbound::Alert(AlertMessage {
@@ -1141,7 +1172,8 @@ fn our_server_refuses_a_client_hello_and_goes_on() {
 /// `out`) and returns the alerts in it, failing on anything else.
 fn alerts_in(keys: &Keys, client: bool, out: &[u8]) -> Vec<AlertMessage> {
     let mut opened = keys.read_from(client);
-    opened.feed(out);
+    let input: &[u8] = out;
+    assert_eq!(opened.feed(input), input.len(), "a whole flight is taken");
     let mut alerts = Vec::new();
     while let Some(inbound) = opened.next_message().unwrap() {
         match inbound {
@@ -1189,7 +1221,8 @@ fn a_second_renegotiation_request_ends_the_connection() {
     from_server
         .write(ContentType::Handshake, &[0, 0, 0, 0], &mut wire)
         .unwrap();
-    client.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let (got, end) = drain(|buf| client.read(buf));
     assert_eq!(got, b"between");
     assert_eq!(end, Err(second_request(HandshakeType::HelloRequest)));
@@ -1207,14 +1240,16 @@ fn a_second_renegotiation_request_ends_the_connection() {
     from_client
         .write(ContentType::Handshake, &[1, 0, 0, 2, 3, 3], &mut wire)
         .unwrap();
-    server.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 64];
     assert_eq!(server.read(&mut buf), Ok(ReadOutcome::NeedMore));
     wire.clear();
     from_client
         .write(ContentType::Handshake, &[1, 0, 0, 2, 3, 3], &mut wire)
         .unwrap();
-    server.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         server.read(&mut buf),
         Err(second_request(HandshakeType::ClientHello))
@@ -1241,10 +1276,22 @@ fn a_flood_of_renegotiation_requests_is_answered_by_at_most_two_alerts() {
             .unwrap();
     }
     assert!(wire.len() > 256 * 1024);
-    client.feed(&wire);
-    let (got, end) = drain(|buf| client.read(buf));
-    assert!(got.is_empty());
-    assert_eq!(end, Err(second_request(HandshakeType::HelloRequest)));
+    // All of it goes in, read as it fits: the connection ends at the
+    // second request and takes (and drops) the rest unread.
+    let mut rest: &[u8] = &wire;
+    let mut first_end = None;
+    while !rest.is_empty() {
+        let taken = client.feed(rest);
+        assert!(taken > 0, "the reader takes input while it reads");
+        rest = &rest[taken..];
+        let (got, end) = drain(|buf| client.read(buf));
+        assert!(got.is_empty());
+        first_end.get_or_insert(end);
+    }
+    assert_eq!(
+        first_end,
+        Some(Err(second_request(HandshakeType::HelloRequest)))
+    );
     let out = client.take_output();
     assert!(
         out.len() <= 2 * (5 + GCM_ALERT_BODY),
@@ -1270,11 +1317,19 @@ fn a_flood_of_renegotiation_requests_with_split_halves_is_bounded() {
             .write(ContentType::Handshake, &record, &mut wire)
             .unwrap();
     }
-    reader.feed(&wire);
+    assert!(wire.len() > 256 * 1024);
+    let mut rest: &[u8] = &wire;
+    let mut first_end = None;
     let mut buf = [0u8; 64];
+    while !rest.is_empty() {
+        let taken = reader.feed(rest);
+        assert!(taken > 0, "the reader takes input while it reads");
+        rest = &rest[taken..];
+        first_end.get_or_insert(reader.read(&mut buf));
+    }
     assert_eq!(
-        reader.read(&mut buf),
-        Err(second_request(HandshakeType::ClientHello))
+        first_end,
+        Some(Err(second_request(HandshakeType::ClientHello)))
     );
     assert_eq!(writer.send(b"x"), Err(Error::Closed));
     assert!(writer.pending_output().is_empty());
@@ -1294,7 +1349,8 @@ fn a_hello_request_with_a_body_is_a_decode_error() {
     from_server
         .write(ContentType::Handshake, &[0, 0, 0, 1, 0], &mut wire)
         .unwrap();
-    client.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(
         client.read(&mut buf),
@@ -1304,7 +1360,8 @@ fn a_hello_request_with_a_body_is_a_decode_error() {
     );
     let out = client.take_output();
     assert_one_final_alert(&out, "client");
-    server.feed(&out);
+    let input: &[u8] = &out;
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         server.read(&mut buf),
         Err(Error::AlertReceived {
@@ -1325,7 +1382,8 @@ fn other_handshake_messages_after_the_handshake_are_unexpected() {
     from_client
         .write(ContentType::Handshake, &[0, 0, 0, 0], &mut wire)
         .unwrap();
-    server.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(
         server.read(&mut buf),
@@ -1334,7 +1392,8 @@ fn other_handshake_messages_after_the_handshake_are_unexpected() {
             got: Received::Handshake(HandshakeType::HelloRequest),
         })
     );
-    client.feed(&server.take_output());
+    let input: &[u8] = &server.take_output();
+    assert_eq!(client.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         client.read(&mut buf),
         Err(Error::AlertReceived {

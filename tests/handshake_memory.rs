@@ -109,7 +109,8 @@ fn completes_every_suite_group_and_key() {
                 }
                 assert!(got == data, "data lost or changed");
                 s.send(&data[..100]).unwrap();
-                c.feed(&s.take_output());
+                let input: &[u8] = &s.take_output();
+                assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
                 assert_eq!(read_all(&mut c), &data[..100]);
                 checked += 1;
             }
@@ -153,7 +154,8 @@ fn a_state_that_lacks_bytes_comes_back_unchanged() {
         let mut result = None;
         for byte in &hello {
             s = pending.take().unwrap();
-            s.feed(std::slice::from_ref(byte));
+            let input: &[u8] = std::slice::from_ref(byte);
+            assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
             match s.recv().unwrap() {
                 Step::Next(next) => result = Some(next),
                 Step::NeedMore(same) => {
@@ -183,7 +185,8 @@ fn rejects_change_cipher_spec_before_key_exchange() {
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_full(s)
         .unwrap()
         .send()
@@ -197,7 +200,8 @@ fn rejects_change_cipher_spec_before_key_exchange() {
         .send()
         .unwrap();
     let _ = s.take_output();
-    s.feed(&[20, 3, 3, 0, 1, 1]);
+    let input: &[u8] = &[20, 3, 3, 0, 1, 1];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let fatal = s.recv().unwrap_err();
     assert_eq!(
         fatal.error(),
@@ -218,7 +222,8 @@ fn rejects_tampered_server_key_exchange_signature() {
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let s = server_full(s).unwrap().send().unwrap();
     let mut s = s.send().unwrap();
     let mut flight = s.take_output();
@@ -229,7 +234,8 @@ fn rejects_tampered_server_key_exchange_signature() {
     let last = key_exchange.len() - 1;
     key_exchange[last] ^= 1;
     flight.extend_from_slice(&key_exchange);
-    c.feed(&flight);
+    let input: &[u8] = &flight;
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -281,7 +287,8 @@ fn rejects_tampered_transcript_with_decrypt_error() {
     rewritten.extend_from_slice(&body);
 
     let mut s = Handshake::server(Arc::new(server));
-    s.feed(&rewritten);
+    let input: &[u8] = &rewritten;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_full(s)
         .unwrap()
         .send()
@@ -294,11 +301,13 @@ fn rejects_tampered_transcript_with_decrypt_error() {
         .unwrap()
         .send()
         .unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let c = client_through_hello_done(c).unwrap();
     assert!(!c.extended_master_secret());
     let mut c = c.send().unwrap().send().unwrap().send().unwrap();
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let s = next(next(s.recv().unwrap()).recv().unwrap());
     let fatal = s.recv().unwrap_err();
     assert_eq!(
@@ -334,7 +343,8 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
     rewritten.extend_from_slice(&(body.len() as u16).to_be_bytes());
     rewritten.extend_from_slice(&body);
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
-    s.feed(&rewritten);
+    let input: &[u8] = &rewritten;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_full(s)
         .unwrap()
         .send()
@@ -347,10 +357,12 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
         .unwrap()
         .send()
         .unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let c = client_through_hello_done(c).unwrap();
     let mut c = c.send().unwrap().send().unwrap().send().unwrap();
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let s = next(next(s.recv().unwrap()).recv().unwrap());
     let fatal = s.recv().unwrap_err();
     assert_eq!(fatal.error(), &Error::DecryptFailed);
@@ -368,7 +380,8 @@ fn rejects_server_without_extended_master_secret_by_default() {
         .unwrap();
     let hello = c.take_output();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
-    s.feed(&hello);
+    let input: &[u8] = &hello;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_full(s).unwrap().send().unwrap();
     let mut server_hello = s.take_output();
     // Remove the server's extended_master_secret extension (00 17 00 00)
@@ -392,7 +405,8 @@ fn rejects_server_without_extended_master_secret_by_default() {
     // session id(1) + suite(2) + compression(1)
     let extensions_len_at = 5 + 4 + 2 + 32 + 1 + 2 + 1;
     fix(&mut server_hello, extensions_len_at, 2);
-    c.feed(&server_hello);
+    let input: &[u8] = &server_hello;
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let fatal = c.recv().unwrap_err();
     assert_eq!(
         fatal.error(),

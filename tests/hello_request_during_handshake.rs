@@ -23,7 +23,8 @@ fn client_ignores_hello_requests_during_the_handshake() {
         .send()
         .unwrap();
     let mut s = Handshake::server(server_config);
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_full(s)
         .unwrap()
         .send()
@@ -41,7 +42,8 @@ fn client_ignores_hello_requests_during_the_handshake() {
     // HelloRequest before each, and one more at the end.
     let mut first = before_each_plaintext_record(&s.take_output(), &HELLO_REQUEST);
     first.extend_from_slice(&HELLO_REQUEST);
-    c.feed(&first);
+    let input: &[u8] = &first;
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let mut c = client_through_hello_done(c)
         .unwrap()
         .send()
@@ -50,7 +52,8 @@ fn client_ignores_hello_requests_during_the_handshake() {
         .unwrap()
         .send()
         .unwrap();
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = next(
         next(next(s.recv().unwrap()).recv().unwrap())
             .recv()
@@ -64,16 +67,15 @@ fn client_ignores_hello_requests_during_the_handshake() {
     .unwrap();
     // ChangeCipherSpec, Finished: a HelloRequest before the
     // ChangeCipherSpec, while the client waits for it.
-    c.feed(&before_each_plaintext_record(
-        &s.take_output(),
-        &HELLO_REQUEST,
-    ));
+    let input = before_each_plaintext_record(&s.take_output(), &HELLO_REQUEST);
+    assert_eq!(c.feed(&input), input.len(), "a whole flight is taken");
     let c = next(client_no_ticket(c).unwrap().recv().unwrap());
     let (mut client, mut server) = (c.into_connection(), s.into_connection());
 
     // The session works both ways.
     client.send(b"ping").unwrap();
-    server.feed(&client.take_output());
+    let input: &[u8] = &client.take_output();
+    assert_eq!(server.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 8];
     assert_eq!(
         server.read(&mut buf),
@@ -91,7 +93,8 @@ fn a_hello_request_with_a_body_during_the_handshake_is_a_decode_error() {
         .send()
         .unwrap();
     let _client_hello = c.take_output();
-    c.feed(&[0x16, 0x03, 0x03, 0x00, 0x05, 0x00, 0x00, 0x00, 0x01, 0x00]);
+    let input: &[u8] = &[0x16, 0x03, 0x03, 0x00, 0x05, 0x00, 0x00, 0x00, 0x01, 0x00];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let fatal = match c.recv() {
         Err(fatal) => fatal,
         Ok(Step::NeedMore(_)) => panic!("the HelloRequest with a body was ignored"),
@@ -111,7 +114,8 @@ fn a_hello_request_with_a_body_during_the_handshake_is_a_decode_error() {
 fn server_refuses_a_hello_request_during_the_handshake() {
     let server_config = fixture().pki.server_config(&fixture().leaf);
     let mut s = Handshake::server(server_config);
-    s.feed(&HELLO_REQUEST);
+    let input: &[u8] = &HELLO_REQUEST;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let fatal = server_full(s).expect_err("a HelloRequest to a server");
     assert!(
         matches!(

@@ -84,7 +84,8 @@ const CLIENT_STATES: usize = 8;
 fn client_at(k: usize) -> (ClientAt, Vec<u8>) {
     let mut c = Handshake::client(client_config(), name()).send().unwrap();
     let mut s = Handshake::server(stapling_server_config());
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -106,36 +107,42 @@ fn client_at(k: usize) -> (ClientAt, Vec<u8>) {
     if k == 0 {
         return (ClientAt::ServerHello(c), flight[0].clone());
     }
-    c.feed(&flight[0]);
+    let input: &[u8] = &flight[0];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(mut c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
     if k == 1 {
         return (ClientAt::ServerCert(c), flight[1].clone());
     }
-    c.feed(&flight[1]);
+    let input: &[u8] = &flight[1];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let mut c = next(c.recv().unwrap());
     if k == 2 {
         return (ClientAt::ServerCertStatus(c), flight[2].clone());
     }
-    c.feed(&flight[2]);
+    let input: &[u8] = &flight[2];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerCert::CertificateStatus(mut c) = next(c.recv().unwrap()) else {
         panic!("no CertificateStatus")
     };
     if k == 3 {
         return (ClientAt::ServerKey(c), flight[3].clone());
     }
-    c.feed(&flight[3]);
+    let input: &[u8] = &flight[3];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let mut c = next(c.recv().unwrap());
     if k == 4 {
         return (ClientAt::ServerCertReq(c), flight[4].clone());
     }
-    c.feed(&flight[4]);
+    let input: &[u8] = &flight[4];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerKey::NoCertificateRequest(c) = next(c.recv().unwrap()) else {
         panic!("certificate requested")
     };
     let mut c = c.send().unwrap().send().unwrap().send().unwrap();
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let s = next(
         next(next(s.recv().unwrap()).recv().unwrap())
             .recv()
@@ -146,14 +153,16 @@ fn client_at(k: usize) -> (ClientAt, Vec<u8>) {
     if k == 5 {
         return (ClientAt::ServerTicketOrCcs(c), flight[0].clone());
     }
-    c.feed(&flight[0]);
+    let input: &[u8] = &flight[0];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterTicket::NoTicket(mut c) = next(c.recv().unwrap()) else {
         panic!("a ticket")
     };
     if k == 6 {
         return (ClientAt::ServerFinished(c), flight[1].clone());
     }
-    c.feed(&flight[1]);
+    let input: &[u8] = &flight[1];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let c = next(c.recv().unwrap()).into_connection();
     let mut s = s.into_connection();
     s.send(b"hello").unwrap();
@@ -180,7 +189,8 @@ fn server_at(k: usize) -> (ServerAt, Vec<u8>) {
     if k == 0 {
         return (ServerAt::ClientHello(s), hello);
     }
-    s.feed(&hello);
+    let input: &[u8] = &hello;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -195,7 +205,8 @@ fn server_at(k: usize) -> (ServerAt, Vec<u8>) {
         .unwrap()
         .send()
         .unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -208,17 +219,20 @@ fn server_at(k: usize) -> (ServerAt, Vec<u8>) {
     if k == 1 {
         return (ServerAt::ClientKey(s), flight[0].clone());
     }
-    s.feed(&flight[0]);
+    let input: &[u8] = &flight[0];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = next(s.recv().unwrap());
     if k == 2 {
         return (ServerAt::ClientCcs(s), flight[1].clone());
     }
-    s.feed(&flight[1]);
+    let input: &[u8] = &flight[1];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = next(s.recv().unwrap());
     if k == 3 {
         return (ServerAt::ClientFinished(s), flight[2].clone());
     }
-    s.feed(&flight[2]);
+    let input: &[u8] = &flight[2];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = next(s.recv().unwrap())
         .send()
         .unwrap()
@@ -226,7 +240,8 @@ fn server_at(k: usize) -> (ServerAt, Vec<u8>) {
         .unwrap()
         .send()
         .unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterTicket::NoTicket(c) = next(c.recv().unwrap()) else {
         panic!("a ticket")
     };
@@ -281,7 +296,8 @@ where
     R::Peer: Writes<St::Writer>,
     St: RecvMessage<R, P>,
 {
-    hs.feed(input);
+    let input: &[u8] = input;
+    assert_eq!(hs.feed(input), input.len(), "a whole flight is taken");
     match hs.recv() {
         Ok(Step::Next(_)) => Ok(Read::Advanced),
         Ok(Step::NeedMore(_)) => Ok(Read::NeedMore),
@@ -293,7 +309,8 @@ where
 }
 
 fn read_connection<R: Role>(mut conn: Connection<R>, input: &[u8]) -> Result<Read, String> {
-    conn.feed(input);
+    let input: &[u8] = input;
+    assert_eq!(conn.feed(input), input.len(), "a whole flight is taken");
     let mut buf = [0u8; 1024];
     let mut read = Read::NeedMore;
     loop {

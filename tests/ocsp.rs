@@ -168,7 +168,8 @@ fn first_flight(
 ) -> (Handshake<Client, state::ServerHello>, Vec<Vec<u8>>) {
     let mut c = Handshake::client(client, localhost()).send().unwrap();
     let mut s = Handshake::server(server);
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
     // ServerHelloDone
     let mut s = (|| server_full(s)?.send()?.send()?.send()?.send()?.send())().unwrap();
@@ -309,7 +310,8 @@ fn stapling_server_acks_status_request_and_writes_certificate_status() {
     // RFC 6066 8: an empty status_request in the ServerHello.
     assert!(server_hello_extensions(&flight[0]).contains(&ExtensionType::StatusRequest));
     let mut c = c;
-    c.feed(&flight[..3].concat());
+    let input: &[u8] = &flight[..3].concat();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -333,7 +335,8 @@ fn no_response_configured_means_no_status_row() {
     );
     assert!(!server_hello_extensions(&flight[0]).contains(&ExtensionType::StatusRequest));
     let mut c = c;
-    c.feed(&flight[..3].concat());
+    let input: &[u8] = &flight[..3].concat();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -395,9 +398,11 @@ fn each_sni_certificate_staples_its_own_response() {
         .send()
         .unwrap();
         let mut s = Handshake::server(server.clone());
-        s.feed(&c.take_output());
+        let input: &[u8] = &c.take_output();
+        assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
         let mut s = (|| server_full(s)?.send()?.send()?.send()?.send()?.send())().unwrap();
-        c.feed(&s.take_output());
+        let input: &[u8] = &s.take_output();
+        assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
         let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
             panic!("resumed")
         };
@@ -412,7 +417,8 @@ fn each_sni_certificate_staples_its_own_response() {
             panic!("a CertificateRequest")
         };
         let mut c = (|| c.send()?.send()?.send())().unwrap();
-        s.feed(&c.take_output());
+        let input: &[u8] = &c.take_output();
+        assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
         let mut s = (|| {
             next(next(next(s.recv()?).recv()?).recv()?)
                 .send()?
@@ -420,7 +426,8 @@ fn each_sni_certificate_staples_its_own_response() {
                 .send()
         })()
         .unwrap();
-        c.feed(&s.take_output());
+        let input: &[u8] = &s.take_output();
+        assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
         let c = next(common::memory::client_no_ticket(c).unwrap().recv().unwrap());
         (certificate, c.summary().ocsp_response.unwrap().to_vec())
     };
@@ -518,7 +525,8 @@ fn unpromised_status(request_ocsp: bool) -> tlstate::handshake::Fatal {
     let (_, stapled) = first_flight(client(true), stapling_server(&fx.response));
     assert_eq!(stapled[2][5], HandshakeType::CertificateStatus.to_wire());
     let mut c = c;
-    c.feed(&[&plain[0][..], &plain[1], &stapled[2]].concat());
+    let input: &[u8] = &[&plain[0][..], &plain[1], &stapled[2]].concat();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -562,7 +570,8 @@ fn client_rejects_status_request_ack_it_did_not_offer() {
     let (c, _) = first_flight(client(false), plain_server());
     let (_, stapled) = first_flight(client(true), stapling_server(&fx.response));
     let mut c = c;
-    c.feed(&stapled[0]);
+    let input: &[u8] = &stapled[0];
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let fatal = c.recv().unwrap_err();
     assert_eq!(
         fatal.error(),
@@ -580,7 +589,8 @@ fn client_rejects_certificate_status_of_another_type() {
     // header(5) handshake header(4) status_type(1)
     assert_eq!(stapled[2][9], 1);
     stapled[2][9] = 2;
-    c.feed(&stapled[..3].concat());
+    let input: &[u8] = &stapled[..3].concat();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -599,7 +609,8 @@ fn client_rejects_an_empty_ocsp_response() {
     let (mut c, stapled) = first_flight(client(true), stapling_server(&fx.response));
     // certificate_status(22), length 4: ocsp(1), OCSPResponse<0>.
     let empty = [22, 3, 3, 0, 8, 22, 0, 0, 4, 1, 0, 0, 0];
-    c.feed(&[&stapled[0][..], &stapled[1], &empty].concat());
+    let input: &[u8] = &[&stapled[0][..], &stapled[1], &empty].concat();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -682,7 +693,8 @@ fn verifier_refusing_the_response_ends_the_handshake() {
     let fx = ocsp();
     let (config, verifier) = recording_client(true);
     let (mut c, stapled) = first_flight(config, stapling_server(&fx.response));
-    c.feed(&stapled[..3].concat());
+    let input: &[u8] = &stapled[..3].concat();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };

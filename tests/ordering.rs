@@ -758,7 +758,8 @@ fn certificate_status_record() -> &'static [u8] {
             .send()
             .unwrap();
         let mut s = Handshake::server(setup.server.clone());
-        s.feed(&c.take_output());
+        let input: &[u8] = &c.take_output();
+        assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
         let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
             panic!("resumed")
         };
@@ -1704,7 +1705,8 @@ fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -
     let mut server = (*fx.pki.server_config(&fx.leaf)).clone();
     server.groups = vec![tlstate::enums::NamedGroup::X25519];
     let mut s = Handshake::server(Arc::new(server));
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -1714,7 +1716,8 @@ fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -
     assert_eq!(flight[2][5], HandshakeType::ServerKeyExchange.to_wire());
     assert_eq!(flight[2][10..12], [0x00, 0x1d], "X25519");
     rewrite(&mut flight[2]);
-    c.feed(&flight[..3].concat());
+    let input: &[u8] = &flight[..3].concat();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -1778,12 +1781,14 @@ fn server_rejects_a_client_certificate_without_certificate_verify() {
 
     let mut c = Handshake::client(Arc::new(client), name()).send().unwrap();
     let mut s = Handshake::server_requesting_client_cert(fx.pki.server_config(&fx.leaf), policy);
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
     let mut s = (|| s.send()?.send()?.send()?.send()?.send()?.send())().unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -1805,14 +1810,17 @@ fn server_rejects_a_client_certificate_without_certificate_verify() {
     );
     assert_eq!(flight[2][5], HandshakeType::CertificateVerify.to_wire());
 
-    s.feed(&flight[0]);
+    let input: &[u8] = &flight[0];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientCert::Certificate(mut s) = next(s.recv().unwrap()) else {
         panic!("the certificate was not taken")
     };
-    s.feed(&flight[1]);
+    let input: &[u8] = &flight[1];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = next(s.recv().unwrap());
     // Skip the CertificateVerify: the ChangeCipherSpec comes instead.
-    s.feed(&flight[3]);
+    let input: &[u8] = &flight[3];
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let fatal = s.recv().unwrap_err();
     assert!(matches!(
         fatal.error(),

@@ -101,7 +101,8 @@ fn drain(rd: &mut RecordReader) -> Vec<Got> {
 
 fn feed_and_drain(wire: &[u8]) -> Vec<Got> {
     let mut rd = RecordReader::new();
-    rd.feed(wire);
+    let input: &[u8] = wire;
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     drain(&mut rd)
 }
 
@@ -135,7 +136,8 @@ fn coalesced_server_hello_and_certificate_in_one_record() {
     let wire = record(HANDSHAKE, &[sh.clone(), cert.clone()].concat());
 
     let mut rd = RecordReader::new();
-    rd.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     // One message per call, in order.
     assert!(matches!(
         rd.next_message(),
@@ -169,7 +171,8 @@ fn server_hello_interrupted_by_a_non_handshake_record_is_unexpected() {
         wire.extend(record(HANDSHAKE, &sh[half..]));
 
         let mut rd = RecordReader::new();
-        rd.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         let got = drain(&mut rd);
         let expected = if typ == HEARTBEAT {
             "a handshake, alert, change_cipher_spec or application_data record"
@@ -186,7 +189,8 @@ fn server_hello_interrupted_by_a_non_handshake_record_is_unexpected() {
         );
         // Nothing else comes out: not the ServerHello, not the interloper.
         assert!(rd.next_message().is_err());
-        rd.feed(&record(HANDSHAKE, &sh));
+        let input: &[u8] = &record(HANDSHAKE, &sh);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert!(rd.next_message().is_err());
     }
 }
@@ -221,7 +225,8 @@ fn server_hello_interrupted_by_a_split_warning_alert() {
     let mut rd = RecordReader::new();
     let mut got = Vec::new();
     for b in &wire {
-        rd.feed(std::slice::from_ref(b));
+        let input: &[u8] = std::slice::from_ref(b);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         got.extend(drain(&mut rd));
     }
     assert_eq!(
@@ -237,7 +242,8 @@ fn server_hello_interrupted_by_a_split_warning_alert() {
 fn server_hello_interrupted_by_a_split_fatal_alert() {
     let wire = interleaved_with_split_alert([2, 10]);
     let mut rd = RecordReader::new();
-    rd.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     // Neither the alert nor the ServerHello is handed out: the handshake
     // record between the alert's halves is refused.
     assert_eq!(rd.next_message(), Err(rest_of_an_alert()));
@@ -256,9 +262,11 @@ fn rest_of_an_alert() -> Error {
 #[test]
 fn rejects_unknown_content_type_at_its_header() {
     let mut rd = RecordReader::new();
-    rd.feed(&[0x63, 3, 3, 0x40]);
+    let input: &[u8] = &[0x63, 3, 3, 0x40];
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(rd.next_message(), Ok(None), "header not complete yet");
-    rd.feed(&[0x00]);
+    let input: &[u8] = &[0x00];
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         rd.next_message(),
         Err(Error::UnexpectedMessage {
@@ -310,12 +318,14 @@ fn accepts_zero_length_application_data() {
 #[test]
 fn rejects_record_over_2_14_at_its_header() {
     let mut rd = RecordReader::new();
-    rd.feed(&record(APP_DATA, &vec![0; MAX_PLAINTEXT_LEN])[..]);
+    let input: &[u8] = &record(APP_DATA, &vec![0; MAX_PLAINTEXT_LEN])[..];
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert!(
         matches!(rd.next_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == MAX_PLAINTEXT_LEN)
     );
     // Only the header of the oversized record: refused without its body.
-    rd.feed(&[APP_DATA, 3, 3, 0x40, 0x01]);
+    let input: &[u8] = &[APP_DATA, 3, 3, 0x40, 0x01];
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         rd.next_message(),
         Err(Error::RecordOverflow {
@@ -358,10 +368,12 @@ fn client_hello_has_its_own_limit_at_its_header() {
         h
     };
     let mut rd = RecordReader::new();
-    rd.feed(&record(HANDSHAKE, &header(1, MAX_CLIENT_HELLO_LEN)));
+    let input: &[u8] = &record(HANDSHAKE, &header(1, MAX_CLIENT_HELLO_LEN));
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(rd.next_message(), Ok(None), "waits for the body");
     let mut rd = RecordReader::new();
-    rd.feed(&record(HANDSHAKE, &header(1, MAX_CLIENT_HELLO_LEN + 1)));
+    let input: &[u8] = &record(HANDSHAKE, &header(1, MAX_CLIENT_HELLO_LEN + 1));
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         rd.next_message(),
         Err(InvalidMessage::HandshakeMessageTooLarge {
@@ -376,7 +388,8 @@ fn client_hello_has_its_own_limit_at_its_header() {
     let mut rd = RecordReader::new();
     rd.set_max_client_hello_len(500);
     rd.set_max_handshake_len(2000);
-    rd.feed(&record(HANDSHAKE, &header(1, 501)));
+    let input: &[u8] = &record(HANDSHAKE, &header(1, 501));
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         rd.next_message(),
         Err(InvalidMessage::HandshakeMessageTooLarge {
@@ -388,7 +401,8 @@ fn client_hello_has_its_own_limit_at_its_header() {
     let mut rd = RecordReader::new();
     rd.set_max_client_hello_len(500);
     rd.set_max_handshake_len(2000);
-    rd.feed(&record(HANDSHAKE, &header(11, 2000)));
+    let input: &[u8] = &record(HANDSHAKE, &header(11, 2000));
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(rd.next_message(), Ok(None), "a Certificate of 2000 waits");
 }
 
@@ -396,7 +410,8 @@ fn client_hello_has_its_own_limit_at_its_header() {
 fn rejects_too_large_handshake_message_at_its_header() {
     // The default limit: 64 KiB. Only the 4-byte header arrives.
     let mut rd = RecordReader::new();
-    rd.feed(&record(HANDSHAKE, &[11, 0x01, 0x00, 0x01]));
+    let input: &[u8] = &record(HANDSHAKE, &[11, 0x01, 0x00, 0x01]);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         rd.next_message(),
         Err(InvalidMessage::HandshakeMessageTooLarge {
@@ -409,9 +424,11 @@ fn rejects_too_large_handshake_message_at_its_header() {
     // A configured limit, with the header itself split over two records.
     let mut rd = RecordReader::new();
     rd.set_max_handshake_len(1000);
-    rd.feed(&record(HANDSHAKE, &[11, 0x00]));
+    let input: &[u8] = &record(HANDSHAKE, &[11, 0x00]);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(rd.next_message(), Ok(None));
-    rd.feed(&record(HANDSHAKE, &[0x03, 0xe9]));
+    let input: &[u8] = &record(HANDSHAKE, &[0x03, 0xe9]);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         rd.next_message(),
         Err(InvalidMessage::HandshakeMessageTooLarge {
@@ -426,7 +443,8 @@ fn rejects_too_large_handshake_message_at_its_header() {
     let mut rd = RecordReader::new();
     rd.set_max_handshake_len(1000);
     let msg = handshake_message(11, &[0; 1000]);
-    rd.feed(&record(HANDSHAKE, &msg));
+    let input: &[u8] = &record(HANDSHAKE, &msg);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert!(
         matches!(rd.next_message(), Ok(Some(Inbound::Handshake { encoded, .. })) if encoded == msg)
     );
@@ -460,7 +478,8 @@ fn alert_with_unknown_level_is_a_decode_error() {
 #[test]
 fn several_alerts_and_a_trailing_half_alert() {
     let mut rd = RecordReader::new();
-    rd.feed(&record(ALERT, &[1, 0, 1, 90, 2]));
+    let input: &[u8] = &record(ALERT, &[1, 0, 1, 90, 2]);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         drain(&mut rd),
         [
@@ -468,7 +487,8 @@ fn several_alerts_and_a_trailing_half_alert() {
             Got::Alert(AlertLevel::Warning, AlertDescription::UserCanceled),
         ]
     );
-    rd.feed(&record(ALERT, &[40]));
+    let input: &[u8] = &record(ALERT, &[40]);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         drain(&mut rd),
         [Got::Alert(
@@ -502,7 +522,8 @@ fn a_failing_opener_is_decrypt_failed() {
     let mut rd = RecordReader::new();
     let mut wire = record(CCS, &[1]);
     wire.extend(record(HANDSHAKE, &[0x55; 40]));
-    rd.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(rd.next_message(), Ok(Some(Inbound::ChangeCipherSpec)));
     rd.set_opener(Box::new(AlwaysFails));
     assert_eq!(rd.next_message(), Err(Error::DecryptFailed));
@@ -518,11 +539,13 @@ fn idle_reader_holds_no_heap() {
     let mut rd = RecordReader::new();
     let cert = certificate(3000);
     let (a, b) = cert.split_at(1000);
-    rd.feed(&record(HANDSHAKE, a));
+    let input: &[u8] = &record(HANDSHAKE, a);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(drain(&mut rd), []);
     assert!(rd.has_partial_handshake());
     assert_eq!(rd.buffered_len(), 1000);
-    rd.feed(&record(HANDSHAKE, b));
+    let input: &[u8] = &record(HANDSHAKE, b);
+    assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
     assert_eq!(
         drain(&mut rd),
         [Got::Handshake(HandshakeType::Certificate, cert)]
@@ -540,13 +563,13 @@ fn feed_owned_takes_over_or_appends_without_losing_bytes() {
     wire.extend_from_slice(&record(22, &cert));
     // Whole records in their own vector: taken over as the buffer.
     let mut rd = RecordReader::new();
-    rd.feed_owned(wire.clone());
+    assert!(rd.feed_owned(wire.clone()).is_empty());
     let whole = drain(&mut rd);
     // Split at every 997 bytes: after the first piece the reader holds a
     // partial record, so later pieces are appended.
     let mut rd = RecordReader::new();
     for piece in wire.chunks(997) {
-        rd.feed_owned(piece.to_vec());
+        assert!(rd.feed_owned(piece.to_vec()).is_empty());
     }
     assert_eq!(drain(&mut rd), whole);
     assert_eq!(whole, feed_and_drain(&wire));

@@ -42,7 +42,8 @@ fn rejects_partial_alert_before_ccs() {
         .send()
         .unwrap();
     let mut s = Handshake::server(server_config);
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     // ServerHello, Certificate, (no) CertificateStatus, ServerKeyExchange,
     // ServerHelloDone.
     let mut s = server_full(s)
@@ -57,7 +58,8 @@ fn rejects_partial_alert_before_ccs() {
         .unwrap()
         .send()
         .unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let mut c = client_through_hello_done(c)
         .unwrap()
         .send()
@@ -76,7 +78,8 @@ fn rejects_partial_alert_before_ccs() {
     let mut wire = flight[..ccs].to_vec();
     wire.extend_from_slice(&HALF_ALERT);
     wire.extend_from_slice(&flight[ccs..]);
-    s.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
 
     // The ClientKeyExchange is read; the half alert is nothing yet.
     let s = next(s.recv().unwrap());
@@ -113,7 +116,8 @@ fn rejects_partial_alert_before_a_handshake_record() {
         HandshakeType::ClientHello
     );
     wire.extend_from_slice(&hello);
-    s.feed(&wire);
+    let input: &[u8] = &wire;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let fatal = server_full(s).expect_err("a ClientHello after half an alert");
     assert_eq!(
         fatal.error(),

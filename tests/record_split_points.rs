@@ -106,7 +106,8 @@ fn flight_cut_into_two_records_at_every_byte() {
         let mut wire = record(&bytes[..cut]);
         wire.extend(record(&bytes[cut..]));
         let mut rd = RecordReader::new();
-        rd.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         let mut got = Vec::new();
         collect(&mut rd, &mut got).unwrap();
         assert_eq!(got, want, "cut at {cut}");
@@ -176,7 +177,8 @@ fn stream_fed_in_every_chunk_size() {
         let mut rd = RecordReader::new();
         let mut got = Vec::new();
         for piece in wire.chunks(chunk) {
-            rd.feed(piece);
+            let input: &[u8] = piece;
+            assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
             drain(&mut rd, &mut got);
         }
         assert_eq!(got, want, "chunk size {chunk}");

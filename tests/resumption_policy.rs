@@ -94,7 +94,7 @@ macro_rules! finish_resumed {
         (|| -> Result<SessionSummary, Fatal> {
             let mut s = $s.send()?.send()?.send()?.send()?;
             let answer = exchange($client, &s.take_output());
-            s.feed(&answer);
+            assert_eq!(s.feed(&answer), answer.len(), "a whole flight is taken");
             let s = next(next(s.recv()?).recv()?);
             Ok(s.summary())
         })()
@@ -118,7 +118,8 @@ macro_rules! finish_full {
 /// One connection against a server that does not ask for certificates.
 fn serve_plain(config: &Arc<ServerConfig>, client: &mut ClientDriver) -> Served {
     let mut s = Handshake::server(config.clone());
-    s.feed(&output(client));
+    let input: &[u8] = &output(client);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let after = match s.recv() {
         Ok(step) => next(step),
         Err(fatal) => return failed_at_hello(fatal, client),
@@ -132,7 +133,8 @@ fn serve_plain(config: &Arc<ServerConfig>, client: &mut ClientDriver) -> Served 
                 // ServerKeyExchange, ServerHelloDone.
                 let mut s = s.send()?.send()?.send()?.send()?.send()?;
                 let answer = exchange(client, &s.take_output());
-                s.feed(&answer);
+                let input: &[u8] = &answer;
+                assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
                 finish_full!(s, client, 3)
             })(),
         },
@@ -167,7 +169,8 @@ fn serve_client_auth(
     client: &mut ClientDriver,
 ) -> Served {
     let mut s = Handshake::server_requesting_client_cert(config.clone(), policy.clone());
-    s.feed(&output(client));
+    let input: &[u8] = &output(client);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let after = match s.recv() {
         Ok(step) => next(step),
         Err(fatal) => return failed_at_hello(fatal, client),
@@ -202,7 +205,8 @@ fn full_client_auth(
         // ServerKeyExchange, CertificateRequest, ServerHelloDone.
         let mut s = s.send()?.send()?.send()?.send()?.send()?.send()?;
         let answer = exchange(client, &s.take_output());
-        s.feed(&answer);
+        let input: &[u8] = &answer;
+        assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
         match next(s.recv()?) {
             // ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished
             AfterClientCert::Certificate(s) => finish_full!(s, client, 4),

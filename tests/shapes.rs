@@ -269,7 +269,8 @@ fn client_rejects_resumption_that_drops_extended_master_secret() {
         .send()
         .unwrap();
     let mut s = Handshake::server(server);
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let Ok(Step::Next(AfterClientHello::Resumed(s))) = s.recv() else {
         panic!("the server resumes")
     };
@@ -288,7 +289,8 @@ fn client_rejects_resumption_that_drops_extended_master_secret() {
             - 4;
         hello[at..at + width].copy_from_slice(&n.to_be_bytes()[8 - width..]);
     }
-    c.feed(&hello);
+    let input: &[u8] = &hello;
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let fatal = c.recv().unwrap_err();
     assert_eq!(
         fatal.error(),
@@ -313,12 +315,14 @@ fn rejects_a_client_certificate_verify_with_a_bad_signature() {
         .send()
         .unwrap();
     let mut s = Handshake::server_requesting_client_cert(server, policy);
-    s.feed(&c.take_output());
+    let input: &[u8] = &c.take_output();
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {
         panic!("resumed")
     };
     let mut s = (|| s.send()?.send()?.send()?.send()?.send()?.send())().unwrap();
-    c.feed(&s.take_output());
+    let input: &[u8] = &s.take_output();
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
         panic!("resumed")
     };
@@ -334,7 +338,8 @@ fn rejects_a_client_certificate_verify_with_a_bad_signature() {
     // signature.
     let last = flight.len() - 1;
     flight[last] ^= 1;
-    s.feed(&flight);
+    let input: &[u8] = &flight;
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientCert::Certificate(s) = next(s.recv().unwrap()) else {
         panic!("the certificate was not taken")
     };

@@ -261,13 +261,15 @@ impl<R: Role> Connection<R> {
 
     /// Hands the record layer bytes from the peer, as far as they fit;
     /// returns how many were taken (see [`ReadHalf::feed`]).
+    #[must_use = "bytes past the count were not taken: feed them again after reading"]
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         self.read.feed(bytes)
     }
 
     /// Hands over bytes from the peer without a copy when nothing is
-    /// buffered; returns how many were taken (see [`ReadHalf::feed_owned`]).
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+    /// buffered; returns the bytes not taken (see [`ReadHalf::feed_owned`]).
+    #[must_use = "bytes not taken are handed back: feed them again after reading"]
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> Vec<u8> {
         self.read.feed_owned(bytes)
     }
 

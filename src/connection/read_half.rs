@@ -57,6 +57,7 @@ impl<R: Role> ReadHalf<R> {
     /// `0` means read first. Once reading has ended (close_notify or an
     /// error), bytes are dropped and all count as taken: nothing more will
     /// be read, so a caller feeding until all is taken does not spin.
+    #[must_use = "bytes past the count were not taken: feed them again after reading"]
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         if self.ended.is_some() {
             return bytes.len();
@@ -66,13 +67,13 @@ impl<R: Role> ReadHalf<R> {
 
     /// Hands over bytes from the peer in their own vector: when nothing is
     /// buffered (and they fit) the vector itself becomes the buffer, and the
-    /// records in it are opened in place without a copy. Returns how many
-    /// bytes were taken; the rest are dropped with the vector, so hand over
-    /// one transport read (at most `MAX_BUFFERED_LEN` bytes) at a time (see
+    /// records in it are opened in place without a copy. Returns the bytes
+    /// not taken (empty when all were), to be fed again after reading (see
     /// [`RecordReader::feed_owned`]).
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+    #[must_use = "bytes not taken are handed back: feed them again after reading"]
+    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> Vec<u8> {
         if self.ended.is_some() {
-            return bytes.len();
+            return Vec::new();
         }
         self.reader.feed_owned(bytes)
     }

@@ -279,6 +279,7 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
     /// as they fit (at most [`MAX_BUFFERED_LEN`](crate::record::MAX_BUFFERED_LEN)
     /// unread); returns how many were taken. Feed the rest after
     /// [`recv`](Self::recv) has read what came.
+    #[must_use = "bytes past the count were not taken: feed them again after reading"]
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         self.core.reader.feed(bytes)
     }

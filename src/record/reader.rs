@@ -233,6 +233,7 @@ impl RecordReader {
     /// read ([`next_message`](Self::next_message)): that is the
     /// backpressure. `0` means the buffer is full. After an error the bytes
     /// are dropped (nothing more will be read) and all count as taken.
+    #[must_use = "bytes past the count were not taken: feed them again after reading"]
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
         if self.failed.is_some() {
             return bytes.len();
@@ -257,20 +258,23 @@ impl RecordReader {
     /// Like [`feed`](Self::feed), but takes over `bytes` when nothing is
     /// buffered and they fit under [`MAX_BUFFERED_LEN`], so a record handed
     /// over in its own vector is opened where it lies, without a copy.
-    /// Otherwise copies what fits. Returns how many bytes were taken; the
-    /// vector's bytes past that count are dropped with it, so hand over
-    /// one transport read at a time (at most `MAX_BUFFERED_LEN` bytes).
-    pub fn feed_owned(&mut self, bytes: Vec<u8>) -> usize {
+    /// Otherwise copies what fits. Returns the bytes not taken (empty when
+    /// all were), to be fed again once messages have been read: nothing is
+    /// lost. After an error everything counts as taken.
+    #[must_use = "bytes not taken are handed back: feed them again after reading"]
+    pub fn feed_owned(&mut self, mut bytes: Vec<u8>) -> Vec<u8> {
         if self.failed.is_some() {
-            return bytes.len();
+            return Vec::new();
         }
         if self.start == self.filled && self.current.is_none() && bytes.len() <= MAX_BUFFERED_LEN {
             self.start = 0;
             self.filled = bytes.len();
             self.buf = bytes;
-            return self.filled;
+            return Vec::new();
         }
-        self.feed(&bytes)
+        let taken = self.feed(&bytes);
+        bytes.drain(..taken);
+        bytes
     }
 
     /// How many more wire bytes fit under [`MAX_BUFFERED_LEN`].
@@ -721,7 +725,8 @@ mod tests {
         wire.extend(xor_record(23, b"hello", 0x5c, 1));
 
         let mut rd = RecordReader::new();
-        rd.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert!(matches!(
             rd.next_message(),
             Ok(Some(Inbound::Handshake {
@@ -761,9 +766,11 @@ mod tests {
             key: 1,
             seen: Arc::default(),
         }));
-        rd.feed(&xor_record(23, b"x", 1, 9));
+        let input: &[u8] = &xor_record(23, b"x", 1, 9);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(rd.next_message(), Err(Error::DecryptFailed));
-        rd.feed(&xor_record(23, b"x", 1, 0));
+        let input: &[u8] = &xor_record(23, b"x", 1, 0);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(rd.next_message(), Err(Error::DecryptFailed));
     }
 
@@ -774,11 +781,13 @@ mod tests {
             key: 0,
             seen: Arc::default(),
         }));
-        rd.feed(&xor_record(23, &vec![0; MAX_PLAINTEXT_LEN], 0, 0));
+        let input: &[u8] = &xor_record(23, &vec![0; MAX_PLAINTEXT_LEN], 0, 0);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert!(
             matches!(rd.next_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == MAX_PLAINTEXT_LEN)
         );
-        rd.feed(&xor_record(23, &vec![0; MAX_PLAINTEXT_LEN + 1], 0, 1));
+        let input: &[u8] = &xor_record(23, &vec![0; MAX_PLAINTEXT_LEN + 1], 0, 1);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(
             rd.next_message(),
             Err(Error::RecordOverflow {
@@ -795,7 +804,8 @@ mod tests {
             key: 0,
             seen: Arc::default(),
         }));
-        rd.feed(&[23, 3, 3, 0x48, 0x01]);
+        let input: &[u8] = &[23, 3, 3, 0x48, 0x01];
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(
             rd.next_message(),
             Err(Error::RecordOverflow {
@@ -823,7 +833,8 @@ mod tests {
                 key: 0,
                 seen: Arc::default(),
             }));
-            rd.feed(&xor_record(typ, &[], 0, 0));
+            let input: &[u8] = &xor_record(typ, &[], 0, 0);
+            assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
             assert_eq!(rd.next_message(), want);
         }
     }
@@ -832,8 +843,10 @@ mod tests {
     fn read_sequence_number_never_wraps() {
         let mut rd = RecordReader::new();
         rd.seq = u64::MAX - 1;
-        rd.feed(&record(23, b"a"));
-        rd.feed(&record(23, b"b"));
+        let input: &[u8] = &record(23, b"a");
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
+        let input: &[u8] = &record(23, b"b");
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(rd.next_message(), Ok(Some(Inbound::ApplicationData(b"a"))));
         assert_eq!(rd.next_message(), Err(Error::SequenceExhausted));
     }
@@ -841,8 +854,10 @@ mod tests {
     #[test]
     fn set_opener_resets_the_sequence_number() {
         let mut rd = RecordReader::new();
-        rd.feed(&record(23, b"a"));
-        rd.feed(&record(23, b"b"));
+        let input: &[u8] = &record(23, b"a");
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
+        let input: &[u8] = &record(23, b"b");
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         while rd.next_message().unwrap().is_some() {}
         assert_eq!(rd.seq, 2);
         rd.set_opener(Box::new(NullProtection));
@@ -855,7 +870,8 @@ mod tests {
         let rec = record(23, &[7; 100]);
         let mut wire = rec.repeat(3);
         wire.extend_from_slice(&rec[..50]);
-        rd.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         for _ in 0..3 {
             assert!(matches!(
                 rd.next_message(),
@@ -868,7 +884,8 @@ mod tests {
             3 * rec.len(),
             "consumed bytes are discarded lazily"
         );
-        rd.feed(&rec[50..]);
+        let input: &[u8] = &rec[50..];
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(rd.start, 0, "compacted because the tail did not fit");
         assert_eq!(
             rd.next_message(),
@@ -896,7 +913,8 @@ mod tests {
         wire.extend(record(23, b""));
         wire.extend(record(23, b"second"));
         wire.extend(record(21, &[1, 0]));
-        rd.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         let data = |d: &'static [u8]| Ok(Some(Inbound::ApplicationData(d)));
         assert_eq!(rd.peek_message(), data(b"first record"));
         assert_eq!(rd.peek_message(), data(b"first record"), "not consumed");
@@ -926,7 +944,8 @@ mod tests {
     #[test]
     fn consume_data_leaves_other_messages_alone() {
         let mut rd = RecordReader::new();
-        rd.feed(&record(22, &[14, 0, 0, 0, 14, 0, 0, 0]));
+        let input: &[u8] = &record(22, &[14, 0, 0, 0, 14, 0, 0, 0]);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert!(matches!(
             rd.peek_message(),
             Ok(Some(Inbound::Handshake { .. }))
@@ -969,7 +988,8 @@ mod tests {
     fn a_small_drained_buffer_is_kept_a_large_one_freed() {
         let small = record(23, &[7; 1000]);
         let mut rd = RecordReader::new();
-        rd.feed(&small);
+        let input: &[u8] = &small;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         let kept = rd.capacity();
         assert!(kept >= small.len() && kept <= MAX_IDLE_CAPACITY);
         for _ in 0..3 {
@@ -979,10 +999,12 @@ mod tests {
             ));
             assert_eq!(rd.next_message(), Ok(None));
             assert_eq!(rd.capacity(), kept, "drained, and kept");
-            rd.feed(&small);
+            let input: &[u8] = &small;
+            assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
             assert_eq!(rd.capacity(), kept, "reused: no new allocation");
         }
-        rd.feed(&record(23, &[8; 4000]));
+        let input: &[u8] = &record(23, &[8; 4000]);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         while rd.next_message().unwrap().is_some() {}
         assert_eq!(rd.capacity(), 0, "larger than MAX_IDLE_CAPACITY: freed");
     }
@@ -990,12 +1012,13 @@ mod tests {
     #[test]
     fn feed_owned_still_adopts_the_vector_over_a_kept_buffer() {
         let mut rd = RecordReader::new();
-        rd.feed(&record(23, b"small"));
+        let input: &[u8] = &record(23, b"small");
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         while rd.next_message().unwrap().is_some() {}
         assert!(rd.capacity() > 0);
         let mut owned = Vec::with_capacity(3000);
         owned.extend(record(23, &[9; 2000]));
-        rd.feed_owned(owned);
+        assert!(rd.feed_owned(owned).is_empty());
         assert_eq!(rd.capacity(), 3000, "the vector itself is the buffer");
         assert_eq!(
             rd.next_message(),
@@ -1006,7 +1029,8 @@ mod tests {
     #[test]
     fn alerts_in_one_record_come_one_by_one() {
         let mut rd = RecordReader::new();
-        rd.feed(&record(21, &[1, 0, 2, 40]));
+        let input: &[u8] = &record(21, &[1, 0, 2, 40]);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         let alert =
             |level, description| Ok(Some(Inbound::Alert(AlertMessage { level, description })));
         assert_eq!(
@@ -1029,9 +1053,11 @@ mod tests {
         ];
         for (typ, next) in other {
             let mut rd = RecordReader::new();
-            rd.feed(&record(21, &[2]));
+            let input: &[u8] = &record(21, &[2]);
+            assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
             assert_eq!(rd.next_message(), Ok(None), "half an alert is nothing yet");
-            rd.feed(&next);
+            let input: &[u8] = &next;
+            assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
             assert_eq!(
                 rd.next_message(),
                 Err(Error::UnexpectedMessage {
@@ -1048,7 +1074,8 @@ mod tests {
         let mut rd = RecordReader::new();
         let mut wire = record(21, &[1, 0, 2]);
         wire.extend(record(20, &[1]));
-        rd.feed(&wire);
+        let input: &[u8] = &wire;
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert!(matches!(rd.next_message(), Ok(Some(Inbound::Alert(_)))));
         assert_eq!(
             rd.next_message(),
@@ -1062,9 +1089,11 @@ mod tests {
     #[test]
     fn alert_completed_by_the_next_alert_record_is_read() {
         let mut rd = RecordReader::new();
-        rd.feed(&record(21, &[2]));
+        let input: &[u8] = &record(21, &[2]);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(rd.next_message(), Ok(None));
-        rd.feed(&record(21, &[40]));
+        let input: &[u8] = &record(21, &[40]);
+        assert_eq!(rd.feed(input), input.len(), "a whole flight is taken");
         assert_eq!(
             rd.next_message(),
             Ok(Some(Inbound::Alert(AlertMessage {
@@ -1113,16 +1142,24 @@ mod tests {
         assert!(got == sent, "bytes lost or reordered");
     }
 
-    /// `feed_owned` adopts a vector only if it fits, and copies what fits
-    /// otherwise.
+    /// `feed_owned` adopts a vector only if it fits, copies what fits
+    /// otherwise, and hands back the rest: nothing is lost.
     #[test]
-    fn feed_owned_takes_what_fits() {
+    fn feed_owned_takes_what_fits_and_hands_back_the_rest() {
         let big = record(23, &[1; 1000]).repeat(40);
         let mut rd = RecordReader::new();
-        assert_eq!(rd.feed_owned(big.clone()), MAX_BUFFERED_LEN);
+        let rest = rd.feed_owned(big.clone());
         assert_eq!(rd.buffered_len(), MAX_BUFFERED_LEN);
+        assert_eq!(rest, big[MAX_BUFFERED_LEN..]);
         let mut rd = RecordReader::new();
         let one = record(23, &[2; 1000]);
-        assert_eq!(rd.feed_owned(one.clone()), one.len());
+        assert!(rd.feed_owned(one.clone()).is_empty());
+        // With a partial record buffered, a vector that does not fit is
+        // copied up to the bound and the rest comes back.
+        let mut rd = RecordReader::new();
+        assert_eq!(rd.feed(&one[..10]), 10);
+        let rest = rd.feed_owned(big.clone());
+        assert_eq!(rd.buffered_len(), MAX_BUFFERED_LEN);
+        assert_eq!(rest, big[MAX_BUFFERED_LEN - 10..]);
     }
 }

@@ -6,11 +6,20 @@ use std::sync::Mutex;
 use super::lru::Lru;
 use super::{SessionState, now_secs};
 
+/// The most DER bytes of client certificate chain a cached session keeps.
+/// A session whose client chain is longer is not cached (the client gets a
+/// full handshake next time): a client may pad its Certificate with
+/// unrelated certificates up to the handshake message limit, and the cache
+/// must not hold `capacity` times that.
+pub const MAX_CACHED_CLIENT_CHAIN_LEN: usize = 16 * 1024;
+
 /// A bounded map from session ID to session state.
 ///
 /// Insert, lookup and eviction are O(1) (see `lru.rs`), so the mutex is
 /// held briefly however large the cache: a full cache's insert no longer
-/// scans every entry for the oldest.
+/// scans every entry for the oldest. An entry costs the session state
+/// (about 150 bytes) plus its client chain, at most
+/// [`MAX_CACHED_CLIENT_CHAIN_LEN`].
 #[derive(Debug)]
 pub struct SessionCache {
     lifetime_secs: u64,
@@ -31,9 +40,12 @@ impl SessionCache {
         self.lifetime_secs
     }
 
-    /// Stores a session, evicting the least recently used if full.
+    /// Stores a session, evicting the least recently used if full. A
+    /// session with a client chain over [`MAX_CACHED_CLIENT_CHAIN_LEN`] is
+    /// not stored.
     pub fn put(&self, id: &[u8], state: SessionState) {
-        if id.is_empty() {
+        let chain_len: usize = state.client_certificates.iter().map(|c| c.len()).sum();
+        if id.is_empty() || chain_len > MAX_CACHED_CLIENT_CHAIN_LEN {
             return;
         }
         let Ok(mut entries) = self.entries.lock() else {
@@ -130,6 +142,25 @@ mod tests {
         assert!(cache.get_at(b"a", 1005).is_some());
         assert!(cache.get_at(b"a", 1011).is_none());
         assert!(cache.is_empty(), "an expired entry is dropped");
+    }
+
+    #[test]
+    fn a_session_with_an_oversized_client_chain_is_not_cached() {
+        use rustls_pki_types::CertificateDer;
+        let cache = SessionCache::new(4, 3600);
+        let now = now_secs();
+        let mut padded = state(now);
+        padded.client_certificates = vec![
+            CertificateDer::from(vec![0x30; 9000]),
+            CertificateDer::from(vec![0x30; 9000]),
+        ]
+        .into();
+        cache.put(b"padded", padded);
+        assert!(cache.get(b"padded").is_none());
+        let mut fits = state(now);
+        fits.client_certificates = vec![CertificateDer::from(vec![0x30; 9000])].into();
+        cache.put(b"fits", fits);
+        assert!(cache.get(b"fits").is_some());
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod store;
 mod ticketer;
 
 pub use crate::crypto::MasterSecret;
-pub use cache::SessionCache;
+pub use cache::{MAX_CACHED_CLIENT_CHAIN_LEN, SessionCache};
 pub use state::SessionState;
 pub use store::{ClientSession, ClientSessionStore, InMemorySessionStore};
 pub use ticketer::Ticketer;

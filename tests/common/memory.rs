@@ -119,17 +119,21 @@ pub fn full_handshake_by(
 ) -> Result<Handshaken, Fatal> {
     let mut c = Handshake::client(client, localhost()).send()?;
     let mut s = Handshake::server(server);
-    s.feed(&flight(&mut c, transport));
+    let input: &[u8] = &flight(&mut c, transport);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_full(s)?.send()?.send()?.send()?.send()?.send()?;
     let server_first_flight = flight(&mut s, transport);
-    c.feed(&server_first_flight);
+    let input: &[u8] = &server_first_flight;
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let mut c = client_through_hello_done(c)?.send()?.send()?.send()?;
-    s.feed(&flight(&mut c, transport));
+    let input: &[u8] = &flight(&mut c, transport);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = next(next(next(s.recv()?).recv()?).recv()?)
         .send()?
         .send()?
         .send()?;
-    c.feed(&flight(&mut s, transport));
+    let input: &[u8] = &flight(&mut s, transport);
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let c = next(client_no_ticket(c)?.recv()?);
     Ok((
         c.into_connection(),

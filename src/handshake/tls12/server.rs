@@ -114,12 +114,14 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
             ocsp_response: config.ocsp_response.clone(),
         },
     };
-    // `opaque OCSPResponse<1..2^24-1>`: a response that cannot be sent is
-    // not stapled.
+    // `opaque OCSPResponse<1..2^24-1>` inside a handshake message whose
+    // body (status_type, the 3-byte length, the response) must fit 2^24-1
+    // bytes too: a response that cannot be sent is not stapled.
+    const MAX_OCSP_RESPONSE_LEN: usize = (1 << 24) - 1 - 4;
     let ocsp_response = certified
         .ocsp_response
         .clone()
-        .filter(|response| !response.is_empty() && response.len() < 1 << 24)
+        .filter(|response| !response.is_empty() && response.len() <= MAX_OCSP_RESPONSE_LEN)
         .filter(|_| hello.status_request().is_some_and(|r| r.is_ocsp()));
     let alpn_protocol = negotiate_alpn(config, hello)?;
     // RFC 8422 5.1, 5.3: an ECDSA certificate must be on a curve the client
