@@ -9,7 +9,7 @@ const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/state-machine.md");
 
 #[test]
 fn committed_diagram_matches_the_table() {
-    let generated = table::markdown();
+    let generated = tlstate::handshake::state_machine_markdown();
     if std::env::var_os("TLSTATE_BLESS").is_some() {
         std::fs::write(DOC, &generated).unwrap();
         return;
@@ -116,5 +116,107 @@ fn every_edge_is_taken_by_some_shape() {
             });
             assert!(taken, "no shape takes {} -> {next}", row.name);
         }
+    }
+}
+
+mod tls13 {
+    //! The second table: the same checks, and its rows against s2n-tls's
+    //! `tls13_state_machine[]`.
+
+    use tlstate::enums::{ContentType, HandshakeType};
+    use tlstate::handshake::tls13::table::{self, SHAPES, TABLE};
+
+    #[test]
+    fn every_edge_names_a_row_and_every_shape_walks_edges() {
+        for row in TABLE {
+            for next in row.next {
+                assert!(table::row(next).is_some(), "{} -> {next}", row.name);
+            }
+        }
+        for (_, name, path) in SHAPES {
+            assert_eq!(path.first(), Some(&"ClientHello"), "{name}");
+            assert_eq!(path.last(), Some(&"HandshakeOver"), "{name}");
+            for pair in path.windows(2) {
+                let row = table::row(pair[0]).unwrap();
+                assert!(
+                    row.next.contains(&pair[1]),
+                    "{name}: {} -> {} is not an edge",
+                    pair[0],
+                    pair[1]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_edge_is_taken_by_some_shape() {
+        for row in TABLE {
+            for next in row.next {
+                let taken = SHAPES.iter().any(|(_, _, path)| {
+                    path.windows(2)
+                        .any(|pair| pair[0] == row.name && pair[1] == *next)
+                });
+                assert!(taken, "no shape takes {} -> {next}", row.name);
+            }
+        }
+    }
+
+    #[test]
+    fn table_matches_the_s2n_tls13_rows() {
+        // s2n-tls's tls13_state_machine[] (tls/s2n_handshake_io.c): the
+        // rows this issue names, with their writers; EndOfEarlyData and the
+        // PSK rows come later.
+        let expected = [
+            ("ClientHello", "C", Some(HandshakeType::ClientHello)),
+            ("HelloRetryRequest", "S", Some(HandshakeType::ServerHello)),
+            ("ServerHello", "S", Some(HandshakeType::ServerHello)),
+            ("ServerChangeCipherSpec", "S", None),
+            ("ClientChangeCipherSpec", "C", None),
+            (
+                "EncryptedExtensions",
+                "S",
+                Some(HandshakeType::EncryptedExtensions),
+            ),
+            (
+                "ServerCertReq",
+                "S",
+                Some(HandshakeType::CertificateRequest),
+            ),
+            ("ServerCert", "S", Some(HandshakeType::Certificate)),
+            (
+                "ServerCertVerify",
+                "S",
+                Some(HandshakeType::CertificateVerify),
+            ),
+            ("ServerFinished", "S", Some(HandshakeType::Finished)),
+            ("ClientCert", "C", Some(HandshakeType::Certificate)),
+            (
+                "ClientCertVerify",
+                "C",
+                Some(HandshakeType::CertificateVerify),
+            ),
+            ("ClientFinished", "C", Some(HandshakeType::Finished)),
+            ("HandshakeOver", "B", None),
+        ];
+        let rows: Vec<_> = TABLE
+            .iter()
+            .map(|r| (r.name, r.writer.letter(), r.message))
+            .collect();
+        assert_eq!(rows, expected);
+        for row in TABLE {
+            let is_ccs = row.name.ends_with("ChangeCipherSpec");
+            assert_eq!(row.record == ContentType::ChangeCipherSpec, is_ccs);
+        }
+    }
+
+    #[test]
+    fn the_certificate_request_is_optional_and_nothing_skips_the_certificate_verify() {
+        let req = table::row("ServerCertReq").unwrap();
+        assert!(req.accepts(ContentType::Handshake, Some(HandshakeType::Certificate)));
+        let cert = table::row("ServerCert").unwrap();
+        assert_eq!(cert.next, ["ServerCertVerify"]);
+        assert!(!cert.accepts(ContentType::Handshake, Some(HandshakeType::Finished)));
+        let cv = table::row("ServerCertVerify").unwrap();
+        assert_eq!(cv.next, ["ServerFinished"]);
     }
 }

@@ -155,3 +155,86 @@ macro_rules! handshake_table {
     };
 }
 pub(crate) use handshake_table;
+
+/// A handshake shape: short name, description, and its path of state names.
+pub type ShapePath = (&'static str, &'static str, &'static [&'static str]);
+
+/// Appends a table's section of `docs/state-machine.md`: the rows, the
+/// shapes (after `shapes_intro`), and a mermaid diagram whose edges are
+/// labelled with the shapes that take them. `heading` is the section's
+/// level-2 title.
+pub fn render_markdown(
+    out: &mut String,
+    heading: &str,
+    table: &[Row],
+    shapes: &[ShapePath],
+    shapes_intro: &str,
+) {
+    use core::fmt::Write as _;
+    let _ = writeln!(out, "## {heading}\n");
+    out.push_str("| state | record | message | writer | optional | may be followed by |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    for row in table {
+        let message = row.message.map_or("-".to_string(), |m| m.to_string());
+        let optional = row
+            .skip_to
+            .map_or(String::new(), |skip| format!("yes, else {skip}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            row.name,
+            row.record,
+            message,
+            row.writer.letter(),
+            optional,
+            row.next.join(", ")
+        );
+    }
+    let _ = writeln!(out, "\n### {heading}: handshake shapes\n");
+    out.push_str(shapes_intro);
+    out.push_str("\n\n");
+    for (short, name, path) in shapes {
+        let _ = writeln!(out, "- **{name}** (`{short}`): {}", path.join(" → "));
+    }
+    let _ = writeln!(out, "\n### {heading}: diagram");
+    out.push_str("\n```mermaid\nstateDiagram-v2\n");
+    if let Some(first) = table.first() {
+        let _ = writeln!(out, "    [*] --> {}", first.name);
+    }
+    for row in table {
+        let message = row
+            .message
+            .map_or(row.record.to_string(), |m| m.to_string());
+        let _ = writeln!(
+            out,
+            "    {}: {} ({} writes {})",
+            row.name,
+            row.name,
+            row.writer.letter(),
+            message
+        );
+        for next in row.next {
+            // Label each edge with the shapes that take it.
+            let taking: Vec<&str> = shapes
+                .iter()
+                .filter(|(_, _, path)| {
+                    path.windows(2)
+                        .any(|pair| pair[0] == row.name && pair[1] == *next)
+                })
+                .map(|(short, _, _)| *short)
+                .collect();
+            match taking.is_empty() {
+                true => {
+                    let _ = writeln!(out, "    {} --> {}", row.name, next);
+                }
+                false => {
+                    let _ = writeln!(out, "    {} --> {}: {}", row.name, next, taking.join(", "));
+                }
+            }
+        }
+        if row.next.is_empty() {
+            let _ = writeln!(out, "    {} --> [*]", row.name);
+        }
+    }
+    out.push_str("```\n\n");
+}

@@ -13,6 +13,7 @@ use rustls_pki_types::CertificateDer;
 
 use crate::crypto::SupportedCipherSuite;
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::handshake::facts::{Chosen, GroupChosen, ServerChain};
 use crate::handshake::machine::Handshake;
 use crate::handshake::role::Role;
 use crate::handshake::shape::Shape;
@@ -97,15 +98,34 @@ impl Knows<Keyed> for Keyed {
     }
 }
 
+impl<K: Knows<Negotiated>> Chosen for K {
+    fn suite_id(&self) -> CipherSuite {
+        self.knows().suite.suite
+    }
+    fn alpn(&self) -> Option<&[u8]> {
+        self.knows().alpn_protocol.as_deref()
+    }
+    fn sni(&self) -> Option<&str> {
+        self.knows().server_name.as_deref()
+    }
+}
+
+impl<K: Knows<Certified>> ServerChain for K {
+    fn server_chain(&self) -> &[CertificateDer<'static>] {
+        &self.knows().server_certificates
+    }
+}
+
+impl<K: Knows<Keyed>> GroupChosen for K {
+    fn key_exchange_group(&self) -> NamedGroup {
+        self.knows().group
+    }
+}
+
 impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
 where
     St::Known: Knows<Negotiated>,
 {
-    /// The cipher suite the server chose. Known from ServerHello on.
-    pub fn cipher_suite(&self) -> CipherSuite {
-        self.known.knows().suite.suite
-    }
-
     /// Whether the extended master secret (RFC 7627) is in use.
     pub fn extended_master_secret(&self) -> bool {
         self.known.knows().extended_master_secret
@@ -115,38 +135,12 @@ where
     pub fn session_id(&self) -> &[u8] {
         &self.known.knows().session_id
     }
-
-    /// The application protocol the server selected (ALPN), if any.
-    pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        self.known.knows().alpn_protocol.as_deref()
-    }
-
-    /// The server name the client asked for (SNI), if any.
-    pub fn server_name(&self) -> Option<&str> {
-        self.known.knows().server_name.as_deref()
-    }
-}
-
-impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
-where
-    St::Known: Knows<Certified>,
-{
-    /// The server's certificate chain, end-entity first. Known from the
-    /// server's Certificate on.
-    pub fn server_certificates(&self) -> &[CertificateDer<'static>] {
-        &self.known.knows().server_certificates
-    }
 }
 
 impl<R: Role, St: State, P: Shape> Handshake<R, St, P>
 where
     St::Known: Knows<Keyed>,
 {
-    /// The ECDHE group. Known from ServerKeyExchange on.
-    pub fn group(&self) -> NamedGroup {
-        self.known.knows().group
-    }
-
     /// The scheme that signed the ECDHE parameters.
     pub fn signature_scheme(&self) -> SignatureScheme {
         self.known.knows().signature_scheme

@@ -7,7 +7,7 @@
 
 use super::known::{Certified, Hello, Keyed, Negotiated};
 use crate::handshake::role::{B, C, S};
-use crate::handshake::table::{Final, handshake_table};
+use crate::handshake::table::{Final, ShapePath, handshake_table, render_markdown};
 
 handshake_table! {
     //  state                  record            message             writer known       next                                                  optional
@@ -51,7 +51,7 @@ impl Final for state::HandshakeOver {}
 /// table, as the states whose messages go on the wire, in order. Every
 /// consecutive pair is an edge of [`TABLE`] (checked by a test), and each
 /// shape is a [`Shape`](super::Shape) type parameter of `Handshake`.
-pub static SHAPES: &[(&str, &str, &[&str])] = &[
+pub static SHAPES: &[ShapePath] = &[
     (
         "full",
         "Full",
@@ -173,47 +173,14 @@ pub static SHAPES: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// `docs/state-machine.md`, generated from [`TABLE`] and [`SHAPES`].
-///
-/// The committed file is compared with this output by the test
-/// `tests/state_machine_doc.rs`; regenerate it with
-/// `TLSTATE_BLESS=1 cargo test --test state_machine_doc`.
-pub fn markdown() -> String {
-    use core::fmt::Write as _;
-    let mut out = String::new();
-    out.push_str("# The TLS 1.2 state machine\n\n");
-    out.push_str(
-        "<!-- Generated from src/handshake/tls12/table.rs by \
-         `TLSTATE_BLESS=1 cargo test --test state_machine_doc`. Do not edit by hand. -->\n\n",
-    );
-    out.push_str(
-        "Each state is named after the message that comes next; the writer column says \
-         who writes it (`C` client, `S` server, `B` both). A method that writes a state's \
-         message exists only for its writer, a method that reads it only for the other \
-         role. Optional rows may be left out by the peer; the message of the row they \
-         skip to is then accepted instead. Every other record is a fatal \
-         `unexpected_message`.\n\n",
-    );
-    out.push_str("| state | record | message | writer | optional | may be followed by |\n");
-    out.push_str("|---|---|---|---|---|---|\n");
-    for row in TABLE {
-        let message = row.message.map_or("-".to_string(), |m| m.to_string());
-        let optional = row
-            .skip_to
-            .map_or(String::new(), |skip| format!("yes, else {skip}"));
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            row.name,
-            row.record,
-            message,
-            row.writer.letter(),
-            optional,
-            row.next.join(", ")
-        );
-    }
-    out.push_str("\n## Handshake shapes\n\n");
-    out.push_str(
+/// This table's section of `docs/state-machine.md` (see
+/// [`crate::handshake::state_machine_markdown`]).
+pub fn markdown(out: &mut String) {
+    render_markdown(
+        out,
+        "TLS 1.2",
+        TABLE,
+        SHAPES,
         "Each shape is a path through the table; in the code it is the third type \
          parameter of `Handshake<R, St, P>` (`Full`, `ClientAuth`, `NoClientCert`, \
          `Resumed`, and `ResumedClientAuth`: the resumed path of a server that asks for \
@@ -222,49 +189,6 @@ pub fn markdown() -> String {
          enum: `AfterClientHello` and `AfterServerHello` (full or resumed), \
          `AfterServerCert` (CertificateStatus or not), `AfterServerKey` \
          (CertificateRequest or not), `AfterClientCert` (a certificate \
-         or an empty one), `AfterTicket` (NewSessionTicket or not).\n\n",
+         or an empty one), `AfterTicket` (NewSessionTicket or not).",
     );
-    for (short, name, path) in SHAPES {
-        let _ = writeln!(out, "- **{name}** (`{short}`): {}", path.join(" → "));
-    }
-    out.push_str("\n## Diagram\n");
-    out.push_str("\n```mermaid\nstateDiagram-v2\n");
-    let _ = writeln!(out, "    [*] --> {}", TABLE[0].name);
-    for row in TABLE {
-        let message = row
-            .message
-            .map_or(row.record.to_string(), |m| m.to_string());
-        let _ = writeln!(
-            out,
-            "    {}: {} ({} writes {})",
-            row.name,
-            row.name,
-            row.writer.letter(),
-            message
-        );
-        for next in row.next {
-            // Label each edge with the shapes that take it.
-            let shapes: Vec<&str> = SHAPES
-                .iter()
-                .filter(|(_, _, path)| {
-                    path.windows(2)
-                        .any(|pair| pair[0] == row.name && pair[1] == *next)
-                })
-                .map(|(short, _, _)| *short)
-                .collect();
-            match shapes.is_empty() {
-                true => {
-                    let _ = writeln!(out, "    {} --> {}", row.name, next);
-                }
-                false => {
-                    let _ = writeln!(out, "    {} --> {}: {}", row.name, next, shapes.join(", "));
-                }
-            }
-        }
-        if row.next.is_empty() {
-            let _ = writeln!(out, "    {} --> [*]", row.name);
-        }
-    }
-    out.push_str("```\n");
-    out
 }
