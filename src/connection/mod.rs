@@ -20,7 +20,7 @@ use rustls_pki_types::CertificateDer;
 pub use read_half::ReadHalf;
 pub use write_half::WriteHalf;
 
-use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::handshake::known::{Certified, Keyed};
 use crate::handshake::{Handshake, Role, Shape, state};
@@ -28,6 +28,8 @@ use crate::handshake::{Handshake, Role, Shape, state};
 /// What was agreed in the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionSummary {
+    /// The protocol version negotiated.
+    pub protocol_version: ProtocolVersion,
     /// The cipher suite.
     pub cipher_suite: CipherSuite,
     /// The ECDHE group.
@@ -158,6 +160,7 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
         ocsp_response,
     } = certified;
     SessionSummary {
+        protocol_version: ProtocolVersion::Tls12,
         cipher_suite: negotiated.suite.suite,
         group,
         signature_scheme,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::crypto::{ClientCertVerifier, ServerCertVerifier, SigningKey, WebPkiServerVerifier};
-use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::keylog::KeyLog;
 use crate::message::MAX_CLIENT_HELLO_LEN;
@@ -35,6 +35,9 @@ pub const DEFAULT_SIGNATURE_SCHEMES: &[SignatureScheme] =
 /// message but ClientHello: 64 KiB, more than certificate chains take in
 /// practice.
 pub const DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN: usize = DEFAULT_MAX_HANDSHAKE_LEN;
+
+/// The versions a configuration negotiates by default.
+pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::Tls12];
 
 /// How a client connects.
 #[derive(Clone, Debug)]
@@ -78,6 +81,14 @@ pub struct ClientConfig {
     /// [`ServerCertVerifier::verify_ocsp_response`] and kept in the
     /// session summary; the default webpki verifier does not check it.
     pub request_ocsp: bool,
+    /// The protocol versions to negotiate, most preferred first (TLS 1.3
+    /// and TLS 1.2 are known). Today [`DEFAULT_VERSIONS`], TLS 1.2 only:
+    /// the TLS 1.3 transitions are being built (issue #12), and TLS 1.3
+    /// becomes the preferred default when they are.
+    pub versions: Vec<ProtocolVersion>,
+    /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
+    /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
+    pub middlebox_compat: bool,
 }
 
 impl ClientConfig {
@@ -97,6 +108,8 @@ impl ClientConfig {
             client_certificate: None,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
             request_ocsp: true,
+            versions: DEFAULT_VERSIONS.to_vec(),
+            middlebox_compat: true,
         }
     }
 
@@ -185,6 +198,14 @@ pub struct ServerConfig {
     /// decode_error as soon as the header arrives, before its body is
     /// buffered.
     pub max_handshake_message_len: usize,
+    /// The protocol versions to negotiate, most preferred first (TLS 1.3
+    /// and TLS 1.2 are known). Today [`DEFAULT_VERSIONS`], TLS 1.2 only:
+    /// the TLS 1.3 transitions are being built (issue #12), and TLS 1.3
+    /// becomes the preferred default when they are.
+    pub versions: Vec<ProtocolVersion>,
+    /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
+    /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
+    pub middlebox_compat: bool,
 }
 
 impl ServerConfig {
@@ -211,6 +232,8 @@ impl ServerConfig {
             max_fragment_len: MAX_PLAINTEXT_LEN,
             max_client_hello_len: MAX_CLIENT_HELLO_LEN,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
+            versions: DEFAULT_VERSIONS.to_vec(),
+            middlebox_compat: true,
         })
     }
 }

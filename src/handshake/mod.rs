@@ -12,6 +12,7 @@ mod config;
 mod core;
 pub mod facts;
 mod machine;
+mod negotiate;
 pub mod role;
 mod shape;
 mod side;
@@ -21,7 +22,7 @@ pub mod tls13;
 
 pub use config::{
     CertifiedKey, ClientCertPolicy, ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS,
-    DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, DEFAULT_SIGNATURE_SCHEMES, ServerConfig,
+    DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, DEFAULT_SIGNATURE_SCHEMES, DEFAULT_VERSIONS, ServerConfig,
 };
 pub use machine::{Fatal, Handshake, RecvMessage, SendMessage, Step};
 pub use role::{B, C, Client, Role, S, Server, Writer, Writes};

@@ -1,0 +1,1 @@
+//! The client's side of version negotiation (see the module docs).

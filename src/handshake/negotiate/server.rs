@@ -1,0 +1,1 @@
+//! The server's side of version negotiation (see the module docs).
