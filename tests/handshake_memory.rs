@@ -8,7 +8,10 @@ mod common;
 
 use std::sync::{Arc, OnceLock};
 
-use common::memory::{client_through_hello_done, full_handshake, localhost, next, server_full};
+use common::memory::{
+    client_through_hello_done, full_handshake, localhost, next, server_full,
+    server_through_hello_done,
+};
 use common::{KeyKind, Leaf, TestPki};
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::{AlertDescription, CipherSuite, NamedGroup};
@@ -187,18 +190,7 @@ fn rejects_change_cipher_spec_before_key_exchange() {
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
     let input: &[u8] = &c.take_output();
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
-    let mut s = server_full(s)
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap();
+    let mut s = server_through_hello_done(s).unwrap();
     let _ = s.take_output();
     let input: &[u8] = &[20, 3, 3, 0, 1, 1];
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
@@ -289,18 +281,7 @@ fn rejects_tampered_transcript_with_decrypt_error() {
     let mut s = Handshake::server(Arc::new(server));
     let input: &[u8] = &rewritten;
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
-    let mut s = server_full(s)
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap();
+    let mut s = server_through_hello_done(s).unwrap();
     let input: &[u8] = &s.take_output();
     assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let c = client_through_hello_done(c).unwrap();
@@ -345,18 +326,7 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
     let input: &[u8] = &rewritten;
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
-    let mut s = server_full(s)
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap();
+    let mut s = server_through_hello_done(s).unwrap();
     let input: &[u8] = &s.take_output();
     assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let c = client_through_hello_done(c).unwrap();

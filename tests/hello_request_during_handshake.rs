@@ -9,7 +9,10 @@
 mod common;
 
 use common::fixture;
-use common::memory::{client_no_ticket, client_through_hello_done, localhost, next, server_full};
+use common::memory::{
+    client_no_ticket, client_through_hello_done, localhost, next, server_full,
+    server_through_hello_done,
+};
 use common::wire::{HELLO_REQUEST, before_each_plaintext_record};
 use tlstate::enums::HandshakeType;
 use tlstate::error::{Error, InvalidMessage};
@@ -25,18 +28,7 @@ fn client_ignores_hello_requests_during_the_handshake() {
     let mut s = Handshake::server(server_config);
     let input: &[u8] = &c.take_output();
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
-    let mut s = server_full(s)
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap()
-        .send()
-        .unwrap();
+    let mut s = server_through_hello_done(s).unwrap();
     // ServerHello, Certificate, (no) CertificateStatus, ServerKeyExchange,
     // ServerHelloDone: a
     // HelloRequest before each, and one more at the end.

@@ -16,7 +16,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use common::memory::{localhost, next, server_full};
+use common::memory::{localhost, next, server_full, server_through_hello_done};
 use common::openssl::{SServer, s_client};
 use common::{KeyKind, Leaf, TestPki, free_port};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
@@ -172,7 +172,7 @@ fn first_flight(
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
     // ServerHelloDone
-    let mut s = (|| server_full(s)?.send()?.send()?.send()?.send()?.send())().unwrap();
+    let mut s = server_through_hello_done(s).unwrap();
     (c, records(&s.take_output()))
 }
 
@@ -400,7 +400,7 @@ fn each_sni_certificate_staples_its_own_response() {
         let mut s = Handshake::server(server.clone());
         let input: &[u8] = &c.take_output();
         assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
-        let mut s = (|| server_full(s)?.send()?.send()?.send()?.send()?.send())().unwrap();
+        let mut s = server_through_hello_done(s).unwrap();
         let input: &[u8] = &s.take_output();
         assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
         let AfterServerHello::Full(c) = next(c.recv().unwrap()) else {
