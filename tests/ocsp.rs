@@ -16,7 +16,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use common::memory::{localhost, next, server_full, server_through_hello_done};
+use common::memory::{localhost, next, server_through_hello_done};
 use common::openssl::{SServer, s_client};
 use common::{KeyKind, Leaf, TestPki, free_port};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
