@@ -17,7 +17,7 @@ use tlstate::crypto::tls13::{
 use tlstate::crypto::{AeadAlgorithm, HashAlgorithm};
 use tlstate::enums::ContentType;
 use tlstate::error::{Error, PeerMisbehaved};
-use tlstate::record::RecordSealer;
+use tlstate::record::{RecordOpener, RecordSealer};
 
 fn trace() -> HashMap<String, Vec<u8>> {
     let text = include_str!("data/rfc8448_simple_1rtt.txt");
