@@ -595,23 +595,11 @@ impl RecordReader {
         // applies. After it, the ciphertext limit, then the plaintext limit
         // once opened (RFC 5246 6.2.3).
         let header = RecordHeader::decode([a, b, c, d, e], self.max_body)?;
-        if self.handshake.is_partial()
-            && !matches!(header.typ, ContentType::Handshake | ContentType::Alert)
-        {
-            return Err(Error::UnexpectedMessage {
-                expected: "the rest of a handshake message",
-                got: Received::Record(header.typ),
-            });
-        }
-        // The second byte of a split alert must come in the very next
-        // record: left waiting, half an alert would survive other records
-        // and the change of keys, and be completed by a later, authentic
-        // alert into one the peer never sent.
-        if self.alert.is_partial() && header.typ != ContentType::Alert {
-            return Err(Error::UnexpectedMessage {
-                expected: "the rest of an alert",
-                got: Received::Record(header.typ),
-            });
+        // Under TLS 1.3 keys the header says application_data whatever the
+        // record holds: its inner type is checked once opened.
+        let hides_type = self.tls13 && self.protected;
+        if !(hides_type && header.typ == ContentType::ApplicationData) {
+            self.check_continuation(header.typ)?;
         }
         // TLS 1.3 (RFC 8446 5): under keys only application_data, and a
         // change_cipher_spec only while the compatibility one is allowed;
@@ -660,6 +648,9 @@ impl RecordReader {
             .opener
             .open(self.seq, header.typ, header.version, body)?;
         self.seq += 1;
+        if hides_type {
+            self.check_continuation(typ)?;
+        }
         // The type that counts is the opener's: the inner one under TLS 1.3.
         // There the change_cipher_spec only ever comes unprotected (handled
         // above), so one inside a protected record is refused (RFC 8446 5).
@@ -710,6 +701,31 @@ impl RecordReader {
             record_end,
         });
         Ok(Opened::Record)
+    }
+
+    /// Refuses a record of type `typ` where it would interleave with a
+    /// partly received handshake message or alert.
+    fn check_continuation(&self, typ: ContentType) -> Result<(), Error> {
+        // TLS 1.2 lets alerts come between the fragments of a handshake
+        // message; TLS 1.3 lets nothing (RFC 8446 5.1).
+        let continues = typ == ContentType::Handshake || (!self.tls13 && typ == ContentType::Alert);
+        if self.handshake.is_partial() && !continues {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of a handshake message",
+                got: Received::Record(typ),
+            });
+        }
+        // The second byte of a split alert must come in the very next
+        // record: left waiting, half an alert would survive other records
+        // and the change of keys, and be completed by a later, authentic
+        // alert into one the peer never sent.
+        if self.alert.is_partial() && typ != ContentType::Alert {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of an alert",
+                got: Received::Record(typ),
+            });
+        }
+        Ok(())
     }
 
     /// How many more bytes complete the next record, as far as its header
