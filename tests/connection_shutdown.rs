@@ -1484,6 +1484,8 @@ fn docs_name_existing_tests() {
         "connection_interop",
         "driver",
         "record_partial_alert",
+        "record_tls13",
+        "tls13_rfc8448",
     ] {
         let source = std::fs::read_to_string(format!("{root}/tests/{file}.rs")).unwrap();
         let prefix = format!("`{file}::");
