@@ -6,7 +6,7 @@
 //! ClientHello with its PSK binder); then hand-made hellos for every new
 //! extension and every rejection.
 
-use std::collections::HashMap;
+mod common;
 
 use tlstate::Error;
 use tlstate::codec::Codec;
@@ -24,39 +24,7 @@ use tlstate::message::{
     ServerHello, SessionId,
 };
 
-/// The entries of tests/data/rfc8448_simple_1rtt.txt (RFC 8448 section 3).
-fn trace() -> HashMap<String, Vec<u8>> {
-    let text = include_str!("data/rfc8448_simple_1rtt.txt");
-    let mut entries: HashMap<String, Vec<u8>> = HashMap::new();
-    let mut current = None;
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        if let Some(name) = line.strip_suffix(':') {
-            current = Some(name.to_string());
-            entries.insert(name.to_string(), Vec::new());
-            continue;
-        }
-        let name = current.as_ref().expect("hex before a name");
-        entries
-            .get_mut(name)
-            .expect("entry")
-            .extend_from_slice(&hex(line));
-    }
-    entries
-}
-
-/// Hex with any whitespace between the bytes.
-fn hex(text: &str) -> Vec<u8> {
-    text.split_whitespace()
-        .flat_map(|word| {
-            (0..word.len())
-                .step_by(2)
-                .map(move |i| u8::from_str_radix(&word[i..i + 2], 16).expect("hex digit"))
-        })
-        .collect()
-}
+use common::rfc8448::{hex, simple_1rtt as trace};
 
 /// RFC 8448 section 4 ("Resumed 0-RTT Handshake"): the ClientHello the
 /// client sends, handshake header and complete binder included (512

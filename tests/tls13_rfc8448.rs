@@ -6,6 +6,8 @@
 //! The trace's messages are hashed here, so a mistyped byte in the data
 //! file fails the transcript hashes the trace logs, not just our output.
 
+mod common;
+
 use std::collections::HashMap;
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey};
@@ -19,27 +21,7 @@ use tlstate::enums::{AlertDescription, ContentType};
 use tlstate::error::{Error, PeerMisbehaved, Received};
 use tlstate::record::{Inbound, RecordOpener, RecordReader, RecordSealer};
 
-fn trace() -> HashMap<String, Vec<u8>> {
-    let text = include_str!("data/rfc8448_simple_1rtt.txt");
-    let mut entries: HashMap<String, Vec<u8>> = HashMap::new();
-    let mut current = None;
-    for line in text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-    {
-        if let Some(name) = line.strip_suffix(':') {
-            current = Some(name.to_string());
-            entries.insert(name.to_string(), Vec::new());
-            continue;
-        }
-        let name = current.as_ref().expect("hex before a name");
-        let bytes = entries.get_mut(name).expect("entry");
-        for byte in line.split_whitespace() {
-            bytes.push(u8::from_str_radix(byte, 16).expect("hex byte"));
-        }
-    }
-    entries
-}
+use common::rfc8448::simple_1rtt as trace;
 
 fn hash_of(t: &HashMap<String, Vec<u8>>, messages: &[&str]) -> Vec<u8> {
     let mut all = Vec::new();

@@ -8,6 +8,7 @@
 pub mod gnutls;
 pub mod memory;
 pub mod openssl;
+pub mod rfc8448;
 pub mod wire;
 
 use std::net::TcpListener;
