@@ -197,6 +197,10 @@ mod tests {
                 Some(A::HandshakeFailure),
             ),
             (
+                PeerIncompatible::HelloRetryRequest.into(),
+                Some(A::HandshakeFailure),
+            ),
+            (
                 PeerMisbehaved::ExtendedMasterSecretMismatch.into(),
                 Some(A::HandshakeFailure),
             ),

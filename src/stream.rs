@@ -95,6 +95,14 @@ fn client_handshake<T: io::Read + io::Write>(
             let hs = hs.send()?.send()?; // ChangeCipherSpec, Finished
             return connection(hs, t);
         }
+        AfterServerHello::Tls13(hs) => {
+            // EncryptedExtensions, Certificate, CertificateVerify, Finished
+            let hs = hs.recv_from(t)?.recv_from(t)?.recv_from(t)?.recv_from(t)?;
+            // ChangeCipherSpec (if middlebox compatibility), Finished
+            let mut hs = hs.send()?.send()?;
+            flushed(hs.flush_to(t))?;
+            return Ok(hs.into_connection());
+        }
     };
     let hs = match hs.recv_from(t)?.recv_from(t)? {
         // Certificate, CertificateStatus, ServerKeyExchange
