@@ -7,17 +7,20 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread;
 use std::time::Duration;
 
 use common::openssl::SServer;
 use common::{KeyKind, Leaf, TestPki};
 use rustls_pki_types::ServerName;
 use tlstate::connection::SessionSummary;
-use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use tlstate::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
+use tlstate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use tlstate::handshake::{ClientConfig, Fatal};
+use tlstate::keylog::KeyLog;
 use tlstate::stream::connect;
 
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -134,5 +137,222 @@ fn every_suite_group_and_key_kind_against_openssl() {
                 assert!(page.contains(suite_name), "{case}: {page}");
             }
         }
+    }
+}
+
+#[test]
+fn falls_back_to_tls12_against_a_tls12_only_openssl() {
+    // s_server -tls1_2 supports only TLS 1.2, so its random carries no
+    // downgrade sentinel: the fallback must not mistake it for one.
+    let f = fixture();
+    let args = [
+        "-cert",
+        path(&f.p256.cert_path),
+        "-key",
+        path(&f.p256.key_path),
+        "-www",
+    ];
+    let server = SServer::start(f.pki.dir.path(), &args);
+    let mut config = client_config(
+        &[ProtocolVersion::Tls13, ProtocolVersion::Tls12],
+        NamedGroup::X25519,
+    );
+    // In TLS 1.2 supported_groups also names the curves of the ECDSA
+    // certificates we accept (RFC 8422 5.1.1).
+    config.groups.push(NamedGroup::secp256r1);
+    let (summary, page) =
+        our_get(config, server.port).unwrap_or_else(|e| panic!("{e}\n{}", server.output()));
+    assert_eq!(summary.protocol_version, ProtocolVersion::Tls12);
+    assert!(page.contains("TLSv1.2"), "{page}");
+}
+
+/// Collects the key log lines of a session.
+#[derive(Debug, Default)]
+struct Lines(Mutex<Vec<String>>);
+
+impl KeyLog for Lines {
+    fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
+        let line = tlstate::keylog::key_log_line(label, client_random, secret);
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+#[test]
+fn key_log_lines_match_openssls() {
+    let f = fixture();
+    let keylog = f.pki.dir.path().join("s_server-keylog.txt");
+    let server = s_server13(
+        &f.p256,
+        "TLS_AES_128_GCM_SHA256",
+        "X25519",
+        &["-keylogfile", path(&keylog)],
+    );
+    let lines = Arc::new(Lines::default());
+    let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+    config.key_log = Some(lines.clone());
+    our_get(config, server.port).unwrap_or_else(|e| panic!("{e}\n{}", server.output()));
+    let ours = lines.0.lock().unwrap().clone();
+    let labels: Vec<&str> = ours.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        labels,
+        [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0",
+        ]
+    );
+    // The server derived the same secrets for the same client random: each
+    // of our lines is one of its lines.
+    let theirs = std::fs::read_to_string(&keylog).unwrap();
+    for line in &ours {
+        assert!(theirs.contains(line.as_str()), "{line} not in\n{theirs}");
+    }
+}
+
+#[test]
+fn refuses_openssls_hello_retry_request_with_handshake_failure() {
+    // We share a key for X25519 only; s_server accepts only P-384, which we
+    // also offer in supported_groups, so it asks again (RFC 8446 4.1.4).
+    let f = fixture();
+    let server = s_server13(&f.p256, "TLS_AES_128_GCM_SHA256", "P-384", &[]);
+    let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+    config.groups = vec![NamedGroup::X25519, NamedGroup::secp384r1];
+    let fatal = our_get(config, server.port).expect_err("HelloRetryRequest is refused");
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerIncompatible(PeerIncompatible::HelloRetryRequest)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
+    let number = format!(
+        "SSL alert number {}",
+        AlertDescription::HandshakeFailure.to_wire()
+    );
+    let output = server.wait_for_output(&number);
+    assert!(output.contains(&number), "{output}");
+}
+
+/// A plaintext handshake record holding a TLS 1.2 ServerHello with
+/// `random`, suite ECDHE-ECDSA-AES128-GCM-SHA256, renegotiation_info and
+/// extended_master_secret: what a TLS 1.2 server answers.
+fn tls12_server_hello(random: [u8; 32]) -> Vec<u8> {
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&random);
+    body.push(0); // session_id
+    body.extend_from_slice(&[0xc0, 0x2b, 0x00]); // suite, compression
+    body.extend_from_slice(&[
+        0x00, 0x09, 0xff, 0x01, 0x00, 0x01, 0x00, 0x00, 0x17, 0x00, 0x00,
+    ]);
+    let mut message = vec![2, 0, 0, body.len() as u8];
+    message.extend_from_slice(&body);
+    let mut record = vec![22, 3, 3, 0, message.len() as u8];
+    record.extend_from_slice(&message);
+    record
+}
+
+/// Our ClientHello, then `server_hello` fed in: where the client gets.
+fn client_reads(
+    versions: &[ProtocolVersion],
+    server_hello: &[u8],
+) -> Result<tlstate::handshake::AfterServerHello, Fatal> {
+    let config = Arc::new(client_config(versions, NamedGroup::X25519));
+    let hs =
+        tlstate::handshake::Handshake::client(config, ServerName::try_from("localhost").unwrap());
+    let mut hs = hs.send()?;
+    let _client_hello = hs.take_output();
+    assert_eq!(hs.feed(server_hello), server_hello.len());
+    match hs.recv()? {
+        tlstate::handshake::Step::Next(after) => Ok(after),
+        tlstate::handshake::Step::NeedMore(_) => panic!("the ServerHello is whole"),
+    }
+}
+
+#[test]
+fn refuses_a_tls12_server_hello_with_the_downgrade_sentinel_after_offering_tls13() {
+    let mut random = [0x5a; 32];
+    random[24..].copy_from_slice(b"DOWNGRD\x01");
+    let forged = tls12_server_hello(random);
+    let fatal = client_reads(&[ProtocolVersion::Tls13, ProtocolVersion::Tls12], &forged)
+        .expect_err("the sentinel is refused");
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+            "TLS 1.2 with the downgrade sentinel after we offered TLS 1.3"
+        ))
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::IllegalParameter));
+    // On the wire: a plaintext fatal illegal_parameter alert.
+    assert_eq!(fatal.output(), [21, 3, 3, 0, 2, 2, 47]);
+
+    // Controls: the same ServerHello is TLS 1.2 as usual when we did not
+    // offer TLS 1.3, and without the sentinel when we did.
+    assert!(matches!(
+        client_reads(&[ProtocolVersion::Tls12], &forged),
+        Ok(tlstate::handshake::AfterServerHello::Full(_))
+    ));
+    let plain = tls12_server_hello([0x5a; 32]);
+    assert!(matches!(
+        client_reads(&[ProtocolVersion::Tls13, ProtocolVersion::Tls12], &plain),
+        Ok(tlstate::handshake::AfterServerHello::Full(_))
+    ));
+}
+
+#[test]
+fn against_rustls_server_tls13_data_both_ways() {
+    let f = fixture();
+    for (suite, theirs) in [
+        (
+            CipherSuite::TLS13_AES_256_GCM_SHA384,
+            rustls::crypto::ring::cipher_suite::TLS13_AES_256_GCM_SHA384,
+        ),
+        (
+            CipherSuite::TLS13_AES_128_GCM_SHA256,
+            rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256,
+        ),
+        (
+            CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+            rustls::crypto::ring::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+        ),
+    ] {
+        let provider = rustls::crypto::CryptoProvider {
+            cipher_suites: vec![theirs],
+            ..rustls::crypto::ring::default_provider()
+        };
+        let server_config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(f.p256.chain.clone(), f.p256.key.clone_key())
+            .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+            let conn = rustls::ServerConnection::new(Arc::new(server_config)).unwrap();
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut got = [0u8; 5];
+            tls.read_exact(&mut got).unwrap();
+            assert_eq!(&got, b"hello");
+            tls.write_all(b"world").unwrap();
+            tls.conn.send_close_notify();
+            tls.flush().unwrap();
+        });
+        let tcp = TcpStream::connect(addr).unwrap();
+        tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        let config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+        let mut stream = connect(
+            Arc::new(config),
+            ServerName::try_from("localhost").unwrap(),
+            tcp,
+        )
+        .unwrap_or_else(|e| panic!("{suite:?}: {e}"));
+        assert_eq!(stream.summary().protocol_version, ProtocolVersion::Tls13);
+        assert_eq!(stream.summary().cipher_suite, suite);
+        stream.write_all(b"hello").unwrap();
+        let mut page = Vec::new();
+        stream.read_to_end(&mut page).unwrap();
+        assert_eq!(page, b"world");
+        server.join().unwrap();
     }
 }
