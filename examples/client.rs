@@ -53,8 +53,8 @@ usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
   --no-tickets              neither ask for nor present session tickets
   --max-fragment-len N      largest record plaintext sent (at most 16384)
   --max-handshake-len N     largest handshake message body read (default 65536)
-  --tls13, --tls12          the versions to offer (TLS 1.3 preferred when both are
-                            given); default: TLS 1.2 only
+  --tls13                   offer TLS 1.3 (preferred to TLS 1.2 when both are given)
+  --tls12                   offer TLS 1.2; without either flag, TLS 1.2 only
   --help                    this text";
 
 #[derive(Default)]

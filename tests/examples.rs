@@ -211,6 +211,8 @@ const CLIENT_FLAGS: &[&str] = &[
     "--no-tickets",
     "--max-fragment-len",
     "--max-handshake-len",
+    "--tls13",
+    "--tls12",
     "--help",
 ];
 

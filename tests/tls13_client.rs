@@ -449,3 +449,127 @@ fn refuses_a_key_update_with_unexpected_message_for_now() {
     let theirs = server.join().unwrap().expect_err("our alert");
     assert!(theirs.to_string().contains("UnexpectedMessage"), "{theirs}");
 }
+
+#[test]
+fn negotiates_alpn_and_works_without_middlebox_compatibility() {
+    let f = fixture();
+    let server = s_server13(
+        &f.p256,
+        "TLS_AES_128_GCM_SHA256",
+        "X25519",
+        &["-alpn", "http/1.1"],
+    );
+    let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.middlebox_compat = false;
+    let (summary, _) =
+        our_get(config, server.port).unwrap_or_else(|e| panic!("{e}\n{}", server.output()));
+    assert_eq!(summary.alpn_protocol.as_deref(), Some(&b"http/1.1"[..]));
+}
+
+/// The legacy_session_id of our first ClientHello record.
+fn client_hello_session_id(config: ClientConfig) -> Vec<u8> {
+    let hs = tlstate::handshake::Handshake::client(
+        Arc::new(config),
+        ServerName::try_from("localhost").unwrap(),
+    );
+    let mut hs = hs.send().unwrap();
+    let record = hs.take_output();
+    // record header (5), handshake header (4), version (2), random (32)
+    let len = usize::from(record[43]);
+    record[44..44 + len].to_vec()
+}
+
+#[test]
+fn sends_a_random_session_id_only_for_middlebox_compatibility() {
+    let config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+    let first = client_hello_session_id(config.clone());
+    assert_eq!(first.len(), 32);
+    assert_ne!(first, client_hello_session_id(config.clone()));
+    let mut off = config;
+    off.middlebox_compat = false;
+    assert!(client_hello_session_id(off).is_empty());
+    // A TLS 1.2-only ClientHello is as before: no session ID to resume.
+    let tls12 = client_config(&[ProtocolVersion::Tls12], NamedGroup::X25519);
+    assert!(client_hello_session_id(tls12).is_empty());
+}
+
+/// A plaintext handshake record holding a TLS 1.3 ServerHello echoing
+/// `session_id`, with `suite` and a key share of `group`.
+fn tls13_server_hello(session_id: &[u8], suite: [u8; 2], group: [u8; 2], key: &[u8]) -> Vec<u8> {
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&[0x11; 32]);
+    body.push(session_id.len() as u8);
+    body.extend_from_slice(session_id);
+    body.extend_from_slice(&suite);
+    body.push(0);
+    let mut extensions = vec![0x00, 0x2b, 0x00, 0x02, 0x03, 0x04];
+    extensions.extend_from_slice(&[0x00, 0x33]);
+    extensions.extend_from_slice(&((key.len() + 4) as u16).to_be_bytes());
+    extensions.extend_from_slice(&group);
+    extensions.extend_from_slice(&(key.len() as u16).to_be_bytes());
+    extensions.extend_from_slice(key);
+    body.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
+    body.extend_from_slice(&extensions);
+    let mut message = vec![2, 0, 0, body.len() as u8];
+    message.extend_from_slice(&body);
+    let mut record = vec![22, 3, 3, 0, message.len() as u8];
+    record.extend_from_slice(&message);
+    record
+}
+
+/// Our TLS 1.3-only client (compat session ID off, so the echo is empty)
+/// reading `server_hello`: the error and the alert it sends.
+fn tls13_client_refuses(server_hello: &[u8]) -> (Error, Vec<u8>) {
+    let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+    config.middlebox_compat = false;
+    let hs = tlstate::handshake::Handshake::client(
+        Arc::new(config),
+        ServerName::try_from("localhost").unwrap(),
+    );
+    let mut hs = hs.send().unwrap();
+    let _client_hello = hs.take_output();
+    assert_eq!(hs.feed(server_hello), server_hello.len());
+    let fatal = match hs.recv() {
+        Err(fatal) => fatal,
+        Ok(_) => panic!("the ServerHello is accepted"),
+    };
+    (fatal.error().clone(), fatal.output().to_vec())
+}
+
+#[test]
+fn refuses_tls13_server_hellos_that_do_not_answer_our_offer() {
+    const ILLEGAL_PARAMETER_ALERT: [u8; 7] = [21, 3, 3, 0, 2, 2, 47];
+    // A valid x25519 public key (the base point); its value does not matter
+    // before the checks.
+    let mut x25519 = [0u8; 32];
+    x25519[0] = 9;
+    let aes128 = [0x13, 0x01];
+    let x25519_id = [0x00, 0x1d];
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "session ID not echoed",
+            tls13_server_hello(&[7; 32], aes128, x25519_id, &x25519),
+            "a legacy_session_id_echo that is not our session ID",
+        ),
+        (
+            "a TLS 1.2 suite",
+            tls13_server_hello(&[], [0xc0, 0x2b], x25519_id, &x25519),
+            "a TLS 1.3 cipher suite we did not offer",
+        ),
+        (
+            "a share for another group",
+            tls13_server_hello(&[], aes128, [0x00, 0x17], &[4; 65]),
+            "a key share for a group we sent no share for",
+        ),
+    ];
+    for (case, hello, what) in cases {
+        let (error, output) = tls13_client_refuses(&hello);
+        assert_eq!(
+            error,
+            Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(what)),
+            "{case}"
+        );
+        assert_eq!(output, ILLEGAL_PARAMETER_ALERT, "{case}");
+    }
+}

@@ -42,7 +42,9 @@ enum Decided {
 /// Decides the version from the ServerHello (RFC 8446 4.1.3, 4.2.1) and
 /// hands it to that version's checks.
 fn decide(core: &mut Core<Client>, hello: &ServerHello) -> Result<Decided, Error> {
-    if hello.is_hello_retry_request() {
+    // A client that did not offer TLS 1.3 reads an HRR as a TLS 1.2
+    // ServerHello, refused for its supported_versions as before.
+    if core.side.offered_tls13 && hello.is_hello_retry_request() {
         return Err(PeerIncompatible::HelloRetryRequest.into());
     }
     match hello.selected_version() {
