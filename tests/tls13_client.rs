@@ -573,3 +573,43 @@ fn refuses_tls13_server_hellos_that_do_not_answer_our_offer() {
         assert_eq!(output, ILLEGAL_PARAMETER_ALERT, "{case}");
     }
 }
+
+#[test]
+fn client_driver_walks_the_tls13_handshake() {
+    let f = fixture();
+    let server = s_server13(&f.p256, "TLS_AES_256_GCM_SHA384", "X25519", &[]);
+    let mut tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let config = Arc::new(client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519));
+    let mut driver =
+        tlstate::driver::ClientDriver::new(config, ServerName::try_from("localhost").unwrap());
+    let mut buf = [0u8; 4096];
+    let mut page = Vec::new();
+    let mut sent = false;
+    loop {
+        if !driver.is_handshaking() && !sent {
+            driver.send(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+            sent = true;
+        }
+        while let Some(out) = driver.poll_output() {
+            tcp.write_all(&out).unwrap();
+        }
+        loop {
+            match driver.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => page.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("{e}\n{}", server.output()),
+            }
+        }
+        let n = tcp.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        assert_eq!(driver.handle_input(&buf[..n]), n);
+    }
+    let summary = driver.summary().expect("established").clone();
+    assert_eq!(summary.protocol_version, ProtocolVersion::Tls13);
+    assert_eq!(summary.cipher_suite, CipherSuite::TLS13_AES_256_GCM_SHA384);
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("TLSv1.3"), "{page}");
+}
