@@ -197,10 +197,6 @@ mod tests {
                 Some(A::HandshakeFailure),
             ),
             (
-                PeerIncompatible::HelloRetryRequest.into(),
-                Some(A::HandshakeFailure),
-            ),
-            (
                 PeerMisbehaved::ExtendedMasterSecretMismatch.into(),
                 Some(A::HandshakeFailure),
             ),

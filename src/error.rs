@@ -148,9 +148,6 @@ pub enum PeerIncompatible {
     NoApplicationProtocol,
     /// A client certificate was required and none was sent (RFC 5246 7.4.6).
     ClientCertificateRequired,
-    /// The server sent a HelloRetryRequest (RFC 8446 4.1.4), which this
-    /// client does not answer yet.
-    HelloRetryRequest,
 }
 
 impl fmt::Display for PeerIncompatible {
@@ -166,7 +163,6 @@ impl fmt::Display for PeerIncompatible {
             Self::UncompressedPointsRequired => "the peer does not accept uncompressed EC points",
             Self::NoApplicationProtocol => "no application protocol in common",
             Self::ClientCertificateRequired => "a client certificate is required and none was sent",
-            Self::HelloRetryRequest => "HelloRetryRequest is not supported yet",
         })
     }
 }

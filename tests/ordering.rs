@@ -337,7 +337,9 @@ fn run_client(config: Arc<ClientConfig>, link: &mut impl Link) -> Result<Connect
             Ok(c.into_connection())
         }
         // Every configuration here is TLS 1.2 only (the default).
-        AfterServerHello::Tls13(_) => Err(Stop::Stalled("a TLS 1.3 ServerHello")),
+        AfterServerHello::Tls13(_) | AfterServerHello::HelloRetryRequest(_) => {
+            Err(Stop::Stalled("a TLS 1.3 ServerHello"))
+        }
     }
 }
 

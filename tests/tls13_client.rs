@@ -18,7 +18,7 @@ use common::{KeyKind, Leaf, TestPki};
 use rustls_pki_types::ServerName;
 use tlstate::connection::SessionSummary;
 use tlstate::enums::{AlertDescription, CipherSuite, NamedGroup, ProtocolVersion};
-use tlstate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use tlstate::error::{Error, PeerMisbehaved};
 use tlstate::handshake::{ClientConfig, Fatal};
 use tlstate::keylog::KeyLog;
 use tlstate::stream::connect;
@@ -211,25 +211,58 @@ fn key_log_lines_match_openssls() {
 }
 
 #[test]
-fn refuses_openssls_hello_retry_request_with_handshake_failure() {
+fn answers_openssls_hello_retry_request() {
     // We share a key for X25519 only; s_server accepts only P-384, which we
     // also offer in supported_groups, so it asks again (RFC 8446 4.1.4).
     let f = fixture();
-    let server = s_server13(&f.p256, "TLS_AES_128_GCM_SHA256", "P-384", &[]);
-    let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
-    config.groups = vec![NamedGroup::X25519, NamedGroup::secp384r1];
-    let fatal = our_get(config, server.port).expect_err("HelloRetryRequest is refused");
-    assert_eq!(
-        fatal.error(),
-        &Error::PeerIncompatible(PeerIncompatible::HelloRetryRequest)
-    );
-    assert_eq!(fatal.alert(), Some(AlertDescription::HandshakeFailure));
-    let number = format!(
-        "SSL alert number {}",
-        AlertDescription::HandshakeFailure.to_wire()
-    );
-    let output = server.wait_for_output(&number);
-    assert!(output.contains(&number), "{output}");
+    for compat in [true, false] {
+        let server = s_server13(&f.p256, "TLS_AES_128_GCM_SHA256", "P-384", &[]);
+        let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+        config.groups = vec![NamedGroup::X25519, NamedGroup::secp384r1];
+        config.middlebox_compat = compat;
+        let (summary, page) =
+            our_get(config, server.port).unwrap_or_else(|e| panic!("{e}\n{}", server.output()));
+        assert_eq!(summary.group, NamedGroup::secp384r1);
+        assert!(page.contains("TLSv1.3"), "{page}");
+    }
+}
+
+/// A plaintext HelloRetryRequest asking for a share of `group`.
+fn hello_retry_request(group: [u8; 2]) -> Vec<u8> {
+    const HRR_RANDOM: [u8; 32] = [
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
+        0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+        0x33, 0x9c,
+    ];
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&HRR_RANDOM);
+    body.extend_from_slice(&[0, 0x13, 0x01, 0]); // no session ID, suite, null
+    body.extend_from_slice(&[
+        0x00, 0x0c, 0x00, 0x2b, 0x00, 0x02, 0x03, 0x04, 0x00, 0x33, 0x00, 0x02,
+    ]);
+    body.extend_from_slice(&group);
+    let mut message = vec![2, 0, 0, body.len() as u8];
+    message.extend_from_slice(&body);
+    let mut record = vec![22, 3, 3, 0, message.len() as u8];
+    record.extend_from_slice(&message);
+    record
+}
+
+#[test]
+fn refuses_a_hello_retry_request_for_the_group_we_shared_or_did_not_offer() {
+    const ILLEGAL_PARAMETER_ALERT: [u8; 7] = [21, 3, 3, 0, 2, 2, 47];
+    // We share x25519 and offer only it (client_config's groups).
+    for group in [[0x00, 0x1d], [0x00, 0x18]] {
+        let (error, output) = tls13_client_refuses(&hello_retry_request(group));
+        assert_eq!(
+            error,
+            Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+                "a HelloRetryRequest group we did not offer or already shared"
+            )),
+            "{group:?}"
+        );
+        assert_eq!(output, ILLEGAL_PARAMETER_ALERT);
+    }
 }
 
 /// A plaintext handshake record holding a TLS 1.2 ServerHello with
@@ -612,4 +645,47 @@ fn client_driver_walks_the_tls13_handshake() {
     assert_eq!(summary.cipher_suite, CipherSuite::TLS13_AES_256_GCM_SHA384);
     let page = String::from_utf8_lossy(&page);
     assert!(page.contains("TLSv1.3"), "{page}");
+}
+
+#[test]
+fn refuses_a_second_hello_retry_request_with_unexpected_message() {
+    let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+    config.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
+    config.middlebox_compat = false;
+    let hs = tlstate::handshake::Handshake::client(
+        Arc::new(config),
+        ServerName::try_from("localhost").unwrap(),
+    );
+    let mut hs = hs.send().unwrap();
+    let _client_hello = hs.take_output();
+    let hrr = hello_retry_request([0x00, 0x17]);
+    assert_eq!(hs.feed(&hrr), hrr.len());
+    let Ok(tlstate::handshake::Step::Next(
+        tlstate::handshake::AfterServerHello::HelloRetryRequest(hs),
+    )) = hs.recv()
+    else {
+        panic!("the first HelloRetryRequest is answered");
+    };
+    let mut hs = hs.send().unwrap();
+    let second_hello = hs.take_output();
+    assert_eq!(second_hello[5], 1, "a ClientHello");
+    assert_eq!(hs.feed(&hrr), hrr.len());
+    let fatal = match hs.recv() {
+        Err(fatal) => fatal,
+        Ok(_) => panic!("a second HelloRetryRequest is accepted"),
+    };
+    assert!(
+        matches!(
+            fatal.error(),
+            Error::UnexpectedMessage {
+                got: tlstate::error::Received::Handshake(
+                    tlstate::enums::HandshakeType::ServerHello
+                ),
+                ..
+            }
+        ),
+        "{:?}",
+        fatal.error()
+    );
+    assert_eq!(fatal.output(), [21, 3, 3, 0, 2, 2, 10]);
 }

@@ -15,6 +15,7 @@ mod state {
     pub(super) use crate::handshake::tls13::table::state::{
         EncryptedExtensions as Tls13EncryptedExtensions, ServerCertReq as Tls13ServerCertReq,
         ServerCertVerify as Tls13ServerCertVerify, ServerFinished as Tls13ServerFinished,
+        ServerHello as Tls13ServerHello,
     };
 }
 
@@ -71,6 +72,9 @@ any_state! {
         ServerFinishedNoClientCert(ServerFinished, NoClientCert),
         /// Resuming: waiting for the server's Finished; ours follows it.
         ServerFinishedResumed(ServerFinished, Resumed),
+        /// TLS 1.3, our second ClientHello sent after a HelloRetryRequest:
+        /// waiting for the ServerHello.
+        Tls13ServerHello(Tls13ServerHello, Full),
         /// TLS 1.3: waiting for EncryptedExtensions.
         Tls13EncryptedExtensions(Tls13EncryptedExtensions, Full),
         /// TLS 1.3: waiting for a CertificateRequest or the Certificate.
@@ -95,7 +99,12 @@ impl AnyClientState {
                     AfterServerHello::Full(hs) => S::ServerCert(hs),
                     AfterServerHello::Resumed(hs) => S::ServerNewSessionTicketResumed(hs),
                     AfterServerHello::Tls13(hs) => S::Tls13EncryptedExtensions(hs),
+                    // our second ClientHello
+                    AfterServerHello::HelloRetryRequest(hs) => S::Tls13ServerHello(hs.send()?),
                 })
+            }),
+            S::Tls13ServerHello(hs) => recv(hs, S::Tls13ServerHello, |hs| {
+                Ok(S::Tls13EncryptedExtensions(hs))
             }),
             S::Tls13EncryptedExtensions(hs) => recv(hs, S::Tls13EncryptedExtensions, |hs| {
                 Ok(S::Tls13ServerCertReq(hs))

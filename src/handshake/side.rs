@@ -9,8 +9,8 @@ use rustls_pki_types::ServerName;
 use super::config::{CertifiedKey, ClientCertPolicy};
 use crate::crypto::tls13::{HandshakeSecret, Secret};
 use crate::crypto::{EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
-use crate::enums::{NamedGroup, SignatureScheme};
-use crate::message::{CipherSuites, NamedGroups, SessionId, SignatureSchemes};
+use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::message::{CipherSuites, ClientHello, NamedGroups, SessionId, SignatureSchemes};
 use crate::session::{ClientSession, SessionState};
 
 /// The client's own state between transitions.
@@ -53,6 +53,14 @@ pub struct ClientSide {
     pub(crate) tls13: Tls13ClientKeys,
     /// The scheme the server's TLS 1.3 CertificateVerify used.
     pub(crate) server_scheme: Option<SignatureScheme>,
+    /// The first ClientHello, kept while TLS 1.3 is offered: the second
+    /// one after a HelloRetryRequest is this one with a new key share and
+    /// the cookie (RFC 8446 4.1.2).
+    pub(crate) sent_hello: Option<Box<ClientHello>>,
+    /// After a HelloRetryRequest: the suite it chose, which the ServerHello
+    /// must repeat (RFC 8446 4.1.4), and its cookie.
+    pub(crate) retry_suite: Option<CipherSuite>,
+    pub(crate) retry_cookie: Option<Vec<u8>>,
 }
 
 /// The TLS 1.3 secrets the client carries from the ServerHello to its

@@ -2,7 +2,7 @@
 //! read of the ServerHello decides between the TLS 1.2 and TLS 1.3 paths.
 
 use crate::enums::ProtocolVersion;
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::core::{Core, Incoming, expect_payload};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage};
 use crate::handshake::role::Client;
@@ -10,6 +10,7 @@ use crate::handshake::shape::{Full, Resumed};
 use crate::handshake::table::Follows;
 use crate::handshake::tls12::table::state as state12;
 use crate::handshake::tls12::{self, known::Negotiated};
+use crate::handshake::tls13::known::Hello13;
 use crate::handshake::tls13::table::state as state13;
 use crate::handshake::tls13::{self, known::Negotiated13};
 use crate::message::ServerHello;
@@ -27,16 +28,24 @@ pub enum AfterServerHello {
     /// TLS 1.3: the server's EncryptedExtensions is next (its compatibility
     /// ChangeCipherSpec, if any, is dropped by the record layer).
     Tls13(Handshake<Client, state13::EncryptedExtensions>),
+    /// TLS 1.3, after a HelloRetryRequest: our second ClientHello is next.
+    HelloRetryRequest(Handshake<Client, state13::ClientHello>),
 }
 
 /// The edge from the shared hello states into the TLS 1.3 table: a
 /// ServerHello that selects TLS 1.3 is followed by EncryptedExtensions.
 impl Follows<state12::ServerHello> for state13::EncryptedExtensions {}
 
+/// The other edge: a HelloRetryRequest, read at the shared ServerHello
+/// state (it is a ServerHello on the wire), is followed by the second
+/// ClientHello, as the TLS 1.3 table's HelloRetryRequest row says.
+impl Follows<state12::ServerHello> for state13::ClientHello {}
+
 /// What the checks of the ServerHello decided.
 enum Decided {
     Tls12(Negotiated, Option<ClientSession>),
     Tls13(Negotiated13),
+    Retry,
 }
 
 /// Decides the version from the ServerHello (RFC 8446 4.1.3, 4.2.1) and
@@ -45,7 +54,7 @@ fn decide(core: &mut Core<Client>, hello: &ServerHello) -> Result<Decided, Error
     // A client that did not offer TLS 1.3 reads an HRR as a TLS 1.2
     // ServerHello, refused for its supported_versions as before.
     if core.side.offered_tls13 && hello.is_hello_retry_request() {
-        return Err(PeerIncompatible::HelloRetryRequest.into());
+        return tls13::client::accept_hello_retry_request(core, hello).map(|()| Decided::Retry);
     }
     match hello.selected_version() {
         Some(ProtocolVersion::Tls13) if core.side.offered_tls13 => {
@@ -83,6 +92,9 @@ impl RecvMessage<Client, Full> for state12::ServerHello {
         })?;
         Ok(match decided {
             Decided::Tls13(negotiated) => AfterServerHello::Tls13(hs.reshape(|_hello| negotiated)),
+            Decided::Retry => {
+                AfterServerHello::HelloRetryRequest(hs.reshape(|_hello| Hello13::default()))
+            }
             Decided::Tls12(negotiated, None) => {
                 AfterServerHello::Full(hs.advance(|_hello| negotiated))
             }

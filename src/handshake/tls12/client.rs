@@ -54,6 +54,9 @@ impl Handshake<Client, state::ClientHello> {
             key_share: None,
             tls13: Default::default(),
             server_scheme: None,
+            sent_hello: None,
+            retry_suite: None,
+            retry_cookie: None,
         };
         let mut core = Core::<Client>::new(config, side);
         core.writer
@@ -246,9 +249,11 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
         hs: Handshake<Client, Self, P>,
     ) -> Result<Handshake<Client, state::ServerHello, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
-            let hello = client_hello(&mut hs.core)?;
-            hs.core
-                .send_handshake(HandshakePayload::ClientHello(Box::new(hello)))
+            let hello = Box::new(client_hello(&mut hs.core)?);
+            if hs.core.side.offered_tls13 {
+                hs.core.side.sent_hello = Some(hello.clone());
+            }
+            hs.core.send_handshake(HandshakePayload::ClientHello(hello))
         })?;
         Ok(hs.advance_same())
     }

@@ -9,9 +9,10 @@ use super::keys::{application_secrets, handshake_secrets};
 use super::known::{Certified13, Negotiated13};
 use super::table::state;
 use crate::crypto::tls13::{
-    SERVER_CERTIFICATE_VERIFY, finished_verify_data, lookup_tls13, verify_certificate_verify,
-    verify_finished,
+    SERVER_CERTIFICATE_VERIFY, finished_verify_data, lookup_tls13, message_hash,
+    verify_certificate_verify, verify_finished,
 };
+use crate::crypto::{EphemeralKeyExchange, Transcript};
 use crate::enums::{Compression, ExtensionType, HandshakeType, ProtocolVersion};
 use crate::error::{CertificateError, Error, PeerMisbehaved, Received};
 use crate::handshake::core::{Core, Incoming, expect_payload13};
@@ -19,8 +20,8 @@ use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Client;
 use crate::handshake::shape::Full;
 use crate::handshake::side::Tls13ClientKeys;
-use crate::message::ServerHello;
-use crate::message::tls13::{FinishedTls13, PayloadTls13};
+use crate::message::tls13::{FinishedTls13, KeyShareEntry, PayloadTls13};
+use crate::message::{ClientExtension, ServerHello};
 
 fn dns_name(name: &ServerName<'_>) -> Option<String> {
     match name {
@@ -102,6 +103,146 @@ pub(crate) fn accept_server_hello(
         alpn_protocol: None,
         server_name: dns_name(&core.side.server_name),
     })
+}
+
+/// Accepts a HelloRetryRequest (RFC 8446 4.1.4) after we offered TLS 1.3:
+/// it must choose a TLS 1.3 suite we offered and, if it names a group, one
+/// we offered but sent no share for. The transcript restarts with
+/// `message_hash` standing for our first ClientHello (RFC 8446 4.4.1), and
+/// the reader switches to TLS 1.3 rules (a compatibility ChangeCipherSpec
+/// may follow).
+pub(crate) fn accept_hello_retry_request(
+    core: &mut Core<Client>,
+    hello: &ServerHello,
+) -> Result<(), Error> {
+    if hello.selected_version() != Some(ProtocolVersion::Tls13) {
+        return Err(illegal(
+            "a HelloRetryRequest without TLS 1.3 in supported_versions",
+        ));
+    }
+    if hello.server_version != ProtocolVersion::Tls12 {
+        return Err(illegal("a legacy_version other than TLS 1.2"));
+    }
+    let suite = match lookup_tls13(hello.cipher_suite) {
+        Some(suite) if core.side.offered_suites.contains(&hello.cipher_suite) => suite,
+        _ => return Err(illegal("a TLS 1.3 cipher suite we did not offer")),
+    };
+    if hello.compression_method != Compression::Null {
+        return Err(illegal("a compression method other than null"));
+    }
+    if hello.session_id != core.side.sent_session_id {
+        return Err(illegal(
+            "a legacy_session_id_echo that is not our session ID",
+        ));
+    }
+    let allowed = |typ| {
+        matches!(
+            typ,
+            ExtensionType::SupportedVersions | ExtensionType::KeyShare | ExtensionType::Cookie
+        )
+    };
+    if hello.extensions.iter().any(|ext| !allowed(ext.typ())) {
+        return Err(illegal("an extension a HelloRetryRequest may not carry"));
+    }
+    let shared_group = core.side.key_share.as_ref().map(|kx| kx.group());
+    match hello.selected_group() {
+        // RFC 8446 4.2.8: a group we offered, and not the one we shared.
+        Some(group)
+            if !core.side.offered_groups.contains(&group) || Some(group) == shared_group =>
+        {
+            return Err(illegal(
+                "a HelloRetryRequest group we did not offer or already shared",
+            ));
+        }
+        Some(group) => core.side.key_share = Some(EphemeralKeyExchange::generate(group)?),
+        // RFC 8446 4.1.4: an HRR must change something.
+        None if hello.cookie().is_none() => {
+            return Err(illegal("a HelloRetryRequest that asks for no change"));
+        }
+        None => {}
+    }
+    core.transcript.start_hash(suite.hash);
+    let first_hello = core.transcript.current_hash()?;
+    let (message_hash, len) = message_hash(suite.hash, first_hello.as_bytes())?;
+    core.transcript = Transcript::new();
+    core.transcript.start_hash(suite.hash);
+    core.transcript
+        .add(message_hash.get(..len).unwrap_or_default());
+    core.hash_received();
+    core.side.retry_suite = Some(suite.suite);
+    core.side.retry_cookie = hello.cookie().map(<[u8]>::to_vec);
+    core.tls13 = true;
+    core.reader.set_tls13();
+    Ok(())
+}
+
+impl SendMessage<Client, Full> for state::ClientHello {
+    /// The server's answer must now be a ServerHello.
+    type Next = state::ServerHello;
+
+    /// The first ClientHello again, with the key share for the group the
+    /// HelloRetryRequest named and its cookie (RFC 8446 4.1.2).
+    fn send(
+        hs: Handshake<Client, Self, Full>,
+    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let side = &mut hs.core.side;
+            let mut hello = side
+                .sent_hello
+                .take()
+                .ok_or(Error::Internal("no first ClientHello kept"))?;
+            let kx = side
+                .key_share
+                .as_ref()
+                .ok_or(Error::Internal("no key share for the second ClientHello"))?;
+            let share = KeyShareEntry {
+                group: kx.group(),
+                key_exchange: kx.public_key().to_vec(),
+            };
+            let cookie = side.retry_cookie.take();
+            hello.extensions.retain(|ext| {
+                !matches!(
+                    ext,
+                    ClientExtension::KeyShare(_) | ClientExtension::Cookie(_)
+                )
+            });
+            hello
+                .extensions
+                .push(ClientExtension::KeyShare(vec![share]));
+            if let Some(cookie) = cookie {
+                hello.extensions.push(ClientExtension::Cookie(cookie));
+            }
+            hs.core.send_handshake13(PayloadTls13::ClientHello(hello))
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Client, Full> for state::ServerHello {
+    type Next = Handshake<Client, state::EncryptedExtensions, Full>;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, negotiated) = hs.try_with(|hs| {
+            let hello = expect_payload13!(message, ServerHello)?;
+            // RFC 8446 4.1.4: a second HelloRetryRequest is unexpected_message.
+            if hello.is_hello_retry_request() {
+                return Err(Error::UnexpectedMessage {
+                    expected: "ServerHello (a second HelloRetryRequest)",
+                    got: Received::Handshake(HandshakeType::ServerHello),
+                });
+            }
+            if hello.selected_version() != Some(ProtocolVersion::Tls13) {
+                return Err(illegal(
+                    "a ServerHello after a HelloRetryRequest without TLS 1.3",
+                ));
+            }
+            if Some(hello.cipher_suite) != hs.core.side.retry_suite {
+                return Err(illegal("another suite than its HelloRetryRequest's"));
+            }
+            accept_server_hello(&mut hs.core, &hello)
+        })?;
+        Ok(hs.advance(|_hello| negotiated))
+    }
 }
 
 /// The extensions an EncryptedExtensions may answer, given our offer
