@@ -689,3 +689,30 @@ fn refuses_a_second_hello_retry_request_with_unexpected_message() {
     );
     assert_eq!(fatal.output(), [21, 3, 3, 0, 2, 2, 10]);
 }
+
+/// Our refusal of the server's certificate reaches s_server as the alert
+/// it names. Like OpenSSL's and rustls's clients, ours still writes in the
+/// clear until its compatibility ChangeCipherSpec / Finished, so the
+/// alert is unprotected; s_server reads it either way.
+#[test]
+fn refuses_a_certificate_for_another_name_with_an_alert_openssl_reads() {
+    let f = fixture();
+    let leaf = f.pki.leaf(KeyKind::EcdsaP256, &["example.com"]);
+    for compat in [true, false] {
+        let server = s_server13(&leaf, "TLS_AES_128_GCM_SHA256", "X25519", &[]);
+        let mut config = client_config(&[ProtocolVersion::Tls13], NamedGroup::X25519);
+        config.middlebox_compat = compat;
+        let fatal = our_get(config, server.port).expect_err("the name does not match");
+        assert_eq!(
+            fatal.error(),
+            &Error::Certificate(tlstate::error::CertificateError::NotValidForName)
+        );
+        assert_eq!(fatal.alert(), Some(AlertDescription::BadCertificate));
+        let number = format!(
+            "SSL alert number {}",
+            AlertDescription::BadCertificate.to_wire()
+        );
+        let output = server.wait_for_output(&number);
+        assert!(output.contains(&number), "compat {compat}: {output}");
+    }
+}
