@@ -5,6 +5,7 @@
 //!     [--ca ca.pem] [--suites A,B] [--groups x25519,secp256r1,secp384r1] [--sigalgs A,B]
 //!     [--cert c.pem --key k.pem] [--alpn h2,http/1.1] [--resume] [--keylog FILE]
 //!     [--no-require-ems] [--no-tickets] [--max-fragment-len N] [--max-handshake-len N]
+//!     [--tls13] [--tls12]
 //! ```
 //!
 //! `--help` lists the flags. It handshakes, prints a `connected:` line
@@ -28,7 +29,7 @@ use std::sync::Arc;
 
 use rustls_pki_types::ServerName;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
-use tlstate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use tlstate::handshake::{CertifiedKey, ClientConfig};
 use tlstate::keylog::KeyLogFile;
 
@@ -52,6 +53,8 @@ usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
   --no-tickets              neither ask for nor present session tickets
   --max-fragment-len N      largest record plaintext sent (at most 16384)
   --max-handshake-len N     largest handshake message body read (default 65536)
+  --tls13                   offer TLS 1.3 (preferred to TLS 1.2 when both are given)
+  --tls12                   offer TLS 1.2; without either flag, TLS 1.2 only
   --help                    this text";
 
 #[derive(Default)]
@@ -71,6 +74,8 @@ struct Args {
     no_tickets: bool,
     max_fragment_len: Option<usize>,
     max_handshake_len: Option<usize>,
+    tls13: bool,
+    tls12: bool,
 }
 
 /// What the command line asks for.
@@ -103,6 +108,8 @@ fn parse_args() -> Result<Command, String> {
             "--keylog" => args.keylog = Some(value()?),
             "--no-require-ems" => args.no_require_ems = true,
             "--no-tickets" => args.no_tickets = true,
+            "--tls13" => args.tls13 = true,
+            "--tls12" => args.tls12 = true,
             "--max-fragment-len" => args.max_fragment_len = Some(number(&flag, &value()?)?),
             "--max-handshake-len" => args.max_handshake_len = Some(number(&flag, &value()?)?),
             other => return Err(format!("unknown argument {other}")),
@@ -178,6 +185,15 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
     if args.no_tickets {
         config.enable_tickets = false;
     }
+    if args.tls13 || args.tls12 {
+        config.versions = [
+            (args.tls13, ProtocolVersion::Tls13),
+            (args.tls12, ProtocolVersion::Tls12),
+        ]
+        .into_iter()
+        .filter_map(|(wanted, version)| wanted.then_some(version))
+        .collect();
+    }
     if let Some(len) = args.max_fragment_len {
         config.max_fragment_len = len;
     }
@@ -222,8 +238,12 @@ fn get(config: &Arc<ClientConfig>, args: &Args) -> Result<bool, String> {
         .as_deref()
         .map_or("none".into(), String::from_utf8_lossy);
     eprintln!(
-        "connected: TLSv1.2 {} {} alpn={alpn} resumed={} ems={}",
-        summary.cipher_suite, summary.group, summary.resumed, summary.extended_master_secret
+        "connected: {} {} {} alpn={alpn} resumed={} ems={}",
+        summary.protocol_version,
+        summary.cipher_suite,
+        summary.group,
+        summary.resumed,
+        summary.extended_master_secret
     );
     if let Some(response) = &summary.ocsp_response {
         eprintln!("ocsp: {} bytes", response.len());

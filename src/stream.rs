@@ -95,6 +95,11 @@ fn client_handshake<T: io::Read + io::Write>(
             let hs = hs.send()?.send()?; // ChangeCipherSpec, Finished
             return connection(hs, t);
         }
+        AfterServerHello::Tls13(hs) => return client_tls13(hs, t),
+        // Our second ClientHello, the ServerHello
+        AfterServerHello::HelloRetryRequest(hs) => {
+            return client_tls13(hs.send()?.recv_from(t)?, t);
+        }
     };
     let hs = match hs.recv_from(t)?.recv_from(t)? {
         // Certificate, CertificateStatus, ServerKeyExchange
@@ -114,6 +119,19 @@ fn client_handshake<T: io::Read + io::Write>(
             }
         }
     }
+}
+
+/// The TLS 1.3 handshake after the ServerHello.
+fn client_tls13<T: io::Read + io::Write>(
+    hs: Handshake<Client, crate::handshake::tls13::table::state::EncryptedExtensions>,
+    t: &mut T,
+) -> Result<Connection<Client>, Fatal> {
+    // EncryptedExtensions, Certificate, CertificateVerify, Finished
+    let hs = hs.recv_from(t)?.recv_from(t)?.recv_from(t)?.recv_from(t)?;
+    // ChangeCipherSpec (if middlebox compatibility), Finished
+    let mut hs = hs.send()?.send()?;
+    flushed(hs.flush_to(t))?;
+    Ok(hs.into_connection())
 }
 
 /// The end of a full handshake, the same for every full shape.

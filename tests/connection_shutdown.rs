@@ -1486,6 +1486,7 @@ fn docs_name_existing_tests() {
         "record_partial_alert",
         "record_tls13",
         "tls13_rfc8448",
+        "tls13_client",
     ] {
         let source = std::fs::read_to_string(format!("{root}/tests/{file}.rs")).unwrap();
         let prefix = format!("`{file}::");

@@ -211,6 +211,8 @@ const CLIENT_FLAGS: &[&str] = &[
     "--no-tickets",
     "--max-fragment-len",
     "--max-handshake-len",
+    "--tls13",
+    "--tls12",
     "--help",
 ];
 
@@ -584,4 +586,28 @@ fn unknown_suite_or_group_name_is_refused() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn client_tls13_and_tls12_flags_choose_the_versions_offered() {
+    let fx = fixture();
+    let args = [
+        "-cert",
+        fx.leaf.cert_path.to_str().unwrap(),
+        "-key",
+        fx.leaf.key_path.to_str().unwrap(),
+        "-www",
+    ];
+    let tls13 = SServer::start_version(fx.pki.dir.path(), "-tls1_3", &[], &args);
+    let (ok, stdout, stderr) = run_client(tls13.port, &fx.pki.ca_path, &["--tls13"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stderr.contains("connected: TLSv1.3 TLS_AES_"), "{stderr}");
+    // Without the flag the client offers TLS 1.2 only: s_server -tls1_3
+    // refuses it.
+    let (ok, _, stderr) = run_client(tls13.port, &fx.pki.ca_path, &[]);
+    assert!(!ok, "{stderr}");
+    let tls12 = SServer::start(fx.pki.dir.path(), &args);
+    let (ok, stdout, stderr) = run_client(tls12.port, &fx.pki.ca_path, &["--tls13", "--tls12"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stderr.contains("connected: TLSv1.2 "), "{stderr}");
 }

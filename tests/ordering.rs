@@ -336,6 +336,10 @@ fn run_client(config: Arc<ClientConfig>, link: &mut impl Link) -> Result<Connect
             link.write(c.take_output());
             Ok(c.into_connection())
         }
+        // Every configuration here is TLS 1.2 only (the default).
+        AfterServerHello::Tls13(_) | AfterServerHello::HelloRetryRequest(_) => {
+            Err(Stop::Stalled("a TLS 1.3 ServerHello"))
+        }
     }
 }
 

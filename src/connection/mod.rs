@@ -23,7 +23,9 @@ pub use write_half::WriteHalf;
 use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::handshake::known::{Certified, Keyed};
-use crate::handshake::{Handshake, Role, Shape, state};
+use crate::handshake::tls13::known::Certified13;
+use crate::handshake::tls13::table::state as state13;
+use crate::handshake::{Client, Handshake, Role, Shape, state};
 
 /// What was agreed in the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,12 +139,48 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
         let summary = summary_of(self.known, P::RESUMED);
         // The handshake's secrets are wiped as its state drops here.
         let (reader, writer, out) = self.core.into_record_layer();
-        let shared = Arc::new(shared::Shared::default());
-        Connection {
-            read: ReadHalf::new(reader, shared.clone()),
-            write: WriteHalf::new(writer, out, shared),
-            summary,
-        }
+        Connection::new(reader, writer, out, summary, false)
+    }
+}
+
+impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
+    /// What was agreed (TLS 1.3).
+    pub fn summary(&self) -> SessionSummary {
+        summary_of13(self.known.clone(), self.core.side.server_scheme)
+    }
+
+    /// The established TLS 1.3 connection (see the TLS 1.2
+    /// `into_connection`): after it, a NewSessionTicket is read and
+    /// dropped, any other handshake message is `unexpected_message`.
+    pub fn into_connection(self) -> Connection<Client> {
+        let summary = summary_of13(self.known, self.core.side.server_scheme);
+        let (reader, writer, out) = self.core.into_record_layer();
+        Connection::new(reader, writer, out, summary, true)
+    }
+}
+
+/// The summary of a finished TLS 1.3 handshake. There is no session ID
+/// and no extended master secret in TLS 1.3; `signature_scheme` is the
+/// one of the server's CertificateVerify.
+fn summary_of13(known: Certified13, scheme: Option<SignatureScheme>) -> SessionSummary {
+    let Certified13 {
+        negotiated,
+        server_certificates,
+        client_certificates,
+    } = known;
+    SessionSummary {
+        protocol_version: ProtocolVersion::Tls13,
+        cipher_suite: negotiated.suite.suite,
+        group: negotiated.group,
+        signature_scheme: scheme.unwrap_or(SignatureScheme::Unknown(0)),
+        extended_master_secret: false,
+        server_name: negotiated.server_name,
+        alpn_protocol: negotiated.alpn_protocol,
+        server_certificates,
+        ocsp_response: None,
+        client_certificates,
+        resumed: false,
+        session_id: Vec::new(),
     }
 }
 
@@ -176,6 +214,23 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
 }
 
 impl<R: Role> Connection<R> {
+    /// The connection over the handshake's record layer; `tls13` selects
+    /// the TLS 1.3 rules for what the peer may send after the handshake.
+    fn new(
+        reader: crate::record::RecordReader,
+        writer: crate::record::RecordWriter,
+        out: Vec<u8>,
+        summary: SessionSummary,
+        tls13: bool,
+    ) -> Self {
+        let shared = Arc::new(shared::Shared::default());
+        Connection {
+            read: ReadHalf::new(reader, shared.clone(), tls13),
+            write: WriteHalf::new(writer, out, shared),
+            summary,
+        }
+    }
+
     /// What was agreed in the handshake.
     pub fn summary(&self) -> &SessionSummary {
         &self.summary

@@ -10,6 +10,7 @@ use crate::enums::{AlertDescription, ContentType, HandshakeType};
 use crate::error::{Error, Received};
 use crate::handshake::Role;
 use crate::message::HandshakePayload;
+use crate::message::tls13::PayloadTls13;
 use crate::record::{Inbound, RecordReader};
 
 /// A handshake message's header: type(1) length(3).
@@ -25,6 +26,10 @@ pub struct ReadHalf<R: Role> {
     ended: Option<Result<(), Error>>,
     /// A renegotiation request has been refused: the next one is fatal.
     refused_renegotiation: bool,
+    /// TLS 1.3 rules after the handshake: no renegotiation; a
+    /// NewSessionTicket is dropped (tickets are issue #13); any other
+    /// handshake message, KeyUpdate included (issue #13), is refused.
+    tls13: bool,
     shared: Arc<Shared>,
     _role: PhantomData<fn() -> R>,
 }
@@ -39,11 +44,12 @@ impl<R: Role> core::fmt::Debug for ReadHalf<R> {
 }
 
 impl<R: Role> ReadHalf<R> {
-    pub(crate) fn new(reader: RecordReader, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(reader: RecordReader, shared: Arc<Shared>, tls13: bool) -> Self {
         Self {
             reader,
             ended: None,
             refused_renegotiation: false,
+            tls13,
             shared,
             _role: PhantomData,
         }
@@ -200,6 +206,22 @@ impl<R: Role> ReadHalf<R> {
                         description: alert.description,
                     };
                     return Err(self.fail(error));
+                }
+                // Tickets are not kept yet (issue #13): each is checked
+                // and dropped, so none grows memory.
+                Inbound::Handshake { typ, encoded }
+                    if self.tls13 && typ == HandshakeType::NewSessionTicket =>
+                {
+                    let body = encoded.get(HANDSHAKE_HEADER_LEN..).unwrap_or(&[]);
+                    if let Err(error) = PayloadTls13::read_body(typ, body) {
+                        return Err(self.fail(error.into()));
+                    }
+                }
+                Inbound::Handshake { typ, .. } if self.tls13 => {
+                    return Err(self.fail(Error::UnexpectedMessage {
+                        expected: "application data or NewSessionTicket (KeyUpdate is not supported yet)",
+                        got: Received::Handshake(typ),
+                    }));
                 }
                 Inbound::Handshake { typ, encoded } if typ == R::PEER_RENEGOTIATION => {
                     if let Err(error) =

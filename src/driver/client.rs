@@ -5,8 +5,19 @@ use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
 use crate::handshake::{
     AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth, Fatal,
-    Full, Handshake, NoClientCert, Resumed, state,
+    Full, Handshake, NoClientCert, Resumed,
 };
+
+/// The states `any_state!` names: TLS 1.2's, and TLS 1.3's where the
+/// client waits, prefixed.
+mod state {
+    pub(super) use crate::handshake::state::*;
+    pub(super) use crate::handshake::tls13::table::state::{
+        EncryptedExtensions as Tls13EncryptedExtensions, ServerCertReq as Tls13ServerCertReq,
+        ServerCertVerify as Tls13ServerCertVerify, ServerFinished as Tls13ServerFinished,
+        ServerHello as Tls13ServerHello,
+    };
+}
 
 any_state! {
     /// Any state of a client handshake, erased: an escape hatch for code
@@ -61,6 +72,17 @@ any_state! {
         ServerFinishedNoClientCert(ServerFinished, NoClientCert),
         /// Resuming: waiting for the server's Finished; ours follows it.
         ServerFinishedResumed(ServerFinished, Resumed),
+        /// TLS 1.3, our second ClientHello sent after a HelloRetryRequest:
+        /// waiting for the ServerHello.
+        Tls13ServerHello(Tls13ServerHello, Full),
+        /// TLS 1.3: waiting for EncryptedExtensions.
+        Tls13EncryptedExtensions(Tls13EncryptedExtensions, Full),
+        /// TLS 1.3: waiting for a CertificateRequest or the Certificate.
+        Tls13ServerCertReq(Tls13ServerCertReq, Full),
+        /// TLS 1.3: waiting for the server's CertificateVerify.
+        Tls13ServerCertVerify(Tls13ServerCertVerify, Full),
+        /// TLS 1.3: waiting for the server's Finished; ours follows it.
+        Tls13ServerFinished(Tls13ServerFinished, Full),
     }
 }
 
@@ -76,7 +98,28 @@ impl AnyClientState {
                 Ok(match after {
                     AfterServerHello::Full(hs) => S::ServerCert(hs),
                     AfterServerHello::Resumed(hs) => S::ServerNewSessionTicketResumed(hs),
+                    AfterServerHello::Tls13(hs) => S::Tls13EncryptedExtensions(hs),
+                    // our second ClientHello
+                    AfterServerHello::HelloRetryRequest(hs) => S::Tls13ServerHello(hs.send()?),
                 })
+            }),
+            S::Tls13ServerHello(hs) => recv(hs, S::Tls13ServerHello, |hs| {
+                Ok(S::Tls13EncryptedExtensions(hs))
+            }),
+            S::Tls13EncryptedExtensions(hs) => recv(hs, S::Tls13EncryptedExtensions, |hs| {
+                Ok(S::Tls13ServerCertReq(hs))
+            }),
+            S::Tls13ServerCertReq(hs) => recv(hs, S::Tls13ServerCertReq, |hs| {
+                Ok(S::Tls13ServerCertVerify(hs))
+            }),
+            S::Tls13ServerCertVerify(hs) => recv(hs, S::Tls13ServerCertVerify, |hs| {
+                Ok(S::Tls13ServerFinished(hs))
+            }),
+            S::Tls13ServerFinished(hs) => recv(hs, S::Tls13ServerFinished, |hs| {
+                // ChangeCipherSpec (if middlebox compatibility), Finished
+                Ok(S::Established(Box::new(
+                    hs.send()?.send()?.into_connection(),
+                )))
             }),
             S::ServerCert(hs) => recv(hs, S::ServerCert, |hs| Ok(S::ServerCertStatus(hs))),
             S::ServerCertStatus(hs) => recv(hs, S::ServerCertStatus, |after| {

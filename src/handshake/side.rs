@@ -7,9 +7,10 @@ use std::sync::Arc;
 use rustls_pki_types::ServerName;
 
 use super::config::{CertifiedKey, ClientCertPolicy};
+use crate::crypto::tls13::{HandshakeSecret, Secret};
 use crate::crypto::{EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
-use crate::enums::{NamedGroup, SignatureScheme};
-use crate::message::{CipherSuites, NamedGroups, SessionId, SignatureSchemes};
+use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use crate::message::{CipherSuites, ClientHello, NamedGroups, SessionId, SignatureSchemes};
 use crate::session::{ClientSession, SessionState};
 
 /// The client's own state between transitions.
@@ -40,6 +41,50 @@ pub struct ClientSide {
     /// In a resumed handshake, proof the server's Finished verified,
     /// carried to our own Finished.
     pub(crate) server_finished: Option<FinishedVerified>,
+    /// Whether the ClientHello offered TLS 1.3 (supported_versions).
+    pub(crate) offered_tls13: bool,
+    /// The legacy_session_id the ClientHello carried, which a TLS 1.3
+    /// ServerHello must echo (RFC 8446 4.1.3).
+    pub(crate) sent_session_id: SessionId,
+    /// The ephemeral key behind our one TLS 1.3 key_share, until the
+    /// ServerHello answers it.
+    pub(crate) key_share: Option<EphemeralKeyExchange>,
+    /// The TLS 1.3 key schedule between the ServerHello and our Finished.
+    pub(crate) tls13: Tls13ClientKeys,
+    /// The scheme the server's TLS 1.3 CertificateVerify used.
+    pub(crate) server_scheme: Option<SignatureScheme>,
+    /// The first ClientHello, kept while TLS 1.3 is offered: the second
+    /// one after a HelloRetryRequest is this one with a new key share and
+    /// the cookie (RFC 8446 4.1.2).
+    pub(crate) sent_hello: Option<Box<ClientHello>>,
+    /// After a HelloRetryRequest: the suite it chose, which the ServerHello
+    /// must repeat (RFC 8446 4.1.4), and its cookie.
+    pub(crate) retry_suite: Option<CipherSuite>,
+    pub(crate) retry_cookie: Option<Vec<u8>>,
+}
+
+/// The TLS 1.3 secrets the client carries from the ServerHello to its
+/// Finished; each is wiped when dropped.
+#[derive(Default)]
+pub(crate) struct Tls13ClientKeys {
+    /// Until the server's Finished, when it becomes the master secret.
+    pub(crate) handshake_secret: Option<HandshakeSecret>,
+    /// client_handshake_traffic_secret: our sealer and our Finished key.
+    pub(crate) client_handshake: Option<Secret>,
+    /// server_handshake_traffic_secret: the server's Finished key.
+    pub(crate) server_handshake: Option<Secret>,
+    /// client_application_traffic_secret_0, installed after our Finished.
+    pub(crate) client_application: Option<Secret>,
+}
+
+impl core::fmt::Debug for Tls13ClientKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never the secrets themselves.
+        f.debug_struct("Tls13ClientKeys")
+            .field("handshake_secret", &self.handshake_secret.is_some())
+            .field("client_application", &self.client_application.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The server's own state between transitions.

@@ -27,11 +27,17 @@ impl SServer {
     /// [`SServer::start`] with environment variables set for s_server
     /// (e.g. `OPENSSL_CONF`, for settings s_server has no flag for).
     pub fn start_with_env(dir: &Path, env: &[(&str, &Path)], args: &[&str]) -> Self {
+        Self::start_version(dir, "-tls1_2", env, args)
+    }
+
+    /// [`SServer::start_with_env`] with another version flag than
+    /// `-tls1_2` (e.g. `-tls1_3`, or `-no_ssl3` for any version).
+    pub fn start_version(dir: &Path, version: &str, env: &[(&str, &Path)], args: &[&str]) -> Self {
         let port = free_port();
         let log = dir.join(format!("s_server-{port}.log"));
         let out = std::fs::File::create(&log).unwrap();
         let child = Command::new("openssl")
-            .args(["s_server", "-tls1_2", "-accept", &port.to_string()])
+            .args(["s_server", version, "-accept", &port.to_string()])
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::piped())

@@ -1,1 +1,106 @@
-//! The client's side of version negotiation (see the module docs).
+//! The client's side of version negotiation (see the module docs): its
+//! read of the ServerHello decides between the TLS 1.2 and TLS 1.3 paths.
+
+use crate::enums::ProtocolVersion;
+use crate::error::{Error, PeerMisbehaved};
+use crate::handshake::core::{Core, Incoming, expect_payload};
+use crate::handshake::machine::{Fatal, Handshake, RecvMessage};
+use crate::handshake::role::Client;
+use crate::handshake::shape::{Full, Resumed};
+use crate::handshake::table::Follows;
+use crate::handshake::tls12::table::state as state12;
+use crate::handshake::tls12::{self, known::Negotiated};
+use crate::handshake::tls13::known::Hello13;
+use crate::handshake::tls13::table::state as state13;
+use crate::handshake::tls13::{self, known::Negotiated13};
+use crate::message::ServerHello;
+use crate::session::ClientSession;
+
+/// What the ServerHello decided: TLS 1.2 (a full handshake, or the
+/// resumption of the session we offered) or TLS 1.3. Match on it to go on.
+#[derive(Debug)]
+pub enum AfterServerHello {
+    /// A full TLS 1.2 handshake: the server's Certificate is next.
+    Full(Handshake<Client, state12::ServerCert, Full>),
+    /// The server resumed our TLS 1.2 session: its optional
+    /// NewSessionTicket, then its ChangeCipherSpec, are next.
+    Resumed(Handshake<Client, state12::ServerNewSessionTicket, Resumed>),
+    /// TLS 1.3: the server's EncryptedExtensions is next (its compatibility
+    /// ChangeCipherSpec, if any, is dropped by the record layer).
+    Tls13(Handshake<Client, state13::EncryptedExtensions>),
+    /// TLS 1.3, after a HelloRetryRequest: our second ClientHello is next.
+    HelloRetryRequest(Handshake<Client, state13::ClientHello>),
+}
+
+/// The edge from the shared hello states into the TLS 1.3 table: a
+/// ServerHello that selects TLS 1.3 is followed by EncryptedExtensions.
+impl Follows<state12::ServerHello> for state13::EncryptedExtensions {}
+
+/// The other edge: a HelloRetryRequest, read at the shared ServerHello
+/// state (it is a ServerHello on the wire), is followed by the second
+/// ClientHello, as the TLS 1.3 table's HelloRetryRequest row says.
+impl Follows<state12::ServerHello> for state13::ClientHello {}
+
+/// What the checks of the ServerHello decided.
+enum Decided {
+    Tls12(Negotiated, Option<ClientSession>),
+    Tls13(Negotiated13),
+    Retry,
+}
+
+/// Decides the version from the ServerHello (RFC 8446 4.1.3, 4.2.1) and
+/// hands it to that version's checks.
+fn decide(core: &mut Core<Client>, hello: &ServerHello) -> Result<Decided, Error> {
+    // A client that did not offer TLS 1.3 reads an HRR as a TLS 1.2
+    // ServerHello, refused for its supported_versions as before.
+    if core.side.offered_tls13 && hello.is_hello_retry_request() {
+        return tls13::client::accept_hello_retry_request(core, hello).map(|()| Decided::Retry);
+    }
+    match hello.selected_version() {
+        Some(ProtocolVersion::Tls13) if core.side.offered_tls13 => {
+            tls13::client::accept_server_hello(core, hello).map(Decided::Tls13)
+        }
+        // RFC 8446 4.2.1: a version we did not offer, or one before TLS
+        // 1.3, in supported_versions.
+        Some(_) => Err(PeerMisbehaved::IllegalParameter(
+            "a version in supported_versions we did not offer",
+        )
+        .into()),
+        None => {
+            // RFC 8446 4.1.3: a TLS 1.3 server that negotiates an older
+            // version says so in its random; seeing that after offering
+            // TLS 1.3 means someone removed our offer on the way.
+            if core.side.offered_tls13 && hello.random.downgrade_sentinel().is_some() {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "TLS 1.2 with the downgrade sentinel after we offered TLS 1.3",
+                )
+                .into());
+            }
+            let (negotiated, resumed) = tls12::client::accept_server_hello(core, hello)?;
+            Ok(Decided::Tls12(negotiated, resumed))
+        }
+    }
+}
+
+impl RecvMessage<Client, Full> for state12::ServerHello {
+    type Next = AfterServerHello;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, decided) = hs.try_with(|hs| {
+            let hello = expect_payload!(message, ServerHello)?;
+            decide(&mut hs.core, &hello)
+        })?;
+        Ok(match decided {
+            Decided::Tls13(negotiated) => AfterServerHello::Tls13(hs.reshape(|_hello| negotiated)),
+            Decided::Retry => {
+                AfterServerHello::HelloRetryRequest(hs.reshape(|_hello| Hello13::default()))
+            }
+            Decided::Tls12(negotiated, None) => {
+                AfterServerHello::Full(hs.advance(|_hello| negotiated))
+            }
+            Decided::Tls12(negotiated, Some(session)) => AfterServerHello::Resumed(
+                hs.reshape(|_hello| tls12::client::resumed_known(negotiated, session)),
+            ),
+        })
+    }
+}

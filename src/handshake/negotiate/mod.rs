@@ -8,3 +8,5 @@
 
 mod client;
 mod server;
+
+pub use client::AfterServerHello;

@@ -22,6 +22,7 @@ use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Client;
 use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed, Shape};
 use crate::handshake::side::ClientSide;
+use crate::message::tls13::KeyShareEntry;
 use crate::message::{
     CertificateChain, CertificateStatusRequest, CipherSuites, ClientExtension, ClientExtensions,
     ClientHello, ClientKeyExchange, DigitallySigned, HandshakePayload, NamedGroups,
@@ -48,6 +49,14 @@ impl Handshake<Client, state::ClientHello> {
             server_public: Vec::new(),
             requested_schemes: Vec::new(),
             server_finished: None,
+            offered_tls13: false,
+            sent_session_id: SessionId::EMPTY,
+            key_share: None,
+            tls13: Default::default(),
+            server_scheme: None,
+            sent_hello: None,
+            retry_suite: None,
+            retry_cookie: None,
         };
         let mut core = Core::<Client>::new(config, side);
         core.writer
@@ -108,13 +117,23 @@ fn session_to_offer(core: &Core<Client>) -> Result<Option<(ClientSession, Sessio
 
 fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     let config = core.config.clone();
+    let offer_tls13 = config.versions.contains(&ProtocolVersion::Tls13);
+    let offer_tls12 = config.versions.contains(&ProtocolVersion::Tls12);
     let side = &mut core.side;
-    side.offered_suites = config
+    // The TLS 1.3 suites first, in our order of preference, then the TLS
+    // 1.2 ones the configuration names (a 1.3-only client offers no 1.2
+    // suite).
+    let tls13_suites = crypto::tls13::TLS13_CIPHER_SUITES
+        .iter()
+        .map(|s| s.suite)
+        .filter(|_| offer_tls13);
+    let tls12_suites = config
         .cipher_suites
         .iter()
         .copied()
-        .filter(|s| crypto::lookup(*s).is_some())
-        .collect();
+        .filter(|s| offer_tls12 && crypto::lookup(*s).is_some());
+    side.offered_suites = tls13_suites.chain(tls12_suites).collect();
+    side.offered_tls13 = offer_tls13;
     side.offered_groups = config
         .groups
         .iter()
@@ -132,7 +151,7 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
         || side.offered_schemes.is_empty()
     {
         return Err(Error::Config(
-            "no supported cipher suite, group or signature scheme configured".into(),
+            "no supported version, cipher suite, group or signature scheme configured".into(),
         ));
     }
     crypto::fill_random(&mut core.client_random)?;
@@ -146,17 +165,21 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     extensions.push(ClientExtension::SupportedGroups(
         side.offered_groups.clone(),
     ));
-    extensions.push(ClientExtension::EcPointFormats(smallvec![
-        EcPointFormat::Uncompressed
-    ]));
+    if offer_tls12 {
+        extensions.push(ClientExtension::EcPointFormats(smallvec![
+            EcPointFormat::Uncompressed
+        ]));
+    }
     extensions.push(ClientExtension::SignatureAlgorithms(
         side.offered_schemes.clone(),
     ));
-    extensions.push(ClientExtension::ExtendedMasterSecret);
+    if offer_tls12 {
+        extensions.push(ClientExtension::ExtendedMasterSecret);
+    }
     if !config.alpn_protocols.is_empty() {
         extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
     }
-    if config.enable_tickets {
+    if config.enable_tickets && offer_tls12 {
         let ticket = side
             .offered_session
             .as_ref()
@@ -171,15 +194,48 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
         ));
         side.offered_status_request = true;
     }
-    // RFC 5746 3.4: an empty renegotiation_info on the initial handshake.
-    extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
+    if offer_tls12 {
+        // RFC 5746 3.4: an empty renegotiation_info on the initial handshake.
+        extensions.push(ClientExtension::RenegotiationInfo(Vec::new()));
+    }
+    if offer_tls13 {
+        // RFC 8446 4.2.1: the versions, most preferred first.
+        extensions.push(ClientExtension::SupportedVersions(
+            config
+                .versions
+                .iter()
+                .copied()
+                .filter(|v| matches!(v, ProtocolVersion::Tls13 | ProtocolVersion::Tls12))
+                .collect(),
+        ));
+        // One share, for the group we prefer (RFC 8446 4.2.8); a server
+        // that wants another asks with a HelloRetryRequest.
+        let group = *side
+            .offered_groups
+            .first()
+            .ok_or(Error::Internal("no group to share a key for"))?;
+        let kx = EphemeralKeyExchange::generate(group)?;
+        extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
+            group,
+            key_exchange: kx.public_key().to_vec(),
+        }]));
+        side.key_share = Some(kx);
+    }
+    side.sent_session_id = match &side.offered_session {
+        Some((_, id)) => *id,
+        // RFC 8446 D.4: a fresh 32-byte session ID makes a middlebox take
+        // the TLS 1.3 handshake for a TLS 1.2 resumption.
+        None if offer_tls13 && config.middlebox_compat => {
+            let mut id = [0u8; 32];
+            crypto::fill_random(&mut id)?;
+            SessionId::new(&id).ok_or(Error::Internal("a 32-byte session ID"))?
+        }
+        None => SessionId::EMPTY,
+    };
     Ok(ClientHello {
         client_version: ProtocolVersion::Tls12,
         random: Random(core.client_random),
-        session_id: side
-            .offered_session
-            .as_ref()
-            .map_or(SessionId::EMPTY, |(_, id)| *id),
+        session_id: side.sent_session_id,
         cipher_suites: side.offered_suites.clone(),
         compression_methods: smallvec![Compression::Null],
         extensions,
@@ -193,23 +249,14 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
         hs: Handshake<Client, Self, P>,
     ) -> Result<Handshake<Client, state::ServerHello, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
-            let hello = client_hello(&mut hs.core)?;
-            hs.core
-                .send_handshake(HandshakePayload::ClientHello(Box::new(hello)))
+            let hello = Box::new(client_hello(&mut hs.core)?);
+            if hs.core.side.offered_tls13 {
+                hs.core.side.sent_hello = Some(hello.clone());
+            }
+            hs.core.send_handshake(HandshakePayload::ClientHello(hello))
         })?;
         Ok(hs.advance_same())
     }
-}
-
-/// What the ServerHello decided: a full handshake, or the resumption of the
-/// session we offered. Match on it to go on.
-#[derive(Debug)]
-pub enum AfterServerHello {
-    /// A full handshake: the server's Certificate is next.
-    Full(Handshake<Client, state::ServerCert, Full>),
-    /// The server resumed our session: its optional NewSessionTicket, then
-    /// its ChangeCipherSpec, are next.
-    Resumed(Handshake<Client, state::ServerNewSessionTicket, Resumed>),
 }
 
 /// Checks the ServerHello against what we offered (RFC 5246 7.4.1.3,
@@ -308,35 +355,35 @@ fn resumed_session(
     Ok(Some(session.clone()))
 }
 
-impl RecvMessage<Client, Full> for state::ServerHello {
-    type Next = AfterServerHello;
+/// Accepts a TLS 1.2 ServerHello (the version layer has decided it is
+/// one): what it negotiated, and the session it resumes, if any, whose
+/// keys are then made.
+pub(crate) fn accept_server_hello(
+    core: &mut Core<Client>,
+    hello: &ServerHello,
+) -> Result<(Negotiated, Option<ClientSession>), Error> {
+    let resumed = resumed_session(core, hello)?;
+    let negotiated = check_server_hello(core, hello)?;
+    if let Some(session) = &resumed {
+        let key_log = core.config.key_log.clone();
+        core.set_master_secret(&session.state.master_secret);
+        install_keys(core, negotiated.suite, key_log.as_deref(), true)?;
+    }
+    Ok((negotiated, resumed))
+}
 
-    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, (negotiated, resumed)) = hs.try_with(|hs| {
-            let hello = expect_payload!(message, ServerHello)?;
-            let resumed = resumed_session(&hs.core, &hello)?;
-            let negotiated = check_server_hello(&mut hs.core, &hello)?;
-            if let Some(session) = &resumed {
-                let key_log = hs.core.config.key_log.clone();
-                hs.core.set_master_secret(&session.state.master_secret);
-                install_keys(&mut hs.core, negotiated.suite, key_log.as_deref(), true)?;
-            }
-            Ok((negotiated, resumed))
-        })?;
-        Ok(match resumed {
-            None => AfterServerHello::Full(hs.advance(|_hello| negotiated)),
-            Some(session) => AfterServerHello::Resumed(hs.reshape(|_hello| Keyed {
-                certified: Certified {
-                    negotiated,
-                    server_certificates: session.server_certificates,
-                    // No Certificate, so no CertificateStatus, on resumption.
-                    ocsp_response: None,
-                },
-                group: session.state.group,
-                signature_scheme: session.state.signature_scheme,
-                client_certificates: Arc::default(),
-            })),
-        })
+/// What a resumed handshake knows from the start: the session's.
+pub(crate) fn resumed_known(negotiated: Negotiated, session: ClientSession) -> Keyed {
+    Keyed {
+        certified: Certified {
+            negotiated,
+            server_certificates: session.server_certificates,
+            // No Certificate, so no CertificateStatus, on resumption.
+            ocsp_response: None,
+        },
+        group: session.state.group,
+        signature_scheme: session.state.signature_scheme,
+        client_certificates: Arc::default(),
     }
 }
 

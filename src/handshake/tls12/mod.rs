@@ -1,12 +1,12 @@
 //! TLS 1.2 (RFC 5246): its state table, what each state knows, its shapes'
 //! facts, and the client's and server's transitions.
 
-mod client;
+pub(crate) mod client;
 mod keys;
 pub mod known;
 mod server;
 pub mod shape;
 pub mod table;
 
-pub use client::{AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket};
+pub use client::{AfterServerCert, AfterServerKey, AfterTicket};
 pub use server::{AfterClientCert, AfterClientHello};

@@ -1,0 +1,468 @@
+//! The client's TLS 1.3 transitions (RFC 8446 4): from the ServerHello the
+//! version layer hands over to the client's Finished.
+
+use std::sync::Arc;
+
+use rustls_pki_types::{ServerName, UnixTime};
+
+use super::keys::{application_secrets, handshake_secrets};
+use super::known::{Certified13, Negotiated13};
+use super::table::state;
+use crate::crypto::tls13::{
+    SERVER_CERTIFICATE_VERIFY, finished_verify_data, lookup_tls13, message_hash,
+    verify_certificate_verify, verify_finished,
+};
+use crate::crypto::{EphemeralKeyExchange, Transcript};
+use crate::enums::{Compression, ExtensionType, HandshakeType, ProtocolVersion};
+use crate::error::{CertificateError, Error, PeerMisbehaved, Received};
+use crate::handshake::core::{Core, Incoming, expect_payload13};
+use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
+use crate::handshake::role::Client;
+use crate::handshake::shape::Full;
+use crate::handshake::side::Tls13ClientKeys;
+use crate::message::tls13::{FinishedTls13, KeyShareEntry, PayloadTls13};
+use crate::message::{ClientExtension, ServerHello};
+
+fn dns_name(name: &ServerName<'_>) -> Option<String> {
+    match name {
+        ServerName::DnsName(name) => Some(name.as_ref().to_owned()),
+        _ => None,
+    }
+}
+
+fn illegal(what: &'static str) -> Error {
+    PeerMisbehaved::IllegalParameter(what).into()
+}
+
+/// Accepts a ServerHello that selected TLS 1.3 (the version layer has
+/// checked that we offered it): checks it against our offer (RFC 8446
+/// 4.1.3, 4.2.8), completes the key exchange, and switches the reader to
+/// TLS 1.3 rules under the server's handshake traffic key.
+pub(crate) fn accept_server_hello(
+    core: &mut Core<Client>,
+    hello: &ServerHello,
+) -> Result<Negotiated13, Error> {
+    if hello.server_version != ProtocolVersion::Tls12 {
+        return Err(illegal("a legacy_version other than TLS 1.2"));
+    }
+    let suite = match lookup_tls13(hello.cipher_suite) {
+        Some(suite) if core.side.offered_suites.contains(&hello.cipher_suite) => suite,
+        _ => return Err(illegal("a TLS 1.3 cipher suite we did not offer")),
+    };
+    if hello.compression_method != Compression::Null {
+        return Err(illegal("a compression method other than null"));
+    }
+    if hello.session_id != core.side.sent_session_id {
+        return Err(illegal(
+            "a legacy_session_id_echo that is not our session ID",
+        ));
+    }
+    // We offer no PSK, so supported_versions and key_share are all a TLS
+    // 1.3 ServerHello may carry (RFC 8446 4.2); the TLS 1.2 ones are not
+    // for it either.
+    let allowed = |typ| {
+        matches!(
+            typ,
+            ExtensionType::SupportedVersions | ExtensionType::KeyShare
+        )
+    };
+    if hello.extensions.iter().any(|ext| !allowed(ext.typ())) {
+        return Err(illegal("an extension a TLS 1.3 ServerHello may not carry"));
+    }
+    let share = hello
+        .key_share()
+        .ok_or_else(|| illegal("a TLS 1.3 ServerHello without a key share"))?;
+    let kx = core
+        .side
+        .key_share
+        .take()
+        .ok_or(Error::Internal("no key share offered"))?;
+    let group = kx.group();
+    if share.group != group {
+        return Err(illegal("a key share for a group we sent no share for"));
+    }
+    let shared = kx.complete(&share.key_exchange)?;
+    core.server_random = hello.random.0;
+    core.transcript.start_hash(suite.hash);
+    core.hash_received();
+    let (handshake, secrets) = handshake_secrets(core, suite, shared.as_bytes())?;
+    core.tls13 = true;
+    core.reader.set_tls13();
+    // The ServerHello must end its record (RFC 8446 5.1).
+    core.reader
+        .install_opener(Box::new(suite.opener(&secrets.server)?))?;
+    core.side.tls13 = Tls13ClientKeys {
+        handshake_secret: Some(handshake),
+        client_handshake: Some(secrets.client),
+        server_handshake: Some(secrets.server),
+        client_application: None,
+    };
+    Ok(Negotiated13 {
+        suite,
+        group,
+        alpn_protocol: None,
+        server_name: dns_name(&core.side.server_name),
+    })
+}
+
+/// Accepts a HelloRetryRequest (RFC 8446 4.1.4) after we offered TLS 1.3:
+/// it must choose a TLS 1.3 suite we offered and, if it names a group, one
+/// we offered but sent no share for. The transcript restarts with
+/// `message_hash` standing for our first ClientHello (RFC 8446 4.4.1), and
+/// the reader switches to TLS 1.3 rules (a compatibility ChangeCipherSpec
+/// may follow).
+pub(crate) fn accept_hello_retry_request(
+    core: &mut Core<Client>,
+    hello: &ServerHello,
+) -> Result<(), Error> {
+    if hello.selected_version() != Some(ProtocolVersion::Tls13) {
+        return Err(illegal(
+            "a HelloRetryRequest without TLS 1.3 in supported_versions",
+        ));
+    }
+    if hello.server_version != ProtocolVersion::Tls12 {
+        return Err(illegal("a legacy_version other than TLS 1.2"));
+    }
+    let suite = match lookup_tls13(hello.cipher_suite) {
+        Some(suite) if core.side.offered_suites.contains(&hello.cipher_suite) => suite,
+        _ => return Err(illegal("a TLS 1.3 cipher suite we did not offer")),
+    };
+    if hello.compression_method != Compression::Null {
+        return Err(illegal("a compression method other than null"));
+    }
+    if hello.session_id != core.side.sent_session_id {
+        return Err(illegal(
+            "a legacy_session_id_echo that is not our session ID",
+        ));
+    }
+    let allowed = |typ| {
+        matches!(
+            typ,
+            ExtensionType::SupportedVersions | ExtensionType::KeyShare | ExtensionType::Cookie
+        )
+    };
+    if hello.extensions.iter().any(|ext| !allowed(ext.typ())) {
+        return Err(illegal("an extension a HelloRetryRequest may not carry"));
+    }
+    let shared_group = core.side.key_share.as_ref().map(|kx| kx.group());
+    match hello.selected_group() {
+        // RFC 8446 4.2.8: a group we offered, and not the one we shared.
+        Some(group)
+            if !core.side.offered_groups.contains(&group) || Some(group) == shared_group =>
+        {
+            return Err(illegal(
+                "a HelloRetryRequest group we did not offer or already shared",
+            ));
+        }
+        Some(group) => core.side.key_share = Some(EphemeralKeyExchange::generate(group)?),
+        // RFC 8446 4.1.4: an HRR must change something.
+        None if hello.cookie().is_none() => {
+            return Err(illegal("a HelloRetryRequest that asks for no change"));
+        }
+        None => {}
+    }
+    core.transcript.start_hash(suite.hash);
+    let first_hello = core.transcript.current_hash()?;
+    let (message_hash, len) = message_hash(suite.hash, first_hello.as_bytes())?;
+    core.transcript = Transcript::new();
+    core.transcript.start_hash(suite.hash);
+    core.transcript
+        .add(message_hash.get(..len).unwrap_or_default());
+    core.hash_received();
+    core.side.retry_suite = Some(suite.suite);
+    core.side.retry_cookie = hello.cookie().map(<[u8]>::to_vec);
+    core.tls13 = true;
+    core.reader.set_tls13();
+    Ok(())
+}
+
+impl SendMessage<Client, Full> for state::ClientHello {
+    /// The server's answer must now be a ServerHello.
+    type Next = state::ServerHello;
+
+    /// The first ClientHello again, with the key share for the group the
+    /// HelloRetryRequest named and its cookie (RFC 8446 4.1.2).
+    fn send(
+        hs: Handshake<Client, Self, Full>,
+    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let side = &mut hs.core.side;
+            let mut hello = side
+                .sent_hello
+                .take()
+                .ok_or(Error::Internal("no first ClientHello kept"))?;
+            let kx = side
+                .key_share
+                .as_ref()
+                .ok_or(Error::Internal("no key share for the second ClientHello"))?;
+            let share = KeyShareEntry {
+                group: kx.group(),
+                key_exchange: kx.public_key().to_vec(),
+            };
+            let cookie = side.retry_cookie.take();
+            hello.extensions.retain(|ext| {
+                !matches!(
+                    ext,
+                    ClientExtension::KeyShare(_) | ClientExtension::Cookie(_)
+                )
+            });
+            hello
+                .extensions
+                .push(ClientExtension::KeyShare(vec![share]));
+            if let Some(cookie) = cookie {
+                hello.extensions.push(ClientExtension::Cookie(cookie));
+            }
+            hs.core.send_handshake13(PayloadTls13::ClientHello(hello))
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Client, Full> for state::ServerHello {
+    type Next = Handshake<Client, state::EncryptedExtensions, Full>;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, negotiated) = hs.try_with(|hs| {
+            let hello = expect_payload13!(message, ServerHello)?;
+            // RFC 8446 4.1.4: a second HelloRetryRequest is unexpected_message.
+            if hello.is_hello_retry_request() {
+                return Err(Error::UnexpectedMessage {
+                    expected: "ServerHello (a second HelloRetryRequest)",
+                    got: Received::Handshake(HandshakeType::ServerHello),
+                });
+            }
+            if hello.selected_version() != Some(ProtocolVersion::Tls13) {
+                return Err(illegal(
+                    "a ServerHello after a HelloRetryRequest without TLS 1.3",
+                ));
+            }
+            if Some(hello.cipher_suite) != hs.core.side.retry_suite {
+                return Err(illegal("another suite than its HelloRetryRequest's"));
+            }
+            accept_server_hello(&mut hs.core, &hello)
+        })?;
+        Ok(hs.advance(|_hello| negotiated))
+    }
+}
+
+/// The extensions an EncryptedExtensions may answer, given our offer
+/// (RFC 8446 4.2, 4.3.1): server_name (empty) if we sent one, the server's
+/// supported_groups, ALPN if we offered it. Anything else is refused.
+fn allowed_in_encrypted_extensions(core: &Core<Client>, typ: ExtensionType) -> bool {
+    match typ {
+        ExtensionType::ServerName => dns_name(&core.side.server_name).is_some(),
+        ExtensionType::SupportedGroups => true,
+        ExtensionType::ApplicationLayerProtocolNegotiation => {
+            !core.config.alpn_protocols.is_empty()
+        }
+        _ => false,
+    }
+}
+
+impl RecvMessage<Client, Full> for state::EncryptedExtensions {
+    /// The optional CertificateRequest is next, then the Certificate.
+    type Next = Handshake<Client, state::ServerCertReq, Full>;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, alpn_protocol) = hs.try_with(|hs| {
+            let extensions = expect_payload13!(message, EncryptedExtensions)?;
+            if extensions
+                .extensions
+                .types()
+                .any(|typ| !allowed_in_encrypted_extensions(&hs.core, typ))
+            {
+                return Err(illegal("an extension EncryptedExtensions may not carry"));
+            }
+            let alpn_protocol = extensions.alpn_protocol()?;
+            if alpn_protocol
+                .as_ref()
+                .is_some_and(|chosen| !hs.core.config.alpn_protocols.contains(chosen))
+            {
+                return Err(illegal("an application protocol we did not offer"));
+            }
+            hs.core.hash_received();
+            Ok(alpn_protocol)
+        })?;
+        Ok(hs.advance(|negotiated| Negotiated13 {
+            alpn_protocol,
+            ..negotiated
+        }))
+    }
+}
+
+impl RecvMessage<Client, Full> for state::ServerCertReq {
+    /// The server's CertificateVerify is next.
+    type Next = Handshake<Client, state::ServerCertVerify, Full>;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let certificate = match message {
+            Incoming::Tls13(PayloadTls13::Certificate(certificate)) => certificate,
+            // Client authentication in TLS 1.3 is a later issue: refused
+            // plainly rather than answered wrongly.
+            Incoming::Tls13(PayloadTls13::CertificateRequest(_)) => {
+                return Err(hs.fatal(Error::UnexpectedMessage {
+                    expected: "Certificate (TLS 1.3 client authentication is not supported yet)",
+                    got: Received::Handshake(HandshakeType::CertificateRequest),
+                }));
+            }
+            _ => {
+                return Err(hs.fatal(Error::Internal("table check let through a non-Certificate")));
+            }
+        };
+        // The optional row was skipped: this is the Certificate.
+        let hs: Handshake<Client, state::ServerCert, Full> = hs.advance_same();
+        let (hs, chain) = hs.try_with(|hs| {
+            // RFC 8446 4.4.2: empty in the server's Certificate.
+            if !certificate.context.is_empty() {
+                return Err(illegal("a certificate_request_context in its Certificate"));
+            }
+            let chain = certificate.chain();
+            let (end_entity, intermediates) = chain.split_first().ok_or(CertificateError::Empty)?;
+            hs.core.config.verifier.verify_server_cert(
+                end_entity,
+                intermediates,
+                &hs.core.side.server_name,
+                UnixTime::now(),
+            )?;
+            hs.core.hash_received();
+            Ok(chain)
+        })?;
+        Ok(hs.advance(|negotiated| Certified13 {
+            negotiated,
+            server_certificates: chain,
+            client_certificates: Arc::default(),
+        }))
+    }
+}
+
+impl RecvMessage<Client, Full> for state::ServerCertVerify {
+    type Next = Handshake<Client, state::ServerFinished, Full>;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let signed = expect_payload13!(message, CertificateVerify)?;
+            if !hs.core.side.offered_schemes.contains(&signed.scheme) {
+                return Err(illegal("a signature scheme we did not offer"));
+            }
+            let end_entity = hs
+                .known
+                .server_certificates
+                .first()
+                .ok_or(CertificateError::Empty)?;
+            // RFC 8446 4.4.3: over the transcript up to the Certificate.
+            let hash = hs.core.transcript.current_hash()?;
+            verify_certificate_verify(
+                end_entity,
+                signed.scheme,
+                SERVER_CERTIFICATE_VERIFY,
+                hash.as_bytes(),
+                &signed.signature,
+            )?;
+            hs.core.side.server_scheme = Some(signed.scheme);
+            hs.core.hash_received();
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Client, Full> for state::ServerFinished {
+    /// Our compatibility ChangeCipherSpec is next (written only with
+    /// middlebox compatibility), then our Finished.
+    type Next = Handshake<Client, state::ClientChangeCipherSpec, Full>;
+
+    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let finished = expect_payload13!(message, Finished)?;
+            let keys = &mut hs.core.side.tls13;
+            let server_handshake = keys
+                .server_handshake
+                .take()
+                .ok_or(Error::Internal("no server handshake secret at Finished"))?;
+            let hash = hs.core.transcript.current_hash()?;
+            let verified =
+                verify_finished(&server_handshake, hash.as_bytes(), finished.verify_data())?;
+            hs.core.hash_received();
+            let handshake = hs
+                .core
+                .side
+                .tls13
+                .handshake_secret
+                .take()
+                .ok_or(Error::Internal("no handshake secret at Finished"))?;
+            let secrets = application_secrets(&hs.core, handshake)?;
+            let suite = hs.known.negotiated.suite;
+            // The server's Finished must end its record (RFC 8446 5.1);
+            // from here a plaintext ChangeCipherSpec is refused (RFC 8446 5).
+            hs.core
+                .reader
+                .install_opener(Box::new(suite.opener(&secrets.server)?))?;
+            hs.core.reader.end_compat_ccs();
+            hs.core.side.tls13.client_application = Some(secrets.client);
+            hs.core.side.server_finished = Some(verified);
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Client, Full> for state::ClientChangeCipherSpec {
+    type Next = state::ClientFinished;
+
+    /// Writes the compatibility ChangeCipherSpec if the configuration asks
+    /// for middlebox compatibility (RFC 8446 D.4), and switches our writing
+    /// to the client handshake traffic key either way.
+    fn send(
+        hs: Handshake<Client, Self, Full>,
+    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            if hs.core.config.middlebox_compat {
+                hs.core.send_compat_change_cipher_spec()?;
+            }
+            let secret = hs
+                .core
+                .side
+                .tls13
+                .client_handshake
+                .as_ref()
+                .ok_or(Error::Internal("no client handshake secret"))?;
+            let sealer = hs.known.negotiated.suite.sealer(secret)?;
+            hs.core.writer.set_sealer(Box::new(sealer));
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Client, Full> for state::ClientFinished {
+    /// The client's Finished is the last message of the handshake.
+    type Next = state::HandshakeOver;
+
+    fn send(
+        hs: Handshake<Client, Self, Full>,
+    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+        let (mut hs, ()) = hs.try_with(|hs| {
+            let keys = &mut hs.core.side.tls13;
+            let client_handshake = keys
+                .client_handshake
+                .take()
+                .ok_or(Error::Internal("no client handshake secret at Finished"))?;
+            let application = keys
+                .client_application
+                .take()
+                .ok_or(Error::Internal("no client application secret at Finished"))?;
+            let hash = hs.core.transcript.current_hash()?;
+            let tag = finished_verify_data(&client_handshake, hash.as_bytes())?;
+            let finished =
+                FinishedTls13::new(tag.as_ref()).ok_or(Error::Internal("Finished length"))?;
+            hs.core.send_handshake13(PayloadTls13::Finished(finished))?;
+            let sealer = hs.known.negotiated.suite.sealer(&application)?;
+            hs.core.writer.set_sealer(Box::new(sealer));
+            Ok(())
+        })?;
+        match hs.core.side.server_finished.take() {
+            Some(verified) => Ok(hs.finish(verified)),
+            None => Err(hs.fatal(Error::Internal("client Finished before the server's"))),
+        }
+    }
+}
