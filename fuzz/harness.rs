@@ -219,10 +219,10 @@ impl RecordOpener for ToyOpener {
     fn open(
         &self,
         seq: u64,
-        _typ: ContentType,
+        typ: ContentType,
         _version: u16,
         body: &mut [u8],
-    ) -> Result<Range<usize>, Error> {
+    ) -> Result<(ContentType, Range<usize>), Error> {
         let Some((tag, plain)) = body.split_last_mut() else {
             return Err(Error::DecryptFailed);
         };
@@ -230,11 +230,15 @@ impl RecordOpener for ToyOpener {
             return Err(Error::DecryptFailed);
         }
         plain.iter_mut().for_each(|b| *b ^= 0x5c);
-        Ok(0..plain.len())
+        Ok((typ, 0..plain.len()))
     }
 
     fn overhead(&self) -> usize {
         1
+    }
+
+    fn max_body_len(&self) -> usize {
+        tlstate::record::MAX_CIPHERTEXT_LEN
     }
 }
 

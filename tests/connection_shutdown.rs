@@ -106,11 +106,14 @@ impl RecordOpener for AfterFinished<Box<dyn RecordOpener>> {
         typ: ContentType,
         version: u16,
         body: &mut [u8],
-    ) -> Result<core::ops::Range<usize>, Error> {
+    ) -> Result<(ContentType, core::ops::Range<usize>), Error> {
         self.0.open(seq + 1, typ, version, body)
     }
     fn overhead(&self) -> usize {
         self.0.overhead()
+    }
+    fn max_body_len(&self) -> usize {
+        self.0.max_body_len()
     }
 }
 
@@ -1481,6 +1484,8 @@ fn docs_name_existing_tests() {
         "connection_interop",
         "driver",
         "record_partial_alert",
+        "record_tls13",
+        "tls13_rfc8448",
     ] {
         let source = std::fs::read_to_string(format!("{root}/tests/{file}.rs")).unwrap();
         let prefix = format!("`{file}::");

@@ -64,7 +64,8 @@ fn open(opener: &dyn RecordOpener, seq: u64, record: &[u8]) -> Result<Vec<u8>, E
     let typ = ContentType::from_wire(record[0]);
     let version = u16::from_be_bytes([record[1], record[2]]);
     let mut body = record[HEADER_LEN..].to_vec();
-    let range = opener.open(seq, typ, version, &mut body)?;
+    let (opened_typ, range) = opener.open(seq, typ, version, &mut body)?;
+    assert_eq!(opened_typ, typ, "a TLS 1.2 opener returns the outer type");
     Ok(body[range].to_vec())
 }
 
@@ -333,6 +334,6 @@ fn gcm_opener_uses_the_explicit_nonce_as_sent() {
             .map(|i| u8::from_str_radix(&theirs[i..i + 2], 16).expect("hex")),
     );
     let e = ends(suite);
-    let range = e.server.1.open(seq, typ, 0x0303, &mut body).expect("opens");
+    let (_, range) = e.server.1.open(seq, typ, 0x0303, &mut body).expect("opens");
     assert_eq!(body[range], pt[..]);
 }

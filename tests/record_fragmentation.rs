@@ -508,12 +508,16 @@ impl RecordOpener for AlwaysFails {
         _typ: ContentType,
         _version: u16,
         _body: &mut [u8],
-    ) -> Result<Range<usize>, Error> {
+    ) -> Result<(ContentType, Range<usize>), Error> {
         Err(Error::DecryptFailed)
     }
 
     fn overhead(&self) -> usize {
         16
+    }
+
+    fn max_body_len(&self) -> usize {
+        MAX_PLAINTEXT_LEN + 2048
     }
 }
 

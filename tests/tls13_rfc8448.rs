@@ -15,9 +15,9 @@ use tlstate::crypto::tls13::{
     next_traffic_secret, resumption_psk, verify_finished,
 };
 use tlstate::crypto::{AeadAlgorithm, HashAlgorithm};
-use tlstate::enums::ContentType;
-use tlstate::error::{Error, PeerMisbehaved};
-use tlstate::record::RecordSealer;
+use tlstate::enums::{AlertDescription, ContentType};
+use tlstate::error::{Error, PeerMisbehaved, Received};
+use tlstate::record::{Inbound, RecordOpener, RecordReader, RecordSealer};
 
 fn trace() -> HashMap<String, Vec<u8>> {
     let text = include_str!("data/rfc8448_simple_1rtt.txt");
@@ -291,6 +291,74 @@ fn the_header_is_authenticated() {
         opener.open(0, ContentType::ApplicationData, 0x0301, &mut body),
         Err(Error::DecryptFailed)
     ));
+}
+
+/// A reader in TLS 1.3 mode under the client's application key.
+fn client_app_reader() -> (RecordReader, TrafficKey) {
+    let (opener, key) = opener_and_key();
+    let mut rd = RecordReader::new();
+    rd.set_tls13();
+    rd.install_opener(Box::new(opener)).unwrap();
+    (rd, key)
+}
+
+fn with_header(body: &[u8]) -> Vec<u8> {
+    let mut record = vec![0x17, 0x03, 0x03];
+    record.extend_from_slice(&u16::try_from(body.len()).unwrap().to_be_bytes());
+    record.extend_from_slice(body);
+    record
+}
+
+#[test]
+fn record_reader_reads_the_traces_client_application_record() {
+    let t = trace();
+    let (mut rd, _) = client_app_reader();
+    let record = &t["client_application_record"];
+    assert_eq!(rd.feed(record), record.len());
+    assert_eq!(
+        rd.next_message(),
+        Ok(Some(Inbound::ApplicationData(&payload())))
+    );
+    assert_eq!(rd.next_message(), Ok(None));
+}
+
+#[test]
+fn record_reader_strips_padding_and_refuses_an_all_zero_inner_plaintext() {
+    let (mut rd, key) = client_app_reader();
+    let mut wire = with_header(&seal_raw(&key, 0, b"padded\x17\0\0\0\0"));
+    wire.extend(with_header(&seal_raw(&key, 1, &[0; 20])));
+    assert_eq!(rd.feed(&wire), wire.len());
+    assert_eq!(
+        rd.next_message(),
+        Ok(Some(Inbound::ApplicationData(b"padded")))
+    );
+    let err = rd.next_message().unwrap_err();
+    assert_eq!(
+        err,
+        Error::UnexpectedMessage {
+            expected: "a TLSInnerPlaintext with a content type",
+            got: Received::Record(ContentType::ApplicationData),
+        }
+    );
+    assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage));
+}
+
+#[test]
+fn record_reader_refuses_an_unknown_inner_type() {
+    for typ in [24u8, 0x99] {
+        let (mut rd, key) = client_app_reader();
+        let wire = with_header(&seal_raw(&key, 0, &[b'x', typ]));
+        assert_eq!(rd.feed(&wire), wire.len());
+        let err = rd.next_message().unwrap_err();
+        assert_eq!(
+            err,
+            Error::UnexpectedMessage {
+                expected: "a handshake, alert or application_data record",
+                got: Received::Record(ContentType::from_wire(typ)),
+            }
+        );
+        assert_eq!(err.alert(), Some(AlertDescription::UnexpectedMessage));
+    }
 }
 
 /// `HKDF-Expand-Label` as `openssl kdf TLS13-KDF` computes it (OpenSSL

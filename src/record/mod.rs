@@ -10,6 +10,13 @@
 //!   (never coalescing messages) and seals them in place.
 //! - [`RecordSealer`] / [`RecordOpener`] are the protection seam;
 //!   [`NullProtection`] is the protection before ChangeCipherSpec.
+//!
+//! TLS 1.3 (RFC 8446 5) runs through the same types: the opener hands back
+//! the inner content type, and [`RecordReader::set_tls13`] switches the
+//! reader to the 1.3 rules (compatibility ChangeCipherSpec dropped,
+//! protected records only once keyed, key changes on record boundaries via
+//! [`RecordReader::install_opener`]). See docs/connection.md, "TLS 1.3
+//! records".
 
 mod header;
 mod joiner;

@@ -38,25 +38,33 @@ pub trait RecordSealer: Send + Sync {
 
 /// Opens incoming records in place.
 pub trait RecordOpener: Send + Sync {
-    /// Opens one record body in place and returns the range of `body` that
-    /// holds the plaintext. `typ` and `version` are from the record header;
-    /// AEADs authenticate them. A body that fails authentication is
-    /// `Error::DecryptFailed` (bad_record_mac).
+    /// Opens one record body in place and returns the record's content type
+    /// and the range of `body` that holds its content. `typ` and `version`
+    /// are from the record header; AEADs authenticate them. A body that
+    /// fails authentication is `Error::DecryptFailed` (bad_record_mac).
+    ///
+    /// A TLS 1.2 opener returns `typ` itself; a TLS 1.3 opener the inner
+    /// content type (RFC 8446 5.2: the outer one is always
+    /// application_data), with the type byte and padding outside the range.
+    /// The reader dispatches on the type returned.
     fn open(
         &self,
         seq: u64,
         typ: ContentType,
         version: u16,
         body: &mut [u8],
-    ) -> Result<core::ops::Range<usize>, Error>;
+    ) -> Result<(ContentType, core::ops::Range<usize>), Error>;
 
     /// The most a protected body can exceed its plaintext (prefix + tag),
-    /// so the record layer can check `record_overflow` before opening.
-    ///
-    /// The reader treats an opener with zero overhead as no protection and
-    /// holds bodies to 2^14 bytes; otherwise to 2^14 + 2048 before opening
-    /// and the plaintext to 2^14 after (RFC 5246 6.2.3).
+    /// without padding.
     fn overhead(&self) -> usize;
+
+    /// The longest record body this opener accepts: a longer one is
+    /// `record_overflow`, checked by the reader from the header, before the
+    /// body is buffered or opened. 2^14 without protection, 2^14 + 2048
+    /// for TLS 1.2 (RFC 5246 6.2.3), 2^14 + 256 for TLS 1.3 (RFC 8446 5.2).
+    /// The reader never accepts more than 2^14 + 2048, whatever this says.
+    fn max_body_len(&self) -> usize;
 }
 
 /// The protection before the first ChangeCipherSpec: none.
@@ -90,14 +98,18 @@ impl RecordOpener for NullProtection {
     fn open(
         &self,
         _seq: u64,
-        _typ: ContentType,
+        typ: ContentType,
         _version: u16,
         body: &mut [u8],
-    ) -> Result<core::ops::Range<usize>, Error> {
-        Ok(0..body.len())
+    ) -> Result<(ContentType, core::ops::Range<usize>), Error> {
+        Ok((typ, 0..body.len()))
     }
 
     fn overhead(&self) -> usize {
         0
+    }
+
+    fn max_body_len(&self) -> usize {
+        super::header::MAX_PLAINTEXT_LEN
     }
 }

@@ -9,7 +9,9 @@ use crate::enums::{ContentType, HandshakeType};
 use crate::error::{Error, InvalidMessage, Received};
 use crate::message::{AlertMessage, ChangeCipherSpecPayload, MAX_CLIENT_HELLO_LEN};
 
-use super::header::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordHeader};
+use super::header::{
+    MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordHeader, is_tls12_content_type,
+};
 use super::joiner::{AlertJoiner, HandshakeJoiner, HandshakeLimits, handshake_len};
 use super::protection::{HEADER_LEN, NullProtection, RecordOpener};
 
@@ -58,6 +60,7 @@ pub enum Inbound<'a> {
     },
     /// A ChangeCipherSpec; the caller installs the new opener with
     /// [`RecordReader::set_opener`] before asking for the next message.
+    /// Never handed out in TLS 1.3 mode ([`RecordReader::set_tls13`]).
     ChangeCipherSpec,
     /// One alert.
     Alert(AlertMessage),
@@ -111,6 +114,24 @@ struct Current {
 ///
 /// After any error the reader is dead: every later `next_message` returns
 /// the same error.
+///
+/// # TLS 1.3
+///
+/// The handshake switches the reader to TLS 1.3 rules with
+/// [`set_tls13`](Self::set_tls13) as soon as 1.3 is negotiated, and installs
+/// each new key with [`install_opener`](Self::install_opener), which fails
+/// unless the key change falls on a record boundary (RFC 8446 5.1). Then:
+///
+/// - an unprotected change_cipher_spec record holding exactly the byte 1
+///   is dropped, without effect and without using a sequence number, until
+///   [`end_compat_ccs`](Self::end_compat_ccs); any other one, and any one
+///   after that, is `unexpected_message` (RFC 8446 5);
+/// - once an opener is installed, every other record must be
+///   application_data on the outside; its inner type (from the opener)
+///   decides what it is, and an inner change_cipher_spec is
+///   `unexpected_message`;
+/// - an alert record must hold exactly one alert (RFC 8446 5.1), and empty
+///   handshake and alert records are refused as in TLS 1.2.
 pub struct RecordReader {
     /// Initialised storage; `buf[start..filled]` is not yet discarded.
     buf: Vec<u8>,
@@ -127,6 +148,13 @@ pub struct RecordReader {
     handshake: HandshakeJoiner,
     alert: AlertJoiner,
     handshake_limits: HandshakeLimits,
+    /// TLS 1.3 record rules apply ([`RecordReader::set_tls13`]).
+    tls13: bool,
+    /// TLS 1.3: an unprotected `change_cipher_spec` of the byte 1 is still
+    /// dropped rather than refused (until the peer's Finished).
+    compat_ccs: bool,
+    /// An opener has been installed, so every record is protected.
+    protected: bool,
     failed: Option<Error>,
 }
 
@@ -168,6 +196,9 @@ impl RecordReader {
                 client_hello: MAX_CLIENT_HELLO_LEN,
                 other: DEFAULT_MAX_HANDSHAKE_LEN,
             },
+            tls13: false,
+            compat_ccs: false,
+            protected: false,
             failed: None,
         }
     }
@@ -178,14 +209,70 @@ impl RecordReader {
     /// Call it right after `next_message` returns
     /// [`Inbound::ChangeCipherSpec`]; records already buffered behind the
     /// ChangeCipherSpec are opened with the new opener.
+    ///
+    /// Bodies longer than the opener's
+    /// [`max_body_len`](RecordOpener::max_body_len) (never more than
+    /// 2^14 + 2048) are `record_overflow` from then on.
+    ///
+    /// This does not check that the key change falls on a record boundary:
+    /// under TLS 1.2 the ChangeCipherSpec record ends at it by construction.
+    /// TLS 1.3 key changes use [`install_opener`](Self::install_opener).
     pub fn set_opener(&mut self, opener: Box<dyn RecordOpener>) {
-        self.max_body = if opener.overhead() == 0 {
-            MAX_PLAINTEXT_LEN
-        } else {
-            MAX_CIPHERTEXT_LEN
-        };
+        self.max_body = opener.max_body_len().min(MAX_CIPHERTEXT_LEN);
         self.opener = opener;
         self.seq = 0;
+        self.protected = true;
+    }
+
+    /// Installs the opener for the records after a key change, as
+    /// [`set_opener`](Self::set_opener) does, if the key change falls on a
+    /// record boundary (RFC 8446 5.1): otherwise, when part of a handshake
+    /// message or alert is buffered or bytes of the current record (under
+    /// the old key) are unread, it fails with [`Error::UnexpectedMessage`]
+    /// and the reader is dead. That also refuses a record that carried the
+    /// last message under the old key together with bytes after it.
+    ///
+    /// The TLS 1.3 handshake calls this at each key change, right after
+    /// reading the message that ends the old key.
+    pub fn install_opener(&mut self, opener: Box<dyn RecordOpener>) -> Result<(), Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let unread = self.current.filter(|c| c.pos < c.end).map(|c| c.typ);
+        let straddling = if self.handshake.is_partial() {
+            Some(ContentType::Handshake)
+        } else if self.alert.is_partial() {
+            Some(ContentType::Alert)
+        } else {
+            unread
+        };
+        if let Some(typ) = straddling {
+            return Err(self.fail(Error::UnexpectedMessage {
+                expected: "a key change on a record boundary",
+                got: Received::Record(typ),
+            }));
+        }
+        self.set_opener(opener);
+        Ok(())
+    }
+
+    /// Switches to the TLS 1.3 record rules (see the type's docs), with
+    /// compatibility change_cipher_spec records dropped until
+    /// [`end_compat_ccs`](Self::end_compat_ccs). The handshake calls it
+    /// once TLS 1.3 is negotiated, before reading the next record; there is
+    /// no way back.
+    pub fn set_tls13(&mut self) {
+        if !self.tls13 {
+            self.tls13 = true;
+            self.compat_ccs = true;
+        }
+    }
+
+    /// TLS 1.3: from now on an unprotected change_cipher_spec is
+    /// `unexpected_message` too. The handshake calls it once it has received
+    /// the peer's Finished (RFC 8446 5).
+    pub fn end_compat_ccs(&mut self) {
+        self.compat_ccs = false;
     }
 
     /// Sets the largest handshake message body accepted for every type but
@@ -439,7 +526,7 @@ impl RecordReader {
             let Some(current) = self.current else {
                 match self.open_next()? {
                     Opened::NeedMore => return Ok(None),
-                    Opened::Record => continue,
+                    Opened::Record | Opened::Dropped => continue,
                     Opened::Empty(ready) => return Ok(Some(ready)),
                 }
             };
@@ -508,28 +595,47 @@ impl RecordReader {
         // applies. After it, the ciphertext limit, then the plaintext limit
         // once opened (RFC 5246 6.2.3).
         let header = RecordHeader::decode([a, b, c, d, e], self.max_body)?;
-        if self.handshake.is_partial()
-            && !matches!(header.typ, ContentType::Handshake | ContentType::Alert)
-        {
-            return Err(Error::UnexpectedMessage {
-                expected: "the rest of a handshake message",
-                got: Received::Record(header.typ),
-            });
+        // Under TLS 1.3 keys the header says application_data whatever the
+        // record holds: its inner type is checked once opened.
+        let hides_type = self.tls13 && self.protected;
+        if !(hides_type && header.typ == ContentType::ApplicationData) {
+            self.check_continuation(header.typ)?;
         }
-        // The second byte of a split alert must come in the very next
-        // record: left waiting, half an alert would survive other records
-        // and the change of keys, and be completed by a later, authentic
-        // alert into one the peer never sent.
-        if self.alert.is_partial() && header.typ != ContentType::Alert {
-            return Err(Error::UnexpectedMessage {
-                expected: "the rest of an alert",
-                got: Received::Record(header.typ),
-            });
+        // TLS 1.3 (RFC 8446 5): under keys only application_data, and a
+        // change_cipher_spec only while the compatibility one is allowed;
+        // refused from the header, before the body is waited for.
+        if self.tls13 {
+            if header.typ == ContentType::ChangeCipherSpec && !self.compat_ccs {
+                return Err(Error::UnexpectedMessage {
+                    expected: "no change_cipher_spec after the peer's Finished",
+                    got: Received::Record(header.typ),
+                });
+            }
+            if self.protected
+                && !matches!(
+                    header.typ,
+                    ContentType::ApplicationData | ContentType::ChangeCipherSpec
+                )
+            {
+                return Err(Error::UnexpectedMessage {
+                    expected: "a protected (application_data) record",
+                    got: Received::Record(header.typ),
+                });
+            }
         }
         let body_start = self.start + HEADER_LEN;
         let record_end = body_start + header.len;
         if record_end > self.filled {
             return Ok(Opened::NeedMore);
+        }
+        if self.tls13 && header.typ == ContentType::ChangeCipherSpec {
+            // The compatibility change_cipher_spec: dropped, unprotected,
+            // and not counted in the sequence numbers; anything but the
+            // single byte 1 is unexpected_message.
+            let body = self.buf.get(body_start..record_end).unwrap_or_default();
+            ChangeCipherSpecPayload::read_record_body(body)?;
+            self.start = record_end;
+            return Ok(Opened::Dropped);
         }
         if self.seq == u64::MAX {
             return Err(Error::SequenceExhausted);
@@ -538,10 +644,22 @@ impl RecordReader {
             .buf
             .get_mut(body_start..record_end)
             .ok_or(Error::Internal("record reader lost track of its buffer"))?;
-        let plain = self
+        let (typ, plain) = self
             .opener
             .open(self.seq, header.typ, header.version, body)?;
         self.seq += 1;
+        if hides_type {
+            self.check_continuation(typ)?;
+        }
+        // The type that counts is the opener's: the inner one under TLS 1.3.
+        // There the change_cipher_spec only ever comes unprotected (handled
+        // above), so one inside a protected record is refused (RFC 8446 5).
+        if !is_tls12_content_type(typ) || (self.tls13 && typ == ContentType::ChangeCipherSpec) {
+            return Err(Error::UnexpectedMessage {
+                expected: "a handshake, alert or application_data record",
+                got: Received::Record(typ),
+            });
+        }
         if plain.start > plain.end || plain.end > header.len {
             return Err(Error::Internal(
                 "opener returned a range outside the record",
@@ -556,21 +674,58 @@ impl RecordReader {
         if plain.is_empty() {
             // RFC 5246 6.2.1: zero-length fragments of handshake, alert or
             // change_cipher_spec MUST NOT be sent; application data may be.
-            if header.typ != ContentType::ApplicationData {
-                return Err(InvalidMessage::EmptyFragment(header.typ).into());
+            // RFC 8446 5.1 says the same of handshake and alert records.
+            if typ != ContentType::ApplicationData {
+                return Err(InvalidMessage::EmptyFragment(typ).into());
             }
             self.start = record_end;
             return Ok(Opened::Empty(Ready::ApplicationData(
                 record_end..record_end,
             )));
         }
+        // RFC 8446 5.1: an alert record holds exactly one alert, neither
+        // split across records nor coalesced with others.
+        if self.tls13 && typ == ContentType::Alert {
+            match plain.len() {
+                AlertMessage::LEN => {}
+                n if n < AlertMessage::LEN => {
+                    return Err(InvalidMessage::MissingData("alert").into());
+                }
+                _ => return Err(InvalidMessage::TrailingData("alert").into()),
+            }
+        }
         self.current = Some(Current {
-            typ: header.typ,
+            typ,
             pos: body_start + plain.start,
             end: body_start + plain.end,
             record_end,
         });
         Ok(Opened::Record)
+    }
+
+    /// Refuses a record of type `typ` where it would interleave with a
+    /// partly received handshake message or alert.
+    fn check_continuation(&self, typ: ContentType) -> Result<(), Error> {
+        // TLS 1.2 lets alerts come between the fragments of a handshake
+        // message; TLS 1.3 lets nothing (RFC 8446 5.1).
+        let continues = typ == ContentType::Handshake || (!self.tls13 && typ == ContentType::Alert);
+        if self.handshake.is_partial() && !continues {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of a handshake message",
+                got: Received::Record(typ),
+            });
+        }
+        // The second byte of a split alert must come in the very next
+        // record: left waiting, half an alert would survive other records
+        // and the change of keys, and be completed by a later, authentic
+        // alert into one the peer never sent.
+        if self.alert.is_partial() && typ != ContentType::Alert {
+            return Err(Error::UnexpectedMessage {
+                expected: "the rest of an alert",
+                got: Received::Record(typ),
+            });
+        }
+        Ok(())
     }
 
     /// How many more bytes complete the next record, as far as its header
@@ -650,6 +805,9 @@ impl RecordReader {
 enum Opened {
     NeedMore,
     Record,
+    /// A record read and dropped without effect (the TLS 1.3
+    /// compatibility change_cipher_spec).
+    Dropped,
     /// An empty application data record, handed out as is.
     Empty(Ready),
 }
@@ -683,10 +841,10 @@ mod tests {
         fn open(
             &self,
             seq: u64,
-            _typ: ContentType,
+            typ: ContentType,
             _version: u16,
             body: &mut [u8],
-        ) -> Result<Range<usize>, Error> {
+        ) -> Result<(ContentType, Range<usize>), Error> {
             self.seen.lock().unwrap().push(seq);
             let Some((tag, plain)) = body.split_last_mut() else {
                 return Err(Error::DecryptFailed);
@@ -695,11 +853,15 @@ mod tests {
                 return Err(Error::DecryptFailed);
             }
             plain.iter_mut().for_each(|b| *b ^= self.key);
-            Ok(0..plain.len())
+            Ok((typ, 0..plain.len()))
         }
 
         fn overhead(&self) -> usize {
             1
+        }
+
+        fn max_body_len(&self) -> usize {
+            MAX_CIPHERTEXT_LEN
         }
     }
 

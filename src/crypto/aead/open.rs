@@ -25,7 +25,7 @@ impl RecordOpener for AeadOpener {
         typ: ContentType,
         version: u16,
         body: &mut [u8],
-    ) -> Result<Range<usize>, Error> {
+    ) -> Result<(ContentType, Range<usize>), Error> {
         let prefix = self.explicit_nonce_len;
         let plaintext_len = body
             .len()
@@ -42,10 +42,15 @@ impl RecordOpener for AeadOpener {
         self.key
             .open_in_place(self.base.nonce(counter), aad, &mut body[prefix..])
             .map_err(|_| Error::DecryptFailed)?;
-        Ok(prefix..prefix + plaintext_len)
+        Ok((typ, prefix..prefix + plaintext_len))
     }
 
     fn overhead(&self) -> usize {
         self.explicit_nonce_len + AEAD_TAG_LEN
+    }
+
+    /// 2^14 + 2048 (RFC 5246 6.2.3).
+    fn max_body_len(&self) -> usize {
+        crate::record::MAX_CIPHERTEXT_LEN
     }
 }

@@ -18,7 +18,7 @@ use crate::crypto::aead::ring_algorithm;
 use crate::crypto::suites::{AEAD_TAG_LEN, AeadAlgorithm};
 use crate::enums::ContentType;
 use crate::error::{Error, Received};
-use crate::record::{HEADER_LEN, RecordSealer};
+use crate::record::{HEADER_LEN, RecordOpener, RecordSealer};
 
 /// The longest plaintext a TLS 1.3 record carries (RFC 8446 5.1).
 pub const MAX_PLAINTEXT_LEN: usize = 1 << 14;
@@ -173,7 +173,9 @@ impl Tls13Opener {
             iv: key.iv,
         })
     }
+}
 
+impl RecordOpener for Tls13Opener {
     /// Opens one record: `outer` and `version` from its header, `body` the
     /// protected body. Returns the inner content type and the range of
     /// `body` that holds the content (padding removed).
@@ -185,7 +187,7 @@ impl Tls13Opener {
     /// - A body that fails authentication: [`Error::DecryptFailed`].
     /// - An inner plaintext of zeros only: [`Error::UnexpectedMessage`]
     ///   (RFC 8446 5.4).
-    pub fn open(
+    fn open(
         &self,
         seq: u64,
         outer: ContentType,
@@ -234,8 +236,13 @@ impl Tls13Opener {
 
     /// The most a protected body exceeds its content without padding: the
     /// type byte and the tag.
-    pub fn overhead(&self) -> usize {
+    fn overhead(&self) -> usize {
         1 + AEAD_TAG_LEN
+    }
+
+    /// 2^14 + 256 (RFC 8446 5.2).
+    fn max_body_len(&self) -> usize {
+        MAX_CIPHERTEXT_LEN
     }
 }
 
