@@ -151,6 +151,14 @@ fn server_handshake<T: io::Read + io::Write>(
             let hs = hs.send()?.send()?.send()?.send()?.send()?;
             server_finish(hs.recv_from(t)?, t) // ClientKeyExchange
         }
+        AfterClientHello::Tls13(hs) => {
+            // ServerHello, [ChangeCipherSpec], EncryptedExtensions,
+            // Certificate, CertificateVerify, Finished
+            let hs = hs.send()?.send()?.send()?.send()?.send()?.send()?;
+            let mut hs = hs.recv_from(t)?; // the client's Finished
+            flushed(hs.flush_to(t))?;
+            Ok(hs.into_connection())
+        }
     }
 }
 
@@ -162,6 +170,11 @@ fn server_client_auth_handshake<T: io::Read + io::Write>(
     match hs.recv_from(t)? {
         AfterClientHello::Resumed(hs) => server_resumed(hs, t),
         AfterClientHello::ResumedWithClientCert(hs) => server_resumed(hs, t),
+        // A server asking for client certificates does not negotiate TLS
+        // 1.3 yet (see `AfterClientHello`).
+        AfterClientHello::Tls13(hs) => Err(hs.fatal(crate::error::Error::Internal(
+            "TLS 1.3 chosen by a client-auth server",
+        ))),
         AfterClientHello::Full(hs) => {
             // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
             // CertificateRequest, ServerHelloDone

@@ -8,6 +8,7 @@
 //! closed, and one pending-alert slot per half — the seed's
 //! `reader_alert_out` and `writer_alert_out`. See `docs/connection.md`.
 
+mod over13;
 mod read_half;
 mod shared;
 mod write_half;

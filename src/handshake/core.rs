@@ -10,6 +10,7 @@ use crate::crypto::MasterSecret;
 use crate::crypto::Transcript;
 use crate::enums::{AlertLevel, ContentType, HandshakeType};
 use crate::error::{Error, Received};
+use crate::message::tls13::PayloadTls13;
 use crate::message::{ChangeCipherSpecPayload, HandshakeMessage, HandshakePayload};
 use crate::record::{Inbound, RecordOpener, RecordReader, RecordSealer, RecordWriter};
 
@@ -22,6 +23,9 @@ pub enum Incoming {
     Handshake(HandshakePayload),
     /// A ChangeCipherSpec.
     ChangeCipherSpec,
+    /// A handshake message read under the TLS 1.3 record rules, decoded as
+    /// a TLS 1.3 one. Its encoding is in `Core::msg`.
+    Tls13(PayloadTls13),
 }
 
 /// A handshake message's header: type(1) length(3).
@@ -144,6 +148,13 @@ impl<R: Role> Core<R> {
                     self.msg.clear();
                     self.msg.reserve(FLIGHT_RESERVE.max(encoded.len()));
                     self.msg.extend_from_slice(encoded);
+                    // Once TLS 1.3 is negotiated its messages (EncryptedExtensions,
+                    // the 1.3 Certificate and Finished) have their own layouts.
+                    if self.reader.is_tls13() {
+                        return Ok(Some(Incoming::Tls13(PayloadTls13::read_message(
+                            &self.msg,
+                        )?)));
+                    }
                     let message = HandshakeMessage::read_bytes(&self.msg)?;
                     Ok(Some(Incoming::Handshake(message.payload)))
                 }
@@ -161,6 +172,17 @@ impl<R: Role> Core<R> {
         self.msg.clear();
         self.msg.reserve(FLIGHT_RESERVE);
         HandshakeMessage { payload }.encode(&mut self.msg);
+        self.transcript.add(&self.msg);
+        self.reserve_flight();
+        self.writer
+            .write(ContentType::Handshake, &self.msg, &mut self.out)
+    }
+
+    /// Encodes, hashes and queues a TLS 1.3 handshake message of ours.
+    pub(crate) fn send_handshake13(&mut self, payload: PayloadTls13) -> Result<(), Error> {
+        self.msg.clear();
+        self.msg.reserve(FLIGHT_RESERVE);
+        payload.encode(&mut self.msg);
         self.transcript.add(&self.msg);
         self.reserve_flight();
         self.writer

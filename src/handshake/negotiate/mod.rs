@@ -7,4 +7,6 @@
 //! versions and is the only one that imports them both.
 
 mod client;
-mod server;
+pub(crate) mod server;
+
+pub use server::AfterClientHello;

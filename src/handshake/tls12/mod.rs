@@ -4,9 +4,9 @@
 mod client;
 mod keys;
 pub mod known;
-mod server;
+pub(crate) mod server;
 pub mod shape;
 pub mod table;
 
 pub use client::{AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket};
-pub use server::{AfterClientCert, AfterClientHello};
+pub use server::AfterClientCert;

@@ -3,4 +3,5 @@
 //! `crypto::tls13`, the messages in `message::tls13`.
 
 pub mod known;
+pub(crate) mod server;
 pub mod table;
