@@ -126,8 +126,19 @@ impl TestPki {
         self.leaf_with(kind, names, LeafFlavor::Good)
     }
 
+    /// A leaf for `names` with an Ed25519 key (TLS 1.3 tests; not a
+    /// [`KeyKind`], whose matrix is TLS 1.2's).
+    pub fn leaf_ed25519(&self, names: &[&str]) -> Leaf {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        self.leaf_from_key(key, names, LeafFlavor::Good)
+    }
+
     pub fn leaf_with(&self, kind: KeyKind, names: &[&str], flavor: LeafFlavor) -> Leaf {
         let key = kind.key_pair(self.dir.path());
+        self.leaf_from_key(key, names, flavor)
+    }
+
+    fn leaf_from_key(&self, key: KeyPair, names: &[&str], flavor: LeafFlavor) -> Leaf {
         let mut params =
             CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .unwrap();
