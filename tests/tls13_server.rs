@@ -594,3 +594,54 @@ fn client_hello_without_key_share_is_missing_extension() {
     assert_eq!(fatal.alert(), Some(AlertDescription::MissingExtension));
     assert_eq!(fatal.output(), [21, 3, 3, 0, 2, 2, 109]);
 }
+
+/// Collects key log lines in memory.
+#[derive(Debug, Default)]
+struct Lines(std::sync::Mutex<Vec<String>>);
+
+impl tlstate::keylog::KeyLog for Lines {
+    fn log(&self, label: &str, client_random: &[u8; 32], secret: &[u8]) {
+        let line = tlstate::keylog::key_log_line(label, client_random, secret);
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+/// Our key log of a TLS 1.3 handshake has exactly the five lines
+/// s_client's `-keylogfile` writes for it (the handshake and application
+/// traffic secrets and the exporter secret, RFC 8446 7.1), byte for byte.
+#[test]
+fn key_log_matches_openssl() {
+    let f = fixture();
+    let lines = Arc::new(Lines::default());
+    let mut config = f.config13(Cert::P256);
+    config.key_log = Some(lines.clone());
+    let (port, served) = serve_one(config);
+    let dir = tempfile::tempdir().unwrap();
+    let keylog = dir.path().join("s_client.keys");
+    let (ok, output) = s_client_version(
+        "-tls1_3",
+        port,
+        &[],
+        &[
+            "-CAfile",
+            path(&f.pki.ca_path),
+            "-keylogfile",
+            path(&keylog),
+            "-ign_eof",
+        ],
+        b"keys\n",
+    );
+    served.recv_timeout(IO_TIMEOUT).unwrap().unwrap();
+    assert!(ok, "{output}");
+    let mut theirs: Vec<String> = std::fs::read_to_string(&keylog)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let mut ours = lines.0.lock().unwrap().clone();
+    theirs.sort();
+    ours.sort();
+    assert_eq!(ours.len(), 5, "{ours:?}");
+    assert_eq!(ours, theirs);
+}
