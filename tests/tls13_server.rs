@@ -19,6 +19,7 @@ use tlstate::codec::Codec;
 use tlstate::connection::{Connection, ReadOutcome, SessionSummary};
 use tlstate::crypto::tls13::{EarlySecret, Secret, finished_verify_data, lookup_tls13};
 use tlstate::crypto::{EphemeralKeyExchange, HashAlgorithm, Transcript};
+use tlstate::driver::{Event, ServerDriver};
 use tlstate::enums::{
     AlertDescription, CipherSuite, Compression, ContentType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
@@ -644,4 +645,107 @@ fn key_log_matches_openssl() {
     ours.sort();
     assert_eq!(ours.len(), 5, "{ours:?}");
     assert_eq!(ours, theirs);
+}
+
+fn rustls_tls13_connection() -> rustls::ClientConnection {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(fixture().pki.ca.clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13])
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    rustls::ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap()
+}
+
+/// Moves everything each side owes the other until neither owes anything.
+fn pump(client: &mut rustls::ClientConnection, server: &mut ServerDriver) {
+    for _ in 0..32 {
+        let mut moved = false;
+        let mut wire = Vec::new();
+        while client.wants_write() {
+            client.write_tls(&mut wire).unwrap();
+        }
+        let mut rest = &wire[..];
+        while !rest.is_empty() {
+            let taken = server.handle_input(rest);
+            assert!(taken > 0, "the driver takes what it is given");
+            rest = &rest[taken..];
+            moved = true;
+        }
+        while let Some(out) = server.poll_output() {
+            let mut bytes = &out[..];
+            while !bytes.is_empty() {
+                client.read_tls(&mut bytes).unwrap();
+            }
+            client.process_new_packets().unwrap();
+            moved = true;
+        }
+        if !moved {
+            return;
+        }
+    }
+    panic!("the two sides never settled");
+}
+
+/// The sans-IO `ServerDriver` walks the TLS 1.3 branch too: against
+/// rustls in memory, the handshake completes and data flows both ways.
+#[test]
+fn server_driver_walks_tls13_with_rustls() {
+    let mut server = ServerDriver::new(Arc::new(fixture().config13(Cert::P256)));
+    let mut client = rustls_tls13_connection();
+    pump(&mut client, &mut server);
+    assert!(!client.is_handshaking());
+    assert!(!server.is_handshaking());
+    assert_eq!(server.state_name(), "HandshakeOver");
+    match server.poll_event() {
+        Some(Event::HandshakeDone(summary)) => {
+            assert_eq!(summary.protocol_version, ProtocolVersion::Tls13)
+        }
+        other => panic!("expected HandshakeDone, got {other:?}"),
+    }
+    client.writer().write_all(b"ping").unwrap();
+    pump(&mut client, &mut server);
+    assert_eq!(server.poll_event(), Some(Event::DataReadable));
+    let mut buf = [0u8; 16];
+    assert_eq!(server.read(&mut buf), Ok(4));
+    assert_eq!(&buf[..4], b"ping");
+    server.send(b"pong").unwrap();
+    pump(&mut client, &mut server);
+    let mut got = [0u8; 4];
+    client.reader().read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"pong");
+}
+
+/// The record types of our first flight to a TLS 1.3 ClientHello, with
+/// middlebox compatibility on or off.
+fn first_flight_record_types(middlebox_compat: bool) -> Vec<u8> {
+    let mut config = fixture().config13(Cert::P256);
+    config.middlebox_compat = middlebox_compat;
+    let kx = EphemeralKeyExchange::generate(NamedGroup::X25519).unwrap();
+    let hello = client_hello(&kx, true);
+    let mut s = Handshake::server(Arc::new(config));
+    let input = record(&mut RecordWriter::new(), ContentType::Handshake, &hello);
+    assert_eq!(s.feed(&input), input.len());
+    let Ok(Step::Next(AfterClientHello::Tls13(s))) = s.recv() else {
+        panic!("TLS 1.3 not chosen");
+    };
+    let s = s.send().unwrap().send().unwrap().send().unwrap();
+    let mut s = s.send().unwrap().send().unwrap().send().unwrap();
+    common::wire::records(&s.take_output())
+        .into_iter()
+        .map(|(typ, _)| typ)
+        .collect()
+}
+
+/// RFC 8446 D.4: with middlebox compatibility our ServerHello is followed
+/// by one unprotected ChangeCipherSpec, then only protected records
+/// (EncryptedExtensions, Certificate, CertificateVerify, Finished); without
+/// it, no ChangeCipherSpec.
+#[test]
+fn compat_change_cipher_spec_follows_server_hello_only_when_configured() {
+    assert_eq!(first_flight_record_types(true), [22, 20, 23, 23, 23, 23]);
+    assert_eq!(first_flight_record_types(false), [22, 23, 23, 23, 23]);
 }

@@ -101,9 +101,12 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
     // Without a usable share the RFC answer is a HelloRetryRequest for a
     // group we share; this server does not send one yet.
     let share = share.ok_or(PeerIncompatible::NoCommonGroup)?;
-    // RFC 8446 4.2.3: signature_algorithms_cert, when sent, governs the
-    // certificates; our chain is fixed, so we only check the end entity's
-    // key fits both lists.
+    // RFC 8446 4.2.3: signature_algorithms governs CertificateVerify;
+    // signature_algorithms_cert (or, without it, signature_algorithms) the
+    // signatures inside the chain. The chain is configured, not chosen
+    // here, and a server that cannot satisfy the list "SHOULD continue the
+    // handshake" with the chain it has (4.4.2.2), so only the
+    // CertificateVerify scheme is negotiated.
     let scheme = certified
         .key
         .choose_scheme_tls13(offered_schemes)
