@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::openssl::{SServer, s_client, s_client_with_env};
+use common::openssl::{SServer, s_client, s_client_version, s_client_with_env};
 use common::wire::{Proxy, after_handshake};
 use common::{KillOnDrop, fixture};
 
@@ -192,6 +192,8 @@ const SERVER_FLAGS: &[&str] = &[
     "--max-handshake-len",
     "--keylog",
     "--ocsp",
+    "--tls13",
+    "--tls12",
     "--help",
 ];
 
@@ -584,4 +586,21 @@ fn unknown_suite_or_group_name_is_refused() {
             "{stderr}"
         );
     }
+}
+
+/// `--tls13`: a TLS 1.3 client gets TLS 1.3 and the page says so; a TLS
+/// 1.2 client still gets TLS 1.2. Without it, TLS 1.2 only.
+#[test]
+fn server_tls13_flag_negotiates_tls13() {
+    let ca = fixture().pki.ca_path.to_str().unwrap();
+    let get = b"GET / HTTP/1.0\r\n\r\n";
+    let server = ExampleServer::start(&["--tls13"]);
+    let args = ["-CAfile", ca, "-servername", "localhost", "-ign_eof"];
+    let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
+    assert!(ok && out.contains("protocol: TLSv1.3\n"), "{out}");
+    let (ok, out) = s_client_version("-tls1_2", server.port, &[], &args, get);
+    assert!(ok && out.contains("protocol: TLSv1.2\n"), "{out}");
+    let server = ExampleServer::start(&["--tls12"]);
+    let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
+    assert!(!ok && !out.contains("protocol: TLSv1.3"), "{out}");
 }

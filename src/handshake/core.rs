@@ -23,8 +23,8 @@ pub enum Incoming {
     Handshake(HandshakePayload),
     /// A ChangeCipherSpec.
     ChangeCipherSpec,
-    /// A handshake message read under the TLS 1.3 record rules, decoded as
-    /// a TLS 1.3 one. Its encoding is in `Core::msg`.
+    /// A TLS 1.3 handshake message, decoded (once `Core::tls13` is set).
+    /// Its encoding is in `Core::msg`.
     Tls13(PayloadTls13),
 }
 
@@ -60,6 +60,9 @@ pub(crate) struct Core<R: Role> {
     pub(crate) pending_opener: Option<Box<dyn RecordOpener>>,
     /// The role's own state (offers, ephemeral keys).
     pub(crate) side: R::Side,
+    /// TLS 1.3 was negotiated: messages read are decoded as TLS 1.3's
+    /// ([`Incoming::Tls13`]) and a HelloRequest is not special.
+    pub(crate) tls13: bool,
 }
 
 impl<R: Role> Core<R> {
@@ -77,6 +80,7 @@ impl<R: Role> Core<R> {
             pending_sealer: None,
             pending_opener: None,
             side,
+            tls13: false,
         }
     }
 
@@ -135,7 +139,9 @@ impl<R: Role> Core<R> {
                 // HelloRequest, which "MUST NOT be included in the message
                 // hashes". Its body must still be empty.
                 Inbound::Handshake { typ, encoded }
-                    if typ == HandshakeType::HelloRequest && R::PEER_RENEGOTIATION == typ =>
+                    if typ == HandshakeType::HelloRequest
+                        && R::PEER_RENEGOTIATION == typ
+                        && !self.tls13 =>
                 {
                     let body = encoded.get(HANDSHAKE_HEADER_LEN..).unwrap_or_default();
                     HandshakePayload::read_body(typ, body)?;
@@ -148,12 +154,9 @@ impl<R: Role> Core<R> {
                     self.msg.clear();
                     self.msg.reserve(FLIGHT_RESERVE.max(encoded.len()));
                     self.msg.extend_from_slice(encoded);
-                    // Once TLS 1.3 is negotiated its messages (EncryptedExtensions,
-                    // the 1.3 Certificate and Finished) have their own layouts.
-                    if self.reader.is_tls13() {
-                        return Ok(Some(Incoming::Tls13(PayloadTls13::read_message(
-                            &self.msg,
-                        )?)));
+                    if self.tls13 {
+                        let message = PayloadTls13::read_message(&self.msg)?;
+                        return Ok(Some(Incoming::Tls13(message)));
                     }
                     let message = HandshakeMessage::read_bytes(&self.msg)?;
                     Ok(Some(Incoming::Handshake(message.payload)))
@@ -187,6 +190,17 @@ impl<R: Role> Core<R> {
         self.reserve_flight();
         self.writer
             .write(ContentType::Handshake, &self.msg, &mut self.out)
+    }
+
+    /// Queues an unprotected compatibility ChangeCipherSpec (RFC 8446
+    /// D.4), which changes no keys.
+    pub(crate) fn send_compat_change_cipher_spec(&mut self) -> Result<(), Error> {
+        self.reserve_flight();
+        self.writer.write(
+            ContentType::ChangeCipherSpec,
+            &ChangeCipherSpecPayload::ENCODING,
+            &mut self.out,
+        )
     }
 
     /// Gives a new flight's output room for the whole flight at once.
@@ -252,3 +266,19 @@ macro_rules! expect_payload {
     };
 }
 pub(crate) use expect_payload;
+
+/// The TLS 1.3 payload of the message just read, as `expect_payload!`.
+macro_rules! expect_payload13 {
+    ($message:expr, $variant:ident) => {
+        match $message {
+            $crate::handshake::core::Incoming::Tls13(
+                $crate::message::tls13::PayloadTls13::$variant(inner),
+            ) => Ok(inner),
+            _ => Err($crate::error::Error::Internal(concat!(
+                "table check let through a non-",
+                stringify!($variant)
+            ))),
+        }
+    };
+}
+pub(crate) use expect_payload13;

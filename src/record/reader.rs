@@ -268,12 +268,6 @@ impl RecordReader {
         }
     }
 
-    /// Whether the TLS 1.3 record rules apply ([`set_tls13`](Self::set_tls13)):
-    /// the handshake then decodes its messages as TLS 1.3 ones.
-    pub fn is_tls13(&self) -> bool {
-        self.tls13
-    }
-
     /// TLS 1.3: from now on an unprotected change_cipher_spec is
     /// `unexpected_message` too. The handshake calls it once it has received
     /// the peer's Finished (RFC 8446 5).

@@ -15,10 +15,10 @@ use crate::crypto::tls13::{
     sign_certificate_verify, verify_finished,
 };
 use crate::crypto::{self, EphemeralKeyExchange};
-use crate::enums::{Compression, ContentType, ExtensionType, ProtocolVersion};
+use crate::enums::{Compression, ExtensionType, ProtocolVersion};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::config::{CertifiedKey, ServerConfig};
-use crate::handshake::core::{Core, Incoming};
+use crate::handshake::core::{Core, Incoming, expect_payload13};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Server;
 use crate::handshake::shape::Full;
@@ -28,8 +28,8 @@ use crate::message::tls13::{
     CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry, PayloadTls13,
 };
 use crate::message::{
-    ChangeCipherSpecPayload, ClientHello, DigitallySigned, HandshakePayload, Random,
-    ServerExtension, ServerExtensions, ServerHello,
+    ClientHello, DigitallySigned, HandshakePayload, Random, ServerExtension, ServerExtensions,
+    ServerHello,
 };
 
 /// The certificate for the client's server name, as TLS 1.2 picks it.
@@ -151,6 +151,7 @@ pub(crate) fn recv_client_hello13(
     core.transcript.start_hash(choice.suite.hash);
     core.hash_received();
     core.side.tls13 = Some(Box::new(choice));
+    core.tls13 = true;
     core.reader.set_tls13();
     Ok(Hello13::default())
 }
@@ -242,11 +243,7 @@ impl SendMessage<Server, Full> for state::ServerChangeCipherSpec {
         let (hs, ()) = hs.try_with(|hs| {
             let core = &mut hs.core;
             if core.config.middlebox_compat {
-                core.writer.write(
-                    ContentType::ChangeCipherSpec,
-                    &ChangeCipherSpecPayload::ENCODING,
-                    &mut core.out,
-                )?;
+                core.send_compat_change_cipher_spec()?;
             }
             let sealer = core
                 .pending_sealer
@@ -393,9 +390,7 @@ impl RecvMessage<Server, Full> for state::ClientFinished {
     /// wrong) and switches our reading to the application keys.
     fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, verified) = hs.try_with(|hs| {
-            let Incoming::Tls13(PayloadTls13::Finished(finished)) = message else {
-                return Err(Error::Internal("table check let through a non-Finished"));
-            };
+            let finished = expect_payload13!(message, Finished)?;
             let core = &mut hs.core;
             let hash = core.transcript.current_hash()?;
             let choice = server13(core)?;
