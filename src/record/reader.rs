@@ -130,6 +130,8 @@ struct Current {
 ///   application_data on the outside; its inner type (from the opener)
 ///   decides what it is, and an inner change_cipher_spec is
 ///   `unexpected_message`;
+/// - nothing may come between the records of a split handshake message,
+///   not even the alert TLS 1.2 lets through (RFC 8446 5.1);
 /// - an alert record must hold exactly one alert (RFC 8446 5.1), and empty
 ///   handshake and alert records are refused as in TLS 1.2.
 pub struct RecordReader {
