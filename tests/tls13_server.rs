@@ -749,3 +749,80 @@ fn compat_change_cipher_spec_follows_server_hello_only_when_configured() {
     assert_eq!(first_flight_record_types(true), [22, 20, 23, 23, 23, 23]);
     assert_eq!(first_flight_record_types(false), [22, 23, 23, 23, 23]);
 }
+
+/// A client whose only key share is in a group we do not take gets a
+/// HelloRetryRequest for ours (RFC 8446 4.1.4: the special random, first
+/// on the wire), answers with a second ClientHello, and the handshake
+/// completes in our group.
+#[test]
+fn openssl_client_without_our_share_gets_hello_retry_request() {
+    let f = fixture();
+    for middlebox_compat in [true, false] {
+        let mut config = f.config13(Cert::P256);
+        config.groups = vec![NamedGroup::secp384r1];
+        config.middlebox_compat = middlebox_compat;
+        let (port, served) = serve_one(config);
+        let proxy = Proxy::start(([127, 0, 0, 1], port).into(), IO_TIMEOUT);
+        // OpenSSL sends a share for the first group only.
+        let (ok, output) = s_client_version(
+            "-tls1_3",
+            proxy.addr.port(),
+            &[],
+            &[
+                "-CAfile",
+                path(&f.pki.ca_path),
+                "-verify_return_error",
+                "-groups",
+                "X25519:P-384",
+                "-ign_eof",
+            ],
+            b"retry\n",
+        );
+        let (summary, request) = served
+            .recv_timeout(IO_TIMEOUT)
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{e}\n{output}"));
+        assert!(ok, "{output}");
+        assert_eq!(request, b"retry\n");
+        assert_eq!(summary.protocol_version, ProtocolVersion::Tls13);
+        assert_eq!(summary.group, NamedGroup::secp384r1);
+        let wire = proxy.recorded().server_to_client;
+        assert_eq!(server_hello_random(&wire), Random::HELLO_RETRY_REQUEST.0);
+        // One compatibility ChangeCipherSpec at most, right after the
+        // HelloRetryRequest.
+        let types: Vec<u8> = common::wire::records(&wire)
+            .into_iter()
+            .map(|(typ, _)| typ)
+            .take(3)
+            .collect();
+        match middlebox_compat {
+            true => assert_eq!(types, [22, 20, 22]),
+            false => assert_eq!(types, [22, 22, 23]),
+        }
+        assert_eq!(
+            common::wire::records(&wire)
+                .iter()
+                .filter(|(typ, _)| *typ == 20)
+                .count(),
+            usize::from(middlebox_compat)
+        );
+    }
+}
+
+/// rustls answers our HelloRetryRequest too.
+#[test]
+fn rustls_client_without_our_share_gets_hello_retry_request() {
+    let mut config = fixture().config13(Cert::P256);
+    config.groups = vec![NamedGroup::secp256r1];
+    let mut server = ServerDriver::new(Arc::new(config));
+    // rustls shares for its first group (x25519) only.
+    let mut client = rustls_tls13_connection();
+    pump(&mut client, &mut server);
+    assert!(!client.is_handshaking());
+    match server.poll_event() {
+        Some(Event::HandshakeDone(summary)) => {
+            assert_eq!(summary.group, NamedGroup::secp256r1)
+        }
+        other => panic!("expected HandshakeDone, got {other:?}"),
+    }
+}

@@ -15,6 +15,8 @@ mod state {
     pub(crate) use crate::handshake::state::*;
     /// TLS 1.3's ClientFinished, named apart from TLS 1.2's.
     pub(crate) type ClientFinished13 = crate::handshake::tls13::table::state::ClientFinished;
+    /// TLS 1.3's second ClientHello, named apart from the first.
+    pub(crate) type ClientHello13 = crate::handshake::tls13::table::state::ClientHello;
 }
 
 any_state! {
@@ -71,6 +73,9 @@ any_state! {
         /// TLS 1.3: our flight through our Finished is sent; waiting for
         /// the client's Finished.
         ClientFinishedTls13(ClientFinished13, Full),
+        /// TLS 1.3: our HelloRetryRequest is sent; waiting for the second
+        /// ClientHello.
+        ClientHelloTls13(ClientHello13, Full),
     }
 }
 
@@ -109,6 +114,8 @@ impl AnyServerState {
                 AfterClientHello::Tls13(hs) => Ok(S::ClientFinishedTls13(
                     hs.send()?.send()?.send()?.send()?.send()?.send()?,
                 )),
+                // HelloRetryRequest, [ChangeCipherSpec]
+                AfterClientHello::Tls13Retry(hs) => Ok(S::ClientHelloTls13(hs.send()?)),
             }),
             S::ClientHelloClientAuth(hs) => {
                 recv(hs, S::ClientHelloClientAuth, |after| match after {
@@ -124,6 +131,9 @@ impl AnyServerState {
                     AfterClientHello::Tls13(hs) => Err(hs.fatal(crate::error::Error::Internal(
                         "TLS 1.3 chosen by a client-auth server",
                     ))),
+                    AfterClientHello::Tls13Retry(hs) => Err(hs.fatal(
+                        crate::error::Error::Internal("TLS 1.3 chosen by a client-auth server"),
+                    )),
                 })
             }
             S::ClientKey(hs) => recv(hs, S::ClientKey, |hs| Ok(S::ClientChangeCipherSpec(hs))),
@@ -189,6 +199,14 @@ impl AnyServerState {
                     Ok(S::Established(Box::new(hs.into_connection())))
                 })
             }
+            // ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
+            // Finished (the compatibility ChangeCipherSpec went with the
+            // HelloRetryRequest)
+            S::ClientHelloTls13(hs) => recv(hs, S::ClientHelloTls13, |hs| {
+                Ok(S::ClientFinishedTls13(
+                    hs.send()?.send()?.send()?.send()?.send()?.send()?,
+                ))
+            }),
             S::ClientFinishedTls13(hs) => recv(hs, S::ClientFinishedTls13, |hs| {
                 Ok(S::Established(Box::new(hs.into_connection())))
             }),

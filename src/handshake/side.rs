@@ -75,8 +75,12 @@ pub(crate) struct Server13 {
     pub(crate) server_name: Option<String>,
     /// legacy_session_id, echoed (RFC 8446 4.1.3).
     pub(crate) session_id: SessionId,
-    /// The client's public key for `group`.
-    pub(crate) client_share: Vec<u8>,
+    /// The client's public key for `group`; `None` until a second
+    /// ClientHello answers our HelloRetryRequest.
+    pub(crate) client_share: Option<Vec<u8>>,
+    /// Whether we sent a HelloRetryRequest (and, with it, the
+    /// compatibility ChangeCipherSpec).
+    pub(crate) retried: bool,
     pub(crate) handshake_secret: Option<HandshakeSecret>,
     pub(crate) client_handshake_secret: Option<Secret>,
     pub(crate) server_handshake_secret: Option<Secret>,

@@ -47,10 +47,14 @@ pub enum AfterClientHello<P: FullShape> {
     ResumedWithClientCert(P::ResumedWithClientCert),
     /// A TLS 1.3 handshake (RFC 8446 2): our ServerHello is next.
     Tls13(Handshake<Server, tls13::table::state::ServerHello, P>),
+    /// A TLS 1.3 handshake whose ClientHello has no key share in a group
+    /// we take: our HelloRetryRequest is next (RFC 8446 4.1.4).
+    Tls13Retry(Handshake<Server, tls13::table::state::HelloRetryRequest, P>),
 }
 
-/// The edge from the shared hello state into the TLS 1.3 table.
+/// The edges from the shared hello state into the TLS 1.3 table.
 impl Follows<tls12::table::state::ClientHello> for tls13::table::state::ServerHello {}
+impl Follows<tls12::table::state::ClientHello> for tls13::table::state::HelloRetryRequest {}
 
 /// Whether this server negotiates TLS 1.3 with a client: configured, and
 /// not asking for client certificates (TLS 1.3 client authentication is
@@ -68,9 +72,12 @@ impl<P: FullShape> RecvMessage<Server, P> for tls12::table::state::ClientHello {
             return Err(hs.fatal(Error::Internal("table check let through a non-ClientHello")));
         };
         if offers_tls13(&hs.core) && hello.offers_tls13() {
-            let (hs, known) =
+            let (hs, (known, retry)) =
                 hs.try_with(|hs| tls13::server::recv_client_hello13(&mut hs.core, &hello))?;
-            return Ok(AfterClientHello::Tls13(hs.reshape(|_| known)));
+            return Ok(match retry {
+                true => AfterClientHello::Tls13Retry(hs.reshape(|_| known)),
+                false => AfterClientHello::Tls13(hs.reshape(|_| known)),
+            });
         }
         if !hs.core.config.versions.contains(&ProtocolVersion::Tls12) {
             return Err(hs.fatal(crate::error::PeerIncompatible::ProtocolVersion.into()));

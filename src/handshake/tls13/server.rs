@@ -12,9 +12,9 @@ use super::known::{Certified13, Hello13, Negotiated13};
 use super::table::state;
 use crate::crypto::tls13::{
     EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret, finished_verify_data, lookup_tls13,
-    sign_certificate_verify, verify_finished,
+    message_hash, sign_certificate_verify, verify_finished,
 };
-use crate::crypto::{self, EphemeralKeyExchange};
+use crate::crypto::{self, EphemeralKeyExchange, Transcript};
 use crate::enums::{Compression, ExtensionType, ProtocolVersion};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::config::{CertifiedKey, ServerConfig};
@@ -93,14 +93,24 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
     // A share in a group of ours, our order first. The share's group must
     // be one the client lists in supported_groups (RFC 8446 4.2.8).
-    let share = config
-        .groups
-        .iter()
-        .filter(|group| crypto::is_supported_group(**group) && offered_groups.contains(group))
-        .find_map(|group| shares.iter().find(|share| share.group == *group));
-    // Without a usable share the RFC answer is a HelloRetryRequest for a
-    // group we share; this server does not send one yet.
-    let share = share.ok_or(PeerIncompatible::NoCommonGroup)?;
+    let ours_offered =
+        || {
+            config.groups.iter().copied().filter(|group| {
+                crypto::is_supported_group(*group) && offered_groups.contains(group)
+            })
+        };
+    let share = ours_offered().find_map(|group| shares.iter().find(|share| share.group == group));
+    // Without a usable share, a group we share gets a HelloRetryRequest
+    // (RFC 8446 4.1.4): `client_share` stays empty.
+    let (group, client_share) = match share {
+        Some(share) => (share.group, Some(share.key_exchange.clone())),
+        None => (
+            ours_offered()
+                .next()
+                .ok_or(PeerIncompatible::NoCommonGroup)?,
+            None,
+        ),
+    };
     // RFC 8446 4.2.3: signature_algorithms governs CertificateVerify;
     // signature_algorithms_cert (or, without it, signature_algorithms) the
     // signatures inside the chain. The chain is configured, not chosen
@@ -127,11 +137,12 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         by_name,
         alpn_protocol,
         suite,
-        group: share.group,
+        group,
         scheme,
         server_name,
         session_id: hello.session_id,
-        client_share: share.key_exchange.clone(),
+        client_share,
+        retried: false,
         handshake_secret: None,
         client_handshake_secret: None,
         server_handshake_secret: None,
@@ -141,19 +152,96 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
 
 /// The TLS 1.3 read of a ClientHello (the version is chosen in
 /// `negotiate`): makes the choice, starts the transcript with the hello,
-/// and switches the record layer to the TLS 1.3 rules.
+/// and switches the record layer to the TLS 1.3 rules. Returns whether a
+/// HelloRetryRequest must come first (no share in a group we take).
 pub(crate) fn recv_client_hello13(
     core: &mut Core<Server>,
     hello: &ClientHello,
-) -> Result<Hello13, Error> {
+) -> Result<(Hello13, bool), Error> {
     let choice = choose(&core.config, hello)?;
+    let retry = choice.client_share.is_none();
     core.client_random = hello.random.0;
     core.transcript.start_hash(choice.suite.hash);
     core.hash_received();
     core.side.tls13 = Some(Box::new(choice));
     core.tls13 = true;
     core.reader.set_tls13();
-    Ok(Hello13::default())
+    Ok((Hello13::default(), retry))
+}
+
+impl SendMessage<Server, Full> for state::HelloRetryRequest {
+    /// The compatibility ChangeCipherSpec, when configured, is written
+    /// here, right after our first handshake message (RFC 8446 D.4): the
+    /// client's second hello is next.
+    type Next = state::ClientHello;
+
+    /// Asks for a share in the group we chose (RFC 8446 4.1.4); the
+    /// transcript's first ClientHello becomes its message_hash (4.4.1).
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let core = &mut hs.core;
+            let choice = server13(core)?;
+            let (suite, group, session_id) = (choice.suite, choice.group, choice.session_id);
+            choice.retried = true;
+            let first_hello = core.transcript.current_hash()?;
+            let (message, len) = message_hash(suite.hash, first_hello.as_bytes())?;
+            let mut transcript = Transcript::new();
+            transcript.start_hash(suite.hash);
+            transcript.add(&message[..len]);
+            core.transcript = transcript;
+            let mut extensions = ServerExtensions::new();
+            extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::Tls13));
+            extensions.push(ServerExtension::KeyShareHrr(group));
+            let retry = ServerHello {
+                server_version: ProtocolVersion::Tls12,
+                random: Random::HELLO_RETRY_REQUEST,
+                session_id,
+                cipher_suite: suite.suite,
+                compression_method: Compression::Null,
+                extensions,
+            };
+            core.send_handshake(HandshakePayload::ServerHello(retry))?;
+            if core.config.middlebox_compat {
+                core.send_compat_change_cipher_spec()?;
+            }
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Server, Full> for state::ClientHello {
+    type Next = Handshake<Server, state::ServerHello, Full>;
+
+    /// The second ClientHello: chosen from again, it must keep the suite
+    /// and now carry a share in the group we asked for (RFC 8446 4.1.2;
+    /// anything else is illegal_parameter). A second HelloRetryRequest is
+    /// never sent (4.1.4).
+    fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let hello = expect_payload13!(message, ClientHello)?;
+            let core = &mut hs.core;
+            let mut second = choose(&core.config, &hello)?;
+            let first = server13(core)?;
+            if second.suite != first.suite
+                || second.group != first.group
+                || second.client_share.is_none()
+                || second.session_id != first.session_id
+            {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "a second ClientHello that does not answer the HelloRetryRequest",
+                )
+                .into());
+            }
+            second.retried = true;
+            core.hash_received();
+            core.side.tls13 = Some(Box::new(second));
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
 }
 
 fn server13(core: &mut Core<Server>) -> Result<&mut Server13, Error> {
@@ -192,7 +280,11 @@ impl SendMessage<Server, Full> for state::ServerHello {
             let choice = server13(core)?;
             let kx = EphemeralKeyExchange::generate(choice.group)?;
             let public = kx.public_key().to_vec();
-            let shared = kx.complete(&choice.client_share)?;
+            let client_share = choice
+                .client_share
+                .as_deref()
+                .ok_or(Error::Internal("ServerHello without the client's share"))?;
+            let shared = kx.complete(client_share)?;
             let (suite, group, session_id) = (choice.suite, choice.group, choice.session_id);
             let negotiated = negotiated(choice);
             let mut extensions = ServerExtensions::new();
@@ -242,7 +334,9 @@ impl SendMessage<Server, Full> for state::ServerChangeCipherSpec {
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let core = &mut hs.core;
-            if core.config.middlebox_compat {
+            // After a HelloRetryRequest the compatibility ChangeCipherSpec
+            // has been sent already.
+            if core.config.middlebox_compat && !server13(core)?.retried {
                 core.send_compat_change_cipher_spec()?;
             }
             let sealer = core
