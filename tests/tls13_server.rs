@@ -386,9 +386,19 @@ fn python_tls13_client() {
 const SUITE: CipherSuite = CipherSuite::TLS13_AES_128_GCM_SHA256;
 
 fn client_hello(kx: &EphemeralKeyExchange, with_key_share: bool) -> Vec<u8> {
+    client_hello_offering(kx, with_key_share, &[NamedGroup::X25519])
+}
+
+/// A ClientHello with `groups` in supported_groups and, if asked, a share
+/// for `kx`'s group.
+fn client_hello_offering(
+    kx: &EphemeralKeyExchange,
+    with_key_share: bool,
+    groups: &[NamedGroup],
+) -> Vec<u8> {
     let mut extensions = vec![
         ClientExtension::SupportedVersions([ProtocolVersion::Tls13].into_iter().collect()),
-        ClientExtension::SupportedGroups([NamedGroup::X25519].into_iter().collect()),
+        ClientExtension::SupportedGroups(groups.iter().copied().collect()),
         ClientExtension::SignatureAlgorithms(
             [SignatureScheme::ECDSA_NISTP256_SHA256]
                 .into_iter()
@@ -397,7 +407,7 @@ fn client_hello(kx: &EphemeralKeyExchange, with_key_share: bool) -> Vec<u8> {
     ];
     if with_key_share {
         extensions.push(ClientExtension::KeyShare(vec![KeyShareEntry {
-            group: NamedGroup::X25519,
+            group: kx.group(),
             key_exchange: kx.public_key().to_vec(),
         }]));
     }
@@ -825,4 +835,42 @@ fn rustls_client_without_our_share_gets_hello_retry_request() {
         }
         other => panic!("expected HandshakeDone, got {other:?}"),
     }
+}
+
+/// A second ClientHello that ignores our HelloRetryRequest (its share is
+/// again in the group we did not take): illegal_parameter (RFC 8446
+/// 4.1.2), in a plaintext alert.
+#[test]
+fn second_client_hello_without_the_asked_share_is_illegal_parameter() {
+    let mut config = fixture().config13(Cert::P256);
+    config.groups = vec![NamedGroup::secp256r1];
+    config.middlebox_compat = false;
+    let kx = EphemeralKeyExchange::generate(NamedGroup::X25519).unwrap();
+    let groups = [NamedGroup::X25519, NamedGroup::secp256r1];
+    let hello = client_hello_offering(&kx, true, &groups);
+    let mut writer = RecordWriter::new();
+    let mut s = Handshake::server(Arc::new(config));
+    let input = record(&mut writer, ContentType::Handshake, &hello);
+    assert_eq!(s.feed(&input), input.len());
+    let Ok(Step::Next(AfterClientHello::Tls13Retry(s))) = s.recv() else {
+        panic!("no HelloRetryRequest");
+    };
+    let mut s = s.send().unwrap();
+    let retry = s.take_output();
+    let PayloadTls13::ServerHello(hrr) = PayloadTls13::read_message(&retry[5..]).unwrap() else {
+        panic!("not a HelloRetryRequest");
+    };
+    assert!(hrr.is_hello_retry_request());
+    assert_eq!(hrr.selected_group(), Some(NamedGroup::secp256r1));
+    let input = record(&mut writer, ContentType::Handshake, &hello);
+    assert_eq!(s.feed(&input), input.len());
+    let fatal = s.recv().unwrap_err();
+    assert!(
+        matches!(
+            fatal.error(),
+            Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_))
+        ),
+        "{fatal}"
+    );
+    assert_eq!(fatal.output(), [21, 3, 3, 0, 2, 2, 47]);
 }
