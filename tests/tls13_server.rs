@@ -874,3 +874,42 @@ fn second_client_hello_without_the_asked_share_is_illegal_parameter() {
     );
     assert_eq!(fatal.output(), [21, 3, 3, 0, 2, 2, 47]);
 }
+
+/// A server asking for client certificates does not negotiate TLS 1.3 yet:
+/// offered TLS 1.3 and 1.2 (rustls, in memory), it answers TLS 1.2, and
+/// without the downgrade sentinel, since it would not have chosen TLS 1.3.
+#[test]
+fn client_auth_server_stays_on_tls12_without_sentinel() {
+    let f = fixture();
+    let verifier =
+        tlstate::crypto::WebPkiClientVerifier::new(std::slice::from_ref(&f.pki.ca)).unwrap();
+    let policy = tlstate::handshake::ClientCertPolicy {
+        verifier: Arc::new(verifier),
+        required: false,
+    };
+    let mut server = ServerDriver::requesting_client_cert(Arc::new(f.config13(Cert::P256)), policy);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(f.pki.ca.clone()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let mut client =
+        rustls::ClientConnection::new(Arc::new(config), "localhost".try_into().unwrap()).unwrap();
+    // rustls (a TLS 1.3 client) would abort on a downgrade sentinel.
+    pump(&mut client, &mut server);
+    assert!(!client.is_handshaking());
+    assert_eq!(
+        client.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
+    match server.poll_event() {
+        Some(Event::HandshakeDone(summary)) => {
+            assert_eq!(summary.protocol_version, ProtocolVersion::Tls12)
+        }
+        other => panic!("expected HandshakeDone, got {other:?}"),
+    }
+}
