@@ -913,3 +913,24 @@ fn client_auth_server_stays_on_tls12_without_sentinel() {
         other => panic!("expected HandshakeDone, got {other:?}"),
     }
 }
+
+/// A TLS 1.3-only server refuses a TLS 1.2 client with protocol_version
+/// (RFC 8446 4.2.1), and s_client sees that alert.
+#[test]
+fn tls13_only_server_refuses_tls12_client_with_protocol_version() {
+    let f = fixture();
+    let mut config = f.config13(Cert::P256);
+    config.versions = vec![ProtocolVersion::Tls13];
+    let (port, served) = serve_one(config);
+    let (ok, output) = s_client_version(
+        "-tls1_2",
+        port,
+        &[],
+        &["-CAfile", path(&f.pki.ca_path)],
+        b"",
+    );
+    let error = served.recv_timeout(IO_TIMEOUT).unwrap().unwrap_err();
+    assert!(!ok, "{output}");
+    assert!(error.contains("sent alert protocol_version"), "{error}");
+    assert!(output.contains("alert protocol version"), "{output}");
+}
