@@ -33,6 +33,7 @@ use crate::message::HandshakePayload;
 ///
 /// [`ClientAuth`]: crate::handshake::ClientAuth
 /// [`ResumedClientAuth`]: crate::handshake::ResumedClientAuth
+/// [`Full`]: crate::handshake::Full
 #[derive(Debug)]
 pub enum AfterClientHello<P: FullShape> {
     /// A full TLS 1.2 handshake in the shape this server was started in.
@@ -42,8 +43,8 @@ pub enum AfterClientHello<P: FullShape> {
     Resumed(Handshake<Server, tls12::table::state::ServerHello, Resumed>),
     /// An abbreviated TLS 1.2 handshake resuming a session in which the
     /// client authenticated, its chain verified again with the current
-    /// policy (shape [`ResumedClientAuth`]). Only for a [`ClientAuth`]
-    /// server.
+    /// policy (shape [`ResumedClientAuth`](crate::handshake::ResumedClientAuth)).
+    /// Only for a [`ClientAuth`](crate::handshake::ClientAuth) server.
     ResumedWithClientCert(P::ResumedWithClientCert),
     /// A TLS 1.3 handshake (RFC 8446 2): our ServerHello is next.
     Tls13(Handshake<Server, tls13::table::state::ServerHello, P>),
