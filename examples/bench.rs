@@ -482,6 +482,9 @@ pub(crate) fn tlstate_handshake(
     let s = match s {
         AfterClientHello::Full(s) => s,
         AfterClientHello::Resumed(s) => return tlstate_resumed(c, s, t),
+        AfterClientHello::Tls13(_) | AfterClientHello::Tls13Retry(_) => {
+            unreachable!("the bench server negotiates TLS 1.2 only")
+        }
     };
     // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange, ServerHelloDone
     let (mut s, flight) = timed!(t.server, {

@@ -1,11 +1,11 @@
-//! A TLS 1.2 server on the blocking driver: one thread per connection.
+//! A TLS 1.2 / TLS 1.3 server on the blocking driver: one thread per connection.
 //!
 //! ```text
 //! cargo run --example server -- --listen 127.0.0.1:4433 [--cert chain.pem --key key.pem] [--echo]
 //!     [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]
 //!     [--suites A,B] [--groups A,B] [--no-require-ems] [--max-fragment-len N]
 //!     [--max-client-hello-len N] [--max-handshake-len N] [--keylog FILE]
-//!     [--ocsp resp.der]
+//!     [--ocsp resp.der] [--tls13 | --tls12]
 //! ```
 //!
 //! `--help` lists the flags. Without `--cert` it makes a self-signed ECDSA
@@ -36,7 +36,7 @@ use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tlstate::connection::ReadOutcome;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
-use tlstate::enums::{CipherSuite, NamedGroup};
+use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tlstate::handshake::{ClientCertPolicy, Server, ServerConfig};
 use tlstate::keylog::KeyLogFile;
 use tlstate::session::{SessionCache, Ticketer};
@@ -64,6 +64,8 @@ usage: server [--listen ADDR] [flags]
   --max-handshake-len N      largest other handshake message body read (default 65536)
   --keylog FILE              append session secrets in the SSLKEYLOGFILE format
   --ocsp FILE                staple this DER OCSP response when a client asks (RFC 6066 8)
+  --tls13                    negotiate TLS 1.3 when the client offers it, else TLS 1.2
+  --tls12                    TLS 1.2 only (the default)
   --help                     this text";
 
 /// The longest request header read; a longer one is not answered.
@@ -87,6 +89,7 @@ struct Args {
     max_handshake_len: Option<usize>,
     keylog: Option<PathBuf>,
     ocsp: Option<PathBuf>,
+    tls13: bool,
 }
 
 /// What the command line asks for.
@@ -114,6 +117,7 @@ fn parse_args() -> Result<Command, String> {
         max_handshake_len: None,
         keylog: None,
         ocsp: None,
+        tls13: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -139,6 +143,8 @@ fn parse_args() -> Result<Command, String> {
             "--max-handshake-len" => args.max_handshake_len = Some(number(&flag, &value()?)?),
             "--keylog" => args.keylog = Some(value()?.into()),
             "--ocsp" => args.ocsp = Some(value()?.into()),
+            "--tls13" => args.tls13 = true,
+            "--tls12" => args.tls13 = false,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -153,6 +159,14 @@ fn number(flag: &str, text: &str) -> Result<usize, String> {
 /// A list of names, split at commas (or colons, as OpenSSL writes them).
 fn names(list: &str) -> impl Iterator<Item = &str> {
     list.split([',', ':']).filter(|name| !name.is_empty())
+}
+
+/// The protocol's name as OpenSSL prints it.
+fn protocol_name(version: ProtocolVersion) -> &'static str {
+    match version {
+        ProtocolVersion::Tls13 => "TLSv1.3",
+        _ => "TLSv1.2",
+    }
 }
 
 fn suites(list: &str) -> Result<Vec<CipherSuite>, String> {
@@ -182,6 +196,9 @@ fn groups(list: &str) -> Result<Vec<NamedGroup>, String> {
 fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     let mut config = certified_config(args)?;
     config.alpn_protocols.clone_from(&args.alpn);
+    if args.tls13 {
+        config.versions = vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12];
+    }
     if args.tickets {
         // Keys rotate every 6 hours; tickets live 12.
         config.ticketer = Some(Arc::new(Ticketer::new(6 * 3600, 12 * 3600)?));
@@ -289,8 +306,11 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
     };
     let summary = stream.summary().clone();
     println!(
-        "{peer}: handshake done: TLSv1.2 {} {} ems={}",
-        summary.cipher_suite, summary.group, summary.extended_master_secret
+        "{peer}: handshake done: {} {} {} ems={}",
+        protocol_name(summary.protocol_version),
+        summary.cipher_suite,
+        summary.group,
+        summary.extended_master_secret
     );
     let result = if echo {
         echo_until_closed(&mut stream, &probe)
@@ -385,8 +405,9 @@ fn answer_http(stream: &mut Stream<Server, TcpStream>, probe: &TcpStream) -> std
         .first()
         .map_or("none".to_string(), |der| subject(der));
     let body = format!(
-        "protocol: TLSv1.2\ncipher suite: {}\ngroup: {}\nextended master secret: {}\nalpn: {alpn}\n\
+        "protocol: {}\ncipher suite: {}\ngroup: {}\nextended master secret: {}\nalpn: {alpn}\n\
          sni: {}\nresumed: {}\nclient certificate: {client}\n",
+        protocol_name(summary.protocol_version),
         summary.cipher_suite,
         summary.group,
         summary.extended_master_secret,

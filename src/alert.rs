@@ -31,6 +31,8 @@ impl Error {
                 PeerMisbehaved::IncorrectFinished | PeerMisbehaved::BadSignature,
             ) => A::DecryptError,
             Self::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)) => A::IllegalParameter,
+            // RFC 8446 9.2: a ClientHello without the mandatory extensions.
+            Self::PeerMisbehaved(PeerMisbehaved::MissingExtension(_)) => A::MissingExtension,
             Self::PeerMisbehaved(
                 PeerMisbehaved::BadRenegotiationInfo | PeerMisbehaved::ExtendedMasterSecretMismatch,
             ) => A::HandshakeFailure,
@@ -100,6 +102,10 @@ mod tests {
             (
                 InvalidMessage::PreSharedKeyNotLast.into(),
                 Some(A::IllegalParameter),
+            ),
+            (
+                PeerMisbehaved::MissingExtension("key_share").into(),
+                Some(A::MissingExtension),
             ),
             (
                 InvalidMessage::InvalidChangeCipherSpec.into(),

@@ -111,6 +111,9 @@ pub enum PeerMisbehaved {
     /// A resumed session's extended master secret status changed
     /// (RFC 7627 5.3).
     ExtendedMasterSecretMismatch,
+    /// A TLS 1.3 hello left out an extension it must carry (RFC 8446
+    /// 9.2), named here.
+    MissingExtension(&'static str),
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -123,6 +126,7 @@ impl fmt::Display for PeerMisbehaved {
             Self::ExtendedMasterSecretMismatch => {
                 f.write_str("the resumed session's extended master secret status changed")
             }
+            Self::MissingExtension(what) => write!(f, "the peer's hello lacks {what}"),
         }
     }
 }

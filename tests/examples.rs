@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::openssl::{SServer, s_client, s_client_with_env};
+use common::openssl::{SServer, s_client, s_client_version, s_client_with_env};
 use common::wire::{Proxy, after_handshake};
 use common::{KillOnDrop, fixture};
 
@@ -192,6 +192,8 @@ const SERVER_FLAGS: &[&str] = &[
     "--max-handshake-len",
     "--keylog",
     "--ocsp",
+    "--tls13",
+    "--tls12",
     "--help",
 ];
 
@@ -610,4 +612,21 @@ fn client_tls13_and_tls12_flags_choose_the_versions_offered() {
     let (ok, stdout, stderr) = run_client(tls12.port, &fx.pki.ca_path, &["--tls13", "--tls12"]);
     assert!(ok, "{stdout}{stderr}");
     assert!(stderr.contains("connected: TLSv1.2 "), "{stderr}");
+}
+
+/// `--tls13`: a TLS 1.3 client gets TLS 1.3 and the page says so; a TLS
+/// 1.2 client still gets TLS 1.2. Without it, TLS 1.2 only.
+#[test]
+fn server_tls13_flag_negotiates_tls13() {
+    let ca = fixture().pki.ca_path.to_str().unwrap();
+    let get = b"GET / HTTP/1.0\r\n\r\n";
+    let server = ExampleServer::start(&["--tls13"]);
+    let args = ["-CAfile", ca, "-servername", "localhost", "-ign_eof"];
+    let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
+    assert!(ok && out.contains("protocol: TLSv1.3\n"), "{out}");
+    let (ok, out) = s_client_version("-tls1_2", server.port, &[], &args, get);
+    assert!(ok && out.contains("protocol: TLSv1.2\n"), "{out}");
+    let server = ExampleServer::start(&["--tls12"]);
+    let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
+    assert!(!ok && !out.contains("protocol: TLSv1.3"), "{out}");
 }

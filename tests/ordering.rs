@@ -442,6 +442,9 @@ fn server_from<P: ServerFull>(
         AfterClientHello::Full(s) => P::run(s, link),
         AfterClientHello::Resumed(s) => server_resumed(s, link),
         AfterClientHello::ResumedWithClientCert(s) => P::run_resumed_client_auth(s, link),
+        AfterClientHello::Tls13(_) | AfterClientHello::Tls13Retry(_) => {
+            panic!("these servers negotiate TLS 1.2 only")
+        }
     }
 }
 

@@ -405,3 +405,29 @@ assert_not_impl_any!(Connection<Server>: Clone);
 fn the_assertions_compile() {
     // Every assertion above is checked when this file compiles.
 }
+
+// ---------------------------------------------------------------------
+// The TLS 1.3 server (issue #12): the read of the shared ClientHello leads
+// into the TLS 1.3 table; the server writes its flight through its
+// Finished and then only reads the client's Finished; a client-auth server
+// has no TLS 1.3 transitions yet.
+
+mod tls13_server {
+    use super::*;
+    use tlstate::handshake::table::Follows;
+    use tlstate::handshake::tls13::table::state as state13;
+
+    assert_impl_all!(state13::ServerHello: Follows<state::ClientHello>);
+    assert_sends!(Server, Full:
+        state13::ServerHello,
+        state13::ServerChangeCipherSpec,
+        state13::EncryptedExtensions,
+        state13::ServerCert,
+        state13::ServerCertVerify,
+        state13::ServerFinished,
+    );
+    assert_recvs!(Server, Full: state13::ClientFinished);
+    assert_never_sends!(Server, [Full]: state13::ClientFinished, state13::HandshakeOver);
+    assert_never_sends!(Server, [ClientAuth]: state13::ServerHello);
+    assert_impl_all!(Handshake<Server, state13::HandshakeOver>: Send);
+}

@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::handshake::known::{Certified, Keyed};
 use crate::handshake::tls13::known::Certified13;
 use crate::handshake::tls13::table::state as state13;
-use crate::handshake::{Client, Handshake, Role, Shape, state};
+use crate::handshake::{Client, Full, Handshake, Role, Server, Shape, state};
 
 /// What was agreed in the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +38,9 @@ pub struct SessionSummary {
     pub group: NamedGroup,
     /// The scheme that signed the server's ECDHE parameters.
     pub signature_scheme: SignatureScheme,
-    /// Whether the extended master secret (RFC 7627) is in use.
+    /// Whether the extended master secret (RFC 7627) is in use. Always
+    /// false in TLS 1.3, which has no such extension: its key schedule binds
+    /// every secret to the transcript by construction.
     pub extended_master_secret: bool,
     /// The server name the client asked for, if any.
     pub server_name: Option<String>,
@@ -154,6 +156,22 @@ impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
     /// dropped, any other handshake message is `unexpected_message`.
     pub fn into_connection(self) -> Connection<Client> {
         let summary = summary_of13(self.known, self.core.side.server_scheme);
+        let (reader, writer, out) = self.core.into_record_layer();
+        Connection::new(reader, writer, out, summary, true)
+    }
+}
+
+impl Handshake<Server, state13::HandshakeOver, Full> {
+    /// What was agreed (TLS 1.3).
+    pub fn summary(&self) -> SessionSummary {
+        summary_of13(self.known.clone(), self.tls13_server_scheme())
+    }
+
+    /// The established TLS 1.3 connection (see the TLS 1.2
+    /// `into_connection`).
+    pub fn into_connection(self) -> Connection<Server> {
+        let scheme = self.tls13_server_scheme();
+        let summary = summary_of13(self.known, scheme);
         let (reader, writer, out) = self.core.into_record_layer();
         Connection::new(reader, writer, out, summary, true)
     }

@@ -6,8 +6,18 @@ use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
 use crate::handshake::{
     AfterClientCert, AfterClientHello, ClientAuth, Fatal, Full, Handshake, NoClientCert, Resumed,
-    ResumedClientAuth, Server, state,
+    ResumedClientAuth, Server,
 };
+
+/// The states the walk waits in, from both tables (`any_state!` names
+/// them by `state::`).
+mod state {
+    pub(crate) use crate::handshake::state::*;
+    /// TLS 1.3's ClientFinished, named apart from TLS 1.2's.
+    pub(crate) type ClientFinished13 = crate::handshake::tls13::table::state::ClientFinished;
+    /// TLS 1.3's second ClientHello, named apart from the first.
+    pub(crate) type ClientHello13 = crate::handshake::tls13::table::state::ClientHello;
+}
 
 any_state! {
     /// Any state of a server handshake, erased: an escape hatch for code
@@ -60,6 +70,12 @@ any_state! {
         /// As `ClientFinishedResumed`, the session's client chain verified
         /// again.
         ClientFinishedResumedClientAuth(ClientFinished, ResumedClientAuth),
+        /// TLS 1.3: our flight through our Finished is sent; waiting for
+        /// the client's Finished.
+        ClientFinishedTls13(ClientFinished13, Full),
+        /// TLS 1.3: our HelloRetryRequest is sent; waiting for the second
+        /// ClientHello.
+        ClientHelloTls13(ClientHello13, Full),
     }
 }
 
@@ -93,6 +109,13 @@ impl AnyServerState {
                     Ok(S::ClientKey(hs.send()?.send()?.send()?.send()?.send()?))
                 }
                 AfterClientHello::Resumed(hs) => resumed(hs),
+                // ServerHello, [ChangeCipherSpec], EncryptedExtensions,
+                // Certificate, CertificateVerify, Finished
+                AfterClientHello::Tls13(hs) => Ok(S::ClientFinishedTls13(
+                    hs.send()?.send()?.send()?.send()?.send()?.send()?,
+                )),
+                // HelloRetryRequest, [ChangeCipherSpec]
+                AfterClientHello::Tls13Retry(hs) => Ok(S::ClientHelloTls13(hs.send()?)),
             }),
             S::ClientHelloClientAuth(hs) => {
                 recv(hs, S::ClientHelloClientAuth, |after| match after {
@@ -103,6 +126,14 @@ impl AnyServerState {
                     )),
                     AfterClientHello::Resumed(hs) => resumed(hs),
                     AfterClientHello::ResumedWithClientCert(hs) => resumed_client_auth(hs),
+                    // Not negotiated by a client-auth server yet (see
+                    // `AfterClientHello`).
+                    AfterClientHello::Tls13(hs) => Err(hs.fatal(crate::error::Error::Internal(
+                        "TLS 1.3 chosen by a client-auth server",
+                    ))),
+                    AfterClientHello::Tls13Retry(hs) => Err(hs.fatal(
+                        crate::error::Error::Internal("TLS 1.3 chosen by a client-auth server"),
+                    )),
                 })
             }
             S::ClientKey(hs) => recv(hs, S::ClientKey, |hs| Ok(S::ClientChangeCipherSpec(hs))),
@@ -168,6 +199,17 @@ impl AnyServerState {
                     Ok(S::Established(Box::new(hs.into_connection())))
                 })
             }
+            // ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
+            // Finished (the compatibility ChangeCipherSpec went with the
+            // HelloRetryRequest)
+            S::ClientHelloTls13(hs) => recv(hs, S::ClientHelloTls13, |hs| {
+                Ok(S::ClientFinishedTls13(
+                    hs.send()?.send()?.send()?.send()?.send()?.send()?,
+                ))
+            }),
+            S::ClientFinishedTls13(hs) => recv(hs, S::ClientFinishedTls13, |hs| {
+                Ok(S::Established(Box::new(hs.into_connection())))
+            }),
             state @ (S::Established(_) | S::Failed) => Ok(Advance::Waiting(state)),
         }
     }

@@ -25,14 +25,14 @@ pub use config::{
     DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, DEFAULT_SIGNATURE_SCHEMES, DEFAULT_VERSIONS, ServerConfig,
 };
 pub use machine::{Fatal, Handshake, RecvMessage, SendMessage, Step};
-pub use negotiate::AfterServerHello;
+pub use negotiate::{AfterClientHello, AfterServerHello};
 pub use role::{B, C, Client, Role, S, Server, Writer, Writes};
 pub use shape::{ClientAuth, Full, NoClientCert, Resumed, ResumedClientAuth, Shape};
 pub use table::State;
 pub use tls12::known;
 pub use tls12::shape::{FullShape, WithoutCertificateVerify};
 pub use tls12::table::state;
-pub use tls12::{AfterClientCert, AfterClientHello, AfterServerCert, AfterServerKey, AfterTicket};
+pub use tls12::{AfterClientCert, AfterServerCert, AfterServerKey, AfterTicket};
 
 /// `docs/state-machine.md`, generated from both tables and their shapes.
 ///

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rustls_pki_types::ServerName;
 
 use super::config::{CertifiedKey, ClientCertPolicy};
-use crate::crypto::tls13::{HandshakeSecret, Secret};
+use crate::crypto::tls13::{HandshakeSecret, Secret, Tls13CipherSuite};
 use crate::crypto::{EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::message::{CipherSuites, ClientHello, NamedGroups, SessionId, SignatureSchemes};
@@ -100,6 +100,48 @@ pub struct ServerSide {
     pub(crate) kx: Option<EphemeralKeyExchange>,
     /// Proof the client's Finished verified, carried to our Finished.
     pub(crate) client_finished: Option<FinishedVerified>,
+    /// A TLS 1.3 handshake's choice and key schedule, from the ClientHello on.
+    pub(crate) tls13: Option<Box<Server13>>,
+}
+
+/// The server's TLS 1.3 decisions after reading the ClientHello, and the
+/// secrets of its key schedule as they come (each taken when used, so none
+/// outlives its stage).
+pub(crate) struct Server13 {
+    pub(crate) certified: CertifiedKey,
+    /// Whether the certificate was picked by the client's server name.
+    pub(crate) by_name: bool,
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
+    pub(crate) suite: &'static Tls13CipherSuite,
+    /// The group of the client's share we answer.
+    pub(crate) group: NamedGroup,
+    pub(crate) scheme: SignatureScheme,
+    pub(crate) server_name: Option<String>,
+    /// legacy_session_id, echoed (RFC 8446 4.1.3).
+    pub(crate) session_id: SessionId,
+    /// The client's public key for `group`; `None` until a second
+    /// ClientHello answers our HelloRetryRequest.
+    pub(crate) client_share: Option<Vec<u8>>,
+    /// Whether we sent a HelloRetryRequest (and, with it, the
+    /// compatibility ChangeCipherSpec).
+    pub(crate) retried: bool,
+    pub(crate) handshake_secret: Option<HandshakeSecret>,
+    pub(crate) client_handshake_secret: Option<Secret>,
+    pub(crate) server_handshake_secret: Option<Secret>,
+    pub(crate) client_application_secret: Option<Secret>,
+}
+
+impl core::fmt::Debug for Server13 {
+    // The secrets stay out of any output.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Server13")
+            .field("suite", &self.suite.suite)
+            .field("group", &self.group)
+            .field("scheme", &self.scheme)
+            .field("alpn_protocol", &self.alpn_protocol)
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The server's decisions after reading the ClientHello.

@@ -94,13 +94,22 @@ pub fn s_client_with_env(
     args: &[&str],
     stdin: &[u8],
 ) -> (bool, String) {
+    s_client_version("-tls1_2", port, env, args, stdin)
+}
+
+/// [`s_client`] with `version` (`-tls1_3`, `-tls1_2`, or `""` for
+/// OpenSSL's default range) in place of `-tls1_2`.
+pub fn s_client_version(
+    version: &str,
+    port: u16,
+    env: &[(&str, &Path)],
+    args: &[&str],
+    stdin: &[u8],
+) -> (bool, String) {
     let mut child = Command::new("openssl")
-        .args([
-            "s_client",
-            "-tls1_2",
-            "-connect",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .arg("s_client")
+        .args(Some(version).filter(|v| !v.is_empty()))
+        .args(["-connect", &format!("127.0.0.1:{port}")])
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::piped())

@@ -7,6 +7,7 @@
 //! versions and is the only one that imports them both.
 
 mod client;
-mod server;
+pub(crate) mod server;
 
 pub use client::AfterServerHello;
+pub use server::AfterClientHello;

@@ -4,9 +4,9 @@
 pub(crate) mod client;
 mod keys;
 pub mod known;
-mod server;
+pub(crate) mod server;
 pub mod shape;
 pub mod table;
 
 pub use client::{AfterServerCert, AfterServerKey, AfterTicket};
-pub use server::{AfterClientCert, AfterClientHello};
+pub use server::AfterClientCert;

@@ -228,29 +228,12 @@ fn resumable(config: &ServerConfig, hello: &ClientHello) -> Option<SessionState>
     usable.then_some(session)
 }
 
-/// What the ClientHello decided: a full handshake, or the resumption of a
-/// session we hold.
-///
-/// A server that asks for client certificates (`P` = [`ClientAuth`])
-/// resumes only a session whose client chain passes its current policy:
-/// into [`ResumedWithClientCert`](Self::ResumedWithClientCert) when the
-/// session has a chain (verified again now), into
-/// [`Resumed`](Self::Resumed) when it has none and the policy does not
-/// require one. Any other session gets the full handshake, with its
-/// CertificateRequest. A server that asks for none (`P` = [`Full`]) cannot
-/// take the `ResumedWithClientCert` branch (its payload is uninhabited, so
-/// a `match` need not name it), and its resumed handshakes report no
-/// client certificate.
+/// The TLS 1.2 answers to a ClientHello: the TLS 1.2 variants of
+/// `negotiate`'s `AfterClientHello` (see there).
 #[derive(Debug)]
-pub enum AfterClientHello<P: FullShape> {
-    /// A full handshake in the shape this server was started in.
+pub(crate) enum Answer12<P: FullShape> {
     Full(Handshake<Server, state::ServerHello, P>),
-    /// An abbreviated handshake resuming the client's session, in which
-    /// the client is not authenticated.
     Resumed(Handshake<Server, state::ServerHello, Resumed>),
-    /// An abbreviated handshake resuming a session in which the client
-    /// authenticated, its chain verified again with the current policy
-    /// (shape [`ResumedClientAuth`]). Only for a [`ClientAuth`] server.
     ResumedWithClientCert(P::ResumedWithClientCert),
 }
 
@@ -289,11 +272,10 @@ fn client_auth_resumption(policy: &ClientCertPolicy, session: &SessionState) -> 
 /// whether to resume it and how.
 fn recv_client_hello<P: FullShape>(
     hs: Handshake<Server, state::ClientHello, P>,
-    message: Incoming,
+    hello: Box<ClientHello>,
     resumption: impl FnOnce(&Core<Server>, &SessionState) -> Resumption,
 ) -> Result<(Handshake<Server, state::ClientHello, P>, Resumption), Fatal> {
     hs.try_with(|hs| {
-        let hello = expect_payload!(message, ClientHello)?;
         let (resumed, how) = match resumable(&hs.core.config, &hello) {
             Some(session) => match resumption(&hs.core, &session) {
                 Resumption::No => (None, Resumption::No),
@@ -322,11 +304,14 @@ fn recv_client_hello<P: FullShape>(
     })
 }
 
-impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
-    type Next = AfterClientHello<P>;
-
-    fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, how) = recv_client_hello(hs, message, |core, session| {
+/// The TLS 1.2 read of a ClientHello (the version is chosen in
+/// `negotiate`): a full handshake or a resumption.
+pub(crate) fn recv_client_hello12<P: FullShape>(
+    hs: Handshake<Server, state::ClientHello, P>,
+    hello: Box<ClientHello>,
+) -> Result<Answer12<P>, Fatal> {
+    {
+        let (hs, how) = recv_client_hello(hs, hello, |core, session| {
             match &core.side.client_auth {
                 Some(policy) => client_auth_resumption(policy, session),
                 // Not asking for certificates, any session we hold may
@@ -336,14 +321,14 @@ impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
             }
         })?;
         match how {
-            Resumption::No => Ok(AfterClientHello::Full(hs.advance_same())),
-            Resumption::Anonymous => Ok(AfterClientHello::Resumed(hs.reshape(|known| known))),
+            Resumption::No => Ok(Answer12::Full(hs.advance_same())),
+            Resumption::Anonymous => Ok(Answer12::Resumed(hs.reshape(|known| known))),
             // Only a server with a policy gets here, and only the
             // ClientAuth constructor sets one: for any other shape this
             // is our own bug.
             Resumption::WithClientCert => {
                 match P::resumed_with_client_cert(hs.reshape(|known| known)) {
-                    Ok(resumed) => Ok(AfterClientHello::ResumedWithClientCert(resumed)),
+                    Ok(resumed) => Ok(Answer12::ResumedWithClientCert(resumed)),
                     Err(hs) => Err(hs.fatal(Error::Internal(
                         "a client-auth resumption without a client-auth shape",
                     ))),
@@ -396,6 +381,13 @@ fn choice(core: &Core<Server>) -> Result<&Choice, Error> {
 /// Writes the ServerHello for our choice.
 fn send_server_hello(core: &mut Core<Server>) -> Result<Negotiated, Error> {
     crypto::fill_random(&mut core.server_random)?;
+    // RFC 8446 4.1.3: a server that could have negotiated TLS 1.3 says so
+    // in the last 8 bytes of its random, so a TLS 1.3 client can tell an
+    // attacker's downgrade.
+    if crate::handshake::negotiate::server::offers_tls13(core) {
+        core.server_random[Random::LEN - Random::DOWNGRADE_TLS12.len()..]
+            .copy_from_slice(&Random::DOWNGRADE_TLS12);
+    }
     let choice = choice(core)?;
     let mut extensions = ServerExtensions::new();
     if choice.secure_renegotiation {

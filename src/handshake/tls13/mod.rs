@@ -6,4 +6,5 @@
 pub(crate) mod client;
 pub(crate) mod keys;
 pub mod known;
+pub(crate) mod server;
 pub mod table;

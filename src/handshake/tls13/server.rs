@@ -1,0 +1,516 @@
+//! The server's TLS 1.3 transitions (RFC 8446 4): the choice made from the
+//! ClientHello, then ServerHello, the compatibility ChangeCipherSpec,
+//! EncryptedExtensions, Certificate, CertificateVerify and Finished, and
+//! the read of the client's Finished.
+//!
+//! Keys change at three points: the handshake keys for our writing after
+//! ServerHello (and its ChangeCipherSpec), for our reading at the same
+//! time (the client's next record is its Finished); the application keys
+//! for our writing after our Finished, for our reading after the client's.
+
+use super::known::{Certified13, Hello13, Negotiated13};
+use super::table::state;
+use crate::crypto::tls13::{
+    EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret, finished_verify_data, lookup_tls13,
+    message_hash, sign_certificate_verify, verify_finished,
+};
+use crate::crypto::{self, EphemeralKeyExchange, Transcript};
+use crate::enums::{Compression, ExtensionType, ProtocolVersion};
+use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::handshake::config::{CertifiedKey, ServerConfig};
+use crate::handshake::core::{Core, Incoming, expect_payload13};
+use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
+use crate::handshake::role::Server;
+use crate::handshake::shape::Full;
+use crate::handshake::side::Server13;
+use crate::keylog::KeyLog;
+use crate::message::tls13::{
+    CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry, PayloadTls13,
+};
+use crate::message::{
+    ClientHello, DigitallySigned, HandshakePayload, Random, ServerExtension, ServerExtensions,
+    ServerHello,
+};
+
+/// The certificate for the client's server name, as TLS 1.2 picks it.
+fn certificate_for(config: &ServerConfig, server_name: Option<&str>) -> (CertifiedKey, bool) {
+    let by_name = server_name.and_then(|name| {
+        config
+            .certificates_by_name
+            .iter()
+            .find(|(configured, _)| configured.eq_ignore_ascii_case(name))
+    });
+    match by_name {
+        Some((_, certified)) => (certified.clone(), true),
+        None => (
+            CertifiedKey {
+                chain: config.cert_chain.clone(),
+                key: config.key.clone(),
+                ocsp_response: None,
+            },
+            false,
+        ),
+    }
+}
+
+/// Chooses suite, group and scheme for a TLS 1.3 ClientHello (RFC 8446
+/// 4.1.1, 4.2.3, 4.2.8, 9.2), in the server's order of preference.
+fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error> {
+    // RFC 8446 9.2: a ClientHello offering TLS 1.3 without these (and not
+    // using a PSK, which we do not accept) is refused with missing_extension.
+    let shares = hello
+        .key_shares()
+        .ok_or(PeerMisbehaved::MissingExtension("key_share"))?;
+    let offered_groups = hello
+        .supported_groups()
+        .ok_or(PeerMisbehaved::MissingExtension("supported_groups"))?;
+    let offered_schemes = hello
+        .signature_algorithms()
+        .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+    // RFC 8446 4.1.2: legacy_compression_methods is exactly the null one.
+    if hello.compression_methods.as_slice() != [Compression::Null] {
+        return Err(PeerMisbehaved::IllegalParameter("compression in a TLS 1.3 hello").into());
+    }
+    let server_name = hello
+        .server_name()
+        .and_then(|name| core::str::from_utf8(name).ok())
+        .map(str::to_owned);
+    let (certified, by_name) = certificate_for(config, server_name.as_deref());
+    // Our order: the TLS 1.3 suites the configuration lists; a
+    // configuration listing none (the TLS 1.2 defaults) takes all three
+    // in the crate's order.
+    let mut ours: Vec<_> = config
+        .cipher_suites
+        .iter()
+        .filter_map(|suite| lookup_tls13(*suite))
+        .collect();
+    if ours.is_empty() {
+        ours = crypto::tls13::TLS13_CIPHER_SUITES.iter().collect();
+    }
+    let suite = ours
+        .into_iter()
+        .find(|suite| hello.cipher_suites.contains(&suite.suite))
+        .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
+    // A share in a group of ours, our order first. The share's group must
+    // be one the client lists in supported_groups (RFC 8446 4.2.8).
+    let ours_offered =
+        || {
+            config.groups.iter().copied().filter(|group| {
+                crypto::is_supported_group(*group) && offered_groups.contains(group)
+            })
+        };
+    let share = ours_offered().find_map(|group| shares.iter().find(|share| share.group == group));
+    // Without a usable share, a group we share gets a HelloRetryRequest
+    // (RFC 8446 4.1.4): `client_share` stays empty.
+    let (group, client_share) = match share {
+        Some(share) => (share.group, Some(share.key_exchange.clone())),
+        None => (
+            ours_offered()
+                .next()
+                .ok_or(PeerIncompatible::NoCommonGroup)?,
+            None,
+        ),
+    };
+    // RFC 8446 4.2.3: signature_algorithms governs CertificateVerify;
+    // signature_algorithms_cert (or, without it, signature_algorithms) the
+    // signatures inside the chain. The chain is configured, not chosen
+    // here, and a server that cannot satisfy the list "SHOULD continue the
+    // handshake" with the chain it has (4.4.2.2), so only the
+    // CertificateVerify scheme is negotiated.
+    let scheme = certified
+        .key
+        .choose_scheme_tls13(offered_schemes)
+        .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+    let alpn_protocol = match hello.alpn_protocols() {
+        Some(offered) if !config.alpn_protocols.is_empty() => Some(
+            config
+                .alpn_protocols
+                .iter()
+                .find(|protocol| offered.contains(protocol))
+                .cloned()
+                .ok_or(PeerIncompatible::NoApplicationProtocol)?,
+        ),
+        _ => None,
+    };
+    Ok(Server13 {
+        certified,
+        by_name,
+        alpn_protocol,
+        suite,
+        group,
+        scheme,
+        server_name,
+        session_id: hello.session_id,
+        client_share,
+        retried: false,
+        handshake_secret: None,
+        client_handshake_secret: None,
+        server_handshake_secret: None,
+        client_application_secret: None,
+    })
+}
+
+/// The TLS 1.3 read of a ClientHello (the version is chosen in
+/// `negotiate`): makes the choice, starts the transcript with the hello,
+/// and switches the record layer to the TLS 1.3 rules. Returns whether a
+/// HelloRetryRequest must come first (no share in a group we take).
+pub(crate) fn recv_client_hello13(
+    core: &mut Core<Server>,
+    hello: &ClientHello,
+) -> Result<(Hello13, bool), Error> {
+    let choice = choose(&core.config, hello)?;
+    let retry = choice.client_share.is_none();
+    core.client_random = hello.random.0;
+    core.transcript.start_hash(choice.suite.hash);
+    core.hash_received();
+    core.side.tls13 = Some(Box::new(choice));
+    core.tls13 = true;
+    core.reader.set_tls13();
+    Ok((Hello13::default(), retry))
+}
+
+impl SendMessage<Server, Full> for state::HelloRetryRequest {
+    /// The compatibility ChangeCipherSpec, when configured, is written
+    /// here, right after our first handshake message (RFC 8446 D.4): the
+    /// client's second hello is next.
+    type Next = state::ClientHello;
+
+    /// Asks for a share in the group we chose (RFC 8446 4.1.4); the
+    /// transcript's first ClientHello becomes its message_hash (4.4.1).
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let core = &mut hs.core;
+            let choice = server13(core)?;
+            let (suite, group, session_id) = (choice.suite, choice.group, choice.session_id);
+            choice.retried = true;
+            let first_hello = core.transcript.current_hash()?;
+            let (message, len) = message_hash(suite.hash, first_hello.as_bytes())?;
+            let mut transcript = Transcript::new();
+            transcript.start_hash(suite.hash);
+            transcript.add(&message[..len]);
+            core.transcript = transcript;
+            let mut extensions = ServerExtensions::new();
+            extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::Tls13));
+            extensions.push(ServerExtension::KeyShareHrr(group));
+            let retry = ServerHello {
+                server_version: ProtocolVersion::Tls12,
+                random: Random::HELLO_RETRY_REQUEST,
+                session_id,
+                cipher_suite: suite.suite,
+                compression_method: Compression::Null,
+                extensions,
+            };
+            core.send_handshake(HandshakePayload::ServerHello(retry))?;
+            if core.config.middlebox_compat {
+                core.send_compat_change_cipher_spec()?;
+            }
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Server, Full> for state::ClientHello {
+    type Next = Handshake<Server, state::ServerHello, Full>;
+
+    /// The second ClientHello: chosen from again, it must keep the suite
+    /// and now carry a share in the group we asked for (RFC 8446 4.1.2;
+    /// anything else is illegal_parameter). A second HelloRetryRequest is
+    /// never sent (4.1.4).
+    fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let hello = expect_payload13!(message, ClientHello)?;
+            let core = &mut hs.core;
+            let mut second = choose(&core.config, &hello)?;
+            let first = server13(core)?;
+            if second.suite != first.suite
+                || second.group != first.group
+                || second.client_share.is_none()
+                || second.session_id != first.session_id
+            {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "a second ClientHello that does not answer the HelloRetryRequest",
+                )
+                .into());
+            }
+            second.retried = true;
+            core.hash_received();
+            core.side.tls13 = Some(Box::new(second));
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+fn server13(core: &mut Core<Server>) -> Result<&mut Server13, Error> {
+    core.side
+        .tls13
+        .as_deref_mut()
+        .ok_or(Error::Internal("no TLS 1.3 choice"))
+}
+
+fn log_secret(core: &Core<Server>, label: &str, secret: &Secret) {
+    if let Some(key_log) = core.config.key_log.as_deref() {
+        KeyLog::log(key_log, label, &core.client_random, secret.as_bytes());
+    }
+}
+
+fn negotiated(choice: &Server13) -> Negotiated13 {
+    Negotiated13 {
+        suite: choice.suite,
+        group: choice.group,
+        alpn_protocol: choice.alpn_protocol.clone(),
+        server_name: choice.server_name.clone(),
+    }
+}
+
+impl SendMessage<Server, Full> for state::ServerHello {
+    type Next = state::ServerChangeCipherSpec;
+
+    /// Writes the ServerHello (our share for the client's group), then
+    /// derives the handshake secrets and makes their keys.
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, negotiated) = hs.try_with(|hs| {
+            let core = &mut hs.core;
+            crypto::fill_random(&mut core.server_random)?;
+            let choice = server13(core)?;
+            let kx = EphemeralKeyExchange::generate(choice.group)?;
+            let public = kx.public_key().to_vec();
+            let client_share = choice
+                .client_share
+                .as_deref()
+                .ok_or(Error::Internal("ServerHello without the client's share"))?;
+            let shared = kx.complete(client_share)?;
+            let (suite, group, session_id) = (choice.suite, choice.group, choice.session_id);
+            let negotiated = negotiated(choice);
+            let mut extensions = ServerExtensions::new();
+            extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::Tls13));
+            extensions.push(ServerExtension::KeyShare(KeyShareEntry {
+                group,
+                key_exchange: public,
+            }));
+            let hello = ServerHello {
+                // RFC 8446 4.1.3: legacy_version is TLS 1.2; the version
+                // is in supported_versions.
+                server_version: ProtocolVersion::Tls12,
+                random: Random(core.server_random),
+                session_id,
+                cipher_suite: suite.suite,
+                compression_method: Compression::Null,
+                extensions,
+            };
+            core.send_handshake(HandshakePayload::ServerHello(hello))?;
+            let hello_hash = core.transcript.current_hash()?;
+            let handshake =
+                EarlySecret::new(suite.hash, None)?.into_handshake(shared.as_bytes())?;
+            let secrets = handshake.traffic_secrets(hello_hash.as_bytes())?;
+            log_secret(core, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", &secrets.client);
+            log_secret(core, "SERVER_HANDSHAKE_TRAFFIC_SECRET", &secrets.server);
+            core.pending_sealer = Some(Box::new(suite.sealer(&secrets.server)?));
+            core.pending_opener = Some(Box::new(suite.opener(&secrets.client)?));
+            let choice = server13(core)?;
+            choice.handshake_secret = Some(handshake);
+            choice.client_handshake_secret = Some(secrets.client);
+            choice.server_handshake_secret = Some(secrets.server);
+            Ok(negotiated)
+        })?;
+        Ok(hs.advance(|_hello| negotiated))
+    }
+}
+
+impl SendMessage<Server, Full> for state::ServerChangeCipherSpec {
+    type Next = state::EncryptedExtensions;
+
+    /// Writes the compatibility ChangeCipherSpec when configured (RFC 8446
+    /// D.4), then switches both directions to the handshake keys: our
+    /// next record is EncryptedExtensions, the client's its Finished (its
+    /// own compatibility ChangeCipherSpec is dropped by the record layer).
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let core = &mut hs.core;
+            // After a HelloRetryRequest the compatibility ChangeCipherSpec
+            // has been sent already.
+            if core.config.middlebox_compat && !server13(core)?.retried {
+                core.send_compat_change_cipher_spec()?;
+            }
+            let sealer = core
+                .pending_sealer
+                .take()
+                .ok_or(Error::Internal("no handshake keys"))?;
+            let opener = core
+                .pending_opener
+                .take()
+                .ok_or(Error::Internal("no handshake keys"))?;
+            core.writer.set_sealer(sealer);
+            // RFC 8446 5.1: the ClientHello must end its record; anything
+            // after it would straddle the key change.
+            core.reader.install_opener(opener)
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, Full> for state::EncryptedExtensions {
+    type Next = state::ServerCert;
+
+    /// Our answers to ALPN and server_name; nothing TLS 1.2-only.
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let choice = server13(&mut hs.core)?;
+            let mut extensions = EncryptedExtensions::default();
+            if choice.by_name {
+                extensions
+                    .extensions
+                    .push(ExtensionType::ServerName, Vec::new());
+            }
+            if let Some(protocol) = &choice.alpn_protocol {
+                extensions.set_alpn_protocol(protocol);
+            }
+            hs.core
+                .send_handshake13(PayloadTls13::EncryptedExtensions(extensions))
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, Full> for state::ServerCert {
+    type Next = state::ServerCertVerify;
+
+    /// Our chain, with an empty request context (RFC 8446 4.4.2).
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, chain) =
+            hs.try_with(|hs| {
+                let chain = server13(&mut hs.core)?.certified.chain.clone();
+                hs.core.send_handshake13(PayloadTls13::Certificate(
+                    CertificateTls13::from_chain(Vec::new(), &chain),
+                ))?;
+                Ok(chain)
+            })?;
+        Ok(hs.advance(|negotiated| Certified13 {
+            negotiated,
+            server_certificates: chain,
+            client_certificates: Default::default(),
+        }))
+    }
+}
+
+impl SendMessage<Server, Full> for state::ServerCertVerify {
+    type Next = state::ServerFinished;
+
+    /// Our signature over the transcript through our Certificate (RFC 8446
+    /// 4.4.3).
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let hash = hs.core.transcript.current_hash()?;
+            let choice = server13(&mut hs.core)?;
+            let scheme = choice.scheme;
+            let signature = sign_certificate_verify(
+                &choice.certified.key,
+                scheme,
+                SERVER_CERTIFICATE_VERIFY,
+                hash.as_bytes(),
+            )?;
+            hs.core
+                .send_handshake13(PayloadTls13::CertificateVerify(DigitallySigned {
+                    scheme,
+                    signature,
+                }))
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, Full> for state::ServerFinished {
+    /// The client's compatibility ChangeCipherSpec is never awaited (the
+    /// record layer drops it): its Finished is next.
+    type Next = state::ClientFinished;
+
+    /// Our Finished, then the application secrets: our writing switches
+    /// to them now, the client's after its Finished.
+    fn send(
+        hs: Handshake<Server, Self, Full>,
+    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let core = &mut hs.core;
+            let hash = core.transcript.current_hash()?;
+            let choice = server13(core)?;
+            let suite = choice.suite;
+            let base = choice
+                .server_handshake_secret
+                .take()
+                .ok_or(Error::Internal("no server handshake secret"))?;
+            let handshake = choice
+                .handshake_secret
+                .take()
+                .ok_or(Error::Internal("no handshake secret"))?;
+            let verify_data = finished_verify_data(&base, hash.as_bytes())?;
+            let finished = FinishedTls13::new(verify_data.as_ref())
+                .ok_or(Error::Internal("verify_data longer than any hash"))?;
+            core.send_handshake13(PayloadTls13::Finished(finished))?;
+            let finished_hash = core.transcript.current_hash()?;
+            let master = handshake.into_master()?;
+            let secrets = master.traffic_secrets(finished_hash.as_bytes())?;
+            log_secret(core, "CLIENT_TRAFFIC_SECRET_0", &secrets.client);
+            log_secret(core, "SERVER_TRAFFIC_SECRET_0", &secrets.server);
+            if core.config.key_log.is_some() {
+                let exporter = master.exporter_master_secret(finished_hash.as_bytes())?;
+                log_secret(core, "EXPORTER_SECRET", &exporter);
+            }
+            core.writer
+                .set_sealer(Box::new(suite.sealer(&secrets.server)?));
+            server13(core)?.client_application_secret = Some(secrets.client);
+            Ok(())
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Server, Full> for state::ClientFinished {
+    type Next = Handshake<Server, state::HandshakeOver, Full>;
+
+    /// Checks the client's Finished (constant time; decrypt_error when
+    /// wrong) and switches our reading to the application keys.
+    fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, verified) = hs.try_with(|hs| {
+            let finished = expect_payload13!(message, Finished)?;
+            let core = &mut hs.core;
+            let hash = core.transcript.current_hash()?;
+            let choice = server13(core)?;
+            let suite = choice.suite;
+            let base = choice
+                .client_handshake_secret
+                .take()
+                .ok_or(Error::Internal("no client handshake secret"))?;
+            let application = choice
+                .client_application_secret
+                .take()
+                .ok_or(Error::Internal("no client application secret"))?;
+            let verified = verify_finished(&base, hash.as_bytes(), finished.verify_data())?;
+            core.hash_received();
+            core.reader
+                .install_opener(Box::new(suite.opener(&application)?))?;
+            core.reader.end_compat_ccs();
+            Ok(verified)
+        })?;
+        Ok(hs.finish(verified))
+    }
+}
+
+impl Handshake<Server, state::HandshakeOver, Full> {
+    /// The signature scheme of our CertificateVerify, for the summary.
+    pub(crate) fn tls13_server_scheme(&self) -> Option<crate::enums::SignatureScheme> {
+        self.core.side.tls13.as_ref().map(|choice| choice.scheme)
+    }
+}
