@@ -20,4 +20,4 @@ pub use record::{
     MAX_CIPHERTEXT_LEN, MAX_INNER_PLAINTEXT_LEN, MAX_PLAINTEXT_LEN, Tls13Opener, Tls13Sealer,
     TrafficKey,
 };
-pub use suites::{TLS13_CIPHER_SUITES, Tls13CipherSuite, lookup_tls13};
+pub use suites::{TLS13_CIPHER_SUITES, Tls13CipherSuite, configured_tls13_suites, lookup_tls13};

@@ -57,6 +57,17 @@ pub fn lookup_tls13(suite: CipherSuite) -> Option<&'static Tls13CipherSuite> {
     TLS13_CIPHER_SUITES.iter().find(|s| s.suite == suite)
 }
 
+/// The TLS 1.3 suites a configuration's suite list names, in its order; a
+/// list that names none (the TLS 1.2 defaults) stands for all three, in
+/// our order. Client and server read their configurations the same way.
+pub fn configured_tls13_suites(configured: &[CipherSuite]) -> Vec<&'static Tls13CipherSuite> {
+    let named: Vec<_> = configured.iter().filter_map(|s| lookup_tls13(*s)).collect();
+    match named.is_empty() {
+        true => TLS13_CIPHER_SUITES.iter().collect(),
+        false => named,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +84,20 @@ mod tests {
         for s in crate::crypto::ALL_CIPHER_SUITES {
             assert_eq!(lookup_tls13(s.suite), None);
         }
+    }
+
+    #[test]
+    fn a_configuration_naming_no_tls13_suite_takes_all_three() {
+        let tls12_only = [CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+        assert_eq!(configured_tls13_suites(&tls12_only).len(), 3);
+        let one = [
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+        ];
+        let got: Vec<_> = configured_tls13_suites(&one)
+            .iter()
+            .map(|s| s.suite)
+            .collect();
+        assert_eq!(got, [CipherSuite::TLS13_CHACHA20_POLY1305_SHA256]);
     }
 }

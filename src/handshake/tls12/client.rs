@@ -120,11 +120,11 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     let offer_tls13 = config.versions.contains(&ProtocolVersion::Tls13);
     let offer_tls12 = config.versions.contains(&ProtocolVersion::Tls12);
     let side = &mut core.side;
-    // The TLS 1.3 suites first, in our order of preference, then the TLS
-    // 1.2 ones the configuration names (a 1.3-only client offers no 1.2
-    // suite).
-    let tls13_suites = crypto::tls13::TLS13_CIPHER_SUITES
-        .iter()
+    // The TLS 1.3 suites first (those the configuration names, else all
+    // three, as the server reads it), then the TLS 1.2 ones it names (a
+    // 1.3-only client offers no 1.2 suite).
+    let tls13_suites = crypto::tls13::configured_tls13_suites(&config.cipher_suites)
+        .into_iter()
         .map(|s| s.suite)
         .filter(|_| offer_tls13);
     let tls12_suites = config

@@ -11,8 +11,8 @@
 use super::known::{Certified13, Hello13, Negotiated13};
 use super::table::state;
 use crate::crypto::tls13::{
-    EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret, finished_verify_data, lookup_tls13,
-    message_hash, sign_certificate_verify, verify_finished,
+    EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret, finished_verify_data, message_hash,
+    sign_certificate_verify, verify_finished,
 };
 use crate::crypto::{self, EphemeralKeyExchange, Transcript};
 use crate::enums::{Compression, ExtensionType, ProtocolVersion};
@@ -76,18 +76,8 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         .and_then(|name| core::str::from_utf8(name).ok())
         .map(str::to_owned);
     let (certified, by_name) = certificate_for(config, server_name.as_deref());
-    // Our order: the TLS 1.3 suites the configuration lists; a
-    // configuration listing none (the TLS 1.2 defaults) takes all three
-    // in the crate's order.
-    let mut ours: Vec<_> = config
-        .cipher_suites
-        .iter()
-        .filter_map(|suite| lookup_tls13(*suite))
-        .collect();
-    if ours.is_empty() {
-        ours = crypto::tls13::TLS13_CIPHER_SUITES.iter().collect();
-    }
-    let suite = ours
+    // Our order: the TLS 1.3 suites the configuration lists, or all three.
+    let suite = crypto::tls13::configured_tls13_suites(&config.cipher_suites)
         .into_iter()
         .find(|suite| hello.cipher_suites.contains(&suite.suite))
         .ok_or(PeerIncompatible::NoCommonCipherSuite)?;

@@ -1,0 +1,164 @@
+//! Our TLS 1.3 client against our TLS 1.3 server, over loopback TCP
+//! through `stream::connect` / `stream::accept`: every suite, group and
+//! certificate kind, the compatibility ChangeCipherSpec on and off, a
+//! HelloRetryRequest, and version negotiation when one side has only TLS
+//! 1.2. (Interop with other implementations is in tests/tls13_client.rs and
+//! tests/tls13_server.rs; this file checks the two halves agree.)
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::thread;
+
+use common::{KeyKind, Leaf, fixture};
+use tlstate::connection::SessionSummary;
+use tlstate::crypto::tls13::TLS13_CIPHER_SUITES;
+use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use tlstate::handshake::{ClientConfig, ServerConfig};
+use tlstate::stream;
+
+const TLS13: ProtocolVersion = ProtocolVersion::Tls13;
+const TLS12: ProtocolVersion = ProtocolVersion::Tls12;
+
+/// One connection: the client sends a line, the server echoes it back;
+/// returns both summaries.
+fn exchange(client: ClientConfig, server: ServerConfig) -> (SessionSummary, SessionSummary) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = Arc::new(server);
+    let server = thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        let mut s = stream::accept(server, tcp).expect("server handshake");
+        let mut line = [0u8; 5];
+        s.read_exact(&mut line).unwrap();
+        s.write_all(&line).unwrap();
+        s.flush().unwrap();
+        s.summary().clone()
+    });
+    let tcp = TcpStream::connect(addr).unwrap();
+    let mut c = stream::connect(Arc::new(client), "localhost".try_into().unwrap(), tcp)
+        .expect("client handshake");
+    c.write_all(b"ping\n").unwrap();
+    c.flush().unwrap();
+    let mut back = [0u8; 5];
+    c.read_exact(&mut back).unwrap();
+    assert_eq!(&back, b"ping\n");
+    (c.summary().clone(), server.join().unwrap())
+}
+
+fn configs(leaf: &Leaf, versions: &[ProtocolVersion]) -> (ClientConfig, ServerConfig) {
+    let pki = &fixture().pki;
+    let mut client = (*pki.client_config()).clone();
+    client.versions = versions.to_vec();
+    let mut server = (*pki.server_config(leaf)).clone();
+    server.versions = versions.to_vec();
+    (client, server)
+}
+
+#[test]
+fn every_suite_group_and_key_kind() {
+    let pki = &fixture().pki;
+    let leaves = [
+        pki.leaf(KeyKind::EcdsaP256, &["localhost"]),
+        pki.leaf(KeyKind::EcdsaP384, &["localhost"]),
+        pki.leaf(KeyKind::Rsa2048, &["localhost"]),
+        pki.leaf_ed25519(&["localhost"]),
+    ];
+    for leaf in &leaves {
+        for suite in TLS13_CIPHER_SUITES {
+            for group in [
+                NamedGroup::X25519,
+                NamedGroup::secp256r1,
+                NamedGroup::secp384r1,
+            ] {
+                let (mut client, mut server) = configs(leaf, &[TLS13]);
+                client.cipher_suites = vec![suite.suite];
+                client.groups = vec![group];
+                server.groups = vec![group];
+                let (c, s) = exchange(client, server);
+                for summary in [&c, &s] {
+                    assert_eq!(summary.protocol_version, TLS13);
+                    assert_eq!(summary.cipher_suite, suite.suite);
+                    assert_eq!(summary.group, group);
+                    assert!(!summary.resumed);
+                }
+                assert_eq!(c.server_certificates, s.server_certificates);
+                assert_eq!(c.signature_scheme, s.signature_scheme);
+            }
+        }
+    }
+}
+
+#[test]
+fn with_and_without_the_compatibility_change_cipher_spec() {
+    let leaf = &fixture().leaf;
+    for (client_compat, server_compat) in
+        [(true, true), (false, false), (true, false), (false, true)]
+    {
+        let (mut client, mut server) = configs(leaf, &[TLS13]);
+        client.middlebox_compat = client_compat;
+        server.middlebox_compat = server_compat;
+        let (c, s) = exchange(client, server);
+        assert_eq!((c.protocol_version, s.protocol_version), (TLS13, TLS13));
+    }
+}
+
+#[test]
+fn hello_retry_request_between_our_client_and_server() {
+    // The client's one key share is for x25519, which the server does not
+    // take; both support P-256, so the server asks again.
+    let leaf = &fixture().leaf;
+    let (mut client, mut server) = configs(leaf, &[TLS13]);
+    client.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
+    server.groups = vec![NamedGroup::secp256r1];
+    let (c, s) = exchange(client, server);
+    assert_eq!(
+        (c.group, s.group),
+        (NamedGroup::secp256r1, NamedGroup::secp256r1)
+    );
+    assert_eq!(c.protocol_version, TLS13);
+}
+
+#[test]
+fn alpn_is_negotiated_in_encrypted_extensions() {
+    let leaf = &fixture().leaf;
+    let (mut client, mut server) = configs(leaf, &[TLS13]);
+    client.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let (c, s) = exchange(client, server);
+    assert_eq!(c.alpn_protocol.as_deref(), Some(&b"http/1.1"[..]));
+    assert_eq!(s.alpn_protocol, c.alpn_protocol);
+}
+
+#[test]
+fn versions_meet_at_the_highest_both_enable() {
+    let leaf = &fixture().leaf;
+    let both = [TLS13, TLS12];
+    for (client_versions, server_versions, expected) in [
+        (&both[..], &both[..], TLS13),
+        (&both[..], &[TLS12][..], TLS12),
+        (&[TLS12][..], &both[..], TLS12),
+    ] {
+        let (mut client, _) = configs(leaf, client_versions);
+        let (_, mut server) = configs(leaf, server_versions);
+        client.versions = client_versions.to_vec();
+        server.versions = server_versions.to_vec();
+        let (c, s) = exchange(client, server);
+        assert_eq!(
+            c.protocol_version, expected,
+            "{client_versions:?} / {server_versions:?}"
+        );
+        assert_eq!(s.protocol_version, expected);
+        if expected == TLS12 {
+            // A TLS 1.2 handshake between a 1.3-capable pair ran no 1.3 suite.
+            assert!(
+                !TLS13_CIPHER_SUITES
+                    .iter()
+                    .any(|t| t.suite == c.cipher_suite)
+            );
+            assert_ne!(c.cipher_suite, CipherSuite::Unknown(0));
+        }
+    }
+}
