@@ -81,10 +81,11 @@ pub struct ClientConfig {
     /// [`ServerCertVerifier::verify_ocsp_response`] and kept in the
     /// session summary; the default webpki verifier does not check it.
     pub request_ocsp: bool,
-    /// The protocol versions to negotiate, most preferred first (TLS 1.3
-    /// and TLS 1.2 are known). Today [`DEFAULT_VERSIONS`], TLS 1.2 only:
-    /// the TLS 1.3 transitions are being built (issue #12), and TLS 1.3
-    /// becomes the preferred default when they are.
+    /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
+    /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
+    /// works (1-RTT, HelloRetryRequest) but has no client authentication,
+    /// tickets or KeyUpdate yet, so a TLS 1.3 default would lose those
+    /// TLS 1.2 features against TLS 1.3 peers (issues #12, #13).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
@@ -198,10 +199,11 @@ pub struct ServerConfig {
     /// decode_error as soon as the header arrives, before its body is
     /// buffered.
     pub max_handshake_message_len: usize,
-    /// The protocol versions to negotiate, most preferred first (TLS 1.3
-    /// and TLS 1.2 are known). Today [`DEFAULT_VERSIONS`], TLS 1.2 only:
-    /// the TLS 1.3 transitions are being built (issue #12), and TLS 1.3
-    /// becomes the preferred default when they are.
+    /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
+    /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
+    /// works (1-RTT, HelloRetryRequest) but has no client authentication,
+    /// tickets or KeyUpdate yet, so a TLS 1.3 default would lose those
+    /// TLS 1.2 features against TLS 1.3 peers (issues #12, #13).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).

@@ -1,5 +1,6 @@
 //! TLS 1.3 (RFC 8446): its state table, what each state knows, and the
-//! client's transitions (issue #12: the server's are being built); the
+//! client's and server's transitions (1-RTT and HelloRetryRequest; client
+//! authentication, tickets and KeyUpdate are not built yet); the
 //! cryptography they use is in `crypto::tls13`, the messages in
 //! `message::tls13`.
 

@@ -256,6 +256,7 @@ pub fn markdown(out: &mut String) {
          their sender when middlebox compatibility is on (RFC 8446 D.4); a reader \
          never waits for one, the record layer drops an unprotected `0x01` \
          ChangeCipherSpec between the first ClientHello and the peer's Finished \
-         (RFC 8446 5). The transitions of this table are being built (issue #12).",
+         (RFC 8446 5). Client authentication (the ServerCertReq and Client* rows) is in the \
+         table but not yet in the transitions.",
     );
 }
