@@ -1,22 +1,27 @@
-//! A whole TLS 1.2 handshake in memory, one typed state at a time.
+//! A whole handshake in memory, one typed state at a time: TLS 1.3 by
+//! default, TLS 1.2 with `--tls12`.
 //!
-//! Our client and our server each walk the states of the table in
-//! `src/handshake/table.rs`. Every line printed is one transition: the
+//! Our client and our server each walk the states of the tables in
+//! `src/handshake/tls13/table.rs` and `src/handshake/tls12/table.rs`
+//! (`docs/state-machine.md`). Every line printed is one transition: the
 //! role, the state it leaves, the message written (`->`) or read (`<-`),
 //! and the bytes it put on the wire. Then one application-data round trip.
 //!
-//! Run with `cargo run --example walk`.
+//! Run with `cargo run --example walk` (or `-- --tls12`).
 
 use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use tlstate::connection::ReadOutcome;
+use tlstate::connection::{Connection, ReadOutcome};
+use tlstate::enums::ProtocolVersion;
 use tlstate::handshake::table::Row;
 use tlstate::handshake::{
-    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, ClientConfig,
-    Handshake, ServerConfig, Step,
+    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
+    ClientConfig, Handshake, Server, ServerConfig, Step,
 };
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Writes the state's message, moves the bytes onto `wire`, prints a line.
 macro_rules! send {
@@ -69,16 +74,89 @@ fn print_line(role: &str, row: &Row, direction: &str, detail: &str) {
     );
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Res<()> {
+    let tls12 = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--tls12") => true,
+        Some(other) => return Err(format!("usage: walk [--tls12] (got {other})").into()),
+    };
     let (ca, chain, key) = test_pki()?;
-    let client_config = Arc::new(ClientConfig::with_root_certificates(&[ca])?);
-    let server_config = Arc::new(ServerConfig::new(chain, &key)?);
+    let mut client_config = ClientConfig::with_root_certificates(&[ca])?;
+    let mut server_config = ServerConfig::new(chain, &key)?;
+    if !tls12 {
+        client_config.versions = vec![ProtocolVersion::Tls13];
+        server_config.versions = vec![ProtocolVersion::Tls13];
+    }
+    let client = Handshake::client(Arc::new(client_config), ServerName::try_from("localhost")?);
+    let server = Handshake::server(Arc::new(server_config));
+    let (client, server) = match tls12 {
+        true => walk_tls12(client, server)?,
+        false => walk_tls13(client, server)?,
+    };
+    round_trip(client, server)
+}
+
+/// The TLS 1.3 handshake: the hello states shared with TLS 1.2, then the
+/// TLS 1.3 table.
+fn walk_tls13(
+    client: Handshake<Client, tlstate::handshake::state::ClientHello>,
+    server: Handshake<Server, tlstate::handshake::state::ClientHello>,
+) -> Res<(Connection<Client>, Connection<Server>)> {
     let mut to_server = Vec::new();
     let mut to_client = Vec::new();
+    let client = send!("client", client, to_server); // ClientHello
+    // The server's read of the ClientHello decides the version.
+    let AfterClientHello::Tls13(server) = recv!("server", server, to_server) else {
+        return Err("the server did not choose TLS 1.3".into());
+    };
+    let server = send!("server", server, to_client); // ServerHello
+    println!("        TLS 1.3: from here on the server walks the TLS 1.3 table");
+    let server = send!("server", server, to_client); // compatibility ChangeCipherSpec
+    let server = send!("server", server, to_client); // EncryptedExtensions, encrypted
+    let server = send!("server", server, to_client); // Certificate
+    let server = send!("server", server, to_client); // CertificateVerify
+    let server = send!("server", server, to_client); // Finished
 
-    let client = Handshake::client(client_config, ServerName::try_from("localhost")?);
-    let server = Handshake::server(server_config);
+    let AfterServerHello::Tls13(client) = recv!("client", client, to_client) else {
+        return Err("the client did not get TLS 1.3".into());
+    };
+    println!(
+        "        negotiated {} over {}; the compatibility ChangeCipherSpec is dropped",
+        client.cipher_suite(),
+        client.group()
+    );
+    let client = recv!("client", client, to_client); // EncryptedExtensions
+    // CertificateRequest is optional: the Certificate arrives in its place.
+    let client = recv!(
+        "client",
+        client,
+        to_client,
+        "(optional) got certificate instead"
+    );
+    let client = recv!("client", client, to_client); // CertificateVerify
+    println!(
+        "        server chain of {} certificate(s) verified, and its signature",
+        client.server_certificates().len()
+    );
+    let client = recv!("client", client, to_client); // Finished
+    let client = send!("client", client, to_server); // compatibility ChangeCipherSpec
+    let client = send!("client", client, to_server); // Finished
+    let server = recv!("server", server, to_server); // Finished
+    println!(
+        "both    {} with {}",
+        client.state_name(),
+        client.cipher_suite()
+    );
+    Ok((client.into_connection(), server.into_connection()))
+}
 
+/// The TLS 1.2 handshake, every state of its table.
+fn walk_tls12(
+    client: Handshake<Client, tlstate::handshake::state::ClientHello>,
+    server: Handshake<Server, tlstate::handshake::state::ClientHello>,
+) -> Res<(Connection<Client>, Connection<Server>)> {
+    let mut to_server = Vec::new();
+    let mut to_client = Vec::new();
     let client = send!("client", client, to_server); // ClientHello
     // The server's read of the ClientHello decides full or resumed.
     let AfterClientHello::Full(server) = recv!("server", server, to_server) else {
@@ -152,9 +230,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.state_name(),
         client.cipher_suite()
     );
+    Ok((client.into_connection(), server.into_connection()))
+}
 
-    let mut client = client.into_connection();
-    let mut server = server.into_connection();
+/// One application-data round trip over the established connections.
+fn round_trip(mut client: Connection<Client>, mut server: Connection<Server>) -> Res<()> {
     let mut buf = [0u8; 64];
     client.send(b"ping")?;
     let input: &[u8] = &client.take_output();

@@ -630,3 +630,32 @@ fn server_tls13_flag_negotiates_tls13() {
     let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
     assert!(!ok && !out.contains("protocol: TLSv1.3"), "{out}");
 }
+
+/// `walk` walks a TLS 1.3 handshake by default and the TLS 1.2 one with
+/// `--tls12`, each state a line, then a ping-pong.
+#[test]
+fn walk_walks_tls13_by_default_and_tls12_on_request() {
+    for (args, last_state, suite) in [
+        (&[][..], "ClientFinished", "TLS_AES_"),
+        (&["--tls12"][..], "ServerNewSessionTicket", "TLS_ECDHE_"),
+    ] {
+        let out = Command::new(example("walk")).args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{args:?}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(last_state), "{args:?}: {stdout}");
+        assert!(
+            stdout.contains(&format!("both    HandshakeOver with {suite}")),
+            "{args:?}: {stdout}"
+        );
+        assert!(stdout.contains("\"pong\""), "{args:?}: {stdout}");
+    }
+    let out = Command::new(example("walk"))
+        .arg("--nonsense")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
