@@ -162,3 +162,171 @@ fn versions_meet_at_the_highest_both_enable() {
         }
     }
 }
+
+mod key_log {
+    //! The key log's TLS 1.3 lines are the secrets the records were really
+    //! sealed with: a capture of one of our handshakes is decrypted with
+    //! them, record by record, through keys derived from the logged secrets
+    //! alone (`crypto::tls13`, itself checked against RFC 8448).
+
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use common::memory::next;
+    use tlstate::crypto::tls13::{Secret, lookup_tls13};
+    use tlstate::enums::{ContentType, ProtocolVersion};
+    use tlstate::handshake::{AfterClientHello, AfterServerHello, Handshake};
+    use tlstate::keylog::KeyLog;
+    use tlstate::record::RecordOpener;
+
+    use super::{common, fixture};
+
+    #[derive(Debug, Default)]
+    struct Lines(Mutex<HashMap<String, Vec<u8>>>);
+
+    impl KeyLog for Lines {
+        fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(label.to_string(), secret.to_vec());
+        }
+    }
+
+    /// The records of `wire`: (outer type, whole record).
+    fn records(wire: &[u8]) -> Vec<(u8, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at + 5 <= wire.len() {
+            let len = usize::from(u16::from_be_bytes([wire[at + 3], wire[at + 4]]));
+            out.push((wire[at], wire[at..at + 5 + len].to_vec()));
+            at += 5 + len;
+        }
+        assert_eq!(at, wire.len(), "the capture is whole records");
+        out
+    }
+
+    #[test]
+    fn a_capture_decrypts_with_the_logged_secrets() {
+        let lines = Arc::new(Lines::default());
+        let pki = &fixture().pki;
+        let mut client = (*pki.client_config()).clone();
+        client.versions = vec![ProtocolVersion::Tls13];
+        client.key_log = Some(lines.clone());
+        let mut server = (*pki.server_config(&fixture().leaf)).clone();
+        server.versions = vec![ProtocolVersion::Tls13];
+
+        // The handshake in memory; every byte the server sends is captured.
+        let mut to_client = Vec::new();
+        let mut c = Handshake::client(Arc::new(client), "localhost".try_into().unwrap())
+            .send()
+            .unwrap();
+        let mut s = Handshake::server(Arc::new(server));
+        let hello = c.take_output();
+        assert_eq!(s.feed(&hello), hello.len());
+        let AfterClientHello::Tls13(s) = next(s.recv().unwrap()) else {
+            panic!("TLS 1.3 was not chosen")
+        };
+        let mut s = s
+            .send()
+            .unwrap()
+            .send()
+            .unwrap()
+            .send()
+            .unwrap()
+            .send()
+            .unwrap();
+        let mut s = s.send().unwrap().send().unwrap();
+        let flight = s.take_output();
+        to_client.extend_from_slice(&flight);
+        assert_eq!(c.feed(&flight), flight.len());
+        let AfterServerHello::Tls13(c) = next(c.recv().unwrap()) else {
+            panic!("TLS 1.3 was not negotiated")
+        };
+        let c = next(
+            next(
+                next(next(c.recv().unwrap()).recv().unwrap())
+                    .recv()
+                    .unwrap(),
+            )
+            .recv()
+            .unwrap(),
+        );
+        let mut c = c.send().unwrap().send().unwrap();
+        let finished = c.take_output();
+        assert_eq!(s.feed(&finished), finished.len());
+        let suite = lookup_tls13(c.cipher_suite()).unwrap();
+        let (mut client, mut server) = (
+            c.into_connection(),
+            next(s.recv().unwrap()).into_connection(),
+        );
+        server.send(b"pong").unwrap();
+        let data = server.take_output();
+        to_client.extend_from_slice(&data);
+        assert_eq!(client.feed(&data), data.len());
+
+        let logged = lines.0.lock().unwrap();
+        for label in [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0",
+        ] {
+            assert!(logged.contains_key(label), "{label} not logged");
+        }
+        let secret = |label: &str| Secret::new(suite.hash, &logged[label]).unwrap();
+        // Server records: ServerHello (plaintext), the compatibility CCS,
+        // then protected records under the handshake secret up to its
+        // Finished, then application data under traffic secret 0.
+        let handshake = suite
+            .opener(&secret("SERVER_HANDSHAKE_TRAFFIC_SECRET"))
+            .unwrap();
+        let application = suite.opener(&secret("SERVER_TRAFFIC_SECRET_0")).unwrap();
+        let mut seq = 0;
+        let mut inner = Vec::new();
+        let mut opened_data = None;
+        for (outer, record) in records(&to_client) {
+            if outer != 23 {
+                continue;
+            }
+            // A failed open leaves its buffer unspecified: each try works
+            // on its own copy.
+            let mut attempt = record.clone();
+            match handshake.open(seq, ContentType::ApplicationData, 0x0303, &mut attempt[5..]) {
+                Ok((typ, range)) => {
+                    assert_eq!(typ, ContentType::Handshake);
+                    inner.extend_from_slice(&attempt[5..][range]);
+                    seq += 1;
+                }
+                Err(_) => {
+                    let mut record = record;
+                    let (typ, range) = application
+                        .open(0, ContentType::ApplicationData, 0x0303, &mut record[5..])
+                        .expect("the data record opens under SERVER_TRAFFIC_SECRET_0");
+                    assert_eq!(typ, ContentType::ApplicationData);
+                    opened_data = Some(record[5..][range].to_vec());
+                }
+            }
+        }
+        // EncryptedExtensions, Certificate, CertificateVerify, Finished.
+        let types: Vec<u8> = {
+            let mut at = 0;
+            let mut types = Vec::new();
+            while at + 4 <= inner.len() {
+                types.push(inner[at]);
+                at += 4
+                    + (usize::from(inner[at + 1]) << 16
+                        | usize::from(inner[at + 2]) << 8
+                        | usize::from(inner[at + 3]));
+            }
+            types
+        };
+        assert_eq!(types, [8, 11, 15, 20]);
+        assert_eq!(opened_data.as_deref(), Some(&b"pong"[..]));
+        let mut buf = [0u8; 8];
+        assert!(matches!(
+            client.read(&mut buf),
+            Ok(tlstate::connection::ReadOutcome::Data(4))
+        ));
+    }
+}
