@@ -227,16 +227,10 @@ mod key_log {
         let AfterClientHello::Tls13(s) = next(s.recv().unwrap()) else {
             panic!("TLS 1.3 was not chosen")
         };
-        let mut s = s
-            .send()
-            .unwrap()
-            .send()
-            .unwrap()
-            .send()
-            .unwrap()
-            .send()
-            .unwrap();
-        let mut s = s.send().unwrap().send().unwrap();
+        // ServerHello, compatibility CCS, EncryptedExtensions, Certificate,
+        // CertificateVerify, Finished.
+        let s = s.send().unwrap().send().unwrap().send().unwrap();
+        let mut s = s.send().unwrap().send().unwrap().send().unwrap();
         let flight = s.take_output();
         to_client.extend_from_slice(&flight);
         assert_eq!(c.feed(&flight), flight.len());
