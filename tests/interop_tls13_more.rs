@@ -9,7 +9,9 @@
 //!   recording proxy (the HelloRetryRequest random, RFC 8446 4.1.3);
 //! - Python's `ssl` as a TLS 1.3 server for our client;
 //! - our 1.3+1.2 client falling back to TLS 1.2 against a TLS 1.2-only
-//!   gnutls-serv.
+//!   gnutls-serv;
+//! - a known gap: gnutls-serv's default optional CertificateRequest, which
+//!   our TLS 1.3 client (no client authentication yet) refuses.
 //!
 //! A missing gnutls-cli, gnutls-serv or python3 fails the test.
 
@@ -27,7 +29,10 @@ use common::wire::Proxy;
 use common::{KeyKind, KillOnDrop, Leaf, TestPki};
 use rustls_pki_types::ServerName;
 use tlstate::connection::SessionSummary;
-use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
+use tlstate::enums::{
+    AlertDescription, CipherSuite, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
+use tlstate::error::{Error, Received};
 use tlstate::handshake::{Client, ClientConfig, Fatal, ServerConfig};
 use tlstate::stream::{Stream, accept, connect};
 
@@ -119,23 +124,25 @@ fn our_connect(config: ClientConfig, port: u16) -> Result<Stream<Client, TcpStre
 
 /// `gnutls-serv --echo` with the P-256 leaf and `priority`, asking for no
 /// client certificate: by default it sends an (optional) CertificateRequest,
-/// which our TLS 1.3 client refuses for now (client authentication in TLS
-/// 1.3 is not implemented yet).
+/// which our TLS 1.3 client refuses for now (see
+/// `our_tls13_client_refuses_gnutls_serv_optional_certificate_request`).
 fn gnutls_serv(priority: &str) -> GnutlsServ {
+    gnutls_serv_with(priority, &["--disable-client-cert"])
+}
+
+fn gnutls_serv_with(priority: &str, extra: &[&str]) -> GnutlsServ {
     let f = fixture();
-    GnutlsServ::start(
-        f.pki.dir.path(),
-        &[
-            "--x509certfile",
-            path(&f.p256.cert_path),
-            "--x509keyfile",
-            path(&f.p256.key_path),
-            "--priority",
-            priority,
-            "--echo",
-            "--disable-client-cert",
-        ],
-    )
+    let mut args = vec![
+        "--x509certfile",
+        path(&f.p256.cert_path),
+        "--x509keyfile",
+        path(&f.p256.key_path),
+        "--priority",
+        priority,
+        "--echo",
+    ];
+    args.extend_from_slice(extra);
+    GnutlsServ::start(f.pki.dir.path(), &args)
 }
 
 /// Our client sends `line` to gnutls-serv --echo (at `port`), reads it
@@ -448,5 +455,46 @@ fn our_tls13_client_falls_back_to_tls12_gnutls_serv() {
             "- Description: (TLS1.2-X.509)-(ECDHE-X25519)-(ECDSA-SHA256)-(AES-128-GCM)\n"
         ),
         "{report}"
+    );
+}
+
+/// A known gap, pinned so that it is not mistaken for a working setup:
+/// gnutls-serv by default sends an optional CertificateRequest, and our
+/// TLS 1.3 client, which has no client authentication yet, refuses it with
+/// unexpected_message instead of answering with an empty Certificate (RFC
+/// 8446 4.4.2). Like OpenSSL's and rustls's clients, ours writes in the
+/// clear until its Finished, so the alert is unprotected; gnutls-serv,
+/// reading under our handshake key by then, cannot decrypt it and reports a
+/// decryption failure instead of the alert. When TLS 1.3 client
+/// authentication lands, this test is to become a successful handshake.
+#[test]
+fn our_tls13_client_refuses_gnutls_serv_optional_certificate_request() {
+    let server = gnutls_serv_with(TLS13, &[]);
+    let config = client_config(&[ProtocolVersion::Tls13], &[NamedGroup::X25519]);
+    let proxy = Proxy::start(([127, 0, 0, 1], server.port).into(), IO_TIMEOUT);
+    let Err(fatal) = our_connect(config, proxy.addr.port()) else {
+        panic!("connected: {}", server.output());
+    };
+    let wire = proxy.recorded();
+    assert_eq!(
+        fatal.error(),
+        &Error::UnexpectedMessage {
+            expected: "Certificate (TLS 1.3 client authentication is not supported yet)",
+            got: Received::Handshake(HandshakeType::CertificateRequest),
+        }
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::UnexpectedMessage));
+    // After the ClientHello, one plaintext alert record: fatal (2),
+    // unexpected_message (10).
+    let records = common::wire::records(&wire.client_to_server);
+    assert_eq!(records.len(), 2, "{records:?}");
+    assert!(
+        wire.client_to_server.ends_with(&[21, 3, 3, 0, 2, 2, 10]),
+        "{records:?}"
+    );
+    let output = server.wait_for_count("Error in handshake: Decryption has failed.", 1);
+    assert!(
+        output.contains("Error in handshake: Decryption has failed."),
+        "{output}"
     );
 }
