@@ -196,11 +196,8 @@ impl<R: Role> Core<R> {
     /// D.4), which changes no keys.
     pub(crate) fn send_compat_change_cipher_spec(&mut self) -> Result<(), Error> {
         self.reserve_flight();
-        self.writer.write(
-            ContentType::ChangeCipherSpec,
-            &ChangeCipherSpecPayload::ENCODING,
-            &mut self.out,
-        )
+        self.writer.write_compat_change_cipher_spec(&mut self.out);
+        Ok(())
     }
 
     /// Gives a new flight's output room for the whole flight at once.

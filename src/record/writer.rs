@@ -57,6 +57,16 @@ impl RecordWriter {
         self.seq = 0;
     }
 
+    /// Appends TLS 1.3's compatibility ChangeCipherSpec (RFC 8446 5, D.4):
+    /// the unprotected record `14 03 03 00 01 01` whatever keys are
+    /// installed, using no sequence number (a ChangeCipherSpec is never
+    /// protected in TLS 1.3, so a sender may already be writing under its
+    /// handshake keys when it sends one).
+    pub fn write_compat_change_cipher_spec(&mut self, out: &mut Vec<u8>) {
+        let [hi, lo] = self.version.to_wire().to_be_bytes();
+        out.extend_from_slice(&[ContentType::ChangeCipherSpec.to_wire(), hi, lo, 0, 1, 1]);
+    }
+
     /// Sets the largest plaintext per record, clamped to `1..=2^14`
     /// (a value outside it is our own configuration, so it is corrected
     /// rather than refused).

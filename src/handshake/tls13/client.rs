@@ -91,6 +91,12 @@ pub(crate) fn accept_server_hello(
     // The ServerHello must end its record (RFC 8446 5.1).
     core.reader
         .install_opener(Box::new(suite.opener(&secrets.server)?))?;
+    // Everything we write from here on (an alert about the server's flight,
+    // then our Finished) goes under our handshake key: the connection state
+    // after the ServerHello (RFC 8446 5, 6). The compatibility
+    // ChangeCipherSpec is written unprotected all the same.
+    core.writer
+        .set_sealer(Box::new(suite.sealer(&secrets.client)?));
     core.side.tls13 = Tls13ClientKeys {
         handshake_secret: Some(handshake),
         client_handshake: Some(secrets.client),
@@ -410,8 +416,8 @@ impl SendMessage<Client, Full> for state::ClientChangeCipherSpec {
     type Next = state::ClientFinished;
 
     /// Writes the compatibility ChangeCipherSpec if the configuration asks
-    /// for middlebox compatibility (RFC 8446 D.4), and switches our writing
-    /// to the client handshake traffic key either way.
+    /// for middlebox compatibility (RFC 8446 D.4); our writing has been
+    /// under the client handshake traffic key since the ServerHello.
     fn send(
         hs: Handshake<Client, Self, Full>,
     ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
@@ -419,15 +425,6 @@ impl SendMessage<Client, Full> for state::ClientChangeCipherSpec {
             if hs.core.config.middlebox_compat {
                 hs.core.send_compat_change_cipher_spec()?;
             }
-            let secret = hs
-                .core
-                .side
-                .tls13
-                .client_handshake
-                .as_ref()
-                .ok_or(Error::Internal("no client handshake secret"))?;
-            let sealer = hs.known.negotiated.suite.sealer(secret)?;
-            hs.core.writer.set_sealer(Box::new(sealer));
             Ok(())
         })?;
         Ok(hs.advance_same())
