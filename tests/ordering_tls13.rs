@@ -43,8 +43,8 @@
 //!   `HandshakeOver`.
 //!
 //! The victim's alert is checked on the wire: before it writes protected
-//! records (a client until the server's Finished, a server until its
-//! ServerHello: RFC 8446 A.1, A.2) it is the plaintext alert record, byte
+//! records (either role, until the ServerHello: from then on both write
+//! under their handshake keys, RFC 8446 5) it is the plaintext alert record, byte
 //! for byte, after that one protected record; the live peer reads it as
 //! that fatal alert, or, a plaintext one reaching a peer that reads
 //! protected records already, rejects it as `unexpected_message` (T3 on
@@ -460,12 +460,10 @@ fn predict(
             at: j,
             kind,
             rule,
-            // RFC 8446 A.1, A.2: a client writes protected records from
-            // the server's Finished on, a server from its ServerHello on.
-            sealed: match victim_is_client {
-                true => over_at.is_some(),
-                false => protected,
-            },
+            // Both roles write under their handshake keys from the
+            // ServerHello on (RFC 8446 5: the current connection state),
+            // the moment they start reading protected records.
+            sealed: protected,
         };
         let body = &bytes[5..];
         match bytes[0] {
