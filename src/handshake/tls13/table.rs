@@ -257,6 +257,7 @@ pub fn markdown(out: &mut String) {
          never waits for one, the record layer drops an unprotected `0x01` \
          ChangeCipherSpec between the first ClientHello and the peer's Finished \
          (RFC 8446 5). Client authentication (the ServerCertReq and Client* rows) is in the \
-         table but not yet in the transitions.",
+         server's transitions (`ClientAuth`, the read of the client's Certificate \
+         branching as `AfterClientCert13`); the client's are not built yet.",
     );
 }
