@@ -15,8 +15,8 @@ use crate::connection::{
     Connection, ReadHalf, ReadOutcome, SessionSummary, WriteHalf, copy_prefix,
 };
 use crate::error::Error;
-use crate::handshake::tls13::AfterClientCert13;
 use crate::handshake::tls13::table::state as tls13_state;
+use crate::handshake::tls13::{AfterClientCert13, AfterEncryptedExtensions};
 use crate::handshake::{
     AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
     AfterTicket, Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape,
@@ -128,10 +128,28 @@ fn client_tls13<T: io::Read + io::Write>(
     hs: Handshake<Client, crate::handshake::tls13::table::state::EncryptedExtensions>,
     t: &mut T,
 ) -> Result<Connection<Client>, Fatal> {
-    // EncryptedExtensions, Certificate, CertificateVerify, Finished
-    let hs = hs.recv_from(t)?.recv_from(t)?.recv_from(t)?.recv_from(t)?;
-    // ChangeCipherSpec (if middlebox compatibility), Finished
-    let mut hs = hs.send()?.send()?;
+    // EncryptedExtensions, [CertificateRequest], Certificate
+    let mut hs = match hs.recv_from(t)?.recv_from(t)? {
+        // CertificateVerify, Finished; [ChangeCipherSpec], Finished
+        AfterEncryptedExtensions::NoCertificateRequest(hs) => {
+            hs.recv_from(t)?.recv_from(t)?.send()?.send()?
+        }
+        AfterEncryptedExtensions::CertificateRequested(hs) => {
+            // Certificate, CertificateVerify, Finished; [ChangeCipherSpec]
+            let hs = hs.recv_from(t)?.recv_from(t)?.recv_from(t)?.send()?;
+            let mut hs = if hs.can_send_certificate() {
+                // Certificate, CertificateVerify, Finished
+                hs.send_certificate()?.send()?.send()?
+            } else {
+                // an empty Certificate, Finished
+                let mut hs = hs.send_no_certificate()?.send()?;
+                flushed(hs.flush_to(t))?;
+                return Ok(hs.into_connection());
+            };
+            flushed(hs.flush_to(t))?;
+            return Ok(hs.into_connection());
+        }
+    };
     flushed(hs.flush_to(t))?;
     Ok(hs.into_connection())
 }

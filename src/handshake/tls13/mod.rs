@@ -10,5 +10,6 @@ pub(crate) mod keys;
 pub mod known;
 pub(crate) mod server;
 
+pub use client::AfterEncryptedExtensions;
 pub use server::AfterClientCert13;
 pub mod table;
