@@ -1,7 +1,7 @@
 //! TLS 1.3 (RFC 8446): its state table, what each state knows, and the
 //! client's and server's transitions (1-RTT and HelloRetryRequest; client
-//! authentication as a typed branch; tickets and KeyUpdate are not built
-//! yet); the
+//! authentication as a typed branch on both sides; tickets and KeyUpdate
+//! are not built yet); the
 //! cryptography they use is in `crypto::tls13`, the messages in
 //! `message::tls13`.
 
