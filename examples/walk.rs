@@ -17,8 +17,8 @@ use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::ProtocolVersion;
 use tlstate::handshake::table::Row;
 use tlstate::handshake::{
-    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
-    ClientConfig, Handshake, Server, ServerConfig, Step,
+    AfterClientHello, AfterEncryptedExtensions, AfterServerCert, AfterServerHello, AfterServerKey,
+    AfterTicket, Client, ClientConfig, Handshake, Server, ServerConfig, Step,
 };
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -127,12 +127,14 @@ fn walk_tls13(
     );
     let client = recv!("client", client, to_client); // EncryptedExtensions
     // CertificateRequest is optional: the Certificate arrives in its place.
-    let client = recv!(
+    let AfterEncryptedExtensions::NoCertificateRequest(client) = recv!(
         "client",
         client,
         to_client,
         "(optional) got certificate instead"
-    );
+    ) else {
+        return Err("the server asked for a client certificate".into());
+    };
     let client = recv!("client", client, to_client); // CertificateVerify
     println!(
         "        server chain of {} certificate(s) verified, and its signature",

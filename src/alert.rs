@@ -43,6 +43,9 @@ impl Error {
             Self::PeerIncompatible(PeerIncompatible::UncompressedPointsRequired) => {
                 A::IllegalParameter
             }
+            Self::PeerIncompatible(PeerIncompatible::ClientCertificateRequired13) => {
+                A::CertificateRequired
+            }
             Self::PeerIncompatible(_) => A::HandshakeFailure,
             Self::Certificate(CertificateError::UnknownIssuer) => A::UnknownCa,
             Self::Certificate(CertificateError::Expired | CertificateError::NotValidYet) => {
@@ -201,6 +204,10 @@ mod tests {
             (
                 PeerIncompatible::ClientCertificateRequired.into(),
                 Some(A::HandshakeFailure),
+            ),
+            (
+                PeerIncompatible::ClientCertificateRequired13.into(),
+                Some(A::CertificateRequired),
             ),
             (
                 PeerMisbehaved::ExtendedMasterSecretMismatch.into(),

@@ -152,6 +152,10 @@ pub enum PeerIncompatible {
     NoApplicationProtocol,
     /// A client certificate was required and none was sent (RFC 5246 7.4.6).
     ClientCertificateRequired,
+    /// A TLS 1.3 client answered our CertificateRequest with an empty
+    /// Certificate and the policy requires one (RFC 8446 4.4.2.4; its
+    /// alert is certificate_required, 6.2).
+    ClientCertificateRequired13,
 }
 
 impl fmt::Display for PeerIncompatible {
@@ -167,6 +171,9 @@ impl fmt::Display for PeerIncompatible {
             Self::UncompressedPointsRequired => "the peer does not accept uncompressed EC points",
             Self::NoApplicationProtocol => "no application protocol in common",
             Self::ClientCertificateRequired => "a client certificate is required and none was sent",
+            Self::ClientCertificateRequired13 => {
+                "a client certificate is required and the TLS 1.3 client sent none"
+            }
         })
     }
 }

@@ -16,6 +16,7 @@ use crate::connection::{
 };
 use crate::error::Error;
 use crate::handshake::tls13::table::state as tls13_state;
+use crate::handshake::tls13::{AfterClientCert13, AfterEncryptedExtensions};
 use crate::handshake::{
     AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
     AfterTicket, Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape,
@@ -127,10 +128,28 @@ fn client_tls13<T: io::Read + io::Write>(
     hs: Handshake<Client, crate::handshake::tls13::table::state::EncryptedExtensions>,
     t: &mut T,
 ) -> Result<Connection<Client>, Fatal> {
-    // EncryptedExtensions, Certificate, CertificateVerify, Finished
-    let hs = hs.recv_from(t)?.recv_from(t)?.recv_from(t)?.recv_from(t)?;
-    // ChangeCipherSpec (if middlebox compatibility), Finished
-    let mut hs = hs.send()?.send()?;
+    // EncryptedExtensions, [CertificateRequest], Certificate
+    let mut hs = match hs.recv_from(t)?.recv_from(t)? {
+        // CertificateVerify, Finished; [ChangeCipherSpec], Finished
+        AfterEncryptedExtensions::NoCertificateRequest(hs) => {
+            hs.recv_from(t)?.recv_from(t)?.send()?.send()?
+        }
+        AfterEncryptedExtensions::CertificateRequested(hs) => {
+            // Certificate, CertificateVerify, Finished; [ChangeCipherSpec]
+            let hs = hs.recv_from(t)?.recv_from(t)?.recv_from(t)?.send()?;
+            let mut hs = if hs.can_send_certificate() {
+                // Certificate, CertificateVerify, Finished
+                hs.send_certificate()?.send()?.send()?
+            } else {
+                // an empty Certificate, Finished
+                let mut hs = hs.send_no_certificate()?.send()?;
+                flushed(hs.flush_to(t))?;
+                return Ok(hs.into_connection());
+            };
+            flushed(hs.flush_to(t))?;
+            return Ok(hs.into_connection());
+        }
+    };
     flushed(hs.flush_to(t))?;
     Ok(hs.into_connection())
 }
@@ -192,6 +211,28 @@ fn server_tls13<T: io::Read + io::Write>(
     Ok(hs.into_connection())
 }
 
+/// The server's TLS 1.3 walk from its ServerHello when it asks for a
+/// client certificate.
+fn server_tls13_client_auth<T: io::Read + io::Write>(
+    hs: Handshake<Server, tls13_state::ServerHello, ClientAuth>,
+    t: &mut T,
+) -> Result<Connection<Server>, Fatal> {
+    // ServerHello, [ChangeCipherSpec], EncryptedExtensions,
+    // CertificateRequest, Certificate, CertificateVerify, Finished
+    let hs = hs.send()?.send()?.send()?.send()?.send()?.send()?.send()?;
+    let mut hs = match hs.recv_from(t)? {
+        // CertificateVerify, Finished
+        AfterClientCert13::Certificate(hs) => hs.recv_from(t)?.recv_from(t)?,
+        AfterClientCert13::NoCertificate(hs) => {
+            let mut hs = hs.recv_from(t)?; // Finished
+            flushed(hs.flush_to(t))?;
+            return Ok(hs.into_connection());
+        }
+    };
+    flushed(hs.flush_to(t))?;
+    Ok(hs.into_connection())
+}
+
 /// The server's walk when it asks for a client certificate.
 fn server_client_auth_handshake<T: io::Read + io::Write>(
     hs: Handshake<Server, state::ClientHello, ClientAuth>,
@@ -200,14 +241,12 @@ fn server_client_auth_handshake<T: io::Read + io::Write>(
     match hs.recv_from(t)? {
         AfterClientHello::Resumed(hs) => server_resumed(hs, t),
         AfterClientHello::ResumedWithClientCert(hs) => server_resumed(hs, t),
-        // A server asking for client certificates does not negotiate TLS
-        // 1.3 yet (see `AfterClientHello`).
-        AfterClientHello::Tls13(hs) => Err(hs.fatal(crate::error::Error::Internal(
-            "TLS 1.3 chosen by a client-auth server",
-        ))),
-        AfterClientHello::Tls13Retry(hs) => Err(hs.fatal(crate::error::Error::Internal(
-            "TLS 1.3 chosen by a client-auth server",
-        ))),
+        AfterClientHello::Tls13(hs) => server_tls13_client_auth(hs, t),
+        AfterClientHello::Tls13Retry(hs) => {
+            // HelloRetryRequest, [ChangeCipherSpec]; the second ClientHello
+            let hs = hs.send()?.recv_from(t)?;
+            server_tls13_client_auth(hs, t)
+        }
         AfterClientHello::Full(hs) => {
             // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,
             // CertificateRequest, ServerHelloDone

@@ -428,6 +428,23 @@ mod tls13_server {
     );
     assert_recvs!(Server, Full: state13::ClientFinished);
     assert_never_sends!(Server, [Full]: state13::ClientFinished, state13::HandshakeOver);
-    assert_never_sends!(Server, [ClientAuth]: state13::ServerHello);
+    // A server asking for a client certificate walks the 1.3 table too,
+    // with its CertificateRequest, and reads the client's answer.
+    assert_sends!(Server, ClientAuth:
+        state13::ServerHello,
+        state13::EncryptedExtensions,
+        state13::ServerCertReq,
+        state13::ServerCert,
+        state13::ServerCertVerify,
+        state13::ServerFinished,
+    );
+    assert_recvs!(Server, ClientAuth:
+        state13::ClientCert,
+        state13::ClientCertVerify,
+        state13::ClientFinished,
+    );
+    assert_recvs!(Server, NoClientCert: state13::ClientFinished);
+    // Only a server that asked reads a client Certificate.
+    assert_never_sends!(Server, [Full, ClientAuth]: state13::ClientCert);
     assert_impl_all!(Handshake<Server, state13::HandshakeOver>: Send);
 }

@@ -175,7 +175,9 @@ mod key_log {
     use common::memory::next;
     use tlstate::crypto::tls13::{Secret, lookup_tls13};
     use tlstate::enums::{ContentType, ProtocolVersion};
-    use tlstate::handshake::{AfterClientHello, AfterServerHello, Handshake};
+    use tlstate::handshake::{
+        AfterClientHello, AfterEncryptedExtensions, AfterServerHello, Handshake,
+    };
     use tlstate::keylog::KeyLog;
     use tlstate::record::RecordOpener;
 
@@ -237,15 +239,14 @@ mod key_log {
         let AfterServerHello::Tls13(c) = next(c.recv().unwrap()) else {
             panic!("TLS 1.3 was not negotiated")
         };
-        let c = next(
-            next(
-                next(next(c.recv().unwrap()).recv().unwrap())
-                    .recv()
-                    .unwrap(),
-            )
-            .recv()
-            .unwrap(),
-        );
+        // EncryptedExtensions, Certificate (no CertificateRequest)
+        let AfterEncryptedExtensions::NoCertificateRequest(c) =
+            next(next(c.recv().unwrap()).recv().unwrap())
+        else {
+            panic!("a CertificateRequest was not sent")
+        };
+        // CertificateVerify, Finished
+        let c = next(next(c.recv().unwrap()).recv().unwrap());
         let mut c = c.send().unwrap().send().unwrap();
         let finished = c.take_output();
         assert_eq!(s.feed(&finished), finished.len());

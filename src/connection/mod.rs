@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::handshake::known::{Certified, Keyed};
 use crate::handshake::tls13::known::Certified13;
 use crate::handshake::tls13::table::state as state13;
-use crate::handshake::{Client, Full, Handshake, Role, Server, Shape, state};
+use crate::handshake::{Client, Handshake, Role, Server, Shape, state};
 
 /// What was agreed in the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,7 @@ impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
     }
 }
 
-impl Handshake<Server, state13::HandshakeOver, Full> {
+impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
     /// What was agreed (TLS 1.3).
     pub fn summary(&self) -> SessionSummary {
         summary_of13(self.known.clone(), self.tls13_server_scheme())

@@ -3,6 +3,7 @@
 
 use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
+use crate::handshake::AfterEncryptedExtensions;
 use crate::handshake::{
     AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth, Fatal,
     Full, Handshake, NoClientCert, Resumed,
@@ -13,9 +14,9 @@ use crate::handshake::{
 mod state {
     pub(super) use crate::handshake::state::*;
     pub(super) use crate::handshake::tls13::table::state::{
-        EncryptedExtensions as Tls13EncryptedExtensions, ServerCertReq as Tls13ServerCertReq,
-        ServerCertVerify as Tls13ServerCertVerify, ServerFinished as Tls13ServerFinished,
-        ServerHello as Tls13ServerHello,
+        EncryptedExtensions as Tls13EncryptedExtensions, ServerCert as Tls13ServerCert,
+        ServerCertReq as Tls13ServerCertReq, ServerCertVerify as Tls13ServerCertVerify,
+        ServerFinished as Tls13ServerFinished, ServerHello as Tls13ServerHello,
     };
 }
 
@@ -83,6 +84,14 @@ any_state! {
         Tls13ServerCertVerify(Tls13ServerCertVerify, Full),
         /// TLS 1.3: waiting for the server's Finished; ours follows it.
         Tls13ServerFinished(Tls13ServerFinished, Full),
+        /// TLS 1.3, the server asked for a certificate: waiting for its
+        /// Certificate.
+        Tls13ServerCertClientAuth(Tls13ServerCert, ClientAuth),
+        /// TLS 1.3, the server asked: waiting for its CertificateVerify.
+        Tls13ServerCertVerifyClientAuth(Tls13ServerCertVerify, ClientAuth),
+        /// TLS 1.3, the server asked: waiting for its Finished; our
+        /// Certificate (or an empty one) and Finished follow it.
+        Tls13ServerFinishedClientAuth(Tls13ServerFinished, ClientAuth),
     }
 }
 
@@ -109,9 +118,37 @@ impl AnyClientState {
             S::Tls13EncryptedExtensions(hs) => recv(hs, S::Tls13EncryptedExtensions, |hs| {
                 Ok(S::Tls13ServerCertReq(hs))
             }),
-            S::Tls13ServerCertReq(hs) => recv(hs, S::Tls13ServerCertReq, |hs| {
-                Ok(S::Tls13ServerCertVerify(hs))
+            S::Tls13ServerCertReq(hs) => recv(hs, S::Tls13ServerCertReq, |after| {
+                Ok(match after {
+                    AfterEncryptedExtensions::NoCertificateRequest(hs) => {
+                        S::Tls13ServerCertVerify(hs)
+                    }
+                    AfterEncryptedExtensions::CertificateRequested(hs) => {
+                        S::Tls13ServerCertClientAuth(hs)
+                    }
+                })
             }),
+            S::Tls13ServerCertClientAuth(hs) => recv(hs, S::Tls13ServerCertClientAuth, |hs| {
+                Ok(S::Tls13ServerCertVerifyClientAuth(hs))
+            }),
+            S::Tls13ServerCertVerifyClientAuth(hs) => {
+                recv(hs, S::Tls13ServerCertVerifyClientAuth, |hs| {
+                    Ok(S::Tls13ServerFinishedClientAuth(hs))
+                })
+            }
+            S::Tls13ServerFinishedClientAuth(hs) => {
+                recv(hs, S::Tls13ServerFinishedClientAuth, |hs| {
+                    // [ChangeCipherSpec], then our Certificate as stream.rs
+                    // chooses, and Finished
+                    let hs = hs.send()?;
+                    let conn = if hs.can_send_certificate() {
+                        hs.send_certificate()?.send()?.send()?.into_connection()
+                    } else {
+                        hs.send_no_certificate()?.send()?.into_connection()
+                    };
+                    Ok(S::Established(Box::new(conn)))
+                })
+            }
             S::Tls13ServerCertVerify(hs) => recv(hs, S::Tls13ServerCertVerify, |hs| {
                 Ok(S::Tls13ServerFinished(hs))
             }),

@@ -4,6 +4,7 @@
 
 use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
+use crate::handshake::tls13::AfterClientCert13;
 use crate::handshake::{
     AfterClientCert, AfterClientHello, ClientAuth, Fatal, Full, Handshake, NoClientCert, Resumed,
     ResumedClientAuth, Server,
@@ -17,6 +18,9 @@ mod state {
     pub(crate) type ClientFinished13 = crate::handshake::tls13::table::state::ClientFinished;
     /// TLS 1.3's second ClientHello, named apart from the first.
     pub(crate) type ClientHello13 = crate::handshake::tls13::table::state::ClientHello;
+    /// TLS 1.3's client Certificate and CertificateVerify.
+    pub(crate) type ClientCert13 = crate::handshake::tls13::table::state::ClientCert;
+    pub(crate) type ClientCertVerify13 = crate::handshake::tls13::table::state::ClientCertVerify;
 }
 
 any_state! {
@@ -76,6 +80,21 @@ any_state! {
         /// TLS 1.3: our HelloRetryRequest is sent; waiting for the second
         /// ClientHello.
         ClientHelloTls13(ClientHello13, Full),
+        /// TLS 1.3, asking for a client certificate: our HelloRetryRequest
+        /// is sent; waiting for the second ClientHello.
+        ClientHelloTls13ClientAuth(ClientHello13, ClientAuth),
+        /// TLS 1.3: our flight through our Finished (with a
+        /// CertificateRequest) is sent; waiting for the client's Certificate.
+        ClientCertTls13(ClientCert13, ClientAuth),
+        /// TLS 1.3: the client sent a certificate; waiting for its
+        /// CertificateVerify.
+        ClientCertVerifyTls13(ClientCertVerify13, ClientAuth),
+        /// TLS 1.3: waiting for the Finished of a client that sent a
+        /// certificate.
+        ClientFinishedTls13ClientAuth(ClientFinished13, ClientAuth),
+        /// TLS 1.3: waiting for the Finished of a client that sent an
+        /// empty Certificate.
+        ClientFinishedTls13NoClientCert(ClientFinished13, NoClientCert),
     }
 }
 
@@ -126,14 +145,15 @@ impl AnyServerState {
                     )),
                     AfterClientHello::Resumed(hs) => resumed(hs),
                     AfterClientHello::ResumedWithClientCert(hs) => resumed_client_auth(hs),
-                    // Not negotiated by a client-auth server yet (see
-                    // `AfterClientHello`).
-                    AfterClientHello::Tls13(hs) => Err(hs.fatal(crate::error::Error::Internal(
-                        "TLS 1.3 chosen by a client-auth server",
-                    ))),
-                    AfterClientHello::Tls13Retry(hs) => Err(hs.fatal(
-                        crate::error::Error::Internal("TLS 1.3 chosen by a client-auth server"),
+                    // ServerHello, [ChangeCipherSpec], EncryptedExtensions,
+                    // CertificateRequest, Certificate, CertificateVerify, Finished
+                    AfterClientHello::Tls13(hs) => Ok(S::ClientCertTls13(
+                        hs.send()?.send()?.send()?.send()?.send()?.send()?.send()?,
                     )),
+                    // HelloRetryRequest, [ChangeCipherSpec]
+                    AfterClientHello::Tls13Retry(hs) => {
+                        Ok(S::ClientHelloTls13ClientAuth(hs.send()?))
+                    }
                 })
             }
             S::ClientKey(hs) => recv(hs, S::ClientKey, |hs| Ok(S::ClientChangeCipherSpec(hs))),
@@ -210,6 +230,30 @@ impl AnyServerState {
             S::ClientFinishedTls13(hs) => recv(hs, S::ClientFinishedTls13, |hs| {
                 Ok(S::Established(Box::new(hs.into_connection())))
             }),
+            S::ClientHelloTls13ClientAuth(hs) => recv(hs, S::ClientHelloTls13ClientAuth, |hs| {
+                Ok(S::ClientCertTls13(
+                    hs.send()?.send()?.send()?.send()?.send()?.send()?.send()?,
+                ))
+            }),
+            S::ClientCertTls13(hs) => recv(hs, S::ClientCertTls13, |after| {
+                Ok(match after {
+                    AfterClientCert13::Certificate(hs) => S::ClientCertVerifyTls13(hs),
+                    AfterClientCert13::NoCertificate(hs) => S::ClientFinishedTls13NoClientCert(hs),
+                })
+            }),
+            S::ClientCertVerifyTls13(hs) => recv(hs, S::ClientCertVerifyTls13, |hs| {
+                Ok(S::ClientFinishedTls13ClientAuth(hs))
+            }),
+            S::ClientFinishedTls13ClientAuth(hs) => {
+                recv(hs, S::ClientFinishedTls13ClientAuth, |hs| {
+                    Ok(S::Established(Box::new(hs.into_connection())))
+                })
+            }
+            S::ClientFinishedTls13NoClientCert(hs) => {
+                recv(hs, S::ClientFinishedTls13NoClientCert, |hs| {
+                    Ok(S::Established(Box::new(hs.into_connection())))
+                })
+            }
             state @ (S::Established(_) | S::Failed) => Ok(Advance::Waiting(state)),
         }
     }

@@ -83,9 +83,9 @@ pub struct ClientConfig {
     pub request_ocsp: bool,
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
     /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
-    /// works (1-RTT, HelloRetryRequest) but has no client authentication,
-    /// tickets or KeyUpdate yet, so a TLS 1.3 default would lose those
-    /// TLS 1.2 features against TLS 1.3 peers (issues #12, #13).
+    /// works (1-RTT, HelloRetryRequest, client authentication) but has no
+    /// tickets, KeyUpdate or OCSP stapling yet, so a TLS 1.3 default would
+    /// lose resumption and stapling against TLS 1.3 peers (issues #12, #13).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
@@ -201,9 +201,9 @@ pub struct ServerConfig {
     pub max_handshake_message_len: usize,
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
     /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
-    /// works (1-RTT, HelloRetryRequest) but has no client authentication,
-    /// tickets or KeyUpdate yet, so a TLS 1.3 default would lose those
-    /// TLS 1.2 features against TLS 1.3 peers (issues #12, #13).
+    /// works (1-RTT, HelloRetryRequest, client authentication) but has no
+    /// tickets, KeyUpdate or OCSP stapling yet, so a TLS 1.3 default would
+    /// lose resumption and stapling against TLS 1.3 peers (issues #12, #13).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).

@@ -33,6 +33,7 @@ pub use tls12::known;
 pub use tls12::shape::{FullShape, WithoutCertificateVerify};
 pub use tls12::table::state;
 pub use tls12::{AfterClientCert, AfterServerCert, AfterServerKey, AfterTicket};
+pub use tls13::{AfterClientCert13, AfterEncryptedExtensions};
 
 /// `docs/state-machine.md`, generated from both tables and their shapes.
 ///

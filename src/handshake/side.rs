@@ -38,6 +38,12 @@ pub struct ClientSide {
     pub(crate) server_public: Vec<u8>,
     /// The schemes a CertificateRequest accepts.
     pub(crate) requested_schemes: Vec<SignatureScheme>,
+    /// A TLS 1.3 CertificateRequest's context, echoed in our Certificate
+    /// (RFC 8446 4.4.2).
+    pub(crate) requested_context: Vec<u8>,
+    /// The scheme of our TLS 1.3 CertificateVerify, chosen with our
+    /// Certificate.
+    pub(crate) client_scheme: Option<SignatureScheme>,
     /// In a resumed handshake, proof the server's Finished verified,
     /// carried to our own Finished.
     pub(crate) server_finished: Option<FinishedVerified>,

@@ -28,8 +28,8 @@ use crate::message::HandshakePayload;
 ///
 /// [`Tls13`](Self::Tls13) is taken when the server's `versions` include
 /// TLS 1.3 and the client's supported_versions offers it (RFC 8446
-/// 4.2.1); only a server that asks for no client certificate (`P` =
-/// [`Full`](crate::handshake::Full)) negotiates TLS 1.3 so far.
+/// 4.2.1), by a server that asks for client certificates too (`P` =
+/// [`ClientAuth`]: its TLS 1.3 walk has the CertificateRequest).
 ///
 /// [`ClientAuth`]: crate::handshake::ClientAuth
 /// [`ResumedClientAuth`]: crate::handshake::ResumedClientAuth
@@ -57,12 +57,11 @@ pub enum AfterClientHello<P: FullShape> {
 impl Follows<tls12::table::state::ClientHello> for tls13::table::state::ServerHello {}
 impl Follows<tls12::table::state::ClientHello> for tls13::table::state::HelloRetryRequest {}
 
-/// Whether this server negotiates TLS 1.3 with a client: configured, and
-/// not asking for client certificates (TLS 1.3 client authentication is
-/// not built yet, so such a server stays on TLS 1.2 and does not claim
-/// TLS 1.3 in a downgrade sentinel either).
+/// Whether this server negotiates TLS 1.3 with a client: configured. A
+/// server that asks for client certificates does so in TLS 1.3 too (its
+/// CertificateRequest follows EncryptedExtensions).
 pub(crate) fn offers_tls13(core: &crate::handshake::core::Core<Server>) -> bool {
-    core.config.versions.contains(&ProtocolVersion::Tls13) && core.side.client_auth.is_none()
+    core.config.versions.contains(&ProtocolVersion::Tls13)
 }
 
 impl<P: FullShape> RecvMessage<Server, P> for tls12::table::state::ClientHello {

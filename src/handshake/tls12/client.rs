@@ -48,6 +48,8 @@ impl Handshake<Client, state::ClientHello> {
             new_ticket: None,
             server_public: Vec::new(),
             requested_schemes: Vec::new(),
+            requested_context: Vec::new(),
+            client_scheme: None,
             server_finished: None,
             offered_tls13: false,
             sent_session_id: SessionId::EMPTY,

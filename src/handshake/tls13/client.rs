@@ -3,25 +3,27 @@
 
 use std::sync::Arc;
 
-use rustls_pki_types::{ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use super::keys::{application_secrets, handshake_secrets};
 use super::known::{Certified13, Negotiated13};
 use super::table::state;
 use crate::crypto::tls13::{
-    SERVER_CERTIFICATE_VERIFY, finished_verify_data, lookup_tls13, message_hash,
-    verify_certificate_verify, verify_finished,
+    CLIENT_CERTIFICATE_VERIFY, SERVER_CERTIFICATE_VERIFY, finished_verify_data, lookup_tls13,
+    message_hash, sign_certificate_verify, verify_certificate_verify, verify_finished,
 };
 use crate::crypto::{EphemeralKeyExchange, Transcript};
-use crate::enums::{Compression, ExtensionType, HandshakeType, ProtocolVersion};
+use crate::enums::{Compression, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::error::{CertificateError, Error, PeerMisbehaved, Received};
+use crate::handshake::config::CertifiedKey;
 use crate::handshake::core::{Core, Incoming, expect_payload13};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Client;
-use crate::handshake::shape::Full;
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert};
 use crate::handshake::side::Tls13ClientKeys;
-use crate::message::tls13::{FinishedTls13, KeyShareEntry, PayloadTls13};
-use crate::message::{ClientExtension, ServerHello};
+use crate::handshake::tls12::shape::FullShape;
+use crate::message::tls13::{CertificateTls13, FinishedTls13, KeyShareEntry, PayloadTls13};
+use crate::message::{ClientExtension, DigitallySigned, ServerHello};
 
 fn dns_name(name: &ServerName<'_>) -> Option<String> {
     match name {
@@ -296,20 +298,67 @@ impl RecvMessage<Client, Full> for state::EncryptedExtensions {
     }
 }
 
+/// What followed EncryptedExtensions: the server's Certificate, or its
+/// CertificateRequest (RFC 8446 4.3.2) and then its Certificate.
+#[derive(Debug)]
+pub enum AfterEncryptedExtensions {
+    /// No CertificateRequest: the server's Certificate is read and
+    /// verified, its CertificateVerify is next.
+    NoCertificateRequest(Handshake<Client, state::ServerCertVerify, Full>),
+    /// A CertificateRequest: the server's Certificate is next, and after
+    /// the server's Finished we answer with a Certificate of our own.
+    CertificateRequested(Handshake<Client, state::ServerCert, ClientAuth>),
+}
+
+/// Reads and verifies the server's Certificate (RFC 8446 4.4.2).
+fn recv_server_cert<P: FullShape>(
+    hs: &mut Handshake<Client, state::ServerCert, P>,
+    certificate: &CertificateTls13,
+) -> Result<Arc<[CertificateDer<'static>]>, Error> {
+    // RFC 8446 4.4.2: empty in the server's Certificate.
+    if !certificate.context.is_empty() {
+        return Err(illegal("a certificate_request_context in its Certificate"));
+    }
+    let chain = certificate.chain();
+    let (end_entity, intermediates) = chain.split_first().ok_or(CertificateError::Empty)?;
+    hs.core.config.verifier.verify_server_cert(
+        end_entity,
+        intermediates,
+        &hs.core.side.server_name,
+        UnixTime::now(),
+    )?;
+    hs.core.hash_received();
+    Ok(chain)
+}
+
+fn certified(negotiated: Negotiated13, chain: Arc<[CertificateDer<'static>]>) -> Certified13 {
+    Certified13 {
+        negotiated,
+        server_certificates: chain,
+        client_certificates: Arc::default(),
+    }
+}
+
 impl RecvMessage<Client, Full> for state::ServerCertReq {
-    /// The server's CertificateVerify is next.
-    type Next = Handshake<Client, state::ServerCertVerify, Full>;
+    type Next = AfterEncryptedExtensions;
 
     fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
         let certificate = match message {
             Incoming::Tls13(PayloadTls13::Certificate(certificate)) => certificate,
-            // Client authentication in TLS 1.3 is a later issue: refused
-            // plainly rather than answered wrongly.
-            Incoming::Tls13(PayloadTls13::CertificateRequest(_)) => {
-                return Err(hs.fatal(Error::UnexpectedMessage {
-                    expected: "Certificate (TLS 1.3 client authentication is not supported yet)",
-                    got: Received::Handshake(HandshakeType::CertificateRequest),
-                }));
+            Incoming::Tls13(PayloadTls13::CertificateRequest(request)) => {
+                let (hs, ()) = hs.try_with(|hs| {
+                    // RFC 8446 4.3.2: signature_algorithms must be there.
+                    let schemes = request
+                        .signature_algorithms()?
+                        .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+                    hs.core.side.requested_schemes = schemes.to_vec();
+                    hs.core.side.requested_context = request.context;
+                    hs.core.hash_received();
+                    Ok(())
+                })?;
+                return Ok(AfterEncryptedExtensions::CertificateRequested(
+                    hs.reshape(|known| known),
+                ));
             }
             _ => {
                 return Err(hs.fatal(Error::Internal("table check let through a non-Certificate")));
@@ -317,34 +366,33 @@ impl RecvMessage<Client, Full> for state::ServerCertReq {
         };
         // The optional row was skipped: this is the Certificate.
         let hs: Handshake<Client, state::ServerCert, Full> = hs.advance_same();
-        let (hs, chain) = hs.try_with(|hs| {
-            // RFC 8446 4.4.2: empty in the server's Certificate.
-            if !certificate.context.is_empty() {
-                return Err(illegal("a certificate_request_context in its Certificate"));
-            }
-            let chain = certificate.chain();
-            let (end_entity, intermediates) = chain.split_first().ok_or(CertificateError::Empty)?;
-            hs.core.config.verifier.verify_server_cert(
-                end_entity,
-                intermediates,
-                &hs.core.side.server_name,
-                UnixTime::now(),
-            )?;
-            hs.core.hash_received();
-            Ok(chain)
-        })?;
-        Ok(hs.advance(|negotiated| Certified13 {
-            negotiated,
-            server_certificates: chain,
-            client_certificates: Arc::default(),
-        }))
+        let (hs, chain) = hs.try_with(|hs| recv_server_cert(hs, &certificate))?;
+        Ok(AfterEncryptedExtensions::NoCertificateRequest(
+            hs.advance(|negotiated| certified(negotiated, chain)),
+        ))
     }
 }
 
-impl RecvMessage<Client, Full> for state::ServerCertVerify {
-    type Next = Handshake<Client, state::ServerFinished, Full>;
+impl RecvMessage<Client, ClientAuth> for state::ServerCert {
+    /// The server's CertificateVerify is next.
+    type Next = Handshake<Client, state::ServerCertVerify, ClientAuth>;
 
-    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+    fn recv(
+        hs: Handshake<Client, Self, ClientAuth>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (hs, chain) = hs.try_with(|hs| {
+            let certificate = expect_payload13!(message, Certificate)?;
+            recv_server_cert(hs, &certificate)
+        })?;
+        Ok(hs.advance(|negotiated| certified(negotiated, chain)))
+    }
+}
+
+impl<P: FullShape> RecvMessage<Client, P> for state::ServerCertVerify {
+    type Next = Handshake<Client, state::ServerFinished, P>;
+
+    fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let signed = expect_payload13!(message, CertificateVerify)?;
             if !hs.core.side.offered_schemes.contains(&signed.scheme) {
@@ -372,12 +420,13 @@ impl RecvMessage<Client, Full> for state::ServerCertVerify {
     }
 }
 
-impl RecvMessage<Client, Full> for state::ServerFinished {
+impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
     /// Our compatibility ChangeCipherSpec is next (written only with
-    /// middlebox compatibility), then our Finished.
-    type Next = Handshake<Client, state::ClientChangeCipherSpec, Full>;
+    /// middlebox compatibility), then our Finished, or first our
+    /// Certificate if the server asked for one.
+    type Next = Handshake<Client, state::ClientChangeCipherSpec, P>;
 
-    fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+    fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let finished = expect_payload13!(message, Finished)?;
             let keys = &mut hs.core.side.tls13;
@@ -412,32 +461,145 @@ impl RecvMessage<Client, Full> for state::ServerFinished {
     }
 }
 
+/// Writes the compatibility ChangeCipherSpec if the configuration asks for
+/// middlebox compatibility (RFC 8446 D.4); our writing has been under the
+/// client handshake traffic key since the ServerHello.
+fn send_client_ccs<P: FullShape>(
+    hs: &mut Handshake<Client, state::ClientChangeCipherSpec, P>,
+) -> Result<(), Error> {
+    if hs.core.config.middlebox_compat {
+        hs.core.send_compat_change_cipher_spec()?;
+    }
+    Ok(())
+}
+
 impl SendMessage<Client, Full> for state::ClientChangeCipherSpec {
     type Next = state::ClientFinished;
 
-    /// Writes the compatibility ChangeCipherSpec if the configuration asks
-    /// for middlebox compatibility (RFC 8446 D.4); our writing has been
-    /// under the client handshake traffic key since the ServerHello.
     fn send(
         hs: Handshake<Client, Self, Full>,
     ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(send_client_ccs)?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Client, ClientAuth> for state::ClientChangeCipherSpec {
+    /// The server asked: our Certificate is next.
+    type Next = state::ClientCert;
+
+    fn send(
+        hs: Handshake<Client, Self, ClientAuth>,
+    ) -> Result<Handshake<Client, Self::Next, ClientAuth>, Fatal> {
+        let (hs, ()) = hs.try_with(send_client_ccs)?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl Handshake<Client, state::ClientCert, ClientAuth> {
+    /// The configured certificate and the scheme to sign with, if the
+    /// CertificateRequest's signature_algorithms accept its key.
+    fn usable_certificate(&self) -> Option<(CertifiedKey, SignatureScheme)> {
+        let certified = self.core.config.client_certificate.clone()?;
+        let scheme = certified
+            .key
+            .choose_scheme_tls13(&self.core.side.requested_schemes)?;
+        Some((certified, scheme))
+    }
+
+    /// Whether the configured client certificate can answer this
+    /// CertificateRequest.
+    pub fn can_send_certificate(&self) -> bool {
+        self.usable_certificate().is_some()
+    }
+
+    /// Sends the configured chain with the request's context (RFC 8446
+    /// 4.4.2); our CertificateVerify is next. Without a usable certificate
+    /// this fails with a configuration error: check
+    /// [`can_send_certificate`](Self::can_send_certificate).
+    pub fn send_certificate(
+        self,
+    ) -> Result<Handshake<Client, state::ClientCertVerify, ClientAuth>, Fatal> {
+        let usable = self.usable_certificate();
+        let (hs, chain) = self.try_with(|hs| {
+            let (certified, scheme) = usable
+                .ok_or_else(|| Error::Config("no client certificate the server accepts".into()))?;
+            let context = hs.core.side.requested_context.clone();
+            hs.core
+                .send_handshake13(PayloadTls13::Certificate(CertificateTls13::from_chain(
+                    context,
+                    &certified.chain,
+                )))?;
+            hs.core.side.client_scheme = Some(scheme);
+            Ok(certified.chain)
+        })?;
+        Ok(hs.advance(|known| Certified13 {
+            client_certificates: chain,
+            ..known
+        }))
+    }
+
+    /// Sends an empty Certificate (RFC 8446 4.4.2.4): no CertificateVerify,
+    /// our Finished is next.
+    pub fn send_no_certificate(
+        self,
+    ) -> Result<Handshake<Client, state::ClientFinished, NoClientCert>, Fatal> {
+        let (hs, ()) = self.try_with(|hs| {
+            let context = hs.core.side.requested_context.clone();
+            hs.core
+                .send_handshake13(PayloadTls13::Certificate(CertificateTls13::from_chain(
+                    context,
+                    &[],
+                )))
+        })?;
+        Ok(hs.reshape(|known| known))
+    }
+}
+
+impl SendMessage<Client, ClientAuth> for state::ClientCertVerify {
+    type Next = state::ClientFinished;
+
+    /// Our signature over the transcript through our Certificate (RFC 8446
+    /// 4.4.3), in the scheme chosen from the request's list.
+    fn send(
+        hs: Handshake<Client, Self, ClientAuth>,
+    ) -> Result<Handshake<Client, Self::Next, ClientAuth>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
-            if hs.core.config.middlebox_compat {
-                hs.core.send_compat_change_cipher_spec()?;
-            }
-            Ok(())
+            let certified = hs
+                .core
+                .config
+                .client_certificate
+                .clone()
+                .ok_or(Error::Internal(
+                    "no client certificate at CertificateVerify",
+                ))?;
+            let scheme = hs
+                .core
+                .side
+                .client_scheme
+                .ok_or(Error::Internal("no client scheme at CertificateVerify"))?;
+            let hash = hs.core.transcript.current_hash()?;
+            let signature = sign_certificate_verify(
+                &certified.key,
+                scheme,
+                CLIENT_CERTIFICATE_VERIFY,
+                hash.as_bytes(),
+            )?;
+            hs.core
+                .send_handshake13(PayloadTls13::CertificateVerify(DigitallySigned {
+                    scheme,
+                    signature,
+                }))
         })?;
         Ok(hs.advance_same())
     }
 }
 
-impl SendMessage<Client, Full> for state::ClientFinished {
+impl<P: FullShape> SendMessage<Client, P> for state::ClientFinished {
     /// The client's Finished is the last message of the handshake.
     type Next = state::HandshakeOver;
 
-    fn send(
-        hs: Handshake<Client, Self, Full>,
-    ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+    fn send(hs: Handshake<Client, Self, P>) -> Result<Handshake<Client, Self::Next, P>, Fatal> {
         let (mut hs, ()) = hs.try_with(|hs| {
             let keys = &mut hs.core.side.tls13;
             let client_handshake = keys

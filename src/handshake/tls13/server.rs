@@ -10,22 +10,27 @@
 
 use super::known::{Certified13, Hello13, Negotiated13};
 use super::table::state;
+use rustls_pki_types::UnixTime;
+
 use crate::crypto::tls13::{
-    EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret, finished_verify_data, message_hash,
-    sign_certificate_verify, verify_finished,
+    CLIENT_CERTIFICATE_VERIFY, EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret,
+    finished_verify_data, message_hash, sign_certificate_verify, verify_certificate_verify,
+    verify_finished,
 };
 use crate::crypto::{self, EphemeralKeyExchange, Transcript};
-use crate::enums::{Compression, ExtensionType, ProtocolVersion};
-use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::enums::{Compression, ExtensionType, ProtocolVersion, SignatureScheme};
+use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::config::{CertifiedKey, ServerConfig};
 use crate::handshake::core::{Core, Incoming, expect_payload13};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Server;
-use crate::handshake::shape::Full;
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert};
 use crate::handshake::side::Server13;
+use crate::handshake::tls12::shape::FullShape;
 use crate::keylog::KeyLog;
 use crate::message::tls13::{
-    CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry, PayloadTls13,
+    CertificateRequestTls13, CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry,
+    PayloadTls13,
 };
 use crate::message::{
     ClientHello, DigitallySigned, HandshakePayload, Random, ServerExtension, ServerExtensions,
@@ -159,7 +164,7 @@ pub(crate) fn recv_client_hello13(
     Ok((Hello13::default(), retry))
 }
 
-impl SendMessage<Server, Full> for state::HelloRetryRequest {
+impl<P: FullShape> SendMessage<Server, P> for state::HelloRetryRequest {
     /// The compatibility ChangeCipherSpec, when configured, is written
     /// here, right after our first handshake message (RFC 8446 D.4): the
     /// client's second hello is next.
@@ -167,9 +172,7 @@ impl SendMessage<Server, Full> for state::HelloRetryRequest {
 
     /// Asks for a share in the group we chose (RFC 8446 4.1.4); the
     /// transcript's first ClientHello becomes its message_hash (4.4.1).
-    fn send(
-        hs: Handshake<Server, Self, Full>,
-    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let core = &mut hs.core;
             let choice = server13(core)?;
@@ -202,14 +205,14 @@ impl SendMessage<Server, Full> for state::HelloRetryRequest {
     }
 }
 
-impl RecvMessage<Server, Full> for state::ClientHello {
-    type Next = Handshake<Server, state::ServerHello, Full>;
+impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
+    type Next = Handshake<Server, state::ServerHello, P>;
 
     /// The second ClientHello: chosen from again, it must keep the suite
     /// and now carry a share in the group we asked for (RFC 8446 4.1.2;
     /// anything else is illegal_parameter). A second HelloRetryRequest is
     /// never sent (4.1.4).
-    fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+    fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let hello = expect_payload13!(message, ClientHello)?;
             let core = &mut hs.core;
@@ -256,14 +259,12 @@ fn negotiated(choice: &Server13) -> Negotiated13 {
     }
 }
 
-impl SendMessage<Server, Full> for state::ServerHello {
+impl<P: FullShape> SendMessage<Server, P> for state::ServerHello {
     type Next = state::ServerChangeCipherSpec;
 
     /// Writes the ServerHello (our share for the client's group), then
     /// derives the handshake secrets and makes their keys.
-    fn send(
-        hs: Handshake<Server, Self, Full>,
-    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (hs, negotiated) = hs.try_with(|hs| {
             let core = &mut hs.core;
             crypto::fill_random(&mut core.server_random)?;
@@ -312,16 +313,14 @@ impl SendMessage<Server, Full> for state::ServerHello {
     }
 }
 
-impl SendMessage<Server, Full> for state::ServerChangeCipherSpec {
+impl<P: FullShape> SendMessage<Server, P> for state::ServerChangeCipherSpec {
     type Next = state::EncryptedExtensions;
 
     /// Writes the compatibility ChangeCipherSpec when configured (RFC 8446
     /// D.4), then switches both directions to the handshake keys: our
     /// next record is EncryptedExtensions, the client's its Finished (its
     /// own compatibility ChangeCipherSpec is dropped by the record layer).
-    fn send(
-        hs: Handshake<Server, Self, Full>,
-    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let core = &mut hs.core;
             // After a HelloRetryRequest the compatibility ChangeCipherSpec
@@ -346,38 +345,121 @@ impl SendMessage<Server, Full> for state::ServerChangeCipherSpec {
     }
 }
 
+/// Our answers to ALPN and server_name; nothing TLS 1.2-only.
+fn send_encrypted_extensions(core: &mut Core<Server>) -> Result<(), Error> {
+    let choice = server13(core)?;
+    let mut extensions = EncryptedExtensions::default();
+    if choice.by_name {
+        extensions
+            .extensions
+            .push(ExtensionType::ServerName, Vec::new());
+    }
+    if let Some(protocol) = &choice.alpn_protocol {
+        extensions.set_alpn_protocol(protocol);
+    }
+    core.send_handshake13(PayloadTls13::EncryptedExtensions(extensions))
+}
+
 impl SendMessage<Server, Full> for state::EncryptedExtensions {
     type Next = state::ServerCert;
 
-    /// Our answers to ALPN and server_name; nothing TLS 1.2-only.
     fn send(
         hs: Handshake<Server, Self, Full>,
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| send_encrypted_extensions(&mut hs.core))?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, ClientAuth> for state::EncryptedExtensions {
+    /// A server that asks for a client certificate writes its
+    /// CertificateRequest next.
+    type Next = state::ServerCertReq;
+
+    fn send(
+        hs: Handshake<Server, Self, ClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ClientAuth>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| send_encrypted_extensions(&mut hs.core))?;
+        Ok(hs.advance_same())
+    }
+}
+
+/// The schemes we accept in a client's TLS 1.3 CertificateVerify: all we
+/// verify except PKCS#1 v1.5, which TLS 1.3 forbids there (RFC 8446 4.2.3).
+fn client_schemes13() -> impl Iterator<Item = SignatureScheme> {
+    crypto::SUPPORTED_SIGNATURE_SCHEMES
+        .iter()
+        .copied()
+        .filter(|scheme| !is_pkcs1(*scheme))
+}
+
+fn is_pkcs1(scheme: SignatureScheme) -> bool {
+    matches!(
+        scheme,
+        SignatureScheme::RSA_PKCS1_SHA256
+            | SignatureScheme::RSA_PKCS1_SHA384
+            | SignatureScheme::RSA_PKCS1_SHA512
+    )
+}
+
+/// Appends a TLS vector with a two-byte length.
+fn push_u16_vector(out: &mut Vec<u8>, body: &[u8]) -> Result<(), Error> {
+    let len = u16::try_from(body.len()).map_err(|_| Error::Internal("vector too long"))?;
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(body);
+    Ok(())
+}
+
+impl SendMessage<Server, ClientAuth> for state::ServerCertReq {
+    type Next = state::ServerCert;
+
+    /// An empty context (RFC 8446 4.3.2: during the handshake), our TLS
+    /// 1.3 schemes in signature_algorithms, and the verifier's root
+    /// subjects, if any, in certificate_authorities (4.2.4).
+    fn send(
+        hs: Handshake<Server, Self, ClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ClientAuth>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
-            let choice = server13(&mut hs.core)?;
-            let mut extensions = EncryptedExtensions::default();
-            if choice.by_name {
-                extensions
-                    .extensions
-                    .push(ExtensionType::ServerName, Vec::new());
+            let policy = hs
+                .core
+                .side
+                .client_auth
+                .as_ref()
+                .ok_or(Error::Internal("no client-auth policy"))?;
+            let mut request = CertificateRequestTls13::default();
+            let mut schemes = Vec::new();
+            for scheme in client_schemes13() {
+                schemes.extend_from_slice(&scheme.to_wire().to_be_bytes());
             }
-            if let Some(protocol) = &choice.alpn_protocol {
-                extensions.set_alpn_protocol(protocol);
+            let mut body = Vec::new();
+            push_u16_vector(&mut body, &schemes)?;
+            request
+                .extensions
+                .push(ExtensionType::SignatureAlgorithms, body);
+            let hints = policy.verifier.root_hint_subjects();
+            if !hints.is_empty() {
+                let mut names = Vec::new();
+                for subject in hints {
+                    push_u16_vector(&mut names, subject)?;
+                }
+                let mut body = Vec::new();
+                push_u16_vector(&mut body, &names)?;
+                request
+                    .extensions
+                    .push(ExtensionType::CertificateAuthorities, body);
             }
             hs.core
-                .send_handshake13(PayloadTls13::EncryptedExtensions(extensions))
+                .send_handshake13(PayloadTls13::CertificateRequest(request))
         })?;
         Ok(hs.advance_same())
     }
 }
 
-impl SendMessage<Server, Full> for state::ServerCert {
+impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
     type Next = state::ServerCertVerify;
 
     /// Our chain, with an empty request context (RFC 8446 4.4.2).
-    fn send(
-        hs: Handshake<Server, Self, Full>,
-    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (hs, chain) =
             hs.try_with(|hs| {
                 let chain = server13(&mut hs.core)?.certified.chain.clone();
@@ -394,14 +476,12 @@ impl SendMessage<Server, Full> for state::ServerCert {
     }
 }
 
-impl SendMessage<Server, Full> for state::ServerCertVerify {
+impl<P: FullShape> SendMessage<Server, P> for state::ServerCertVerify {
     type Next = state::ServerFinished;
 
     /// Our signature over the transcript through our Certificate (RFC 8446
     /// 4.4.3).
-    fn send(
-        hs: Handshake<Server, Self, Full>,
-    ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+    fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let hash = hs.core.transcript.current_hash()?;
             let choice = server13(&mut hs.core)?;
@@ -422,57 +502,172 @@ impl SendMessage<Server, Full> for state::ServerCertVerify {
     }
 }
 
+/// Our Finished, then the application secrets: our writing switches to
+/// them now, the client's after its Finished (RFC 8446 7.1: the client's
+/// Certificate and CertificateVerify are not in their transcript).
+fn send_server_finished(core: &mut Core<Server>) -> Result<(), Error> {
+    let hash = core.transcript.current_hash()?;
+    let choice = server13(core)?;
+    let suite = choice.suite;
+    let base = choice
+        .server_handshake_secret
+        .take()
+        .ok_or(Error::Internal("no server handshake secret"))?;
+    let handshake = choice
+        .handshake_secret
+        .take()
+        .ok_or(Error::Internal("no handshake secret"))?;
+    let verify_data = finished_verify_data(&base, hash.as_bytes())?;
+    let finished = FinishedTls13::new(verify_data.as_ref())
+        .ok_or(Error::Internal("verify_data longer than any hash"))?;
+    core.send_handshake13(PayloadTls13::Finished(finished))?;
+    let finished_hash = core.transcript.current_hash()?;
+    let master = handshake.into_master()?;
+    let secrets = master.traffic_secrets(finished_hash.as_bytes())?;
+    log_secret(core, "CLIENT_TRAFFIC_SECRET_0", &secrets.client);
+    log_secret(core, "SERVER_TRAFFIC_SECRET_0", &secrets.server);
+    if core.config.key_log.is_some() {
+        let exporter = master.exporter_master_secret(finished_hash.as_bytes())?;
+        log_secret(core, "EXPORTER_SECRET", &exporter);
+    }
+    core.writer
+        .set_sealer(Box::new(suite.sealer(&secrets.server)?));
+    server13(core)?.client_application_secret = Some(secrets.client);
+    Ok(())
+}
+
 impl SendMessage<Server, Full> for state::ServerFinished {
     /// The client's compatibility ChangeCipherSpec is never awaited (the
     /// record layer drops it): its Finished is next.
     type Next = state::ClientFinished;
 
-    /// Our Finished, then the application secrets: our writing switches
-    /// to them now, the client's after its Finished.
     fn send(
         hs: Handshake<Server, Self, Full>,
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| {
-            let core = &mut hs.core;
-            let hash = core.transcript.current_hash()?;
-            let choice = server13(core)?;
-            let suite = choice.suite;
-            let base = choice
-                .server_handshake_secret
-                .take()
-                .ok_or(Error::Internal("no server handshake secret"))?;
-            let handshake = choice
-                .handshake_secret
-                .take()
-                .ok_or(Error::Internal("no handshake secret"))?;
-            let verify_data = finished_verify_data(&base, hash.as_bytes())?;
-            let finished = FinishedTls13::new(verify_data.as_ref())
-                .ok_or(Error::Internal("verify_data longer than any hash"))?;
-            core.send_handshake13(PayloadTls13::Finished(finished))?;
-            let finished_hash = core.transcript.current_hash()?;
-            let master = handshake.into_master()?;
-            let secrets = master.traffic_secrets(finished_hash.as_bytes())?;
-            log_secret(core, "CLIENT_TRAFFIC_SECRET_0", &secrets.client);
-            log_secret(core, "SERVER_TRAFFIC_SECRET_0", &secrets.server);
-            if core.config.key_log.is_some() {
-                let exporter = master.exporter_master_secret(finished_hash.as_bytes())?;
-                log_secret(core, "EXPORTER_SECRET", &exporter);
+        let (hs, ()) = hs.try_with(|hs| send_server_finished(&mut hs.core))?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, ClientAuth> for state::ServerFinished {
+    /// Having asked, the client's Certificate is next.
+    type Next = state::ClientCert;
+
+    fn send(
+        hs: Handshake<Server, Self, ClientAuth>,
+    ) -> Result<Handshake<Server, Self::Next, ClientAuth>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| send_server_finished(&mut hs.core))?;
+        Ok(hs.advance_same())
+    }
+}
+
+/// What the client answered to our TLS 1.3 CertificateRequest.
+#[derive(Debug)]
+pub enum AfterClientCert13 {
+    /// A chain we verified: its CertificateVerify is next.
+    Certificate(Handshake<Server, state::ClientCertVerify, ClientAuth>),
+    /// An empty Certificate, and our policy lets the client in without
+    /// one: its Finished is next.
+    NoCertificate(Handshake<Server, state::ClientFinished, NoClientCert>),
+}
+
+impl RecvMessage<Server, ClientAuth> for state::ClientCert {
+    type Next = AfterClientCert13;
+
+    /// The context must be our (empty) one; an empty chain is refused with
+    /// certificate_required when the policy requires one (RFC 8446 4.4.2.4),
+    /// any other chain must pass the policy's verifier.
+    fn recv(
+        hs: Handshake<Server, Self, ClientAuth>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (hs, chain) = hs.try_with(|hs| {
+            let certificate = expect_payload13!(message, Certificate)?;
+            if !certificate.context.is_empty() {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "a certificate_request_context that is not our request's",
+                )
+                .into());
             }
-            core.writer
-                .set_sealer(Box::new(suite.sealer(&secrets.server)?));
-            server13(core)?.client_application_secret = Some(secrets.client);
+            let chain = certificate.chain();
+            let policy = hs
+                .core
+                .side
+                .client_auth
+                .as_ref()
+                .ok_or(Error::Internal("no client-auth policy"))?;
+            match chain.split_first() {
+                None if policy.required => {
+                    return Err(PeerIncompatible::ClientCertificateRequired13.into());
+                }
+                None => {}
+                Some((end_entity, intermediates)) => {
+                    policy.verifier.verify_client_cert(
+                        end_entity,
+                        intermediates,
+                        UnixTime::now(),
+                    )?;
+                }
+            }
+            hs.core.hash_received();
+            Ok(chain)
+        })?;
+        if chain.is_empty() {
+            return Ok(AfterClientCert13::NoCertificate(hs.reshape(|known| known)));
+        }
+        Ok(AfterClientCert13::Certificate(hs.advance(
+            |known: Certified13| Certified13 {
+                client_certificates: chain,
+                ..known
+            },
+        )))
+    }
+}
+
+impl RecvMessage<Server, ClientAuth> for state::ClientCertVerify {
+    /// The client's Finished is next.
+    type Next = Handshake<Server, state::ClientFinished, ClientAuth>;
+
+    /// The client's signature over the transcript through its Certificate
+    /// (RFC 8446 4.4.3), in a scheme we offered in the CertificateRequest.
+    fn recv(
+        hs: Handshake<Server, Self, ClientAuth>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let signed = expect_payload13!(message, CertificateVerify)?;
+            if !client_schemes13().any(|scheme| scheme == signed.scheme) {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "a signature scheme we did not offer",
+                )
+                .into());
+            }
+            let end_entity = hs
+                .known
+                .client_certificates
+                .first()
+                .ok_or(CertificateError::Empty)?;
+            let hash = hs.core.transcript.current_hash()?;
+            verify_certificate_verify(
+                end_entity,
+                signed.scheme,
+                CLIENT_CERTIFICATE_VERIFY,
+                hash.as_bytes(),
+                &signed.signature,
+            )?;
+            hs.core.hash_received();
             Ok(())
         })?;
         Ok(hs.advance_same())
     }
 }
 
-impl RecvMessage<Server, Full> for state::ClientFinished {
-    type Next = Handshake<Server, state::HandshakeOver, Full>;
+impl<P: FullShape> RecvMessage<Server, P> for state::ClientFinished {
+    type Next = Handshake<Server, state::HandshakeOver, P>;
 
     /// Checks the client's Finished (constant time; decrypt_error when
     /// wrong) and switches our reading to the application keys.
-    fn recv(hs: Handshake<Server, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
+    fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, verified) = hs.try_with(|hs| {
             let finished = expect_payload13!(message, Finished)?;
             let core = &mut hs.core;
@@ -498,7 +693,7 @@ impl RecvMessage<Server, Full> for state::ClientFinished {
     }
 }
 
-impl Handshake<Server, state::HandshakeOver, Full> {
+impl<P: crate::handshake::shape::Shape> Handshake<Server, state::HandshakeOver, P> {
     /// The signature scheme of our CertificateVerify, for the summary.
     pub(crate) fn tls13_server_scheme(&self) -> Option<crate::enums::SignatureScheme> {
         self.core.side.tls13.as_ref().map(|choice| choice.scheme)
