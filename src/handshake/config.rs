@@ -249,6 +249,29 @@ pub struct ClientCertPolicy {
     /// subjects are sent as the acceptable CA names.
     pub verifier: Arc<dyn ClientCertVerifier>,
     /// Whether a client without a certificate is refused
-    /// (handshake_failure, RFC 5246 7.4.6) or let in anonymously.
+    /// (handshake_failure in TLS 1.2, RFC 5246 7.4.6; certificate_required
+    /// in TLS 1.3, RFC 8446 6.2) or let in anonymously.
     pub required: bool,
+}
+
+impl ClientCertPolicy {
+    /// Checks the client's `chain` (end-entity first) against the policy:
+    /// an empty one is `missing` if a certificate is required, else fine;
+    /// any other is verified now. Both versions' servers read a client
+    /// Certificate through this; `missing` is their error for "required".
+    pub(crate) fn check(
+        &self,
+        chain: &[CertificateDer<'static>],
+        missing: Error,
+    ) -> Result<(), Error> {
+        match chain.split_first() {
+            None if self.required => Err(missing),
+            None => Ok(()),
+            Some((end_entity, intermediates)) => Ok(self.verifier.verify_client_cert(
+                end_entity,
+                intermediates,
+                rustls_pki_types::UnixTime::now(),
+            )?),
+        }
+    }
 }

@@ -699,19 +699,7 @@ impl RecvMessage<Server, ClientAuth> for state::ClientCert {
                 .client_auth
                 .as_ref()
                 .ok_or(Error::Internal("no client-auth policy"))?;
-            match chain.split_first() {
-                None if policy.required => {
-                    return Err(PeerIncompatible::ClientCertificateRequired.into());
-                }
-                None => {}
-                Some((end_entity, intermediates)) => {
-                    policy.verifier.verify_client_cert(
-                        end_entity,
-                        intermediates,
-                        UnixTime::now(),
-                    )?;
-                }
-            }
+            policy.check(&chain, PeerIncompatible::ClientCertificateRequired.into())?;
             hs.core.hash_received();
             Ok(chain)
         })?;

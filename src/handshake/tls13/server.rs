@@ -10,7 +10,6 @@
 
 use super::known::{Certified13, Hello13, Negotiated13};
 use super::table::state;
-use rustls_pki_types::UnixTime;
 
 use crate::crypto::tls13::{
     CLIENT_CERTIFICATE_VERIFY, EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret,
@@ -596,19 +595,7 @@ impl RecvMessage<Server, ClientAuth> for state::ClientCert {
                 .client_auth
                 .as_ref()
                 .ok_or(Error::Internal("no client-auth policy"))?;
-            match chain.split_first() {
-                None if policy.required => {
-                    return Err(PeerIncompatible::ClientCertificateRequired13.into());
-                }
-                None => {}
-                Some((end_entity, intermediates)) => {
-                    policy.verifier.verify_client_cert(
-                        end_entity,
-                        intermediates,
-                        UnixTime::now(),
-                    )?;
-                }
-            }
+            policy.check(&chain, PeerIncompatible::ClientCertificateRequired13.into())?;
             hs.core.hash_received();
             Ok(chain)
         })?;
