@@ -1,7 +1,7 @@
 //! Record protection with AES-GCM (RFC 5288) and ChaCha20-Poly1305
 //! (RFC 7905), sealing and opening in place.
 
-mod nonce;
+pub(in crate::crypto) mod nonce;
 mod open;
 mod seal;
 

@@ -10,13 +10,14 @@ use crate::enums::ContentType;
 /// and the record's 8-byte explicit nonce fills the zeros; for
 /// ChaCha20-Poly1305 (RFC 7905 2) the base is the 12-byte IV and the
 /// sequence number is XORed into its last 8 bytes. Both are
-/// `base XOR (0^32 || counter)`.
+/// `base XOR (0^32 || counter)`. TLS 1.3's per-record nonce (RFC 8446
+/// 5.3) is the same with the 12-byte traffic IV as the base.
 #[derive(Clone)]
-pub(super) struct NonceBase([u8; NONCE_LEN]);
+pub(in crate::crypto) struct NonceBase([u8; NONCE_LEN]);
 
 impl NonceBase {
     /// The base from a fixed IV of 4 (GCM salt) or 12 (ChaCha) bytes.
-    pub(super) fn new(fixed_iv: &[u8]) -> Option<Self> {
+    pub(in crate::crypto) fn new(fixed_iv: &[u8]) -> Option<Self> {
         let mut base = [0u8; NONCE_LEN];
         base.get_mut(..fixed_iv.len())?.copy_from_slice(fixed_iv);
         Some(Self(base))
@@ -24,7 +25,7 @@ impl NonceBase {
 
     /// The nonce for `counter` (the explicit nonce for GCM, the sequence
     /// number for ChaCha20-Poly1305).
-    pub(super) fn nonce(&self, counter: u64) -> Nonce {
+    pub(in crate::crypto) fn nonce(&self, counter: u64) -> Nonce {
         let mut n = self.0;
         for (b, c) in n[4..].iter_mut().zip(counter.to_be_bytes()) {
             *b ^= c;

@@ -10,10 +10,11 @@
 
 use core::ops::Range;
 
-use ring::aead::{Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::aead::{Aad, LessSafeKey, NONCE_LEN, UnboundKey};
 use zeroize::Zeroize;
 
 use super::key_schedule::Secret;
+use crate::crypto::aead::nonce::NonceBase;
 use crate::crypto::aead::ring_algorithm;
 use crate::crypto::suites::{AEAD_TAG_LEN, AeadAlgorithm};
 use crate::enums::ContentType;
@@ -79,15 +80,6 @@ impl Drop for TrafficKey {
     }
 }
 
-/// `iv XOR (0^32 || seq)`.
-fn nonce(iv: &[u8; NONCE_LEN], seq: u64) -> Nonce {
-    let mut n = *iv;
-    for (b, s) in n[NONCE_LEN - 8..].iter_mut().zip(seq.to_be_bytes()) {
-        *b ^= s;
-    }
-    Nonce::assume_unique_for_key(n)
-}
-
 /// The header of a protected record with a body of `body_len` bytes.
 fn header(body_len: u16) -> [u8; HEADER_LEN] {
     let [hi, lo] = body_len.to_be_bytes();
@@ -143,7 +135,9 @@ impl RecordSealer for Tls13Sealer {
         let tag = self
             .key
             .seal_in_place_separate_tag(
-                nonce(&self.iv, seq),
+                NonceBase::new(&self.iv)
+                    .ok_or(Error::Internal("traffic IV length"))?
+                    .nonce(seq),
                 Aad::from(header),
                 &mut record[plaintext_start..],
             )
@@ -212,7 +206,13 @@ impl RecordOpener for Tls13Opener {
         let aad = [ContentType::ApplicationData.to_wire(), v0, v1, hi, lo];
         let inner_len = self
             .key
-            .open_in_place(nonce(&self.iv, seq), Aad::from(aad), body)
+            .open_in_place(
+                NonceBase::new(&self.iv)
+                    .ok_or(Error::Internal("traffic IV length"))?
+                    .nonce(seq),
+                Aad::from(aad),
+                body,
+            )
             .map_err(|_| Error::DecryptFailed)?
             .len();
         if inner_len > MAX_INNER_PLAINTEXT_LEN {
