@@ -1,6 +1,7 @@
 //! # tlstate
 //!
-//! TLS 1.2 in which the handshake is a chain of types.
+//! TLS 1.2 and TLS 1.3 (opt-in for now) in which the handshake is a chain
+//! of types.
 //!
 //! Each handshake state of the s2n-tls state table is a type
 //! ([`handshake::state`]); a [`handshake::Handshake<R, St, P>`] is the
@@ -22,8 +23,8 @@
 //!   `Read + Write` transport and give an `io::Read + io::BufRead +
 //!   io::Write` stream;
 //! - [`driver`] does the same for event loops, sans I/O;
-//! - `docs/state-machine.md` is the table and its diagram, generated from
-//!   [`handshake::table`]; `docs/guarantees.md` lists each ordering
+//! - `docs/state-machine.md` is both tables and their diagrams, generated
+//!   from [`handshake::tls12::table`] and [`handshake::tls13::table`]; `docs/guarantees.md` lists each ordering
 //!   guarantee with its proof.
 //!
 //! Layers, bottom to top: [`codec`] ← [`message`] ← [`record`] ←

@@ -11,15 +11,17 @@
 //! the states that may follow. A row marked `skip X` is optional: the peer
 //! may leave its message out, and then the message of state `X` is next.
 //!
-//! From this one table the macro derives
+//! From each table the macro derives
 //! - the zero-sized marker type of each state (`state::ServerHello`, ...),
 //! - their [`State`] impls (record type, message type, writer, known),
 //! - the [`Follows`] edges, so a transition to a state the table does not
 //!   list after the current one does not compile,
-//! - [`TABLE`], from which [`State::accepts`] checks every incoming record
-//!   at run time and [`markdown`] generates `docs/state-machine.md`.
+//! - the table's `TABLE` and `row()`, from which [`State::accepts`] checks
+//!   every incoming record at run time and [`render_markdown`] writes its
+//!   section of `docs/state-machine.md`.
 //!
-//! Nothing else in the crate lists the states by hand.
+//! Nothing else in the crate lists the states by hand; the only edges
+//! written outside a table are the cross-table ones in `negotiate/`.
 
 use super::role::{Sealed, Writer, WriterColumn};
 use crate::enums::{ContentType, HandshakeType};
@@ -67,11 +69,11 @@ impl Row {
 
 /// A handshake state: a zero-sized marker generated from its table row.
 pub trait State: Sealed + Sized + 'static {
-    /// The writer column: [`C`], [`S`] or [`B`].
+    /// The writer column: [`C`](super::C), [`S`](super::S) or [`B`](super::B).
     type Writer: Writer;
     /// What both sides know once the handshake is at this state.
     type Known;
-    /// The state's row in [`TABLE`].
+    /// The state's row in its table's `TABLE`.
     const ROW: &'static Row;
 
     /// Whether a record may arrive at this state (see [`Row::accepts`]).

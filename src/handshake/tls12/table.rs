@@ -50,7 +50,7 @@ impl Final for state::HandshakeOver {}
 /// The handshake shapes this crate implements: each a path through the
 /// table, as the states whose messages go on the wire, in order. Every
 /// consecutive pair is an edge of [`TABLE`] (checked by a test), and each
-/// shape is a [`Shape`](super::Shape) type parameter of `Handshake`.
+/// shape is a [`Shape`](crate::handshake::Shape) type parameter of `Handshake`.
 pub static SHAPES: &[ShapePath] = &[
     (
         "full",
