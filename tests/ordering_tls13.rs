@@ -50,10 +50,9 @@
 //! protected records already, rejects it as `unexpected_message` (T3 on
 //! its side).
 //!
-//! Where the code does not do what the RFC asks, the run is counted as a
-//! deviation ([`DEVIATIONS`]) and checked to behave exactly as it does
-//! today, so that a fix shows up as a failure to update the list:
-//! D1, a client rejects a compat ChangeCipherSpec before the ServerHello.
+//! A compat ChangeCipherSpec of the byte 1 is dropped by either role from
+//! the first ClientHello on (RFC 8446 5), the client's too before the
+//! ServerHello: it drops it while its offer of TLS 1.3 is open.
 
 mod common;
 
@@ -399,10 +398,6 @@ enum Expect {
         rule: &'static str,
         sealed: bool,
     },
-    /// What RFC 8446 asks is not what the code does (see
-    /// [`DEVIATIONS`]): the victim fails at `at` with `unexpected_message`,
-    /// in plaintext, where the RFC has the record dropped.
-    Deviation { at: usize, rule: &'static str },
     /// The plan ends before the peer's Finished.
     Waits,
     /// The handshake completes with plan item `at`, and nothing fails.
@@ -476,12 +471,6 @@ fn predict(
                 }
                 if over_at.is_some() {
                     return fail(Kind::UnexpectedMessage, "T1 CCS after the Finished");
-                }
-                if victim_is_client && plain_taken == 0 {
-                    return Expect::Deviation {
-                        at: j,
-                        rule: DEVIATIONS[0],
-                    };
                 }
             }
             23 if !protected => {
@@ -587,24 +576,6 @@ fn check(expect: &Expect, run: &Run) -> Result<(), String> {
             }
             check_peer_read(peer_read, alert, *sealed)
         }
-        (
-            Expect::Deviation { at, .. },
-            Actual::Failed {
-                fed,
-                error,
-                output,
-                peer_read,
-            },
-        ) => {
-            let alert = AlertDescription::UnexpectedMessage;
-            if *fed != at + 1 || !matches!(error, Error::UnexpectedMessage { .. }) {
-                return Err(format!("the deviation changed: {error:?} after {fed}"));
-            }
-            if *output != [21, 3, 3, 0, 2, 2, alert.to_wire()] {
-                return Err(format!("output is not one plaintext alert: {output:?}"));
-            }
-            check_peer_read(peer_read, alert, false)
-        }
         (Expect::Waits, Actual::Took { over_at: None }) => Ok(()),
         (Expect::Over { at }, Actual::Took { over_at: Some(got) }) if at == got => Ok(()),
         (expect, actual) => Err(format!("expected {expect:?}, got {actual:?}")),
@@ -633,11 +604,6 @@ fn check_peer_read(
         Some(other) => Err(format!("the peer read the alert as {other:?}")),
     }
 }
-
-/// Where the code does not do what RFC 8446 asks; the oracle checks the
-/// code still does exactly this, and counts these runs apart.
-const DEVIATIONS: [&str; 1] =
-    ["D1 the client rejects a compat CCS before the ServerHello (RFC 8446 5: drop it)"];
 
 // --- the oracle ---------------------------------------------------------
 
@@ -708,7 +674,6 @@ fn oracle(shape: &str, victim_is_client: bool) -> Report {
             Expect::Fail { kind, rule, .. } => format!("{kind:?} ({})", &rule[..2]),
             Expect::Over { .. } => "completes".into(),
             Expect::Waits => "waits (T6)".into(),
-            Expect::Deviation { rule, .. } => format!("DEVIATION ({})", &rule[..2]),
         };
         *report
             .outcomes

@@ -539,6 +539,46 @@ fn tls12_mode_hands_out_the_ccs() {
     assert_eq!(read_all(&mut rd), Ok(vec![Got::ChangeCipherSpec]));
 }
 
+/// A client that offered TLS 1.3 drops a compat CCS before the ServerHello
+/// (RFC 8446 5: "at any time after the first ClientHello message has been
+/// sent"), however many, and hands out the ServerHello after them; one that
+/// is not the byte 1 is still refused.
+#[test]
+fn drops_a_compat_ccs_before_the_server_hello_once_tls13_is_offered() {
+    let server_hello = handshake(2, 40);
+    let mut wire = plain_record(20, &[1]);
+    wire.extend(plain_record(20, &[1]));
+    wire.extend(plain_record(22, &server_hello));
+    let mut rd = RecordReader::new();
+    rd.drop_compat_ccs_before_server_hello();
+    feed_all(&mut rd, &wire);
+    assert_eq!(
+        read_all(&mut rd),
+        Ok(vec![Got::Handshake(
+            HandshakeType::ServerHello,
+            server_hello
+        )])
+    );
+    let mut rd = RecordReader::new();
+    rd.drop_compat_ccs_before_server_hello();
+    feed_all(&mut rd, &plain_record(20, &[2]));
+    assert_eq!(
+        rd.next_message().unwrap_err(),
+        InvalidMessage::InvalidChangeCipherSpec.into()
+    );
+}
+
+/// A ServerHello for TLS 1.2 ends the dropping (`end_compat_ccs`): TLS 1.2's
+/// own ChangeCipherSpec is handed out again, in its place.
+#[test]
+fn hands_out_the_ccs_again_once_tls12_is_chosen() {
+    let mut rd = RecordReader::new();
+    rd.drop_compat_ccs_before_server_hello();
+    rd.end_compat_ccs();
+    feed_all(&mut rd, &plain_record(20, &[1]));
+    assert_eq!(read_all(&mut rd), Ok(vec![Got::ChangeCipherSpec]));
+}
+
 /// RFC 8446 5.1: nothing may come between the records of a split handshake
 /// message; TLS 1.2 lets an alert through there, TLS 1.3 does not. Under
 /// keys the outer type is always application_data, so the inner type is

@@ -153,7 +153,8 @@ pub struct RecordReader {
     /// TLS 1.3 record rules apply ([`RecordReader::set_tls13`]).
     tls13: bool,
     /// TLS 1.3: an unprotected `change_cipher_spec` of the byte 1 is still
-    /// dropped rather than refused (until the peer's Finished).
+    /// dropped rather than refused (until the peer's Finished; for a client
+    /// that offered TLS 1.3, from its first ClientHello on).
     compat_ccs: bool,
     /// An opener has been installed, so every record is protected.
     protected: bool,
@@ -266,6 +267,21 @@ impl RecordReader {
     pub fn set_tls13(&mut self) {
         if !self.tls13 {
             self.tls13 = true;
+            self.compat_ccs = true;
+        }
+    }
+
+    /// A client that offered TLS 1.3 calls this when it sends its first
+    /// ClientHello: until the ServerHello decides the version, an
+    /// unprotected change_cipher_spec of the byte 1 is dropped as TLS 1.3
+    /// drops it (RFC 8446 5: "at any time after the first ClientHello
+    /// message has been sent"), since a middlebox-compatible server may
+    /// send it right after a HelloRetryRequest or before its ServerHello
+    /// reaches us. A ServerHello for TLS 1.2 ends it
+    /// ([`end_compat_ccs`](Self::end_compat_ccs)); one for TLS 1.3 keeps it
+    /// ([`set_tls13`](Self::set_tls13)).
+    pub fn drop_compat_ccs_before_server_hello(&mut self) {
+        if !self.tls13 && !self.protected {
             self.compat_ccs = true;
         }
     }
@@ -630,7 +646,8 @@ impl RecordReader {
         if record_end > self.filled {
             return Ok(Opened::NeedMore);
         }
-        if self.tls13 && header.typ == ContentType::ChangeCipherSpec {
+        let drops_ccs = self.tls13 || (self.compat_ccs && !self.protected);
+        if drops_ccs && header.typ == ContentType::ChangeCipherSpec {
             // The compatibility change_cipher_spec: dropped, unprotected,
             // and not counted in the sequence numbers; anything but the
             // single byte 1 is unexpected_message.

@@ -76,6 +76,9 @@ fn decide(core: &mut Core<Client>, hello: &ServerHello) -> Result<Decided, Error
                 )
                 .into());
             }
+            // TLS 1.2 has no compatibility change_cipher_spec: from here
+            // the server's one is its real one, read in order.
+            core.reader.end_compat_ccs();
             let (negotiated, resumed) = tls12::client::accept_server_hello(core, hello)?;
             Ok(Decided::Tls12(negotiated, resumed))
         }

@@ -254,6 +254,7 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
             let hello = Box::new(client_hello(&mut hs.core)?);
             if hs.core.side.offered_tls13 {
                 hs.core.side.sent_hello = Some(hello.clone());
+                hs.core.reader.drop_compat_ccs_before_server_hello();
             }
             hs.core.send_handshake(HandshakePayload::ClientHello(hello))
         })?;
