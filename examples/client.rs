@@ -53,8 +53,8 @@ usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
   --no-tickets              neither ask for nor present session tickets
   --max-fragment-len N      largest record plaintext sent (at most 16384)
   --max-handshake-len N     largest handshake message body read (default 65536)
-  --tls13                   offer TLS 1.3 (preferred to TLS 1.2 when both are given)
-  --tls12                   offer TLS 1.2; without either flag, TLS 1.2 only
+  --tls13                   offer TLS 1.3 (preferred to TLS 1.2 when both are offered)
+  --tls12                   offer TLS 1.2; without either flag both are offered
   --help                    this text";
 
 #[derive(Default)]
@@ -185,6 +185,7 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
     if args.no_tickets {
         config.enable_tickets = false;
     }
+    // The flags restrict; without either, the library's default (both).
     if args.tls13 || args.tls12 {
         config.versions = [
             (args.tls13, ProtocolVersion::Tls13),

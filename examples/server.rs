@@ -5,7 +5,7 @@
 //!     [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]
 //!     [--suites A,B] [--groups A,B] [--no-require-ems] [--max-fragment-len N]
 //!     [--max-client-hello-len N] [--max-handshake-len N] [--keylog FILE]
-//!     [--ocsp resp.der] [--tls13 | --tls12]
+//!     [--ocsp resp.der] [--tls13] [--tls12]
 //! ```
 //!
 //! `--help` lists the flags. Without `--cert` it makes a self-signed ECDSA
@@ -64,8 +64,8 @@ usage: server [--listen ADDR] [flags]
   --max-handshake-len N      largest other handshake message body read (default 65536)
   --keylog FILE              append session secrets in the SSLKEYLOGFILE format
   --ocsp FILE                staple this DER OCSP response when a client asks (RFC 6066 8)
-  --tls13                    negotiate TLS 1.3 when the client offers it, else TLS 1.2
-  --tls12                    TLS 1.2 only (the default)
+  --tls13                    enable TLS 1.3 (preferred when the client offers both)
+  --tls12                    enable TLS 1.2; without either flag both are enabled
   --help                     this text";
 
 /// The longest request header read; a longer one is not answered.
@@ -90,6 +90,7 @@ struct Args {
     keylog: Option<PathBuf>,
     ocsp: Option<PathBuf>,
     tls13: bool,
+    tls12: bool,
 }
 
 /// What the command line asks for.
@@ -118,6 +119,7 @@ fn parse_args() -> Result<Command, String> {
         keylog: None,
         ocsp: None,
         tls13: false,
+        tls12: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -144,7 +146,7 @@ fn parse_args() -> Result<Command, String> {
             "--keylog" => args.keylog = Some(value()?.into()),
             "--ocsp" => args.ocsp = Some(value()?.into()),
             "--tls13" => args.tls13 = true,
-            "--tls12" => args.tls13 = false,
+            "--tls12" => args.tls12 = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -196,8 +198,15 @@ fn groups(list: &str) -> Result<Vec<NamedGroup>, String> {
 fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     let mut config = certified_config(args)?;
     config.alpn_protocols.clone_from(&args.alpn);
-    if args.tls13 {
-        config.versions = vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12];
+    // The flags restrict; without either, the library's default (both).
+    if args.tls13 || args.tls12 {
+        config.versions = [
+            (args.tls13, ProtocolVersion::Tls13),
+            (args.tls12, ProtocolVersion::Tls12),
+        ]
+        .into_iter()
+        .filter_map(|(wanted, version)| wanted.then_some(version))
+        .collect();
     }
     if args.tickets {
         // Keys rotate every 6 hours; tickets live 12.

@@ -28,7 +28,7 @@ use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use tlstate::codec::Codec;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::driver::{AnyState, ClientDriver, Driver, Event, ServerDriver};
-use tlstate::enums::{ContentType, HandshakeType};
+use tlstate::enums::{ContentType, HandshakeType, ProtocolVersion};
 use tlstate::error::Error;
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
 use tlstate::message::{
@@ -121,10 +121,13 @@ fn pki() -> &'static Pki {
 
         let mut client = ClientConfig::with_root_certificates(&[ca.der().clone()]).expect("client");
         client.session_store = None;
+        // The scenarios walk TLS 1.2's states.
+        client.versions = vec![ProtocolVersion::Tls12];
         let mut client_with_cert = client.clone();
         client_with_cert.client_certificate =
             Some(CertifiedKey::new(client_chain, &client_key).expect("client certificate"));
         let mut server = ServerConfig::new(server_chain, &server_key).expect("server");
+        server.versions = vec![ProtocolVersion::Tls12];
         server.ticketer = Some(Arc::new(Ticketer::new(1 << 30, 1 << 30).expect("ticketer")));
         let mut stapling_server = server.clone();
         stapling_server.ocsp_response = Some(Arc::from(&b"fuzz OCSP response"[..]));

@@ -115,11 +115,11 @@ static GLOBAL: CountingThisThread = CountingThisThread;
 /// suite, as the benchmark uses.
 fn configs(pki: &TestPki) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
     let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-    let mut client = ClientConfig::clone(&pki.client_config());
+    let mut client = ClientConfig::clone(&pki.client_config_tls12());
     client.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
     client.session_store = None;
     client.enable_tickets = false;
-    (Arc::new(client), pki.server_config(&leaf))
+    (Arc::new(client), pki.server_config_tls12(&leaf))
 }
 
 /// A full handshake, every flight handed over whole (the benchmark's is

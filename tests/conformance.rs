@@ -45,11 +45,11 @@ fn records(typ: u8, payload: &[u8]) -> Vec<u8> {
 }
 
 fn server_config() -> Arc<ServerConfig> {
-    fixture().pki.server_config(&fixture().leaf)
+    fixture().pki.server_config_tls12(&fixture().leaf)
 }
 
 fn client_config() -> Arc<ClientConfig> {
-    fixture().pki.client_config()
+    fixture().pki.client_config_tls12()
 }
 
 /// The ClientHello our client sends by default, decoded.

@@ -18,6 +18,11 @@
 //! The blocking cases (a reader blocked in `read`, truncation) run over real
 //! TCP loopback sockets, some through a recording proxy that keeps every
 //! byte each way.
+//!
+//! Every case here runs TLS 1.2 (configurations restricted to it): counting
+//! alerts by their record type needs TLS 1.2's visible content types, and
+//! the forged records use TLS 1.2's key expansion. TLS 1.3's close_notify
+//! and alerts are tested in `tests/tls13_connection.rs`.
 
 mod common;
 
@@ -153,9 +158,9 @@ fn memory_pair() -> (Connection<Client>, Connection<Server>, Keys) {
 
 fn try_memory_pair() -> Result<(Connection<Client>, Connection<Server>, Keys), Fatal> {
     let capture = Arc::new(CaptureKeys::default());
-    let mut client_config: ClientConfig = (*fixture().pki.client_config()).clone();
+    let mut client_config: ClientConfig = (*fixture().pki.client_config_tls12()).clone();
     client_config.key_log = Some(capture.clone());
-    let server_config = fixture().pki.server_config(&fixture().leaf);
+    let server_config = fixture().pki.server_config_tls12(&fixture().leaf);
 
     let (client, server, server_flight) = full_handshake(Arc::new(client_config), server_config)?;
     // The ServerHello is the first record: header(5), handshake type and
@@ -287,7 +292,7 @@ fn guard(tcp: &TcpStream) {
 fn tcp_pair_via_proxy() -> (Stream<Client, TcpStream>, Stream<Server, TcpStream>, Proxy) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy = Proxy::start(listener.local_addr().unwrap(), HANG_GUARD);
-    let config = fixture().pki.server_config(&fixture().leaf);
+    let config = fixture().pki.server_config_tls12(&fixture().leaf);
     let server = spawn(move || {
         let (tcp, _) = listener.accept().unwrap();
         guard(&tcp);
@@ -295,8 +300,8 @@ fn tcp_pair_via_proxy() -> (Stream<Client, TcpStream>, Stream<Server, TcpStream>
     });
     let tcp = TcpStream::connect(proxy.addr).unwrap();
     guard(&tcp);
-    let client =
-        stream::connect(fixture().pki.client_config(), localhost(), tcp).expect("client handshake");
+    let client = stream::connect(fixture().pki.client_config_tls12(), localhost(), tcp)
+        .expect("client handshake");
     (client, server.wait("server handshake"), proxy)
 }
 

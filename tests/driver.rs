@@ -236,8 +236,33 @@ fn client_and_server_drivers_in_memory_in_tiny_chunks() {
 }
 
 #[test]
-fn walks_the_table_states_in_order() {
+fn walks_the_tls13_table_states_in_order() {
     let (pki, server) = pki();
+    let mut pair = Pair::with(&pki.client_config(), &server, 1);
+    pair.handshake();
+    assert_eq!(
+        pair.client_states,
+        [
+            "ServerHello",
+            "EncryptedExtensions",
+            // The read after EncryptedExtensions is where a CertificateRequest
+            // would come; the server's Certificate arrives there instead.
+            "ServerCertReq",
+            "ServerCertVerify",
+            "ServerFinished",
+            "HandshakeOver",
+        ]
+    );
+    assert_eq!(
+        pair.server_states,
+        ["ClientHello", "ClientFinished", "HandshakeOver"]
+    );
+}
+
+#[test]
+fn walks_the_tls12_table_states_in_order() {
+    let (pki, server) = pki();
+    let server = common::tls12_server(server);
     let mut pair = Pair::with(&pki.client_config(), &server, 1);
     pair.handshake();
     assert_eq!(
@@ -268,7 +293,9 @@ fn walks_the_table_states_in_order() {
 
 #[test]
 fn resumes_by_ticket_and_by_session_id() {
+    // TLS 1.3 resumption is issue #13: the TLS 1.2 ways, both.
     let (pki, server) = pki();
+    let server = common::tls12_server(server);
     let mut with_tickets = (*server).clone();
     with_tickets.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
     let mut with_cache = (*server).clone();
@@ -342,27 +369,47 @@ fn authenticates_the_client_with_and_without_a_certificate() {
 #[test]
 fn a_missing_required_client_certificate_fails_both_sides() {
     let (pki, server, policy, _) = client_auth(true);
-    let mut pair = Pair::new(
-        ClientDriver::new(pki.client_config(), localhost()),
-        ServerDriver::requesting_client_cert(server, policy),
-        7,
-    );
-    pair.run();
-    assert_eq!(
-        pair.server_events,
-        [Event::Failed(Error::PeerIncompatible(
-            PeerIncompatible::ClientCertificateRequired
-        ))]
-    );
-    assert!(matches!(
-        pair.client_events.as_slice(),
-        [Event::Failed(Error::AlertReceived {
-            description: AlertDescription::HandshakeFailure,
-            ..
-        })]
-    ));
-    assert_eq!(pair.client.state_name(), "Failed");
-    assert_eq!(pair.server.state_name(), "Failed");
+    // TLS 1.2 answers with handshake_failure (RFC 5246 7.4.6), TLS 1.3 with
+    // certificate_required (RFC 8446 6.2). The TLS 1.3 client has finished
+    // its side of the handshake when the server reads its Certificate
+    // (RFC 8446 4.4.2.4), so it reports the handshake done, then the alert.
+    for (server, refusal, alert, client_done_first) in [
+        (
+            common::tls12_server(server.clone()),
+            PeerIncompatible::ClientCertificateRequired,
+            AlertDescription::HandshakeFailure,
+            false,
+        ),
+        (
+            server,
+            PeerIncompatible::ClientCertificateRequired13,
+            AlertDescription::CertificateRequired,
+            true,
+        ),
+    ] {
+        let mut pair = Pair::new(
+            ClientDriver::new(pki.client_config(), localhost()),
+            ServerDriver::requesting_client_cert(server, policy.clone()),
+            7,
+        );
+        pair.run();
+        assert_eq!(
+            pair.server_events,
+            [Event::Failed(Error::PeerIncompatible(refusal))]
+        );
+        let events = pair.client_events.as_slice();
+        let failure = match events {
+            [Event::HandshakeDone(_), failure] if client_done_first => failure,
+            [failure] if !client_done_first => failure,
+            _ => panic!("unexpected client events: {events:?}"),
+        };
+        assert!(
+            matches!(failure, Event::Failed(Error::AlertReceived { description, .. }) if *description == alert),
+            "{events:?}"
+        );
+        assert_eq!(pair.client.state_name(), "Failed");
+        assert_eq!(pair.server.state_name(), "Failed");
+    }
 }
 
 #[test]
@@ -648,7 +695,7 @@ fn handle_input_takes_what_fits_and_loses_nothing() {
 #[test]
 fn client_driver_ignores_hello_requests_during_the_handshake() {
     let (pki, server) = pki();
-    let mut client = ClientDriver::new(pki.client_config(), localhost());
+    let mut client = ClientDriver::new(pki.client_config_tls12(), localhost());
     let mut server = ServerDriver::new(server);
     for _ in 0..4 {
         while let Some(out) = client.poll_output() {

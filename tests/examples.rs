@@ -138,15 +138,18 @@ fn run_client(port: u16, ca: &Path, args: &[&str]) -> (bool, String, String) {
 
 /// Our library client over TCP to `port`, its socket guarded by timeouts.
 fn our_client(port: u16) -> tlstate::stream::Stream<tlstate::handshake::Client, TcpStream> {
+    our_client_with(fixture().pki.client_config(), port)
+}
+
+fn our_client_with(
+    config: Arc<tlstate::handshake::ClientConfig>,
+    port: u16,
+) -> tlstate::stream::Stream<tlstate::handshake::Client, TcpStream> {
     let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
     tcp.set_read_timeout(Some(TIMEOUT)).unwrap();
     tcp.set_write_timeout(Some(TIMEOUT)).unwrap();
-    tlstate::stream::connect(
-        fixture().pki.client_config(),
-        common::memory::localhost(),
-        tcp,
-    )
-    .unwrap_or_else(|f| panic!("handshake with the server example: {f}"))
+    tlstate::stream::connect(config, common::memory::localhost(), tcp)
+        .unwrap_or_else(|f| panic!("handshake with the server example: {f}"))
 }
 
 /// Reads application data until the peer's close_notify.
@@ -290,7 +293,8 @@ fn server_answers_a_request_whose_lines_end_in_lf_only() {
     stream.write_all(b"GET / HTTP/1.0\n\n").unwrap();
     let page = String::from_utf8(read_to_close(&mut stream)).unwrap();
     assert!(page.starts_with("HTTP/1.0 200 OK\r\n"), "{page}");
-    assert!(page.contains("protocol: TLSv1.2\n"), "{page}");
+    // Both ends enable both versions by default: TLS 1.3.
+    assert!(page.contains("protocol: TLSv1.3\n"), "{page}");
 }
 
 #[test]
@@ -320,7 +324,9 @@ fn server_answers_a_request_with_crlf_line_ends() {
 
 /// Through a recording proxy: `sent` (records our client seals, then its
 /// close_notify, in one write), then what the server example sends back
-/// after the handshake.
+/// after the handshake. Over TLS 1.2, whose record types show on the wire
+/// (the example's rule "nothing after close_notify but close_notify" is
+/// the same code for both versions).
 fn server_reply_after_close_notify(
     server_args: &[&str],
     sent: &[u8],
@@ -330,7 +336,7 @@ fn server_reply_after_close_notify(
         format!("127.0.0.1:{}", server.port).parse().unwrap(),
         TIMEOUT,
     );
-    let mut stream = our_client(proxy.addr.port());
+    let mut stream = our_client_with(fixture().pki.client_config_tls12(), proxy.addr.port());
     {
         let conn = stream.connection();
         if !sent.is_empty() {
@@ -463,7 +469,10 @@ fn client_no_require_ems_reaches_a_server_without_ems() {
 #[test]
 fn server_suites_and_groups_flags_restrict_what_is_negotiated() {
     let ca = &fixture().pki.ca_path;
+    // TLS 1.2 suites: TLS 1.3 would take its own (all three, as none is
+    // listed), so this server enables TLS 1.2 only.
     let server = ExampleServer::start(&[
+        "--tls12",
         "--suites",
         "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
         "--groups",
@@ -525,9 +534,42 @@ fn client_suites_and_groups_flags_restrict_what_is_offered() {
 }
 
 #[test]
+fn server_tls13_suites_and_groups_flags_restrict_what_is_negotiated() {
+    let ca = &fixture().pki.ca_path;
+    let server = ExampleServer::start(&[
+        "--suites",
+        "TLS_CHACHA20_POLY1305_SHA256,TLS_AES_128_GCM_SHA256",
+        "--groups",
+        "secp384r1,secp256r1",
+    ]);
+    let (ok, stdout, stderr) = run_client(server.port, ca, &[]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("protocol: TLSv1.3\n")
+            && stdout.contains("cipher suite: TLS_CHACHA20_POLY1305_SHA256\n")
+            && stdout.contains("group: secp384r1\n"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("connected: TLSv1.3 TLS_CHACHA20_POLY1305_SHA256 secp384r1 "),
+        "{stderr}"
+    );
+    // A TLS 1.3-only client offering only the suite the server left out is
+    // refused.
+    let (ok, _, stderr) = run_client(
+        server.port,
+        ca,
+        &["--tls13", "--suites", "TLS_AES_256_GCM_SHA384"],
+    );
+    assert!(!ok);
+    assert!(stderr.contains("handshake_failure"), "{stderr}");
+}
+
+#[test]
 fn suite_and_group_flags_still_work() {
     let ca = &fixture().pki.ca_path;
     let server = ExampleServer::start(&[
+        "--tls12",
         "--suite",
         "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
         "--group",
@@ -601,31 +643,54 @@ fn client_tls13_and_tls12_flags_choose_the_versions_offered() {
         "-www",
     ];
     let tls13 = SServer::start_version(fx.pki.dir.path(), "-tls1_3", &[], &args);
-    let (ok, stdout, stderr) = run_client(tls13.port, &fx.pki.ca_path, &["--tls13"]);
-    assert!(ok, "{stdout}{stderr}");
-    assert!(stderr.contains("connected: TLSv1.3 TLS_AES_"), "{stderr}");
-    // Without the flag the client offers TLS 1.2 only: s_server -tls1_3
-    // refuses it.
-    let (ok, _, stderr) = run_client(tls13.port, &fx.pki.ca_path, &[]);
+    let tls12 = SServer::start_version(fx.pki.dir.path(), "-tls1_2", &[], &args);
+    // Without a flag the client offers both, TLS 1.3 preferred.
+    for (server, flags, version) in [
+        (&tls13, &[][..], "TLSv1.3 TLS_AES_"),
+        (&tls12, &[][..], "TLSv1.2 "),
+        (&tls13, &["--tls13"][..], "TLSv1.3 TLS_AES_"),
+        (&tls12, &["--tls13", "--tls12"][..], "TLSv1.2 "),
+        (&tls12, &["--tls12"][..], "TLSv1.2 "),
+    ] {
+        let (ok, stdout, stderr) = run_client(server.port, &fx.pki.ca_path, flags);
+        assert!(ok, "{flags:?}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!("connected: {version}")),
+            "{flags:?}: {stderr}"
+        );
+    }
+    // Each flag alone restricts: s_server -tls1_3 refuses a TLS 1.2-only
+    // client, s_server -tls1_2 a TLS 1.3-only one.
+    let (ok, _, stderr) = run_client(tls13.port, &fx.pki.ca_path, &["--tls12"]);
     assert!(!ok, "{stderr}");
-    let tls12 = SServer::start(fx.pki.dir.path(), &args);
-    let (ok, stdout, stderr) = run_client(tls12.port, &fx.pki.ca_path, &["--tls13", "--tls12"]);
-    assert!(ok, "{stdout}{stderr}");
-    assert!(stderr.contains("connected: TLSv1.2 "), "{stderr}");
+    let (ok, _, stderr) = run_client(tls12.port, &fx.pki.ca_path, &["--tls13"]);
+    assert!(!ok, "{stderr}");
 }
 
-/// `--tls13`: a TLS 1.3 client gets TLS 1.3 and the page says so; a TLS
-/// 1.2 client still gets TLS 1.2. Without it, TLS 1.2 only.
+/// The server enables both versions by default (a TLS 1.3 client gets TLS
+/// 1.3 and the page says so, a TLS 1.2 client TLS 1.2); `--tls13` and
+/// `--tls12` each restrict it to that version.
 #[test]
-fn server_tls13_flag_negotiates_tls13() {
+fn server_tls13_and_tls12_flags_choose_the_versions_enabled() {
     let ca = fixture().pki.ca_path.to_str().unwrap();
     let get = b"GET / HTTP/1.0\r\n\r\n";
-    let server = ExampleServer::start(&["--tls13"]);
     let args = ["-CAfile", ca, "-servername", "localhost", "-ign_eof"];
-    let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
-    assert!(ok && out.contains("protocol: TLSv1.3\n"), "{out}");
+    for flags in [&[][..], &["--tls13", "--tls12"][..]] {
+        let server = ExampleServer::start(flags);
+        let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
+        assert!(
+            ok && out.contains("protocol: TLSv1.3\n"),
+            "{flags:?}: {out}"
+        );
+        let (ok, out) = s_client_version("-tls1_2", server.port, &[], &args, get);
+        assert!(
+            ok && out.contains("protocol: TLSv1.2\n"),
+            "{flags:?}: {out}"
+        );
+    }
+    let server = ExampleServer::start(&["--tls13"]);
     let (ok, out) = s_client_version("-tls1_2", server.port, &[], &args, get);
-    assert!(ok && out.contains("protocol: TLSv1.2\n"), "{out}");
+    assert!(!ok && !out.contains("protocol: TLSv1.2"), "{out}");
     let server = ExampleServer::start(&["--tls12"]);
     let (ok, out) = s_client_version("-tls1_3", server.port, &[], &args, get);
     assert!(!ok && !out.contains("protocol: TLSv1.3"), "{out}");

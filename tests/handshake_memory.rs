@@ -86,7 +86,7 @@ fn completes_every_suite_group_and_key() {
         };
         for suite in suites {
             for group in GROUPS {
-                let mut client = (*fixture().pki.client_config()).clone();
+                let mut client = (*fixture().pki.client_config_tls12()).clone();
                 client.cipher_suites = vec![suite];
                 // The client must also support the ECDSA leaf's curve
                 // (RFC 8422 5.1); the server's one group forces `group`.
@@ -127,7 +127,7 @@ fn refuses_ecdsa_suites_when_the_client_lacks_the_certificate_curve() {
     // RFC 8422 5.1: a P-256 certificate is unusable with a client that
     // supports only x25519, so no ECDSA suite can be chosen.
     use tlstate::error::PeerIncompatible;
-    let mut client = (*fixture().pki.client_config()).clone();
+    let mut client = (*fixture().pki.client_config_tls12()).clone();
     client.groups = vec![NamedGroup::X25519];
     let fatal = handshake(
         Arc::new(client),
@@ -144,7 +144,7 @@ fn refuses_ecdsa_suites_when_the_client_lacks_the_certificate_curve() {
 #[test]
 fn a_state_that_lacks_bytes_comes_back_unchanged() {
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), localhost())
+    let mut c = Handshake::client(pki.client_config_tls12(), localhost())
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
@@ -184,7 +184,7 @@ fn rejects_change_cipher_spec_before_key_exchange() {
     // CCS injection (CVE-2014-0224): a ChangeCipherSpec where the server
     // expects ClientKeyExchange ends the handshake with unexpected_message.
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), localhost())
+    let mut c = Handshake::client(pki.client_config_tls12(), localhost())
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
@@ -210,7 +210,7 @@ fn rejects_change_cipher_spec_before_key_exchange() {
 #[test]
 fn rejects_tampered_server_key_exchange_signature() {
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), localhost())
+    let mut c = Handshake::client(pki.client_config_tls12(), localhost())
         .send()
         .unwrap();
     let mut s = Handshake::server(pki.server_config(leaf(KeyKind::EcdsaP256)));
@@ -250,7 +250,7 @@ fn rejects_tampered_transcript_with_decrypt_error() {
     use tlstate::codec::Codec;
     use tlstate::message::{ClientExtension, HandshakeMessage, HandshakePayload};
     let pki = &fixture().pki;
-    let mut client = (*pki.client_config()).clone();
+    let mut client = (*pki.client_config_tls12()).clone();
     client.require_extended_master_secret = false;
     client.cipher_suites = vec![
         CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -308,7 +308,7 @@ fn rejects_tampered_transcript_with_extended_master_secret_as_bad_record_mac() {
     use tlstate::codec::Codec;
     use tlstate::message::{HandshakeMessage, HandshakePayload};
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), localhost())
+    let mut c = Handshake::client(pki.client_config_tls12(), localhost())
         .send()
         .unwrap();
     let record = c.take_output();
@@ -345,7 +345,7 @@ fn rejects_server_without_extended_master_secret_by_default() {
     // handshake_failure when the server does not echo it.
     use tlstate::error::PeerIncompatible;
     let pki = &fixture().pki;
-    let mut c = Handshake::client(pki.client_config(), localhost())
+    let mut c = Handshake::client(pki.client_config_tls12(), localhost())
         .send()
         .unwrap();
     let hello = c.take_output();

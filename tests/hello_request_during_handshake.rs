@@ -20,8 +20,8 @@ use tlstate::handshake::{Handshake, Step};
 
 #[test]
 fn client_ignores_hello_requests_during_the_handshake() {
-    let client_config = fixture().pki.client_config();
-    let server_config = fixture().pki.server_config(&fixture().leaf);
+    let client_config = fixture().pki.client_config_tls12();
+    let server_config = fixture().pki.server_config_tls12(&fixture().leaf);
     let mut c = Handshake::client(client_config, localhost())
         .send()
         .unwrap();
@@ -80,7 +80,7 @@ fn client_ignores_hello_requests_during_the_handshake() {
 /// during the handshake too.
 #[test]
 fn a_hello_request_with_a_body_during_the_handshake_is_a_decode_error() {
-    let client_config = fixture().pki.client_config();
+    let client_config = fixture().pki.client_config_tls12();
     let mut c = Handshake::client(client_config, localhost())
         .send()
         .unwrap();
@@ -104,7 +104,7 @@ fn a_hello_request_with_a_body_during_the_handshake_is_a_decode_error() {
 /// message, so one from the client is unexpected_message.
 #[test]
 fn server_refuses_a_hello_request_during_the_handshake() {
-    let server_config = fixture().pki.server_config(&fixture().leaf);
+    let server_config = fixture().pki.server_config_tls12(&fixture().leaf);
     let mut s = Handshake::server(server_config);
     let input: &[u8] = &HELLO_REQUEST;
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");

@@ -32,12 +32,12 @@ use tlstate::handshake::{
 };
 
 fn client_config() -> Arc<ClientConfig> {
-    fixture().pki.client_config()
+    fixture().pki.client_config_tls12()
 }
 
 fn server_config() -> Arc<ServerConfig> {
     let fx = fixture();
-    fx.pki.server_config(&fx.leaf)
+    fx.pki.server_config_tls12(&fx.leaf)
 }
 
 /// The server the client reads from: it staples an OCSP response, so the

@@ -116,18 +116,18 @@ fn ocsp_response_for(pki: &TestPki, cert: &Path, name: &str) -> std::path::PathB
 
 fn stapling_server(response: &[u8]) -> Arc<ServerConfig> {
     let fx = ocsp();
-    let mut config = (*fx.pki.server_config(&fx.leaf)).clone();
+    let mut config = (*fx.pki.server_config_tls12(&fx.leaf)).clone();
     config.ocsp_response = Some(response.into());
     Arc::new(config)
 }
 
 fn plain_server() -> Arc<ServerConfig> {
     let fx = ocsp();
-    fx.pki.server_config(&fx.leaf)
+    fx.pki.server_config_tls12(&fx.leaf)
 }
 
 fn client(request_ocsp: bool) -> Arc<ClientConfig> {
-    let mut config = (*ocsp().pki.client_config()).clone();
+    let mut config = (*ocsp().pki.client_config_tls12()).clone();
     config.request_ocsp = request_ocsp;
     Arc::new(config)
 }
@@ -834,6 +834,8 @@ fn example_server_staples_and_example_client_prints_it() {
             .args(["--cert", path(&fx.leaf.cert_path)])
             .args(["--key", path(&fx.leaf.key_path)])
             .args(["--ocsp", path(&fx.response_path)])
+            // The stapling tested here is TLS 1.2's CertificateStatus.
+            .arg("--tls12")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -872,6 +874,8 @@ fn example_server_staples_and_example_client_prints_it() {
             .args(["--cert", path(&fx.leaf.cert_path)])
             .args(["--key", path(&fx.leaf.key_path)])
             .args(["--ocsp", path(&fx.response_path)])
+            // The stapling tested here is TLS 1.2's CertificateStatus.
+            .arg("--tls12")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

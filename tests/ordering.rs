@@ -183,10 +183,10 @@ struct Setup {
 
 fn setup(shape: &str, suite: CipherSuite) -> Setup {
     let fx = fixture();
-    let mut client = (*fx.pki.client_config()).clone();
+    let mut client = (*fx.pki.client_config_tls12()).clone();
     client.cipher_suites = vec![suite];
     client.session_store = None;
-    let mut server = (*fx.pki.server_config(&fx.leaf)).clone();
+    let mut server = (*fx.pki.server_config_tls12(&fx.leaf)).clone();
     let mut policy = None;
     let mut resumes = false;
     let client_auth = |required| {
@@ -210,13 +210,13 @@ fn setup(shape: &str, suite: CipherSuite) -> Setup {
         "no-cert" => policy = client_auth(false),
         "resumed" => {
             server.session_cache = Some(Arc::new(SessionCache::new(16, 3600)));
-            client.session_store = fx.pki.client_config().session_store.clone();
+            client.session_store = fx.pki.client_config_tls12().session_store.clone();
             client.enable_tickets = false;
             resumes = true;
         }
         "resumed+ticket" => {
             server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
-            client.session_store = fx.pki.client_config().session_store.clone();
+            client.session_store = fx.pki.client_config_tls12().session_store.clone();
             resumes = true;
         }
         other => panic!("the oracle has no setup for the shape {other:?}: extend `setup`"),
@@ -336,7 +336,7 @@ fn run_client(config: Arc<ClientConfig>, link: &mut impl Link) -> Result<Connect
             link.write(c.take_output());
             Ok(c.into_connection())
         }
-        // Every configuration here is TLS 1.2 only (the default).
+        // Every configuration here is restricted to TLS 1.2.
         AfterServerHello::Tls13(_) | AfterServerHello::HelloRetryRequest(_) => {
             Err(Stop::Stalled("a TLS 1.3 ServerHello"))
         }
@@ -1701,7 +1701,7 @@ fn mutation_count_is_13n_plus_4() {
 /// with `rewrite` applied to that record; returns the client's fatal error.
 fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -> Fatal {
     let fx = fixture();
-    let mut client = (*fx.pki.client_config()).clone();
+    let mut client = (*fx.pki.client_config_tls12()).clone();
     // X25519 for the key exchange, and P-256 because the server's ECDSA
     // certificate is on it (RFC 8422 5.1); the server picks X25519.
     client.groups = vec![
@@ -1709,7 +1709,7 @@ fn client_reads_rewritten_server_key_exchange(rewrite: impl FnOnce(&mut [u8])) -
         tlstate::enums::NamedGroup::secp256r1,
     ];
     let mut c = Handshake::client(Arc::new(client), name()).send().unwrap();
-    let mut server = (*fx.pki.server_config(&fx.leaf)).clone();
+    let mut server = (*fx.pki.server_config_tls12(&fx.leaf)).clone();
     server.groups = vec![tlstate::enums::NamedGroup::X25519];
     let mut s = Handshake::server(Arc::new(server));
     let input: &[u8] = &c.take_output();
@@ -1783,11 +1783,12 @@ fn server_rejects_a_client_certificate_without_certificate_verify() {
         &["client.example"],
         LeafFlavor::ClientAuth,
     );
-    let mut client = (*fx.pki.client_config()).clone();
+    let mut client = (*fx.pki.client_config_tls12()).clone();
     client.client_certificate = Some(CertifiedKey::new(leaf.chain.clone(), &leaf.key).unwrap());
 
     let mut c = Handshake::client(Arc::new(client), name()).send().unwrap();
-    let mut s = Handshake::server_requesting_client_cert(fx.pki.server_config(&fx.leaf), policy);
+    let mut s =
+        Handshake::server_requesting_client_cert(fx.pki.server_config_tls12(&fx.leaf), policy);
     let input: &[u8] = &c.take_output();
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientHello::Full(s) = next(s.recv().unwrap()) else {

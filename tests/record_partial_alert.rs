@@ -38,8 +38,8 @@ fn record_starts(wire: &[u8]) -> Vec<(usize, u8)> {
 
 #[test]
 fn rejects_partial_alert_before_ccs() {
-    let client_config = fixture().pki.client_config();
-    let server_config = fixture().pki.server_config(&fixture().leaf);
+    let client_config = fixture().pki.client_config_tls12();
+    let server_config = fixture().pki.server_config_tls12(&fixture().leaf);
     let mut c = Handshake::client(client_config, localhost())
         .send()
         .unwrap();
@@ -92,8 +92,8 @@ fn rejects_partial_alert_before_ccs() {
 /// rest of an alert must be the next record, whatever follows.
 #[test]
 fn rejects_partial_alert_before_a_handshake_record() {
-    let client_config = fixture().pki.client_config();
-    let server_config = fixture().pki.server_config(&fixture().leaf);
+    let client_config = fixture().pki.client_config_tls12();
+    let server_config = fixture().pki.server_config_tls12(&fixture().leaf);
     let mut c = Handshake::client(client_config, localhost())
         .send()
         .unwrap();

@@ -276,10 +276,10 @@ fn certified(leaf: &common::Leaf) -> tlstate::handshake::CertifiedKey {
 /// and a first connection on which the client offered only h2.
 fn alpn_session(how: Resumption) -> (Arc<ServerConfig>, ClientConfig) {
     let pki = common::fixture();
-    let mut server = (*resuming(&pki.pki.server_config(&pki.leaf), how)).clone();
+    let mut server = (*resuming(&pki.pki.server_config_tls12(&pki.leaf), how)).clone();
     server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     let server = Arc::new(server);
-    let mut client = client_for(&pki.pki.client_config(), how);
+    let mut client = client_for(&pki.pki.client_config_tls12(), how);
     client.alpn_protocols = vec![b"h2".to_vec()];
     let mut first = connect(&Arc::new(client.clone()));
     let made = serve_plain(&server, &mut first);
@@ -353,10 +353,10 @@ fn resumption_without_alpn_overlap_sends_no_application_protocol() {
 #[test]
 fn session_without_client_auth_does_not_resume_into_required_policy() {
     let pki = ClientAuthPki::new("tlstate resumption CA");
-    let base = pki.pki.server_config(&pki.server);
+    let base = pki.pki.server_config_tls12(&pki.server);
     for how in BOTH {
         let server = resuming(&base, how);
-        let client = Arc::new(client_for(&pki.pki.client_config(), how));
+        let client = Arc::new(client_for(&pki.pki.client_config_tls12(), how));
         let mut first = connect(&client);
         let made = serve_plain(&server, &mut first);
         assert_eq!(made.branch, Branch::Full);
@@ -395,8 +395,8 @@ struct Authenticated {
 
 fn authenticated_session(how: Resumption) -> Authenticated {
     let pki = ClientAuthPki::new("tlstate resumption CA");
-    let server = resuming(&pki.pki.server_config(&pki.server), how);
-    let mut client = client_for(&pki.pki.client_config(), how);
+    let server = resuming(&pki.pki.server_config_tls12(&pki.server), how);
+    let mut client = client_for(&pki.pki.client_config_tls12(), how);
     client.client_certificate = Some(certified(&pki.client));
     let mut first = connect(&Arc::new(client.clone()));
     let made = serve_client_auth(&server, &policy(&pki.pki, true), &mut first);
@@ -511,8 +511,8 @@ fn required_policy_refuses_the_stored_chain_again_in_the_full_handshake() {
 fn session_without_client_chain_resumes_only_where_none_is_required() {
     let pki = ClientAuthPki::new("tlstate resumption CA");
     for how in BOTH {
-        let server = resuming(&pki.pki.server_config(&pki.server), how);
-        let client = Arc::new(client_for(&pki.pki.client_config(), how));
+        let server = resuming(&pki.pki.server_config_tls12(&pki.server), how);
+        let client = Arc::new(client_for(&pki.pki.client_config_tls12(), how));
         let mut first = connect(&client);
         let made = serve_client_auth(&server, &policy(&pki.pki, false), &mut first);
         assert_eq!(made.branch, Branch::Full);

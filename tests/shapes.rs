@@ -66,7 +66,7 @@ fn exchange(
 fn pki() -> (TestPki, Arc<ServerConfig>) {
     let pki = TestPki::new("tlstate shapes CA");
     let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-    let server = pki.server_config(&leaf);
+    let server = pki.server_config_tls12(&leaf);
     (pki, server)
 }
 
@@ -76,7 +76,7 @@ fn resumes_by_session_id() {
     let mut server = (*server).clone();
     server.session_cache = Some(Arc::new(SessionCache::new(16, 3600)));
     let server = Arc::new(server);
-    let mut client = (*pki.client_config()).clone();
+    let mut client = (*pki.client_config_tls12()).clone();
     client.enable_tickets = false;
     let client = Arc::new(client);
 
@@ -99,7 +99,7 @@ fn resumes_by_ticket_and_gets_a_fresh_one() {
     let mut server = (*server).clone();
     server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
     let server = Arc::new(server);
-    let client = pki.client_config();
+    let client = pki.client_config_tls12();
     let (first, _) = exchange(&client, &server, None);
     assert!(!first.unwrap().resumed);
     for _ in 0..2 {
@@ -118,7 +118,7 @@ fn does_not_resume_with_another_servers_ticket_keys() {
         Arc::new(server)
     };
     let (one, two) = (with_tickets(&server), with_tickets(&server));
-    let client = pki.client_config();
+    let client = pki.client_config_tls12();
     assert!(!exchange(&client, &one, None).0.unwrap().resumed);
     // A ticket the server cannot open means a full handshake, not an error.
     assert!(!exchange(&client, &two, None).0.unwrap().resumed);
@@ -146,7 +146,7 @@ fn client_auth_setup(
 #[test]
 fn authenticates_the_client_with_its_certificate() {
     let (pki, server, policy, certified) = client_auth_setup(true);
-    let mut client = (*pki.client_config()).clone();
+    let mut client = (*pki.client_config_tls12()).clone();
     client.client_certificate = Some(certified.clone());
     let (client_summary, server_summary) = exchange(&Arc::new(client), &server, Some(policy));
     let server_summary = server_summary.unwrap();
@@ -157,7 +157,8 @@ fn authenticates_the_client_with_its_certificate() {
 #[test]
 fn refuses_a_missing_required_client_certificate() {
     let (pki, server, policy, _) = client_auth_setup(true);
-    let (client_result, server_result) = exchange(&pki.client_config(), &server, Some(policy));
+    let (client_result, server_result) =
+        exchange(&pki.client_config_tls12(), &server, Some(policy));
     // RFC 5246 7.4.6: handshake_failure.
     assert_eq!(
         server_result.unwrap_err(),
@@ -175,7 +176,8 @@ fn refuses_a_missing_required_client_certificate() {
 #[test]
 fn lets_in_a_client_without_certificate_when_optional() {
     let (pki, server, policy, _) = client_auth_setup(false);
-    let (client_summary, server_summary) = exchange(&pki.client_config(), &server, Some(policy));
+    let (client_summary, server_summary) =
+        exchange(&pki.client_config_tls12(), &server, Some(policy));
     assert!(client_summary.unwrap().client_certificates.is_empty());
     assert!(server_summary.unwrap().client_certificates.is_empty());
 }
@@ -189,7 +191,7 @@ fn rejects_a_client_certificate_from_an_unknown_ca() {
         &["client.example"],
         LeafFlavor::ClientAuth,
     );
-    let mut client = (*pki.client_config()).clone();
+    let mut client = (*pki.client_config_tls12()).clone();
     client.client_certificate = Some(CertifiedKey::new(leaf.chain, &leaf.key).unwrap());
     let (client_result, server_result) = exchange(&Arc::new(client), &server, Some(policy));
     assert_eq!(
@@ -243,7 +245,7 @@ fn server_does_not_resume_across_a_change_of_extended_master_secret() {
             server_certificates: Default::default(),
         },
     );
-    let mut client = (*pki.client_config()).clone();
+    let mut client = (*pki.client_config_tls12()).clone();
     client.enable_tickets = false;
     client.session_store = Some(store);
     let (client_summary, server_summary) = exchange(&Arc::new(client), &Arc::new(server), None);
@@ -260,7 +262,7 @@ fn client_rejects_resumption_that_drops_extended_master_secret() {
     let mut server = (*server).clone();
     server.session_cache = Some(Arc::new(SessionCache::new(16, 3600)));
     let server = Arc::new(server);
-    let mut client = (*pki.client_config()).clone();
+    let mut client = (*pki.client_config_tls12()).clone();
     client.enable_tickets = false;
     let client = Arc::new(client);
     assert!(!exchange(&client, &server, None).0.unwrap().resumed);
@@ -309,7 +311,7 @@ fn rejects_a_client_certificate_verify_with_a_bad_signature() {
         AfterClientCert, AfterClientHello, AfterServerHello, AfterServerKey, Handshake,
     };
     let (pki, server, policy, certified) = client_auth_setup(true);
-    let mut client = (*pki.client_config()).clone();
+    let mut client = (*pki.client_config_tls12()).clone();
     client.client_certificate = Some(certified);
     let mut c = Handshake::client(Arc::new(client), ServerName::try_from("localhost").unwrap())
         .send()

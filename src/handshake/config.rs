@@ -36,14 +36,19 @@ pub const DEFAULT_SIGNATURE_SCHEMES: &[SignatureScheme] =
 /// practice.
 pub const DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN: usize = DEFAULT_MAX_HANDSHAKE_LEN;
 
-/// The versions a configuration negotiates by default.
-pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::Tls12];
+/// The versions a configuration negotiates by default: TLS 1.3 and TLS
+/// 1.2, TLS 1.3 preferred (a client offers both in one ClientHello; a
+/// server picks TLS 1.3 when the client offers it).
+pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::Tls13, ProtocolVersion::Tls12];
 
 /// How a client connects.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Suites to offer, most preferred first. Suites this crate does not
-    /// implement are left out of the ClientHello.
+    /// implement are left out of the ClientHello. TLS 1.3's suites and
+    /// TLS 1.2's are read apart (as OpenSSL keeps `-ciphersuites` apart
+    /// from `-cipher`): TLS 1.3 offers the TLS 1.3 suites listed here, or
+    /// all three when the list names none; TLS 1.2 the TLS 1.2 ones.
     pub cipher_suites: Vec<CipherSuite>,
     /// Groups to offer, most preferred first.
     pub groups: Vec<NamedGroup>,
@@ -82,10 +87,10 @@ pub struct ClientConfig {
     /// session summary; the default webpki verifier does not check it.
     pub request_ocsp: bool,
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
-    /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
-    /// works (1-RTT, HelloRetryRequest, client authentication) but has no
-    /// tickets, KeyUpdate or OCSP stapling yet, so a TLS 1.3 default would
-    /// lose resumption and stapling against TLS 1.3 peers (issues #12, #13).
+    /// known), most preferred first. Default [`DEFAULT_VERSIONS`]: both,
+    /// TLS 1.3 preferred. TLS 1.3 resumption (tickets, PSK) is not built
+    /// yet (issue #13): a TLS 1.3 handshake is always a full one, so a
+    /// configuration that relies on resumption lists TLS 1.2 only.
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
@@ -179,7 +184,9 @@ pub struct ServerConfig {
     /// and ignores the tickets clients present.
     pub ticketer: Option<Arc<Ticketer>>,
     /// Suites to accept, most preferred first (the server's order wins).
-    /// Only the suites matching the key's algorithm are ever chosen.
+    /// Only the suites matching the key's algorithm are ever chosen. As
+    /// for the client, TLS 1.3 takes the TLS 1.3 suites listed here, or
+    /// all three when the list names none.
     pub cipher_suites: Vec<CipherSuite>,
     /// Groups to accept, most preferred first.
     pub groups: Vec<NamedGroup>,
@@ -200,10 +207,10 @@ pub struct ServerConfig {
     /// buffered.
     pub max_handshake_message_len: usize,
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
-    /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
-    /// works (1-RTT, HelloRetryRequest, client authentication) but has no
-    /// tickets, KeyUpdate or OCSP stapling yet, so a TLS 1.3 default would
-    /// lose resumption and stapling against TLS 1.3 peers (issues #12, #13).
+    /// known), most preferred first. Default [`DEFAULT_VERSIONS`]: both,
+    /// TLS 1.3 preferred. TLS 1.3 resumption (tickets, PSK) is not built
+    /// yet (issue #13): a TLS 1.3 handshake is always a full one, so a
+    /// configuration that relies on resumption lists TLS 1.2 only.
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).

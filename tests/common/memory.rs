@@ -8,8 +8,9 @@ use std::sync::Arc;
 use rustls_pki_types::ServerName;
 use tlstate::connection::Connection;
 use tlstate::handshake::{
-    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
-    ClientConfig, Fatal, Handshake, Role, Server, ServerConfig, Shape, State, Step, state,
+    AfterClientHello, AfterEncryptedExtensions, AfterServerCert, AfterServerHello, AfterServerKey,
+    AfterTicket, Client, ClientConfig, Fatal, Handshake, Role, Server, ServerConfig, Shape, State,
+    Step, state,
 };
 
 /// The name every test certificate is issued for.
@@ -116,7 +117,8 @@ pub fn flight<R: Role, St: State, P: Shape>(
     }
 }
 
-/// A full handshake with every flight delivered whole.
+/// A full TLS 1.2 handshake with every flight delivered whole (both
+/// configurations are restricted to TLS 1.2: the walk below is TLS 1.2's).
 pub fn full_handshake(
     client: Arc<ClientConfig>,
     server: Arc<ServerConfig>,
@@ -130,8 +132,8 @@ pub fn full_handshake_by(
     server: Arc<ServerConfig>,
     transport: Transport,
 ) -> Result<Handshaken, Fatal> {
-    let mut c = Handshake::client(client, localhost()).send()?;
-    let mut s = Handshake::server(server);
+    let mut c = Handshake::client(super::tls12_client(client), localhost()).send()?;
+    let mut s = Handshake::server(super::tls12_server(server));
     let input: &[u8] = &flight(&mut c, transport);
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let mut s = server_through_hello_done(s)?;
@@ -153,4 +155,42 @@ pub fn full_handshake_by(
         s.into_connection(),
         server_first_flight,
     ))
+}
+
+/// A full TLS 1.3 handshake with every flight delivered whole (both
+/// configurations restricted to TLS 1.3; no client certificate asked for):
+/// the two connections.
+pub fn full_handshake13(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> Result<(Connection<Client>, Connection<Server>), Fatal> {
+    let mut client = Arc::unwrap_or_clone(client);
+    client.versions = vec![tlstate::enums::ProtocolVersion::Tls13];
+    let mut server = Arc::unwrap_or_clone(server);
+    server.versions = vec![tlstate::enums::ProtocolVersion::Tls13];
+    let mut c = Handshake::client(Arc::new(client), localhost()).send()?;
+    let mut s = Handshake::server(Arc::new(server));
+    let input = c.take_output();
+    assert_eq!(s.feed(&input), input.len(), "a whole flight is taken");
+    let AfterClientHello::Tls13(s) = next(s.recv()?) else {
+        panic!("the server took TLS 1.3 with the share offered")
+    };
+    // ServerHello, [compatibility ChangeCipherSpec], EncryptedExtensions,
+    // Certificate, CertificateVerify, Finished.
+    let mut s = s.send()?.send()?.send()?.send()?.send()?.send()?;
+    let input = s.take_output();
+    assert_eq!(c.feed(&input), input.len(), "a whole flight is taken");
+    let AfterServerHello::Tls13(c) = next(c.recv()?) else {
+        panic!("the client got TLS 1.3")
+    };
+    let AfterEncryptedExtensions::NoCertificateRequest(c) = next(next(c.recv()?).recv()?) else {
+        panic!("this server does not ask for certificates")
+    };
+    // CertificateVerify and Finished read; then our [compatibility
+    // ChangeCipherSpec] and Finished.
+    let mut c = next(next(c.recv()?).recv()?).send()?.send()?;
+    let input = c.take_output();
+    assert_eq!(s.feed(&input), input.len(), "a whole flight is taken");
+    let s = next(s.recv()?);
+    Ok((c.into_connection(), s.into_connection()))
 }

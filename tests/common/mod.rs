@@ -192,6 +192,18 @@ impl TestPki {
     pub fn server_config(&self, leaf: &Leaf) -> Arc<tlstate::handshake::ServerConfig> {
         Arc::new(tlstate::handshake::ServerConfig::new(leaf.chain.clone(), &leaf.key).unwrap())
     }
+
+    /// [`client_config`](Self::client_config) restricted to TLS 1.2, for
+    /// the tests of TLS 1.2's own messages, shapes and resumption (the
+    /// default negotiates TLS 1.3 with a TLS 1.3 peer).
+    pub fn client_config_tls12(&self) -> Arc<tlstate::handshake::ClientConfig> {
+        tls12_client(self.client_config())
+    }
+
+    /// [`server_config`](Self::server_config) restricted to TLS 1.2.
+    pub fn server_config_tls12(&self, leaf: &Leaf) -> Arc<tlstate::handshake::ServerConfig> {
+        tls12_server(self.server_config(leaf))
+    }
 }
 
 /// The fixture most connection tests share: a test CA and an ECDSA P-256
@@ -266,4 +278,32 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// `config` with TLS 1.2 as its only version.
+pub fn tls12_client(
+    config: Arc<tlstate::handshake::ClientConfig>,
+) -> Arc<tlstate::handshake::ClientConfig> {
+    // Unchanged when it is already so: the allocation tests count what a
+    // handshake allocates, and a copy of the configuration is not that.
+    if config.versions == [tlstate::enums::ProtocolVersion::Tls12] {
+        return config;
+    }
+    let mut config = Arc::unwrap_or_clone(config);
+    config.versions = vec![tlstate::enums::ProtocolVersion::Tls12];
+    Arc::new(config)
+}
+
+/// `config` with TLS 1.2 as its only version.
+pub fn tls12_server(
+    config: Arc<tlstate::handshake::ServerConfig>,
+) -> Arc<tlstate::handshake::ServerConfig> {
+    // Unchanged when it is already so: the allocation tests count what a
+    // handshake allocates, and a copy of the configuration is not that.
+    if config.versions == [tlstate::enums::ProtocolVersion::Tls12] {
+        return config;
+    }
+    let mut config = Arc::unwrap_or_clone(config);
+    config.versions = vec![tlstate::enums::ProtocolVersion::Tls12];
+    Arc::new(config)
 }
