@@ -131,6 +131,10 @@ pub(crate) struct Server13 {
     /// Whether we sent a HelloRetryRequest (and, with it, the
     /// compatibility ChangeCipherSpec).
     pub(crate) retried: bool,
+    /// The first ClientHello, kept only when a HelloRetryRequest answers
+    /// it: the second must repeat it but for what RFC 8446 4.1.2 lets
+    /// change.
+    pub(crate) first_hello: Option<Box<crate::message::ClientHello>>,
     pub(crate) handshake_secret: Option<HandshakeSecret>,
     pub(crate) client_handshake_secret: Option<Secret>,
     pub(crate) server_handshake_secret: Option<Secret>,

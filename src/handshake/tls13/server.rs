@@ -137,6 +137,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         session_id: hello.session_id,
         client_share,
         retried: false,
+        first_hello: None,
         handshake_secret: None,
         client_handshake_secret: None,
         server_handshake_secret: None,
@@ -152,8 +153,11 @@ pub(crate) fn recv_client_hello13(
     core: &mut Core<Server>,
     hello: &ClientHello,
 ) -> Result<(Hello13, bool), Error> {
-    let choice = choose(&core.config, hello)?;
+    let mut choice = choose(&core.config, hello)?;
     let retry = choice.client_share.is_none();
+    if retry {
+        choice.first_hello = Some(Box::new(hello.clone()));
+    }
     core.client_random = hello.random.0;
     core.transcript.start_hash(choice.suite.hash);
     core.hash_received();
@@ -227,6 +231,11 @@ impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
                 )
                 .into());
             }
+            let first_hello = first
+                .first_hello
+                .take()
+                .ok_or(Error::Internal("the first ClientHello was not kept"))?;
+            check_second_hello(&first_hello, &hello, first.group)?;
             second.retried = true;
             core.hash_received();
             core.side.tls13 = Some(Box::new(second));
@@ -234,6 +243,58 @@ impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
         })?;
         Ok(hs.advance_same())
     }
+}
+
+/// RFC 8446 4.1.2: the second ClientHello is the first "without
+/// modification, except": key_share now one share, in the group asked for;
+/// early_data removed; a cookie only if the HelloRetryRequest carried one
+/// (ours never does: the first hello is kept here instead, so a cookie is
+/// a change); pre_shared_key updated; padding resized. Everything else
+/// (version, random, session ID, suites, compression, every other
+/// extension, in order) must be the same, or it is illegal_parameter.
+fn check_second_hello(
+    first: &ClientHello,
+    second: &ClientHello,
+    group: crate::enums::NamedGroup,
+) -> Result<(), Error> {
+    use crate::message::ClientExtension;
+    /// padding (RFC 7685), whose length a client may change.
+    const PADDING: u16 = 21;
+    /// What must stay: every extension but those RFC 8446 4.1.2 lets change.
+    fn must_stay(extension: &&ClientExtension) -> bool {
+        !matches!(
+            extension,
+            ClientExtension::KeyShare(_)
+                | ClientExtension::EarlyData
+                | ClientExtension::PreSharedKey(_)
+        ) && !matches!(extension, ClientExtension::Unknown { typ, .. } if typ.to_wire() == PADDING)
+    }
+    let changed = |why| Err(PeerMisbehaved::IllegalParameter(why).into());
+    if second.client_version != first.client_version
+        || second.random != first.random
+        || second.session_id != first.session_id
+        || second.cipher_suites != first.cipher_suites
+        || second.compression_methods != first.compression_methods
+    {
+        return changed("a second ClientHello that changed its fixed fields");
+    }
+    // A cookie is among what must stay: ours never asks for one.
+    let staying = first.extensions.iter().filter(must_stay);
+    if !staying.eq(second.extensions.iter().filter(must_stay)) {
+        return changed("a second ClientHello that changed an extension");
+    }
+    match second.key_shares() {
+        Some([share]) if share.group == group => {}
+        _ => return changed("a second ClientHello without exactly one share, in our group"),
+    }
+    if second
+        .extensions
+        .iter()
+        .any(|e| matches!(e, ClientExtension::EarlyData))
+    {
+        return changed("early_data in the second ClientHello");
+    }
+    Ok(())
 }
 
 fn server13(core: &mut Core<Server>) -> Result<&mut Server13, Error> {
