@@ -2,7 +2,9 @@
 //! server asking for a client certificate with the same
 //! `ClientCertPolicy` as in TLS 1.2, and our client answering a
 //! CertificateRequest; each against the other and against `openssl
-//! s_client -tls1_3` / `s_server -tls1_3`.
+//! s_client -tls1_3` / `s_server -tls1_3`. The refusals (a bad client
+//! CertificateVerify, Certificate or Finished; a bad CertificateRequest)
+//! are in [`tampered`], with flights rewritten under the real keys.
 
 mod common;
 
