@@ -1011,6 +1011,61 @@ mod tampered {
     }
 
     #[test]
+    fn server_refuses_a_client_certificate_without_its_certificate_verify() {
+        // RFC 8446 4.4.3: a non-empty client Certificate is followed by
+        // its CertificateVerify; the client's Finished (made again over
+        // the shorter transcript) may not take its place.
+        let p = pki();
+        let outcome = run(
+            &p,
+            Some(&p.client),
+            true,
+            Flight::Client,
+            |messages, context| {
+                messages.remove(position(messages, HandshakeType::CertificateVerify));
+                let finished = position(messages, HandshakeType::Finished);
+                messages[finished] = context.client_finished(&messages[..finished]);
+            },
+        );
+        assert_server_refused(
+            &outcome,
+            Error::UnexpectedMessage {
+                expected: "ClientCertVerify",
+                got: Received::Handshake(HandshakeType::Finished),
+            },
+            AlertDescription::UnexpectedMessage,
+        );
+    }
+
+    #[test]
+    fn server_refuses_a_certificate_verify_after_an_empty_certificate() {
+        // An empty Certificate has no CertificateVerify (RFC 8446 4.4.2.4,
+        // 4.4.3): one that follows it is refused, not verified.
+        let p = pki();
+        let outcome = run(
+            &p,
+            Some(&p.client),
+            false,
+            Flight::Client,
+            |messages, context| {
+                let at = position(messages, HandshakeType::Certificate);
+                messages[at] =
+                    PayloadTls13::Certificate(CertificateTls13::from_chain(Vec::new(), &[]));
+                let finished = position(messages, HandshakeType::Finished);
+                messages[finished] = context.client_finished(&messages[..finished]);
+            },
+        );
+        assert_server_refused(
+            &outcome,
+            Error::UnexpectedMessage {
+                expected: "ClientFinished",
+                got: Received::Handshake(HandshakeType::CertificateVerify),
+            },
+            AlertDescription::UnexpectedMessage,
+        );
+    }
+
+    #[test]
     fn client_refuses_a_certificate_request_without_signature_algorithms() {
         // RFC 8446 4.3.2: "The "signature_algorithms" extension MUST be
         // specified"; 9.2: missing_extension.
