@@ -12,11 +12,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::memory::localhost;
+use common::openssl::SServer;
 use common::wire::{HELLO_REQUEST, before_each_plaintext_record};
 use common::{KeyKind, LeafFlavor, TestPki};
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::driver::{ClientDriver, Event, ServerDriver};
-use tlstate::enums::{AlertDescription, CipherSuite};
+use tlstate::enums::{AlertDescription, AlertLevel, CipherSuite, ProtocolVersion};
 use tlstate::error::{Error, PeerIncompatible, Received};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
 use tlstate::record::{MAX_BUFFERED_LEN, MAX_RECORD_LEN};
@@ -714,4 +715,202 @@ fn client_driver_ignores_hello_requests_during_the_handshake() {
     );
     assert!(matches!(server.poll_event(), Some(Event::HandshakeDone(_))));
     assert_eq!(client.state_name(), "HandshakeOver");
+}
+
+// TLS 1.3 client authentication through the client driver.
+
+/// [`client_auth`] with both sides on TLS 1.3 only, and the client's
+/// configuration with its certificate (if `with_certificate`).
+fn client_auth13(
+    required: bool,
+    with_certificate: bool,
+) -> (
+    TestPki,
+    Arc<ClientConfig>,
+    Arc<ServerConfig>,
+    ClientCertPolicy,
+    CertifiedKey,
+) {
+    let (pki, server, policy, certified) = client_auth(required);
+    let mut server = (*server).clone();
+    server.versions = vec![ProtocolVersion::Tls13];
+    let mut client = (*pki.client_config()).clone();
+    client.versions = vec![ProtocolVersion::Tls13];
+    if with_certificate {
+        client.client_certificate = Some(certified.clone());
+    }
+    (pki, Arc::new(client), Arc::new(server), policy, certified)
+}
+
+#[test]
+fn client_driver_sends_its_certificate_to_our_tls13_server() {
+    let (_pki, client, server, policy, certified) = client_auth13(true, true);
+    for chunk in CHUNKS {
+        let mut pair = Pair::new(
+            ClientDriver::new(client.clone(), localhost()),
+            ServerDriver::requesting_client_cert(server.clone(), policy.clone()),
+            chunk,
+        );
+        pair.handshake();
+        let summary = pair.server.summary().unwrap();
+        assert_eq!(summary.protocol_version, ProtocolVersion::Tls13);
+        assert_eq!(summary.client_certificates, certified.chain);
+        let summary = pair.client.summary().unwrap();
+        assert_eq!(summary.protocol_version, ProtocolVersion::Tls13);
+        assert_eq!(summary.client_certificates, certified.chain);
+        // The server read the client's Finished: data flows both ways.
+        pair.client.send(b"hello, server").unwrap();
+        pair.server.send(b"hello, client").unwrap();
+        pair.run();
+        assert_eq!(read_all(&mut pair.server), b"hello, server");
+        assert_eq!(read_all(&mut pair.client), b"hello, client");
+    }
+}
+
+#[test]
+fn client_driver_without_a_certificate_sees_certificate_required_from_our_tls13_server() {
+    let (_pki, client, server, policy, _) = client_auth13(true, false);
+    let mut pair = Pair::new(
+        ClientDriver::new(client, localhost()),
+        ServerDriver::requesting_client_cert(server, policy),
+        7,
+    );
+    pair.run();
+    assert_eq!(
+        pair.server_events,
+        [Event::Failed(Error::PeerIncompatible(
+            PeerIncompatible::ClientCertificateRequired13
+        ))]
+    );
+    // RFC 8446 4.4.4: the client's handshake ends with its own Finished,
+    // so its caller sees HandshakeDone, then the server's verdict, as the
+    // certificate_required alert (6.2).
+    assert!(
+        matches!(
+            pair.client_events.as_slice(),
+            [
+                Event::HandshakeDone(_),
+                Event::Failed(Error::AlertReceived {
+                    level: AlertLevel::Fatal,
+                    description: AlertDescription::CertificateRequired,
+                })
+            ]
+        ),
+        "{:?}",
+        pair.client_events
+    );
+    assert_eq!(pair.client.state_name(), "Failed");
+    assert_eq!(pair.server.state_name(), "Failed");
+}
+
+/// The client driver over a blocking TCP socket (with a timeout) until
+/// the peer closes or the connection fails: every event, and the data
+/// received. `request` is sent at HandshakeDone.
+fn client_driver_over_tcp(
+    mut driver: ClientDriver,
+    port: u16,
+    request: &[u8],
+) -> (Vec<Event>, Vec<u8>) {
+    let mut socket = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut events = Vec::new();
+    let mut received = Vec::new();
+    let mut incoming = [0u8; 16 * 1024];
+    loop {
+        while let Some(bytes) = driver.poll_output() {
+            // The peer may be gone after its alert.
+            let _ = socket.write_all(&bytes);
+        }
+        let mut done = false;
+        while let Some(event) = driver.poll_event() {
+            match &event {
+                Event::HandshakeDone(_) => driver.send(request).unwrap(),
+                Event::DataReadable => received.extend(read_all(&mut driver)),
+                Event::PeerClosed | Event::Failed(_) => done = true,
+                _ => {}
+            }
+            events.push(event);
+        }
+        while let Some(bytes) = driver.poll_output() {
+            let _ = socket.write_all(&bytes);
+        }
+        if done {
+            return (events, received);
+        }
+        match socket.read(&mut incoming) {
+            Ok(0) => driver.handle_eof(),
+            Ok(n) => assert_eq!(driver.handle_input(&incoming[..n]), n),
+            Err(e) => panic!("read failed: {e}; events so far: {events:?}"),
+        }
+    }
+}
+
+/// `openssl s_server -tls1_3 -Verify 1 -www` with the PKI's CA for client
+/// certificates.
+fn s_server_tls13_verify(pki: &TestPki) -> SServer {
+    let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    SServer::start_version(
+        pki.dir.path(),
+        "-tls1_3",
+        &[],
+        &[
+            "-www",
+            "-cert",
+            &path(&leaf.cert_path),
+            "-key",
+            &path(&leaf.key_path),
+            "-CAfile",
+            &path(&pki.ca_path),
+            "-Verify",
+            "1",
+        ],
+    )
+}
+
+#[test]
+fn client_driver_sends_its_certificate_to_openssl_s_server_tls13() {
+    let (pki, client, _, _, _) = client_auth13(true, true);
+    let server = s_server_tls13_verify(&pki);
+    let (events, page) = client_driver_over_tcp(
+        ClientDriver::new(client, localhost()),
+        server.port,
+        b"GET / HTTP/1.0\r\n\r\n",
+    );
+    let Some(Event::HandshakeDone(summary)) = events.first() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(summary.protocol_version, ProtocolVersion::Tls13);
+    let page = String::from_utf8_lossy(&page);
+    // s_server -www prints the client certificate it verified.
+    assert!(page.contains("Client certificate"), "{page}");
+    assert!(page.contains("client.example"), "{page}");
+    assert_eq!(events.last(), Some(&Event::PeerClosed), "{events:?}");
+}
+
+#[test]
+fn client_driver_without_a_certificate_sees_certificate_required_from_openssl_tls13() {
+    let (pki, client, _, _, _) = client_auth13(true, false);
+    let server = s_server_tls13_verify(&pki);
+    let (events, page) = client_driver_over_tcp(
+        ClientDriver::new(client, localhost()),
+        server.port,
+        b"GET / HTTP/1.0\r\n\r\n",
+    );
+    assert!(page.is_empty(), "{}", String::from_utf8_lossy(&page));
+    assert!(
+        matches!(
+            events.as_slice(),
+            [
+                Event::HandshakeDone(_),
+                Event::Failed(Error::AlertReceived {
+                    level: AlertLevel::Fatal,
+                    description: AlertDescription::CertificateRequired,
+                })
+            ]
+        ),
+        "{events:?}"
+    );
 }

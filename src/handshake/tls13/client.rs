@@ -351,6 +351,14 @@ impl RecvMessage<Client, Full> for state::ServerCertReq {
                     let schemes = request
                         .signature_algorithms()?
                         .ok_or(PeerMisbehaved::MissingExtension("signature_algorithms"))?;
+                    // RFC 8446 4.3.2: the context "SHALL be zero length
+                    // unless used for the post-handshake authentication
+                    // exchanges"; we would echo it in our Certificate.
+                    if !request.context.is_empty() {
+                        return Err(illegal(
+                            "a certificate_request_context in a CertificateRequest during the handshake",
+                        ));
+                    }
                     hs.core.side.requested_schemes = schemes.to_vec();
                     hs.core.side.requested_context = request.context;
                     hs.core.hash_received();
