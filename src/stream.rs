@@ -315,6 +315,13 @@ impl<R: Role, T: io::Read + io::Write> Stream<R, T> {
         self.conn.flush_to(&mut self.transport)
     }
 
+    /// TLS 1.3: updates our sending key and writes the KeyUpdate now (see
+    /// [`Connection::update_keys`]).
+    pub fn update_keys(&mut self, request_peer: bool) -> io::Result<()> {
+        self.conn.update_keys(request_peer).map_err(to_io)?;
+        self.conn.flush_to(&mut self.transport)
+    }
+
     /// Sends close_notify (an alias of [`shutdown_send`](Self::shutdown_send)).
     pub fn close(&mut self) -> io::Result<()> {
         self.shutdown_send()
@@ -561,6 +568,16 @@ impl<R: Role> WriteStream<R> {
     /// alert, else the reading side's, else close_notify.
     pub fn shutdown_send(&mut self) -> io::Result<()> {
         self.half.shutdown_send().map_err(to_io)?;
+        self.half.flush_to(&mut self.transport)
+    }
+}
+
+impl<R: Role> WriteStream<R> {
+    /// TLS 1.3: updates our sending key and writes the KeyUpdate now,
+    /// asking the peer to update its own too if `request_peer` (see
+    /// [`WriteHalf::update_keys`](crate::connection::WriteHalf::update_keys)).
+    pub fn update_keys(&mut self, request_peer: bool) -> io::Result<()> {
+        self.half.update_keys(request_peer).map_err(to_io)?;
         self.half.flush_to(&mut self.transport)
     }
 }

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use common::{KeyKind, TestPki};
 use ring::digest::{Context, Digest, SHA256};
 use rustls_pki_types::ServerName;
+use tlstate::enums::ProtocolVersion;
 use tlstate::handshake::{Client, Role, Server};
 use tlstate::stream::{self, Stream};
 
@@ -136,9 +137,14 @@ fn join<T>(handle: JoinHandle<T>) -> T {
 }
 
 /// Our client and our server, handshaken over one TCP loopback connection.
-fn tcp_pair(pki: &TestPki) -> (Stream<Client, TcpStream>, Stream<Server, TcpStream>) {
+fn tcp_pair(
+    pki: &TestPki,
+    version: ProtocolVersion,
+) -> (Stream<Client, TcpStream>, Stream<Server, TcpStream>) {
     let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-    let server_config = pki.server_config(&leaf);
+    let mut server_config = (*pki.server_config(&leaf)).clone();
+    server_config.versions = vec![version];
+    let server_config = Arc::new(server_config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = thread::spawn(move || {
@@ -170,12 +176,14 @@ fn pump_out(
     seed: u64,
     who: &'static str,
     both_written: Arc<Barrier>,
+    key_updates: bool,
 ) -> Digest {
     let mut data = Keystream::new(seed);
     let mut sizes = XorShift::new(seed.rotate_left(17));
     let mut sha = Context::new(&SHA256);
     let mut buf = vec![0u8; MAX_WRITE];
     let mut sent = 0u64;
+    let mut next_update = KEY_UPDATE_EVERY;
     while sent < TOTAL {
         let n = sizes.write_len().min((TOTAL - sent) as usize);
         data.fill(&mut buf[..n]);
@@ -183,6 +191,11 @@ fn pump_out(
         w.write_all(&buf[..n])
             .unwrap_or_else(|e| panic!("{who}: write at offset {sent}: {e}"));
         sent += n as u64;
+        if key_updates && sent >= next_update {
+            w.update_keys()
+                .unwrap_or_else(|e| panic!("{who}: key update at offset {sent}: {e}"));
+            next_update += KEY_UPDATE_EVERY;
+        }
     }
     w.flush().unwrap();
     both_written.wait();
@@ -230,32 +243,63 @@ fn pump_in(mut r: impl Read, seed: u64, who: &'static str) -> (u64, Digest) {
 /// The writing side of a split stream, for `pump_out`.
 trait Shutdown {
     fn shutdown_send(&mut self) -> std::io::Result<()>;
+    fn update_keys(&mut self) -> std::io::Result<()>;
 }
 
 impl<R: Role> Shutdown for stream::WriteStream<R> {
     fn shutdown_send(&mut self) -> std::io::Result<()> {
         stream::WriteStream::shutdown_send(self)
     }
+    /// A KeyUpdate asking the peer to update too: its reader, on another
+    /// thread, leaves the answer to its writer.
+    fn update_keys(&mut self) -> std::io::Result<()> {
+        stream::WriteStream::update_keys(self, true)
+    }
+}
+
+/// How often each writer of the TLS 1.3 pump asks for a key update.
+const KEY_UPDATE_EVERY: u64 = 4 * 1024 * 1024;
+
+/// TLS 1.3 (the default), each writer asking for a KeyUpdate every
+/// 4 MiB: the peer's reader reads it on its thread and leaves the answer to
+/// its writer, which updates before its next record; keys change at
+/// record boundaries both ways while data flows both ways.
+#[test]
+fn full_duplex_256_mib_each_way_over_split_streams_with_key_updates() {
+    full_duplex(ProtocolVersion::Tls13, true);
 }
 
 #[test]
-fn full_duplex_256_mib_each_way_over_split_streams() {
+fn full_duplex_256_mib_each_way_over_split_streams_tls12() {
+    full_duplex(ProtocolVersion::Tls12, false);
+}
+
+fn full_duplex(version: ProtocolVersion, key_updates: bool) {
     let pki = TestPki::new("tlstate connection_duplex CA");
-    let (client, server) = tcp_pair(&pki);
+    let (client, server) = tcp_pair(&pki, version);
+    assert_eq!(client.summary().protocol_version, version);
     let (client_r, client_w) = client.split().unwrap();
     let (server_r, server_w) = server.split().unwrap();
 
     let start = Instant::now();
     let both_written = Arc::new(Barrier::new(2));
     let done = both_written.clone();
-    let c_out =
-        thread::spawn(move || pump_out(client_w, CLIENT_TO_SERVER_SEED, "client writer", done));
+    let c_out = thread::spawn(move || {
+        pump_out(
+            client_w,
+            CLIENT_TO_SERVER_SEED,
+            "client writer",
+            done,
+            key_updates,
+        )
+    });
     let s_out = thread::spawn(move || {
         pump_out(
             server_w,
             SERVER_TO_CLIENT_SEED,
             "server writer",
             both_written,
+            key_updates,
         )
     });
     let c_in = thread::spawn(move || pump_in(client_r, SERVER_TO_CLIENT_SEED, "client reader"));
@@ -297,7 +341,7 @@ fn full_duplex_256_mib_each_way_over_split_streams() {
 fn small_read_buffer(buf_len: usize) {
     const RECORD: usize = 16 * 1024;
     let pki = TestPki::new("tlstate connection_duplex small-buffer CA");
-    let (mut client, mut server) = tcp_pair(&pki);
+    let (mut client, mut server) = tcp_pair(&pki, ProtocolVersion::Tls13);
     let mut data = vec![0u8; 3 * RECORD];
     Keystream::new(buf_len as u64).fill(&mut data);
 

@@ -1492,6 +1492,8 @@ fn docs_name_existing_tests() {
         "record_tls13",
         "tls13_rfc8448",
         "tls13_client",
+        "tls13_server",
+        "tls13_key_update",
     ] {
         let source = std::fs::read_to_string(format!("{root}/tests/{file}.rs")).unwrap();
         let prefix = format!("`{file}::");

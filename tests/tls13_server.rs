@@ -560,6 +560,72 @@ fn hand_built_client_completes_and_exchanges_data() {
     assert_eq!(&buf[..15], b"from the client");
 }
 
+/// After the handshake, the hand-built client's sealed handshake record
+/// `message` goes to our server; returns the server's read error and the
+/// alert it sent, opened by the client's reader (`twice`: the message
+/// twice in one record).
+fn server_reads_post_handshake(message: &[u8], twice: bool) -> (Error, AlertDescription) {
+    let (result, mut reader, mut writer) = handshake_with_finished(false);
+    let mut conn = result.unwrap();
+    let mut payload = message.to_vec();
+    if twice {
+        // Two messages in one record: the first one's key change falls
+        // inside the record.
+        payload.extend_from_slice(message);
+    }
+    let input = record(&mut writer, ContentType::Handshake, &payload);
+    assert_eq!(conn.feed(&input), input.len());
+    let mut buf = [0u8; 16];
+    let error = conn.read(&mut buf).unwrap_err();
+    let out = conn.take_output();
+    assert_eq!(reader.feed(&out), out.len());
+    let alert = match reader.next_message().unwrap() {
+        Some(Inbound::Alert(alert)) => alert.description,
+        other => panic!("expected the alert, got {other:?}"),
+    };
+    (error, alert)
+}
+
+/// RFC 8446 4.6.3: a KeyUpdate whose request is neither 0 nor 1 is
+/// illegal_parameter.
+#[test]
+fn a_key_update_with_another_request_value_is_illegal_parameter() {
+    let (error, alert) = server_reads_post_handshake(&[24, 0, 0, 1, 2], false);
+    assert_eq!(
+        error,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+            "a KeyUpdate request other than 0 or 1"
+        ))
+    );
+    assert_eq!(alert, AlertDescription::IllegalParameter);
+}
+
+/// A KeyUpdate body of the wrong length does not decode: decode_error.
+#[test]
+fn a_key_update_of_the_wrong_length_is_decode_error() {
+    for message in [&[24, 0, 0, 0][..], &[24, 0, 0, 2, 0, 0]] {
+        let (error, alert) = server_reads_post_handshake(message, false);
+        assert!(matches!(error, Error::InvalidMessage(_)), "{error:?}");
+        assert_eq!(alert, AlertDescription::DecodeError, "{message:?}");
+    }
+}
+
+/// RFC 8446 5.1: the key changes after a KeyUpdate, so it must end its
+/// record; more bytes after it in the same record (here a second
+/// KeyUpdate) are unexpected_message.
+#[test]
+fn a_key_update_that_does_not_end_its_record_is_unexpected_message() {
+    let (error, alert) = server_reads_post_handshake(&[24, 0, 0, 1, 0], true);
+    assert_eq!(
+        error,
+        Error::UnexpectedMessage {
+            expected: "a key change on a record boundary",
+            got: tlstate::error::Received::Record(ContentType::Handshake),
+        }
+    );
+    assert_eq!(alert, AlertDescription::UnexpectedMessage);
+}
+
 /// A client Finished with one bit wrong: decrypt_error (RFC 8446 4.4.4),
 /// sent under our application keys.
 #[test]

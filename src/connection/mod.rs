@@ -8,6 +8,7 @@
 //! closed, and one pending-alert slot per half — the seed's
 //! `reader_alert_out` and `writer_alert_out`. See `docs/connection.md`.
 
+mod key_update;
 mod read_half;
 mod shared;
 mod write_half;
@@ -19,6 +20,8 @@ use rustls_pki_types::CertificateDer;
 
 pub use read_half::ReadHalf;
 pub use write_half::WriteHalf;
+
+use key_update::TrafficSecret;
 
 use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
@@ -141,7 +144,7 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
         let summary = summary_of(self.known, P::RESUMED);
         // The handshake's secrets are wiped as its state drops here.
         let (reader, writer, out) = self.core.into_record_layer();
-        Connection::new(reader, writer, out, summary, false)
+        Connection::new(reader, writer, out, summary, None)
     }
 }
 
@@ -155,9 +158,12 @@ impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
     /// `into_connection`): after it, a NewSessionTicket is read and
     /// dropped, any other handshake message is `unexpected_message`.
     pub fn into_connection(self) -> Connection<Client> {
+        let suite = self.known.negotiated.suite;
         let summary = summary_of13(self.known, self.core.side.server_scheme);
+        let secrets =
+            traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
         let (reader, writer, out) = self.core.into_record_layer();
-        Connection::new(reader, writer, out, summary, true)
+        Connection::new(reader, writer, out, summary, Some(secrets))
     }
 }
 
@@ -171,10 +177,37 @@ impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
     /// `into_connection`).
     pub fn into_connection(self) -> Connection<Server> {
         let scheme = self.tls13_server_scheme();
+        let suite = self.known.negotiated.suite;
         let summary = summary_of13(self.known, scheme);
+        let secrets =
+            traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
         let (reader, writer, out) = self.core.into_record_layer();
-        Connection::new(reader, writer, out, summary, true)
+        Connection::new(reader, writer, out, summary, Some(secrets))
     }
+}
+
+/// The application traffic secrets of a finished TLS 1.3 handshake, moved
+/// out of its state for KeyUpdate (`None` only if the handshake lost
+/// one, which would be our bug: a KeyUpdate is then an internal error).
+type Secrets13 = (Option<TrafficSecret>, Option<TrafficSecret>);
+
+/// Copies, not moves: a secret moved out of the boxed handshake state
+/// would leave its bytes behind in the box's heap block, unwiped (a move
+/// runs no `Drop`); the originals are wiped in place as the state drops
+/// (`tests/secret_wiping.rs::no_freed_block_holds_a_tls13_traffic_secret`
+/// caught the move).
+fn traffic_secrets13(
+    suite: &'static crate::crypto::tls13::Tls13CipherSuite,
+    read: &Option<crate::crypto::tls13::Secret>,
+    write: &Option<crate::crypto::tls13::Secret>,
+) -> Secrets13 {
+    (
+        read.as_ref()
+            .map(|secret| TrafficSecret::new(suite, secret.clone())),
+        write
+            .as_ref()
+            .map(|secret| TrafficSecret::new(suite, secret.clone())),
+    )
 }
 
 /// The summary of a finished TLS 1.3 handshake. There is no session ID
@@ -232,19 +265,22 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
 }
 
 impl<R: Role> Connection<R> {
-    /// The connection over the handshake's record layer; `tls13` selects
-    /// the TLS 1.3 rules for what the peer may send after the handshake.
+    /// The connection over the handshake's record layer; `tls13` (the
+    /// traffic secrets, for KeyUpdate) selects the TLS 1.3 rules for what
+    /// the peer may send after the handshake.
     fn new(
         reader: crate::record::RecordReader,
         writer: crate::record::RecordWriter,
         out: Vec<u8>,
         summary: SessionSummary,
-        tls13: bool,
+        tls13: Option<Secrets13>,
     ) -> Self {
         let shared = Arc::new(shared::Shared::default());
+        let is_tls13 = tls13.is_some();
+        let (read_secret, write_secret) = tls13.unwrap_or((None, None));
         Connection {
-            read: ReadHalf::new(reader, shared.clone(), tls13),
-            write: WriteHalf::new(writer, out, shared),
+            read: ReadHalf::new(reader, shared.clone(), is_tls13, read_secret),
+            write: WriteHalf::new(writer, out, shared, is_tls13, write_secret),
             summary,
         }
     }
@@ -262,6 +298,13 @@ impl<R: Role> Connection<R> {
     /// Queues `data` as application data records.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         self.write.send(data)
+    }
+
+    /// TLS 1.3: updates our sending key now (see
+    /// [`WriteHalf::update_keys`]), asking the peer to update its own too
+    /// if `request_peer`.
+    pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        self.write.update_keys(request_peer)
     }
 
     /// Copies received application data into `buf` (see

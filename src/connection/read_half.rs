@@ -5,12 +5,13 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::ReadOutcome;
+use super::key_update::TrafficSecret;
 use super::shared::Shared;
 use crate::enums::{AlertDescription, ContentType, HandshakeType};
-use crate::error::{Error, Received};
+use crate::error::{Error, PeerMisbehaved, Received};
 use crate::handshake::Role;
 use crate::message::HandshakePayload;
-use crate::message::tls13::PayloadTls13;
+use crate::message::tls13::{KeyUpdateRequest, PayloadTls13};
 use crate::record::{Inbound, RecordReader};
 
 /// A handshake message's header: type(1) length(3).
@@ -26,10 +27,12 @@ pub struct ReadHalf<R: Role> {
     ended: Option<Result<(), Error>>,
     /// A renegotiation request has been refused: the next one is fatal.
     refused_renegotiation: bool,
-    /// TLS 1.3 rules after the handshake: no renegotiation; a
-    /// NewSessionTicket is dropped (tickets are issue #13); any other
-    /// handshake message, KeyUpdate included (issue #13), is refused.
+    /// TLS 1.3 rules after the handshake: no renegotiation; a KeyUpdate
+    /// moves the reading key on; a NewSessionTicket is dropped (tickets
+    /// are issue #13); any other handshake message is refused.
     tls13: bool,
+    /// TLS 1.3: the peer's current application traffic secret.
+    secret: Option<TrafficSecret>,
     shared: Arc<Shared>,
     _role: PhantomData<fn() -> R>,
 }
@@ -44,12 +47,18 @@ impl<R: Role> core::fmt::Debug for ReadHalf<R> {
 }
 
 impl<R: Role> ReadHalf<R> {
-    pub(crate) fn new(reader: RecordReader, shared: Arc<Shared>, tls13: bool) -> Self {
+    pub(crate) fn new(
+        reader: RecordReader,
+        shared: Arc<Shared>,
+        tls13: bool,
+        secret: Option<TrafficSecret>,
+    ) -> Self {
         Self {
             reader,
             ended: None,
             refused_renegotiation: false,
             tls13,
+            secret,
             shared,
             _role: PhantomData,
         }
@@ -217,9 +226,26 @@ impl<R: Role> ReadHalf<R> {
                         return Err(self.fail(error.into()));
                     }
                 }
+                Inbound::Handshake { typ, encoded }
+                    if self.tls13 && typ == HandshakeType::KeyUpdate =>
+                {
+                    let body = encoded.get(HANDSHAKE_HEADER_LEN..).unwrap_or(&[]);
+                    let request = match PayloadTls13::read_body(typ, body) {
+                        Ok(PayloadTls13::KeyUpdate(request)) => request,
+                        Ok(_) => {
+                            return Err(
+                                self.fail(Error::Internal("KeyUpdate decoded as another message"))
+                            );
+                        }
+                        Err(error) => return Err(self.fail(error.into())),
+                    };
+                    if let Err(error) = self.key_update(request) {
+                        return Err(self.fail(error));
+                    }
+                }
                 Inbound::Handshake { typ, .. } if self.tls13 => {
                     return Err(self.fail(Error::UnexpectedMessage {
-                        expected: "application data or NewSessionTicket (KeyUpdate is not supported yet)",
+                        expected: "application data, KeyUpdate or NewSessionTicket",
                         got: Received::Handshake(typ),
                     }));
                 }
@@ -248,6 +274,34 @@ impl<R: Role> ReadHalf<R> {
                 }
             }
         }
+    }
+
+    /// The peer's KeyUpdate (RFC 8446 4.6.3): the next record is read
+    /// under its next traffic secret. The KeyUpdate must end its record
+    /// (RFC 8446 5.1: a key change on a record boundary; `install_opener`
+    /// refuses it otherwise with unexpected_message). update_requested
+    /// leaves our writer owing an update of its own.
+    fn key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        let requested = match request {
+            KeyUpdateRequest::UpdateRequested => true,
+            KeyUpdateRequest::UpdateNotRequested => false,
+            KeyUpdateRequest::Unknown(_) => {
+                return Err(PeerMisbehaved::IllegalParameter(
+                    "a KeyUpdate request other than 0 or 1",
+                )
+                .into());
+            }
+        };
+        let secret = self
+            .secret
+            .as_mut()
+            .ok_or(Error::Internal("no traffic secret to update"))?;
+        let opener = secret.next_opener()?;
+        self.reader.install_opener(Box::new(opener))?;
+        if requested {
+            self.shared.owe_key_update();
+        }
+        Ok(())
     }
 
     /// Ends reading with `error`, recording the alert it owes the peer.

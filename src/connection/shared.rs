@@ -71,6 +71,12 @@ pub(crate) struct Shared {
     /// count: a second request ends the connection, so nothing the peer
     /// sends can make us owe more than one warning.
     pub(crate) refusal_owed: AtomicBool,
+    /// TLS 1.3: the reader read a KeyUpdate with update_requested, and the
+    /// writer owes one of its own before its next record (RFC 8446
+    /// 4.6.3). One flag, not a count: any number of requests read while
+    /// the writer is silent are answered by one update, so the peer cannot
+    /// make us write more than it does.
+    pub(crate) key_update_owed: AtomicBool,
 }
 
 impl Shared {
@@ -90,6 +96,17 @@ impl Shared {
         self.peer_closed.close();
         self.read_closed.close();
         self.write_closed.close();
+    }
+
+    pub(crate) fn owe_key_update(&self) {
+        self.key_update_owed.store(true, Ordering::Release);
+    }
+
+    /// Whether a KeyUpdate was owed, now taken (as [`take_refusal`](Self::take_refusal)).
+    #[inline]
+    pub(crate) fn take_key_update(&self) -> bool {
+        self.key_update_owed.load(Ordering::Acquire)
+            && self.key_update_owed.swap(false, Ordering::AcqRel)
     }
 
     pub(crate) fn owe_refusal(&self) {

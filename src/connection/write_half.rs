@@ -4,10 +4,12 @@ use std::io;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use super::key_update::{DEFAULT_RECORDS_PER_KEY, TrafficSecret, key_update_message};
 use super::shared::Shared;
 use crate::enums::{AlertDescription, AlertLevel, ContentType};
 use crate::error::Error;
 use crate::handshake::Role;
+use crate::message::tls13::KeyUpdateRequest;
 use crate::record::RecordWriter;
 
 /// Output buffers larger than this are released once flushed, so an idle
@@ -24,6 +26,13 @@ pub struct WriteHalf<R: Role> {
     out: Vec<u8>,
     /// The one final alert has been queued; nothing follows it.
     final_alert_sent: bool,
+    /// TLS 1.3 (KeyUpdate exists, renegotiation does not).
+    tls13: bool,
+    /// TLS 1.3: our current application traffic secret.
+    secret: Option<TrafficSecret>,
+    /// TLS 1.3: after this many records under one key, the next write
+    /// updates it first ([`DEFAULT_RECORDS_PER_KEY`]).
+    records_per_key: u64,
     shared: Arc<Shared>,
     _role: PhantomData<fn() -> R>,
 }
@@ -38,11 +47,20 @@ impl<R: Role> core::fmt::Debug for WriteHalf<R> {
 }
 
 impl<R: Role> WriteHalf<R> {
-    pub(crate) fn new(writer: RecordWriter, out: Vec<u8>, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(
+        writer: RecordWriter,
+        out: Vec<u8>,
+        shared: Arc<Shared>,
+        tls13: bool,
+        secret: Option<TrafficSecret>,
+    ) -> Self {
         let mut half = Self {
             writer,
             out,
             final_alert_sent: false,
+            tls13,
+            secret,
+            records_per_key: DEFAULT_RECORDS_PER_KEY,
             shared,
             _role: PhantomData,
         };
@@ -63,9 +81,74 @@ impl<R: Role> WriteHalf<R> {
             return Err(Error::Closed);
         }
         self.refuse_renegotiations()?;
+        self.owed_key_update()?;
+        if self.tls13 && self.writer.write_seq() >= self.records_per_key {
+            self.update_keys(false)?;
+        }
         self.writer
             .write(ContentType::ApplicationData, data, &mut self.out)
             .map_err(|error| self.fail(error))
+    }
+
+    /// TLS 1.3 (RFC 8446 4.6.3): queues a KeyUpdate under the current key
+    /// and seals everything after it under the next one. With
+    /// `request_peer` the KeyUpdate asks the peer to update its sending
+    /// key too (it answers before its next record). Updates also happen
+    /// on their own: before a key has sealed [`DEFAULT_RECORDS_PER_KEY`]
+    /// records, and when the peer asks. On a TLS 1.2 connection this is
+    /// [`Error::Config`] and changes nothing; after the connection closed,
+    /// [`Error::Closed`].
+    pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        if !self.tls13 {
+            return Err(Error::Config(
+                "KeyUpdate is TLS 1.3's; this connection is TLS 1.2".into(),
+            ));
+        }
+        if self.final_alert_sent || self.shared.write_closed.is_closed() {
+            return Err(Error::Closed);
+        }
+        let request = if request_peer {
+            KeyUpdateRequest::UpdateRequested
+        } else {
+            KeyUpdateRequest::UpdateNotRequested
+        };
+        let result = self.seal_key_update(request);
+        result.map_err(|error| self.fail(error))
+    }
+
+    fn seal_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        let secret = self
+            .secret
+            .as_mut()
+            .ok_or(Error::Internal("no traffic secret to update"))?;
+        let sealer = secret.next_sealer()?;
+        self.writer.write(
+            ContentType::Handshake,
+            &key_update_message(request),
+            &mut self.out,
+        )?;
+        // Our KeyUpdate is the last record under the old key.
+        self.writer.set_sealer(Box::new(sealer));
+        Ok(())
+    }
+
+    /// The update the reader owes the peer's update_requested, once, as
+    /// update_not_requested (RFC 8446 4.6.3: answering with a request
+    /// would make the two sides update each other forever).
+    fn owed_key_update(&mut self) -> Result<(), Error> {
+        if self.tls13 && self.shared.take_key_update() && !self.shared.write_closed.is_closed() {
+            self.update_keys(false)?;
+        }
+        Ok(())
+    }
+
+    /// Sets how many records one key seals before the writer updates it
+    /// (clamped to at least 1). For tests of the automatic update; the
+    /// default, [`DEFAULT_RECORDS_PER_KEY`], stays far below the AEAD
+    /// limits of RFC 8446 5.5.
+    #[doc(hidden)]
+    pub fn set_records_per_key(&mut self, records: u64) {
+        self.records_per_key = records.max(1);
     }
 
     /// Queues what the reader owes the peer: our close_notify once the
@@ -86,7 +169,8 @@ impl<R: Role> WriteHalf<R> {
         if self.shared.peer_closed.is_closed() {
             return self.shutdown_send();
         }
-        self.refuse_renegotiations()
+        self.refuse_renegotiations()?;
+        self.owed_key_update()
     }
 
     /// Queues the no_renegotiation warning the reader owes (RFC 5746 4.4,

@@ -338,6 +338,21 @@ impl<S: AnyState> Driver<S> {
         }
     }
 
+    /// TLS 1.3: updates our sending key (see
+    /// [`WriteHalf::update_keys`](crate::connection::WriteHalf::update_keys)),
+    /// asking the peer to update its own too if `request_peer`; the
+    /// KeyUpdate is then in [`poll_output`](Self::poll_output). Like
+    /// [`send`](Self::send), an error before the handshake is done.
+    pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        match self.state.connection() {
+            Some(conn) => conn.update_keys(request_peer),
+            None => Err(Error::Internal("a key update before the handshake is done")),
+        }
+    }
+
     /// Ends the connection: queues close_notify (or the fatal alert
     /// pending, the only alert that will be sent) for
     /// [`poll_output`](Self::poll_output); nothing can be sent after it,

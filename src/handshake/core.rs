@@ -63,6 +63,11 @@ pub(crate) struct Core<R: Role> {
     /// TLS 1.3 was negotiated: messages read are decoded as TLS 1.3's
     /// ([`Incoming::Tls13`]) and a HelloRequest is not special.
     pub(crate) tls13: bool,
+    /// TLS 1.3: the application traffic secrets the keys in use came
+    /// from, the peer's (read) and ours (write), handed to the connection
+    /// for KeyUpdate. Wiped when dropped.
+    pub(crate) read_traffic13: Option<crate::crypto::tls13::Secret>,
+    pub(crate) write_traffic13: Option<crate::crypto::tls13::Secret>,
 }
 
 impl<R: Role> Core<R> {
@@ -81,6 +86,8 @@ impl<R: Role> Core<R> {
             pending_opener: None,
             side,
             tls13: false,
+            read_traffic13: None,
+            write_traffic13: None,
         }
     }
 

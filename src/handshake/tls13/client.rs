@@ -461,6 +461,7 @@ impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
                 .reader
                 .install_opener(Box::new(suite.opener(&secrets.server)?))?;
             hs.core.reader.end_compat_ccs();
+            hs.core.read_traffic13 = Some(secrets.server);
             hs.core.side.tls13.client_application = Some(secrets.client);
             hs.core.side.server_finished = Some(verified);
             Ok(())
@@ -625,6 +626,7 @@ impl<P: FullShape> SendMessage<Client, P> for state::ClientFinished {
             hs.core.send_handshake13(PayloadTls13::Finished(finished))?;
             let sealer = hs.known.negotiated.suite.sealer(&application)?;
             hs.core.writer.set_sealer(Box::new(sealer));
+            hs.core.write_traffic13 = Some(application);
             Ok(())
         })?;
         match hs.core.side.server_finished.take() {

@@ -592,6 +592,7 @@ fn send_server_finished(core: &mut Core<Server>) -> Result<(), Error> {
     }
     core.writer
         .set_sealer(Box::new(suite.sealer(&secrets.server)?));
+    core.write_traffic13 = Some(secrets.server);
     server13(core)?.client_application_secret = Some(secrets.client);
     Ok(())
 }
@@ -735,6 +736,7 @@ impl<P: FullShape> RecvMessage<Server, P> for state::ClientFinished {
             core.reader
                 .install_opener(Box::new(suite.opener(&application)?))?;
             core.reader.end_compat_ccs();
+            core.read_traffic13 = Some(application);
             Ok(verified)
         })?;
         Ok(hs.finish(verified))
