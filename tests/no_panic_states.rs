@@ -38,6 +38,7 @@ use common::memory::next;
 use proptest::prelude::*;
 use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadOutcome};
+use tlstate::enums::ProtocolVersion;
 use tlstate::error::Error;
 use tlstate::handshake::{
     AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
@@ -45,13 +46,19 @@ use tlstate::handshake::{
     state,
 };
 
+// The TLS 1.2 states: both sides enable TLS 1.2 only, whatever the
+// default versions are.
 fn client_config() -> Arc<ClientConfig> {
-    fixture().pki.client_config()
+    let mut config = (*fixture().pki.client_config()).clone();
+    config.versions = vec![ProtocolVersion::Tls12];
+    Arc::new(config)
 }
 
 fn server_config() -> Arc<ServerConfig> {
     let fx = fixture();
-    fx.pki.server_config(&fx.leaf)
+    let mut config = (*fx.pki.server_config(&fx.leaf)).clone();
+    config.versions = vec![ProtocolVersion::Tls12];
+    Arc::new(config)
 }
 
 /// The server the client reads from: it staples an OCSP response, so the
