@@ -10,10 +10,11 @@
 //!   the messages must not depend on the chunking.
 //! - [`messages`]: the first byte picks a decoder; whatever decodes must
 //!   re-encode to something that decodes to the same value.
-//! - [`client_states`] / [`server_states`]: the first byte picks a reading
-//!   state of our client (server); a real handshake with our server
-//!   (client) runs up to just before it, then the fuzzer's bytes are the
-//!   peer's bytes from there on.
+//! - [`client_states`] / [`server_states`]: the first byte picks a
+//!   handshake (TLS 1.2 or TLS 1.3, and its shape) and a reading state of
+//!   our client (server) in it; a real handshake with our server (client)
+//!   runs up to just before it, then the fuzzer's bytes are the peer's
+//!   bytes from there on.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -28,7 +29,7 @@ use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use tlstate::codec::Codec;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::driver::{AnyState, ClientDriver, Driver, Event, ServerDriver};
-use tlstate::enums::{ContentType, HandshakeType, ProtocolVersion};
+use tlstate::enums::{ContentType, HandshakeType, NamedGroup, ProtocolVersion};
 use tlstate::error::Error;
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
 use tlstate::message::{
@@ -75,13 +76,30 @@ EFuPsua2HWuQVpLOBp8kIp214oyhRANCAASGaWDNhr5dKMyfaSYqQoBjOVfU/hdw
 ";
 
 /// The configurations of our client and our server, made once per
-/// process.
+/// process. The TLS 1.2 ones enable TLS 1.2 only, the TLS 1.3 ones TLS
+/// 1.3 only, whatever the default versions are.
 struct Pki {
     /// No client certificate, no session store (so no input leaves a
     /// session behind for the next).
     client: Arc<ClientConfig>,
     /// As `client`, with a client certificate.
     client_with_cert: Arc<ClientConfig>,
+    /// As `client`, TLS 1.3 only, the compatibility ChangeCipherSpec on.
+    client13: Arc<ClientConfig>,
+    /// As `client13`, without the compatibility ChangeCipherSpec and with
+    /// a client certificate.
+    client13_with_cert: Arc<ClientConfig>,
+    /// As `client13`, without the compatibility ChangeCipherSpec.
+    client13_no_ccs: Arc<ClientConfig>,
+    /// As `client13`, its one key share x25519's.
+    client13_hrr: Arc<ClientConfig>,
+    /// TLS 1.3 only, the compatibility ChangeCipherSpec on.
+    server13: Arc<ServerConfig>,
+    /// As `server13`, without the compatibility ChangeCipherSpec.
+    server13_no_ccs: Arc<ServerConfig>,
+    /// As `server13`, taking P-256 only: a HelloRetryRequest for
+    /// `client13_hrr`.
+    server13_hrr: Arc<ServerConfig>,
     /// Issues session tickets.
     server: Arc<ServerConfig>,
     /// As `server`, also stapling an OCSP response (a CertificateStatus
@@ -121,14 +139,31 @@ fn pki() -> &'static Pki {
 
         let mut client = ClientConfig::with_root_certificates(&[ca.der().clone()]).expect("client");
         client.session_store = None;
-        // The scenarios walk TLS 1.2's states.
+        let mut client13 = client.clone();
         client.versions = vec![ProtocolVersion::Tls12];
         let mut client_with_cert = client.clone();
-        client_with_cert.client_certificate =
-            Some(CertifiedKey::new(client_chain, &client_key).expect("client certificate"));
+        let certified = CertifiedKey::new(client_chain, &client_key).expect("client certificate");
+        client_with_cert.client_certificate = Some(certified.clone());
         let mut server = ServerConfig::new(server_chain, &server_key).expect("server");
+        let mut server13 = server.clone();
         server.versions = vec![ProtocolVersion::Tls12];
         server.ticketer = Some(Arc::new(Ticketer::new(1 << 30, 1 << 30).expect("ticketer")));
+
+        client13.versions = vec![ProtocolVersion::Tls13];
+        client13.middlebox_compat = true;
+        server13.versions = vec![ProtocolVersion::Tls13];
+        server13.middlebox_compat = true;
+        let mut client13_no_ccs = client13.clone();
+        client13_no_ccs.middlebox_compat = false;
+        let mut client13_with_cert = client13_no_ccs.clone();
+        client13_with_cert.client_certificate = Some(certified);
+        let mut server13_no_ccs = server13.clone();
+        server13_no_ccs.middlebox_compat = false;
+        // x25519 shared, P-256 taken: the server asks again.
+        let mut client13_hrr = client13.clone();
+        client13_hrr.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
+        let mut server13_hrr = server13.clone();
+        server13_hrr.groups = vec![NamedGroup::secp256r1];
         let mut stapling_server = server.clone();
         stapling_server.ocsp_response = Some(Arc::from(&b"fuzz OCSP response"[..]));
         let server = Arc::new(server);
@@ -150,6 +185,13 @@ fn pki() -> &'static Pki {
         Pki {
             client: Arc::new(client),
             client_with_cert: Arc::new(client_with_cert),
+            client13: Arc::new(client13),
+            client13_with_cert: Arc::new(client13_with_cert),
+            client13_no_ccs: Arc::new(client13_no_ccs),
+            client13_hrr: Arc::new(client13_hrr),
+            server13: Arc::new(server13),
+            server13_no_ccs: Arc::new(server13_no_ccs),
+            server13_hrr: Arc::new(server13_hrr),
             server,
             stapling_server: Arc::new(stapling_server),
             client_verifier: Arc::new(
@@ -488,18 +530,37 @@ fn payload_roundtrip(input: &[u8]) {
 // client_states / server_states
 // ---------------------------------------------------------------------------
 
-/// The handshakes the state targets run, by bits 4-5 of the selector.
-pub const SCENARIOS: [&str; 4] = [
-    // The full handshake; the server issues a session ticket.
+/// The handshakes the state targets run, by bits 4-6 of the selector: four
+/// TLS 1.2 ones, four TLS 1.3 ones (shapes of the TLS 1.3 table) that
+/// between them reach every TLS 1.3 reading state of both roles.
+pub const SCENARIOS: [&str; 8] = [
+    // TLS 1.2, the full handshake; the server issues a session ticket.
     "full",
-    // The server asks for a client certificate and gets one; it staples
-    // an OCSP response (CertificateStatus).
+    // TLS 1.2: the server asks for a client certificate and gets one; it
+    // staples an OCSP response (CertificateStatus).
     "client-auth",
-    // The server asks for a client certificate (optional) and gets none.
+    // TLS 1.2: the server asks for a client certificate (optional) and
+    // gets none.
     "no-client-cert",
-    // The client resumes a session with the server's ticket.
+    // TLS 1.2: the client resumes a session with the server's ticket.
     "resumed",
+    // TLS 1.3, 1-RTT, with the compatibility ChangeCipherSpecs.
+    "1.3-full+ccs",
+    // TLS 1.3 after a HelloRetryRequest, with the compatibility
+    // ChangeCipherSpecs (the server's comes right after its HRR).
+    "1.3-hrr+ccs",
+    // TLS 1.3: the server asks for a client certificate (required) and
+    // gets one, with its CertificateVerify.
+    "1.3-client-auth",
+    // TLS 1.3: the server asks for a client certificate (optional) and
+    // gets an empty Certificate.
+    "1.3-no-cert",
 ];
+
+/// Whether `scenario` negotiates TLS 1.3.
+pub fn is_tls13(scenario: usize) -> bool {
+    SCENARIOS[scenario].starts_with("1.3-")
+}
 
 /// A genuine pair of endpoints for `scenario`, not yet started.
 fn endpoints(scenario: usize) -> (ClientDriver, ServerDriver) {
@@ -513,16 +574,26 @@ fn endpoints(scenario: usize) -> (ClientDriver, ServerDriver) {
             config.session_store = Some(Arc::new(store));
             Arc::new(config)
         }
+        4 => pki.client13.clone(),
+        5 => pki.client13_hrr.clone(),
+        6 => pki.client13_with_cert.clone(),
+        7 => pki.client13_no_ccs.clone(),
         _ => pki.client.clone(),
     };
-    let server = match scenario {
-        1 | 2 => ServerDriver::requesting_client_cert(
-            pki.stapling_server.clone(),
+    let asking = |config: &Arc<ServerConfig>, required| {
+        ServerDriver::requesting_client_cert(
+            config.clone(),
             ClientCertPolicy {
                 verifier: pki.client_verifier.clone(),
-                required: scenario == 1,
+                required,
             },
-        ),
+        )
+    };
+    let server = match scenario {
+        1 | 2 => asking(&pki.stapling_server, scenario == 1),
+        4 => ServerDriver::new(pki.server13.clone()),
+        5 => ServerDriver::new(pki.server13_hrr.clone()),
+        6 | 7 => asking(&pki.server13_no_ccs, scenario == 6),
         _ => ServerDriver::new(pki.server.clone()),
     };
     (ClientDriver::new(client, server_name()), server)
@@ -638,16 +709,16 @@ fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) {
 /// How many of the peer's records each side reads in each scenario: the
 /// reading states before the connection is established.
 struct Reads {
-    client: [usize; 4],
-    server: [usize; 4],
+    client: [usize; SCENARIOS.len()],
+    server: [usize; SCENARIOS.len()],
 }
 
 fn reads() -> &'static Reads {
     static READS: OnceLock<Reads> = OnceLock::new();
     READS.get_or_init(|| {
         let mut reads = Reads {
-            client: [0; 4],
-            server: [0; 4],
+            client: [0; SCENARIOS.len()],
+            server: [0; SCENARIOS.len()],
         };
         for (scenario, name) in SCENARIOS.iter().enumerate() {
             let (mut c, mut s) = endpoints(scenario);
@@ -663,18 +734,29 @@ fn reads() -> &'static Reads {
 
 /// Decodes the selector byte: bits 0-3 the state (the number of genuine
 /// peer records read first, mod the scenario's reads + 1: the last is the
-/// established connection), bits 4-5 the scenario, bits 6-7 the chunking
-/// of the fuzzer's bytes.
-fn select(selector: u8, reads: &[usize; 4]) -> (usize, usize, u8) {
-    let scenario = usize::from(selector >> 4 & 3);
+/// established connection), bits 4-6 the scenario (see [`SCENARIOS`]: 0-3
+/// TLS 1.2, 4-7 TLS 1.3), bit 7 the chunking of the fuzzer's bytes (whole,
+/// or one byte at a time).
+fn select(selector: u8, reads: &[usize; SCENARIOS.len()]) -> (usize, usize, u8) {
+    let scenario = usize::from(selector >> 4 & 7);
     let k = usize::from(selector & 0x0f) % (reads[scenario] + 1);
-    let chunking = [0, 1, 3, 9][usize::from(selector >> 6)];
+    let chunking = selector >> 7;
     (scenario, k, chunking)
 }
 
 /// The selector byte for state `k` of `scenario`, delivered whole.
 pub fn selector(scenario: usize, k: usize) -> u8 {
     (scenario as u8) << 4 | k as u8
+}
+
+/// The scenario and state `selector` picks, as [`select`] reads it.
+pub fn selected(selector: u8, client: bool) -> (usize, usize) {
+    let reads = match client {
+        true => &reads().client,
+        false => &reads().server,
+    };
+    let (scenario, k, _) = select(selector, reads);
+    (scenario, k)
 }
 
 /// Target `client_states`. Input: a selector byte (see [`select`]), then

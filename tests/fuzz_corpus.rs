@@ -80,6 +80,72 @@ fn every_state_is_reachable() {
     }
 }
 
+/// The TLS 1.3 table's states at which the role reads a handshake message
+/// from its peer, and HandshakeOver. (The client reads a HelloRetryRequest
+/// at the hello state shared with TLS 1.2, ServerHello.)
+fn tls13_reading_states(client: bool) -> Vec<&'static str> {
+    use tlstate::enums::ContentType;
+    use tlstate::handshake::tls13::table::TABLE;
+    let peer = if client { "S" } else { "C" };
+    TABLE
+        .iter()
+        .filter(|row| {
+            (row.writer.letter() == peer && row.record == ContentType::Handshake)
+                || row.name == "HandshakeOver"
+        })
+        .map(|row| row.name)
+        .filter(|name| *name != "HelloRetryRequest")
+        .collect()
+}
+
+/// The checked-in corpus of each state target reaches every reading state
+/// of every TLS 1.3 scenario (its selector byte picks it), so `cargo test`
+/// replays input at each, and between them the TLS 1.3 scenarios reach
+/// every TLS 1.3 reading state of the role.
+#[test]
+fn corpus_reaches_every_tls13_state() {
+    for (target, client) in [("client_states", true), ("server_states", false)] {
+        let names: Vec<Vec<&str>> = (0..harness::SCENARIOS.len())
+            .map(|scenario| match harness::is_tls13(scenario) {
+                true => {
+                    let (c, s) = harness::state_names(scenario);
+                    if client { c } else { s }
+                }
+                false => Vec::new(),
+            })
+            .collect();
+        let mut hits = std::collections::BTreeMap::<(usize, usize), usize>::new();
+        for entry in std::fs::read_dir(corpus_dir(target)).expect("the corpus") {
+            let data = std::fs::read(entry.expect("an entry").path()).expect("a corpus file");
+            if let Some(&selector) = data.first() {
+                *hits.entry(harness::selected(selector, client)).or_default() += 1;
+            }
+        }
+        let mut reached = Vec::new();
+        for (scenario, states) in names.iter().enumerate() {
+            for (k, state) in states.iter().enumerate() {
+                let count = hits.get(&(scenario, k)).copied().unwrap_or(0);
+                println!(
+                    "{target}: {} k={k} {state}: {count} inputs",
+                    harness::SCENARIOS[scenario]
+                );
+                assert!(
+                    count > 0,
+                    "no input of fuzz/corpus/{target} reaches {} state {k} ({state})",
+                    harness::SCENARIOS[scenario]
+                );
+                reached.push(*state);
+            }
+        }
+        for state in tls13_reading_states(client) {
+            assert!(
+                reached.contains(&state),
+                "no TLS 1.3 scenario of {target} reaches {state}"
+            );
+        }
+    }
+}
+
 #[test]
 #[ignore = "writes the seed corpus into fuzz/corpus"]
 fn write_seed_corpus() {

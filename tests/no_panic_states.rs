@@ -14,6 +14,20 @@
 //!   record (byte for byte in plaintext before the role's own
 //!   ChangeCipherSpec); or, when the input was itself an alert, a `Fatal`
 //!   that owes nothing and outputs nothing.
+//!
+//! The TLS 1.3 half (`tls13_*`, module `tls13`) does the same for every
+//! TLS 1.3 reading state of both roles, through the sans-IO drivers, over
+//! three handshakes that between them reach them all (`1.3-full+ccs`,
+//! `1.3-hrr+client-auth`, `1.3-no-cert`, one per TLS 1.3 suite). The
+//! input is arbitrary bytes or records, or the peer's next records
+//! mutated: bytes changed as they are, or their content (a handshake
+//! message's bytes, length, type, or the inner content type) changed and
+//! then sealed again with the real keys (both sides log their secrets),
+//! a record split in two, two records swapped or joined into one, a
+//! garbage record after the genuine one. The role must not panic, must
+//! write at most 16 KiB, and a failure must end its output with exactly
+//! the alert `Error::alert` names: in plaintext byte for byte, or sealed,
+//! opened here with the role's own logged keys.
 
 mod common;
 
@@ -24,6 +38,7 @@ use common::memory::next;
 use proptest::prelude::*;
 use rustls_pki_types::ServerName;
 use tlstate::connection::{Connection, ReadOutcome};
+use tlstate::enums::ProtocolVersion;
 use tlstate::error::Error;
 use tlstate::handshake::{
     AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
@@ -31,13 +46,19 @@ use tlstate::handshake::{
     state,
 };
 
+// The TLS 1.2 states: both sides enable TLS 1.2 only, whatever the
+// default versions are.
 fn client_config() -> Arc<ClientConfig> {
-    fixture().pki.client_config_tls12()
+    let mut config = (*fixture().pki.client_config()).clone();
+    config.versions = vec![ProtocolVersion::Tls12];
+    Arc::new(config)
 }
 
 fn server_config() -> Arc<ServerConfig> {
     let fx = fixture();
-    fx.pki.server_config_tls12(&fx.leaf)
+    let mut config = (*fx.pki.server_config(&fx.leaf)).clone();
+    config.versions = vec![ProtocolVersion::Tls12];
+    Arc::new(config)
 }
 
 /// The server the client reads from: it staples an OCSP response, so the
@@ -488,5 +509,732 @@ fn every_reading_state_reads_its_legal_record_without_error() {
             Ok(Read::Advanced),
             "server state {k}"
         );
+    }
+}
+
+// --- TLS 1.3 ------------------------------------------------------------
+//
+// The TLS 1.3 states are reached through the sans-IO drivers, which walk
+// the same typed states: a real handshake between our client and our
+// server runs until the role under test has read `k` of its peer's
+// records; then it is fed the input. Every side logs its secrets, so the
+// peer's protected records can be opened, their handshake messages
+// mutated, and sealed again with the real keys at their own sequence
+// numbers (a flipped ciphertext byte would only test the AEAD); and the
+// role's own alert, sealed, can be opened to check it is the one
+// `Error::alert` names.
+
+mod tls13 {
+    use std::collections::{HashMap, VecDeque};
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    use proptest::prelude::*;
+    use rustls_pki_types::ServerName;
+    use tlstate::crypto::WebPkiClientVerifier;
+    use tlstate::crypto::tls13::{Secret, Tls13CipherSuite, lookup_tls13};
+    use tlstate::driver::{AnyState, ClientDriver, Driver, Event, ServerDriver};
+    use tlstate::enums::{CipherSuite, ContentType, NamedGroup, ProtocolVersion};
+    use tlstate::error::Error;
+    use tlstate::handshake::tls13::table::TABLE;
+    use tlstate::handshake::{CertifiedKey, ClientCertPolicy};
+    use tlstate::keylog::KeyLog;
+    use tlstate::record::{RecordOpener, RecordSealer};
+
+    use super::common::ClientAuthPki;
+
+    /// The handshakes run: `(shape, suite)`, between them every TLS 1.3
+    /// reading state of both roles, every suite, the compatibility
+    /// ChangeCipherSpec, a HelloRetryRequest and both client-auth answers.
+    pub const SCENARIOS: [(&str, CipherSuite); 3] = [
+        ("1.3-full+ccs", CipherSuite::TLS13_AES_128_GCM_SHA256),
+        ("1.3-hrr+client-auth", CipherSuite::TLS13_AES_256_GCM_SHA384),
+        ("1.3-no-cert", CipherSuite::TLS13_CHACHA20_POLY1305_SHA256),
+    ];
+
+    type Records = Vec<Vec<u8>>;
+
+    /// Where a protected record stands in its direction's stream:
+    /// `(epoch, sequence number)`, epoch 0 the handshake keys, 1 the
+    /// first application keys; `None` for a record that is not protected.
+    type Place = Option<(usize, u64)>;
+
+    /// The most a role may write in answer to one input: its next flight
+    /// (with a client certificate, well under this) or one alert.
+    const MAX_OUTPUT: usize = 1 << 14;
+
+    fn pki() -> &'static ClientAuthPki {
+        static PKI: OnceLock<ClientAuthPki> = OnceLock::new();
+        PKI.get_or_init(|| ClientAuthPki::new("tlstate TLS 1.3 no-panic CA"))
+    }
+
+    /// Every secret both sides log, by label.
+    #[derive(Debug, Default)]
+    pub struct Secrets(Mutex<HashMap<String, Vec<u8>>>);
+
+    impl KeyLog for Secrets {
+        fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(label.to_string(), secret.to_vec());
+        }
+    }
+
+    /// A genuine pair of endpoints for `scenario`, logging into `secrets`.
+    fn endpoints(scenario: usize, secrets: &Arc<Secrets>) -> (ClientDriver, ServerDriver) {
+        let (shape, suite) = SCENARIOS[scenario];
+        let p = pki();
+        let mut client = (*p.pki.client_config()).clone();
+        let mut server = (*p.pki.server_config(&p.server)).clone();
+        client.versions = vec![ProtocolVersion::Tls13];
+        server.versions = vec![ProtocolVersion::Tls13];
+        client.cipher_suites = vec![suite];
+        server.cipher_suites = vec![suite];
+        client.session_store = None;
+        client.middlebox_compat = shape.ends_with("+ccs");
+        server.middlebox_compat = shape.ends_with("+ccs");
+        client.key_log = Some(secrets.clone());
+        server.key_log = Some(secrets.clone());
+        if shape.contains("hrr") {
+            // x25519 shared, P-256 taken: the server asks again.
+            client.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
+            server.groups = vec![NamedGroup::secp256r1];
+        }
+        let with_certificate = shape.contains("client-auth");
+        if with_certificate {
+            client.client_certificate =
+                Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+        }
+        let client =
+            ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
+        let server = match with_certificate || shape.contains("no-cert") {
+            true => ServerDriver::requesting_client_cert(
+                Arc::new(server),
+                ClientCertPolicy {
+                    verifier: Arc::new(
+                        WebPkiClientVerifier::new(std::slice::from_ref(&p.pki.ca)).unwrap(),
+                    ),
+                    required: with_certificate,
+                },
+            ),
+            false => ServerDriver::new(Arc::new(server)),
+        };
+        (client, server)
+    }
+
+    /// Splits a byte stream into records (a short tail kept whole).
+    fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while !bytes.is_empty() {
+            let len = match bytes {
+                [_, _, _, hi, lo, ..] => 5 + usize::from(u16::from_be_bytes([*hi, *lo])),
+                _ => bytes.len(),
+            };
+            let (record, rest) = bytes.split_at(len.min(bytes.len()));
+            out.push(record.to_vec());
+            bytes = rest;
+        }
+        out
+    }
+
+    fn output<S: AnyState>(driver: &mut Driver<S>) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(bytes) = driver.poll_output() {
+            out.extend_from_slice(&bytes);
+        }
+        out
+    }
+
+    /// Takes the events, reading any data; returns the failure, if any.
+    fn events<S: AnyState>(driver: &mut Driver<S>) -> Option<Error> {
+        let mut failed = None;
+        while let Some(event) = driver.poll_event() {
+            match event {
+                Event::DataReadable => {
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = driver.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                }
+                Event::Failed(error) => failed = Some(error),
+                _ => {}
+            }
+        }
+        failed
+    }
+
+    /// One direction's protected records: opened and sealed under the
+    /// handshake traffic secret, then under traffic secret 0, each epoch
+    /// counting its own sequence numbers.
+    pub struct Direction {
+        suite: &'static Tls13CipherSuite,
+        secrets: Arc<Secrets>,
+        labels: [&'static str; 2],
+    }
+
+    impl Direction {
+        fn new(scenario: usize, secrets: &Arc<Secrets>, client_writes: bool) -> Self {
+            Self {
+                suite: lookup_tls13(SCENARIOS[scenario].1).unwrap(),
+                secrets: secrets.clone(),
+                labels: match client_writes {
+                    true => ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"],
+                    false => ["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
+                },
+            }
+        }
+
+        fn secret(&self, epoch: usize) -> Option<Secret> {
+            let secrets = self.secrets.0.lock().unwrap();
+            let bytes = secrets.get(self.labels[epoch])?;
+            Some(Secret::new(self.suite.hash, bytes).unwrap())
+        }
+
+        fn try_open(&self, epoch: usize, seq: u64, record: &[u8]) -> Option<(u8, Vec<u8>)> {
+            let secret = self.secret(epoch)?;
+            let mut body = record.get(5..)?.to_vec();
+            let (typ, range) = self
+                .suite
+                .opener(&secret)
+                .unwrap()
+                .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
+                .ok()?;
+            Some((typ.to_wire(), body[range].to_vec()))
+        }
+
+        /// Where each record of a stream stands: `(epoch, sequence
+        /// number)` for each protected record that opens in order, `None`
+        /// for the rest.
+        fn places(&self, stream: &[Vec<u8>]) -> Vec<Option<(usize, u64)>> {
+            let (mut epoch, mut seq) = (0, 0);
+            stream
+                .iter()
+                .map(|record| {
+                    if record.first() != Some(&23) {
+                        return None;
+                    }
+                    if self.try_open(epoch, seq, record).is_some() {
+                        seq += 1;
+                        return Some((epoch, seq - 1));
+                    }
+                    if epoch == 0 && self.try_open(1, 0, record).is_some() {
+                        (epoch, seq) = (1, 1);
+                        return Some((1, 0));
+                    }
+                    None
+                })
+                .collect()
+        }
+
+        fn seal(&self, (epoch, seq): (usize, u64), typ: u8, content: &[u8]) -> Vec<u8> {
+            let mut record = vec![0; 5];
+            record.extend_from_slice(content);
+            self.suite
+                .sealer(&self.secret(epoch).unwrap())
+                .unwrap()
+                .seal(seq, ContentType::from_wire(typ), &mut record, 0)
+                .unwrap();
+            record
+        }
+    }
+
+    /// The role under test at its `k`-th reading state, with what it needs
+    /// to be fed and checked.
+    pub struct At {
+        pub victim: Victim,
+        /// The peer's records not delivered yet (at least one: at the end
+        /// of the handshake, its first application data).
+        pub next: Vec<Vec<u8>>,
+        /// Where each of `next` stands in the peer's protected stream.
+        pub next_places: Vec<Option<(usize, u64)>>,
+        pub peer_keys: Direction,
+        /// Everything the victim wrote so far, as records.
+        pub written: Vec<Vec<u8>>,
+        pub own_keys: Direction,
+    }
+
+    pub enum Victim {
+        Client(ClientDriver),
+        Server(ServerDriver),
+    }
+
+    impl Victim {
+        pub fn state_name(&self) -> &'static str {
+            match self {
+                Self::Client(d) => d.state_name(),
+                Self::Server(d) => d.state_name(),
+            }
+        }
+    }
+
+    /// The genuine exchange up to `k` of the peer's records delivered to
+    /// `victim`: returns the peer's records written and not delivered
+    /// (its application data if it has nothing else to say), all of
+    /// the peer's records, and the victim's.
+    fn genuine<V: AnyState, P: AnyState>(
+        victim: &mut Driver<V>,
+        peer: &mut Driver<P>,
+        k: usize,
+    ) -> (Records, Records, Records) {
+        let mut delivered = 0;
+        let mut peer_all: Vec<Vec<u8>> = Vec::new();
+        let mut written: Vec<Vec<u8>> = Vec::new();
+        let mut queue: VecDeque<Vec<u8>> = VecDeque::new();
+        loop {
+            let out = output(victim);
+            if !out.is_empty() {
+                written.extend(records(&out));
+                assert_eq!(peer.handle_input(&out), out.len());
+            }
+            if let Some(error) = events(peer) {
+                panic!("our genuine peer failed at {}: {error}", peer.state_name());
+            }
+            let flight = records(&output(peer));
+            peer_all.extend(flight.iter().cloned());
+            queue.extend(flight);
+            if delivered == k {
+                break;
+            }
+            let Some(record) = queue.pop_front() else {
+                break;
+            };
+            assert_eq!(victim.handle_input(&record), record.len());
+            if let Some(error) = events(victim) {
+                panic!(
+                    "the genuine handshake failed at {}: {error}",
+                    victim.state_name()
+                );
+            }
+            delivered += 1;
+        }
+        if queue.is_empty() {
+            assert!(peer.summary().is_some(), "both sides wait");
+            peer.send(b"hello").unwrap();
+            let data = records(&output(peer));
+            peer_all.extend(data.iter().cloned());
+            queue.extend(data);
+        }
+        (queue.into(), peer_all, written)
+    }
+
+    /// The number of peer records each role reads in each scenario before
+    /// it is established: `(client, server)`.
+    pub fn reads() -> &'static [(usize, usize); 3] {
+        static READS: OnceLock<[(usize, usize); 3]> = OnceLock::new();
+        READS.get_or_init(|| {
+            let mut out = [(0, 0); 3];
+            for (scenario, reads) in out.iter_mut().enumerate() {
+                let secrets = Arc::default();
+                let (mut c, mut s) = endpoints(scenario, &secrets);
+                let (next, all, _) = genuine(&mut c, &mut s, usize::MAX);
+                assert!(
+                    c.summary().is_some(),
+                    "{}: no handshake",
+                    SCENARIOS[scenario].0
+                );
+                reads.0 = all.len() - next.len();
+                let (mut c, mut s) = endpoints(scenario, &secrets);
+                let (next, all, _) = genuine(&mut s, &mut c, usize::MAX);
+                assert!(
+                    s.summary().is_some(),
+                    "{}: no handshake",
+                    SCENARIOS[scenario].0
+                );
+                reads.1 = all.len() - next.len();
+            }
+            out
+        })
+    }
+
+    /// The role at reading state `k` (mod its count) of `scenario`.
+    pub fn at(scenario: usize, victim_is_client: bool, k: usize) -> At {
+        let reads = reads()[scenario];
+        let k = k % (1 + if victim_is_client { reads.0 } else { reads.1 });
+        let secrets = Arc::default();
+        let (mut c, mut s) = endpoints(scenario, &secrets);
+        let (next, peer_all, written) = match victim_is_client {
+            true => genuine(&mut c, &mut s, k),
+            false => genuine(&mut s, &mut c, k),
+        };
+        let peer_keys = Direction::new(scenario, &secrets, !victim_is_client);
+        let own_keys = Direction::new(scenario, &secrets, victim_is_client);
+        let places = peer_keys.places(&peer_all);
+        At {
+            victim: match victim_is_client {
+                true => Victim::Client(c),
+                false => Victim::Server(s),
+            },
+            next_places: places[places.len() - next.len()..].to_vec(),
+            next,
+            peer_keys,
+            written,
+            own_keys,
+        }
+    }
+
+    // --- inputs ---------------------------------------------------------
+
+    /// A change to a record's content (a plaintext record's body, or a
+    /// protected record's inner plaintext, sealed again).
+    #[derive(Clone, Debug)]
+    pub enum Change {
+        /// XOR one byte (index modulo the length) with a non-zero mask.
+        Flip { at: usize, mask: u8 },
+        /// Keep only the first bytes (modulo the length).
+        Truncate { keep: usize },
+        /// Bytes appended.
+        Extend(Vec<u8>),
+        /// The first handshake header's length (bytes 1..4) replaced.
+        HandshakeLength([u8; 3]),
+        /// The first message's handshake type replaced.
+        HandshakeType(u8),
+        /// Another (inner) content type.
+        ContentType(u8),
+    }
+
+    #[derive(Clone, Debug)]
+    pub enum Input {
+        /// Arbitrary bytes.
+        Bytes(Vec<u8>),
+        /// A record of arbitrary type, version and body.
+        Record { typ: u8, minor: u8, body: Vec<u8> },
+        /// The peer's next record with its bytes changed as they are (for
+        /// a protected record, the AEAD refuses it).
+        Raw(Change),
+        /// The peer's next record with its content changed, then sealed
+        /// again with the real keys.
+        Content(Change),
+        /// The next record's content split over two records at this point
+        /// (modulo its length; sealed again at consecutive numbers).
+        Split(usize),
+        /// The next two records in the other order (protected ones each
+        /// sealed again at the other's number: the messages arrive
+        /// reordered, and open).
+        Swap,
+        /// The next two records' contents in one record.
+        Join,
+        /// The next record, then an application_data record of garbage.
+        ThenGarbage(Vec<u8>),
+    }
+
+    fn content_type() -> impl Strategy<Value = u8> {
+        prop_oneof![3 => 20u8..=24, 1 => any::<u8>()]
+    }
+
+    fn change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            (any::<usize>(), 1u8..=255).prop_map(|(at, mask)| Change::Flip { at, mask }),
+            any::<usize>().prop_map(|keep| Change::Truncate { keep }),
+            proptest::collection::vec(any::<u8>(), 1..64).prop_map(Change::Extend),
+            any::<[u8; 3]>().prop_map(Change::HandshakeLength),
+            prop_oneof![
+                Just(1u8),
+                Just(2),
+                Just(4),
+                Just(5),
+                Just(8),
+                Just(11),
+                Just(13),
+                Just(15),
+                Just(20),
+                Just(24),
+                Just(254),
+                any::<u8>()
+            ]
+            .prop_map(Change::HandshakeType),
+            content_type().prop_map(Change::ContentType),
+        ]
+    }
+
+    pub fn input() -> impl Strategy<Value = Input> {
+        prop_oneof![
+            1 => proptest::collection::vec(any::<u8>(), 0..400).prop_map(Input::Bytes),
+            1 => (
+                content_type(),
+                any::<u8>(),
+                proptest::collection::vec(any::<u8>(), 0..300)
+            )
+                .prop_map(|(typ, minor, body)| Input::Record { typ, minor, body }),
+            1 => change().prop_map(Input::Raw),
+            4 => change().prop_map(Input::Content),
+            1 => any::<usize>().prop_map(Input::Split),
+            1 => Just(Input::Swap),
+            1 => Just(Input::Join),
+            1 => proptest::collection::vec(any::<u8>(), 0..64).prop_map(Input::ThenGarbage),
+        ]
+    }
+
+    fn record(typ: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![typ, 3, 3];
+        out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn apply(change: &Change, typ: &mut u8, content: &mut Vec<u8>) {
+        match change {
+            Change::Flip { at, mask } if !content.is_empty() => {
+                let at = at % content.len();
+                content[at] ^= mask;
+            }
+            Change::Flip { .. } => {}
+            Change::Truncate { keep } => content.truncate(keep % content.len().max(1)),
+            Change::Extend(extra) => content.extend_from_slice(extra),
+            Change::HandshakeLength(len) => {
+                if content.len() >= 4 {
+                    content[1..4].copy_from_slice(len);
+                }
+            }
+            Change::HandshakeType(new) => {
+                if let Some(first) = content.first_mut() {
+                    *first = *new;
+                }
+            }
+            Change::ContentType(new) => *typ = *new,
+        }
+    }
+
+    impl At {
+        /// The type and content of the peer's next record `i` (opened if
+        /// protected).
+        fn content(&self, i: usize) -> Option<(u8, Vec<u8>, Place)> {
+            let record = self.next.get(i)?;
+            match self.next_places[i] {
+                Some((epoch, seq)) => {
+                    let (typ, content) = self.peer_keys.try_open(epoch, seq, record)?;
+                    Some((typ, content, Some((epoch, seq))))
+                }
+                None => Some((record[0], record.get(5..)?.to_vec(), None)),
+            }
+        }
+
+        /// A record of `typ` with `content`, sealed at `place` if given.
+        fn make(&self, typ: u8, content: &[u8], place: Option<(usize, u64)>) -> Vec<u8> {
+            match place {
+                Some(place) => self.peer_keys.seal(place, typ, content),
+                None => record(typ, content),
+            }
+        }
+
+        /// The bytes `input` stands for here.
+        pub fn bytes(&self, input: &Input) -> Vec<u8> {
+            let first = self.next[0].clone();
+            match input {
+                Input::Bytes(bytes) => bytes.clone(),
+                Input::Record { typ, minor, body } => {
+                    let mut out = record(*typ, body);
+                    out[2] = *minor;
+                    out
+                }
+                Input::Raw(change) => {
+                    let (mut typ, mut body) = (first[0], first[5..].to_vec());
+                    apply(change, &mut typ, &mut body);
+                    record(typ, &body)
+                }
+                Input::Content(change) => {
+                    let Some((mut typ, mut content, place)) = self.content(0) else {
+                        return first;
+                    };
+                    apply(change, &mut typ, &mut content);
+                    self.make(typ, &content, place)
+                }
+                Input::Split(at) => {
+                    let Some((typ, content, place)) = self.content(0) else {
+                        return first;
+                    };
+                    let at = at % (content.len() + 1);
+                    let second = place.map(|(epoch, seq)| (epoch, seq + 1));
+                    [
+                        self.make(typ, &content[..at], place),
+                        self.make(typ, &content[at..], second),
+                    ]
+                    .concat()
+                }
+                Input::Swap | Input::Join => {
+                    let (Some(a), Some(b)) = (self.content(0), self.content(1)) else {
+                        return first;
+                    };
+                    let same_epoch = match (a.2, b.2) {
+                        (Some((x, _)), Some((y, _))) => x == y,
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    if !same_epoch || a.0 != b.0 {
+                        // Nothing to re-seal: the raw records, swapped.
+                        return [self.next[1].clone(), first].concat();
+                    }
+                    match input {
+                        Input::Swap => {
+                            [self.make(b.0, &b.1, a.2), self.make(a.0, &a.1, b.2)].concat()
+                        }
+                        _ => self.make(a.0, &[a.1, b.1].concat(), a.2),
+                    }
+                }
+                Input::ThenGarbage(garbage) => [first, record(23, garbage)].concat(),
+            }
+        }
+    }
+
+    // --- one read, and what it may do -----------------------------------
+
+    /// Feeds `bytes` to the role and checks what it did: no panic (the
+    /// caller catches it), at most [`MAX_OUTPUT`] written, and a failure
+    /// owes exactly the alert `Error::alert` names, as the last record
+    /// written: in plaintext byte for byte, or sealed under the role's
+    /// current keys (opened here with its logged secrets). A received alert owes
+    /// nothing. Returns whether the role failed.
+    pub fn read(mut at: At, bytes: &[u8]) -> Result<bool, String> {
+        fn go<S: AnyState>(d: &mut Driver<S>, bytes: &[u8]) -> (Option<Error>, Vec<u8>) {
+            let mut rest = bytes;
+            let mut out = Vec::new();
+            loop {
+                let taken = d.handle_input(rest);
+                let failed = events(d);
+                out.extend(output(d));
+                rest = &rest[taken..];
+                if failed.is_some() || rest.is_empty() || taken == 0 {
+                    return (failed, out);
+                }
+            }
+        }
+        let (failed, out) = match &mut at.victim {
+            Victim::Client(d) => go(d, bytes),
+            Victim::Server(d) => go(d, bytes),
+        };
+        if out.len() > MAX_OUTPUT {
+            return Err(format!("{} bytes written for one input", out.len()));
+        }
+        let Some(error) = failed else {
+            return Ok(false);
+        };
+        let Some(alert) = error.alert() else {
+            return match (&error, out.is_empty()) {
+                (Error::AlertReceived { .. }, true) => Ok(true),
+                _ => Err(format!("{error}: no alert, output {out:?}")),
+            };
+        };
+        let recs = records(&out);
+        let Some(last) = recs.last().cloned() else {
+            return Err(format!("{error}: no alert written"));
+        };
+        // Before the alert, what the input let the role write: its next
+        // flight, when part of the input was the genuine next record.
+        if recs[..recs.len() - 1].iter().any(|r| r[0] == 21) {
+            return Err(format!("{error}: more than one alert record: {recs:?}"));
+        }
+        match last[0] {
+            21 if last == [21, 3, 3, 0, 2, 2, alert.to_wire()] => Ok(true),
+            23 => {
+                at.written.extend(recs);
+                let places = at.own_keys.places(&at.written);
+                let opened = places
+                    .last()
+                    .copied()
+                    .flatten()
+                    .and_then(|(epoch, seq)| at.own_keys.try_open(epoch, seq, &last));
+                match opened {
+                    Some((21, body)) if body == [2, alert.to_wire()] => Ok(true),
+                    other => Err(format!("{error}: the sealed record holds {other:?}")),
+                }
+            }
+            _ => Err(format!("{error}: the alert record is {last:?}")),
+        }
+    }
+
+    /// The names of the states the role is at for `k` = 0, 1, ... of
+    /// `scenario`.
+    pub fn state_names(scenario: usize, victim_is_client: bool) -> Vec<&'static str> {
+        let reads = reads()[scenario];
+        let count = 1 + if victim_is_client { reads.0 } else { reads.1 };
+        (0..count)
+            .map(|k| at(scenario, victim_is_client, k).victim.state_name())
+            .collect()
+    }
+
+    /// The TLS 1.3 table's states at which `victim_is_client`'s role reads
+    /// a handshake message, and HandshakeOver. (Its HelloRetryRequest
+    /// row is read at the hello state shared with TLS 1.2, ServerHello.)
+    pub fn reading_states(victim_is_client: bool) -> Vec<&'static str> {
+        let peer = if victim_is_client { "S" } else { "C" };
+        TABLE
+            .iter()
+            .filter(|row| {
+                (row.writer.letter() == peer && row.record == ContentType::Handshake)
+                    || row.name == "HandshakeOver"
+            })
+            .map(|row| row.name)
+            .filter(|name| *name != "HelloRetryRequest")
+            .collect()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
+    ))]
+
+    #[test]
+    fn tls13_client_never_panics_at_any_reading_state(
+        scenario in 0..tls13::SCENARIOS.len(),
+        k in 0usize..16,
+        input in tls13::input(),
+    ) {
+        let at = tls13::at(scenario, true, k);
+        let state = at.victim.state_name();
+        let bytes = at.bytes(&input);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tls13::read(at, &bytes)));
+        prop_assert!(result.is_ok(), "the client panicked at {state} on {bytes:?}");
+        if let Ok(Err(why)) = result {
+            prop_assert!(false, "client at {state}: {why}");
+        }
+    }
+
+    #[test]
+    fn tls13_server_never_panics_at_any_reading_state(
+        scenario in 0..tls13::SCENARIOS.len(),
+        k in 0usize..16,
+        input in tls13::input(),
+    ) {
+        let at = tls13::at(scenario, false, k);
+        let state = at.victim.state_name();
+        let bytes = at.bytes(&input);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tls13::read(at, &bytes)));
+        prop_assert!(result.is_ok(), "the server panicked at {state} on {bytes:?}");
+        if let Ok(Err(why)) = result {
+            prop_assert!(false, "server at {state}: {why}");
+        }
+    }
+}
+
+#[test]
+fn tls13_every_reading_state_is_reached_and_reads_its_legal_record() {
+    // The scenarios reach every TLS 1.3 reading state of both roles, and
+    // each state really is one: the peer's genuine next record is taken
+    // there without error.
+    for victim_is_client in [true, false] {
+        let role = if victim_is_client { "client" } else { "server" };
+        let mut reached = Vec::new();
+        for (scenario, (shape, _)) in tls13::SCENARIOS.iter().enumerate() {
+            let names = tls13::state_names(scenario, victim_is_client);
+            println!("{shape}, {role}: {names:?}");
+            for (k, name) in names.iter().enumerate() {
+                let at = tls13::at(scenario, victim_is_client, k);
+                let next = at.next[0].clone();
+                assert_eq!(
+                    tls13::read(at, &next),
+                    Ok(false),
+                    "{shape} {role} at {name}"
+                );
+            }
+            reached.extend(names);
+        }
+        for state in tls13::reading_states(victim_is_client) {
+            assert!(
+                reached.contains(&state),
+                "the {role} never reads at {state}"
+            );
+        }
     }
 }

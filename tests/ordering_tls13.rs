@@ -1,11 +1,16 @@
 //! The TLS 1.3 ordering oracle.
 //!
-//! For the shapes `1.3-full` (no compatibility ChangeCipherSpec),
-//! `1.3-full+ccs` (with it) and `1.3-hrr` (a HelloRetryRequest), and for
-//! each role, this records the records the role under test (the victim)
-//! receives in a legal handshake between our client and our server, then
-//! feeds every mutation of that sequence to a fresh victim and checks the
-//! outcome against a model of RFC 8446.
+//! For every shape of the TLS 1.3 table ([`SHAPES`] in
+//! `src/handshake/tls13/table.rs`: full, after a HelloRetryRequest, client
+//! authentication with a certificate and with an empty one, with and
+//! without HRR, each with and without the compatibility ChangeCipherSpec),
+//! under every TLS 1.3 suite, and for each role, this records the records
+//! the role under test (the victim) receives in a legal handshake between
+//! our client and our server, checks that they are the shape's path (the
+//! peer's records in the path's order, each protected message opened with
+//! the peer's logged keys and of the path's type), then feeds every
+//! mutation of that sequence to a fresh victim and checks the outcome
+//! against a model of RFC 8446.
 //!
 //! Each run has fresh randoms and keys, so recorded records cannot be
 //! replayed: each mutated run starts a fresh victim *and* a fresh live peer
@@ -15,6 +20,14 @@
 //! run. Only when the plan asks for a record the peer cannot have written
 //! yet (it waits for the victim) are the reference run's bytes used; the
 //! model never lets those open under this run's keys.
+//!
+//! The mutations: drop one record, duplicate one, swap two adjacent,
+//! inject four records at each position, and retype each handshake
+//! message (its type byte set to each other type of RFC 8446 4, the body
+//! kept). A retyped protected message is opened with the live peer's
+//! handshake traffic secret (from its key log) and sealed again at its own
+//! sequence number, so the victim's AEAD passes and its handshake layer
+//! meets the change; a flipped ciphertext byte would only test the AEAD.
 //!
 //! The rules the model applies to each delivered record (RFC 8446 section
 //! numbers in brackets):
@@ -33,14 +46,22 @@
 //! - T4 (6): a plaintext alert before that ends the handshake with
 //!   `AlertReceived`, and nothing is owed back.
 //! - T5 (4): a plaintext handshake message other than the one wanted next
-//!   is `unexpected_message`; a second HelloRetryRequest is
+//!   (a retyped hello too) is `unexpected_message`; a second HelloRetryRequest is
 //!   `unexpected_message` (4.1.4); a ServerHello or ClientHello of the
 //!   wanted type from the reference run (other key shares, other session
 //!   id) is `illegal_parameter` (4.1.3, 4.2.8), except a server's first
 //!   ClientHello, which it cannot tell from any other.
 //! - T6: a sequence that ends before the peer's Finished leaves the victim
-//!   waiting; only runs whose handshake records all arrived in order reach
-//!   `HandshakeOver`.
+//!   waiting; only runs whose handshake records all arrived in order,
+//!   unchanged, reach `HandshakeOver`.
+//! - T7 (4, 4.3.2, 4.4.2, 6): a protected record that opens but holds a
+//!   handshake message of a type the victim does not accept there is
+//!   `unexpected_message`; one of a type it does accept there, with
+//!   another message's body, is `decode_error`. A server accepts its own
+//!   shape's next message only (it chose whether to ask for a
+//!   certificate); a client, which cannot know yet, accepts whatever the
+//!   table lets follow (after EncryptedExtensions a CertificateRequest or
+//!   a Certificate).
 //!
 //! The victim's alert is checked on the wire: before it writes protected
 //! records (either role, until the ServerHello: from then on both write
@@ -56,18 +77,32 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use common::fixture;
+use common::ClientAuthPki;
 use rustls_pki_types::ServerName;
+use tlstate::crypto::WebPkiClientVerifier;
+use tlstate::crypto::tls13::{Secret, TLS13_CIPHER_SUITES, Tls13CipherSuite, lookup_tls13};
 use tlstate::driver::{ClientDriver, Driver, Event, ServerDriver};
-use tlstate::enums::{AlertDescription, AlertLevel, NamedGroup, ProtocolVersion};
+use tlstate::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, ProtocolVersion,
+};
 use tlstate::error::{Error, InvalidMessage};
-use tlstate::handshake::{ClientConfig, ServerConfig};
+use tlstate::handshake::tls13::table::{self as tls13_table, SHAPES};
+use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::keylog::KeyLog;
+use tlstate::record::{RecordOpener, RecordSealer};
 
-const SHAPES: [&str; 3] = ["1.3-full", "1.3-full+ccs", "1.3-hrr"];
+/// Every TLS 1.3 suite the crate implements: each shape runs under each.
+fn suites() -> impl Iterator<Item = CipherSuite> {
+    TLS13_CIPHER_SUITES.iter().map(|suite| suite.suite)
+}
+
+/// The handshake types of RFC 8446 4: a retyped message gets each of
+/// these but its own (`message_hash`, 254, is never sent on the wire).
+const TLS13_TYPES: [u8; 11] = [1, 2, 4, 5, 8, 11, 13, 15, 20, 24, 254];
 
 /// The compatibility ChangeCipherSpec.
 const CCS_RECORD: [u8; 6] = [20, 3, 3, 0, 1, 1];
@@ -78,31 +113,151 @@ const ALERT_RECORD: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
 /// An application_data record of garbage (too short to hold a tag).
 const GARBAGE_RECORD: [u8; 10] = [23, 3, 3, 0, 5, b'e', b'a', b'r', b'l', b'y'];
 
-fn configs(shape: &str) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
-    let fx = fixture();
-    let mut client = (*fx.pki.client_config()).clone();
-    let mut server = (*fx.pki.server_config(&fx.leaf)).clone();
+/// One shape of [`SHAPES`] under one suite.
+#[derive(Clone, Copy, Debug)]
+struct Setup {
+    shape: &'static str,
+    suite: CipherSuite,
+}
+
+/// A CA with a server and a client certificate, made once per binary.
+fn pki() -> &'static ClientAuthPki {
+    static PKI: OnceLock<ClientAuthPki> = OnceLock::new();
+    PKI.get_or_init(|| ClientAuthPki::new("tlstate TLS 1.3 ordering CA"))
+}
+
+/// The configurations that make both sides take `setup`'s shape, and the
+/// server's client-certificate policy if the shape has a
+/// CertificateRequest. Every shape of [`SHAPES`] must have one.
+fn configs(setup: Setup) -> (ClientConfig, ServerConfig, Option<ClientCertPolicy>) {
+    let p = pki();
+    let mut client = (*p.pki.client_config()).clone();
+    let mut server = (*p.pki.server_config(&p.server)).clone();
     client.versions = vec![ProtocolVersion::Tls13];
     server.versions = vec![ProtocolVersion::Tls13];
+    client.cipher_suites = vec![setup.suite];
+    server.cipher_suites = vec![setup.suite];
     client.session_store = None;
-    match shape {
-        "1.3-full" => {
-            client.middlebox_compat = false;
-            server.middlebox_compat = false;
-        }
-        "1.3-full+ccs" => {
-            client.middlebox_compat = true;
-            server.middlebox_compat = true;
-        }
-        "1.3-hrr" => {
-            // The client's one key share is x25519's, which the server
-            // does not take; both support P-256, so the server asks again.
-            client.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
-            server.groups = vec![NamedGroup::secp256r1];
-        }
-        other => panic!("no setup for {other:?}"),
+    let compat = setup.shape.ends_with("+ccs");
+    client.middlebox_compat = compat;
+    server.middlebox_compat = compat;
+    let base = setup.shape.strip_suffix("+ccs").unwrap_or(setup.shape);
+    // (HelloRetryRequest, client authentication: with a certificate or not)
+    let (hrr, auth) = match base {
+        "1.3-full" => (false, None),
+        "1.3-hrr" => (true, None),
+        "1.3-client-auth" => (false, Some(true)),
+        "1.3-no-cert" => (false, Some(false)),
+        "1.3-hrr+client-auth" => (true, Some(true)),
+        "1.3-hrr+no-cert" => (true, Some(false)),
+        other => panic!("no setup for the shape {other:?}"),
+    };
+    if hrr {
+        // The client's one key share is x25519's, which the server does
+        // not take; both support P-256, so the server asks again.
+        client.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
+        server.groups = vec![NamedGroup::secp256r1];
     }
-    (Arc::new(client), Arc::new(server))
+    let policy = auth.map(|with_certificate| {
+        if with_certificate {
+            client.client_certificate =
+                Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+        }
+        ClientCertPolicy {
+            verifier: Arc::new(WebPkiClientVerifier::new(std::slice::from_ref(&p.pki.ca)).unwrap()),
+            required: with_certificate,
+        }
+    });
+    (client, server, policy)
+}
+
+/// The secrets one side logs, by label.
+#[derive(Debug, Default)]
+struct Secrets(Mutex<HashMap<String, Vec<u8>>>);
+
+impl KeyLog for Secrets {
+    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(label.to_string(), secret.to_vec());
+    }
+}
+
+/// The live peer's handshake traffic keys, from its key log: to read its
+/// protected records and to seal a retyped message in place of one, so
+/// that the victim's AEAD passes and its handshake layer sees the change.
+struct PeerKeys {
+    suite: &'static Tls13CipherSuite,
+    secrets: Arc<Secrets>,
+    label: &'static str,
+}
+
+impl PeerKeys {
+    fn new(setup: Setup, peer_is_client: bool) -> Self {
+        Self {
+            suite: lookup_tls13(setup.suite).expect("a TLS 1.3 suite"),
+            secrets: Arc::default(),
+            label: match peer_is_client {
+                true => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                false => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            },
+        }
+    }
+
+    fn secret(&self) -> Secret {
+        let secrets = self.secrets.0.lock().unwrap();
+        let bytes = secrets.get(self.label).expect("the peer logged its secret");
+        Secret::new(self.suite.hash, bytes).unwrap()
+    }
+
+    /// The inner content type and content of the peer's protected record
+    /// number `seq`.
+    fn open(&self, seq: u64, record: &[u8]) -> (ContentType, Vec<u8>) {
+        let mut body = record[5..].to_vec();
+        let (typ, range) = self
+            .suite
+            .opener(&self.secret())
+            .unwrap()
+            .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
+            .expect("the peer's record opens under its logged secret");
+        (typ, body[range].to_vec())
+    }
+
+    /// `content` sealed as the peer's protected record number `seq`.
+    fn seal(&self, seq: u64, typ: ContentType, content: &[u8]) -> Vec<u8> {
+        let mut record = vec![0; 5];
+        record.extend_from_slice(content);
+        self.suite
+            .sealer(&self.secret())
+            .unwrap()
+            .seal(seq, typ, &mut record, 0)
+            .unwrap();
+        record
+    }
+
+    /// `record` (the peer's record `index` of `live`) with its handshake
+    /// message's type byte set to `typ`: in the header of a plaintext
+    /// record; inside a protected one, sealed again at its own sequence
+    /// number.
+    fn retype(&self, live: &[Vec<u8>], index: usize, typ: u8) -> Vec<u8> {
+        let record = &live[index];
+        match record[0] {
+            22 => {
+                let mut record = record.clone();
+                record[5] = typ;
+                record
+            }
+            23 => {
+                let seq = live[..index].iter().filter(|r| r[0] == 23).count() as u64;
+                let (inner, mut content) = self.open(seq, record);
+                assert_eq!(inner, ContentType::Handshake, "a handshake message");
+                content[0] = typ;
+                self.seal(seq, inner, &content)
+            }
+            other => panic!("record {index} of type {other} has no handshake type"),
+        }
+    }
 }
 
 /// Splits a byte stream into whole records.
@@ -125,14 +280,23 @@ enum Side {
 }
 
 impl Side {
-    fn new(is_client: bool, shape: &str) -> Self {
-        let (client, server) = configs(shape);
-        match is_client {
-            true => Self::Client(ClientDriver::new(
-                client,
+    /// A fresh side of `setup`; `key_log` receives its secrets.
+    fn new(is_client: bool, setup: Setup, key_log: Option<Arc<Secrets>>) -> Self {
+        let (mut client, mut server, policy) = configs(setup);
+        if let Some(log) = key_log {
+            client.key_log = Some(log.clone());
+            server.key_log = Some(log);
+        }
+        match (is_client, policy) {
+            (true, _) => Self::Client(ClientDriver::new(
+                Arc::new(client),
                 ServerName::try_from("localhost").unwrap(),
             )),
-            false => Self::Server(ServerDriver::new(server)),
+            (false, None) => Self::Server(ServerDriver::new(Arc::new(server))),
+            (false, Some(policy)) => Self::Server(ServerDriver::requesting_client_cert(
+                Arc::new(server),
+                policy,
+            )),
         }
     }
 
@@ -182,6 +346,9 @@ impl Side {
 enum Item {
     /// The peer's record at this index of the legal sequence.
     Orig(usize),
+    /// That record with its handshake message's type byte changed to
+    /// this one (sealed again under the live keys if it is protected).
+    Retype(usize, u8),
     Inject(&'static [u8]),
 }
 
@@ -191,11 +358,14 @@ struct Mutation {
     plan: Vec<Item>,
 }
 
-/// Every mutation of a legal sequence of `n` records: drop one, duplicate
-/// one, swap two adjacent, and inject each of four records (a plaintext
-/// alert, garbage application data, a compat ChangeCipherSpec, a
-/// ChangeCipherSpec of body 2) at each of the `n + 1` positions: `7 n + 3`.
-fn mutations(n: usize) -> Vec<Mutation> {
+/// Every mutation of a legal sequence of `n` records, of which
+/// `handshake` lists those that carry a handshake message (plaintext or
+/// protected) with that message's type: drop one, duplicate one, swap two adjacent, inject each of
+/// four records (a plaintext alert, garbage application data, a compat
+/// ChangeCipherSpec, a ChangeCipherSpec of body 2) at each of the `n + 1`
+/// positions, and retype each handshake message to each of the other ten
+/// types of [`TLS13_TYPES`]: `7 n + 3 + 10 h`.
+fn mutations(n: usize, handshake: &[(usize, u8)]) -> Vec<Mutation> {
     let legal: Vec<Item> = (0..n).map(Item::Orig).collect();
     let mut out = Vec::new();
     for i in 0..n {
@@ -240,6 +410,17 @@ fn mutations(n: usize) -> Vec<Mutation> {
             });
         }
     }
+    for &(i, own) in handshake {
+        for typ in TLS13_TYPES.into_iter().filter(|typ| *typ != own) {
+            let mut plan = legal.clone();
+            plan[i] = Item::Retype(i, typ);
+            out.push(Mutation {
+                class: "retype",
+                name: format!("retype record {i} to handshake type {typ}"),
+                plan,
+            });
+        }
+    }
     out
 }
 
@@ -271,11 +452,14 @@ struct Run {
     actual: Actual,
     delivered: Vec<(Vec<u8>, bool)>,
     live: Vec<Vec<u8>>,
+    /// The live peer's keys, to read its records.
+    keys: PeerKeys,
 }
 
-fn run(shape: &str, victim_is_client: bool, plan: &[Item], reference: &[Vec<u8>]) -> Run {
-    let mut victim = Side::new(victim_is_client, shape);
-    let mut peer = Side::new(!victim_is_client, shape);
+fn run(setup: Setup, victim_is_client: bool, plan: &[Item], reference: &[Vec<u8>]) -> Run {
+    let keys = PeerKeys::new(setup, !victim_is_client);
+    let mut victim = Side::new(victim_is_client, setup, None);
+    let mut peer = Side::new(!victim_is_client, setup, Some(keys.secrets.clone()));
     let mut live: Vec<Vec<u8>> = Vec::new();
     let mut delivered = Vec::new();
     let mut over_at = None;
@@ -298,6 +482,19 @@ fn run(shape: &str, victim_is_client: bool, plan: &[Item], reference: &[Vec<u8>]
                     (Some(bytes), _) => (bytes.clone(), true),
                     (None, Some(bytes)) => (bytes.clone(), false),
                     // Recording the legal run: the peer wrote no more.
+                    (None, None) => break,
+                },
+                Item::Retype(i, typ) => match (live.get(i), reference.get(i)) {
+                    (Some(_), _) => (keys.retype(&live, i, typ), true),
+                    // Not written yet: the reference's bytes, retyped
+                    // where that needs no key (they open under none).
+                    (None, Some(bytes)) => {
+                        let mut bytes = bytes.clone();
+                        if bytes[0] == 22 {
+                            bytes[5] = typ;
+                        }
+                        (bytes, false)
+                    }
                     (None, None) => break,
                 },
                 Item::Inject(bytes) => (bytes.to_vec(), true),
@@ -344,6 +541,7 @@ fn run(shape: &str, victim_is_client: bool, plan: &[Item], reference: &[Vec<u8>]
         actual,
         delivered,
         live,
+        keys,
     }
 }
 
@@ -354,6 +552,7 @@ enum Kind {
     UnexpectedMessage,
     BadRecordMac,
     IllegalParameter,
+    DecodeError,
     /// The peer's alert, as the victim read it: nothing is owed back.
     Received(AlertLevel, AlertDescription),
 }
@@ -364,6 +563,7 @@ impl Kind {
             Self::UnexpectedMessage => Some(AlertDescription::UnexpectedMessage),
             Self::BadRecordMac => Some(AlertDescription::BadRecordMac),
             Self::IllegalParameter => Some(AlertDescription::IllegalParameter),
+            Self::DecodeError => Some(AlertDescription::DecodeError),
             Self::Received(..) => None,
         }
     }
@@ -380,6 +580,7 @@ impl Kind {
                 error,
                 Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IllegalParameter(_))
             ),
+            Self::DecodeError => matches!(error, Error::InvalidMessage(_)),
             Self::Received(level, description) => {
                 *error == Error::AlertReceived { level, description }
             }
@@ -417,6 +618,51 @@ struct Legal {
     hrr: Option<usize>,
 }
 
+/// For each of the peer's protected handshake messages on the shape's
+/// path, in order, the handshake types the victim accepts in its place
+/// (T7). A server chose its shape: it accepts the path's message only
+/// (RFC 8446 4.4.2: a client that was asked must send a Certificate, one
+/// that was not must not). A client cannot tell which shape the server
+/// chose until it reads: it accepts every message the table lets follow
+/// the state before (after EncryptedExtensions a CertificateRequest or a
+/// Certificate, RFC 8446 4.3.2), passing over ChangeCipherSpec rows.
+fn accepted_protected(path: &[&str], victim_is_client: bool) -> Vec<Vec<u8>> {
+    let peer = if victim_is_client { "S" } else { "C" };
+    let row = |name: &str| tls13_table::row(name).expect("a shape names table rows");
+    let is_peer_message = |name: &str| {
+        row(name).writer.letter() == peer && row(name).record == ContentType::Handshake
+    };
+    let message = |name: &str| row(name).message.expect("a handshake row").to_wire();
+    let first = path
+        .iter()
+        .position(|name| *name == "ServerHello")
+        .expect("every shape has a ServerHello")
+        + 1;
+    let mut out = Vec::new();
+    for at in first..path.len() {
+        if !is_peer_message(path[at]) {
+            continue;
+        }
+        if !victim_is_client {
+            out.push(vec![message(path[at])]);
+            continue;
+        }
+        let mut accepted = Vec::new();
+        let mut from = vec![path[at - 1]];
+        while let Some(state) = from.pop() {
+            for next in row(state).next {
+                if row(next).record == ContentType::ChangeCipherSpec {
+                    from.push(next);
+                } else if is_peer_message(next) && !accepted.contains(&message(next)) {
+                    accepted.push(message(next));
+                }
+            }
+        }
+        out.push(accepted);
+    }
+    out
+}
+
 fn legal(live: &[Vec<u8>]) -> Legal {
     let plain = (0..live.len()).filter(|&i| live[i][0] == 22).collect();
     let protected = (0..live.len()).filter(|&i| live[i][0] == 23).collect();
@@ -437,6 +683,7 @@ fn predict(
     plan: &[Item],
     delivered: &[(Vec<u8>, bool)],
     legal: &Legal,
+    accepted: &[Vec<u8>],
     victim_is_client: bool,
 ) -> Expect {
     // How many plaintext / protected legal records were taken.
@@ -477,10 +724,24 @@ fn predict(
                 return fail(Kind::UnexpectedMessage, "T2 protected record too early");
             }
             23 => {
-                let opens = !nothing_opens
-                    && *live
-                    && over_at.is_none()
-                    && *item == Item::Orig(legal.protected[protected_taken]);
+                // The live peer's next protected record, if one is due.
+                let due = match nothing_opens || !*live || over_at.is_some() {
+                    true => None,
+                    false => legal.protected.get(protected_taken).copied(),
+                };
+                if let (Some(due), Item::Retype(i, typ)) = (due, *item)
+                    && i == due
+                {
+                    // It opens, and holds another type than the peer sent.
+                    return match accepted
+                        .get(protected_taken)
+                        .is_some_and(|types| types.contains(&typ))
+                    {
+                        true => fail(Kind::DecodeError, "T7 another message's body"),
+                        false => fail(Kind::UnexpectedMessage, "T7 protected message out of order"),
+                    };
+                }
+                let opens = due.is_some_and(|due| *item == Item::Orig(due));
                 if !opens {
                     return fail(Kind::BadRecordMac, "T2 record does not open");
                 }
@@ -609,23 +870,102 @@ fn check_peer_read(
 
 struct Report {
     n: usize,
+    /// The received records that carry a handshake message.
+    h: usize,
     checked: usize,
     outcomes: BTreeMap<(&'static str, String), usize>,
     failures: Vec<String>,
 }
 
-fn oracle(shape: &str, victim_is_client: bool) -> Report {
+fn shape_path(shape: &str) -> &'static [&'static str] {
+    SHAPES
+        .iter()
+        .find(|(name, _, _)| *name == shape)
+        .map(|(_, _, path)| *path)
+        .expect("a shape of SHAPES")
+}
+
+/// The records `path` has the victim's peer write, in order: the outer
+/// content type, and the handshake type (inside the protection from the
+/// ServerHello on).
+fn path_records(path: &[&str], victim_is_client: bool) -> Vec<(u8, Option<u8>)> {
+    let peer = if victim_is_client { "S" } else { "C" };
+    let keys_change = path
+        .iter()
+        .position(|name| *name == "ServerHello")
+        .expect("every shape has a ServerHello");
+    path.iter()
+        .enumerate()
+        .map(|(at, name)| (at, tls13_table::row(name).expect("a table row")))
+        .filter(|(_, row)| row.writer.letter() == peer)
+        .map(|(at, row)| match (row.record, row.message) {
+            (ContentType::ChangeCipherSpec, None) => (20, None),
+            (ContentType::Handshake, Some(message)) => match at <= keys_change {
+                true => (22, Some(message.to_wire())),
+                false => (23, Some(message.to_wire())),
+            },
+            other => panic!("no model for {other:?}"),
+        })
+        .collect()
+}
+
+/// What the peer wrote in `live`, read as [`path_records`] describes it
+/// (protected records opened with the peer's logged keys); each record
+/// holds one whole message.
+fn observed_records(live: &[Vec<u8>], keys: &PeerKeys) -> Vec<(u8, Option<u8>)> {
+    let mut seq = 0;
+    let whole = |message: &[u8]| {
+        message.len() >= 4
+            && message.len() == 4 + usize::from(message[2]) * 256 + usize::from(message[3])
+            && message[1] == 0
+    };
+    live.iter()
+        .map(|record| match record[0] {
+            22 => {
+                assert!(whole(&record[5..]), "one message per plaintext record");
+                (22, Some(record[5]))
+            }
+            23 => {
+                let (typ, content) = keys.open(seq, record);
+                seq += 1;
+                assert_eq!(typ, ContentType::Handshake, "a protected handshake record");
+                assert!(whole(&content), "one message per protected record");
+                (23, Some(content[0]))
+            }
+            other => (other, None),
+        })
+        .collect()
+}
+
+fn oracle(setup: Setup, victim_is_client: bool) -> Report {
     let role = if victim_is_client { "client" } else { "server" };
+    let Setup { shape, suite } = setup;
     let n_guess = 16;
     let legal_plan: Vec<Item> = (0..n_guess).map(Item::Orig).collect();
     // The legal run: the plan names more records than the peer writes, so
     // every live record is delivered; the reference is what it wrote.
-    let first = run(shape, victim_is_client, &legal_plan, &[]);
+    let first = run(setup, victim_is_client, &legal_plan, &[]);
     let reference = first.live.clone();
     let n = reference.len();
     assert!(n < n_guess);
+    // The run really is the shape: the peer wrote the path's records, in
+    // order, each message of the path's type.
+    let path = shape_path(shape);
+    let observed = observed_records(&reference, &first.keys);
+    assert_eq!(
+        observed,
+        path_records(path, victim_is_client),
+        "{shape} {suite:?}: the {role}'s peer did not write the shape's records"
+    );
+    let handshake: Vec<(usize, u8)> = observed
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, typ))| typ.map(|typ| (i, typ)))
+        .collect();
+    let accepted = accepted_protected(path, victim_is_client);
     let mut report = Report {
         n,
+        h: handshake.len(),
         checked: 0,
         outcomes: BTreeMap::new(),
         failures: Vec::new(),
@@ -635,26 +975,33 @@ fn oracle(shape: &str, victim_is_client: bool) -> Report {
         name: "the legal sequence".into(),
         plan: (0..n).map(Item::Orig).collect(),
     };
-    for mutation in std::iter::once(legal_mutation).chain(mutations(n)) {
-        let run = run(shape, victim_is_client, &mutation.plan, &reference);
+    for mutation in std::iter::once(legal_mutation).chain(mutations(n, &handshake)) {
+        let run = run(setup, victim_is_client, &mutation.plan, &reference);
         let model = legal(&run.live);
-        let expect = predict(&mutation.plan, &run.delivered, &model, victim_is_client);
+        let expect = predict(
+            &mutation.plan,
+            &run.delivered,
+            &model,
+            &accepted,
+            victim_is_client,
+        );
         let mut fail = |why: String| {
             report
                 .failures
-                .push(format!("{shape} {role} {}: {why}", mutation.name));
+                .push(format!("{shape} {suite:?} {role} {}: {why}", mutation.name));
         };
         if mutation.class == "legal" && expect != (Expect::Over { at: n - 1 }) {
             fail(format!("the legal sequence is predicted as {expect:?}"));
         }
         // Independently of the model: only a plan whose handshake records
-        // all came in order, with nothing but compat CCSs among them
-        // (RFC 8446 5), may reach HandshakeOver.
+        // all came in order, unchanged, with nothing but compat CCSs among
+        // them (RFC 8446 5), may reach HandshakeOver.
         if let Actual::Took { over_at: Some(at) } = run.actual {
             let heard: Vec<Item> = mutation.plan[..=at]
                 .iter()
                 .filter(|item| match item {
                     Item::Orig(i) => reference[*i][0] != 20,
+                    Item::Retype(..) => true,
                     Item::Inject(bytes) => *bytes != CCS_RECORD,
                 })
                 .copied()
@@ -684,8 +1031,9 @@ fn oracle(shape: &str, victim_is_client: bool) -> Report {
         }
     }
     println!(
-        "{shape}, {role} under test: {n} records received, {} mutations checked",
-        report.checked
+        "{shape} {suite:?}, {role} under test: {n} records received ({} handshake), \
+         {} mutations checked",
+        report.h, report.checked
     );
     for ((class, outcome), count) in &report.outcomes {
         println!("    {class:9} {outcome:40} {count}");
@@ -695,12 +1043,38 @@ fn oracle(shape: &str, victim_is_client: bool) -> Report {
 
 fn run_every_shape(victim_is_client: bool) {
     let mut failures = Vec::new();
-    for shape in SHAPES {
-        let report = oracle(shape, victim_is_client);
-        assert_eq!(report.checked, 7 * report.n + 3, "7 n + 3 mutations");
-        failures.extend(report.failures);
+    let mut total = 0;
+    let mut outcomes: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    for (shape, _, _) in SHAPES {
+        for suite in suites() {
+            let report = oracle(Setup { shape, suite }, victim_is_client);
+            assert_eq!(
+                report.checked,
+                7 * report.n + 3 + 10 * report.h,
+                "7 n + 3 + 10 h mutations"
+            );
+            total += report.checked;
+            for (key, count) in report.outcomes {
+                *outcomes.entry(key).or_default() += count;
+            }
+            failures.extend(report.failures);
+        }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let role = if victim_is_client { "client" } else { "server" };
+    println!(
+        "{role} under test: {total} mutations checked over {} shapes x {} suites",
+        SHAPES.len(),
+        suites().count()
+    );
+    for ((class, outcome), count) in &outcomes {
+        println!("    {class:9} {outcome:40} {count}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} runs broke the model:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -711,4 +1085,15 @@ fn tls13_client_rejects_every_mutation_of_the_server_flights() {
 #[test]
 fn tls13_server_rejects_every_mutation_of_the_client_flights() {
     run_every_shape(false);
+}
+
+#[test]
+fn mutation_count_is_7n_plus_3_plus_10h() {
+    for n in 1..8 {
+        let handshake: Vec<(usize, u8)> = (0..n).step_by(2).map(|i| (i, 20)).collect();
+        assert_eq!(
+            mutations(n, &handshake).len(),
+            7 * n + 3 + 10 * handshake.len()
+        );
+    }
 }
