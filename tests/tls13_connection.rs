@@ -229,3 +229,22 @@ fn split_halves_carry_data_under_every_suite() {
         assert_eq!(&buf[..13], b"to the client");
     }
 }
+
+/// RFC 8446 6.1: close_notify closes the sender's writing only: after
+/// ours, what the peer sent before reading it still arrives.
+#[test]
+fn reading_goes_on_after_our_close_notify() {
+    let (mut client, mut server) = pair();
+    client.send_close_notify().unwrap();
+    assert_eq!(client.send(b"no more"), Err(Error::Closed));
+    server.send(b"late data").unwrap();
+    deliver(&mut server, &mut client);
+    assert_eq!(
+        drain(&mut client),
+        (b"late data".to_vec(), Ok(ReadOutcome::NeedMore))
+    );
+    deliver(&mut client, &mut server);
+    assert_eq!(drain(&mut server), (Vec::new(), Ok(ReadOutcome::Closed)));
+    deliver(&mut server, &mut client);
+    assert_eq!(drain(&mut client), (Vec::new(), Ok(ReadOutcome::Closed)));
+}
