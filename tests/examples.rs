@@ -724,3 +724,35 @@ fn walk_walks_tls13_by_default_and_tls12_on_request() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// The examples with an Ed25519 certificate (RFC 8446 4.2.3, RFC 8422
+/// 5.1.3) over both versions, and `--groups`: the client's one key share
+/// goes to the first group it lists, so a server that prefers x25519 but
+/// finds only a secp384r1 share takes secp384r1 without a retry.
+#[test]
+fn ed25519_certificates_and_the_first_groups_key_share() {
+    let fx = fixture();
+    let leaf = fx.pki.leaf_ed25519(&["localhost"]);
+    let server = ExampleServer::start(&[
+        "--cert",
+        leaf.cert_path.to_str().unwrap(),
+        "--key",
+        leaf.key_path.to_str().unwrap(),
+    ]);
+    // `--sigalgs ed25519`: only an Ed25519 key can sign what the client
+    // accepts, so the handshake proves the server used that certificate.
+    for (flags, connected) in [
+        (
+            &["--sigalgs", "ed25519", "--groups", "secp384r1,x25519"][..],
+            "connected: TLSv1.3 TLS_AES_256_GCM_SHA384 secp384r1 ",
+        ),
+        (
+            &["--sigalgs", "ed25519", "--tls12"][..],
+            "connected: TLSv1.2 TLS_ECDHE_ECDSA_WITH_",
+        ),
+    ] {
+        let (ok, stdout, stderr) = run_client(server.port, &fx.pki.ca_path, flags);
+        assert!(ok, "{flags:?}: {stdout}{stderr}");
+        assert!(stderr.contains(connected), "{flags:?}: {stderr}");
+    }
+}
