@@ -8,8 +8,9 @@ use std::sync::Arc;
 use rustls_pki_types::ServerName;
 use tlstate::connection::Connection;
 use tlstate::handshake::{
-    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
-    ClientConfig, Fatal, Handshake, Role, Server, ServerConfig, Shape, State, Step, state,
+    AfterClientHello, AfterEncryptedExtensions, AfterServerCert, AfterServerHello, AfterServerKey,
+    AfterTicket, Client, ClientConfig, Fatal, Handshake, Role, Server, ServerConfig, Shape, State,
+    Step, state,
 };
 
 /// The name every test certificate is issued for.
@@ -153,4 +154,40 @@ pub fn full_handshake_by(
         s.into_connection(),
         server_first_flight,
     ))
+}
+
+/// A full TLS 1.3 handshake (no HelloRetryRequest, no client certificate)
+/// with every flight moved whole by `transport`. Both configurations must
+/// enable TLS 1.3 and the client's first group must be one the server
+/// takes; the compatibility ChangeCipherSpec is sent as they configure.
+pub fn full_handshake_tls13_by(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+    transport: Transport,
+) -> Result<(Connection<Client>, Connection<Server>), Fatal> {
+    let mut c = Handshake::client(client, localhost()).send()?;
+    let mut s = Handshake::server(server);
+    let input: &[u8] = &flight(&mut c, transport);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
+    let AfterClientHello::Tls13(s) = next(s.recv()?) else {
+        panic!("the server did not choose a TLS 1.3 handshake without retry")
+    };
+    // ServerHello, [ChangeCipherSpec], EncryptedExtensions, Certificate,
+    // CertificateVerify, Finished
+    let mut s = s.send()?.send()?.send()?.send()?.send()?.send()?;
+    let input: &[u8] = &flight(&mut s, transport);
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
+    let AfterServerHello::Tls13(c) = next(c.recv()?) else {
+        panic!("the client did not get a TLS 1.3 ServerHello")
+    };
+    // EncryptedExtensions, then the Certificate in CertificateRequest's place
+    let AfterEncryptedExtensions::NoCertificateRequest(c) = next(next(c.recv()?).recv()?) else {
+        panic!("this server does not ask for certificates")
+    };
+    // CertificateVerify, Finished; [ChangeCipherSpec], Finished
+    let mut c = next(next(c.recv()?).recv()?).send()?.send()?;
+    let input: &[u8] = &flight(&mut c, transport);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
+    let s = next(s.recv()?);
+    Ok((c.into_connection(), s.into_connection()))
 }
