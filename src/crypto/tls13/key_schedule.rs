@@ -190,14 +190,64 @@ fn extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Result<Secret, Error
 
 /// The early secret: `HKDF-Extract(0, PSK)`, with a string of zeros for the
 /// PSK when there is none (RFC 8446 7.1).
-pub struct EarlySecret(Secret);
+pub struct EarlySecret {
+    secret: Secret,
+    /// Whether there was no PSK: then this secret and the next stage's
+    /// salt are the same in every handshake, and are constants.
+    without_psk: bool,
+}
+
+/// Without a PSK: `HKDF-Extract(0, 0)` (the early secret) and
+/// `Derive-Secret(early, "derived", "")` (the handshake stage's salt), per
+/// hash. The same in every such handshake (RFC 8448 3 lists the SHA-256
+/// pair), so not computed in each; the tests compute them.
+fn without_psk(hash: HashAlgorithm) -> (&'static [u8], &'static [u8]) {
+    const SHA256: ([u8; 32], [u8; 32]) = (
+        [
+            0x33, 0xad, 0x0a, 0x1c, 0x60, 0x7e, 0xc0, 0x3b, 0x09, 0xe6, 0xcd, 0x98, 0x93, 0x68,
+            0x0c, 0xe2, 0x10, 0xad, 0xf3, 0x00, 0xaa, 0x1f, 0x26, 0x60, 0xe1, 0xb2, 0x2e, 0x10,
+            0xf1, 0x70, 0xf9, 0x2a,
+        ],
+        [
+            0x6f, 0x26, 0x15, 0xa1, 0x08, 0xc7, 0x02, 0xc5, 0x67, 0x8f, 0x54, 0xfc, 0x9d, 0xba,
+            0xb6, 0x97, 0x16, 0xc0, 0x76, 0x18, 0x9c, 0x48, 0x25, 0x0c, 0xeb, 0xea, 0xc3, 0x57,
+            0x6c, 0x36, 0x11, 0xba,
+        ],
+    );
+    const SHA384: ([u8; 48], [u8; 48]) = (
+        [
+            0x7e, 0xe8, 0x20, 0x6f, 0x55, 0x70, 0x02, 0x3e, 0x6d, 0xc7, 0x51, 0x9e, 0xb1, 0x07,
+            0x3b, 0xc4, 0xe7, 0x91, 0xad, 0x37, 0xb5, 0xc3, 0x82, 0xaa, 0x10, 0xba, 0x18, 0xe2,
+            0x35, 0x7e, 0x71, 0x69, 0x71, 0xf9, 0x36, 0x2f, 0x2c, 0x2f, 0xe2, 0xa7, 0x6b, 0xfd,
+            0x78, 0xdf, 0xec, 0x4e, 0xa9, 0xb5,
+        ],
+        [
+            0x15, 0x91, 0xda, 0xc5, 0xcb, 0xbf, 0x03, 0x30, 0xa4, 0xa8, 0x4d, 0xe9, 0xc7, 0x53,
+            0x33, 0x0e, 0x92, 0xd0, 0x1f, 0x0a, 0x88, 0x21, 0x4b, 0x44, 0x64, 0x97, 0x2f, 0xd6,
+            0x68, 0x04, 0x9e, 0x93, 0xe5, 0x2f, 0x2b, 0x16, 0xfa, 0xd9, 0x22, 0xfd, 0xc0, 0x58,
+            0x44, 0x78, 0x42, 0x8f, 0x28, 0x2b,
+        ],
+    );
+    match hash {
+        HashAlgorithm::Sha256 => (&SHA256.0, &SHA256.1),
+        HashAlgorithm::Sha384 => (&SHA384.0, &SHA384.1),
+    }
+}
 
 impl EarlySecret {
     /// The early secret of a handshake with `psk`, or without one.
     pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Result<Self, Error> {
-        let zeros = [0u8; MAX_HASH_LEN];
-        let zeros = &zeros[..hash.output_len()];
-        Ok(Self(extract(hash, zeros, psk.unwrap_or(zeros))?))
+        let secret = match psk {
+            Some(psk) => {
+                let zeros = [0u8; MAX_HASH_LEN];
+                extract(hash, &zeros[..hash.output_len()], psk)?
+            }
+            None => Secret::new(hash, without_psk(hash).0)?,
+        };
+        Ok(Self {
+            secret,
+            without_psk: psk.is_none(),
+        })
     }
 
     /// The binder key: `Derive-Secret(early, "res binder" | "ext binder", "")`,
@@ -207,20 +257,24 @@ impl EarlySecret {
             true => b"res binder",
             false => b"ext binder",
         };
-        self.0.derive(label, empty_hash(self.0.hash))
+        self.secret.derive(label, empty_hash(self.secret.hash))
     }
 
     /// `client_early_traffic_secret`, over `Transcript-Hash(ClientHello)`.
     pub fn client_early_traffic_secret(&self, hello_hash: &[u8]) -> Result<Secret, Error> {
-        self.0.derive(b"c e traffic", hello_hash)
+        self.secret.derive(b"c e traffic", hello_hash)
     }
 
     /// The handshake secret: `HKDF-Extract(Derive-Secret(early, "derived", ""),
     /// shared_secret)`. Consumes the early stage.
     pub fn into_handshake(self, shared_secret: &[u8]) -> Result<HandshakeSecret, Error> {
-        let salt = self.0.derived()?;
+        let hash = self.secret.hash;
+        let salt = match self.without_psk {
+            true => Secret::new(hash, without_psk(hash).1)?,
+            false => self.secret.derived()?,
+        };
         Ok(HandshakeSecret(extract(
-            self.0.hash,
+            hash,
             salt.as_bytes(),
             shared_secret,
         )?))
@@ -363,6 +417,29 @@ mod tests {
         for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
             let computed = ring::digest::digest(hash.digest(), &[]);
             assert_eq!(empty_hash(hash), computed.as_ref(), "{hash:?}");
+        }
+    }
+
+    #[test]
+    fn the_constants_without_a_psk_are_what_the_schedule_computes() {
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let zeros = [0u8; MAX_HASH_LEN];
+            let zeros = &zeros[..hash.output_len()];
+            let early = extract(hash, zeros, zeros).unwrap();
+            let (early_constant, derived_constant) = without_psk(hash);
+            assert_eq!(early.as_bytes(), early_constant, "{hash:?}");
+            assert_eq!(early.derived().unwrap().as_bytes(), derived_constant);
+            // A PSK of zeros takes the computing path to the same stage.
+            let shared = [5u8; 32];
+            let computed = EarlySecret::new(hash, Some(zeros))
+                .unwrap()
+                .into_handshake(&shared)
+                .unwrap();
+            let constant = EarlySecret::new(hash, None)
+                .unwrap()
+                .into_handshake(&shared)
+                .unwrap();
+            assert_eq!(computed.0.as_bytes(), constant.0.as_bytes());
         }
     }
 
