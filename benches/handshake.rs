@@ -15,8 +15,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 #[path = "../examples/bench.rs"]
 mod harness;
 
+use harness::tlstate_handshake13;
 use harness::{Aead, Kind, Pki, Resumption, SideTimes, rustls_configs, rustls_handshake};
-use harness::{tlstate_configs, tlstate_handshake};
+use harness::{rustls_configs13, tlstate_configs, tlstate_configs13, tlstate_handshake};
 
 fn full_handshakes(c: &mut Criterion) {
     let pki = Pki::new().expect("test PKI");
@@ -26,6 +27,23 @@ fn full_handshakes(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("full_handshake_{label}_x25519"));
         group.bench_function("tlstate", |b| {
             b.iter(|| tlstate_handshake(&tc, &ts, &mut SideTimes::default()).unwrap())
+        });
+        group.bench_function("rustls", |b| {
+            b.iter(|| rustls_handshake(&rc, &rs, &mut SideTimes::default()).unwrap())
+        });
+        group.finish();
+    }
+}
+
+/// Full TLS 1.3 handshakes (the flights through a byte buffer for both).
+fn full_handshakes13(c: &mut Criterion) {
+    let pki = Pki::new().expect("test PKI");
+    for (kind, label) in [(Kind::EcdsaP256, "ecdsa_p256"), (Kind::Rsa2048, "rsa2048")] {
+        let (tc, ts) = tlstate_configs13(&pki, kind, Aead::Aes128Gcm).unwrap();
+        let (rc, rs) = rustls_configs13(&pki, kind, Aead::Aes128Gcm).unwrap();
+        let mut group = c.benchmark_group(format!("tls13_full_handshake_{label}_x25519"));
+        group.bench_function("tlstate", |b| {
+            b.iter(|| tlstate_handshake13(&tc, &ts, &mut SideTimes::default()).unwrap())
         });
         group.bench_function("rustls", |b| {
             b.iter(|| rustls_handshake(&rc, &rs, &mut SideTimes::default()).unwrap())
@@ -75,6 +93,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    targets = full_handshakes, resumed_handshakes
+    targets = full_handshakes, full_handshakes13, resumed_handshakes
 }
 criterion_main!(benches);

@@ -8,6 +8,14 @@
 //! ```
 //!
 //! Higher is better unless the line ends in `(lower is better)`.
+//!
+//! Figures whose names start with `tls13_` are TLS 1.3 (both libraries
+//! restricted to it), the others TLS 1.2. The TLS 1.3 ones move every byte
+//! through byte buffers for both libraries, as a socket would (tlstate
+//! `flush_to` / `feed` / `fill_from`, rustls `write_tls` / `read_tls`); the
+//! TLS 1.2 bulk figures hand tlstate's records over in process
+//! (`take_output` → `feed_owned`), so the two sets of bulk figures are not
+//! comparable (docs/performance.md).
 //! `floor_share` compares tlstate with what raw `ring` needs for the same
 //! work on this machine (for rates `tlstate / floor`, for CPU times
 //! `floor time / tlstate time`; 1.0 would mean tlstate adds nothing).
@@ -49,10 +57,10 @@ use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use tlstate::connection::{Connection, ReadOutcome};
-use tlstate::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use tlstate::handshake::{
-    AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client,
-    ClientConfig, Handshake, Server, ServerConfig, Step,
+    AfterClientHello, AfterEncryptedExtensions, AfterServerCert, AfterServerHello, AfterServerKey,
+    AfterTicket, Client, ClientConfig, Handshake, Role, Server, ServerConfig, Step,
 };
 use tlstate::session::{SessionCache, Ticketer};
 
@@ -328,6 +336,23 @@ impl Aead {
         }
     }
 
+    fn tlstate_suite13(self) -> CipherSuite {
+        match self {
+            Aead::Aes128Gcm => CipherSuite::TLS13_AES_128_GCM_SHA256,
+            Aead::Aes256Gcm => CipherSuite::TLS13_AES_256_GCM_SHA384,
+            Aead::ChaCha20Poly1305 => CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+        }
+    }
+
+    fn rustls_suite13(self) -> rustls::SupportedCipherSuite {
+        use rustls::crypto::ring::cipher_suite as rs;
+        match self {
+            Aead::Aes128Gcm => rs::TLS13_AES_128_GCM_SHA256,
+            Aead::Aes256Gcm => rs::TLS13_AES_256_GCM_SHA384,
+            Aead::ChaCha20Poly1305 => rs::TLS13_CHACHA20_POLY1305_SHA256,
+        }
+    }
+
     fn ring_algorithm(self) -> &'static ring::aead::Algorithm {
         match self {
             Aead::Aes128Gcm => &ring::aead::AES_128_GCM,
@@ -357,12 +382,15 @@ pub(crate) fn tlstate_configs(
 ) -> Res<(Arc<ClientConfig>, Arc<ServerConfig>)> {
     let suite = aead.tlstate_suite(kind);
     let mut client = ClientConfig::with_root_certificates(std::slice::from_ref(&pki.ca))?;
+    // TLS 1.2 only, whatever the default: rustls's side is restricted too.
+    client.versions = vec![ProtocolVersion::Tls12];
     client.cipher_suites = vec![suite];
     // The client offers secp256r1 after x25519: the server needs it listed
     // to use a P-256 certificate (RFC 8422 5.1); x25519 is what is chosen.
     client.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
     let leaf = pki.leaf(kind);
     let mut server = ServerConfig::new(leaf.chain.clone(), &leaf.key())?;
+    server.versions = vec![ProtocolVersion::Tls12];
     server.cipher_suites = vec![suite];
     server.groups = vec![NamedGroup::X25519];
     match resumption {
@@ -429,6 +457,67 @@ pub(crate) fn rustls_configs(
             server.ticketer = rustls::crypto::ring::Ticketer::new()?;
         }
     }
+    Ok((Arc::new(client), Arc::new(server)))
+}
+
+/// Both tlstate configurations for TLS 1.3 only: one suite, the client
+/// offering x25519 then secp256r1 (its one key share is x25519's), the
+/// server taking x25519, nothing to resume (TLS 1.3 tlstate has no PSK
+/// yet), the compatibility ChangeCipherSpec sent (the default, and what
+/// rustls always does).
+pub(crate) fn tlstate_configs13(
+    pki: &Pki,
+    kind: Kind,
+    aead: Aead,
+) -> Res<(Arc<ClientConfig>, Arc<ServerConfig>)> {
+    let suite = aead.tlstate_suite13();
+    let mut client = ClientConfig::with_root_certificates(std::slice::from_ref(&pki.ca))?;
+    client.versions = vec![ProtocolVersion::Tls13];
+    client.cipher_suites = vec![suite];
+    client.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
+    client.session_store = None;
+    client.enable_tickets = false;
+    client.middlebox_compat = true;
+    let leaf = pki.leaf(kind);
+    let mut server = ServerConfig::new(leaf.chain.clone(), &leaf.key())?;
+    server.versions = vec![ProtocolVersion::Tls13];
+    server.cipher_suites = vec![suite];
+    server.groups = vec![NamedGroup::X25519];
+    server.middlebox_compat = true;
+    Ok((Arc::new(client), Arc::new(server)))
+}
+
+/// Both rustls configurations for TLS 1.3 only, like
+/// [`tlstate_configs13`]: one suite, x25519 then secp256r1 offered,
+/// x25519 taken, no resumption on either side and no tickets sent.
+pub(crate) fn rustls_configs13(
+    pki: &Pki,
+    kind: Kind,
+    aead: Aead,
+) -> Res<(Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>)> {
+    use rustls::client::Resumption as R;
+    use rustls::crypto::ring::kx_group::{SECP256R1, X25519};
+    let provider = |kx_groups| {
+        let mut provider = rustls::crypto::ring::default_provider();
+        provider.cipher_suites = vec![aead.rustls_suite13()];
+        provider.kx_groups = kx_groups;
+        Arc::new(provider)
+    };
+    let versions = [&rustls::version::TLS13];
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca.clone())?;
+    let mut client = rustls::ClientConfig::builder_with_provider(provider(vec![X25519, SECP256R1]))
+        .with_protocol_versions(&versions)?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    client.resumption = R::disabled();
+    let leaf = pki.leaf(kind);
+    let mut server = rustls::ServerConfig::builder_with_provider(provider(vec![X25519]))
+        .with_protocol_versions(&versions)?
+        .with_no_client_auth()
+        .with_single_cert(leaf.chain.clone(), leaf.key())?;
+    server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    server.send_tls13_tickets = 0;
     Ok((Arc::new(client), Arc::new(server)))
 }
 
@@ -564,6 +653,75 @@ fn tlstate_resumed(
         next(next(s.recv()?)?.recv()?)?.into_connection()
     });
     Ok((c, s, true))
+}
+
+/// Writes what a tlstate handshake state or connection queued into `wire`
+/// through `flush_to`, as into a socket (`wire` is cleared first).
+macro_rules! flush {
+    ($from:expr, $wire:expr) => {{
+        $wire.clear();
+        $from.flush_to(&mut $wire)?;
+    }};
+}
+
+/// Feeds all of `wire` to a tlstate handshake state: a flight always fits.
+macro_rules! feed_all {
+    ($to:expr, $wire:expr) => {{
+        let input: &[u8] = &$wire;
+        if $to.feed(input) != input.len() {
+            return Err("a whole flight was not taken".into());
+        }
+    }};
+}
+
+/// One full TLS 1.3 tlstate handshake in memory, the flights moved as
+/// through a socket (`flush_to` into a byte buffer, `feed` from it), as
+/// rustls's are (`write_tls`, `read_tls`).
+pub(crate) fn tlstate_handshake13(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+    t: &mut SideTimes,
+) -> Res<(Connection<Client>, Connection<Server>)> {
+    let mut wire = Vec::new();
+    let c = timed!(t.client, {
+        let mut c = Handshake::client(client.clone(), server_name()).send()?;
+        flush!(c, wire);
+        c
+    });
+    let s = timed!(t.server, {
+        let mut s = Handshake::server(server.clone());
+        feed_all!(s, wire);
+        let AfterClientHello::Tls13(s) = next(s.recv()?)? else {
+            return Err("the server did not choose TLS 1.3 without a retry".into());
+        };
+        // ServerHello, ChangeCipherSpec, EncryptedExtensions, Certificate,
+        // CertificateVerify, Finished
+        let mut s = s.send()?.send()?.send()?.send()?.send()?.send()?;
+        flush!(s, wire);
+        s
+    });
+    let c = timed!(t.client, {
+        let mut c = c;
+        feed_all!(c, wire);
+        let AfterServerHello::Tls13(c) = next(c.recv()?)? else {
+            return Err("the client did not get a TLS 1.3 ServerHello".into());
+        };
+        // EncryptedExtensions, then the Certificate (no CertificateRequest)
+        let AfterEncryptedExtensions::NoCertificateRequest(c) = next(next(c.recv()?)?.recv()?)?
+        else {
+            return Err("unexpected CertificateRequest".into());
+        };
+        // CertificateVerify, Finished; ChangeCipherSpec, Finished
+        let mut c = next(next(c.recv()?)?.recv()?)?.send()?.send()?;
+        flush!(c, wire);
+        c.into_connection()
+    });
+    let s = timed!(t.server, {
+        let mut s = s;
+        feed_all!(s, wire);
+        next(s.recv()?)?.into_connection()
+    });
+    Ok((c, s))
 }
 
 /// Moves everything `from` has queued into `to`; returns the bytes moved.
@@ -732,6 +890,59 @@ pub(crate) fn rustls_bulk(
         }
     }
     Ok(read)
+}
+
+/// Sends one batch from `from` to `to` through a byte stream, as through
+/// a socket: each write is sealed, written into `wire` with `flush_to`,
+/// and read from it by the other side with `fill_from` (one `read` at a
+/// time, as from a socket), which reads the plaintext in place (`fill_buf`
+/// and `consume`, each slice handed to `black_box`). Returns the bytes
+/// read. rustls's [`rustls_bulk`] moves its records the same way
+/// (`write_tls` into a buffer, `read_tls` from it).
+pub(crate) fn tlstate_bulk_stream<A: Role, B: Role>(
+    from: &mut Connection<A>,
+    to: &mut Connection<B>,
+    data: &[u8],
+    batch: &Batch,
+    wire: &mut Vec<u8>,
+) -> Res<usize> {
+    let mut read = 0;
+    for _ in 0..batch.writes {
+        from.send(&data[..batch.size])?;
+        wire.clear();
+        from.flush_to(wire)?;
+        let mut input = &wire[..];
+        while !input.is_empty() {
+            if to.fill_from(&mut input)? == 0 {
+                return Err("the reader took nothing".into());
+            }
+            while let ReadOutcome::Data(plaintext) = to.fill_buf()? {
+                let n = std::hint::black_box(plaintext).len();
+                read += n;
+                to.consume(n);
+            }
+        }
+    }
+    Ok(read)
+}
+
+/// An established TLS 1.3 tlstate pair for bulk transfer.
+pub(crate) fn tlstate_pair13(
+    pki: &Pki,
+    aead: Aead,
+) -> Res<(Connection<Client>, Connection<Server>)> {
+    let (cc, sc) = tlstate_configs13(pki, Kind::EcdsaP256, aead)?;
+    tlstate_handshake13(&cc, &sc, &mut SideTimes::default())
+}
+
+/// An established TLS 1.3 rustls pair for bulk transfer.
+pub(crate) fn rustls_pair13(
+    pki: &Pki,
+    aead: Aead,
+) -> Res<(rustls::ClientConnection, rustls::ServerConnection)> {
+    let (cc, sc) = rustls_configs13(pki, Kind::EcdsaP256, aead)?;
+    let (c, s, _) = rustls_handshake(&cc, &sc, &mut SideTimes::default())?;
+    Ok((c, s))
 }
 
 /// An established tlstate pair for bulk transfer.
@@ -1088,20 +1299,81 @@ fn handshake_slice<'a>(
     })
 }
 
+/// The protocol version of a figure. TLS 1.3 figures carry `tls13_` in
+/// front of their names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Version {
+    Tls12,
+    Tls13,
+}
+
+impl Version {
+    fn prefix(self) -> &'static str {
+        match self {
+            Version::Tls12 => "",
+            Version::Tls13 => "tls13_",
+        }
+    }
+}
+
+/// One full tlstate handshake of `version` (without resumption), the
+/// TLS 1.2 one by `take_output`/`feed`, the TLS 1.3 one through a byte
+/// buffer (`flush_to`/`feed`).
+fn tlstate_full(
+    version: Version,
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+    t: &mut SideTimes,
+) -> Res<(Connection<Client>, Connection<Server>)> {
+    match version {
+        Version::Tls12 => {
+            let (c, s, resumed) = tlstate_handshake(client, server, t)?;
+            assert!(!resumed);
+            Ok((c, s))
+        }
+        Version::Tls13 => tlstate_handshake13(client, server, t),
+    }
+}
+
+/// Both libraries' configurations for full handshakes of `version` with a
+/// `kind` certificate.
+#[allow(clippy::type_complexity)]
+fn full_configs(
+    pki: &Pki,
+    kind: Kind,
+    version: Version,
+) -> Res<(
+    (Arc<ClientConfig>, Arc<ServerConfig>),
+    (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>),
+)> {
+    let aead = Aead::Aes128Gcm;
+    Ok(match version {
+        Version::Tls12 => (
+            tlstate_configs(pki, kind, aead, Resumption::Off)?,
+            rustls_configs(pki, kind, aead, Resumption::Off)?,
+        ),
+        Version::Tls13 => (
+            tlstate_configs13(pki, kind, aead)?,
+            rustls_configs13(pki, kind, aead)?,
+        ),
+    })
+}
+
 /// Full handshakes per second, and each side's time per handshake.
-fn full_handshake(pki: &Pki, opts: &Opts, kind: Kind, label: &str) -> Res<()> {
+fn full_handshake(pki: &Pki, opts: &Opts, kind: Kind, label: &str, version: Version) -> Res<()> {
+    let v = version.prefix();
     let names = [
-        format!("full_handshakes_per_sec_{label}_x25519"),
-        format!("client_us_per_full_handshake_{label}"),
-        format!("server_us_per_full_handshake_{label}"),
+        format!("{v}full_handshakes_per_sec_{label}_x25519"),
+        format!("{v}client_us_per_full_handshake_{label}"),
+        format!("{v}server_us_per_full_handshake_{label}"),
     ];
     if !names.iter().any(|n| opts.wants(n)) {
         return Ok(());
     }
-    let (tc, ts) = tlstate_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
-    let (rc, rs) = rustls_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
-    // The floor signs with the scheme tlstate negotiated.
-    let (c, _, _) = tlstate_handshake(&tc, &ts, &mut SideTimes::default())?;
+    let ((tc, ts), (rc, rs)) = full_configs(pki, kind, version)?;
+    // The floor signs with the scheme tlstate negotiated (for RSA in TLS
+    // 1.3 always RSA-PSS).
+    let (c, _) = tlstate_full(version, &tc, &ts, &mut SideTimes::default())?;
     let floor = HandshakeFloor::new(pki, kind, c.summary().signature_scheme)?;
     let n = handshakes_per_slice(kind);
 
@@ -1112,8 +1384,7 @@ fn full_handshake(pki: &Pki, opts: &Opts, kind: Kind, label: &str) -> Res<()> {
         [
             opts.runs(Only::Tlstate).then(|| {
                 handshake_slice(n, &sides[0], |t| {
-                    let (_, _, resumed) = tlstate_handshake(&tc, &ts, t)?;
-                    assert!(!resumed);
+                    tlstate_full(version, &tc, &ts, t)?;
                     Ok(())
                 })
             }),
@@ -1219,9 +1490,14 @@ fn resumed_handshake(pki: &Pki, opts: &Opts, resumption: Resumption, label: &str
 }
 
 /// Client-to-server throughput in MB/s (10^6 bytes), seal on the client
-/// and open on the server, against ring sealing and opening alone.
-fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str) -> Res<()> {
-    let name = format!("bulk_mb_per_sec_{}_{label}_writes", aead.name());
+/// and open on the server, against ring sealing and opening alone. TLS
+/// 1.2: tlstate's records move by `take_output`/`feed_owned` (in-process
+/// hand-off, no copy); TLS 1.3: through a byte buffer (`flush_to`,
+/// `fill_from`), as a socket would carry them. rustls's go through a byte
+/// buffer in both (`write_tls`, `read_tls`).
+fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str, version: Version) -> Res<()> {
+    let v = version.prefix();
+    let name = format!("{v}bulk_mb_per_sec_{}_{label}_writes", aead.name());
     if !opts.wants(&name) {
         return Ok(());
     }
@@ -1232,8 +1508,11 @@ fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str) -> Res<()>
     let batches_per_slice = 8;
     let data = vec![0x61u8; size];
     let mut buf = vec![0u8; 16 * 1024];
-    let (mut tc, mut ts) = tlstate_pair(pki, aead)?;
-    let (mut rc, mut rs) = rustls_pair(pki, aead)?;
+    let ((mut tc, mut ts), (mut rc, mut rs)) = match version {
+        Version::Tls12 => (tlstate_pair(pki, aead)?, rustls_pair(pki, aead)?),
+        Version::Tls13 => (tlstate_pair13(pki, aead)?, rustls_pair13(pki, aead)?),
+    };
+    let mut tlstate_wire = Vec::new();
     let mut floor = BulkFloor::new(aead, &batch)?;
     let mut wire = Vec::new();
     let mut buf2 = vec![0u8; 16 * 1024];
@@ -1248,7 +1527,18 @@ fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str) -> Res<()>
                     let start = thread_cpu();
                     let mut bytes = 0;
                     for _ in 0..batches_per_slice {
-                        bytes += tlstate_bulk(&mut tc, &mut ts, &data, &batch, &mut buf)?;
+                        bytes += match version {
+                            Version::Tls12 => {
+                                tlstate_bulk(&mut tc, &mut ts, &data, &batch, &mut buf)?
+                            }
+                            Version::Tls13 => tlstate_bulk_stream(
+                                &mut tc,
+                                &mut ts,
+                                &data,
+                                &batch,
+                                &mut tlstate_wire,
+                            )?,
+                        };
                     }
                     assert_eq!(bytes, batch.bytes() * batches_per_slice);
                     Ok(mb_per_sec(bytes, start))
@@ -1314,8 +1604,10 @@ fn idle_memory(pki: &Pki, opts: &Opts) -> Res<()> {
     let tlstate_idle = live_bytes() - base;
     tlstate_bulk(&mut c, &mut s, &data, &batch, &mut buf)?;
     s.send(&data)?;
-    let input: &[u8] = &s.take_output();
-    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
+    // Dropped before counting: the record in flight is the transport's.
+    let output = s.take_output();
+    assert_eq!(c.feed(&output), output.len(), "a whole flight is taken");
+    drop(output);
     while let ReadOutcome::Data(_) = c.read(&mut buf)? {}
     let tlstate_used = live_bytes() - base;
     drop((c, s));
@@ -1358,6 +1650,74 @@ fn idle_memory(pki: &Pki, opts: &Opts) -> Res<()> {
     Ok(())
 }
 
+/// The same for TLS 1.3, everything moved through byte buffers (tlstate:
+/// `flush_to`, `fill_from`; rustls: `write_tls`, `read_tls`).
+fn idle_memory13(pki: &Pki, opts: &Opts) -> Res<()> {
+    let names = [
+        "tls13_idle_pair_heap_bytes_after_handshake",
+        "tls13_idle_pair_heap_bytes_after_16k_round_trip",
+    ];
+    if !names.iter().any(|n| opts.wants(n)) {
+        return Ok(());
+    }
+    let kind = Kind::EcdsaP256;
+    let (tc, ts) = tlstate_configs13(pki, kind, Aead::Aes128Gcm)?;
+    let (rc, rs) = rustls_configs13(pki, kind, Aead::Aes128Gcm)?;
+    let data = vec![0x61u8; 16 * 1024];
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut wire = Vec::with_capacity(2 * data.len());
+    let batch = Batch {
+        size: data.len(),
+        writes: 1,
+    };
+
+    // `wire` exists before each base is taken: the transport's buffer is
+    // not the connections'.
+    let base = live_bytes();
+    let (mut c, mut s) = tlstate_handshake13(&tc, &ts, &mut SideTimes::default())?;
+    let tlstate_idle = live_bytes() - base;
+    tlstate_bulk_stream(&mut c, &mut s, &data, &batch, &mut wire)?;
+    tlstate_bulk_stream(&mut s, &mut c, &data, &batch, &mut wire)?;
+    let tlstate_used = live_bytes() - base;
+    drop((c, s));
+
+    let base = live_bytes();
+    let (mut c, mut s, _) = rustls_handshake(&rc, &rs, &mut SideTimes::default())?;
+    let rustls_idle = live_bytes() - base;
+    rustls_bulk(&mut c, &mut s, &data, &batch, &mut buf, &mut wire)?;
+    s.writer().write_all(&data)?;
+    wire.clear();
+    s.write_all_tls(&mut wire)?;
+    let mut input = &wire[..];
+    while !input.is_empty() {
+        c.read_tls(&mut input)?;
+        c.process_new_packets()?;
+        while let Ok(n) = c.reader().read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+    let rustls_used = live_bytes() - base;
+    drop((c, s));
+
+    report(
+        names[0],
+        tlstate_idle as f64,
+        rustls_idle as f64,
+        None,
+        true,
+    );
+    report(
+        names[1],
+        tlstate_used as f64,
+        rustls_used as f64,
+        None,
+        true,
+    );
+    Ok(())
+}
+
 /// Heap allocations (alloc, alloc_zeroed and realloc calls) from the
 /// first call of a full handshake until both sides are established.
 fn allocations_per_handshake(pki: &Pki, opts: &Opts) -> Res<()> {
@@ -1369,6 +1729,21 @@ fn allocations_per_handshake(pki: &Pki, opts: &Opts) -> Res<()> {
     let (tc, ts) = tlstate_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
     let (rc, rs) = rustls_configs(pki, kind, Aead::Aes128Gcm, Resumption::Off)?;
     let tlstate = mean_allocations(|| tlstate_handshake(&tc, &ts, &mut SideTimes::default()))?;
+    let rustls = mean_allocations(|| rustls_handshake(&rc, &rs, &mut SideTimes::default()))?;
+    report(name, tlstate, rustls, None, true);
+    Ok(())
+}
+
+/// The same for a full TLS 1.3 handshake.
+fn allocations_per_handshake13(pki: &Pki, opts: &Opts) -> Res<()> {
+    let name = "tls13_allocations_per_full_handshake_ecdsa_p256";
+    if !opts.wants(name) {
+        return Ok(());
+    }
+    let kind = Kind::EcdsaP256;
+    let (tc, ts) = tlstate_configs13(pki, kind, Aead::Aes128Gcm)?;
+    let (rc, rs) = rustls_configs13(pki, kind, Aead::Aes128Gcm)?;
+    let tlstate = mean_allocations(|| tlstate_handshake13(&tc, &ts, &mut SideTimes::default()))?;
     let rustls = mean_allocations(|| rustls_handshake(&rc, &rs, &mut SideTimes::default()))?;
     report(name, tlstate, rustls, None, true);
     Ok(())
@@ -1399,15 +1774,21 @@ fn main() -> Res<()> {
         TRACE_ON.store(false, Relaxed);
         return Ok(());
     }
-    full_handshake(&pki, &opts, Kind::EcdsaP256, "ecdsa_p256")?;
-    full_handshake(&pki, &opts, Kind::Rsa2048, "rsa2048")?;
+    for version in [Version::Tls12, Version::Tls13] {
+        full_handshake(&pki, &opts, Kind::EcdsaP256, "ecdsa_p256", version)?;
+        full_handshake(&pki, &opts, Kind::Rsa2048, "rsa2048", version)?;
+    }
     resumed_handshake(&pki, &opts, Resumption::SessionId, "session_id")?;
     resumed_handshake(&pki, &opts, Resumption::Ticket, "ticket")?;
-    for aead in Aead::ALL {
-        bulk(&pki, &opts, aead, 16 * 1024, "16k")?;
-        bulk(&pki, &opts, aead, 1024, "1k")?;
+    for version in [Version::Tls12, Version::Tls13] {
+        for aead in Aead::ALL {
+            bulk(&pki, &opts, aead, 16 * 1024, "16k", version)?;
+            bulk(&pki, &opts, aead, 1024, "1k", version)?;
+        }
     }
     idle_memory(&pki, &opts)?;
+    idle_memory13(&pki, &opts)?;
     allocations_per_handshake(&pki, &opts)?;
+    allocations_per_handshake13(&pki, &opts)?;
     Ok(())
 }

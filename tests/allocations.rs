@@ -1,7 +1,8 @@
 //! How many times a full handshake goes to the heap, and how much heap an
-//! idle connection pair keeps: the targets of issue #7 are at most 40
-//! allocations for both sides together (rustls makes 133) and at most 6 KB
-//! for the pair (rustls keeps about 12.6 KB). These are counts, not
+//! idle connection pair keeps: the targets of issue #7 (TLS 1.2) and issue
+//! #12 (TLS 1.3) are at most 40 allocations for both sides together
+//! (rustls makes 133 for TLS 1.2) and at most 6 KB for the pair (rustls
+//! keeps about 12.6 KB). Each test names its version. These are counts, not
 //! timings: they are the same on every machine and every run, so they are
 //! pinned here, and a change that brings allocations back fails.
 //!
@@ -16,10 +17,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Arc;
 
-use common::memory::{Transport, full_handshake_by};
+use common::memory::{Transport, full_handshake_by, full_handshake_tls13_by};
 use common::{KeyKind, TestPki};
 use tlstate::connection::{Connection, ReadOutcome};
-use tlstate::enums::CipherSuite;
+use tlstate::enums::{CipherSuite, ProtocolVersion};
 use tlstate::handshake::{Client, ClientConfig, Role, Server, ServerConfig};
 
 /// The system allocator, counting the calls made on this thread (the
@@ -110,42 +111,81 @@ unsafe impl GlobalAlloc for CountingThisThread {
 #[global_allocator]
 static GLOBAL: CountingThisThread = CountingThisThread;
 
+/// The protocol versions measured: each test states its own, so that it
+/// holds whatever the configurations' default is.
+#[derive(Clone, Copy, Debug)]
+enum Version {
+    Tls12,
+    Tls13,
+}
+
 /// Client and server configurations without resumption (nothing is
-/// stored between handshakes), for the ECDSA P-256 certificate and one
-/// suite, as the benchmark uses.
-fn configs(pki: &TestPki) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
+/// stored between handshakes), for the ECDSA P-256 certificate, one
+/// suite and one protocol version, as the benchmark uses.
+fn configs(pki: &TestPki, version: Version) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
     let leaf = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
-    let mut client = ClientConfig::clone(&pki.client_config_tls12());
-    client.cipher_suites = vec![CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
+    let mut client = ClientConfig::clone(&pki.client_config());
+    let mut server = ServerConfig::clone(&pki.server_config(&leaf));
+    let (versions, suite) = match version {
+        Version::Tls12 => (
+            ProtocolVersion::Tls12,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ),
+        Version::Tls13 => (
+            ProtocolVersion::Tls13,
+            CipherSuite::TLS13_AES_128_GCM_SHA256,
+        ),
+    };
+    client.versions = vec![versions];
+    server.versions = vec![versions];
+    client.cipher_suites = vec![suite];
     client.session_store = None;
     client.enable_tickets = false;
-    (Arc::new(client), pki.server_config_tls12(&leaf))
+    (Arc::new(client), Arc::new(server))
 }
 
 /// A full handshake, every flight handed over whole (the benchmark's is
-/// the same walk, with `Transport::TakeOutput`).
+/// the same walk, with `Transport::TakeOutput` for TLS 1.2 and
+/// `Transport::FlushTo` for TLS 1.3).
 fn full_handshake(
+    version: Version,
     client: &Arc<ClientConfig>,
     server: &Arc<ServerConfig>,
     transport: Transport,
 ) -> (Connection<Client>, Connection<Server>) {
-    let (c, s, _) = full_handshake_by(client.clone(), server.clone(), transport)
-        .unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"));
+    let done = match version {
+        Version::Tls12 => {
+            full_handshake_by(client.clone(), server.clone(), transport).map(|(c, s, _)| (c, s))
+        }
+        Version::Tls13 => full_handshake_tls13_by(client.clone(), server.clone(), transport),
+    };
+    let (c, s) = done.unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"));
+    let expected = match version {
+        Version::Tls12 => ProtocolVersion::Tls12,
+        Version::Tls13 => ProtocolVersion::Tls13,
+    };
+    assert_eq!(c.summary().protocol_version, expected);
+    assert_eq!(s.summary().protocol_version, expected);
     (c, s)
 }
 
-#[test]
-fn a_full_handshake_allocates_at_most_40_times() {
+/// The allocations of one full handshake of `version` (both sides,
+/// flights handed over with `take_output`), after a first one that warms
+/// what is made once per process (ring's CPU feature detection, webpki's
+/// lazily built tables). Checks that data goes through afterwards.
+fn allocations_per_full_handshake(version: Version) -> u64 {
     let pki = TestPki::new("tlstate allocation test CA");
-    let (client, server) = configs(&pki);
-
-    // The first handshake warms what is made once per process (ring's CPU
-    // feature detection, webpki's lazily built tables).
-    drop(full_handshake(&client, &server, Transport::TakeOutput));
+    let (client, server) = configs(&pki, version);
+    drop(full_handshake(
+        version,
+        &client,
+        &server,
+        Transport::TakeOutput,
+    ));
     let trace = std::env::var_os("TLSTATE_TRACE_ALLOCATIONS").is_some();
     TRACING.with(|t| t.set(trace));
     let before = calls();
-    let (mut c, mut s) = full_handshake(&client, &server, Transport::TakeOutput);
+    let (mut c, mut s) = full_handshake(version, &client, &server, Transport::TakeOutput);
     let made = calls() - before;
     TRACING.with(|t| t.set(false));
 
@@ -156,11 +196,26 @@ fn a_full_handshake_allocates_at_most_40_times() {
     let mut buf = [0u8; 16];
     assert_eq!(s.read(&mut buf).unwrap(), ReadOutcome::Data(7));
     assert_eq!(&buf[..7], b"counted");
+    println!("allocations per full {version:?} handshake (both sides): {made}");
+    made
+}
 
-    println!("allocations per full handshake (both sides): {made}");
+#[test]
+fn a_full_handshake_allocates_at_most_40_times() {
+    let made = allocations_per_full_handshake(Version::Tls12);
     assert!(
         made <= 40,
-        "a full handshake allocated {made} times, the target is at most 40 \
+        "a full TLS 1.2 handshake allocated {made} times, the target is at most 40 \
+         (docs/performance.md lists where they come from)"
+    );
+}
+
+#[test]
+fn a_full_tls13_handshake_allocates_at_most_40_times() {
+    let made = allocations_per_full_handshake(Version::Tls13);
+    assert!(
+        made <= 40,
+        "a full TLS 1.3 handshake allocated {made} times, the target is at most 40 \
          (docs/performance.md lists where they come from)"
     );
 }
@@ -197,21 +252,36 @@ impl<R: Role> Feed for Connection<R> {
 
 #[test]
 fn an_idle_connection_pair_holds_at_most_6_kb() {
+    idle_pairs_hold_at_most_6_kb(Version::Tls12);
+}
+
+#[test]
+fn an_idle_tls13_connection_pair_holds_at_most_6_kb() {
+    idle_pairs_hold_at_most_6_kb(Version::Tls13);
+}
+
+fn idle_pairs_hold_at_most_6_kb(version: Version) {
     let pki = TestPki::new("tlstate idle heap test CA");
-    let (client, server) = configs(&pki);
-    drop(full_handshake(&client, &server, Transport::FlushTo));
+    let (client, server) = configs(&pki, version);
+    drop(full_handshake(
+        version,
+        &client,
+        &server,
+        Transport::FlushTo,
+    ));
     for transport in [Transport::TakeOutput, Transport::FlushTo] {
-        idle_pair_holds_at_most_6_kb(&client, &server, transport);
+        idle_pair_holds_at_most_6_kb(version, &client, &server, transport);
     }
 }
 
 fn idle_pair_holds_at_most_6_kb(
+    version: Version,
     client: &Arc<ClientConfig>,
     server: &Arc<ServerConfig>,
     transport: Transport,
 ) {
     let before = live_bytes();
-    let (mut c, mut s) = full_handshake(client, server, transport);
+    let (mut c, mut s) = full_handshake(version, client, server, transport);
     let after_handshake = live_bytes() - before;
 
     // A 16 KiB round trip, each side reading everything, then idle again.
@@ -233,7 +303,7 @@ fn idle_pair_holds_at_most_6_kb(
     let after_traffic = live_bytes() - before;
 
     println!(
-        "idle pair ({transport:?}): {after_handshake} B after the handshake, \
+        "idle {version:?} pair ({transport:?}): {after_handshake} B after the handshake, \
          {after_traffic} B after traffic"
     );
     for (when, held) in [
@@ -242,7 +312,7 @@ fn idle_pair_holds_at_most_6_kb(
     ] {
         assert!(
             held <= 6000,
-            "an idle connection pair ({transport:?}) holds {held} bytes {when}, \
+            "an idle {version:?} connection pair ({transport:?}) holds {held} bytes {when}, \
              the target is at most 6 KB"
         );
     }
@@ -251,11 +321,20 @@ fn idle_pair_holds_at_most_6_kb(
 
 #[test]
 fn small_records_through_flush_to_and_feed_allocate_nothing_once_warm() {
+    small_records_allocate_nothing_once_warm(Version::Tls12);
+}
+
+#[test]
+fn small_tls13_records_through_flush_to_and_feed_allocate_nothing_once_warm() {
+    small_records_allocate_nothing_once_warm(Version::Tls13);
+}
+
+fn small_records_allocate_nothing_once_warm(version: Version) {
     // The socket path: each side keeps one small buffer (the writer's
     // output, the reader's wire buffer) instead of allocating per record.
     let pki = TestPki::new("tlstate steady state test CA");
-    let (client, server) = configs(&pki);
-    let (mut c, mut s) = full_handshake(&client, &server, Transport::FlushTo);
+    let (client, server) = configs(&pki, version);
+    let (mut c, mut s) = full_handshake(version, &client, &server, Transport::FlushTo);
     let data = [0x42u8; 1024];
     let mut wire = Vec::with_capacity(2048);
     let mut buf = [0u8; 1024];

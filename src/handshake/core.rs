@@ -179,20 +179,33 @@ impl<R: Role> Core<R> {
 
     /// Encodes, hashes and queues a handshake message of ours.
     pub(crate) fn send_handshake(&mut self, payload: HandshakePayload) -> Result<(), Error> {
-        self.msg.clear();
-        self.msg.reserve(FLIGHT_RESERVE);
-        HandshakeMessage { payload }.encode(&mut self.msg);
-        self.transcript.add(&self.msg);
-        self.reserve_flight();
-        self.writer
-            .write(ContentType::Handshake, &self.msg, &mut self.out)
+        self.send_handshake_kept(payload).map(drop)
+    }
+
+    /// [`send_handshake`](Self::send_handshake), handing the payload back:
+    /// the client keeps its first ClientHello for a HelloRetryRequest
+    /// without copying it.
+    pub(crate) fn send_handshake_kept(
+        &mut self,
+        payload: HandshakePayload,
+    ) -> Result<HandshakePayload, Error> {
+        let message = HandshakeMessage { payload };
+        self.send_encoded(|out| message.encode(out))?;
+        Ok(message.payload)
     }
 
     /// Encodes, hashes and queues a TLS 1.3 handshake message of ours.
     pub(crate) fn send_handshake13(&mut self, payload: PayloadTls13) -> Result<(), Error> {
+        self.send_encoded(|out| payload.encode(out))
+    }
+
+    /// Hashes and queues the handshake message `encode` appends (header
+    /// and body): for a message written straight from what we hold, such
+    /// as our TLS 1.3 Certificate from the configured chain.
+    pub(crate) fn send_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<(), Error> {
         self.msg.clear();
         self.msg.reserve(FLIGHT_RESERVE);
-        payload.encode(&mut self.msg);
+        encode(&mut self.msg);
         self.transcript.add(&self.msg);
         self.reserve_flight();
         self.writer

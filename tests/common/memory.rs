@@ -157,8 +157,8 @@ pub fn full_handshake_by(
     ))
 }
 
-/// A full TLS 1.3 handshake with every flight delivered whole (both
-/// configurations restricted to TLS 1.3; no client certificate asked for):
+/// A full TLS 1.3 handshake with every flight delivered whole, both
+/// configurations restricted to TLS 1.3 (no client certificate asked for):
 /// the two connections.
 pub fn full_handshake13(
     client: Arc<ClientConfig>,
@@ -168,29 +168,41 @@ pub fn full_handshake13(
     client.versions = vec![tlstate::enums::ProtocolVersion::Tls13];
     let mut server = Arc::unwrap_or_clone(server);
     server.versions = vec![tlstate::enums::ProtocolVersion::Tls13];
-    let mut c = Handshake::client(Arc::new(client), localhost()).send()?;
-    let mut s = Handshake::server(Arc::new(server));
-    let input = c.take_output();
-    assert_eq!(s.feed(&input), input.len(), "a whole flight is taken");
+    full_handshake_tls13_by(Arc::new(client), Arc::new(server), Transport::TakeOutput)
+}
+
+/// A full TLS 1.3 handshake (no HelloRetryRequest, no client certificate)
+/// with every flight moved whole by `transport`. Both configurations must
+/// enable TLS 1.3 and the client's first group must be one the server
+/// takes; the compatibility ChangeCipherSpec is sent as they configure.
+pub fn full_handshake_tls13_by(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+    transport: Transport,
+) -> Result<(Connection<Client>, Connection<Server>), Fatal> {
+    let mut c = Handshake::client(client, localhost()).send()?;
+    let mut s = Handshake::server(server);
+    let input: &[u8] = &flight(&mut c, transport);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let AfterClientHello::Tls13(s) = next(s.recv()?) else {
-        panic!("the server took TLS 1.3 with the share offered")
+        panic!("the server did not choose a TLS 1.3 handshake without retry")
     };
-    // ServerHello, [compatibility ChangeCipherSpec], EncryptedExtensions,
-    // Certificate, CertificateVerify, Finished.
+    // ServerHello, [ChangeCipherSpec], EncryptedExtensions, Certificate,
+    // CertificateVerify, Finished
     let mut s = s.send()?.send()?.send()?.send()?.send()?.send()?;
-    let input = s.take_output();
-    assert_eq!(c.feed(&input), input.len(), "a whole flight is taken");
+    let input: &[u8] = &flight(&mut s, transport);
+    assert_eq!(c.feed(input), input.len(), "a whole flight is taken");
     let AfterServerHello::Tls13(c) = next(c.recv()?) else {
-        panic!("the client got TLS 1.3")
+        panic!("the client did not get a TLS 1.3 ServerHello")
     };
+    // EncryptedExtensions, then the Certificate in CertificateRequest's place
     let AfterEncryptedExtensions::NoCertificateRequest(c) = next(next(c.recv()?).recv()?) else {
         panic!("this server does not ask for certificates")
     };
-    // CertificateVerify and Finished read; then our [compatibility
-    // ChangeCipherSpec] and Finished.
+    // CertificateVerify, Finished; [ChangeCipherSpec], Finished
     let mut c = next(next(c.recv()?).recv()?).send()?.send()?;
-    let input = c.take_output();
-    assert_eq!(s.feed(&input), input.len(), "a whole flight is taken");
+    let input: &[u8] = &flight(&mut c, transport);
+    assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let s = next(s.recv()?);
     Ok((c.into_connection(), s.into_connection()))
 }

@@ -56,39 +56,29 @@ impl Secret {
     /// `HKDF-Expand-Label(self, label, context, out.len())` into `out`
     /// (RFC 8446 7.1). `label` is without the `"tls13 "` prefix.
     pub fn expand_label(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<(), Error> {
-        const BAD: Error = Error::Internal("HKDF-Expand-Label input out of range");
-        let length = u16::try_from(out.len()).map_err(|_| BAD)?.to_be_bytes();
-        let label_len = [u8::try_from(LABEL_PREFIX.len() + label.len()).map_err(|_| BAD)?];
-        let context_len = [u8::try_from(context.len()).map_err(|_| BAD)?];
-        let info = [
-            &length[..],
-            &label_len,
-            LABEL_PREFIX,
-            label,
-            &context_len,
-            context,
-        ];
-        hkdf::Prk::new_less_safe(hkdf_algorithm(self.hash), self.as_bytes())
-            .expand(&info, OutputLen(out.len()))
-            .and_then(|okm| okm.fill(out))
-            .map_err(|_| BAD)
+        self.expander().expand_label(label, context, out)
     }
 
     /// `Derive-Secret(self, label, messages)` given `Transcript-Hash(messages)`:
     /// an expansion to one hash length.
     pub fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Result<Self, Error> {
-        let mut out = Self {
+        self.expander().derive(label, transcript_hash)
+    }
+
+    /// The secret made ready for several expansions: making the HMAC key
+    /// costs two hash blocks, as much as an expansion, so the schedule
+    /// makes it once where one secret gives two outputs (a traffic key and
+    /// its IV; the two traffic secrets of a stage).
+    pub(crate) fn expander(&self) -> Expander {
+        Expander {
             hash: self.hash,
-            bytes: [0; MAX_HASH_LEN],
-        };
-        let len = self.hash.output_len();
-        self.expand_label(label, transcript_hash, &mut out.bytes[..len])?;
-        Ok(out)
+            prk: hkdf::Prk::new_less_safe(hkdf_algorithm(self.hash), self.as_bytes()),
+        }
     }
 
     /// `Derive-Secret(self, "derived", "")`: the salt of the next stage.
     fn derived(&self) -> Result<Self, Error> {
-        self.derive(b"derived", empty_hash(self.hash).as_ref())
+        self.derive(b"derived", empty_hash(self.hash))
     }
 }
 
@@ -103,6 +93,50 @@ impl core::fmt::Debug for Secret {
         f.debug_struct("Secret")
             .field("hash", &self.hash)
             .finish_non_exhaustive()
+    }
+}
+
+/// A [`Secret`] keyed for HKDF-Expand, to expand it more than once.
+pub(crate) struct Expander {
+    hash: HashAlgorithm,
+    prk: hkdf::Prk,
+}
+
+impl Expander {
+    /// [`Secret::expand_label`].
+    pub(crate) fn expand_label(
+        &self,
+        label: &[u8],
+        context: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        const BAD: Error = Error::Internal("HKDF-Expand-Label input out of range");
+        let length = u16::try_from(out.len()).map_err(|_| BAD)?.to_be_bytes();
+        let label_len = [u8::try_from(LABEL_PREFIX.len() + label.len()).map_err(|_| BAD)?];
+        let context_len = [u8::try_from(context.len()).map_err(|_| BAD)?];
+        let info = [
+            &length[..],
+            &label_len,
+            LABEL_PREFIX,
+            label,
+            &context_len,
+            context,
+        ];
+        self.prk
+            .expand(&info, OutputLen(out.len()))
+            .and_then(|okm| okm.fill(out))
+            .map_err(|_| BAD)
+    }
+
+    /// [`Secret::derive`].
+    pub(crate) fn derive(&self, label: &[u8], transcript_hash: &[u8]) -> Result<Secret, Error> {
+        let mut out = Secret {
+            hash: self.hash,
+            bytes: [0; MAX_HASH_LEN],
+        };
+        let len = self.hash.output_len();
+        self.expand_label(label, transcript_hash, &mut out.bytes[..len])?;
+        Ok(out)
     }
 }
 
@@ -124,9 +158,25 @@ fn hkdf_algorithm(hash: HashAlgorithm) -> hkdf::Algorithm {
     }
 }
 
-/// `Hash("")`, the context of the "derived" and binder-key expansions.
-fn empty_hash(hash: HashAlgorithm) -> ring::digest::Digest {
-    ring::digest::digest(hash.digest(), &[])
+/// `Hash("")`, the context of the "derived" and binder-key expansions: a
+/// constant, not hashed again at each stage (checked against `ring` in
+/// the tests).
+fn empty_hash(hash: HashAlgorithm) -> &'static [u8] {
+    const SHA256_EMPTY: [u8; 32] = [
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9,
+        0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52,
+        0xb8, 0x55,
+    ];
+    const SHA384_EMPTY: [u8; 48] = [
+        0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e, 0xb1, 0xb1, 0xe3,
+        0x6a, 0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43, 0x4c, 0x0c, 0xc7, 0xbf, 0x63, 0xf6,
+        0xe1, 0xda, 0x27, 0x4e, 0xde, 0xbf, 0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a, 0xd2, 0xf1, 0x48,
+        0x98, 0xb9, 0x5b,
+    ];
+    match hash {
+        HashAlgorithm::Sha256 => &SHA256_EMPTY,
+        HashAlgorithm::Sha384 => &SHA384_EMPTY,
+    }
 }
 
 /// `HKDF-Extract(salt, ikm)`, which is `HMAC-Hash(salt, ikm)` (RFC 5869
@@ -140,14 +190,64 @@ fn extract(hash: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Result<Secret, Error
 
 /// The early secret: `HKDF-Extract(0, PSK)`, with a string of zeros for the
 /// PSK when there is none (RFC 8446 7.1).
-pub struct EarlySecret(Secret);
+pub struct EarlySecret {
+    secret: Secret,
+    /// Whether there was no PSK: then this secret and the next stage's
+    /// salt are the same in every handshake, and are constants.
+    without_psk: bool,
+}
+
+/// Without a PSK: `HKDF-Extract(0, 0)` (the early secret) and
+/// `Derive-Secret(early, "derived", "")` (the handshake stage's salt), per
+/// hash. The same in every such handshake (RFC 8448 3 lists the SHA-256
+/// pair), so not computed in each; the tests compute them.
+fn without_psk(hash: HashAlgorithm) -> (&'static [u8], &'static [u8]) {
+    const SHA256: ([u8; 32], [u8; 32]) = (
+        [
+            0x33, 0xad, 0x0a, 0x1c, 0x60, 0x7e, 0xc0, 0x3b, 0x09, 0xe6, 0xcd, 0x98, 0x93, 0x68,
+            0x0c, 0xe2, 0x10, 0xad, 0xf3, 0x00, 0xaa, 0x1f, 0x26, 0x60, 0xe1, 0xb2, 0x2e, 0x10,
+            0xf1, 0x70, 0xf9, 0x2a,
+        ],
+        [
+            0x6f, 0x26, 0x15, 0xa1, 0x08, 0xc7, 0x02, 0xc5, 0x67, 0x8f, 0x54, 0xfc, 0x9d, 0xba,
+            0xb6, 0x97, 0x16, 0xc0, 0x76, 0x18, 0x9c, 0x48, 0x25, 0x0c, 0xeb, 0xea, 0xc3, 0x57,
+            0x6c, 0x36, 0x11, 0xba,
+        ],
+    );
+    const SHA384: ([u8; 48], [u8; 48]) = (
+        [
+            0x7e, 0xe8, 0x20, 0x6f, 0x55, 0x70, 0x02, 0x3e, 0x6d, 0xc7, 0x51, 0x9e, 0xb1, 0x07,
+            0x3b, 0xc4, 0xe7, 0x91, 0xad, 0x37, 0xb5, 0xc3, 0x82, 0xaa, 0x10, 0xba, 0x18, 0xe2,
+            0x35, 0x7e, 0x71, 0x69, 0x71, 0xf9, 0x36, 0x2f, 0x2c, 0x2f, 0xe2, 0xa7, 0x6b, 0xfd,
+            0x78, 0xdf, 0xec, 0x4e, 0xa9, 0xb5,
+        ],
+        [
+            0x15, 0x91, 0xda, 0xc5, 0xcb, 0xbf, 0x03, 0x30, 0xa4, 0xa8, 0x4d, 0xe9, 0xc7, 0x53,
+            0x33, 0x0e, 0x92, 0xd0, 0x1f, 0x0a, 0x88, 0x21, 0x4b, 0x44, 0x64, 0x97, 0x2f, 0xd6,
+            0x68, 0x04, 0x9e, 0x93, 0xe5, 0x2f, 0x2b, 0x16, 0xfa, 0xd9, 0x22, 0xfd, 0xc0, 0x58,
+            0x44, 0x78, 0x42, 0x8f, 0x28, 0x2b,
+        ],
+    );
+    match hash {
+        HashAlgorithm::Sha256 => (&SHA256.0, &SHA256.1),
+        HashAlgorithm::Sha384 => (&SHA384.0, &SHA384.1),
+    }
+}
 
 impl EarlySecret {
     /// The early secret of a handshake with `psk`, or without one.
     pub fn new(hash: HashAlgorithm, psk: Option<&[u8]>) -> Result<Self, Error> {
-        let zeros = [0u8; MAX_HASH_LEN];
-        let zeros = &zeros[..hash.output_len()];
-        Ok(Self(extract(hash, zeros, psk.unwrap_or(zeros))?))
+        let secret = match psk {
+            Some(psk) => {
+                let zeros = [0u8; MAX_HASH_LEN];
+                extract(hash, &zeros[..hash.output_len()], psk)?
+            }
+            None => Secret::new(hash, without_psk(hash).0)?,
+        };
+        Ok(Self {
+            secret,
+            without_psk: psk.is_none(),
+        })
     }
 
     /// The binder key: `Derive-Secret(early, "res binder" | "ext binder", "")`,
@@ -157,20 +257,24 @@ impl EarlySecret {
             true => b"res binder",
             false => b"ext binder",
         };
-        self.0.derive(label, empty_hash(self.0.hash).as_ref())
+        self.secret.derive(label, empty_hash(self.secret.hash))
     }
 
     /// `client_early_traffic_secret`, over `Transcript-Hash(ClientHello)`.
     pub fn client_early_traffic_secret(&self, hello_hash: &[u8]) -> Result<Secret, Error> {
-        self.0.derive(b"c e traffic", hello_hash)
+        self.secret.derive(b"c e traffic", hello_hash)
     }
 
     /// The handshake secret: `HKDF-Extract(Derive-Secret(early, "derived", ""),
     /// shared_secret)`. Consumes the early stage.
     pub fn into_handshake(self, shared_secret: &[u8]) -> Result<HandshakeSecret, Error> {
-        let salt = self.0.derived()?;
+        let hash = self.secret.hash;
+        let salt = match self.without_psk {
+            true => Secret::new(hash, without_psk(hash).1)?,
+            false => self.secret.derived()?,
+        };
         Ok(HandshakeSecret(extract(
-            self.0.hash,
+            hash,
             salt.as_bytes(),
             shared_secret,
         )?))
@@ -193,9 +297,10 @@ impl HandshakeSecret {
     /// `{client,server}_handshake_traffic_secret`, over
     /// `Transcript-Hash(ClientHello...ServerHello)`.
     pub fn traffic_secrets(&self, hello_hash: &[u8]) -> Result<TrafficSecrets, Error> {
+        let expander = self.0.expander();
         Ok(TrafficSecrets {
-            client: self.0.derive(b"c hs traffic", hello_hash)?,
-            server: self.0.derive(b"s hs traffic", hello_hash)?,
+            client: expander.derive(b"c hs traffic", hello_hash)?,
+            server: expander.derive(b"s hs traffic", hello_hash)?,
         })
     }
 
@@ -220,9 +325,10 @@ impl MasterSecret {
     /// `{client,server}_application_traffic_secret_0`, over
     /// `Transcript-Hash(ClientHello...server Finished)`.
     pub fn traffic_secrets(&self, server_finished_hash: &[u8]) -> Result<TrafficSecrets, Error> {
+        let expander = self.0.expander();
         Ok(TrafficSecrets {
-            client: self.0.derive(b"c ap traffic", server_finished_hash)?,
-            server: self.0.derive(b"s ap traffic", server_finished_hash)?,
+            client: expander.derive(b"c ap traffic", server_finished_hash)?,
+            server: expander.derive(b"s ap traffic", server_finished_hash)?,
         })
     }
 
@@ -300,4 +406,52 @@ pub fn message_hash(
         .ok_or(Error::Internal("ClientHello1 hash is not one hash long"))?
         .copy_from_slice(client_hello1_hash);
     Ok((out, 4 + len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_empty_hashes_are_the_hashes_of_nothing() {
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let computed = ring::digest::digest(hash.digest(), &[]);
+            assert_eq!(empty_hash(hash), computed.as_ref(), "{hash:?}");
+        }
+    }
+
+    #[test]
+    fn the_constants_without_a_psk_are_what_the_schedule_computes() {
+        for hash in [HashAlgorithm::Sha256, HashAlgorithm::Sha384] {
+            let zeros = [0u8; MAX_HASH_LEN];
+            let zeros = &zeros[..hash.output_len()];
+            let early = extract(hash, zeros, zeros).unwrap();
+            let (early_constant, derived_constant) = without_psk(hash);
+            assert_eq!(early.as_bytes(), early_constant, "{hash:?}");
+            assert_eq!(early.derived().unwrap().as_bytes(), derived_constant);
+            // A PSK of zeros takes the computing path to the same stage.
+            let shared = [5u8; 32];
+            let computed = EarlySecret::new(hash, Some(zeros))
+                .unwrap()
+                .into_handshake(&shared)
+                .unwrap();
+            let constant = EarlySecret::new(hash, None)
+                .unwrap()
+                .into_handshake(&shared)
+                .unwrap();
+            assert_eq!(computed.0.as_bytes(), constant.0.as_bytes());
+        }
+    }
+
+    #[test]
+    fn an_expander_expands_as_its_secret_does() {
+        let secret = Secret::new(HashAlgorithm::Sha384, &[9; 48]).unwrap();
+        let expander = secret.expander();
+        let (mut once, mut kept) = ([0u8; 12], [0u8; 12]);
+        for label in [&b"key"[..], b"iv"] {
+            secret.expand_label(label, b"ctx", &mut once).unwrap();
+            expander.expand_label(label, b"ctx", &mut kept).unwrap();
+            assert_eq!(once, kept);
+        }
+    }
 }

@@ -51,8 +51,10 @@ impl TrafficKey {
             .key
             .get_mut(..aead.key_len())
             .ok_or(Error::Internal("AEAD key longer than 32 bytes"))?;
-        secret.expand_label(b"key", &[], key)?;
-        secret.expand_label(b"iv", &[], &mut out.iv)?;
+        // One HMAC key for both expansions.
+        let expander = secret.expander();
+        expander.expand_label(b"key", &[], key)?;
+        expander.expand_label(b"iv", &[], &mut out.iv)?;
         Ok(out)
     }
 

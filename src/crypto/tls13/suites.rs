@@ -60,12 +60,19 @@ pub fn lookup_tls13(suite: CipherSuite) -> Option<&'static Tls13CipherSuite> {
 /// The TLS 1.3 suites a configuration's suite list names, in its order; a
 /// list that names none (the TLS 1.2 defaults) stands for all three, in
 /// our order. Client and server read their configurations the same way.
-pub fn configured_tls13_suites(configured: &[CipherSuite]) -> Vec<&'static Tls13CipherSuite> {
-    let named: Vec<_> = configured.iter().filter_map(|s| lookup_tls13(*s)).collect();
-    match named.is_empty() {
-        true => TLS13_CIPHER_SUITES.iter().collect(),
-        false => named,
-    }
+///
+/// An iterator, not a vector: both hellos read it once per handshake, and
+/// it would be two of the handshake's allocations.
+pub fn configured_tls13_suites(
+    configured: &[CipherSuite],
+) -> impl Iterator<Item = &'static Tls13CipherSuite> + '_ {
+    let names_one = configured.iter().any(|s| lookup_tls13(*s).is_some());
+    let named = configured
+        .iter()
+        .filter_map(|s| lookup_tls13(*s))
+        .filter(move |_| names_one);
+    let all = TLS13_CIPHER_SUITES.iter().filter(move |_| !names_one);
+    named.chain(all)
 }
 
 #[cfg(test)]
@@ -89,15 +96,12 @@ mod tests {
     #[test]
     fn a_configuration_naming_no_tls13_suite_takes_all_three() {
         let tls12_only = [CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256];
-        assert_eq!(configured_tls13_suites(&tls12_only).len(), 3);
+        assert_eq!(configured_tls13_suites(&tls12_only).count(), 3);
         let one = [
             CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
             CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
         ];
-        let got: Vec<_> = configured_tls13_suites(&one)
-            .iter()
-            .map(|s| s.suite)
-            .collect();
+        let got: Vec<_> = configured_tls13_suites(&one).map(|s| s.suite).collect();
         assert_eq!(got, [CipherSuite::TLS13_CHACHA20_POLY1305_SHA256]);
     }
 }

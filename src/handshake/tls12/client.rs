@@ -126,7 +126,6 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     // three, as the server reads it), then the TLS 1.2 ones it names (a
     // 1.3-only client offers no 1.2 suite).
     let tls13_suites = crypto::tls13::configured_tls13_suites(&config.cipher_suites)
-        .into_iter()
         .map(|s| s.suite)
         .filter(|_| offer_tls13);
     let tls12_suites = config
@@ -252,11 +251,18 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
     ) -> Result<Handshake<Client, state::ServerHello, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let hello = Box::new(client_hello(&mut hs.core)?);
+            let sent = hs
+                .core
+                .send_handshake_kept(HandshakePayload::ClientHello(hello))?;
             if hs.core.side.offered_tls13 {
-                hs.core.side.sent_hello = Some(hello.clone());
                 hs.core.reader.drop_compat_ccs_before_server_hello();
             }
-            hs.core.send_handshake(HandshakePayload::ClientHello(hello))
+            // Kept for a HelloRetryRequest (moved back, not copied).
+            if let (true, HandshakePayload::ClientHello(hello)) = (hs.core.side.offered_tls13, sent)
+            {
+                hs.core.side.sent_hello = Some(hello);
+            }
+            Ok(())
         })?;
         Ok(hs.advance_same())
     }

@@ -313,13 +313,13 @@ pub enum AfterEncryptedExtensions {
 /// Reads and verifies the server's Certificate (RFC 8446 4.4.2).
 fn recv_server_cert<P: FullShape>(
     hs: &mut Handshake<Client, state::ServerCert, P>,
-    certificate: &CertificateTls13,
+    certificate: CertificateTls13,
 ) -> Result<Arc<[CertificateDer<'static>]>, Error> {
     // RFC 8446 4.4.2: empty in the server's Certificate.
     if !certificate.context.is_empty() {
         return Err(illegal("a certificate_request_context in its Certificate"));
     }
-    let chain = certificate.chain();
+    let chain = certificate.into_chain();
     let (end_entity, intermediates) = chain.split_first().ok_or(CertificateError::Empty)?;
     hs.core.config.verifier.verify_server_cert(
         end_entity,
@@ -374,7 +374,7 @@ impl RecvMessage<Client, Full> for state::ServerCertReq {
         };
         // The optional row was skipped: this is the Certificate.
         let hs: Handshake<Client, state::ServerCert, Full> = hs.advance_same();
-        let (hs, chain) = hs.try_with(|hs| recv_server_cert(hs, &certificate))?;
+        let (hs, chain) = hs.try_with(|hs| recv_server_cert(hs, certificate))?;
         Ok(AfterEncryptedExtensions::NoCertificateRequest(
             hs.advance(|negotiated| certified(negotiated, chain)),
         ))
@@ -391,7 +391,7 @@ impl RecvMessage<Client, ClientAuth> for state::ServerCert {
     ) -> Result<Self::Next, Fatal> {
         let (hs, chain) = hs.try_with(|hs| {
             let certificate = expect_payload13!(message, Certificate)?;
-            recv_server_cert(hs, &certificate)
+            recv_server_cert(hs, certificate)
         })?;
         Ok(hs.advance(|negotiated| certified(negotiated, chain)))
     }

@@ -82,7 +82,6 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
     let (certified, by_name) = certificate_for(config, server_name.as_deref());
     // Our order: the TLS 1.3 suites the configuration lists, or all three.
     let suite = crypto::tls13::configured_tls13_suites(&config.cipher_suites)
-        .into_iter()
         .find(|suite| hello.cipher_suites.contains(&suite.suite))
         .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
     // A share in a group of ours, our order first. The share's group must
@@ -310,12 +309,13 @@ fn log_secret(core: &Core<Server>, label: &str, secret: &Secret) {
     }
 }
 
-fn negotiated(choice: &Server13) -> Negotiated13 {
+fn negotiated(choice: &mut Server13) -> Negotiated13 {
     Negotiated13 {
         suite: choice.suite,
         group: choice.group,
         alpn_protocol: choice.alpn_protocol.clone(),
-        server_name: choice.server_name.clone(),
+        // Moved: nothing after the ServerHello reads the choice's.
+        server_name: choice.server_name.take(),
     }
 }
 
@@ -520,14 +520,13 @@ impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
 
     /// Our chain, with an empty request context (RFC 8446 4.4.2).
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
-        let (hs, chain) =
-            hs.try_with(|hs| {
-                let chain = server13(&mut hs.core)?.certified.chain.clone();
-                hs.core.send_handshake13(PayloadTls13::Certificate(
-                    CertificateTls13::from_chain(Vec::new(), &chain),
-                ))?;
-                Ok(chain)
+        let (hs, chain) = hs.try_with(|hs| {
+            let chain = server13(&mut hs.core)?.certified.chain.clone();
+            hs.core.send_encoded(|out| {
+                CertificateTls13::encode_message_from_chain(&[], &chain, out);
             })?;
+            Ok(chain)
+        })?;
         Ok(hs.advance(|negotiated| Certified13 {
             negotiated,
             server_certificates: chain,
@@ -650,7 +649,7 @@ impl RecvMessage<Server, ClientAuth> for state::ClientCert {
                 )
                 .into());
             }
-            let chain = certificate.chain();
+            let chain = certificate.into_chain();
             let policy = hs
                 .core
                 .side

@@ -8,6 +8,7 @@ use rustls_pki_types::CertificateDer;
 use crate::codec::{
     Codec, LengthPrefix, Reader, encode_bytes, encode_prefixed, read_bytes, read_prefixed,
 };
+use crate::enums::HandshakeType;
 use crate::error::InvalidMessage;
 
 use super::extensions::Extensions;
@@ -55,6 +56,33 @@ impl CertificateTls13 {
             .map(|entry| entry.cert.clone())
             .collect()
     }
+
+    /// [`chain`](Self::chain), moving the certificates out of the message
+    /// instead of copying them.
+    pub fn into_chain(self) -> Arc<[CertificateDer<'static>]> {
+        self.entries.into_iter().map(|entry| entry.cert).collect()
+    }
+
+    /// Appends the whole message (type, length, body) that
+    /// `PayloadTls13::Certificate(CertificateTls13::from_chain(context, chain))`
+    /// encodes to, straight from `chain`: a server sends its configured
+    /// chain without first copying each certificate into a message.
+    pub fn encode_message_from_chain(
+        context: &[u8],
+        chain: &[CertificateDer<'_>],
+        out: &mut Vec<u8>,
+    ) {
+        HandshakeType::Certificate.encode(out);
+        encode_prefixed(out, LengthPrefix::U24, |out| {
+            encode_bytes(out, LengthPrefix::U8, context);
+            encode_prefixed(out, LengthPrefix::U24, |out| {
+                for cert in chain {
+                    encode_bytes(out, LengthPrefix::U24, cert.as_ref());
+                    Extensions::new().encode(out);
+                }
+            });
+        });
+    }
 }
 
 impl Codec for CertificateTls13 {
@@ -85,5 +113,31 @@ impl Codec for CertificateTls13 {
             });
         }
         Ok(Self { context, entries })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::tls13::PayloadTls13;
+
+    #[test]
+    fn a_message_encoded_from_the_chain_is_the_one_from_chain_encodes() {
+        let chain = [
+            CertificateDer::from(vec![0x30, 1, 2, 3]),
+            CertificateDer::from(vec![0x30; 300]),
+        ];
+        for context in [&[][..], &[7, 7]] {
+            let mut want = Vec::new();
+            PayloadTls13::Certificate(CertificateTls13::from_chain(context.to_vec(), &chain))
+                .encode(&mut want);
+            let mut got = Vec::new();
+            CertificateTls13::encode_message_from_chain(context, &chain, &mut got);
+            assert_eq!(got, want);
+            let PayloadTls13::Certificate(read) = PayloadTls13::read_message(&got).unwrap() else {
+                panic!("not a Certificate")
+            };
+            assert_eq!(&*read.into_chain(), &chain);
+        }
     }
 }
