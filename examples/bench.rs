@@ -1495,9 +1495,34 @@ fn resumed_handshake(pki: &Pki, opts: &Opts, resumption: Resumption, label: &str
 /// hand-off, no copy); TLS 1.3: through a byte buffer (`flush_to`,
 /// `fill_from`), as a socket would carry them. rustls's go through a byte
 /// buffer in both (`write_tls`, `read_tls`).
-fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str, version: Version) -> Res<()> {
+/// How tlstate's records reach its peer in a bulk figure.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// Through a byte buffer, as through a socket (`flush_to` /
+    /// `fill_from`), like rustls's `write_tls` / `read_tls`: the
+    /// headline figures.
+    Stream,
+    /// The client's output vector handed to the server (`take_output` →
+    /// `feed_owned`): two copies fewer, and possible only when both ends
+    /// live in one process. Named `bulk_handoff_…`; not a headline.
+    Handoff,
+}
+
+fn bulk(
+    pki: &Pki,
+    opts: &Opts,
+    aead: Aead,
+    size: usize,
+    label: &str,
+    version: Version,
+    path: Path,
+) -> Res<()> {
     let v = version.prefix();
-    let name = format!("{v}bulk_mb_per_sec_{}_{label}_writes", aead.name());
+    let kind = match path {
+        Path::Stream => "bulk",
+        Path::Handoff => "bulk_handoff",
+    };
+    let name = format!("{v}{kind}_mb_per_sec_{}_{label}_writes", aead.name());
     if !opts.wants(&name) {
         return Ok(());
     }
@@ -1527,11 +1552,11 @@ fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str, version: V
                     let start = thread_cpu();
                     let mut bytes = 0;
                     for _ in 0..batches_per_slice {
-                        bytes += match version {
-                            Version::Tls12 => {
+                        bytes += match path {
+                            Path::Handoff => {
                                 tlstate_bulk(&mut tc, &mut ts, &data, &batch, &mut buf)?
                             }
-                            Version::Tls13 => tlstate_bulk_stream(
+                            Path::Stream => tlstate_bulk_stream(
                                 &mut tc,
                                 &mut ts,
                                 &data,
@@ -1575,6 +1600,105 @@ fn bulk(pki: &Pki, opts: &Opts, aead: Aead, size: usize, label: &str, version: V
         (!rates[2].is_nan()).then_some(rates[2]),
         false,
     );
+    Ok(())
+}
+
+/// Bytes each way of the loopback TCP figure.
+const TCP_BYTES: usize = 1 << 30;
+
+/// Bulk over a real loopback TCP connection (TLS 1.3, AES-128-GCM, 16 KiB
+/// writes): the server thread sends `TCP_BYTES`, then the client thread
+/// does, each read by the other side as it comes; the figure is bytes
+/// moved (both ways) per second of wall time, the kernel's copies
+/// included for both libraries. One run each, tlstate first; not in the
+/// alternating slices (a run takes seconds).
+fn loopback_tcp(pki: &Pki, opts: &Opts) -> Res<()> {
+    let name = "tls13_tcp_loopback_mb_per_sec_aes128gcm_16k_writes";
+    if !opts.wants(name) {
+        return Ok(());
+    }
+    let (tc, ts) = tlstate_configs13(pki, Kind::EcdsaP256, Aead::Aes128Gcm)?;
+    let (rc, rs) = rustls_configs13(pki, Kind::EcdsaP256, Aead::Aes128Gcm)?;
+    let tlstate = opts.runs(Only::Tlstate).then(|| {
+        tcp_exchange(
+            move |tcp| Ok(Box::new(tlstate::stream::accept(ts, tcp)?) as Box<dyn ReadWrite>),
+            move |tcp| {
+                let name = rustls_pki_types::ServerName::try_from("localhost")?;
+                Ok(Box::new(tlstate::stream::connect(tc, name, tcp)?) as Box<dyn ReadWrite>)
+            },
+        )
+    });
+    let rustls = opts.runs(Only::Rustls).then(|| {
+        tcp_exchange(
+            move |tcp| {
+                let conn = rustls::ServerConnection::new(rs)?;
+                Ok(Box::new(rustls::StreamOwned::new(conn, tcp)) as Box<dyn ReadWrite>)
+            },
+            move |tcp| {
+                let name = rustls_pki_types::ServerName::try_from("localhost")?;
+                let conn = rustls::ClientConnection::new(rc, name)?;
+                Ok(Box::new(rustls::StreamOwned::new(conn, tcp)) as Box<dyn ReadWrite>)
+            },
+        )
+    });
+    let figure = |run: Option<Res<f64>>| -> Res<f64> { run.unwrap_or(Ok(f64::NAN)) };
+    report(name, figure(tlstate)?, figure(rustls)?, None, false);
+    Ok(())
+}
+
+/// What a TLS stream over TCP is to [`tcp_exchange`].
+trait ReadWrite: std::io::Read + std::io::Write + Send {}
+impl<T: std::io::Read + std::io::Write + Send> ReadWrite for T {}
+
+type Opener = Box<dyn FnOnce(std::net::TcpStream) -> Res<Box<dyn ReadWrite>> + Send>;
+
+/// Handshakes over loopback TCP, then moves `TCP_BYTES` from the server to
+/// the client and `TCP_BYTES` back, 16 KiB per write; returns MB (10^6
+/// bytes, both ways) per second of wall time for the transfer.
+fn tcp_exchange(
+    server: impl FnOnce(std::net::TcpStream) -> Res<Box<dyn ReadWrite>> + Send + 'static,
+    client: impl FnOnce(std::net::TcpStream) -> Res<Box<dyn ReadWrite>> + Send + 'static,
+) -> Res<f64> {
+    let server: Opener = Box::new(server);
+    let client: Opener = Box::new(client);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let ready = Arc::new(std::sync::Barrier::new(2));
+    let server_ready = ready.clone();
+    let server = std::thread::spawn(move || -> Result<(), String> {
+        let (tcp, _) = listener.accept().map_err(|e| e.to_string())?;
+        let mut tls = server(tcp).map_err(|e| e.to_string())?;
+        server_ready.wait();
+        send_all(&mut *tls).map_err(|e| e.to_string())?;
+        receive_all(&mut *tls).map_err(|e| e.to_string())
+    });
+    let mut tls = client(std::net::TcpStream::connect(addr)?)?;
+    ready.wait();
+    let start = std::time::Instant::now();
+    receive_all(&mut *tls)?;
+    send_all(&mut *tls)?;
+    server.join().map_err(|_| "the server thread panicked")??;
+    let elapsed = start.elapsed().as_secs_f64();
+    Ok(2.0 * TCP_BYTES as f64 / 1e6 / elapsed)
+}
+
+fn send_all(tls: &mut dyn ReadWrite) -> std::io::Result<()> {
+    let data = vec![0x61u8; 16 * 1024];
+    for _ in 0..TCP_BYTES / data.len() {
+        tls.write_all(&data)?;
+    }
+    tls.flush()
+}
+
+fn receive_all(tls: &mut dyn ReadWrite) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    while got < TCP_BYTES {
+        match tls.read(&mut buf)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => got += std::hint::black_box(&buf[..n]).len(),
+        }
+    }
     Ok(())
 }
 
@@ -1782,10 +1906,24 @@ fn main() -> Res<()> {
     resumed_handshake(&pki, &opts, Resumption::Ticket, "ticket")?;
     for version in [Version::Tls12, Version::Tls13] {
         for aead in Aead::ALL {
-            bulk(&pki, &opts, aead, 16 * 1024, "16k", version)?;
-            bulk(&pki, &opts, aead, 1024, "1k", version)?;
+            bulk(&pki, &opts, aead, 16 * 1024, "16k", version, Path::Stream)?;
+            bulk(&pki, &opts, aead, 1024, "1k", version, Path::Stream)?;
         }
     }
+    // The in-process hand-off, TLS 1.2's former headline (issue #14).
+    for aead in Aead::ALL {
+        bulk(
+            &pki,
+            &opts,
+            aead,
+            16 * 1024,
+            "16k",
+            Version::Tls12,
+            Path::Handoff,
+        )?;
+        bulk(&pki, &opts, aead, 1024, "1k", Version::Tls12, Path::Handoff)?;
+    }
+    loopback_tcp(&pki, &opts)?;
     idle_memory(&pki, &opts)?;
     idle_memory13(&pki, &opts)?;
     allocations_per_handshake(&pki, &opts)?;

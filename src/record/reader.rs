@@ -158,6 +158,10 @@ pub struct RecordReader {
     compat_ccs: bool,
     /// An opener has been installed, so every record is protected.
     protected: bool,
+    /// The wire length of the last record opened: `read_from` asks for at
+    /// least this much, so a stream of large records takes one read per
+    /// record (or fewer), not a 4 KiB read and then the rest.
+    last_record_len: usize,
     failed: Option<Error>,
 }
 
@@ -202,6 +206,7 @@ impl RecordReader {
             tls13: false,
             compat_ccs: false,
             protected: false,
+            last_record_len: 0,
             failed: None,
         }
     }
@@ -392,9 +397,10 @@ impl RecordReader {
     /// Performs one `read` from `rd` into the reader's buffer and returns
     /// the byte count; 0 means end of stream.
     ///
-    /// The read asks for what completes the next record (at least 4 KiB),
-    /// so the buffer never holds more than one largest record plus one
-    /// read (plus an application data record held by
+    /// The read asks for what completes the next record, at least 4 KiB
+    /// and at least the last record's length (so a stream of large records
+    /// takes one read each), so the buffer never holds more than one
+    /// largest record plus one read (plus an application data record held by
     /// [`peek_message`](Self::peek_message) and not consumed yet). If a
     /// whole largest record is already buffered, this fails
     /// with [`io::ErrorKind::Other`]: call `next_message` first. After
@@ -409,7 +415,11 @@ impl RecordReader {
                 "record buffer full: call next_message first",
             ));
         }
-        let want = room.min(MIN_READ.max(self.next_record_needs()));
+        let want = room.min(
+            MIN_READ
+                .max(self.next_record_needs())
+                .max(self.last_record_len),
+        );
         self.make_room(want);
         let Some(dst) = self.buf.get_mut(self.filled..self.filled + want) else {
             return Ok(0);
@@ -643,6 +653,7 @@ impl RecordReader {
         }
         let body_start = self.start + HEADER_LEN;
         let record_end = body_start + header.len;
+        self.last_record_len = HEADER_LEN + header.len;
         if record_end > self.filled {
             return Ok(Opened::NeedMore);
         }
@@ -1140,6 +1151,33 @@ mod tests {
         assert_eq!(rd.peek_message(), Ok(None));
     }
 
+    /// The first read of a stream asks for 4 KiB (the header is not known
+    /// yet), the next completes the record; once a record's length is
+    /// known, reads ask for at least that much, so a stream of largest
+    /// records takes one read per record.
+    #[test]
+    fn read_from_asks_for_at_least_the_last_records_length() {
+        let records: Vec<u8> = [1u8, 2, 3]
+            .iter()
+            .flat_map(|&b| record(23, &vec![b; MAX_PLAINTEXT_LEN]))
+            .collect();
+        let len = records.len() / 3;
+        let mut rd = RecordReader::new();
+        let mut src: &[u8] = &records;
+        assert_eq!(rd.read_from(&mut src).unwrap(), MIN_READ);
+        assert_eq!(rd.read_from(&mut src).unwrap(), len - MIN_READ);
+        for b in 1u8..=3 {
+            assert_eq!(
+                rd.next_message(),
+                Ok(Some(Inbound::ApplicationData(&[b; MAX_PLAINTEXT_LEN][..])))
+            );
+            if b < 3 {
+                assert_eq!(rd.read_from(&mut src).unwrap(), len, "one read, record {b}");
+            }
+        }
+        assert!(src.is_empty());
+    }
+
     #[test]
     fn held_data_does_not_stop_read_from() {
         let first = record(23, &vec![1; MAX_PLAINTEXT_LEN]);
@@ -1151,11 +1189,10 @@ mod tests {
             matches!(rd.peek_message(), Ok(Some(Inbound::ApplicationData(d))) if d.len() == MAX_PLAINTEXT_LEN)
         );
         rd.consume_data(10);
-        // A whole largest record more is read behind the held one, each
-        // read completing it as far as its header tells.
+        // A whole largest record more is read behind the held one: as the
+        // last record was a largest one, one read asks for all of it.
         let mut src: &[u8] = &second;
-        assert_eq!(rd.read_from(&mut src).unwrap(), MIN_READ);
-        assert_eq!(rd.read_from(&mut src).unwrap(), second.len() - MIN_READ);
+        assert_eq!(rd.read_from(&mut src).unwrap(), second.len());
         assert!(src.is_empty());
         assert_eq!(rd.held_data(), &[1; MAX_PLAINTEXT_LEN - 10][..]);
         rd.consume_data(MAX_PLAINTEXT_LEN);
