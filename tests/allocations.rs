@@ -354,3 +354,67 @@ fn small_records_allocate_nothing_once_warm(version: Version) {
     }
     assert_eq!(calls() - before, 0, "allocations for 100 records of 1 KiB");
 }
+
+#[test]
+fn large_records_streaming_allocate_nothing_once_warm() {
+    large_records_stream(Version::Tls12);
+}
+
+#[test]
+fn large_tls13_records_streaming_allocate_nothing_once_warm() {
+    large_records_stream(Version::Tls13);
+}
+
+/// The socket path with 16 KiB writes (issue #14): from the third large
+/// record in a row, the writer keeps its output buffer and the reader its
+/// record buffer, so 100 more records allocate nothing (and zero-fill
+/// nothing); `release_buffers` then brings the idle pair back under 6 KB.
+fn large_records_stream(version: Version) {
+    let pki = TestPki::new("tlstate streaming test CA");
+    let (client, server) = configs(&pki, version);
+    let data = vec![0x42u8; 16 * 1024];
+    let mut wire = Vec::with_capacity(17 * 1024);
+    let before = live_bytes();
+    let (mut c, mut s) = full_handshake(version, &client, &server, Transport::FlushTo);
+    let mut one_record = |c: &mut Connection<Client>, s: &mut Connection<Server>| {
+        c.send(&data).unwrap();
+        wire.clear();
+        c.flush_to(&mut wire).unwrap();
+        let mut input: &[u8] = &wire;
+        let mut got = 0;
+        while !input.is_empty() {
+            assert!(s.fill_from(&mut input).unwrap() > 0);
+            while let ReadOutcome::Data(plaintext) = s.fill_buf().unwrap() {
+                let n = plaintext.len();
+                got += n;
+                s.consume(n);
+            }
+        }
+        assert_eq!(got, data.len());
+    };
+    for _ in 0..3 {
+        one_record(&mut c, &mut s);
+    }
+    let calls_before = calls();
+    for _ in 0..100 {
+        one_record(&mut c, &mut s);
+    }
+    assert_eq!(
+        calls() - calls_before,
+        0,
+        "allocations for 100 records of 16 KiB"
+    );
+    let streaming = live_bytes() - before;
+    assert!(
+        streaming > 2 * 16 * 1024,
+        "the buffers were kept: {streaming}"
+    );
+    c.release_buffers();
+    s.release_buffers();
+    let idle = live_bytes() - before;
+    println!("pair heap while streaming {streaming} B, after release_buffers {idle} B");
+    assert!(
+        idle <= 6 * 1024,
+        "idle pair after the stream holds {idle} B"
+    );
+}

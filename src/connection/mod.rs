@@ -411,4 +411,15 @@ impl<R: Role> Connection<R> {
     pub fn flush_to(&mut self, transport: &mut impl io::Write) -> io::Result<()> {
         self.write.flush_to(transport)
     }
+
+    /// Frees both record buffers where they hold nothing: while large
+    /// records stream each way, the reader and the writer keep theirs
+    /// between records (no allocation per record); an idle connection
+    /// otherwise holds at most a small buffer each way
+    /// ([`MAX_IDLE_CAPACITY`](crate::record::MAX_IDLE_CAPACITY)). Call it
+    /// when the traffic pauses, to go back to that.
+    pub fn release_buffers(&mut self) {
+        self.read.release_buffer();
+        self.write.release_buffer();
+    }
 }

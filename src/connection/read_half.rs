@@ -98,6 +98,14 @@ impl<R: Role> ReadHalf<R> {
         self.reader.read_from(transport)
     }
 
+    /// Frees the record buffer if nothing is in it (see
+    /// [`RecordReader::release_buffer`]): a stream of large records keeps
+    /// it between records, and this is for a caller that knows the stream
+    /// has paused.
+    pub fn release_buffer(&mut self) {
+        self.reader.release_buffer();
+    }
+
     /// Whether the peer's close_notify has arrived.
     pub fn peer_closed(&self) -> bool {
         matches!(self.ended, Some(Ok(())))

@@ -33,6 +33,9 @@ pub struct WriteHalf<R: Role> {
     /// TLS 1.3: after this many records under one key, the next write
     /// updates it first ([`DEFAULT_RECORDS_PER_KEY`]).
     records_per_key: u64,
+    /// Flushes larger than the idle bound in a row: a stream, whose
+    /// output buffer is kept.
+    large_in_a_row: u8,
     shared: Arc<Shared>,
     _role: PhantomData<fn() -> R>,
 }
@@ -61,6 +64,7 @@ impl<R: Role> WriteHalf<R> {
             tls13,
             secret,
             records_per_key: DEFAULT_RECORDS_PER_KEY,
+            large_in_a_row: 0,
             shared,
             _role: PhantomData,
         };
@@ -236,8 +240,11 @@ impl<R: Role> WriteHalf<R> {
 
     /// Marks the first `n` queued bytes as written.
     pub fn consume_output(&mut self, n: usize) {
-        self.out.drain(..n.min(self.out.len()));
-        self.release_if_idle();
+        let n = n.min(self.out.len());
+        self.out.drain(..n);
+        if self.out.is_empty() {
+            self.note_flushed(n);
+        }
     }
 
     /// Writes the queued bytes to `transport` and flushes it, after
@@ -247,16 +254,43 @@ impl<R: Role> WriteHalf<R> {
         let _ = self.answer_peer();
         if !self.out.is_empty() {
             transport.write_all(&self.out)?;
+            let flushed = self.out.len();
             self.out.clear();
-            self.release_if_idle();
+            self.note_flushed(flushed);
         }
         transport.flush()
     }
 
+    /// Called when the output was all written: keeps the buffer while
+    /// large flushes stream (as the reader keeps its own, see
+    /// [`MAX_IDLE_CAPACITY`](crate::record::MAX_IDLE_CAPACITY)), else frees
+    /// one larger than the idle bound.
+    fn note_flushed(&mut self, flushed: usize) {
+        self.large_in_a_row = if flushed > KEEP_IDLE_CAPACITY {
+            self.large_in_a_row
+                .saturating_add(1)
+                .min(crate::record::STREAMING_AFTER)
+        } else {
+            0
+        };
+        self.release_if_idle();
+    }
+
     fn release_if_idle(&mut self) {
-        if self.out.is_empty() && self.out.capacity() > KEEP_IDLE_CAPACITY {
+        if self.out.is_empty()
+            && self.out.capacity() > KEEP_IDLE_CAPACITY
+            && self.large_in_a_row < crate::record::STREAMING_AFTER
+        {
             self.out = Vec::new();
         }
+    }
+
+    /// Frees the output buffer if it is empty and larger than the idle
+    /// bound, ending a stream of large writes: for a caller that knows the
+    /// traffic has paused.
+    pub fn release_buffer(&mut self) {
+        self.large_in_a_row = 0;
+        self.release_if_idle();
     }
 
     fn fail(&mut self, error: Error) -> Error {

@@ -28,5 +28,6 @@ pub use header::{MAX_CIPHERTEXT_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordHe
 pub use protection::{HEADER_LEN, NullProtection, RecordOpener, RecordSealer};
 pub use reader::{
     DEFAULT_MAX_HANDSHAKE_LEN, Inbound, MAX_BUFFERED_LEN, MAX_IDLE_CAPACITY, RecordReader,
+    STREAMING_AFTER,
 };
 pub use writer::RecordWriter;

@@ -42,7 +42,20 @@ const MIN_READ: usize = 4096;
 /// keeping it would make every idle connection hold a largest record, and
 /// a reader cannot tell a pause between records from the end of the
 /// traffic. See docs/performance.md, "Bulk AES-GCM".
+///
+/// Except while large records stream: from the [`STREAMING_AFTER`]th
+/// record larger than this in a row, a drained buffer is kept for the
+/// next one, so a steady stream of 16 KiB records allocates (and
+/// zero-fills) nothing per record. A smaller record ends the streak, and
+/// its drain frees the buffer; so does
+/// [`release_buffer`](RecordReader::release_buffer), for a caller that
+/// knows the stream has gone quiet.
 pub const MAX_IDLE_CAPACITY: usize = 1024 + 64;
+
+/// Large records in a row after which a drained buffer is kept (see
+/// [`MAX_IDLE_CAPACITY`]). Two: one 16 KiB round trip is not a stream, and
+/// leaves an idle connection as small as before.
+pub const STREAMING_AFTER: u8 = 2;
 
 /// One message from the peer, as the record layer hands it up.
 ///
@@ -162,6 +175,9 @@ pub struct RecordReader {
     /// least this much, so a stream of large records takes one read per
     /// record (or fewer), not a 4 KiB read and then the rest.
     last_record_len: usize,
+    /// Records larger than [`MAX_IDLE_CAPACITY`] opened in a row (up to
+    /// [`STREAMING_AFTER`]): a stream, whose buffer is kept when drained.
+    large_in_a_row: u8,
     failed: Option<Error>,
 }
 
@@ -207,6 +223,7 @@ impl RecordReader {
             compat_ccs: false,
             protected: false,
             last_record_len: 0,
+            large_in_a_row: 0,
             failed: None,
         }
     }
@@ -657,6 +674,11 @@ impl RecordReader {
         if record_end > self.filled {
             return Ok(Opened::NeedMore);
         }
+        self.large_in_a_row = if self.last_record_len > MAX_IDLE_CAPACITY {
+            self.large_in_a_row.saturating_add(1).min(STREAMING_AFTER)
+        } else {
+            0
+        };
         let drops_ccs = self.tls13 || (self.compat_ccs && !self.protected);
         if drops_ccs && header.typ == ContentType::ChangeCipherSpec {
             // The compatibility change_cipher_spec: dropped, unprotected,
@@ -819,15 +841,26 @@ impl RecordReader {
     }
 
     /// When nothing is left in the wire buffer, reuses it from its start,
-    /// or frees it if it is larger than [`MAX_IDLE_CAPACITY`].
+    /// or frees it if it is larger than [`MAX_IDLE_CAPACITY`] and large
+    /// records are not streaming (see there).
     fn release_if_idle(&mut self) {
         if self.start == self.filled && self.current.is_none() {
             self.start = 0;
             self.filled = 0;
-            if self.buf.capacity() > MAX_IDLE_CAPACITY {
+            if self.buf.capacity() > MAX_IDLE_CAPACITY && self.large_in_a_row < STREAMING_AFTER {
                 self.buf = Vec::new();
             }
         }
+    }
+
+    /// Frees the wire buffer if it is drained and larger than
+    /// [`MAX_IDLE_CAPACITY`], and ends a streak of large records: for a
+    /// caller that knows the traffic has paused (the reader cannot tell a
+    /// pause between records from the end of a stream). Nothing buffered
+    /// is lost: a buffer holding bytes is kept.
+    pub fn release_buffer(&mut self) {
+        self.large_in_a_row = 0;
+        self.release_if_idle();
     }
 }
 
