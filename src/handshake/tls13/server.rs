@@ -8,6 +8,8 @@
 //! time (the client's next record is its Finished); the application keys
 //! for our writing after our Finished, for our reading after the client's.
 
+use std::collections::HashSet;
+
 use super::known::{Certified13, Hello13, Negotiated13};
 use super::table::state;
 
@@ -17,7 +19,7 @@ use crate::crypto::tls13::{
     verify_finished,
 };
 use crate::crypto::{self, EphemeralKeyExchange, Transcript};
-use crate::enums::{Compression, ExtensionType, ProtocolVersion, SignatureScheme};
+use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::config::{CertifiedKey, ServerConfig};
 use crate::handshake::core::{Core, Incoming, expect_payload13};
@@ -57,6 +59,32 @@ fn certificate_for(config: &ServerConfig, server_name: Option<&str>) -> (Certifi
     }
 }
 
+/// The two rules of RFC 8446 4.2.8 on the client's shares: no two for one
+/// group, none for a group supported_groups does not list. The RFC lets a
+/// server check them ("MAY ... abort the handshake with an
+/// illegal_parameter alert"); we do, for every entry, so a client that
+/// breaks them learns it instead of being answered by the entry we liked.
+///
+/// Sets, not scans: a hello can carry some 13,000 shares and 32,000
+/// groups, and a quadratic check would let a peer burn our CPU.
+fn check_key_shares(shares: &[KeyShareEntry], offered_groups: &[NamedGroup]) -> Result<(), Error> {
+    let listed: HashSet<u16> = offered_groups.iter().map(|g| g.to_wire()).collect();
+    let mut seen = HashSet::with_capacity(shares.len());
+    for share in shares {
+        let group = share.group.to_wire();
+        if !seen.insert(group) {
+            return Err(PeerMisbehaved::IllegalParameter("two key shares for one group").into());
+        }
+        if !listed.contains(&group) {
+            return Err(PeerMisbehaved::IllegalParameter(
+                "a key share for a group not in supported_groups",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// Chooses suite, group and scheme for a TLS 1.3 ClientHello (RFC 8446
 /// 4.1.1, 4.2.3, 4.2.8, 9.2), in the server's order of preference.
 fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error> {
@@ -75,6 +103,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
     if hello.compression_methods.as_slice() != [Compression::Null] {
         return Err(PeerMisbehaved::IllegalParameter("compression in a TLS 1.3 hello").into());
     }
+    check_key_shares(shares, offered_groups)?;
     let server_name = hello
         .server_name()
         .and_then(|name| core::str::from_utf8(name).ok())
@@ -85,8 +114,8 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         .into_iter()
         .find(|suite| hello.cipher_suites.contains(&suite.suite))
         .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
-    // A share in a group of ours, our order first. The share's group must
-    // be one the client lists in supported_groups (RFC 8446 4.2.8).
+    // A share in a group of ours, our order first (every share's group is
+    // one the client lists, checked above).
     let ours_offered =
         || {
             config.groups.iter().copied().filter(|group| {

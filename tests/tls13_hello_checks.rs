@@ -1,0 +1,229 @@
+//! The key_share rules of RFC 8446 4.2.8 on both sides: our server refuses
+//! a ClientHello with two shares for one group, or a share for a group its
+//! supported_groups does not list; our client refuses a ServerHello after
+//! a HelloRetryRequest whose share is not in the group the retry asked for.
+//! Each refusal is asserted by its error and by the alert record on the
+//! wire (illegal_parameter, in the clear: no keys exist yet).
+
+mod common;
+
+use std::sync::Arc;
+
+use rustls_pki_types::ServerName;
+use tlstate::codec::Codec;
+use tlstate::crypto::EphemeralKeyExchange;
+use tlstate::enums::{
+    AlertDescription, CipherSuite, Compression, ContentType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
+};
+use tlstate::error::{Error, PeerMisbehaved};
+use tlstate::handshake::{AfterClientHello, AfterServerHello, Handshake, ServerConfig, Step};
+use tlstate::message::tls13::KeyShareEntry;
+use tlstate::message::{ClientExtension, ClientHello, Random, SessionId};
+use tlstate::record::RecordWriter;
+
+/// illegal_parameter(47) as a plaintext fatal alert record.
+const ILLEGAL_PARAMETER_ALERT: [u8; 7] = [21, 3, 3, 0, 2, 2, 47];
+
+fn server_config() -> Arc<ServerConfig> {
+    let f = common::fixture();
+    let mut config = (*f.pki.server_config(&f.leaf)).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    Arc::new(config)
+}
+
+fn share(group: NamedGroup) -> KeyShareEntry {
+    let kx = EphemeralKeyExchange::generate(group).unwrap();
+    KeyShareEntry {
+        group,
+        key_exchange: kx.public_key().to_vec(),
+    }
+}
+
+/// A TLS 1.3 ClientHello listing `groups` in supported_groups and sending
+/// `shares` in key_share, as one plaintext handshake record.
+fn client_hello_record(groups: &[NamedGroup], shares: Vec<KeyShareEntry>) -> Vec<u8> {
+    let extensions = [
+        ClientExtension::SupportedVersions([ProtocolVersion::Tls13].into_iter().collect()),
+        ClientExtension::SupportedGroups(groups.iter().copied().collect()),
+        ClientExtension::SignatureAlgorithms(
+            [SignatureScheme::ECDSA_NISTP256_SHA256]
+                .into_iter()
+                .collect(),
+        ),
+        ClientExtension::KeyShare(shares),
+    ];
+    let hello = ClientHello {
+        client_version: ProtocolVersion::Tls12,
+        random: Random([0x5a; 32]),
+        session_id: SessionId::new(&[1; 32]).unwrap(),
+        cipher_suites: [CipherSuite::TLS13_AES_128_GCM_SHA256]
+            .into_iter()
+            .collect(),
+        compression_methods: [Compression::Null].into_iter().collect(),
+        extensions: extensions.into_iter().collect(),
+    };
+    let mut body = Vec::new();
+    hello.encode(&mut body);
+    let mut message = vec![HandshakeType::ClientHello.to_wire()];
+    message.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    message.extend_from_slice(&body);
+    let mut record = Vec::new();
+    RecordWriter::new()
+        .write(ContentType::Handshake, &message, &mut record)
+        .unwrap();
+    record
+}
+
+/// Our TLS 1.3 server reading `record`: the error and its output.
+fn server_refuses(record: &[u8]) -> (Error, Vec<u8>) {
+    let mut s = Handshake::server(server_config());
+    assert_eq!(s.feed(record), record.len());
+    match s.recv() {
+        Err(fatal) => {
+            assert_eq!(fatal.alert(), Some(AlertDescription::IllegalParameter));
+            (fatal.error().clone(), fatal.output().to_vec())
+        }
+        Ok(_) => panic!("the ClientHello was accepted"),
+    }
+}
+
+#[test]
+fn two_key_shares_for_one_group_are_illegal_parameter() {
+    let groups = [NamedGroup::X25519, NamedGroup::secp256r1];
+    let shares = vec![
+        share(NamedGroup::X25519),
+        share(NamedGroup::secp256r1),
+        share(NamedGroup::X25519),
+    ];
+    let (error, output) = server_refuses(&client_hello_record(&groups, shares));
+    assert_eq!(
+        error,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+            "two key shares for one group"
+        ))
+    );
+    assert_eq!(output, ILLEGAL_PARAMETER_ALERT);
+}
+
+#[test]
+fn key_share_for_a_group_not_in_supported_groups_is_illegal_parameter() {
+    // The usable X25519 share comes first; the P-256 one breaks the rule
+    // all the same (the server checks every entry, not only the one it
+    // takes).
+    let groups = [NamedGroup::X25519];
+    let shares = vec![share(NamedGroup::X25519), share(NamedGroup::secp256r1)];
+    let (error, output) = server_refuses(&client_hello_record(&groups, shares));
+    assert_eq!(
+        error,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+            "a key share for a group not in supported_groups"
+        ))
+    );
+    assert_eq!(output, ILLEGAL_PARAMETER_ALERT);
+    // An unlisted share alone, which the old code answered with a
+    // HelloRetryRequest for X25519.
+    let (error, _) = server_refuses(&client_hello_record(
+        &groups,
+        vec![share(NamedGroup::secp256r1)],
+    ));
+    assert_eq!(
+        error,
+        Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+            "a key share for a group not in supported_groups"
+        ))
+    );
+}
+
+/// Shares in groups the client lists but we do not implement (GREASE
+/// values, say) are no violation: they are skipped.
+#[test]
+fn key_share_in_a_listed_group_we_do_not_implement_is_fine() {
+    let grease = NamedGroup::from_wire(0x0a0a);
+    let groups = [grease, NamedGroup::X25519];
+    let shares = vec![
+        KeyShareEntry {
+            group: grease,
+            key_exchange: vec![0],
+        },
+        share(NamedGroup::X25519),
+    ];
+    let record = client_hello_record(&groups, shares);
+    let mut s = Handshake::server(server_config());
+    assert_eq!(s.feed(&record), record.len());
+    let Ok(Step::Next(AfterClientHello::Tls13(_))) = s.recv() else {
+        panic!("the hello was not answered with a TLS 1.3 ServerHello");
+    };
+}
+
+// --- the client ----------------------------------------------------------
+
+/// A plaintext record holding a HelloRetryRequest for `group` (suite
+/// TLS_AES_128_GCM_SHA256, empty session ID echo).
+fn hello_retry_request(group: NamedGroup) -> Vec<u8> {
+    const HRR_RANDOM: [u8; 32] = [
+        0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
+        0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
+        0x33, 0x9c,
+    ];
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&HRR_RANDOM);
+    body.extend_from_slice(&[0, 0x13, 0x01, 0]);
+    body.extend_from_slice(&[0, 12, 0, 0x2b, 0, 2, 3, 4, 0, 0x33, 0, 2]);
+    body.extend_from_slice(&group.to_wire().to_be_bytes());
+    let mut record = vec![22, 3, 3, 0, body.len() as u8 + 4, 2, 0, 0, body.len() as u8];
+    record.extend_from_slice(&body);
+    record
+}
+
+/// A plaintext record holding a TLS 1.3 ServerHello with `entry` as its
+/// key_share (suite TLS_AES_128_GCM_SHA256, empty session ID echo).
+fn server_hello(entry: &KeyShareEntry) -> Vec<u8> {
+    let mut share = Vec::new();
+    entry.encode(&mut share);
+    let mut extensions = vec![0, 0x2b, 0, 2, 3, 4, 0, 0x33];
+    extensions.extend_from_slice(&(share.len() as u16).to_be_bytes());
+    extensions.extend_from_slice(&share);
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&[0x11; 32]);
+    body.extend_from_slice(&[0, 0x13, 0x01, 0]);
+    body.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
+    body.extend_from_slice(&extensions);
+    let mut message = vec![2, 0, 0, body.len() as u8];
+    message.extend_from_slice(&body);
+    let mut record = vec![22, 3, 3, 0, message.len() as u8];
+    record.extend_from_slice(&message);
+    record
+}
+
+/// After a HelloRetryRequest for P-256, a ServerHello whose share is in
+/// X25519, the group of our first (now dropped) share: we sent no share
+/// for it in the second ClientHello, so illegal_parameter (RFC 8446
+/// 4.2.8), as for any group we sent no share for.
+#[test]
+fn client_refuses_a_server_hello_share_in_the_group_the_retry_replaced() {
+    let mut config = (*common::fixture().pki.client_config()).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
+    config.middlebox_compat = false;
+    let c = Handshake::client(Arc::new(config), ServerName::try_from("localhost").unwrap());
+    let mut c = c.send().unwrap();
+    let _first_hello = c.take_output();
+    let retry = hello_retry_request(NamedGroup::secp256r1);
+    assert_eq!(c.feed(&retry), retry.len());
+    let Ok(Step::Next(AfterServerHello::HelloRetryRequest(c))) = c.recv() else {
+        panic!("the HelloRetryRequest was not taken");
+    };
+    let mut c = c.send().unwrap();
+    let _second_hello = c.take_output();
+    let hello = server_hello(&share(NamedGroup::X25519));
+    assert_eq!(c.feed(&hello), hello.len());
+    let fatal = c.recv().unwrap_err();
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(
+            "a key share for a group we sent no share for"
+        ))
+    );
+    assert_eq!(fatal.output(), ILLEGAL_PARAMETER_ALERT);
+}
