@@ -77,7 +77,8 @@ pub struct ClientConfig {
     /// what one message can make the client hold.
     pub max_handshake_message_len: usize,
     /// Whether to ask the server to staple an OCSP response (status_request,
-    /// RFC 6066 8). On by default. A stapled response is handed to
+    /// RFC 6066 8, RFC 8446 4.4.2.1). On by default. Without it, a TLS 1.3
+    /// server's stapled response is refused (unsupported_extension). A stapled response is handed to
     /// [`ServerCertVerifier::verify_ocsp_response`] and kept in the
     /// session summary; the default webpki verifier does not check it.
     pub request_ocsp: bool,
@@ -127,10 +128,12 @@ pub struct CertifiedKey {
     pub chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
-    /// A DER OCSP response for the end-entity certificate, stapled in a
-    /// CertificateStatus when the client asks (RFC 6066 8); `None` staples
-    /// nothing. The server sends it as it is: keeping it fresh is the
-    /// caller's job. An empty one is never sent.
+    /// A DER OCSP response for the end-entity certificate, stapled when the
+    /// client asks: in a CertificateStatus in TLS 1.2 (RFC 6066 8), in the
+    /// end-entity CertificateEntry in TLS 1.3 (RFC 8446 4.4.2.1, where it
+    /// must fit [`MAX_STAPLED_OCSP_RESPONSE_LEN`](crate::message::tls13::MAX_STAPLED_OCSP_RESPONSE_LEN)
+    /// bytes). `None` staples nothing. The server sends it as it is:
+    /// keeping it fresh is the caller's job. An empty one is never sent.
     pub ocsp_response: Option<Arc<[u8]>>,
 }
 
@@ -160,7 +163,8 @@ pub struct ServerConfig {
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
     /// A DER OCSP response for `cert_chain`'s end-entity certificate,
-    /// stapled when the client asks (RFC 6066 8); `None` (the default)
+    /// stapled when the client asks, in either version (see
+    /// [`CertifiedKey::ocsp_response`]); `None` (the default)
     /// staples nothing. Each certificate in `certificates_by_name` has its
     /// own, in [`CertifiedKey::ocsp_response`].
     pub ocsp_response: Option<Arc<[u8]>>,

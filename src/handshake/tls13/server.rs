@@ -31,7 +31,7 @@ use crate::handshake::tls12::shape::FullShape;
 use crate::keylog::KeyLog;
 use crate::message::tls13::{
     CertificateRequestTls13, CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry,
-    PayloadTls13,
+    MAX_STAPLED_OCSP_RESPONSE_LEN, PayloadTls13,
 };
 use crate::message::{
     ClientHello, DigitallySigned, HandshakePayload, Random, ServerExtension, ServerExtensions,
@@ -52,7 +52,7 @@ fn certificate_for(config: &ServerConfig, server_name: Option<&str>) -> (Certifi
             CertifiedKey {
                 chain: config.cert_chain.clone(),
                 key: config.key.clone(),
-                ocsp_response: None,
+                ocsp_response: config.ocsp_response.clone(),
             },
             false,
         ),
@@ -108,7 +108,15 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         .server_name()
         .and_then(|name| core::str::from_utf8(name).ok())
         .map(str::to_owned);
-    let (certified, by_name) = certificate_for(config, server_name.as_deref());
+    let (mut certified, by_name) = certificate_for(config, server_name.as_deref());
+    // RFC 8446 4.4.2.1: a response is stapled only for a client that asked
+    // (status_request of type ocsp), and only one that fits a
+    // CertificateEntry; `certified` keeps it for our Certificate.
+    certified.ocsp_response = certified.ocsp_response.take().filter(|response| {
+        hello.status_request().is_some_and(|r| r.is_ocsp())
+            && !response.is_empty()
+            && response.len() <= MAX_STAPLED_OCSP_RESPONSE_LEN
+    });
     // Our order: the TLS 1.3 suites the configuration lists, or all three.
     let suite = crypto::tls13::configured_tls13_suites(&config.cipher_suites)
         .into_iter()
@@ -486,19 +494,25 @@ impl SendMessage<Server, ClientAuth> for state::ServerCertReq {
 impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
     type Next = state::ServerCertVerify;
 
-    /// Our chain, with an empty request context (RFC 8446 4.4.2).
+    /// Our chain, with an empty request context (RFC 8446 4.4.2), and the
+    /// OCSP response, if we staple one, in the end-entity's entry
+    /// (4.4.2.1).
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
-        let (hs, chain) =
-            hs.try_with(|hs| {
-                let chain = server13(&mut hs.core)?.certified.chain.clone();
-                hs.core.send_handshake13(PayloadTls13::Certificate(
-                    CertificateTls13::from_chain(Vec::new(), &chain),
-                ))?;
-                Ok(chain)
-            })?;
+        let (hs, (chain, ocsp_response)) = hs.try_with(|hs| {
+            let certified = &server13(&mut hs.core)?.certified;
+            let (chain, ocsp_response) = (certified.chain.clone(), certified.ocsp_response.clone());
+            let mut certificate = CertificateTls13::from_chain(Vec::new(), &chain);
+            if let Some(response) = &ocsp_response {
+                certificate.staple_ocsp_response(response);
+            }
+            hs.core
+                .send_handshake13(PayloadTls13::Certificate(certificate))?;
+            Ok((chain, ocsp_response))
+        })?;
         Ok(hs.advance(|negotiated| Certified13 {
             negotiated,
             server_certificates: chain,
+            ocsp_response,
             client_certificates: Default::default(),
         }))
     }
