@@ -4,6 +4,12 @@
 //! a HelloRetryRequest whose share is not in the group the retry asked for.
 //! Each refusal is asserted by its error and by the alert record on the
 //! wire (illegal_parameter, in the clear: no keys exist yet).
+//!
+//! And the server's choice of certificate (RFC 8446 4.2.3, 4.4.2.2) among
+//! several for one name: a key that can sign with a scheme of
+//! signature_algorithms, preferably a chain signed within
+//! signature_algorithms_cert; our client sends that extension only when
+//! configured to.
 
 mod common;
 
@@ -21,6 +27,16 @@ use tlstate::handshake::{AfterClientHello, AfterServerHello, Handshake, ServerCo
 use tlstate::message::tls13::KeyShareEntry;
 use tlstate::message::{ClientExtension, ClientHello, Random, SessionId};
 use tlstate::record::RecordWriter;
+
+use common::memory::drive;
+use common::{KeyKind, Leaf, TestPki};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tlstate::handshake::{CertifiedKey, ClientConfig};
+use tlstate::message::tls13::PayloadTls13;
 
 /// illegal_parameter(47) as a plaintext fatal alert record.
 const ILLEGAL_PARAMETER_ALERT: [u8; 7] = [21, 3, 3, 0, 2, 2, 47];
@@ -226,4 +242,232 @@ fn client_refuses_a_server_hello_share_in_the_group_the_retry_replaced() {
         ))
     );
     assert_eq!(fatal.output(), ILLEGAL_PARAMETER_ALERT);
+}
+
+// --- which certificate the server sends -----------------------------------
+
+/// An ECDSA test CA with an ECDSA P-256 and an RSA leaf for `localhost`,
+/// and an RSA CA with an ECDSA P-256 leaf for `localhost`: chains whose
+/// keys differ, and chains whose keys agree but whose signatures differ.
+struct Chains {
+    pki: TestPki,
+    ecdsa: Leaf,
+    rsa: Leaf,
+    rsa_ca: CertificateDer<'static>,
+    /// An ECDSA P-256 key, its certificate signed by the RSA CA
+    /// (sha256WithRSAEncryption).
+    ecdsa_by_rsa_ca: CertifiedKey,
+}
+
+fn chains() -> &'static Chains {
+    static CHAINS: std::sync::OnceLock<Chains> = std::sync::OnceLock::new();
+    CHAINS.get_or_init(|| {
+        let pki = TestPki::new("tlstate ECDSA CA");
+        let ecdsa = pki.leaf(KeyKind::EcdsaP256, &["localhost"]);
+        let rsa = pki.leaf(KeyKind::Rsa2048, &["localhost"]);
+        let path = pki.dir.path().join("rsa-ca.key");
+        let status = std::process::Command::new("openssl")
+            .args([
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ])
+            .arg("-out")
+            .arg(&path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl must be installed");
+        assert!(status.success());
+        let pem = std::fs::read_to_string(&path).unwrap();
+        let ca_key = KeyPair::from_pem_and_sign_algo(&pem, &rcgen::PKCS_RSA_SHA256).unwrap();
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "tlstate RSA CA");
+        params.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let rsa_ca = params.self_signed(&ca_key).unwrap().der().clone();
+        let issuer = Issuer::new(params, ca_key);
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
+        leaf.use_authority_key_identifier_extension = true;
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let cert = leaf.signed_by(&key, &issuer).unwrap().der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let ecdsa_by_rsa_ca = CertifiedKey::new(vec![cert], &key).unwrap();
+        Chains {
+            pki,
+            ecdsa,
+            rsa,
+            rsa_ca,
+            ecdsa_by_rsa_ca,
+        }
+    })
+}
+
+fn certified(leaf: &Leaf) -> CertifiedKey {
+    CertifiedKey::new(leaf.chain.clone(), &leaf.key).unwrap()
+}
+
+/// A TLS 1.3 server whose default chain is the ECDSA leaf and which has
+/// `by_name` for `localhost`, in that order.
+fn server_with(by_name: &[&CertifiedKey]) -> Arc<ServerConfig> {
+    let f = chains();
+    let mut config = (*f.pki.server_config(&f.ecdsa)).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.certificates_by_name = by_name
+        .iter()
+        .map(|certified| ("localhost".to_string(), (*certified).clone()))
+        .collect();
+    Arc::new(config)
+}
+
+/// Our TLS 1.3 client trusting both CAs, offering `schemes` in
+/// signature_algorithms and `cert_schemes`, if any, in
+/// signature_algorithms_cert.
+fn client_offering(
+    schemes: &[SignatureScheme],
+    cert_schemes: Option<&[SignatureScheme]>,
+) -> Arc<ClientConfig> {
+    let f = chains();
+    let mut config =
+        ClientConfig::with_root_certificates(&[f.pki.ca.clone(), f.rsa_ca.clone()]).unwrap();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.signature_schemes = schemes.to_vec();
+    config.signature_algorithms_cert = cert_schemes.map(<[_]>::to_vec);
+    Arc::new(config)
+}
+
+/// The end-entity certificate the client got, and the scheme of the
+/// server's CertificateVerify.
+fn served(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> (CertificateDer<'static>, SignatureScheme) {
+    let (c, s) = drive(client, server);
+    let c = c.expect("the client finished");
+    assert_eq!(c.protocol_version, ProtocolVersion::Tls13);
+    assert_eq!(
+        s.expect("the server finished").server_certificates,
+        c.server_certificates
+    );
+    (c.server_certificates[0].clone(), c.signature_scheme)
+}
+
+#[test]
+fn server_picks_the_certificate_whose_key_signs_with_the_offered_schemes() {
+    let f = chains();
+    let (ecdsa, rsa) = (certified(&f.ecdsa), certified(&f.rsa));
+    let pss = [SignatureScheme::RSA_PSS_SHA256];
+    let p256 = [SignatureScheme::ECDSA_NISTP256_SHA256];
+    for server in [server_with(&[&ecdsa, &rsa]), server_with(&[&rsa, &ecdsa])] {
+        assert_eq!(
+            served(client_offering(&pss, None), server.clone()),
+            (f.rsa.chain[0].clone(), SignatureScheme::RSA_PSS_SHA256)
+        );
+        assert_eq!(
+            served(client_offering(&p256, None), server),
+            (
+                f.ecdsa.chain[0].clone(),
+                SignatureScheme::ECDSA_NISTP256_SHA256
+            )
+        );
+    }
+}
+
+/// With no entry for the name whose key fits, the default chain answers.
+#[test]
+fn server_falls_back_to_the_default_chain_whose_key_fits() {
+    let f = chains();
+    let server = server_with(&[&certified(&f.rsa)]);
+    let p256 = [SignatureScheme::ECDSA_NISTP256_SHA256];
+    assert_eq!(
+        served(client_offering(&p256, None), server).0,
+        f.ecdsa.chain[0]
+    );
+}
+
+#[test]
+fn server_prefers_the_chain_signed_within_signature_algorithms_cert() {
+    let f = chains();
+    let by_ecdsa_ca = certified(&f.ecdsa);
+    let by_rsa_ca = &f.ecdsa_by_rsa_ca;
+    let both = [
+        SignatureScheme::ECDSA_NISTP256_SHA256,
+        SignatureScheme::RSA_PKCS1_SHA256,
+    ];
+    let rsa_pkcs1 = [SignatureScheme::RSA_PKCS1_SHA256];
+    let p256 = [SignatureScheme::ECDSA_NISTP256_SHA256];
+    for server in [
+        server_with(&[&by_ecdsa_ca, by_rsa_ca]),
+        server_with(&[by_rsa_ca, &by_ecdsa_ca]),
+    ] {
+        // Both keys sign with ecdsa_secp256r1_sha256; the chains' own
+        // signatures decide.
+        assert_eq!(
+            served(client_offering(&both, Some(&rsa_pkcs1)), server.clone()).0,
+            by_rsa_ca.chain[0]
+        );
+        assert_eq!(
+            served(client_offering(&both, Some(&p256)), server.clone()).0,
+            by_ecdsa_ca.chain[0]
+        );
+        // Without signature_algorithms_cert, signature_algorithms governs
+        // the chain too.
+        assert_eq!(
+            served(client_offering(&p256, None), server).0,
+            by_ecdsa_ca.chain[0]
+        );
+    }
+}
+
+/// No chain is signed within the client's list: the server continues with
+/// the first whose key fits (RFC 8446 4.4.2.2 "SHOULD continue"), and the
+/// handshake completes.
+#[test]
+fn server_continues_with_a_chain_outside_signature_algorithms_cert() {
+    let f = chains();
+    let by_ecdsa_ca = certified(&f.ecdsa);
+    let server = server_with(&[&f.ecdsa_by_rsa_ca, &by_ecdsa_ca]);
+    let p256 = [SignatureScheme::ECDSA_NISTP256_SHA256];
+    let ed25519 = [SignatureScheme::ED25519];
+    assert_eq!(
+        served(client_offering(&p256, Some(&ed25519)), server).0,
+        f.ecdsa_by_rsa_ca.chain[0]
+    );
+}
+
+/// The extensions of our client's first ClientHello.
+fn our_client_hello(config: Arc<ClientConfig>) -> ClientHello {
+    let mut c = Handshake::client(config, ServerName::try_from("localhost").unwrap())
+        .send()
+        .unwrap();
+    let record = c.take_output();
+    match PayloadTls13::read_message(&record[5..]).unwrap() {
+        PayloadTls13::ClientHello(hello) => *hello,
+        other => panic!("not a ClientHello: {other:?}"),
+    }
+}
+
+#[test]
+fn client_sends_signature_algorithms_cert_only_when_configured() {
+    let p256 = [SignatureScheme::ECDSA_NISTP256_SHA256];
+    let pss = [SignatureScheme::RSA_PSS_SHA256, SignatureScheme::ED25519];
+    let hello = our_client_hello(client_offering(&p256, None));
+    assert_eq!(hello.signature_algorithms_cert(), None);
+    assert_eq!(hello.signature_algorithms(), Some(&p256[..]));
+    let hello = our_client_hello(client_offering(&p256, Some(&pss)));
+    assert_eq!(hello.signature_algorithms_cert(), Some(&pss[..]));
+    assert_eq!(hello.signature_algorithms(), Some(&p256[..]));
+    // An empty list sends nothing (the extension may not be empty).
+    let hello = our_client_hello(client_offering(&p256, Some(&[])));
+    assert_eq!(hello.signature_algorithms_cert(), None);
 }

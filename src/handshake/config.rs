@@ -49,6 +49,14 @@ pub struct ClientConfig {
     pub groups: Vec<NamedGroup>,
     /// Signature schemes to accept on ServerKeyExchange.
     pub signature_schemes: Vec<SignatureScheme>,
+    /// The schemes to send in signature_algorithms_cert (RFC 8446 4.2.3):
+    /// those we accept in the server's certificates, when they differ from
+    /// `signature_schemes`. `None` (the default), or an empty list, sends
+    /// no such extension, and signature_algorithms then stands for both.
+    /// The server uses the list to choose its chain; our verification of
+    /// the chain is the verifier's (the default webpki one accepts every
+    /// algorithm it implements, whatever this says).
+    pub signature_algorithms_cert: Option<Vec<SignatureScheme>>,
     /// Verifies the server's certificate chain and name.
     pub verifier: Arc<dyn ServerCertVerifier>,
     /// Refuse servers that do not support the extended master secret
@@ -100,6 +108,7 @@ impl ClientConfig {
             cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
             groups: DEFAULT_GROUPS.to_vec(),
             signature_schemes: DEFAULT_SIGNATURE_SCHEMES.to_vec(),
+            signature_algorithms_cert: None,
             verifier,
             require_extended_master_secret: true,
             max_fragment_len: MAX_PLAINTEXT_LEN,

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use super::known::{Certified13, Hello13, Negotiated13};
 use super::table::state;
 
+use crate::crypto::cert_signature::chain_signed_within;
 use crate::crypto::tls13::{
     CLIENT_CERTIFICATE_VERIFY, EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret,
     finished_verify_data, message_hash, sign_certificate_verify, verify_certificate_verify,
@@ -38,25 +39,54 @@ use crate::message::{
     ServerHello,
 };
 
-/// The certificate for the client's server name, as TLS 1.2 picks it.
-fn certificate_for(config: &ServerConfig, server_name: Option<&str>) -> (CertifiedKey, bool) {
-    let by_name = server_name.and_then(|name| {
-        config
-            .certificates_by_name
-            .iter()
-            .find(|(configured, _)| configured.eq_ignore_ascii_case(name))
-    });
-    match by_name {
-        Some((_, certified)) => (certified.clone(), true),
-        None => (
-            CertifiedKey {
-                chain: config.cert_chain.clone(),
-                key: config.key.clone(),
-                ocsp_response: config.ocsp_response.clone(),
-            },
-            false,
-        ),
+/// The certificates that may answer a hello naming `server_name`: every
+/// `certificates_by_name` entry for the name, in configured order (an
+/// ECDSA and an RSA chain may share one), then the default chain. Each
+/// comes with whether it was picked by name.
+fn candidates<'c>(
+    config: &'c ServerConfig,
+    server_name: Option<&'c str>,
+) -> impl Iterator<Item = (CertifiedKey, bool)> + 'c {
+    let by_name = config
+        .certificates_by_name
+        .iter()
+        .filter(move |(configured, _)| {
+            server_name.is_some_and(|name| configured.eq_ignore_ascii_case(name))
+        })
+        .map(|(_, certified)| (certified.clone(), true));
+    let default = CertifiedKey {
+        chain: config.cert_chain.clone(),
+        key: config.key.clone(),
+        ocsp_response: config.ocsp_response.clone(),
+    };
+    by_name.chain(core::iter::once((default, false)))
+}
+
+/// Our certificate and CertificateVerify scheme for this hello (RFC 8446
+/// 4.2.3, 4.4.2.2): the first candidate whose key can sign with a scheme
+/// of signature_algorithms and whose chain is signed with schemes of
+/// signature_algorithms_cert (or, without it, signature_algorithms); if no
+/// chain satisfies that list, the first whose key can sign all the same
+/// (the server "SHOULD continue the handshake", 4.4.2.2). With no key that
+/// can sign, there is no common scheme.
+fn choose_certificate(
+    config: &ServerConfig,
+    server_name: Option<&str>,
+    hello: &ClientHello,
+    offered_schemes: &[SignatureScheme],
+) -> Result<(CertifiedKey, bool, SignatureScheme), Error> {
+    let cert_schemes = hello.signature_algorithms_cert().unwrap_or(offered_schemes);
+    let mut fallback = None;
+    for (certified, by_name) in candidates(config, server_name) {
+        let Some(scheme) = certified.key.choose_scheme_tls13(offered_schemes) else {
+            continue;
+        };
+        if chain_signed_within(&certified.chain, cert_schemes) {
+            return Ok((certified, by_name, scheme));
+        }
+        fallback.get_or_insert((certified, by_name, scheme));
     }
+    fallback.ok_or_else(|| PeerIncompatible::NoCommonSignatureScheme.into())
 }
 
 /// The two rules of RFC 8446 4.2.8 on the client's shares: no two for one
@@ -108,15 +138,6 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         .server_name()
         .and_then(|name| core::str::from_utf8(name).ok())
         .map(str::to_owned);
-    let (mut certified, by_name) = certificate_for(config, server_name.as_deref());
-    // RFC 8446 4.4.2.1: a response is stapled only for a client that asked
-    // (status_request of type ocsp), and only one that fits a
-    // CertificateEntry; `certified` keeps it for our Certificate.
-    certified.ocsp_response = certified.ocsp_response.take().filter(|response| {
-        hello.status_request().is_some_and(|r| r.is_ocsp())
-            && !response.is_empty()
-            && response.len() <= MAX_STAPLED_OCSP_RESPONSE_LEN
-    });
     // Our order: the TLS 1.3 suites the configuration lists, or all three.
     let suite = crypto::tls13::configured_tls13_suites(&config.cipher_suites)
         .into_iter()
@@ -142,16 +163,16 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
             None,
         ),
     };
-    // RFC 8446 4.2.3: signature_algorithms governs CertificateVerify;
-    // signature_algorithms_cert (or, without it, signature_algorithms) the
-    // signatures inside the chain. The chain is configured, not chosen
-    // here, and a server that cannot satisfy the list "SHOULD continue the
-    // handshake" with the chain it has (4.4.2.2), so only the
-    // CertificateVerify scheme is negotiated.
-    let scheme = certified
-        .key
-        .choose_scheme_tls13(offered_schemes)
-        .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+    let (mut certified, by_name, scheme) =
+        choose_certificate(config, server_name.as_deref(), hello, offered_schemes)?;
+    // RFC 8446 4.4.2.1: a response is stapled only for a client that asked
+    // (status_request of type ocsp), and only one that fits a
+    // CertificateEntry; `certified` keeps it for our Certificate.
+    certified.ocsp_response = certified.ocsp_response.take().filter(|response| {
+        hello.status_request().is_some_and(|r| r.is_ocsp())
+            && !response.is_empty()
+            && response.len() <= MAX_STAPLED_OCSP_RESPONSE_LEN
+    });
     let alpn_protocol = match hello.alpn_protocols() {
         Some(offered) if !config.alpn_protocols.is_empty() => Some(
             config
