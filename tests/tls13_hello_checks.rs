@@ -35,6 +35,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tlstate::connection::SessionSummary;
 use tlstate::handshake::{CertifiedKey, ClientConfig};
 use tlstate::message::tls13::PayloadTls13;
 
@@ -470,4 +471,79 @@ fn client_sends_signature_algorithms_cert_only_when_configured() {
     // An empty list sends nothing (the extension may not be empty).
     let hello = our_client_hello(client_offering(&p256, Some(&[])));
     assert_eq!(hello.signature_algorithms_cert(), None);
+}
+
+/// Our server for one connection on an ephemeral port: the summary of its
+/// handshake, or why it failed.
+fn serve_one(
+    config: Arc<ServerConfig>,
+) -> (
+    u16,
+    std::sync::mpsc::Receiver<Result<SessionSummary, String>>,
+) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = (|| {
+            let (tcp, _) = listener.accept().map_err(|e| e.to_string())?;
+            tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            let mut stream = tlstate::stream::accept(config, tcp).map_err(|e| e.to_string())?;
+            let summary = stream.summary().clone();
+            // s_client closes when its stdin ends; read until then.
+            let _ = std::io::Read::read(&mut stream, &mut [0u8; 64]);
+            let _ = stream.close();
+            Ok(summary)
+        })();
+        let _ = tx.send(result);
+    });
+    (port, rx)
+}
+
+/// `openssl s_client -tls1_3 -sigalgs` against our server holding an
+/// ECDSA and an RSA chain for `localhost`: each list gets the chain whose
+/// key signs with it, and s_client verifies it.
+#[test]
+fn openssl_s_client_sigalgs_pick_the_matching_chain() {
+    let f = chains();
+    let server = server_with(&[&certified(&f.ecdsa), &certified(&f.rsa)]);
+    let ca = f.pki.ca_path.to_str().unwrap();
+    for (sigalgs, leaf, scheme) in [
+        (
+            "rsa_pss_rsae_sha256",
+            &f.rsa,
+            SignatureScheme::RSA_PSS_SHA256,
+        ),
+        (
+            "ecdsa_secp256r1_sha256",
+            &f.ecdsa,
+            SignatureScheme::ECDSA_NISTP256_SHA256,
+        ),
+    ] {
+        let (port, served) = serve_one(server.clone());
+        let (ok, output) = common::openssl::s_client_version(
+            "-tls1_3",
+            port,
+            &[],
+            &[
+                "-servername",
+                "localhost",
+                "-CAfile",
+                ca,
+                "-verify_return_error",
+                "-sigalgs",
+                sigalgs,
+            ],
+            b"",
+        );
+        let summary = served
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("our server finished")
+            .unwrap_or_else(|e| panic!("{sigalgs}: our server: {e}\n{output}"));
+        assert!(ok, "{sigalgs}: {output}");
+        assert!(output.contains("Verify return code: 0 (ok)"), "{output}");
+        assert_eq!(summary.server_certificates[0], leaf.chain[0], "{sigalgs}");
+        assert_eq!(summary.signature_scheme, scheme, "{sigalgs}");
+    }
 }

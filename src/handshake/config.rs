@@ -93,8 +93,8 @@ pub struct ClientConfig {
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
     /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
     /// works (1-RTT, HelloRetryRequest, client authentication) but has no
-    /// tickets, KeyUpdate or OCSP stapling yet, so a TLS 1.3 default would
-    /// lose resumption and stapling against TLS 1.3 peers (issues #12, #13).
+    /// tickets or KeyUpdate yet, so a TLS 1.3 default would lose
+    /// resumption against TLS 1.3 peers (issues #12, #13).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
@@ -178,7 +178,12 @@ pub struct ServerConfig {
     /// own, in [`CertifiedKey::ocsp_response`].
     pub ocsp_response: Option<Arc<[u8]>>,
     /// Certificates chosen by the server name the client sends (SNI,
-    /// RFC 6066 3), compared without regard to ASCII case.
+    /// RFC 6066 3), compared without regard to ASCII case. Several entries
+    /// may share a name (an ECDSA and an RSA chain, say): TLS 1.3 takes,
+    /// among them and then `cert_chain`, the first whose key can sign with
+    /// a scheme the client offers, preferring a chain signed with schemes
+    /// of its signature_algorithms_cert (RFC 8446 4.2.3, 4.4.2.2); TLS 1.2
+    /// takes the first entry for the name.
     pub certificates_by_name: Vec<(String, CertifiedKey)>,
     /// Application protocols to accept (ALPN), most preferred first: the
     /// server's order decides. Empty ignores the client's offer.
@@ -215,8 +220,8 @@ pub struct ServerConfig {
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
     /// known). Default [`DEFAULT_VERSIONS`], TLS 1.2 only for now: TLS 1.3
     /// works (1-RTT, HelloRetryRequest, client authentication) but has no
-    /// tickets, KeyUpdate or OCSP stapling yet, so a TLS 1.3 default would
-    /// lose resumption and stapling against TLS 1.3 peers (issues #12, #13).
+    /// tickets or KeyUpdate yet, so a TLS 1.3 default would lose
+    /// resumption against TLS 1.3 peers (issues #12, #13).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
