@@ -547,3 +547,140 @@ fn openssl_s_client_sigalgs_pick_the_matching_chain() {
         assert_eq!(summary.signature_scheme, scheme, "{sigalgs}");
     }
 }
+
+// --- entry extensions in the client's Certificate --------------------------
+
+/// Keeps the TLS 1.3 secrets a handshake logs, by label.
+#[derive(Debug, Default)]
+struct Secrets(std::sync::Mutex<Vec<(String, Vec<u8>)>>);
+
+impl tlstate::keylog::KeyLog for Secrets {
+    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((label.to_string(), secret.to_vec()));
+    }
+}
+
+impl Secrets {
+    fn get(&self, label: &str) -> tlstate::crypto::tls13::Secret {
+        let secrets = self.0.lock().unwrap();
+        let (_, bytes) = secrets.iter().find(|(l, _)| l == label).unwrap();
+        tlstate::crypto::tls13::Secret::new(tlstate::crypto::HashAlgorithm::Sha256, bytes).unwrap()
+    }
+}
+
+/// Splits bytes into records.
+fn records(mut bytes: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    while bytes.len() >= 5 {
+        let len = 5 + usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+        out.push(&bytes[..len]);
+        bytes = &bytes[len..];
+    }
+    out
+}
+
+/// Our client's Certificate reaches our server with an extension in its
+/// end-entity entry (re-sealed under the client's handshake key, from the
+/// key log): our CertificateRequest asked for none, so the server refuses
+/// it with unsupported_extension (RFC 8446 4.2, 4.4.2), under its
+/// application key.
+#[test]
+fn server_refuses_an_extension_in_the_client_certificate_entry() {
+    use tlstate::crypto::tls13::lookup_tls13;
+    use tlstate::driver::{ClientDriver, Event, ServerDriver};
+    use tlstate::record::{Inbound, RecordReader};
+
+    let p = common::ClientAuthPki::new("tlstate entry-extension CA");
+    let suite = lookup_tls13(CipherSuite::TLS13_AES_128_GCM_SHA256).unwrap();
+    let (client_secrets, server_secrets) =
+        (Arc::new(Secrets::default()), Arc::new(Secrets::default()));
+    let mut server = (*p.pki.server_config(&p.server)).clone();
+    server.versions = vec![ProtocolVersion::Tls13];
+    server.cipher_suites = vec![suite.suite];
+    server.key_log = Some(server_secrets.clone());
+    let policy = tlstate::handshake::ClientCertPolicy {
+        verifier: Arc::new(
+            tlstate::crypto::WebPkiClientVerifier::new(std::slice::from_ref(&p.pki.ca)).unwrap(),
+        ),
+        required: true,
+    };
+    let mut client = (*p.pki.client_config()).clone();
+    client.versions = vec![ProtocolVersion::Tls13];
+    client.client_certificate =
+        Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+    client.key_log = Some(client_secrets.clone());
+    let mut c = ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
+    let mut s = ServerDriver::requesting_client_cert(Arc::new(server), policy);
+    let pump = |from: &mut dyn FnMut() -> Option<Vec<u8>>| {
+        let mut out = Vec::new();
+        while let Some(bytes) = from() {
+            out.extend_from_slice(&bytes);
+        }
+        out
+    };
+    let hello = pump(&mut || c.poll_output());
+    assert_eq!(s.handle_input(&hello), hello.len());
+    let flight = pump(&mut || s.poll_output());
+    assert_eq!(c.handle_input(&flight), flight.len());
+    // CCS, then Certificate, CertificateVerify, Finished under the client
+    // handshake key.
+    let answer = pump(&mut || c.poll_output());
+    let answer = records(&answer);
+    assert_eq!(answer[0][0], 20, "the compatibility ChangeCipherSpec");
+    let client_handshake = client_secrets.get("CLIENT_HANDSHAKE_TRAFFIC_SECRET");
+    let mut reader = RecordReader::new();
+    reader.set_tls13();
+    reader
+        .install_opener(Box::new(suite.opener(&client_handshake).unwrap()))
+        .unwrap();
+    assert_eq!(reader.feed(answer[1]), answer[1].len());
+    let Some(Inbound::Handshake { encoded, .. }) = reader.next_message().unwrap() else {
+        panic!("no handshake message")
+    };
+    let PayloadTls13::Certificate(mut certificate) = PayloadTls13::read_message(encoded).unwrap()
+    else {
+        panic!("not the client's Certificate")
+    };
+    assert!(!certificate.entries.is_empty());
+    let sct = tlstate::enums::ExtensionType::from_wire(18);
+    certificate.entries[0].extensions.push(sct, vec![0, 0]);
+    let mut message = Vec::new();
+    PayloadTls13::Certificate(certificate).encode(&mut message);
+    let mut writer = RecordWriter::new();
+    writer.set_sealer(Box::new(suite.sealer(&client_handshake).unwrap()));
+    let mut forged = answer[0].to_vec();
+    writer
+        .write(ContentType::Handshake, &message, &mut forged)
+        .unwrap();
+    assert_eq!(s.handle_input(&forged), forged.len());
+    let mut failed = None;
+    while let Some(event) = s.poll_event() {
+        if let Event::Failed(error) = event {
+            failed = Some(error);
+        }
+    }
+    assert_eq!(
+        failed,
+        Some(Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
+            sct
+        )))
+    );
+    let alert = pump(&mut || s.poll_output());
+    let mut reader = RecordReader::new();
+    reader.set_tls13();
+    reader
+        .install_opener(Box::new(
+            suite
+                .opener(&server_secrets.get("SERVER_TRAFFIC_SECRET_0"))
+                .unwrap(),
+        ))
+        .unwrap();
+    assert_eq!(reader.feed(&alert), alert.len());
+    let Some(Inbound::Alert(alert)) = reader.next_message().unwrap() else {
+        panic!("no alert")
+    };
+    assert_eq!(alert.description, AlertDescription::UnsupportedExtension);
+}

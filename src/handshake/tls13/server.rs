@@ -652,6 +652,17 @@ impl RecvMessage<Server, ClientAuth> for state::ClientCert {
                 )
                 .into());
             }
+            // RFC 8446 4.4.2: the client's entry extensions answer those of
+            // our CertificateRequest, which asks for none (4.2:
+            // unsupported_extension).
+            if let Some(typ) = certificate
+                .entries
+                .iter()
+                .flat_map(|entry| entry.extensions.types())
+                .next()
+            {
+                return Err(PeerMisbehaved::UnsolicitedExtension(typ).into());
+            }
             let chain = certificate.chain();
             let policy = hs
                 .core
