@@ -33,6 +33,10 @@ impl Error {
             Self::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)) => A::IllegalParameter,
             // RFC 8446 9.2: a ClientHello without the mandatory extensions.
             Self::PeerMisbehaved(PeerMisbehaved::MissingExtension(_)) => A::MissingExtension,
+            // RFC 8446 4.2: a response to an extension we did not send.
+            Self::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(_)) => {
+                A::UnsupportedExtension
+            }
             Self::PeerMisbehaved(
                 PeerMisbehaved::BadRenegotiationInfo | PeerMisbehaved::ExtendedMasterSecretMismatch,
             ) => A::HandshakeFailure,
@@ -109,6 +113,10 @@ mod tests {
             (
                 PeerMisbehaved::MissingExtension("key_share").into(),
                 Some(A::MissingExtension),
+            ),
+            (
+                PeerMisbehaved::UnsolicitedExtension(ExtensionType::StatusRequest).into(),
+                Some(A::UnsupportedExtension),
             ),
             (
                 InvalidMessage::InvalidChangeCipherSpec.into(),

@@ -114,6 +114,10 @@ pub enum PeerMisbehaved {
     /// A TLS 1.3 hello left out an extension it must carry (RFC 8446
     /// 9.2), named here.
     MissingExtension(&'static str),
+    /// An extension we did not ask for came back, such as a status_request
+    /// in a TLS 1.3 CertificateEntry when we sent none (RFC 8446 4.2,
+    /// 4.4.2: unsupported_extension).
+    UnsolicitedExtension(ExtensionType),
 }
 
 impl fmt::Display for PeerMisbehaved {
@@ -127,6 +131,9 @@ impl fmt::Display for PeerMisbehaved {
                 f.write_str("the resumed session's extended master secret status changed")
             }
             Self::MissingExtension(what) => write!(f, "the peer's hello lacks {what}"),
+            Self::UnsolicitedExtension(typ) => {
+                write!(f, "the peer sent extension {typ}, which we did not ask for")
+            }
         }
     }
 }

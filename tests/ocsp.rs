@@ -1,5 +1,8 @@
 //! OCSP stapling (RFC 6066 8): the status_request extension and the
-//! optional ServerCertStatus row, against OpenSSL and in memory.
+//! optional ServerCertStatus row, against OpenSSL and in memory; and in
+//! TLS 1.3 (RFC 8446 4.4.2.1), the response in the end-entity
+//! CertificateEntry, against OpenSSL, rustls, ourselves and a hand-built
+//! server for what no real one sends.
 //!
 //! The OCSP responses are real: `openssl ocsp` answers for the test leaf
 //! from an index file, signed by the test CA. The default verifier does
@@ -17,23 +20,33 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use common::memory::{localhost, next, server_through_hello_done};
-use common::openssl::{SServer, s_client};
+use common::openssl::{SServer, s_client, s_client_version};
 use common::{KeyKind, Leaf, TestPki, free_port};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tlstate::codec::Codec;
 use tlstate::connection::SessionSummary;
+use tlstate::crypto::tls13::{EarlySecret, lookup_tls13};
+use tlstate::crypto::{EphemeralKeyExchange, Transcript};
 use tlstate::crypto::{ServerCertVerifier, WebPkiServerVerifier};
 use tlstate::driver::{ClientDriver, ServerDriver};
-use tlstate::enums::{AlertDescription, CertificateStatusType, ExtensionType, HandshakeType};
+use tlstate::enums::{
+    AlertDescription, CertificateStatusType, CipherSuite, Compression, ContentType, ExtensionType,
+    HandshakeType, ProtocolVersion,
+};
 use tlstate::error::{CertificateError, Error, InvalidMessage, PeerMisbehaved, Received};
 use tlstate::handshake::{
     AfterServerCert, AfterServerHello, AfterServerKey, CertifiedKey, Client, ClientConfig,
     Handshake, ServerConfig, state,
 };
+use tlstate::message::tls13::{
+    CertificateTls13, EncryptedExtensions, Extensions, KeyShareEntry,
+    MAX_STAPLED_OCSP_RESPONSE_LEN, PayloadTls13,
+};
 use tlstate::message::{
     CertificateStatus, CertificateStatusRequest, ClientExtension, HandshakeMessage,
-    HandshakePayload, OcspStatusRequest, ServerExtension,
+    HandshakePayload, OcspStatusRequest, Random, ServerExtension, ServerExtensions, ServerHello,
 };
+use tlstate::record::{Inbound, RecordReader, RecordWriter};
 use tlstate::session::{InMemorySessionStore, SessionCache};
 
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -114,21 +127,26 @@ fn ocsp_response_for(pki: &TestPki, cert: &Path, name: &str) -> std::path::PathB
     response
 }
 
+// The TLS 1.2 tests pin the version (the TLS 1.3 ones, below, theirs),
+// whatever the configurations' default.
+
 fn stapling_server(response: &[u8]) -> Arc<ServerConfig> {
-    let fx = ocsp();
-    let mut config = (*fx.pki.server_config_tls12(&fx.leaf)).clone();
+    let mut config = (*plain_server()).clone();
     config.ocsp_response = Some(response.into());
     Arc::new(config)
 }
 
 fn plain_server() -> Arc<ServerConfig> {
     let fx = ocsp();
-    fx.pki.server_config_tls12(&fx.leaf)
+    let mut config = (*fx.pki.server_config(&fx.leaf)).clone();
+    config.versions = vec![ProtocolVersion::Tls12];
+    Arc::new(config)
 }
 
 fn client(request_ocsp: bool) -> Arc<ClientConfig> {
     let mut config = (*ocsp().pki.client_config_tls12()).clone();
     config.request_ocsp = request_ocsp;
+    config.versions = vec![ProtocolVersion::Tls12];
     Arc::new(config)
 }
 
@@ -450,6 +468,15 @@ fn drive(
     client: Arc<ClientConfig>,
     server: Arc<ServerConfig>,
 ) -> (Option<SessionSummary>, Vec<u8>) {
+    let (client, _, wire) = drive_both(client, server);
+    (client, wire)
+}
+
+/// [`drive`], with the server's summary too.
+fn drive_both(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> (Option<SessionSummary>, Option<SessionSummary>, Vec<u8>) {
     let mut c = ClientDriver::new(client, localhost());
     let mut s = ServerDriver::new(server);
     let mut from_server = Vec::new();
@@ -479,7 +506,7 @@ fn drive(
             "the driver takes it all"
         );
     }
-    (c.summary().cloned(), from_server)
+    (c.summary().cloned(), s.summary().cloned(), from_server)
 }
 
 #[test]
@@ -993,6 +1020,19 @@ fn rustls_provider() -> Arc<rustls::crypto::CryptoProvider> {
 #[test]
 fn rustls_client_gets_our_stapled_response() {
     let fx = ocsp();
+    rustls_client_gets(&rustls::version::TLS12, stapling_server(&fx.response));
+}
+
+#[test]
+fn rustls_tls13_client_gets_our_stapled_response() {
+    let fx = ocsp();
+    rustls_client_gets(&rustls::version::TLS13, server13(Some(&fx.response)));
+}
+
+/// A rustls client of `version` against `ours`, which staples the
+/// fixture's response: rustls's verifier and our summary both see it.
+fn rustls_client_gets(version: &'static rustls::SupportedProtocolVersion, ours: Arc<ServerConfig>) {
+    let fx = ocsp();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(fx.pki.ca.clone()).unwrap();
     let recorder = Arc::new(RustlsRecorder {
@@ -1005,19 +1045,24 @@ fn rustls_client_gets_our_stapled_response() {
         seen: Mutex::new(Vec::new()),
     });
     let config = rustls::ClientConfig::builder_with_provider(rustls_provider())
-        .with_protocol_versions(&[&rustls::version::TLS12])
+        .with_protocol_versions(&[version])
         .unwrap()
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();
     let mut peer = rustls::ClientConnection::new(Arc::new(config), localhost()).unwrap();
-    let mut ours = ServerDriver::new(stapling_server(&fx.response));
+    let mut ours = ServerDriver::new(ours);
     pump_rustls(&mut peer, &mut ours);
     assert!(!peer.is_handshaking());
     // rustls asks for a status by default, and got ours.
     assert_eq!(
         *recorder.seen.lock().unwrap(),
         std::slice::from_ref(&fx.response)
+    );
+    assert_eq!(
+        peer.protocol_version(),
+        Some(version.version),
+        "the version asked for"
     );
     assert_eq!(
         ours.summary().unwrap().ocsp_response.as_deref(),
@@ -1027,9 +1072,23 @@ fn rustls_client_gets_our_stapled_response() {
 
 #[test]
 fn our_client_gets_the_response_a_rustls_server_staples() {
+    our_client_gets_from_rustls(&rustls::version::TLS12, client(true));
+}
+
+#[test]
+fn our_tls13_client_gets_the_response_a_rustls_server_staples() {
+    our_client_gets_from_rustls(&rustls::version::TLS13, client13(true));
+}
+
+/// Our client (`ours`) against a rustls server of `version` stapling the
+/// fixture's response: our summary reports it.
+fn our_client_gets_from_rustls(
+    version: &'static rustls::SupportedProtocolVersion,
+    ours: Arc<ClientConfig>,
+) {
     let fx = ocsp();
     let config = rustls::ServerConfig::builder_with_provider(rustls_provider())
-        .with_protocol_versions(&[&rustls::version::TLS12])
+        .with_protocol_versions(&[version])
         .unwrap()
         .with_no_client_auth()
         .with_single_cert_with_ocsp(
@@ -1039,7 +1098,7 @@ fn our_client_gets_the_response_a_rustls_server_staples() {
         )
         .unwrap();
     let mut peer = rustls::ServerConnection::new(Arc::new(config)).unwrap();
-    let mut ours = ClientDriver::new(client(true), localhost());
+    let mut ours = ClientDriver::new(ours, localhost());
     // Our ClientHello first: the server speaks only when spoken to.
     let mut hello = Vec::new();
     while let Some(bytes) = ours.poll_output() {
@@ -1052,8 +1111,335 @@ fn our_client_gets_the_response_a_rustls_server_staples() {
     peer.process_new_packets().unwrap();
     pump_rustls(&mut peer, &mut ours);
     assert!(!peer.is_handshaking());
+    assert_eq!(peer.protocol_version(), Some(version.version));
     assert_eq!(
         ours.summary().unwrap().ocsp_response.as_deref(),
         Some(&fx.response[..])
     );
+}
+
+// --- TLS 1.3: the response in the end-entity CertificateEntry ------------
+
+/// [`client`], negotiating TLS 1.3 only.
+fn client13(request_ocsp: bool) -> Arc<ClientConfig> {
+    let mut config = (*client(request_ocsp)).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    Arc::new(config)
+}
+
+/// The `localhost` server, TLS 1.3 only, stapling `response` if given.
+fn server13(response: Option<&[u8]>) -> Arc<ServerConfig> {
+    let mut config = (*plain_server()).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.ocsp_response = response.map(Arc::from);
+    Arc::new(config)
+}
+
+#[test]
+fn tls13_stapled_response_reaches_both_summaries() {
+    let fx = ocsp();
+    let (c, s, _) = drive_both(client13(true), server13(Some(&fx.response)));
+    let (c, s) = (
+        c.expect("the client finished"),
+        s.expect("the server finished"),
+    );
+    assert_eq!(c.protocol_version, ProtocolVersion::Tls13);
+    assert_eq!(c.ocsp_response.as_deref(), Some(&fx.response[..]));
+    assert_eq!(s.ocsp_response.as_deref(), Some(&fx.response[..]));
+}
+
+#[test]
+fn tls13_client_that_did_not_ask_gets_no_status() {
+    let fx = ocsp();
+    let (c, s, _) = drive_both(client13(false), server13(Some(&fx.response)));
+    let (c, s) = (
+        c.expect("the client finished"),
+        s.expect("the server finished"),
+    );
+    assert_eq!(c.protocol_version, ProtocolVersion::Tls13);
+    assert_eq!(c.ocsp_response, None);
+    assert_eq!(s.ocsp_response, None);
+}
+
+#[test]
+fn tls13_verifier_gets_the_stapled_response_or_its_absence() {
+    let fx = ocsp();
+    let (config, verifier) = recording_client(false);
+    let mut config = (*config).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    let config = Arc::new(config);
+    let (c, _, _) = drive_both(config.clone(), server13(Some(&fx.response)));
+    assert_eq!(c.unwrap().protocol_version, ProtocolVersion::Tls13);
+    let (c, _, _) = drive_both(config, server13(None));
+    assert_eq!(c.unwrap().ocsp_response, None);
+    assert_eq!(
+        *verifier.seen.lock().unwrap(),
+        [Some(fx.response.clone()), None]
+    );
+}
+
+#[test]
+fn tls13_staple_goes_in_the_end_entity_entry_and_reads_back() {
+    let fx = ocsp();
+    let chain = [fx.leaf.chain[0].clone(), fx.pki.ca.clone()];
+    let response: Arc<[u8]> = fx.response.clone().into();
+    let mut certificate = CertificateTls13::from_chain(Vec::new(), &chain);
+    certificate.staple_ocsp_response(&response);
+    let mut bytes = Vec::new();
+    certificate.encode(&mut bytes);
+    let read = CertificateTls13::read_bytes(&bytes).unwrap();
+    // status_request(5) holding a CertificateStatus: ocsp(1), u24 length,
+    // the response (RFC 8446 4.4.2.1).
+    let body = read.entries[0]
+        .extensions
+        .get(ExtensionType::StatusRequest)
+        .unwrap();
+    assert_eq!(body[0], 1);
+    assert_eq!(&body[4..], &fx.response[..]);
+    assert_eq!(read.entries[0].ocsp_response(), Ok(Some(response)));
+    assert_eq!(read.entries[1].extensions, Extensions::new());
+}
+
+#[test]
+fn tls13_response_too_long_for_an_entry_is_not_stapled() {
+    let fx = ocsp();
+    let fits: Arc<[u8]> = vec![0x30; MAX_STAPLED_OCSP_RESPONSE_LEN].into();
+    let too_long: Arc<[u8]> = vec![0x30; MAX_STAPLED_OCSP_RESPONSE_LEN + 1].into();
+    let mut certificate = CertificateTls13::from_chain(Vec::new(), &fx.leaf.chain);
+    certificate.staple_ocsp_response(&too_long);
+    assert_eq!(certificate.entries[0].ocsp_response(), Ok(None));
+    certificate.staple_ocsp_response(&fits);
+    let mut bytes = Vec::new();
+    certificate.encode(&mut bytes);
+    let read = CertificateTls13::read_bytes(&bytes).unwrap();
+    assert_eq!(read.entries[0].ocsp_response(), Ok(Some(fits)));
+    // And the server leaves out a response it could not encode.
+    let (c, s, _) = drive_both(client13(true), server13(Some(&too_long)));
+    assert_eq!(c.unwrap().ocsp_response, None);
+    assert_eq!(s.unwrap().ocsp_response, None);
+}
+
+/// What a hand-built TLS 1.3 server sends our client (ServerHello, then
+/// under its handshake key EncryptedExtensions and a Certificate for the
+/// fixture leaf whose end-entity entry carries `entry_extensions`), and
+/// how the client ends: its error, and the alert it sent, read back under
+/// the client's handshake key.
+fn client13_reads_certificate_with(
+    config: Arc<ClientConfig>,
+    entry_extensions: Extensions,
+) -> (Error, AlertDescription) {
+    let suite = lookup_tls13(CipherSuite::TLS13_AES_128_GCM_SHA256).unwrap();
+    let mut c = Handshake::client(config, localhost()).send().unwrap();
+    let hello_record = c.take_output();
+    let hello_message = &hello_record[5..];
+    let PayloadTls13::ClientHello(hello) = PayloadTls13::read_message(hello_message).unwrap()
+    else {
+        panic!("not a ClientHello")
+    };
+    let client_share = &hello.key_shares().unwrap()[0];
+    let kx = EphemeralKeyExchange::generate(client_share.group).unwrap();
+    let public = kx.public_key().to_vec();
+    let shared = kx.complete(&client_share.key_exchange).unwrap();
+    let mut extensions = ServerExtensions::new();
+    extensions.push(ServerExtension::SupportedVersions(ProtocolVersion::Tls13));
+    extensions.push(ServerExtension::KeyShare(KeyShareEntry {
+        group: client_share.group,
+        key_exchange: public,
+    }));
+    let server_hello = PayloadTls13::ServerHello(ServerHello {
+        server_version: ProtocolVersion::Tls12,
+        random: Random([7; 32]),
+        session_id: hello.session_id,
+        cipher_suite: suite.suite,
+        compression_method: Compression::Null,
+        extensions,
+    });
+    let mut transcript = Transcript::new();
+    transcript.start_hash(suite.hash);
+    transcript.add(hello_message);
+    let mut message = Vec::new();
+    server_hello.encode(&mut message);
+    transcript.add(&message);
+    let secrets = EarlySecret::new(suite.hash, None)
+        .unwrap()
+        .into_handshake(shared.as_bytes())
+        .unwrap()
+        .traffic_secrets(transcript.current_hash().unwrap().as_bytes())
+        .unwrap();
+    let mut writer = RecordWriter::new();
+    let mut flight = Vec::new();
+    writer
+        .write(ContentType::Handshake, &message, &mut flight)
+        .unwrap();
+    writer.set_sealer(Box::new(suite.sealer(&secrets.server).unwrap()));
+    let mut certificate = CertificateTls13::from_chain(Vec::new(), &ocsp().leaf.chain);
+    certificate.entries[0].extensions = entry_extensions;
+    for payload in [
+        PayloadTls13::EncryptedExtensions(EncryptedExtensions::default()),
+        PayloadTls13::Certificate(certificate),
+    ] {
+        let mut message = Vec::new();
+        payload.encode(&mut message);
+        writer
+            .write(ContentType::Handshake, &message, &mut flight)
+            .unwrap();
+    }
+    assert_eq!(c.feed(&flight), flight.len(), "a whole flight is taken");
+    let AfterServerHello::Tls13(c) = next(c.recv().unwrap()) else {
+        panic!("TLS 1.3 was not negotiated")
+    };
+    let Err(fatal) = next(c.recv().unwrap()).recv() else {
+        panic!("the Certificate was accepted")
+    };
+    let mut reader = RecordReader::new();
+    reader.set_tls13();
+    reader
+        .install_opener(Box::new(suite.opener(&secrets.client).unwrap()))
+        .unwrap();
+    let output = fatal.output().to_vec();
+    assert_eq!(reader.feed(&output), output.len());
+    let Some(Inbound::Alert(alert)) = reader.next_message().unwrap() else {
+        panic!("no alert record")
+    };
+    assert_eq!(Some(alert.description), fatal.alert());
+    (fatal.error().clone(), alert.description)
+}
+
+/// Entry extensions holding one status_request with `body`.
+fn status_request_entry(body: &[u8]) -> Extensions {
+    let mut extensions = Extensions::new();
+    extensions.push(ExtensionType::StatusRequest, body.to_vec());
+    extensions
+}
+
+/// The CertificateStatus body of the fixture's response.
+fn fixture_status() -> Vec<u8> {
+    let mut body = Vec::new();
+    CertificateStatus {
+        ocsp_response: ocsp().response.clone().into(),
+    }
+    .encode(&mut body);
+    body
+}
+
+#[test]
+fn tls13_client_refuses_a_stapled_response_it_did_not_ask_for() {
+    let (error, alert) =
+        client13_reads_certificate_with(client13(false), status_request_entry(&fixture_status()));
+    assert_eq!(
+        error,
+        Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(
+            ExtensionType::StatusRequest
+        ))
+    );
+    assert_eq!(alert, AlertDescription::UnsupportedExtension);
+}
+
+#[test]
+fn tls13_client_refuses_an_entry_extension_it_never_asks_for() {
+    // signed_certificate_timestamp(18), which we never send, after the
+    // response we did ask for.
+    let sct = ExtensionType::from_wire(18);
+    let mut extensions = status_request_entry(&fixture_status());
+    extensions.push(sct, vec![0, 0]);
+    let (error, alert) = client13_reads_certificate_with(client13(true), extensions);
+    assert_eq!(
+        error,
+        Error::PeerMisbehaved(PeerMisbehaved::UnsolicitedExtension(sct))
+    );
+    assert_eq!(alert, AlertDescription::UnsupportedExtension);
+}
+
+#[test]
+fn tls13_client_refuses_a_stapled_status_of_another_type() {
+    let mut body = fixture_status();
+    body[0] = 2;
+    let (error, alert) =
+        client13_reads_certificate_with(client13(true), status_request_entry(&body));
+    assert_eq!(
+        error,
+        Error::InvalidMessage(InvalidMessage::InvalidValue("CertificateStatusType"))
+    );
+    assert_eq!(alert, AlertDescription::DecodeError);
+}
+
+#[test]
+fn tls13_verifier_refusing_the_response_ends_the_handshake() {
+    let (config, verifier) = recording_client(true);
+    let mut config = (*config).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    let (error, alert) =
+        client13_reads_certificate_with(Arc::new(config), status_request_entry(&fixture_status()));
+    assert_eq!(
+        error,
+        Error::Certificate(CertificateError::Other("revoked, says OCSP".into()))
+    );
+    assert_eq!(alert, AlertDescription::BadCertificate);
+    assert_eq!(
+        *verifier.seen.lock().unwrap(),
+        [Some(ocsp().response.clone())]
+    );
+}
+
+#[test]
+fn openssl_s_client_tls13_status_sees_our_stapled_response() {
+    let fx = ocsp();
+    let (port, served) = serve_one(server13(Some(&fx.response)));
+    let (_, output) = s_client_version(
+        "-tls1_3",
+        port,
+        &[],
+        &[
+            "-servername",
+            "localhost",
+            "-CAfile",
+            path(&fx.pki.ca_path),
+            "-verify_return_error",
+            "-status",
+        ],
+        b"",
+    );
+    let summary = served
+        .recv_timeout(IO_TIMEOUT)
+        .expect("our server finished")
+        .unwrap_or_else(|e| panic!("our server: {e}\n{output}"));
+    assert_eq!(summary.protocol_version, ProtocolVersion::Tls13);
+    assert!(
+        output.contains("OCSP Response Status: successful"),
+        "{output}"
+    );
+    assert!(output.contains("Cert Status: good"), "{output}");
+    assert_eq!(summary.ocsp_response.as_deref(), Some(&fx.response[..]));
+}
+
+#[test]
+fn our_client_reports_the_response_openssl_s_server_tls13_staples() {
+    let fx = ocsp();
+    let server = SServer::start_version(
+        fx.pki.dir.path(),
+        "-tls1_3",
+        &[],
+        &[
+            "-cert",
+            path(&fx.leaf.cert_path),
+            "-key",
+            path(&fx.leaf.key_path),
+            "-status_file",
+            path(&fx.response_path),
+            "-www",
+        ],
+    );
+    let (config, verifier) = recording_client(false);
+    let mut config = (*config).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    let tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let stream = tlstate::stream::connect(Arc::new(config), localhost(), tcp)
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.output()));
+    assert_eq!(stream.summary().protocol_version, ProtocolVersion::Tls13);
+    assert_eq!(
+        stream.summary().ocsp_response.as_deref(),
+        Some(&fx.response[..])
+    );
+    assert_eq!(*verifier.seen.lock().unwrap(), [Some(fx.response.clone())]);
 }

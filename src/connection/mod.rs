@@ -217,6 +217,7 @@ fn summary_of13(known: Certified13, scheme: Option<SignatureScheme>) -> SessionS
     let Certified13 {
         negotiated,
         server_certificates,
+        ocsp_response,
         client_certificates,
     } = known;
     SessionSummary {
@@ -228,7 +229,7 @@ fn summary_of13(known: Certified13, scheme: Option<SignatureScheme>) -> SessionS
         server_name: negotiated.server_name,
         alpn_protocol: negotiated.alpn_protocol,
         server_certificates,
-        ocsp_response: None,
+        ocsp_response,
         client_certificates,
         resumed: false,
         session_id: Vec::new(),

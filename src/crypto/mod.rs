@@ -2,6 +2,7 @@
 //! and `subtle`. Certificates are verified with `rustls-webpki`.
 
 mod aead;
+pub(crate) mod cert_signature;
 pub mod danger;
 mod finished;
 mod key_block;

@@ -54,6 +54,14 @@ pub struct ClientConfig {
     pub groups: Vec<NamedGroup>,
     /// Signature schemes to accept on ServerKeyExchange.
     pub signature_schemes: Vec<SignatureScheme>,
+    /// The schemes to send in signature_algorithms_cert (RFC 8446 4.2.3):
+    /// those we accept in the server's certificates, when they differ from
+    /// `signature_schemes`. `None` (the default), or an empty list, sends
+    /// no such extension, and signature_algorithms then stands for both.
+    /// The server uses the list to choose its chain; our verification of
+    /// the chain is the verifier's (the default webpki one accepts every
+    /// algorithm it implements, whatever this says).
+    pub signature_algorithms_cert: Option<Vec<SignatureScheme>>,
     /// Verifies the server's certificate chain and name.
     pub verifier: Arc<dyn ServerCertVerifier>,
     /// Refuse servers that do not support the extended master secret
@@ -82,7 +90,8 @@ pub struct ClientConfig {
     /// what one message can make the client hold.
     pub max_handshake_message_len: usize,
     /// Whether to ask the server to staple an OCSP response (status_request,
-    /// RFC 6066 8). On by default. A stapled response is handed to
+    /// RFC 6066 8, RFC 8446 4.4.2.1). On by default. Without it, a TLS 1.3
+    /// server's stapled response is refused (unsupported_extension). A stapled response is handed to
     /// [`ServerCertVerifier::verify_ocsp_response`] and kept in the
     /// session summary; the default webpki verifier does not check it.
     pub request_ocsp: bool,
@@ -104,6 +113,7 @@ impl ClientConfig {
             cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
             groups: DEFAULT_GROUPS.to_vec(),
             signature_schemes: DEFAULT_SIGNATURE_SCHEMES.to_vec(),
+            signature_algorithms_cert: None,
             verifier,
             require_extended_master_secret: true,
             max_fragment_len: MAX_PLAINTEXT_LEN,
@@ -132,10 +142,12 @@ pub struct CertifiedKey {
     pub chain: Arc<[CertificateDer<'static>]>,
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
-    /// A DER OCSP response for the end-entity certificate, stapled in a
-    /// CertificateStatus when the client asks (RFC 6066 8); `None` staples
-    /// nothing. The server sends it as it is: keeping it fresh is the
-    /// caller's job. An empty one is never sent.
+    /// A DER OCSP response for the end-entity certificate, stapled when the
+    /// client asks: in a CertificateStatus in TLS 1.2 (RFC 6066 8), in the
+    /// end-entity CertificateEntry in TLS 1.3 (RFC 8446 4.4.2.1, where it
+    /// must fit [`MAX_STAPLED_OCSP_RESPONSE_LEN`](crate::message::tls13::MAX_STAPLED_OCSP_RESPONSE_LEN)
+    /// bytes). `None` staples nothing. The server sends it as it is:
+    /// keeping it fresh is the caller's job. An empty one is never sent.
     pub ocsp_response: Option<Arc<[u8]>>,
 }
 
@@ -165,12 +177,18 @@ pub struct ServerConfig {
     /// The end-entity certificate's private key.
     pub key: Arc<SigningKey>,
     /// A DER OCSP response for `cert_chain`'s end-entity certificate,
-    /// stapled when the client asks (RFC 6066 8); `None` (the default)
+    /// stapled when the client asks, in either version (see
+    /// [`CertifiedKey::ocsp_response`]); `None` (the default)
     /// staples nothing. Each certificate in `certificates_by_name` has its
     /// own, in [`CertifiedKey::ocsp_response`].
     pub ocsp_response: Option<Arc<[u8]>>,
     /// Certificates chosen by the server name the client sends (SNI,
-    /// RFC 6066 3), compared without regard to ASCII case.
+    /// RFC 6066 3), compared without regard to ASCII case. Several entries
+    /// may share a name (an ECDSA and an RSA chain, say): TLS 1.3 takes,
+    /// among them and then `cert_chain`, the first whose key can sign with
+    /// a scheme the client offers, preferring a chain signed with schemes
+    /// of its signature_algorithms_cert (RFC 8446 4.2.3, 4.4.2.2); TLS 1.2
+    /// takes the first entry for the name.
     pub certificates_by_name: Vec<(String, CertifiedKey)>,
     /// Application protocols to accept (ALPN), most preferred first: the
     /// server's order decides. Empty ignores the client's offer.

@@ -6,7 +6,8 @@
 use std::sync::Arc;
 
 use rustls_pki_types::ServerName;
-use tlstate::connection::Connection;
+use tlstate::connection::{Connection, SessionSummary};
+use tlstate::driver::{ClientDriver, ServerDriver};
 use tlstate::handshake::{
     AfterClientHello, AfterEncryptedExtensions, AfterServerCert, AfterServerHello, AfterServerKey,
     AfterTicket, Client, ClientConfig, Fatal, Handshake, Role, Server, ServerConfig, Shape, State,
@@ -205,4 +206,38 @@ pub fn full_handshake_tls13_by(
     assert_eq!(s.feed(input), input.len(), "a whole flight is taken");
     let s = next(s.recv()?);
     Ok((c.into_connection(), s.into_connection()))
+}
+
+/// A client driver and a server driver run against each other in memory
+/// until neither has anything left to say, for any version the configs
+/// negotiate: the two summaries (`None` for a side that did not finish).
+pub fn drive(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> (Option<SessionSummary>, Option<SessionSummary>) {
+    let mut c = ClientDriver::new(client, localhost());
+    let mut s = ServerDriver::new(server);
+    for _ in 0..32 {
+        let mut moved = false;
+        while let Some(bytes) = c.poll_output() {
+            assert_eq!(
+                s.handle_input(&bytes),
+                bytes.len(),
+                "the driver takes it all"
+            );
+            moved = true;
+        }
+        while let Some(bytes) = s.poll_output() {
+            assert_eq!(
+                c.handle_input(&bytes),
+                bytes.len(),
+                "the driver takes it all"
+            );
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    (c.summary().cloned(), s.summary().cloned())
 }

@@ -32,9 +32,11 @@ pub trait ServerCertVerifier: Send + Sync + Debug {
     ) -> Result<(), CertificateError>;
 
     /// Checks the OCSP response the server stapled for `end_entity`
-    /// (RFC 6066 8), or its absence (`None`). Called once in every full
-    /// handshake, after [`verify_server_cert`](Self::verify_server_cert)
-    /// accepted the chain and before the ServerKeyExchange is read; a
+    /// (RFC 6066 8, RFC 8446 4.4.2.1), or its absence (`None`). Called once
+    /// in every full handshake, after
+    /// [`verify_server_cert`](Self::verify_server_cert) accepted the chain:
+    /// in TLS 1.2 before the ServerKeyExchange is read, in TLS 1.3 before
+    /// the CertificateVerify; a
     /// response arrives only if the client asked for one
     /// ([`ClientConfig::request_ocsp`](crate::handshake::ClientConfig::request_ocsp)).
     ///

@@ -174,6 +174,13 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
     extensions.push(ClientExtension::SignatureAlgorithms(
         side.offered_schemes.clone(),
     ));
+    if let Some(schemes) = &config.signature_algorithms_cert
+        && !schemes.is_empty()
+    {
+        extensions.push(ClientExtension::SignatureAlgorithmsCert(
+            schemes.iter().copied().collect(),
+        ));
+    }
     if offer_tls12 {
         extensions.push(ClientExtension::ExtendedMasterSecret);
     }

@@ -30,6 +30,9 @@ pub struct Negotiated13 {
 pub struct Certified13 {
     pub(crate) negotiated: Negotiated13,
     pub(crate) server_certificates: Arc<[CertificateDer<'static>]>,
+    /// The OCSP response stapled to the server's end-entity certificate
+    /// (RFC 8446 4.4.2.1), as sent or received.
+    pub(crate) ocsp_response: Option<Arc<[u8]>>,
     pub(crate) client_certificates: Arc<[CertificateDer<'static>]>,
 }
 

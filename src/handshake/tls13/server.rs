@@ -11,13 +11,14 @@
 use super::known::{Certified13, Hello13, Negotiated13};
 use super::table::state;
 
+use crate::crypto::cert_signature::chain_signed_within;
 use crate::crypto::tls13::{
     CLIENT_CERTIFICATE_VERIFY, EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret,
     finished_verify_data, message_hash, sign_certificate_verify, verify_certificate_verify,
     verify_finished,
 };
 use crate::crypto::{self, EphemeralKeyExchange, Transcript};
-use crate::enums::{Compression, ExtensionType, ProtocolVersion, SignatureScheme};
+use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
 use crate::handshake::config::{CertifiedKey, ServerConfig};
 use crate::handshake::core::{Core, Incoming, expect_payload13};
@@ -29,31 +30,118 @@ use crate::handshake::tls12::shape::FullShape;
 use crate::keylog::KeyLog;
 use crate::message::tls13::{
     CertificateRequestTls13, CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry,
-    PayloadTls13,
+    MAX_STAPLED_OCSP_RESPONSE_LEN, PayloadTls13,
 };
 use crate::message::{
     ClientHello, DigitallySigned, HandshakePayload, Random, ServerExtension, ServerExtensions,
     ServerHello,
 };
 
-/// The certificate for the client's server name, as TLS 1.2 picks it.
-fn certificate_for(config: &ServerConfig, server_name: Option<&str>) -> (CertifiedKey, bool) {
-    let by_name = server_name.and_then(|name| {
-        config
-            .certificates_by_name
-            .iter()
-            .find(|(configured, _)| configured.eq_ignore_ascii_case(name))
-    });
-    match by_name {
-        Some((_, certified)) => (certified.clone(), true),
-        None => (
-            CertifiedKey {
-                chain: config.cert_chain.clone(),
-                key: config.key.clone(),
-                ocsp_response: None,
-            },
-            false,
-        ),
+/// The certificates that may answer a hello naming `server_name`: every
+/// `certificates_by_name` entry for the name, in configured order (an
+/// ECDSA and an RSA chain may share one), then the default chain. Each
+/// comes with whether it was picked by name.
+fn candidates<'c>(
+    config: &'c ServerConfig,
+    server_name: Option<&'c str>,
+) -> impl Iterator<Item = (CertifiedKey, bool)> + 'c {
+    let by_name = config
+        .certificates_by_name
+        .iter()
+        .filter(move |(configured, _)| {
+            server_name.is_some_and(|name| configured.eq_ignore_ascii_case(name))
+        })
+        .map(|(_, certified)| (certified.clone(), true));
+    let default = CertifiedKey {
+        chain: config.cert_chain.clone(),
+        key: config.key.clone(),
+        ocsp_response: config.ocsp_response.clone(),
+    };
+    by_name.chain(core::iter::once((default, false)))
+}
+
+/// Our certificate and CertificateVerify scheme for this hello (RFC 8446
+/// 4.2.3, 4.4.2.2): the first candidate whose key can sign with a scheme
+/// of signature_algorithms and whose chain is signed with schemes of
+/// signature_algorithms_cert (or, without it, signature_algorithms); if no
+/// chain satisfies that list, the first whose key can sign all the same
+/// (the server "SHOULD continue the handshake", 4.4.2.2). With no key that
+/// can sign, there is no common scheme.
+fn choose_certificate(
+    config: &ServerConfig,
+    server_name: Option<&str>,
+    hello: &ClientHello,
+    offered_schemes: &[SignatureScheme],
+) -> Result<(CertifiedKey, bool, SignatureScheme), Error> {
+    let cert_schemes = hello.signature_algorithms_cert().unwrap_or(offered_schemes);
+    let mut fallback = None;
+    for (certified, by_name) in candidates(config, server_name) {
+        let Some(scheme) = certified.key.choose_scheme_tls13(offered_schemes) else {
+            continue;
+        };
+        if chain_signed_within(&certified.chain, cert_schemes) {
+            return Ok((certified, by_name, scheme));
+        }
+        fallback.get_or_insert((certified, by_name, scheme));
+    }
+    fallback.ok_or_else(|| PeerIncompatible::NoCommonSignatureScheme.into())
+}
+
+/// The two rules of RFC 8446 4.2.8 on the client's shares: no two for one
+/// group, none for a group supported_groups does not list. The RFC lets a
+/// server check them ("MAY ... abort the handshake with an
+/// illegal_parameter alert"); we do, for every entry, so a client that
+/// breaks them learns it instead of being answered by the entry we liked.
+///
+/// Sets, not scans: a hello can carry some 13,000 shares and 32,000
+/// groups, and a quadratic check would let a peer burn our CPU. The sets
+/// are bitmaps over the 2^16 group numbers, on the stack (16 KiB), so
+/// the check allocates nothing either.
+fn check_key_shares(shares: &[KeyShareEntry], offered_groups: &[NamedGroup]) -> Result<(), Error> {
+    let mut listed = GroupSet::new();
+    for group in offered_groups {
+        listed.insert(group.to_wire());
+    }
+    let mut seen = GroupSet::new();
+    for share in shares {
+        let group = share.group.to_wire();
+        if !seen.insert(group) {
+            return Err(PeerMisbehaved::IllegalParameter("two key shares for one group").into());
+        }
+        if !listed.contains(group) {
+            return Err(PeerMisbehaved::IllegalParameter(
+                "a key share for a group not in supported_groups",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// A set of group numbers: one bit per possible `u16`.
+struct GroupSet([u64; 1 << 10]);
+
+impl GroupSet {
+    fn new() -> Self {
+        Self([0; 1 << 10])
+    }
+
+    /// Adds `group`; whether it was new.
+    fn insert(&mut self, group: u16) -> bool {
+        let (word, bit) = (usize::from(group >> 6), 1u64 << (group & 63));
+        match self.0.get_mut(word) {
+            Some(slot) => {
+                let new = *slot & bit == 0;
+                *slot |= bit;
+                new
+            }
+            None => false,
+        }
+    }
+
+    fn contains(&self, group: u16) -> bool {
+        let (word, bit) = (usize::from(group >> 6), 1u64 << (group & 63));
+        self.0.get(word).is_some_and(|slot| slot & bit != 0)
     }
 }
 
@@ -75,17 +163,17 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
     if hello.compression_methods.as_slice() != [Compression::Null] {
         return Err(PeerMisbehaved::IllegalParameter("compression in a TLS 1.3 hello").into());
     }
+    check_key_shares(shares, offered_groups)?;
     let server_name = hello
         .server_name()
         .and_then(|name| core::str::from_utf8(name).ok())
         .map(str::to_owned);
-    let (certified, by_name) = certificate_for(config, server_name.as_deref());
     // Our order: the TLS 1.3 suites the configuration lists, or all three.
     let suite = crypto::tls13::configured_tls13_suites(&config.cipher_suites)
         .find(|suite| hello.cipher_suites.contains(&suite.suite))
         .ok_or(PeerIncompatible::NoCommonCipherSuite)?;
-    // A share in a group of ours, our order first. The share's group must
-    // be one the client lists in supported_groups (RFC 8446 4.2.8).
+    // A share in a group of ours, our order first (every share's group is
+    // one the client lists, checked above).
     let ours_offered =
         || {
             config.groups.iter().copied().filter(|group| {
@@ -104,16 +192,16 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
             None,
         ),
     };
-    // RFC 8446 4.2.3: signature_algorithms governs CertificateVerify;
-    // signature_algorithms_cert (or, without it, signature_algorithms) the
-    // signatures inside the chain. The chain is configured, not chosen
-    // here, and a server that cannot satisfy the list "SHOULD continue the
-    // handshake" with the chain it has (4.4.2.2), so only the
-    // CertificateVerify scheme is negotiated.
-    let scheme = certified
-        .key
-        .choose_scheme_tls13(offered_schemes)
-        .ok_or(PeerIncompatible::NoCommonSignatureScheme)?;
+    let (mut certified, by_name, scheme) =
+        choose_certificate(config, server_name.as_deref(), hello, offered_schemes)?;
+    // RFC 8446 4.4.2.1: a response is stapled only for a client that asked
+    // (status_request of type ocsp), and only one that fits a
+    // CertificateEntry; `certified` keeps it for our Certificate.
+    certified.ocsp_response = certified.ocsp_response.take().filter(|response| {
+        hello.status_request().is_some_and(|r| r.is_ocsp())
+            && !response.is_empty()
+            && response.len() <= MAX_STAPLED_OCSP_RESPONSE_LEN
+    });
     let alpn_protocol = match hello.alpn_protocols() {
         Some(offered) if !config.alpn_protocols.is_empty() => Some(
             config
@@ -518,18 +606,33 @@ impl SendMessage<Server, ClientAuth> for state::ServerCertReq {
 impl<P: FullShape> SendMessage<Server, P> for state::ServerCert {
     type Next = state::ServerCertVerify;
 
-    /// Our chain, with an empty request context (RFC 8446 4.4.2).
+    /// Our chain, with an empty request context (RFC 8446 4.4.2), and the
+    /// OCSP response, if we staple one, in the end-entity's entry
+    /// (4.4.2.1).
     fn send(hs: Handshake<Server, Self, P>) -> Result<Handshake<Server, Self::Next, P>, Fatal> {
-        let (hs, chain) = hs.try_with(|hs| {
-            let chain = server13(&mut hs.core)?.certified.chain.clone();
-            hs.core.send_encoded(|out| {
-                CertificateTls13::encode_message_from_chain(&[], &chain, out);
-            })?;
-            Ok(chain)
+        let (hs, (chain, ocsp_response)) = hs.try_with(|hs| {
+            let certified = &server13(&mut hs.core)?.certified;
+            let (chain, ocsp_response) = (certified.chain.clone(), certified.ocsp_response.clone());
+            match &ocsp_response {
+                // Stapling: the end-entity entry carries status_request.
+                Some(response) => {
+                    let mut certificate = CertificateTls13::from_chain(Vec::new(), &chain);
+                    certificate.staple_ocsp_response(response);
+                    hs.core
+                        .send_handshake13(PayloadTls13::Certificate(certificate))?;
+                }
+                // Else encoded straight from the chain, without copying it
+                // into a message first.
+                None => hs.core.send_encoded(|out| {
+                    CertificateTls13::encode_message_from_chain(&[], &chain, out);
+                })?,
+            }
+            Ok((chain, ocsp_response))
         })?;
         Ok(hs.advance(|negotiated| Certified13 {
             negotiated,
             server_certificates: chain,
+            ocsp_response,
             client_certificates: Default::default(),
         }))
     }
@@ -648,6 +751,17 @@ impl RecvMessage<Server, ClientAuth> for state::ClientCert {
                     "a certificate_request_context that is not our request's",
                 )
                 .into());
+            }
+            // RFC 8446 4.4.2: the client's entry extensions answer those of
+            // our CertificateRequest, which asks for none (4.2:
+            // unsupported_extension).
+            if let Some(typ) = certificate
+                .entries
+                .iter()
+                .flat_map(|entry| entry.extensions.types())
+                .next()
+            {
+                return Err(PeerMisbehaved::UnsolicitedExtension(typ).into());
             }
             let chain = certificate.into_chain();
             let policy = hs

@@ -8,10 +8,17 @@ use rustls_pki_types::CertificateDer;
 use crate::codec::{
     Codec, LengthPrefix, Reader, encode_bytes, encode_prefixed, read_bytes, read_prefixed,
 };
-use crate::enums::HandshakeType;
+use crate::enums::{ExtensionType, HandshakeType};
 use crate::error::InvalidMessage;
+use crate::message::CertificateStatus;
 
 use super::extensions::Extensions;
+
+/// The longest OCSP response a CertificateEntry can carry: its extension
+/// list is `Extension extensions<0..2^16-1>`, and the status_request one
+/// takes 4 bytes of header plus the CertificateStatus's status_type (1) and
+/// 24-bit length (3) around the response (RFC 8446 4.4.2, 4.4.2.1).
+pub const MAX_STAPLED_OCSP_RESPONSE_LEN: usize = 0xffff - 4 - 4;
 
 /// One CertificateEntry: an X.509 certificate and its extensions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +28,19 @@ pub struct CertificateEntry {
     /// Its extensions (status_request carries a stapled OCSP response,
     /// RFC 8446 4.4.2.1).
     pub extensions: Extensions,
+}
+
+impl CertificateEntry {
+    /// The OCSP response stapled to this certificate (RFC 8446 4.4.2.1: a
+    /// status_request extension whose body is a CertificateStatus), if
+    /// any. A body that is not one whole CertificateStatus of type ocsp
+    /// with a non-empty response is a decode error.
+    pub fn ocsp_response(&self) -> Result<Option<Arc<[u8]>>, InvalidMessage> {
+        self.extensions
+            .get(ExtensionType::StatusRequest)
+            .map(|body| CertificateStatus::read_bytes(body).map(|status| status.ocsp_response))
+            .transpose()
+    }
 }
 
 /// A TLS 1.3 Certificate message.
@@ -47,6 +67,27 @@ impl CertificateTls13 {
                 })
                 .collect(),
         }
+    }
+
+    /// Staples `ocsp_response` to the end-entity certificate (RFC 8446
+    /// 4.4.2.1). Nothing is stapled to an empty chain, nor a response that
+    /// is empty or longer than [`MAX_STAPLED_OCSP_RESPONSE_LEN`]: neither
+    /// can be encoded.
+    pub fn staple_ocsp_response(&mut self, ocsp_response: &Arc<[u8]>) {
+        let Some(end_entity) = self.entries.first_mut() else {
+            return;
+        };
+        if ocsp_response.is_empty() || ocsp_response.len() > MAX_STAPLED_OCSP_RESPONSE_LEN {
+            return;
+        }
+        let mut body = Vec::new();
+        CertificateStatus {
+            ocsp_response: ocsp_response.clone(),
+        }
+        .encode(&mut body);
+        end_entity
+            .extensions
+            .push(ExtensionType::StatusRequest, body);
     }
 
     /// The chain alone, as the verifier and the summary take it.

@@ -19,7 +19,7 @@ mod key_share;
 mod key_update;
 mod new_session_ticket;
 
-pub use certificate::{CertificateEntry, CertificateTls13};
+pub use certificate::{CertificateEntry, CertificateTls13, MAX_STAPLED_OCSP_RESPONSE_LEN};
 pub use certificate_request::CertificateRequestTls13;
 pub use encrypted_extensions::EncryptedExtensions;
 pub use extensions::{Extensions, RawExtension};
