@@ -38,6 +38,9 @@ pub(crate) mod sealed {
         /// What the handshake agreed, once it is over.
         fn summary(&self) -> Option<&SessionSummary>;
 
+        /// The established connection itself, or the state back.
+        fn into_connection(self) -> Result<Box<Connection<Self::Role>>, Self>;
+
         /// Ends a handshake that is still running with `error`, the way a
         /// blocking read transition does (`recv_from`).
         fn abort(self, error: Error) -> Result<Self, Fatal>;
@@ -150,6 +153,13 @@ macro_rules! any_state {
                 match self {
                     Self::Established(conn) => Some(conn.as_mut()),
                     _ => None,
+                }
+            }
+
+            fn into_connection(self) -> Result<Box<Connection<$role>>, Self> {
+                match self {
+                    Self::Established(conn) => Ok(conn),
+                    other => Err(other),
                 }
             }
 

@@ -84,6 +84,7 @@
 
 mod client;
 mod erased;
+mod pair;
 mod server;
 
 use std::collections::VecDeque;
@@ -92,11 +93,12 @@ use std::sync::Arc;
 use rustls_pki_types::ServerName;
 
 pub use client::AnyClientState;
+pub use pair::handshake_pair;
 pub use server::AnyServerState;
 
-use crate::connection::{ReadOutcome, SessionSummary};
+use crate::connection::{Connection, ReadOutcome, SessionSummary};
 use crate::error::Error;
-use crate::handshake::{ClientCertPolicy, ClientConfig, Handshake, ServerConfig};
+use crate::handshake::{Client, ClientCertPolicy, ClientConfig, Handshake, Server, ServerConfig};
 use erased::Advance;
 use erased::sealed::Erased;
 
@@ -159,6 +161,13 @@ pub struct Driver<S: AnyState> {
 }
 
 impl Driver<AnyClientState> {
+    /// The established connection (see [`Driver::summary`]): the driver
+    /// back while the handshake runs, after a failure, or while data it
+    /// received still waits for [`read`](Self::read).
+    pub fn into_connection(self) -> Result<Connection<Client>, Self> {
+        self.into_established().map(|conn| *conn)
+    }
+
     /// Starts a client handshake, as
     /// [`Handshake::client`](crate::handshake::Handshake::client); the
     /// ClientHello is queued at once for [`poll_output`](Self::poll_output).
@@ -171,6 +180,12 @@ impl Driver<AnyClientState> {
 }
 
 impl Driver<AnyServerState> {
+    /// The established connection, as for the client's
+    /// [`into_connection`](Driver::<AnyClientState>::into_connection).
+    pub fn into_connection(self) -> Result<Connection<Server>, Self> {
+        self.into_established().map(|conn| *conn)
+    }
+
     /// Starts a server handshake, as
     /// [`Handshake::server`](crate::handshake::Handshake::server): it waits
     /// for a ClientHello.
@@ -392,6 +407,37 @@ impl<S: AnyState> Driver<S> {
     /// What the handshake agreed, once it is over.
     pub fn summary(&self) -> Option<&SessionSummary> {
         self.state.summary()
+    }
+
+    /// The established connection, to drive directly from here: the
+    /// driver back (`Err`) while the handshake runs, after a failure, or
+    /// while application data it received waits for [`read`](Self::read)
+    /// or output owed by a failed state waits for
+    /// [`poll_output`](Self::poll_output) (nothing is dropped).
+    fn into_established(self) -> Result<Box<Connection<S::Role>>, Self> {
+        if self.error.is_some() || self.taken < self.inbox.len() || !self.owed.is_empty() {
+            return Err(self);
+        }
+        let Self {
+            state,
+            owed,
+            events,
+            inbox,
+            taken,
+            max_inbox,
+            error,
+            peer_closed,
+        } = self;
+        state.into_connection().map_err(|state| Self {
+            state,
+            owed,
+            events,
+            inbox,
+            taken,
+            max_inbox,
+            error,
+            peer_closed,
+        })
     }
 
     /// Makes every transition the buffered bytes allow, then reads what

@@ -3,7 +3,6 @@
 //! to completion.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -33,33 +32,45 @@ impl SServer {
     /// [`SServer::start_with_env`] with another version flag than
     /// `-tls1_2` (e.g. `-tls1_3`, or `-no_ssl3` for any version).
     pub fn start_version(dir: &Path, version: &str, env: &[(&str, &Path)], args: &[&str]) -> Self {
-        let port = free_port();
-        let log = dir.join(format!("s_server-{port}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new("openssl")
-            .args(["s_server", version, "-accept", &port.to_string()])
-            .args(args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .expect("openssl must be installed (.ci/run installs it)");
-        let child = KillOnDrop(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "s_server did not start: {}",
-                std::fs::read_to_string(&log).unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        // A port picked free can be taken by another test before s_server
+        // binds it: then s_server exits, and a connect probe could even
+        // reach the other test's server. So wait for s_server's own
+        // "ACCEPT" (printed once it listens), and on an early exit try
+        // another port.
+        let mut last_log = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let log = dir.join(format!("s_server-{port}.log"));
+            let out = std::fs::File::create(&log).unwrap();
+            let child = Command::new("openssl")
+                .args(["s_server", version, "-accept", &port.to_string()])
+                .args(args)
+                .envs(env.iter().copied())
+                .stdin(Stdio::piped())
+                .stdout(out.try_clone().unwrap())
+                .stderr(out)
+                .spawn()
+                .expect("openssl must be installed (.ci/run installs it)");
+            let mut child = KillOnDrop(child);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let output = std::fs::read_to_string(&log).unwrap_or_default();
+                if output.contains("ACCEPT") {
+                    return Self {
+                        port,
+                        log,
+                        _child: child,
+                    };
+                }
+                if child.0.try_wait().ok().flatten().is_some() {
+                    last_log = output;
+                    break;
+                }
+                assert!(Instant::now() < deadline, "s_server did not start: {output}");
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
-        Self {
-            port,
-            log,
-            _child: child,
-        }
+        panic!("s_server exited on five ports: {last_log}")
     }
 
     /// Everything s_server printed so far.
