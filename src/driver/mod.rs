@@ -164,7 +164,7 @@ impl Driver<AnyClientState> {
     /// The established connection (see [`Driver::summary`]): the driver
     /// back while the handshake runs, after a failure, or while data it
     /// received still waits for [`read`](Self::read).
-    pub fn into_connection(self) -> Result<Connection<Client>, Self> {
+    pub fn into_connection(self) -> Result<Connection<Client>, Box<Self>> {
         self.into_established().map(|conn| *conn)
     }
 
@@ -182,7 +182,7 @@ impl Driver<AnyClientState> {
 impl Driver<AnyServerState> {
     /// The established connection, as for the client's
     /// [`into_connection`](Driver::<AnyClientState>::into_connection).
-    pub fn into_connection(self) -> Result<Connection<Server>, Self> {
+    pub fn into_connection(self) -> Result<Connection<Server>, Box<Self>> {
         self.into_established().map(|conn| *conn)
     }
 
@@ -414,9 +414,9 @@ impl<S: AnyState> Driver<S> {
     /// while application data it received waits for [`read`](Self::read)
     /// or output owed by a failed state waits for
     /// [`poll_output`](Self::poll_output) (nothing is dropped).
-    fn into_established(self) -> Result<Box<Connection<S::Role>>, Self> {
+    fn into_established(self) -> Result<Box<Connection<S::Role>>, Box<Self>> {
         if self.error.is_some() || self.taken < self.inbox.len() || !self.owed.is_empty() {
-            return Err(self);
+            return Err(Box::new(self));
         }
         let Self {
             state,
@@ -428,15 +428,17 @@ impl<S: AnyState> Driver<S> {
             error,
             peer_closed,
         } = self;
-        state.into_connection().map_err(|state| Self {
-            state,
-            owed,
-            events,
-            inbox,
-            taken,
-            max_inbox,
-            error,
-            peer_closed,
+        state.into_connection().map_err(|state| {
+            Box::new(Self {
+                state,
+                owed,
+                events,
+                inbox,
+                taken,
+                max_inbox,
+                error,
+                peer_closed,
+            })
         })
     }
 
