@@ -66,7 +66,10 @@ impl SServer {
                     last_log = output;
                     break;
                 }
-                assert!(Instant::now() < deadline, "s_server did not start: {output}");
+                assert!(
+                    Instant::now() < deadline,
+                    "s_server did not start: {output}"
+                );
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
