@@ -10,12 +10,14 @@
 //! Higher is better unless the line ends in `(lower is better)`.
 //!
 //! Figures whose names start with `tls13_` are TLS 1.3 (both libraries
-//! restricted to it), the others TLS 1.2. The TLS 1.3 ones move every byte
-//! through byte buffers for both libraries, as a socket would (tlstate
-//! `flush_to` / `feed` / `fill_from`, rustls `write_tls` / `read_tls`); the
-//! TLS 1.2 bulk figures hand tlstate's records over in process
-//! (`take_output` → `feed_owned`), so the two sets of bulk figures are not
-//! comparable (docs/performance.md).
+//! restricted to it), the others TLS 1.2. The bulk figures of both move
+//! every byte through byte buffers for both libraries, as a socket would
+//! (tlstate `flush_to` / `fill_from`, rustls `write_tls` / `read_tls`).
+//! `bulk_handoff_*` (TLS 1.2) hand tlstate's records over in process
+//! instead (`take_output` → `feed_owned`, two copies fewer, a path only an
+//! in-process pair has): extras, not headlines (issue #14).
+//! `tls13_tcp_loopback_*` goes over real loopback TCP sockets, in wall
+//! time (docs/performance.md).
 //! `floor_share` compares tlstate with what raw `ring` needs for the same
 //! work on this machine (for rates `tlstate / floor`, for CPU times
 //! `floor time / tlstate time`; 1.0 would mean tlstate adds nothing).
