@@ -10,29 +10,16 @@
 mod common;
 
 use common::fixture;
-use common::memory::full_handshake13;
+use common::memory::{deliver, full_handshake13, tls13_pair};
 use common::wire::records;
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType};
 use tlstate::error::{Error, Received};
-use tlstate::handshake::{Client, Role, Server};
+use tlstate::handshake::Role;
 
 const APPLICATION_DATA: u8 = 23;
 /// A sealed TLS 1.3 alert: its two bytes, the inner content type, the tag.
 const SEALED_ALERT_BODY: usize = 2 + 1 + 16;
-
-fn pair() -> (Connection<Client>, Connection<Server>) {
-    let fx = fixture();
-    full_handshake13(fx.pki.client_config(), fx.pki.server_config(&fx.leaf))
-        .unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"))
-}
-
-/// Moves everything `from` has queued into `to`.
-fn deliver<A: Role, B: Role>(from: &mut Connection<A>, to: &mut Connection<B>) -> Vec<u8> {
-    let wire = from.take_output();
-    assert_eq!(to.feed(&wire), wire.len(), "a whole flight is taken");
-    wire
-}
 
 /// Everything `conn` can read now, and how the reading stopped.
 fn drain<R: Role>(conn: &mut Connection<R>) -> (Vec<u8>, Result<ReadOutcome, Error>) {
@@ -57,7 +44,7 @@ fn assert_one_sealed_alert(wire: &[u8], who: &str) {
 
 #[test]
 fn negotiates_tls13_and_moves_data_across_records_both_ways() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     assert_eq!(
         client.summary().protocol_version,
         tlstate::enums::ProtocolVersion::Tls13
@@ -91,7 +78,7 @@ fn negotiates_tls13_and_moves_data_across_records_both_ways() {
 /// end, answers with its own, and neither side sends data afterwards.
 #[test]
 fn close_notify_is_the_clean_end_and_is_answered() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     client.send(b"last words").unwrap();
     client.send_close_notify().unwrap();
     let wire = deliver(&mut client, &mut server);
@@ -118,7 +105,7 @@ fn close_notify_is_the_clean_end_and_is_answered() {
 /// bad_record_mac alert, which the peer reads as that fatal alert.
 #[test]
 fn a_record_that_fails_to_open_is_answered_by_a_sealed_bad_record_mac() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     client.send(b"this record is tampered with").unwrap();
     let mut wire = client.take_output();
     *wire.last_mut().unwrap() ^= 1;
@@ -145,7 +132,7 @@ fn a_record_that_fails_to_open_is_answered_by_a_sealed_bad_record_mac() {
 /// (unexpected_message, sealed), not believed.
 #[test]
 fn a_plaintext_alert_after_the_handshake_is_unexpected_message() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     let forged = [21, 3, 3, 0, 2, 2, 40];
     assert_eq!(server.feed(&forged), forged.len());
     assert_eq!(
@@ -175,11 +162,11 @@ fn a_change_cipher_spec_after_the_handshake_is_unexpected_message() {
         expected: "no change_cipher_spec after the peer's Finished",
         got: Received::Record(ContentType::ChangeCipherSpec),
     });
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     assert_eq!(server.feed(&ccs), ccs.len());
     assert_eq!(drain(&mut server).1, expected);
     assert_one_sealed_alert(&deliver(&mut server, &mut client), "server");
-    let (mut client, _server) = pair();
+    let (mut client, _server) = tls13_pair();
     assert_eq!(client.feed(&ccs), ccs.len());
     assert_eq!(drain(&mut client).1, expected);
     assert_one_sealed_alert(&client.take_output(), "client");
@@ -189,7 +176,7 @@ fn a_change_cipher_spec_after_the_handshake_is_unexpected_message() {
 /// alert: shutting down still sends close_notify, sealed.
 #[test]
 fn transport_eof_before_close_notify_is_truncated() {
-    let (client, _server) = pair();
+    let (client, _server) = tls13_pair();
     let (mut reader, mut writer) = client.split();
     assert_eq!(reader.transport_eof(), Error::Truncated);
     assert!(reader.failed());
@@ -234,7 +221,7 @@ fn split_halves_carry_data_under_every_suite() {
 /// ours, what the peer sent before reading it still arrives.
 #[test]
 fn reading_goes_on_after_our_close_notify() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     client.send_close_notify().unwrap();
     assert_eq!(client.send(b"no more"), Err(Error::Closed));
     server.send(b"late data").unwrap();

@@ -14,30 +14,17 @@ use std::thread;
 use std::time::Duration;
 
 use common::fixture;
-use common::memory::{full_handshake, full_handshake13};
+use common::memory::{deliver, full_handshake, tls13_pair};
 use common::wire::records;
 use tlstate::connection::{Connection, ReadOutcome};
 use tlstate::enums::ProtocolVersion;
 use tlstate::error::Error;
-use tlstate::handshake::{Client, Role, Server};
+use tlstate::handshake::Role;
 
 const APPLICATION_DATA: u8 = 23;
 /// A sealed KeyUpdate record's body: the 5-byte message, the inner content
 /// type, the 16-byte tag.
 const SEALED_KEY_UPDATE: usize = 5 + 1 + 16;
-
-fn pair() -> (Connection<Client>, Connection<Server>) {
-    let fx = fixture();
-    full_handshake13(fx.pki.client_config(), fx.pki.server_config(&fx.leaf))
-        .unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"))
-}
-
-/// Moves everything `from` has queued into `to`; returns the wire bytes.
-fn deliver<A: Role, B: Role>(from: &mut Connection<A>, to: &mut Connection<B>) -> Vec<u8> {
-    let wire = from.take_output();
-    assert_eq!(to.feed(&wire), wire.len(), "a whole flight is taken");
-    wire
-}
 
 fn read_all<R: Role>(conn: &mut Connection<R>) -> Vec<u8> {
     let mut data = Vec::new();
@@ -63,7 +50,7 @@ fn body_lengths(wire: &[u8]) -> Vec<usize> {
 
 #[test]
 fn a_requested_update_is_answered_before_the_peers_next_record() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     client.update_keys(true).unwrap();
     client.send(b"after our update").unwrap();
     let wire = deliver(&mut client, &mut server);
@@ -81,7 +68,7 @@ fn a_requested_update_is_answered_before_the_peers_next_record() {
 
 #[test]
 fn an_update_not_requested_is_not_answered() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     client.update_keys(false).unwrap();
     client.send(b"data").unwrap();
     deliver(&mut client, &mut server);
@@ -94,7 +81,7 @@ fn an_update_not_requested_is_not_answered() {
 /// and sends one update: the peer cannot make it write more than it does.
 #[test]
 fn many_requests_are_answered_by_one_update() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     for _ in 0..50 {
         client.update_keys(true).unwrap();
     }
@@ -111,7 +98,7 @@ fn many_requests_are_answered_by_one_update() {
 /// opens: the key really moved, at that record boundary.
 #[test]
 fn a_record_under_the_old_key_after_an_update_is_bad_record_mac() {
-    let (mut client, mut server) = pair();
+    let (mut client, mut server) = tls13_pair();
     client.send(b"old key").unwrap();
     let old = client.take_output();
     client.update_keys(false).unwrap();
@@ -131,7 +118,7 @@ fn a_record_under_the_old_key_after_an_update_is_bad_record_mac() {
 /// AEAD limits of RFC 8446 5.5); the peer reads every record.
 #[test]
 fn the_writer_updates_its_key_before_it_wears_out() {
-    let (client, mut server) = pair();
+    let (client, mut server) = tls13_pair();
     let (mut reader, mut writer) = client.split();
     writer.set_records_per_key(3);
     for i in 0..10u8 {
@@ -163,7 +150,7 @@ fn update_keys_on_a_tls12_connection_is_refused_and_changes_nothing() {
 
 #[test]
 fn update_keys_after_close_is_closed() {
-    let (mut client, _server) = pair();
+    let (mut client, _server) = tls13_pair();
     client.send_close_notify().unwrap();
     assert_eq!(client.update_keys(false), Err(Error::Closed));
 }

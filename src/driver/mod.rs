@@ -414,31 +414,15 @@ impl<S: AnyState> Driver<S> {
     /// while application data it received waits for [`read`](Self::read)
     /// or output owed by a failed state waits for
     /// [`poll_output`](Self::poll_output) (nothing is dropped).
-    fn into_established(self) -> Result<Box<Connection<S::Role>>, Box<Self>> {
-        if self.error.is_some() || self.taken < self.inbox.len() || !self.owed.is_empty() {
+    fn into_established(mut self) -> Result<Box<Connection<S::Role>>, Box<Self>> {
+        let held = self.taken < self.inbox.len() || !self.owed.is_empty();
+        if self.error.is_some() || held || self.state.connection().is_none() {
             return Err(Box::new(self));
         }
-        let Self {
-            state,
-            owed,
-            events,
-            inbox,
-            taken,
-            max_inbox,
-            error,
-            peer_closed,
-        } = self;
+        let state = core::mem::replace(&mut self.state, S::failed());
         state.into_connection().map_err(|state| {
-            Box::new(Self {
-                state,
-                owed,
-                events,
-                inbox,
-                taken,
-                max_inbox,
-                error,
-                peer_closed,
-            })
+            self.state = state;
+            Box::new(self)
         })
     }
 

@@ -241,3 +241,18 @@ pub fn drive(
     }
     (c.summary().cloned(), s.summary().cloned())
 }
+
+/// Our client and our server after a full TLS 1.3 handshake with the
+/// common fixture's certificate (see [`full_handshake13`]).
+pub fn tls13_pair() -> (Connection<Client>, Connection<Server>) {
+    let fx = super::fixture();
+    full_handshake13(fx.pki.client_config(), fx.pki.server_config(&fx.leaf))
+        .unwrap_or_else(|fatal| panic!("handshake failed: {fatal:?}"))
+}
+
+/// Moves everything `from` has queued into `to`; returns the wire bytes.
+pub fn deliver<A: Role, B: Role>(from: &mut Connection<A>, to: &mut Connection<B>) -> Vec<u8> {
+    let wire = from.take_output();
+    assert_eq!(to.feed(&wire), wire.len(), "a whole flight is taken");
+    wire
+}
