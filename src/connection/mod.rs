@@ -408,6 +408,12 @@ impl<R: Role> Connection<R> {
         self.write.take_output()
     }
 
+    /// Appends the bytes queued for the peer to `out`, keeping our buffer
+    /// (see [`WriteHalf::output_into`]); returns how many.
+    pub fn output_into(&mut self, out: &mut Vec<u8>) -> usize {
+        self.write.output_into(out)
+    }
+
     /// Writes the queued bytes to `transport` and flushes it.
     pub fn flush_to(&mut self, transport: &mut impl io::Write) -> io::Result<()> {
         self.write.flush_to(transport)

@@ -238,6 +238,22 @@ impl<R: Role> WriteHalf<R> {
         core::mem::take(&mut self.out)
     }
 
+    /// Appends the bytes queued for the peer to `out`, after queuing what
+    /// the reader owes it ([`answer_peer`](Self::answer_peer)), and returns
+    /// how many: [`take_output`](Self::take_output) without handing over
+    /// the buffer, which stays for the next records (so a stream through
+    /// this allocates nothing per record).
+    pub fn output_into(&mut self, out: &mut Vec<u8>) -> usize {
+        let _ = self.answer_peer();
+        let n = self.out.len();
+        if n > 0 {
+            out.extend_from_slice(&self.out);
+            self.out.clear();
+            self.note_flushed(n);
+        }
+        n
+    }
+
     /// Marks the first `n` queued bytes as written.
     pub fn consume_output(&mut self, n: usize) {
         let n = n.min(self.out.len());

@@ -29,6 +29,9 @@ pub(crate) mod sealed {
         /// Takes the bytes the current state owes the peer.
         fn take_output(&mut self) -> Vec<u8>;
 
+        /// Appends them to `out` instead; returns how many.
+        fn output_into(&mut self, out: &mut Vec<u8>) -> usize;
+
         /// The current state's name in the table (or `Failed`).
         fn name(&self) -> &'static str;
 
@@ -130,6 +133,19 @@ macro_rules! any_state {
                     $( Self::$variant(hs) => hs.feed(bytes), )*
                     Self::Established(conn) => conn.feed(bytes),
                     Self::Failed => bytes.len(),
+                }
+            }
+
+            fn output_into(&mut self, out: &mut Vec<u8>) -> usize {
+                match self {
+                    // The connection keeps its buffer; a handshake state's
+                    // flight is moved once.
+                    Self::Established(conn) => conn.output_into(out),
+                    other => {
+                        let flight = other.take_output();
+                        out.extend_from_slice(&flight);
+                        flight.len()
+                    }
                 }
             }
 

@@ -158,6 +158,9 @@ pub struct Driver<S: AnyState> {
     /// Why the driver is in its `Failed` state.
     error: Option<Error>,
     peer_closed: bool,
+    /// Inbox fills over the idle bound read out in a row: a stream, whose
+    /// inbox buffer is kept.
+    large_in_a_row: u8,
 }
 
 impl Driver<AnyClientState> {
@@ -218,6 +221,7 @@ impl<S: AnyState> Driver<S> {
             max_inbox: DEFAULT_MAX_INBOX,
             error: None,
             peer_closed: false,
+            large_in_a_row: 0,
         };
         if driver.state.is_failed() {
             driver.error = Some(Error::Closed);
@@ -303,6 +307,20 @@ impl<S: AnyState> Driver<S> {
         (!output.is_empty()).then_some(output)
     }
 
+    /// [`poll_output`](Self::poll_output) into the caller's vector: appends
+    /// every byte owed to the peer to `out` and returns how many (0: none).
+    /// Once traffic flows, nothing is allocated per record on this path
+    /// (`tests/allocations.rs`), where `poll_output` hands out a new
+    /// vector each time.
+    pub fn poll_output_into(&mut self, out: &mut Vec<u8>) -> usize {
+        let owed = self.owed.len();
+        if owed > 0 {
+            out.extend_from_slice(&self.owed);
+            self.owed = Vec::new();
+        }
+        owed + self.state.output_into(out)
+    }
+
     /// The next thing that happened, or `None`; call after every
     /// `handle_*` until it returns `None`.
     pub fn poll_event(&mut self) -> Option<Event> {
@@ -326,8 +344,21 @@ impl<S: AnyState> Driver<S> {
         buf[..n].copy_from_slice(&buffered[..n]);
         self.taken += n;
         if self.taken == self.inbox.len() {
-            // Release the buffer: an idle connection holds no data.
-            self.inbox = Vec::new();
+            // Release the buffer: an idle connection holds no data. Unless
+            // large deliveries stream (as the record layer keeps its
+            // buffers, `record::MAX_IDLE_CAPACITY`): then it stays, empty.
+            self.large_in_a_row = if self.inbox.len() > crate::record::MAX_IDLE_CAPACITY {
+                self.large_in_a_row
+                    .saturating_add(1)
+                    .min(crate::record::STREAMING_AFTER)
+            } else {
+                0
+            };
+            if self.large_in_a_row < crate::record::STREAMING_AFTER {
+                self.inbox = Vec::new();
+            } else {
+                self.inbox.clear();
+            }
             self.taken = 0;
             // Room again: what waited in the record layer comes in.
             if self.error.is_none() {
@@ -483,7 +514,7 @@ impl<S: AnyState> Driver<S> {
                 Err(error) => break Err(error),
             }
         };
-        if self.inbox.is_empty() {
+        if self.inbox.is_empty() && self.large_in_a_row < crate::record::STREAMING_AFTER {
             self.inbox = Vec::new();
         }
         if arrived {
