@@ -32,6 +32,10 @@ use tlstate::driver::{AnyState, ClientDriver, Driver, Event, ServerDriver};
 use tlstate::enums::{ContentType, HandshakeType, NamedGroup, ProtocolVersion};
 use tlstate::error::Error;
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::message::tls13::{
+    CertificateRequestTls13, CertificateTls13, EncryptedExtensions, KeyShareEntry,
+    NewSessionTicketTls13, PayloadTls13,
+};
 use tlstate::message::{
     AlertMessage, CertificateChain, CertificateRequest, ChangeCipherSpecPayload, ClientExtension,
     ClientHello, ClientKeyExchange, DigitallySigned, DistinguishedName, Finished, HandshakeMessage,
@@ -445,12 +449,37 @@ pub const MESSAGE_DECODERS: [&str; 19] = [
     "DistinguishedName",
 ];
 
-/// Target `messages`. Input: a decoder (see [`MESSAGE_DECODERS`]), then its
+/// The TLS 1.3 decoders of target `messages`, on first bytes
+/// [`TLS13_DECODERS_FROM`] and up (a range no earlier seed uses, so the
+/// corpus keeps its meaning).
+pub const TLS13_MESSAGE_DECODERS: [&str; 6] = [
+    "PayloadTls13::read_body",
+    "EncryptedExtensions",
+    "CertificateTls13",
+    "CertificateRequestTls13",
+    "NewSessionTicketTls13",
+    "KeyShareEntry",
+];
+
+/// The first selector byte of [`TLS13_MESSAGE_DECODERS`].
+pub const TLS13_DECODERS_FROM: u8 = 192;
+
+/// Target `messages`. Input: a decoder (see [`MESSAGE_DECODERS`], and
+/// [`TLS13_MESSAGE_DECODERS`] from [`TLS13_DECODERS_FROM`] on), then its
 /// input (for `read_body`: the type byte, then the body).
 pub fn messages(data: &[u8]) {
     let Some((&selector, input)) = data.split_first() else {
         return;
     };
+    match selector.checked_sub(TLS13_DECODERS_FROM) {
+        Some(0) => return payload13_roundtrip(input),
+        Some(1) => return roundtrip::<EncryptedExtensions>(input),
+        Some(2) => return roundtrip::<CertificateTls13>(input),
+        Some(3) => return roundtrip::<CertificateRequestTls13>(input),
+        Some(4) => return roundtrip::<NewSessionTicketTls13>(input),
+        Some(5) => return roundtrip::<KeyShareEntry>(input),
+        _ => {}
+    }
     match usize::from(selector) % MESSAGE_DECODERS.len() {
         0 => roundtrip::<HandshakeMessage>(input),
         1 => payload_roundtrip(input),
@@ -498,6 +527,35 @@ fn roundtrip<T: Codec + PartialEq + Debug>(input: &[u8]) {
         again.get_encoding(),
         encoded,
         "{name}: the encoding is not stable"
+    );
+}
+
+/// As [`payload_roundtrip`], for a TLS 1.3 handshake body.
+fn payload13_roundtrip(input: &[u8]) {
+    let Some((&typ, body)) = input.split_first() else {
+        return;
+    };
+    let typ = HandshakeType::from_wire(typ);
+    let Ok(payload) = PayloadTls13::read_body(typ, body) else {
+        return;
+    };
+    assert_eq!(
+        payload.typ(),
+        typ,
+        "read_body made a TLS 1.3 payload of another type"
+    );
+    let mut encoded = Vec::new();
+    payload.encode_body(&mut encoded);
+    let again = match PayloadTls13::read_body(typ, &encoded) {
+        Ok(again) => again,
+        Err(e) => panic!(
+            "{typ:?}: the re-encoded TLS 1.3 body does not decode: {e:?}\n value: {payload:?}\n encoding: {}",
+            hex(&encoded)
+        ),
+    };
+    assert_eq!(
+        again, payload,
+        "{typ:?}: TLS 1.3 read_body(encode_body(v)) != v"
     );
 }
 

@@ -158,3 +158,42 @@ fn write_seed_corpus() {
     }
     println!("wrote {written} seeds");
 }
+
+/// The `messages` corpus has a seed for each TLS 1.3 decoder, and each one
+/// decodes: a seed that does not decode would only exercise the error path.
+#[test]
+fn every_tls13_message_decoder_has_a_seed_that_decodes() {
+    use tlstate::codec::Codec;
+    use tlstate::message::tls13::{
+        CertificateRequestTls13, CertificateTls13, EncryptedExtensions, KeyShareEntry,
+        NewSessionTicketTls13, PayloadTls13,
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/messages");
+    let mut decoded = [false; harness::TLS13_MESSAGE_DECODERS.len()];
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let Some((&selector, input)) = bytes.split_first() else {
+            continue;
+        };
+        let Some(which) = selector.checked_sub(harness::TLS13_DECODERS_FROM) else {
+            continue;
+        };
+        let ok = match which {
+            0 => input.split_first().is_some_and(|(&typ, body)| {
+                PayloadTls13::read_body(tlstate::enums::HandshakeType::from_wire(typ), body).is_ok()
+            }),
+            1 => EncryptedExtensions::read_bytes(input).is_ok(),
+            2 => CertificateTls13::read_bytes(input).is_ok(),
+            3 => CertificateRequestTls13::read_bytes(input).is_ok(),
+            4 => NewSessionTicketTls13::read_bytes(input).is_ok(),
+            5 => KeyShareEntry::read_bytes(input).is_ok(),
+            _ => false,
+        };
+        if let Some(slot) = decoded.get_mut(usize::from(which)) {
+            *slot |= ok;
+        }
+    }
+    for (name, ok) in harness::TLS13_MESSAGE_DECODERS.iter().zip(decoded) {
+        assert!(ok, "no seed decodes as {name}");
+    }
+}
