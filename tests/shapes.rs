@@ -18,7 +18,7 @@ use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::enums::AlertDescription;
 use tlstate::error::{Error, PeerIncompatible};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
-use tlstate::session::{SessionCache, Ticketer};
+use tlstate::session::{ResumedBy, SessionCache, Ticketer};
 use tlstate::stream::{accept, accept_with_client_auth, connect};
 
 /// One connection: the server answers "pong" to "ping"; returns both
@@ -83,11 +83,14 @@ fn resumes_by_session_id() {
     let (first, first_server) = exchange(&client, &server, None);
     let (first, first_server) = (first.unwrap(), first_server.unwrap());
     assert!(!first.resumed && !first_server.resumed);
+    assert_eq!((first.resumed_by, first_server.resumed_by), (None, None));
     assert_eq!(first.session_id.len(), 32);
     let (second, second_server) = exchange(&client, &server, None);
     let (second, second_server) = (second.unwrap(), second_server.unwrap());
     assert!(second.resumed, "the second handshake resumes");
     assert!(second_server.resumed);
+    assert_eq!(second.resumed_by, Some(ResumedBy::SessionId));
+    assert_eq!(second_server.resumed_by, Some(ResumedBy::SessionId));
     assert_eq!(second.session_id, first.session_id);
     assert_eq!(second.cipher_suite, first.cipher_suite);
     assert_eq!(second.server_certificates, first.server_certificates);
@@ -104,8 +107,11 @@ fn resumes_by_ticket_and_gets_a_fresh_one() {
     assert!(!first.unwrap().resumed);
     for _ in 0..2 {
         let (again, again_server) = exchange(&client, &server, None);
-        assert!(again.unwrap().resumed, "resumed with the ticket");
-        assert!(again_server.unwrap().resumed);
+        let (again, again_server) = (again.unwrap(), again_server.unwrap());
+        assert!(again.resumed, "resumed with the ticket");
+        assert!(again_server.resumed);
+        assert_eq!(again.resumed_by, Some(ResumedBy::Ticket));
+        assert_eq!(again_server.resumed_by, Some(ResumedBy::Ticket));
     }
 }
 

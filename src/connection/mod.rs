@@ -61,6 +61,8 @@ pub struct SessionSummary {
     pub client_certificates: Arc<[CertificateDer<'static>]>,
     /// Whether this handshake resumed an earlier session.
     pub resumed: bool,
+    /// How it was resumed (`None` for a full handshake).
+    pub resumed_by: Option<crate::session::ResumedBy>,
     /// The session ID the server assigned (may be empty).
     pub session_id: Vec<u8>,
 }
@@ -232,6 +234,7 @@ fn summary_of13(known: Certified13, scheme: Option<SignatureScheme>) -> SessionS
         ocsp_response,
         client_certificates,
         resumed: false,
+        resumed_by: None,
         session_id: Vec::new(),
     }
 }
@@ -261,6 +264,7 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
         ocsp_response,
         client_certificates,
         resumed,
+        resumed_by: negotiated.resumed_by.filter(|_| resumed),
         session_id: negotiated.session_id,
     }
 }

@@ -174,6 +174,8 @@ pub(crate) struct Choice {
     pub(crate) session_id: SessionId,
     /// Whether our ServerHello promises a NewSessionTicket.
     pub(crate) ticket_promised: bool,
+    /// How the session we resume came to us, when we resume one.
+    pub(crate) resumed_by: Option<crate::session::ResumedBy>,
     /// The OCSP response to staple: the client asked for one and the
     /// chosen certificate has one (RFC 6066 8). Our ServerHello then
     /// acknowledges status_request and a CertificateStatus follows our

@@ -22,3 +22,21 @@ pub(crate) fn now_secs() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
+
+/// How a handshake resumed an earlier session, in
+/// [`SessionSummary::resumed_by`](crate::connection::SessionSummary::resumed_by).
+///
+/// The server knows where the session came from. A TLS 1.2 client knows
+/// what it offered: `Ticket` when it sent the session's ticket (a server
+/// that also cached the session's ID could have resumed by that instead;
+/// RFC 5077 3.4 gives the client no way to tell the two apart).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResumedBy {
+    /// TLS 1.2, a session ID the server had cached (RFC 5246 7.4.1.2).
+    SessionId,
+    /// TLS 1.2, a session ticket (RFC 5077).
+    Ticket,
+    /// TLS 1.3, a pre-shared key from a NewSessionTicket (RFC 8446 2.2).
+    Tls13Psk,
+}

@@ -344,6 +344,7 @@ fn check_server_hello(core: &mut Core<Client>, hello: &ServerHello) -> Result<Ne
         extended_master_secret,
         alpn_protocol,
         server_name: dns_name(&core.side.server_name).map(str::to_owned),
+        resumed_by: None,
     })
 }
 
@@ -389,7 +390,13 @@ pub(crate) fn accept_server_hello(
 }
 
 /// What a resumed handshake knows from the start: the session's.
-pub(crate) fn resumed_known(negotiated: Negotiated, session: ClientSession) -> Keyed {
+pub(crate) fn resumed_known(mut negotiated: Negotiated, session: ClientSession) -> Keyed {
+    // A session offered with its ticket was resumed by the ticket (the
+    // server echoes the session ID we sent with it, RFC 5077 3.4).
+    negotiated.resumed_by = Some(match session.ticket {
+        Some(_) => crate::session::ResumedBy::Ticket,
+        None => crate::session::ResumedBy::SessionId,
+    });
     Keyed {
         certified: Certified {
             negotiated,

@@ -37,6 +37,8 @@ pub struct Negotiated {
     pub(crate) extended_master_secret: bool,
     pub(crate) alpn_protocol: Option<Vec<u8>>,
     pub(crate) server_name: Option<String>,
+    /// How this handshake resumed a session, if it did.
+    pub(crate) resumed_by: Option<crate::session::ResumedBy>,
 }
 
 /// After the server's Certificate: also its chain, end-entity first.

@@ -29,7 +29,7 @@ use crate::message::{
     DistinguishedName, HandshakePayload, NewSessionTicket, Random, ServerEcdhParams,
     ServerExtension, ServerExtensions, ServerHello, ServerKeyExchange, SessionId,
 };
-use crate::session::{SessionState, now_secs};
+use crate::session::{ResumedBy, SessionState, now_secs};
 
 impl Handshake<Server, state::ClientHello> {
     /// Starts a server handshake that does not ask for client
@@ -198,6 +198,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
         server_name,
         session_id,
         ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
+        resumed_by: None,
         ocsp_response,
     })
 }
@@ -205,15 +206,21 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Choice, Error> {
 /// The session the client asks to resume, if we hold it and may resume it:
 /// a ticket we sealed, else a cached session ID. Anything unusable means a
 /// full handshake, never an error (RFC 5077 3.4, RFC 5246 7.4.1.2).
-fn resumable(config: &ServerConfig, hello: &ClientHello) -> Option<SessionState> {
+fn resumable(config: &ServerConfig, hello: &ClientHello) -> Option<(SessionState, ResumedBy)> {
     let from_ticket = match (&config.ticketer, hello.session_ticket()) {
         (Some(ticketer), Some(ticket)) if !ticket.is_empty() => ticketer.open(ticket),
         _ => None,
     };
-    let session = from_ticket.or_else(|| match &config.session_cache {
-        Some(cache) if !hello.session_id.is_empty() => cache.get(hello.session_id.as_bytes()),
-        _ => None,
-    })?;
+    let (session, by) = match from_ticket {
+        Some(session) => (session, ResumedBy::Ticket),
+        None => match &config.session_cache {
+            Some(cache) if !hello.session_id.is_empty() => (
+                cache.get(hello.session_id.as_bytes())?,
+                ResumedBy::SessionId,
+            ),
+            _ => return None,
+        },
+    };
     let server_name = hello
         .server_name()
         .and_then(|name| core::str::from_utf8(name).ok());
@@ -225,7 +232,7 @@ fn resumable(config: &ServerConfig, hello: &ClientHello) -> Option<SessionState>
         && (session.extended_master_secret || !config.require_extended_master_secret)
         // RFC 6066 3: not across server names.
         && session.server_name.as_deref() == server_name;
-    usable.then_some(session)
+    usable.then_some((session, by))
 }
 
 /// The TLS 1.2 answers to a ClientHello: the TLS 1.2 variants of
@@ -277,21 +284,23 @@ fn recv_client_hello<P: FullShape>(
 ) -> Result<(Handshake<Server, state::ClientHello, P>, Resumption), Fatal> {
     hs.try_with(|hs| {
         let (resumed, how) = match resumable(&hs.core.config, &hello) {
-            Some(session) => match resumption(&hs.core, &session) {
+            Some((session, by)) => match resumption(&hs.core, &session) {
                 Resumption::No => (None, Resumption::No),
-                how => (Some(session), how),
+                how => (Some((session, by)), how),
             },
             None => (None, Resumption::No),
         };
         let mut choice = match &resumed {
-            Some(session) => resumption_choice(&hs.core.config, &hello, session)?,
+            Some((session, _)) => resumption_choice(&hs.core.config, &hello, session)?,
             None => choose(&hs.core.config, &hello)?,
         };
-        if resumed.is_some() {
+        let resumed = resumed.map(|(session, by)| {
             // Echoing the client's session ID is what says "resumed"
             // (RFC 5246 7.4.1.3, RFC 5077 3.4).
             choice.session_id = hello.session_id;
-        }
+            choice.resumed_by = Some(by);
+            session
+        });
         hs.core.client_random = hello.random.0;
         hs.core.transcript.start_hash(choice.suite.hash);
         hs.core.hash_received();
@@ -366,6 +375,8 @@ fn resumption_choice(
         server_name: session.server_name.clone(),
         session_id: SessionId::EMPTY,
         ticket_promised: config.ticketer.is_some() && hello.session_ticket().is_some(),
+        // Set by the caller, which knows where the session came from.
+        resumed_by: None,
         // No Certificate, so no CertificateStatus, on resumption.
         ocsp_response: None,
     })
@@ -428,6 +439,7 @@ fn send_server_hello(core: &mut Core<Server>) -> Result<Negotiated, Error> {
         extended_master_secret: choice.extended_master_secret,
         alpn_protocol: choice.alpn_protocol.clone(),
         server_name: choice.server_name.clone(),
+        resumed_by: choice.resumed_by,
     };
     core.send_handshake(HandshakePayload::ServerHello(hello))?;
     Ok(negotiated)
