@@ -5,6 +5,7 @@
 //!     [--ca ca.pem] [--suites A,B] [--groups x25519,secp256r1,secp384r1] [--sigalgs A,B]
 //!     [--cert c.pem --key k.pem] [--alpn h2,http/1.1] [--resume] [--keylog FILE]
 //!     [--no-require-ems] [--no-tickets] [--max-fragment-len N] [--max-handshake-len N]
+//!     [--idle-buffer-capacity N]
 //!     [--tls13] [--tls12]
 //! ```
 //!
@@ -52,6 +53,7 @@ usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
   --no-require-ems          accept servers without the extended master secret (RFC 7627)
   --no-tickets              neither ask for nor present session tickets
   --max-fragment-len N      largest record plaintext sent (at most 16384)
+  --idle-buffer-capacity N  most heap each record buffer keeps while idle (default 1088)
   --max-handshake-len N     largest handshake message body read (default 65536)
   --tls13                   offer TLS 1.3 (preferred to TLS 1.2 when both are offered)
   --tls12                   offer TLS 1.2; without either flag both are offered
@@ -74,6 +76,7 @@ struct Args {
     no_tickets: bool,
     max_fragment_len: Option<usize>,
     max_handshake_len: Option<usize>,
+    idle_buffer_capacity: Option<usize>,
     tls13: bool,
     tls12: bool,
 }
@@ -111,6 +114,9 @@ fn parse_args() -> Result<Command, String> {
             "--tls13" => args.tls13 = true,
             "--tls12" => args.tls12 = true,
             "--max-fragment-len" => args.max_fragment_len = Some(number(&flag, &value()?)?),
+            "--idle-buffer-capacity" => {
+                args.idle_buffer_capacity = Some(number(&flag, &value()?)?);
+            }
             "--max-handshake-len" => args.max_handshake_len = Some(number(&flag, &value()?)?),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -194,6 +200,9 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
         .into_iter()
         .filter_map(|(wanted, version)| wanted.then_some(version))
         .collect();
+    }
+    if let Some(bytes) = args.idle_buffer_capacity {
+        config.idle_buffer_capacity = bytes;
     }
     if let Some(len) = args.max_fragment_len {
         config.max_fragment_len = len;

@@ -4,6 +4,7 @@
 //! cargo run --example server -- --listen 127.0.0.1:4433 [--cert chain.pem --key key.pem] [--echo]
 //!     [--require-client-cert --client-ca ca.pem] [--alpn h2,http/1.1] [--tickets] [--session-cache N]
 //!     [--suites A,B] [--groups A,B] [--no-require-ems] [--max-fragment-len N]
+//!     [--idle-buffer-capacity N]
 //!     [--max-client-hello-len N] [--max-handshake-len N] [--keylog FILE]
 //!     [--ocsp resp.der] [--tls13] [--tls12]
 //! ```
@@ -60,6 +61,7 @@ usage: server [--listen ADDR] [flags]
                              (--group is the same); default: all implemented
   --no-require-ems           let in clients without the extended master secret (RFC 7627)
   --max-fragment-len N       largest record plaintext sent (at most 16384)
+  --idle-buffer-capacity N   most heap each record buffer keeps while idle (default 1088)
   --max-client-hello-len N   largest ClientHello body read (default 131396, the largest legal)
   --max-handshake-len N      largest other handshake message body read (default 65536)
   --keylog FILE              append session secrets in the SSLKEYLOGFILE format
@@ -85,6 +87,7 @@ struct Args {
     groups: Option<Vec<NamedGroup>>,
     no_require_ems: bool,
     max_fragment_len: Option<usize>,
+    idle_buffer_capacity: Option<usize>,
     max_client_hello_len: Option<usize>,
     max_handshake_len: Option<usize>,
     keylog: Option<PathBuf>,
@@ -114,6 +117,7 @@ fn parse_args() -> Result<Command, String> {
         groups: None,
         no_require_ems: false,
         max_fragment_len: None,
+        idle_buffer_capacity: None,
         max_client_hello_len: None,
         max_handshake_len: None,
         keylog: None,
@@ -139,6 +143,9 @@ fn parse_args() -> Result<Command, String> {
             "--groups" | "--group" => args.groups = Some(groups(&value()?)?),
             "--no-require-ems" => args.no_require_ems = true,
             "--max-fragment-len" => args.max_fragment_len = Some(number(&flag, &value()?)?),
+            "--idle-buffer-capacity" => {
+                args.idle_buffer_capacity = Some(number(&flag, &value()?)?);
+            }
             "--max-client-hello-len" => {
                 args.max_client_hello_len = Some(number(&flag, &value()?)?);
             }
@@ -228,6 +235,9 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     }
     if args.no_require_ems {
         config.require_extended_master_secret = false;
+    }
+    if let Some(bytes) = args.idle_buffer_capacity {
+        config.idle_buffer_capacity = bytes;
     }
     if let Some(len) = args.max_fragment_len {
         config.max_fragment_len = len;

@@ -473,3 +473,51 @@ fn drivers_streaming_large_records_allocate_nothing_once_warm() {
     }
     assert_eq!(calls() - before, 0, "allocations for 100 records of 16 KiB");
 }
+
+/// `idle_buffer_capacity` (issue #14 item 2: the idle capacity is
+/// configurable): set above a 16 KiB record, an idle pair keeps its record
+/// buffers after a round trip, so the next round trip allocates nothing;
+/// by default the same pair holds under 6 KB (the test above).
+#[test]
+fn a_larger_idle_capacity_keeps_the_buffers_of_an_occasional_large_record() {
+    let pki = TestPki::new("tlstate idle capacity test CA");
+    let (client, server) = configs(&pki, Version::Tls13);
+    let mut client = ClientConfig::clone(&client);
+    client.idle_buffer_capacity = 20 * 1024;
+    let mut server = ServerConfig::clone(&server);
+    server.idle_buffer_capacity = 20 * 1024;
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    let data = vec![0x5a; 16 * 1024];
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut wire = Vec::with_capacity(20 * 1024);
+    let before = live_bytes();
+    let (mut c, mut s) = full_handshake(Version::Tls13, &client, &server, Transport::FlushTo);
+    let mut round_trip = |c: &mut Connection<Client>, s: &mut Connection<Server>| {
+        c.send(&data).unwrap();
+        wire.clear();
+        c.flush_to(&mut wire).unwrap();
+        let mut input: &[u8] = &wire;
+        while !input.is_empty() {
+            assert!(s.fill_from(&mut input).unwrap() > 0);
+            while let ReadOutcome::Data(_) = s.read(&mut buf).unwrap() {}
+        }
+        s.send(&data).unwrap();
+        wire.clear();
+        s.flush_to(&mut wire).unwrap();
+        let mut input: &[u8] = &wire;
+        while !input.is_empty() {
+            assert!(c.fill_from(&mut input).unwrap() > 0);
+            while let ReadOutcome::Data(_) = c.read(&mut buf).unwrap() {}
+        }
+    };
+    round_trip(&mut c, &mut s);
+    let idle = live_bytes() - before;
+    assert!(idle > 4 * 16 * 1024, "both pairs of buffers kept: {idle} B");
+    let calls_before = calls();
+    round_trip(&mut c, &mut s);
+    assert_eq!(
+        calls() - calls_before,
+        0,
+        "allocations for a second round trip"
+    );
+}

@@ -12,13 +12,6 @@ use crate::handshake::Role;
 use crate::message::tls13::KeyUpdateRequest;
 use crate::record::RecordWriter;
 
-/// Output buffers larger than this are released once flushed, so an idle
-/// connection holds little heap. The same bound as the reader's: a record
-/// of 1 KiB of plaintext with its header and AEAD overhead fits, so a
-/// connection writing small records through `flush_to` does not allocate
-/// per record (with 1024 it did: such a record is 1053 bytes).
-const KEEP_IDLE_CAPACITY: usize = crate::record::MAX_IDLE_CAPACITY;
-
 /// The half of a connection that writes. It can be moved to another thread
 /// than its [`ReadHalf`](super::ReadHalf); the two share only atomics.
 pub struct WriteHalf<R: Role> {
@@ -282,7 +275,7 @@ impl<R: Role> WriteHalf<R> {
     /// [`MAX_IDLE_CAPACITY`](crate::record::MAX_IDLE_CAPACITY)), else frees
     /// one larger than the idle bound.
     fn note_flushed(&mut self, flushed: usize) {
-        self.large_in_a_row = if flushed > KEEP_IDLE_CAPACITY {
+        self.large_in_a_row = if flushed > self.writer.idle_capacity() {
             self.large_in_a_row
                 .saturating_add(1)
                 .min(crate::record::STREAMING_AFTER)
@@ -294,7 +287,7 @@ impl<R: Role> WriteHalf<R> {
 
     fn release_if_idle(&mut self) {
         if self.out.is_empty()
-            && self.out.capacity() > KEEP_IDLE_CAPACITY
+            && self.out.capacity() > self.writer.idle_capacity()
             && self.large_in_a_row < crate::record::STREAMING_AFTER
         {
             self.out = Vec::new();

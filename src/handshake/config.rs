@@ -69,6 +69,14 @@ pub struct ClientConfig {
     pub require_extended_master_secret: bool,
     /// The largest record plaintext we send (at most 2^14).
     pub max_fragment_len: usize,
+    /// The most heap each record buffer (reading and writing) keeps when
+    /// the connection is idle; default
+    /// [`MAX_IDLE_CAPACITY`](crate::record::MAX_IDLE_CAPACITY) (a record
+    /// of 1 KiB fits). More spares a connection that moves larger records
+    /// now and then an allocation per record, at that cost while idle; 0
+    /// frees every drained buffer. While large records stream, the
+    /// buffers stay whatever this says (`Connection::release_buffers`).
+    pub idle_buffer_capacity: usize,
     /// Application protocols to offer (ALPN, RFC 7301), most preferred
     /// first; empty offers none.
     pub alpn_protocols: Vec<Vec<u8>>,
@@ -117,6 +125,7 @@ impl ClientConfig {
             verifier,
             require_extended_master_secret: true,
             max_fragment_len: MAX_PLAINTEXT_LEN,
+            idle_buffer_capacity: crate::record::MAX_IDLE_CAPACITY,
             alpn_protocols: Vec::new(),
             key_log: None,
             session_store: Some(Arc::new(InMemorySessionStore::new(256))),
@@ -213,6 +222,14 @@ pub struct ServerConfig {
     pub require_extended_master_secret: bool,
     /// The largest record plaintext we send (at most 2^14).
     pub max_fragment_len: usize,
+    /// The most heap each record buffer (reading and writing) keeps when
+    /// the connection is idle; default
+    /// [`MAX_IDLE_CAPACITY`](crate::record::MAX_IDLE_CAPACITY) (a record
+    /// of 1 KiB fits). More spares a connection that moves larger records
+    /// now and then an allocation per record, at that cost while idle; 0
+    /// frees every drained buffer. While large records stream, the
+    /// buffers stay whatever this says (`Connection::release_buffers`).
+    pub idle_buffer_capacity: usize,
     /// The largest ClientHello body accepted (default
     /// [`MAX_CLIENT_HELLO_LEN`], 131,396 bytes: every hello its own length
     /// fields allow, since its suites and extensions may each take nearly
@@ -257,6 +274,7 @@ impl ServerConfig {
             groups: DEFAULT_GROUPS.to_vec(),
             require_extended_master_secret: true,
             max_fragment_len: MAX_PLAINTEXT_LEN,
+            idle_buffer_capacity: crate::record::MAX_IDLE_CAPACITY,
             max_client_hello_len: MAX_CLIENT_HELLO_LEN,
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
             versions: DEFAULT_VERSIONS.to_vec(),

@@ -178,6 +178,9 @@ pub struct RecordReader {
     /// Records larger than [`MAX_IDLE_CAPACITY`] opened in a row (up to
     /// [`STREAMING_AFTER`]): a stream, whose buffer is kept when drained.
     large_in_a_row: u8,
+    /// The most a drained reader keeps (see [`MAX_IDLE_CAPACITY`], the
+    /// default; [`set_idle_capacity`](Self::set_idle_capacity)).
+    idle_capacity: usize,
     failed: Option<Error>,
 }
 
@@ -224,6 +227,7 @@ impl RecordReader {
             protected: false,
             last_record_len: 0,
             large_in_a_row: 0,
+            idle_capacity: MAX_IDLE_CAPACITY,
             failed: None,
         }
     }
@@ -674,7 +678,7 @@ impl RecordReader {
         if record_end > self.filled {
             return Ok(Opened::NeedMore);
         }
-        self.large_in_a_row = if self.last_record_len > MAX_IDLE_CAPACITY {
+        self.large_in_a_row = if self.last_record_len > self.idle_capacity {
             self.large_in_a_row.saturating_add(1).min(STREAMING_AFTER)
         } else {
             0
@@ -847,14 +851,28 @@ impl RecordReader {
         if self.start == self.filled && self.current.is_none() {
             self.start = 0;
             self.filled = 0;
-            if self.buf.capacity() > MAX_IDLE_CAPACITY && self.large_in_a_row < STREAMING_AFTER {
+            if self.buf.capacity() > self.idle_capacity && self.large_in_a_row < STREAMING_AFTER {
                 self.buf = Vec::new();
             }
         }
     }
 
-    /// Frees the wire buffer if it is drained and larger than
-    /// [`MAX_IDLE_CAPACITY`], and ends a streak of large records: for a
+    /// Sets the most heap a drained reader keeps for the next bytes
+    /// (default [`MAX_IDLE_CAPACITY`]): more lets a connection that
+    /// receives larger records now and then go without allocating for
+    /// each, at that cost in idle memory; 0 frees every drained buffer
+    /// (while large records stream, the buffer is kept either way).
+    pub fn set_idle_capacity(&mut self, bytes: usize) {
+        self.idle_capacity = bytes;
+    }
+
+    /// The most heap a drained reader keeps ([`set_idle_capacity`](Self::set_idle_capacity)).
+    pub fn idle_capacity(&self) -> usize {
+        self.idle_capacity
+    }
+
+    /// Frees the wire buffer if it is drained and larger than the idle
+    /// capacity, and ends a streak of large records: for a
     /// caller that knows the traffic has paused (the reader cannot tell a
     /// pause between records from the end of a stream). Nothing buffered
     /// is lost: a buffer holding bytes is kept.

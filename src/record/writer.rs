@@ -20,6 +20,10 @@ pub struct RecordWriter {
     seq: u64,
     version: ProtocolVersion,
     max_fragment_len: usize,
+    /// The most an idle connection keeps of its output buffer (the
+    /// connection's writer half reads it; default
+    /// [`MAX_IDLE_CAPACITY`](super::MAX_IDLE_CAPACITY)).
+    idle_capacity: usize,
 }
 
 impl fmt::Debug for RecordWriter {
@@ -47,6 +51,7 @@ impl RecordWriter {
             seq: 0,
             version: ProtocolVersion::Tls12,
             max_fragment_len: MAX_PLAINTEXT_LEN,
+            idle_capacity: super::MAX_IDLE_CAPACITY,
         }
     }
 
@@ -77,6 +82,17 @@ impl RecordWriter {
     /// The largest plaintext per record.
     pub fn max_fragment_len(&self) -> usize {
         self.max_fragment_len
+    }
+
+    /// Sets the most of its output buffer an idle connection keeps
+    /// (default [`MAX_IDLE_CAPACITY`](super::MAX_IDLE_CAPACITY)).
+    pub fn set_idle_capacity(&mut self, bytes: usize) {
+        self.idle_capacity = bytes;
+    }
+
+    /// The most of its output buffer an idle connection keeps.
+    pub fn idle_capacity(&self) -> usize {
+        self.idle_capacity
     }
 
     /// Sets the version written in record headers (TLS 1.2 by default; a

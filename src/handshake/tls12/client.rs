@@ -63,6 +63,10 @@ impl Handshake<Client, state::ClientHello> {
         let mut core = Core::<Client>::new(config, side);
         core.writer
             .set_max_fragment_len(core.config.max_fragment_len);
+        core.writer
+            .set_idle_capacity(core.config.idle_buffer_capacity);
+        core.reader
+            .set_idle_capacity(core.config.idle_buffer_capacity);
         // A client reads no ClientHello (one is unexpected_message), so
         // it gets no more room than any other message.
         core.reader

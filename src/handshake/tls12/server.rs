@@ -38,6 +38,10 @@ impl Handshake<Server, state::ClientHello> {
         let mut core = Core::<Server>::new(config, ServerSide::default());
         core.writer
             .set_max_fragment_len(core.config.max_fragment_len);
+        core.writer
+            .set_idle_capacity(core.config.idle_buffer_capacity);
+        core.reader
+            .set_idle_capacity(core.config.idle_buffer_capacity);
         core.reader
             .set_max_client_hello_len(core.config.max_client_hello_len);
         core.reader
@@ -61,6 +65,10 @@ impl Handshake<Server, state::ClientHello, ClientAuth> {
         let mut core = Core::<Server>::new(config, side);
         core.writer
             .set_max_fragment_len(core.config.max_fragment_len);
+        core.writer
+            .set_idle_capacity(core.config.idle_buffer_capacity);
+        core.reader
+            .set_idle_capacity(core.config.idle_buffer_capacity);
         core.reader
             .set_max_client_hello_len(core.config.max_client_hello_len);
         core.reader
