@@ -59,6 +59,7 @@ impl Handshake<Client, state::ClientHello> {
             sent_hello: None,
             retry_suite: None,
             retry_cookie: None,
+            offered_ticket13: None,
         };
         let mut core = Core::<Client>::new(config, side);
         core.writer
@@ -222,6 +223,8 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
             key_exchange: kx.public_key().to_vec(),
         }]));
         side.key_share = Some(kx);
+        // Last: pre_shared_key must end the hello (RFC 8446 4.2.11).
+        crate::handshake::tls13::client::offer_ticket13(&config, side, &mut extensions);
     }
     side.sent_session_id = match &side.offered_session {
         Some((_, id)) => *id,
@@ -256,7 +259,7 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
                 hs.core.side.sent_hello = Some(hello.clone());
                 hs.core.reader.drop_compat_ccs_before_server_hello();
             }
-            hs.core.send_handshake(HandshakePayload::ClientHello(hello))
+            crate::handshake::tls13::client::send_client_hello(&mut hs.core, hello)
         })?;
         Ok(hs.advance_same())
     }

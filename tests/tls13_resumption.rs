@@ -1,0 +1,298 @@
+//! TLS 1.3 tickets and PSK resumption (RFC 8446 2.2, 4.2.11, 4.6.1), ours
+//! against ours: the server's NewSessionTickets, the client's store, the
+//! resumed handshake (with ALPN negotiated again), each ticket offered at
+//! most once, and the fallbacks: a tampered binder is decrypt_error, an
+//! expired ticket or one from another `Ticketer` gets a full handshake.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use common::memory::{localhost, next};
+use tlstate::connection::SessionSummary;
+use tlstate::enums::{AlertDescription, ProtocolVersion};
+use tlstate::error::{Error, PeerMisbehaved};
+use tlstate::handshake::{
+    AfterClientHello, AfterServerHello, ClientConfig, Handshake, ServerConfig,
+};
+use tlstate::session::{
+    ClientSession, ClientSessionStore, InMemorySessionStore, Ticketer, Tls13Ticket,
+};
+use tlstate::stream;
+
+/// A TLS 1.3-only server issuing tickets from `ticketer`, accepting h2 and
+/// http/1.1.
+fn server(ticketer: Arc<Ticketer>) -> Arc<ServerConfig> {
+    let fixture = common::fixture();
+    let mut config = (*fixture.pki.server_config(&fixture.leaf)).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.ticketer = Some(ticketer);
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
+fn ticketer() -> Arc<Ticketer> {
+    Arc::new(Ticketer::new(3600, 3600).unwrap())
+}
+
+/// A TLS 1.3-only client keeping its sessions in `store`, offering `alpn`.
+fn client(store: Arc<dyn ClientSessionStore>, alpn: &[u8]) -> Arc<ClientConfig> {
+    let mut config = (*common::fixture().pki.client_config()).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.session_store = Some(store);
+    config.alpn_protocols = vec![alpn.to_vec()];
+    Arc::new(config)
+}
+
+/// One connection over a socket pair: the handshake, then a ping from the
+/// client and a pong from the server (the tickets come before the pong, so
+/// the client has read them). Both summaries.
+fn connect(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+) -> (SessionSummary, SessionSummary) {
+    let (c, s) = UnixStream::pair().unwrap();
+    let server = thread::spawn(move || {
+        let mut stream = stream::accept(server, s).unwrap();
+        let mut ping = [0u8; 4];
+        stream.read_exact(&mut ping).unwrap();
+        stream.write_all(b"pong").unwrap();
+        stream.flush().unwrap();
+        let summary = stream.summary().clone();
+        let _ = stream.shutdown();
+        summary
+    });
+    let mut stream = stream::connect(client, localhost(), c).unwrap();
+    stream.write_all(b"ping").unwrap();
+    stream.flush().unwrap();
+    let mut pong = [0u8; 4];
+    stream.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"pong");
+    let summary = stream.summary().clone();
+    let _ = stream.shutdown();
+    (summary, server.join().unwrap())
+}
+
+#[test]
+fn full_handshake_then_resumed_with_alpn_negotiated_again() {
+    let store: Arc<dyn ClientSessionStore> = Arc::new(InMemorySessionStore::new(8));
+    let server = server(ticketer());
+    let (c, s) = connect(client(store.clone(), b"h2"), server.clone());
+    assert_eq!(c.protocol_version, ProtocolVersion::Tls13);
+    assert!(
+        !c.resumed && !s.resumed,
+        "the first handshake is a full one"
+    );
+    assert_eq!(c.alpn_protocol.as_deref(), Some(&b"h2"[..]));
+    let first_chain = c.server_certificates.clone();
+
+    // The second offers another protocol: resumed, and ALPN is chosen
+    // from this offer, not the ticket's.
+    let (c, s) = connect(client(store, b"http/1.1"), server);
+    assert!(c.resumed, "the client resumed its ticket");
+    assert!(s.resumed, "the server resumed the client's ticket");
+    assert_eq!(c.protocol_version, ProtocolVersion::Tls13);
+    assert_eq!(c.alpn_protocol.as_deref(), Some(&b"http/1.1"[..]));
+    assert_eq!(s.alpn_protocol.as_deref(), Some(&b"http/1.1"[..]));
+    assert_eq!(c.server_certificates, first_chain, "the ticket's chain");
+    assert_eq!(c.server_name.as_deref(), Some("localhost"));
+}
+
+#[test]
+fn server_sends_the_configured_number_of_tickets() {
+    for count in [0, 1, 2, 3] {
+        let store = Arc::new(InMemorySessionStore::new(8));
+        let mut server = (*server(ticketer())).clone();
+        server.tls13_tickets = count;
+        let _ = connect(client(store.clone(), b"h2"), Arc::new(server));
+        let mut kept = 0;
+        while store.take_tls13("localhost").is_some() {
+            kept += 1;
+        }
+        assert_eq!(kept, count, "tickets kept after {count} were sent");
+    }
+}
+
+#[test]
+fn no_tickets_without_a_ticketer() {
+    let store = Arc::new(InMemorySessionStore::new(8));
+    let mut server = (*server(ticketer())).clone();
+    server.ticketer = None;
+    let server = Arc::new(server);
+    let _ = connect(client(store.clone(), b"h2"), server.clone());
+    assert!(store.take_tls13("localhost").is_none());
+    let (c, s) = connect(client(store, b"h2"), server);
+    assert!(!c.resumed && !s.resumed);
+}
+
+/// A store that records every ticket it hands out, and can stop keeping
+/// new ones; with `lifetime`, it stretches each ticket's lifetime as the
+/// client sees it (so the client still offers what the server has let
+/// expire).
+#[derive(Debug)]
+struct Recording {
+    inner: InMemorySessionStore,
+    keep: AtomicBool,
+    lifetime: Option<u32>,
+    taken: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Recording {
+    fn new(lifetime: Option<u32>) -> Self {
+        Self {
+            inner: InMemorySessionStore::new(8),
+            keep: AtomicBool::new(true),
+            lifetime,
+            taken: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl ClientSessionStore for Recording {
+    fn put(&self, server_name: &str, session: ClientSession) {
+        self.inner.put(server_name, session);
+    }
+    fn get(&self, server_name: &str) -> Option<ClientSession> {
+        self.inner.get(server_name)
+    }
+    fn remove(&self, server_name: &str) {
+        self.inner.remove(server_name);
+    }
+    fn put_tls13(&self, server_name: &str, mut ticket: Tls13Ticket) {
+        if let Some(lifetime) = self.lifetime {
+            ticket.lifetime_secs = lifetime;
+        }
+        if self.keep.load(Ordering::SeqCst) {
+            self.inner.put_tls13(server_name, ticket);
+        }
+    }
+    fn take_tls13(&self, server_name: &str) -> Option<Tls13Ticket> {
+        let ticket = self.inner.take_tls13(server_name)?;
+        self.taken.lock().unwrap().push(ticket.ticket.clone());
+        Some(ticket)
+    }
+}
+
+#[test]
+fn each_ticket_is_offered_at_most_once() {
+    let store = Arc::new(Recording::new(None));
+    let server = server(ticketer());
+    let (c, _) = connect(client(store.clone(), b"h2"), server.clone());
+    assert!(!c.resumed);
+    // Two tickets came; no more are kept from here on.
+    store.keep.store(false, Ordering::SeqCst);
+    let resumed: Vec<bool> = (0..3)
+        .map(|_| {
+            connect(client(store.clone(), b"h2"), server.clone())
+                .0
+                .resumed
+        })
+        .collect();
+    assert_eq!(resumed, [true, true, false], "two tickets, two resumptions");
+    let taken = store.taken.lock().unwrap();
+    assert_eq!(taken.len(), 2, "each ticket handed out once");
+    assert_ne!(taken[0], taken[1], "two different tickets");
+}
+
+#[test]
+fn a_ticket_the_server_let_expire_gets_a_full_handshake() {
+    // The server's tickets live one second; the client is made to think
+    // they live an hour, so it offers one the server must refuse.
+    let store = Arc::new(Recording::new(Some(3600)));
+    let server = server(Arc::new(Ticketer::new(3600, 1).unwrap()));
+    let _ = connect(client(store.clone(), b"h2"), server.clone());
+    thread::sleep(std::time::Duration::from_millis(2100));
+    let (c, s) = connect(client(store.clone(), b"h2"), server);
+    assert_eq!(
+        store.taken.lock().unwrap().len(),
+        1,
+        "the ticket was offered"
+    );
+    assert!(!c.resumed && !s.resumed, "an expired ticket is not resumed");
+}
+
+#[test]
+fn a_ticket_from_another_ticketer_gets_a_full_handshake() {
+    let store = Arc::new(Recording::new(None));
+    let _ = connect(client(store.clone(), b"h2"), server(ticketer()));
+    let (c, s) = connect(client(store.clone(), b"h2"), server(ticketer()));
+    assert_eq!(
+        store.taken.lock().unwrap().len(),
+        1,
+        "the ticket was offered"
+    );
+    assert!(
+        !c.resumed && !s.resumed,
+        "another key's ticket is not resumed"
+    );
+}
+
+#[test]
+fn a_tampered_binder_is_decrypt_error() {
+    let store: Arc<dyn ClientSessionStore> = Arc::new(InMemorySessionStore::new(8));
+    let server = server(ticketer());
+    let _ = connect(client(store.clone(), b"h2"), server.clone());
+    let mut c = Handshake::client(client(store, b"h2"), localhost())
+        .send()
+        .unwrap();
+    let mut hello = c.take_output();
+    // The binder is the hello's last bytes (pre_shared_key ends it).
+    *hello.last_mut().unwrap() ^= 0x01;
+    let mut s = Handshake::server(server);
+    assert_eq!(s.feed(&hello), hello.len());
+    let fatal = match s.recv() {
+        Err(fatal) => fatal,
+        Ok(_) => panic!("a tampered binder was accepted"),
+    };
+    assert_eq!(
+        fatal.error(),
+        &Error::PeerMisbehaved(PeerMisbehaved::IncorrectFinished)
+    );
+    assert_eq!(fatal.alert(), Some(AlertDescription::DecryptError));
+    // On the wire: a plaintext fatal decrypt_error alert (51).
+    assert_eq!(fatal.output(), [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 51]);
+}
+
+#[test]
+fn the_resumed_paths_are_typed_branches() {
+    let store: Arc<dyn ClientSessionStore> = Arc::new(InMemorySessionStore::new(8));
+    let server = server(ticketer());
+    let _ = connect(client(store.clone(), b"h2"), server.clone());
+    let mut c = Handshake::client(client(store, b"h2"), localhost())
+        .send()
+        .unwrap();
+    let mut s = Handshake::server(server);
+    let hello = c.take_output();
+    assert_eq!(s.feed(&hello), hello.len());
+    let AfterClientHello::Tls13Resumed(s) = next(s.recv().unwrap()) else {
+        panic!("the server's read of the ClientHello resumes")
+    };
+    // ServerHello, [ChangeCipherSpec], EncryptedExtensions, Finished: no
+    // Certificate state on this path.
+    let mut s = s
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap()
+        .send()
+        .unwrap();
+    let flight = s.take_output();
+    assert_eq!(c.feed(&flight), flight.len());
+    let AfterServerHello::Tls13Resumed(c) = next(c.recv().unwrap()) else {
+        panic!("the client's read of the ServerHello resumes")
+    };
+    let c = next(next(c.recv().unwrap()).recv().unwrap());
+    let mut c = c.send().unwrap().send().unwrap();
+    assert!(c.summary().resumed);
+    let flight = c.take_output();
+    assert_eq!(s.feed(&flight), flight.len());
+    let s = next(s.recv().unwrap());
+    assert!(s.summary().resumed);
+    assert_eq!(s.summary().client_certificates.len(), 0);
+}
