@@ -151,6 +151,9 @@ fn configs(setup: Setup) -> (ClientConfig, ServerConfig, Option<ClientCertPolicy
     if resumed {
         server.ticketer = Some(ticketer());
     }
+    // The runs' servers send no tickets: what the victim client receives
+    // is the handshake, nothing after it.
+    server.tls13_tickets = 0;
     let base = match base {
         "1.3-resumed" => "1.3-full",
         "1.3-hrr+resumed" => "1.3-hrr",
@@ -607,6 +610,8 @@ enum Kind {
     BadRecordMac,
     IllegalParameter,
     DecodeError,
+    /// A PSK binder that does not verify (RFC 8446 4.2.11.2).
+    DecryptError,
     /// The peer's alert, as the victim read it: nothing is owed back.
     Received(AlertLevel, AlertDescription),
 }
@@ -618,6 +623,7 @@ impl Kind {
             Self::BadRecordMac => Some(AlertDescription::BadRecordMac),
             Self::IllegalParameter => Some(AlertDescription::IllegalParameter),
             Self::DecodeError => Some(AlertDescription::DecodeError),
+            Self::DecryptError => Some(AlertDescription::DecryptError),
             Self::Received(..) => None,
         }
     }
@@ -635,6 +641,10 @@ impl Kind {
                 Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IllegalParameter(_))
             ),
             Self::DecodeError => matches!(error, Error::InvalidMessage(_)),
+            Self::DecryptError => matches!(
+                error,
+                Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IncorrectFinished)
+            ),
             Self::Received(level, description) => {
                 *error == Error::AlertReceived { level, description }
             }
@@ -670,6 +680,9 @@ struct Legal {
     protected: Vec<usize>,
     /// The index of the HelloRetryRequest, if any.
     hrr: Option<usize>,
+    /// Whether the shape resumes a ticket: its second ClientHello's binder
+    /// then covers the HelloRetryRequest (RFC 8446 4.2.11.2).
+    resumed: bool,
 }
 
 /// For each of the peer's protected handshake messages on the shape's
@@ -745,6 +758,7 @@ fn legal(live: &[Vec<u8>]) -> Legal {
         plain,
         protected,
         hrr,
+        resumed: false,
     }
 }
 
@@ -841,6 +855,20 @@ fn predict(
                     return fail(Kind::UnexpectedMessage, "T5 a second HelloRetryRequest");
                 } else if bytes[5] != wanted[5] {
                     return fail(Kind::UnexpectedMessage, "T5 handshake message out of order");
+                } else if !victim_is_client
+                    && !hello_seen
+                    && legal.resumed
+                    && matches!(item, Item::Orig(i) if *i > 0)
+                {
+                    // A second ClientHello (the only ClientHello a client
+                    // writes after its first record) read as a first: its
+                    // binder was computed over the HelloRetryRequest too,
+                    // so it does not verify over the hello alone (RFC 8446
+                    // 4.2.11.2).
+                    return fail(
+                        Kind::DecryptError,
+                        "T5 a second ClientHello's binder read without the HelloRetryRequest",
+                    );
                 } else if !victim_is_client && !hello_seen {
                     // A first ClientHello the server answers on its own:
                     // the live client never sees a matching flight.
@@ -1046,7 +1074,8 @@ fn oracle(setup: Setup, victim_is_client: bool) -> Report {
     };
     for mutation in std::iter::once(legal_mutation).chain(mutations(n, &handshake)) {
         let run = run(setup, victim_is_client, &mutation.plan, &reference);
-        let model = legal(&run.live);
+        let mut model = legal(&run.live);
+        model.resumed = shape.contains("resumed");
         let expect = predict(
             &mutation.plan,
             &run.delivered,

@@ -296,3 +296,17 @@ fn the_resumed_paths_are_typed_branches() {
     assert!(s.summary().resumed);
     assert_eq!(s.summary().client_certificates.len(), 0);
 }
+
+#[test]
+fn resumes_under_every_suite() {
+    for suite in tlstate::crypto::tls13::TLS13_CIPHER_SUITES {
+        let store: Arc<dyn ClientSessionStore> = Arc::new(InMemorySessionStore::new(8));
+        let mut server = (*server(ticketer())).clone();
+        server.cipher_suites = vec![suite.suite];
+        let server = Arc::new(server);
+        let (c, _) = connect(client(store.clone(), b"h2"), server.clone());
+        assert_eq!(c.cipher_suite, suite.suite);
+        let (c, s) = connect(client(store, b"h2"), server);
+        assert!(c.resumed && s.resumed, "{:?}", suite.suite);
+    }
+}

@@ -75,7 +75,9 @@ pub struct ClientConfig {
     /// Where sessions are kept for resumption, keyed by server name; a
     /// bounded in-memory store by default, `None` never resumes.
     pub session_store: Option<Arc<dyn ClientSessionStore>>,
-    /// Whether to ask for (and present) session tickets (RFC 5077).
+    /// Whether to ask for (and present) session tickets: RFC 5077's in TLS
+    /// 1.2; in TLS 1.3 (RFC 8446 4.6.1), whether to list psk_dhe_ke
+    /// (without which servers send no tickets) and offer a kept ticket.
     pub enable_tickets: bool,
     /// The certificate to send when a server asks for one; `None` answers
     /// a CertificateRequest with an empty Certificate.

@@ -55,7 +55,7 @@ fn pre_shared_key(ticket: &Tls13Ticket, hash_len: usize) -> ClientExtension {
     })
 }
 
-/// With a session store and a DNS name: psk_key_exchange_modes with
+/// With tickets enabled, a session store and a DNS name: psk_key_exchange_modes with
 /// psk_dhe_ke alone (we always send a key share, so a resumption keeps
 /// forward secrecy; plain psk_ke is never offered, RFC 8446 4.2.9), and,
 /// if the store holds a ticket for this server name whose hash one of our
@@ -68,6 +68,9 @@ pub(crate) fn offer_ticket13(
     extensions: &mut ClientExtensions,
 ) {
     side.offered_ticket13 = None;
+    if !config.enable_tickets {
+        return;
+    }
     let (Some(store), Some(name)) = (&config.session_store, dns_name(&side.server_name)) else {
         return;
     };
