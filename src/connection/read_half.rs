@@ -367,7 +367,7 @@ impl TicketSink {
             crate::session::Tls13Ticket {
                 ticket: ticket.ticket,
                 suite: self.suite,
-                psk,
+                psk: Box::new(psk),
                 age_add: ticket.age_add,
                 lifetime_secs: ticket
                     .lifetime

@@ -128,7 +128,11 @@ impl ClientSessionStore for InMemorySessionStore {
             queue.push_back(ticket);
             return;
         }
-        let _evicted = tickets.insert(server_name.to_owned(), VecDeque::from([ticket]));
+        // Room for all from the start: the queue never grows (and each
+        // ticket's PSK is boxed, so a move of one copies a pointer).
+        let mut queue = VecDeque::with_capacity(MAX_TLS13_TICKETS_PER_SERVER);
+        queue.push_back(ticket);
+        let _evicted = tickets.insert(server_name.to_owned(), queue);
     }
 
     fn take_tls13(&self, server_name: &str) -> Option<Tls13Ticket> {

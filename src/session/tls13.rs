@@ -130,8 +130,12 @@ pub struct Tls13Ticket {
     /// The suite of the handshake that issued it; a resumption must use a
     /// suite with the same hash.
     pub suite: CipherSuite,
-    /// The resumption PSK, wiped when dropped.
-    pub psk: Secret,
+    /// The resumption PSK, wiped when dropped. Boxed so that it stays in
+    /// one heap block however the ticket moves (into the store's queue,
+    /// out of it, into the handshake): a move of an inline secret would
+    /// leave its bytes behind, unwiped, in the block it left
+    /// (`tests/secret_wiping.rs::no_freed_block_holds_a_tls13_ticket_psk`).
+    pub psk: Box<Secret>,
     /// The server's `ticket_age_add`.
     pub age_add: u32,
     /// The ticket's lifetime in seconds, as the server gave it (capped at
