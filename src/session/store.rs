@@ -207,6 +207,47 @@ mod tests {
         assert!(store.get("a.example").is_none());
     }
 
+    fn ticket13(n: u8, received_ms: u64) -> Tls13Ticket {
+        Tls13Ticket {
+            ticket: vec![n],
+            suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
+            psk: Box::new(
+                crate::crypto::tls13::Secret::new(crate::crypto::HashAlgorithm::Sha256, &[n; 32])
+                    .unwrap(),
+            ),
+            age_add: 0,
+            lifetime_secs: 3600,
+            received_ms,
+            server_certificates: std::sync::Arc::default(),
+        }
+    }
+
+    #[test]
+    fn keeps_a_bounded_number_of_tls13_tickets_each_handed_out_once() {
+        let store = InMemorySessionStore::new(4);
+        let now = now_millis();
+        for n in 0..10 {
+            store.put_tls13("a.example", ticket13(n, now));
+        }
+        let mut taken = Vec::new();
+        while let Some(ticket) = store.take_tls13("a.example") {
+            taken.push(ticket.ticket[0]);
+        }
+        // The newest four, newest first; none twice.
+        assert_eq!(taken, [9, 8, 7, 6]);
+        assert!(store.take_tls13("b.example").is_none());
+    }
+
+    #[test]
+    fn drops_expired_tls13_tickets() {
+        let store = InMemorySessionStore::new(4);
+        let now = now_millis();
+        store.put_tls13("a.example", ticket13(1, now));
+        store.put_tls13("a.example", ticket13(2, now - 3_601_000));
+        assert_eq!(store.take_tls13("a.example").map(|t| t.ticket[0]), Some(1));
+        assert!(store.take_tls13("a.example").is_none());
+    }
+
     #[test]
     fn drops_expired_sessions() {
         let store = InMemorySessionStore::new(4);

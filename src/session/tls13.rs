@@ -37,6 +37,9 @@ pub(crate) struct TicketState13 {
     /// The server name of the handshake that issued it (RFC 8446 4.6.1:
     /// the ticket is bound to it).
     pub(crate) server_name: Option<String>,
+    /// The application protocol that handshake agreed, if any (kept for
+    /// the record; a resumption negotiates ALPN afresh).
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
     /// The client's chain, verified in that handshake; empty without one.
     pub(crate) client_certificates: Arc<[CertificateDer<'static>]>,
 }
@@ -56,7 +59,20 @@ impl TicketState13 {
             .map(|cert| 3 + cert.as_ref().len())
             .sum();
         let name = self.server_name.as_deref().unwrap_or_default().as_bytes();
-        let len = 1 + 2 + 1 + self.psk.as_bytes().len() + 4 + 8 + 4 + 2 + name.len() + 3 + chain;
+        let alpn = self.alpn_protocol.as_deref().unwrap_or_default();
+        let len = 1
+            + 2
+            + 1
+            + self.psk.as_bytes().len()
+            + 4
+            + 8
+            + 4
+            + 2
+            + name.len()
+            + 1
+            + alpn.len()
+            + 3
+            + chain;
         let mut out = Zeroizing::new(Vec::with_capacity(len));
         VERSION13.encode(&mut out);
         self.suite.encode(&mut out);
@@ -65,6 +81,7 @@ impl TicketState13 {
         out.extend_from_slice(&self.created_ms.to_be_bytes());
         self.lifetime_secs.encode(&mut out);
         crate::codec::encode_bytes(&mut out, LengthPrefix::U16, name);
+        crate::codec::encode_bytes(&mut out, LengthPrefix::U8, alpn);
         CertificateChain(self.client_certificates.clone()).encode(&mut out);
         out
     }
@@ -96,6 +113,7 @@ impl TicketState13 {
                 String::from_utf8(name).map_err(|_| InvalidMessage::InvalidValue("server_name"))?,
             ),
         };
+        let alpn = read_bytes(r, LengthPrefix::U8, "alpn_protocol")?;
         let client_certificates = CertificateChain::read(r)?.0;
         if r.any_left() {
             return Err(InvalidMessage::TrailingData("TLS 1.3 ticket"));
@@ -107,6 +125,7 @@ impl TicketState13 {
             created_ms,
             lifetime_secs,
             server_name,
+            alpn_protocol: (!alpn.is_empty()).then_some(alpn),
             client_certificates,
         })
     }
@@ -172,5 +191,72 @@ impl Tls13Ticket {
     pub fn obfuscated_age(&self, now_ms: u64) -> u32 {
         let age = now_ms.saturating_sub(self.received_ms);
         (age as u32).wrapping_add(self.age_add)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::HashAlgorithm;
+
+    fn state() -> TicketState13 {
+        TicketState13 {
+            suite: CipherSuite::TLS13_AES_256_GCM_SHA384,
+            psk: Secret::new(HashAlgorithm::Sha384, &[7; 48]).unwrap(),
+            age_add: 0x0102_0304,
+            created_ms: 1_700_000_000_000,
+            lifetime_secs: 3600,
+            server_name: Some("localhost".into()),
+            alpn_protocol: Some(b"h2".to_vec()),
+            client_certificates: vec![CertificateDer::from(vec![0x30, 1])].into(),
+        }
+    }
+
+    #[test]
+    fn ticket_state_round_trips_in_one_buffer() {
+        let state = state();
+        let encoded = state.encode_secret();
+        assert_eq!(encoded.len(), encoded.capacity(), "one allocation");
+        let back = TicketState13::decode(&encoded).unwrap();
+        assert_eq!(back.psk.as_bytes(), state.psk.as_bytes());
+        assert_eq!(back.alpn_protocol, state.alpn_protocol);
+        assert_eq!(back.server_name, state.server_name);
+        assert_eq!(back.client_certificates, state.client_certificates);
+        assert_eq!(
+            (
+                back.suite,
+                back.age_add,
+                back.created_ms,
+                back.lifetime_secs
+            ),
+            (
+                state.suite,
+                state.age_add,
+                state.created_ms,
+                state.lifetime_secs
+            )
+        );
+        for cut in 0..encoded.len() {
+            assert!(
+                TicketState13::decode(&encoded[..cut]).is_none(),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_tls12_session_state_is_not_a_tls13_ticket() {
+        let mut encoded = state().encode_secret().to_vec();
+        encoded[0] = 2;
+        assert!(TicketState13::decode(&encoded).is_none());
+    }
+
+    #[test]
+    fn lifetime_is_capped_at_seven_days() {
+        let mut state = state();
+        state.lifetime_secs = u32::MAX;
+        let eight_days = 8 * 24 * 3600 * 1000;
+        assert!(state.expired(state.created_ms + eight_days));
+        assert!(!state.expired(state.created_ms + 1000));
     }
 }

@@ -944,6 +944,7 @@ fn send_tickets(core: &mut Core<Server>, known: &Certified13) -> Result<(), Erro
     let resumption = master.resumption_master_secret(hash.as_bytes())?;
     let lifetime = ticketer.lifetime_hint().min(MAX_TICKET_LIFETIME_SECS);
     let (suite, server_name) = (choice.suite.suite, choice.server_name.clone());
+    let alpn_protocol = choice.alpn_protocol.clone();
     for n in 0..count {
         // Unique per ticket of this connection, as RFC 8446 4.6.1 asks.
         let nonce = u64::try_from(n)
@@ -960,6 +961,7 @@ fn send_tickets(core: &mut Core<Server>, known: &Certified13) -> Result<(), Erro
             created_ms: now_millis(),
             lifetime_secs: lifetime,
             server_name: server_name.clone(),
+            alpn_protocol: alpn_protocol.clone(),
             client_certificates: known.client_certificates.clone(),
         };
         let ticket = ticketer.seal13(&state)?;
