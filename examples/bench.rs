@@ -573,7 +573,9 @@ pub(crate) fn tlstate_handshake(
     let s = match s {
         AfterClientHello::Full(s) => s,
         AfterClientHello::Resumed(s) => return tlstate_resumed(c, s, t),
-        AfterClientHello::Tls13(_) | AfterClientHello::Tls13Retry(_) => {
+        AfterClientHello::Tls13(_)
+        | AfterClientHello::Tls13Retry(_)
+        | AfterClientHello::Tls13Resumed(_) => {
             unreachable!("the bench server negotiates TLS 1.2 only")
         }
     };

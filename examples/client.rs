@@ -17,7 +17,8 @@
 //! there is no default trust store, so `--ca` is required in practice:
 //! without it the client refuses to start ("no trust anchors given").
 //! `--cert`/`--key` answer a CertificateRequest; `--resume` connects twice
-//! and prints whether the second handshake resumed the first session;
+//! and prints whether the second handshake resumed the first session (in
+//! TLS 1.2 by session ID or ticket, in TLS 1.3 with a ticket's PSK);
 //! `--keylog` appends the session secrets in the `SSLKEYLOGFILE` format;
 //! `--no-require-ems` reaches servers without the extended master secret
 //! (RFC 7627), such as Go 1.19's.

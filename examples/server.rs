@@ -53,7 +53,7 @@ usage: server [--listen ADDR] [flags]
   --require-client-cert      refuse clients without a certificate (needs --client-ca)
   --client-ca FILE           ask for client certificates, verified against FILE
   --alpn A,B                 ALPN protocols to accept, most preferred first
-  --tickets                  issue session tickets (RFC 5077)
+  --tickets                  issue session tickets, in both versions (RFC 5077; RFC 8446 4.6.1)
   --session-cache N          keep N sessions for resumption by session ID
   --suites A,B               cipher suites (IANA names), most preferred first
                              (--suite is the same); default: all implemented

@@ -16,11 +16,13 @@ use crate::connection::{
 };
 use crate::error::Error;
 use crate::handshake::tls13::table::state as tls13_state;
-use crate::handshake::tls13::{AfterClientCert13, AfterEncryptedExtensions};
+use crate::handshake::tls13::{
+    AfterClientCert13, AfterEncryptedExtensions, AfterSecondClientHello, AfterServerHello13,
+};
 use crate::handshake::{
     AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
     AfterTicket, Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape,
-    Handshake, RecvMessage, Role, SendMessage, Server, ServerConfig, Shape, state,
+    Handshake, RecvMessage, Resumed, Role, SendMessage, Server, ServerConfig, Shape, state,
 };
 
 /// An established connection over a blocking transport.
@@ -98,9 +100,13 @@ fn client_handshake<T: io::Read + io::Write>(
             return connection(hs, t);
         }
         AfterServerHello::Tls13(hs) => return client_tls13(hs, t),
+        AfterServerHello::Tls13Resumed(hs) => return client_tls13_resumed(hs, t),
         // Our second ClientHello, the ServerHello
         AfterServerHello::HelloRetryRequest(hs) => {
-            return client_tls13(hs.send()?.recv_from(t)?, t);
+            return match hs.send()?.recv_from(t)? {
+                AfterServerHello13::Full(hs) => client_tls13(hs, t),
+                AfterServerHello13::Resumed(hs) => client_tls13_resumed(hs, t),
+            };
         }
     };
     let hs = match hs.recv_from(t)?.recv_from(t)? {
@@ -154,6 +160,17 @@ fn client_tls13<T: io::Read + io::Write>(
     Ok(hs.into_connection())
 }
 
+/// A resumed TLS 1.3 handshake after the ServerHello.
+fn client_tls13_resumed<T: io::Read + io::Write>(
+    hs: Handshake<Client, tls13_state::EncryptedExtensions, Resumed>,
+    t: &mut T,
+) -> Result<Connection<Client>, Fatal> {
+    // EncryptedExtensions, Finished; [ChangeCipherSpec], Finished
+    let mut hs = hs.recv_from(t)?.recv_from(t)?.send()?.send()?;
+    flushed(hs.flush_to(t))?;
+    Ok(hs.into_connection())
+}
+
 /// The end of a full handshake, the same for every full shape.
 fn client_finish<T: io::Read + io::Write, P: FullShape>(
     hs: Handshake<Client, state::ClientChangeCipherSpec, P>,
@@ -190,12 +207,27 @@ fn server_handshake<T: io::Read + io::Write>(
             server_finish(hs.recv_from(t)?, t) // ClientKeyExchange
         }
         AfterClientHello::Tls13(hs) => server_tls13(hs, t),
+        AfterClientHello::Tls13Resumed(hs) => server_tls13_resumed(hs, t),
         AfterClientHello::Tls13Retry(hs) => {
             // HelloRetryRequest, [ChangeCipherSpec]; the second ClientHello
-            let hs = hs.send()?.recv_from(t)?;
-            server_tls13(hs, t)
+            match hs.send()?.recv_from(t)? {
+                AfterSecondClientHello::Full(hs) => server_tls13(hs, t),
+                AfterSecondClientHello::Resumed(hs) => server_tls13_resumed(hs, t),
+            }
         }
     }
+}
+
+/// The server's resumed TLS 1.3 walk from its ServerHello.
+fn server_tls13_resumed<T: io::Read + io::Write>(
+    hs: Handshake<Server, tls13_state::ServerHello, Resumed>,
+    t: &mut T,
+) -> Result<Connection<Server>, Fatal> {
+    // ServerHello, [ChangeCipherSpec], EncryptedExtensions, Finished
+    let hs = hs.send()?.send()?.send()?.send()?;
+    let mut hs = hs.recv_from(t)?; // the client's Finished
+    flushed(hs.flush_to(t))?;
+    Ok(hs.into_connection())
 }
 
 /// The server's TLS 1.3 walk from its ServerHello.
@@ -242,10 +274,13 @@ fn server_client_auth_handshake<T: io::Read + io::Write>(
         AfterClientHello::Resumed(hs) => server_resumed(hs, t),
         AfterClientHello::ResumedWithClientCert(hs) => server_resumed(hs, t),
         AfterClientHello::Tls13(hs) => server_tls13_client_auth(hs, t),
+        AfterClientHello::Tls13Resumed(hs) => server_tls13_resumed(hs, t),
         AfterClientHello::Tls13Retry(hs) => {
             // HelloRetryRequest, [ChangeCipherSpec]; the second ClientHello
-            let hs = hs.send()?.recv_from(t)?;
-            server_tls13_client_auth(hs, t)
+            match hs.send()?.recv_from(t)? {
+                AfterSecondClientHello::Full(hs) => server_tls13_client_auth(hs, t),
+                AfterSecondClientHello::Resumed(hs) => server_tls13_resumed(hs, t),
+            }
         }
         AfterClientHello::Full(hs) => {
             // ServerHello, Certificate, [CertificateStatus], ServerKeyExchange,

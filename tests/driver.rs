@@ -294,7 +294,7 @@ fn walks_the_tls12_table_states_in_order() {
 
 #[test]
 fn resumes_by_ticket_and_by_session_id() {
-    // TLS 1.3 resumption is issue #13: the TLS 1.2 ways, both.
+    // The TLS 1.2 ways, both (TLS 1.3 resumption: tests/tls13_resumption.rs).
     let (pki, server) = pki();
     let server = common::tls12_server(server);
     let mut with_tickets = (*server).clone();

@@ -758,3 +758,41 @@ fn ed25519_certificates_and_the_first_groups_key_share() {
         assert!(stderr.contains(connected), "{flags:?}: {stderr}");
     }
 }
+
+/// `client --resume` resumes on TLS 1.3 (a ticket's PSK) as on TLS 1.2:
+/// against `server --tickets`, which issues tickets in both versions, the
+/// second connection prints `resumed=true`; without `--tickets`, neither
+/// version resumes.
+#[test]
+fn client_resume_resumes_both_versions_against_server_tickets() {
+    let ca = &fixture().pki.ca_path;
+    let server = ExampleServer::start(&["--tickets"]);
+    for (version, name) in [("--tls13", "TLSv1.3"), ("--tls12", "TLSv1.2")] {
+        let (ok, stdout, stderr) = run_client(server.port, ca, &[version, "--resume"]);
+        assert!(ok, "{version}: {stderr}");
+        let connected: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.starts_with("connected:"))
+            .collect();
+        assert_eq!(connected.len(), 2, "{version}: {stderr}");
+        assert!(connected[0].contains(name), "{version}: {stderr}");
+        assert!(
+            connected[0].contains("resumed=false"),
+            "{version}: {stderr}"
+        );
+        assert!(connected[1].contains("resumed=true"), "{version}: {stderr}");
+        assert!(
+            stdout.contains("second handshake resumed: true"),
+            "{version}: {stdout}"
+        );
+    }
+    let server = ExampleServer::start(&[]);
+    for version in ["--tls13", "--tls12"] {
+        let (ok, stdout, stderr) = run_client(server.port, ca, &[version, "--resume"]);
+        assert!(ok, "{version}: {stderr}");
+        assert!(
+            stdout.contains("second handshake resumed: false"),
+            "{version}: {stdout}"
+        );
+    }
+}

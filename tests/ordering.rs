@@ -337,9 +337,9 @@ fn run_client(config: Arc<ClientConfig>, link: &mut impl Link) -> Result<Connect
             Ok(c.into_connection())
         }
         // Every configuration here is restricted to TLS 1.2.
-        AfterServerHello::Tls13(_) | AfterServerHello::HelloRetryRequest(_) => {
-            Err(Stop::Stalled("a TLS 1.3 ServerHello"))
-        }
+        AfterServerHello::Tls13(_)
+        | AfterServerHello::HelloRetryRequest(_)
+        | AfterServerHello::Tls13Resumed(_) => Err(Stop::Stalled("a TLS 1.3 ServerHello")),
     }
 }
 
@@ -442,7 +442,9 @@ fn server_from<P: ServerFull>(
         AfterClientHello::Full(s) => P::run(s, link),
         AfterClientHello::Resumed(s) => server_resumed(s, link),
         AfterClientHello::ResumedWithClientCert(s) => P::run_resumed_client_auth(s, link),
-        AfterClientHello::Tls13(_) | AfterClientHello::Tls13Retry(_) => {
+        AfterClientHello::Tls13(_)
+        | AfterClientHello::Tls13Retry(_)
+        | AfterClientHello::Tls13Resumed(_) => {
             panic!("these servers negotiate TLS 1.2 only")
         }
     }

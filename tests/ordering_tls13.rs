@@ -60,8 +60,9 @@
 //!   another message's body, is `decode_error`. A server accepts its own
 //!   shape's next message only (it chose whether to ask for a
 //!   certificate); a client, which cannot know yet, accepts whatever the
-//!   table lets follow (after EncryptedExtensions a CertificateRequest or
-//!   a Certificate).
+//!   table lets follow on a path of its kind (after EncryptedExtensions a
+//!   CertificateRequest or a Certificate; resumed, which the ServerHello
+//!   said, the server's Finished only).
 //!
 //! The victim's alert is checked on the wire: before it writes protected
 //! records (either role, until the ServerHello: from then on both write
@@ -94,6 +95,7 @@ use tlstate::handshake::tls13::table::{self as tls13_table, SHAPES};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
 use tlstate::keylog::KeyLog;
 use tlstate::record::{RecordOpener, RecordSealer};
+use tlstate::session::{ClientSessionStore, InMemorySessionStore, Ticketer};
 
 /// Every TLS 1.3 suite the crate implements: each shape runs under each.
 fn suites() -> impl Iterator<Item = CipherSuite> {
@@ -142,6 +144,21 @@ fn configs(setup: Setup) -> (ClientConfig, ServerConfig, Option<ClientCertPolicy
     client.middlebox_compat = compat;
     server.middlebox_compat = compat;
     let base = setup.shape.strip_suffix("+ccs").unwrap_or(setup.shape);
+    // The resumed shapes: the server issues tickets from one ticketer, and
+    // the client holds one fresh ticket of it (from a full handshake made
+    // just now), offered in its ClientHello.
+    let resumed = base.ends_with("resumed");
+    if resumed {
+        server.ticketer = Some(ticketer());
+    }
+    // The runs' servers send no tickets: what the victim client receives
+    // is the handshake, nothing after it.
+    server.tls13_tickets = 0;
+    let base = match base {
+        "1.3-resumed" => "1.3-full",
+        "1.3-hrr+resumed" => "1.3-hrr",
+        other => other,
+    };
     // (HelloRetryRequest, client authentication: with a certificate or not)
     let (hrr, auth) = match base {
         "1.3-full" => (false, None),
@@ -168,7 +185,47 @@ fn configs(setup: Setup) -> (ClientConfig, ServerConfig, Option<ClientCertPolicy
             required: with_certificate,
         }
     });
+    if resumed {
+        client.session_store = Some(ticketed_store(&client, &server));
+    }
     (client, server, policy)
+}
+
+/// The ticketer of every resumed shape's server.
+fn ticketer() -> Arc<Ticketer> {
+    static TICKETER: OnceLock<Arc<Ticketer>> = OnceLock::new();
+    TICKETER
+        .get_or_init(|| Arc::new(Ticketer::new(3600, 3600).unwrap()))
+        .clone()
+}
+
+/// A store holding one ticket from `server` for `client`: a full
+/// handshake between the two in memory, then the server's tickets read.
+fn ticketed_store(client: &ClientConfig, server: &ServerConfig) -> Arc<InMemorySessionStore> {
+    let store = Arc::new(InMemorySessionStore::new(4));
+    let mut client = client.clone();
+    client.session_store = Some(store.clone());
+    let mut server = server.clone();
+    server.tls13_tickets = 1;
+    let mut c = ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
+    let mut s = ServerDriver::new(Arc::new(server));
+    for _ in 0..8 {
+        while let Some(bytes) = c.poll_output() {
+            assert_eq!(s.handle_input(&bytes), bytes.len());
+        }
+        while let Some(bytes) = s.poll_output() {
+            assert_eq!(c.handle_input(&bytes), bytes.len());
+        }
+    }
+    // Reading makes the client take the tickets that followed the
+    // handshake.
+    let _ = c.read(&mut [0u8; 16]);
+    assert!(!c.is_handshaking() && !s.is_handshaking());
+    let ticket = store
+        .take_tls13("localhost")
+        .expect("the client kept a ticket");
+    store.put_tls13("localhost", ticket);
+    store
 }
 
 /// The secrets one side logs, by label.
@@ -553,6 +610,8 @@ enum Kind {
     BadRecordMac,
     IllegalParameter,
     DecodeError,
+    /// A PSK binder that does not verify (RFC 8446 4.2.11.2).
+    DecryptError,
     /// The peer's alert, as the victim read it: nothing is owed back.
     Received(AlertLevel, AlertDescription),
 }
@@ -564,6 +623,7 @@ impl Kind {
             Self::BadRecordMac => Some(AlertDescription::BadRecordMac),
             Self::IllegalParameter => Some(AlertDescription::IllegalParameter),
             Self::DecodeError => Some(AlertDescription::DecodeError),
+            Self::DecryptError => Some(AlertDescription::DecryptError),
             Self::Received(..) => None,
         }
     }
@@ -581,6 +641,10 @@ impl Kind {
                 Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IllegalParameter(_))
             ),
             Self::DecodeError => matches!(error, Error::InvalidMessage(_)),
+            Self::DecryptError => matches!(
+                error,
+                Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IncorrectFinished)
+            ),
             Self::Received(level, description) => {
                 *error == Error::AlertReceived { level, description }
             }
@@ -616,6 +680,9 @@ struct Legal {
     protected: Vec<usize>,
     /// The index of the HelloRetryRequest, if any.
     hrr: Option<usize>,
+    /// Whether the shape resumes a ticket: its second ClientHello's binder
+    /// then covers the HelloRetryRequest (RFC 8446 4.2.11.2).
+    resumed: bool,
 }
 
 /// For each of the peer's protected handshake messages on the shape's
@@ -653,7 +720,10 @@ fn accepted_protected(path: &[&str], victim_is_client: bool) -> Vec<Vec<u8>> {
             for next in row(state).next {
                 if row(next).record == ContentType::ChangeCipherSpec {
                     from.push(next);
-                } else if is_peer_message(next) && !accepted.contains(&message(next)) {
+                } else if is_peer_message(next)
+                    && same_kind_step(path, state, next)
+                    && !accepted.contains(&message(next))
+                {
                     accepted.push(message(next));
                 }
             }
@@ -661,6 +731,18 @@ fn accepted_protected(path: &[&str], victim_is_client: bool) -> Vec<Vec<u8>> {
         out.push(accepted);
     }
     out
+}
+
+/// Whether a shape of `path`'s kind (resumed or full: the client knows
+/// which from the ServerHello, RFC 8446 4.2.11) goes from `state` to
+/// `next`: after EncryptedExtensions a resumed client accepts only the
+/// server's Finished, a full one a CertificateRequest or a Certificate.
+fn same_kind_step(path: &[&str], state: &str, next: &str) -> bool {
+    let resumed = |path: &[&str]| !path.contains(&"ServerCert");
+    SHAPES
+        .iter()
+        .filter(|(_, _, other)| resumed(other) == resumed(path))
+        .any(|(_, _, other)| other.windows(2).any(|w| w[0] == state && w[1] == next))
 }
 
 fn legal(live: &[Vec<u8>]) -> Legal {
@@ -676,6 +758,7 @@ fn legal(live: &[Vec<u8>]) -> Legal {
         plain,
         protected,
         hrr,
+        resumed: false,
     }
 }
 
@@ -772,6 +855,20 @@ fn predict(
                     return fail(Kind::UnexpectedMessage, "T5 a second HelloRetryRequest");
                 } else if bytes[5] != wanted[5] {
                     return fail(Kind::UnexpectedMessage, "T5 handshake message out of order");
+                } else if !victim_is_client
+                    && !hello_seen
+                    && legal.resumed
+                    && matches!(item, Item::Orig(i) if *i > 0)
+                {
+                    // A second ClientHello (the only ClientHello a client
+                    // writes after its first record) read as a first: its
+                    // binder was computed over the HelloRetryRequest too,
+                    // so it does not verify over the hello alone (RFC 8446
+                    // 4.2.11.2).
+                    return fail(
+                        Kind::DecryptError,
+                        "T5 a second ClientHello's binder read without the HelloRetryRequest",
+                    );
                 } else if !victim_is_client && !hello_seen {
                     // A first ClientHello the server answers on its own:
                     // the live client never sees a matching flight.
@@ -977,7 +1074,8 @@ fn oracle(setup: Setup, victim_is_client: bool) -> Report {
     };
     for mutation in std::iter::once(legal_mutation).chain(mutations(n, &handshake)) {
         let run = run(setup, victim_is_client, &mutation.plan, &reference);
-        let model = legal(&run.live);
+        let mut model = legal(&run.live);
+        model.resumed = shape.contains("resumed");
         let expect = predict(
             &mutation.plan,
             &run.delivered,

@@ -143,7 +143,9 @@ fn serve_plain(config: &Arc<ServerConfig>, client: &mut ClientDriver) -> Served 
             certificate_requested: false,
             result: finish_resumed!(s, client),
         },
-        AfterClientHello::Tls13(_) | AfterClientHello::Tls13Retry(_) => {
+        AfterClientHello::Tls13(_)
+        | AfterClientHello::Tls13Retry(_)
+        | AfterClientHello::Tls13Resumed(_) => {
             panic!("these servers negotiate TLS 1.2 only")
         }
     }
@@ -194,7 +196,9 @@ fn serve_client_auth(
             certificate_requested: false,
             result: finish_resumed!(s, client),
         },
-        AfterClientHello::Tls13(_) | AfterClientHello::Tls13Retry(_) => {
+        AfterClientHello::Tls13(_)
+        | AfterClientHello::Tls13Retry(_)
+        | AfterClientHello::Tls13Resumed(_) => {
             panic!("these servers negotiate TLS 1.2 only")
         }
     }

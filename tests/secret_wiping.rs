@@ -225,3 +225,53 @@ fn no_freed_block_holds_a_tls13_traffic_secret() {
         "freed blocks still held a TLS 1.3 traffic secret"
     );
 }
+
+/// Watches `secret` (its bytes copied into the thread-local, no heap).
+fn watch(secret: &[u8]) {
+    Watch.log("PSK", &[0; 32], secret);
+}
+
+/// TLS 1.3 tickets: the PSK of a ticket (48 bytes under SHA-384), kept in
+/// the client's store, offered and resumed with, is in no block freed
+/// while it is kept, handed out, used by both sides, and once everything
+/// is dropped: every place that holds it wipes it, and none moves it out
+/// of a heap block it leaves behind (a queue that grows, a box moved out
+/// of).
+#[test]
+fn no_freed_block_holds_a_tls13_ticket_psk() {
+    let pki = common::fixture();
+    {
+        let mut server = (*pki.pki.server_config(&pki.leaf)).clone();
+        server.versions = vec![ProtocolVersion::Tls13];
+        server.cipher_suites = vec![CipherSuite::TLS13_AES_256_GCM_SHA384];
+        server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200).unwrap()));
+        let server = Arc::new(server);
+        let store = Arc::new(InMemorySessionStore::new(4));
+        let mut client = (*pki.pki.client_config()).clone();
+        client.versions = vec![ProtocolVersion::Tls13];
+        client.session_store = Some(store.clone());
+        let client = Arc::new(client);
+        assert_eq!(connect(&client, &server), (false, false));
+        // Both tickets' PSKs are watched from here.
+        use tlstate::session::ClientSessionStore;
+        let first = store.take_tls13("localhost").expect("a ticket was kept");
+        let second = store
+            .take_tls13("localhost")
+            .expect("two tickets were kept");
+        watch(first.psk.as_bytes());
+        watch(second.psk.as_bytes());
+        // Into a fresh queue, as they came: the queue grows with them.
+        store.remove("localhost");
+        store.put_tls13("localhost", second);
+        store.put_tls13("localhost", first);
+        assert_eq!(watched_count(), 2, "two tickets, two PSKs");
+        assert_eq!(connect(&client, &server), (true, true), "resumed");
+        assert_eq!(connect(&client, &server), (true, true), "resumed again");
+        // Configurations, store and drivers are dropped here.
+    }
+    assert_eq!(
+        FOUND.with(Cell::get),
+        0,
+        "freed blocks still held a TLS 1.3 ticket's PSK"
+    );
+}

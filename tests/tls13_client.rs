@@ -437,10 +437,11 @@ fn our_client13(
 }
 
 /// s_server sends its NewSessionTickets (here four; two by default) after
-/// our Finished, before its page. (rustls sends none to a client that
-/// offers no psk_key_exchange_modes, as ours does not yet.)
+/// our Finished, before its page: our client takes them (into its store,
+/// if it has one; `tests/tls13_resumption.rs` resumes with them) and reads
+/// the page after them.
 #[test]
-fn drops_new_session_tickets_and_reads_on() {
+fn takes_new_session_tickets_and_reads_on() {
     let f = fixture();
     let server = s_server13(
         &f.p256,

@@ -153,26 +153,52 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
 impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
     /// What was agreed (TLS 1.3).
     pub fn summary(&self) -> SessionSummary {
-        summary_of13(self.known.clone(), self.core.side.server_scheme)
+        summary_of13(self.known.clone(), self.core.side.server_scheme, P::RESUMED)
     }
 
     /// The established TLS 1.3 connection (see the TLS 1.2
-    /// `into_connection`): after it, a NewSessionTicket is read and
-    /// dropped, any other handshake message is `unexpected_message`.
+    /// `into_connection`): after it, each NewSessionTicket is kept in the
+    /// configuration's session store under the server name (if there is
+    /// a store and a DNS name), any other handshake message but KeyUpdate
+    /// is `unexpected_message`.
     pub fn into_connection(self) -> Connection<Client> {
         let suite = self.known.negotiated.suite;
-        let summary = summary_of13(self.known, self.core.side.server_scheme);
+        let tickets = ticket_sink(&self);
+        let summary = summary_of13(self.known, self.core.side.server_scheme, P::RESUMED);
         let secrets =
             traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
         let (reader, writer, out) = self.core.into_record_layer();
-        Connection::new(reader, writer, out, summary, Some(secrets))
+        let mut conn = Connection::new(reader, writer, out, summary, Some(secrets));
+        conn.read.set_ticket_sink(tickets);
+        conn
     }
+}
+
+/// Where the client's connection keeps the server's tickets, with a copy
+/// of the resumption master secret (copied, not moved, as the traffic
+/// secrets are: the original is wiped in place with the handshake state).
+fn ticket_sink<P: Shape>(
+    hs: &Handshake<Client, state13::HandshakeOver, P>,
+) -> Option<Box<read_half::TicketSink>> {
+    let store = hs.core.config.session_store.clone()?;
+    let server_name = match &hs.core.side.server_name {
+        rustls_pki_types::ServerName::DnsName(name) => name.as_ref().to_owned(),
+        _ => return None,
+    };
+    let resumption = hs.core.side.tls13.resumption.clone()?;
+    Some(Box::new(read_half::TicketSink {
+        store,
+        server_name,
+        suite: hs.known.negotiated.suite.suite,
+        resumption,
+        server_certificates: hs.known.server_certificates.clone(),
+    }))
 }
 
 impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
     /// What was agreed (TLS 1.3).
     pub fn summary(&self) -> SessionSummary {
-        summary_of13(self.known.clone(), self.tls13_server_scheme())
+        summary_of13(self.known.clone(), self.tls13_server_scheme(), P::RESUMED)
     }
 
     /// The established TLS 1.3 connection (see the TLS 1.2
@@ -180,7 +206,7 @@ impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
     pub fn into_connection(self) -> Connection<Server> {
         let scheme = self.tls13_server_scheme();
         let suite = self.known.negotiated.suite;
-        let summary = summary_of13(self.known, scheme);
+        let summary = summary_of13(self.known, scheme, P::RESUMED);
         let secrets =
             traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
         let (reader, writer, out) = self.core.into_record_layer();
@@ -214,8 +240,12 @@ fn traffic_secrets13(
 
 /// The summary of a finished TLS 1.3 handshake. There is no session ID
 /// and no extended master secret in TLS 1.3; `signature_scheme` is the
-/// one of the server's CertificateVerify.
-fn summary_of13(known: Certified13, scheme: Option<SignatureScheme>) -> SessionSummary {
+/// one of the server's CertificateVerify (none on resumption: `Unknown(0)`).
+fn summary_of13(
+    known: Certified13,
+    scheme: Option<SignatureScheme>,
+    resumed: bool,
+) -> SessionSummary {
     let Certified13 {
         negotiated,
         server_certificates,
@@ -233,8 +263,8 @@ fn summary_of13(known: Certified13, scheme: Option<SignatureScheme>) -> SessionS
         server_certificates,
         ocsp_response,
         client_certificates,
-        resumed: false,
-        resumed_by: None,
+        resumed,
+        resumed_by: resumed.then_some(crate::session::ResumedBy::Tls13Psk),
         session_id: Vec::new(),
     }
 }

@@ -28,9 +28,12 @@ pub struct ReadHalf<R: Role> {
     /// A renegotiation request has been refused: the next one is fatal.
     refused_renegotiation: bool,
     /// TLS 1.3 rules after the handshake: no renegotiation; a KeyUpdate
-    /// moves the reading key on; a NewSessionTicket is dropped (tickets
-    /// are issue #13); any other handshake message is refused.
+    /// moves the reading key on; a client keeps a NewSessionTicket (in
+    /// `tickets`, or drops it without a store), a server refuses one; any
+    /// other handshake message is refused.
     tls13: bool,
+    /// A TLS 1.3 client's: where the server's tickets go.
+    tickets: Option<Box<TicketSink>>,
     /// TLS 1.3: the peer's current application traffic secret.
     secret: Option<TrafficSecret>,
     shared: Arc<Shared>,
@@ -58,10 +61,16 @@ impl<R: Role> ReadHalf<R> {
             ended: None,
             refused_renegotiation: false,
             tls13,
+            tickets: None,
             secret,
             shared,
             _role: PhantomData,
         }
+    }
+
+    /// Where the server's TLS 1.3 tickets go (a client's connection).
+    pub(crate) fn set_ticket_sink(&mut self, tickets: Option<Box<TicketSink>>) {
+        self.tickets = tickets;
     }
 
     /// Hands the record layer bytes from the peer, in any slicing, as far
@@ -224,14 +233,28 @@ impl<R: Role> ReadHalf<R> {
                     };
                     return Err(self.fail(error));
                 }
-                // Tickets are not kept yet (issue #13): each is checked
-                // and dropped, so none grows memory.
+                // A client keeps each ticket in its store, which bounds
+                // how many it holds; without a store it is checked and
+                // dropped. Only servers send tickets (RFC 8446 4.6.1).
                 Inbound::Handshake { typ, encoded }
-                    if self.tls13 && typ == HandshakeType::NewSessionTicket =>
+                    if self.tls13
+                        && typ == HandshakeType::NewSessionTicket
+                        && R::PEER_RENEGOTIATION == HandshakeType::HelloRequest =>
                 {
                     let body = encoded.get(HANDSHAKE_HEADER_LEN..).unwrap_or(&[]);
-                    if let Err(error) = PayloadTls13::read_body(typ, body) {
-                        return Err(self.fail(error.into()));
+                    let ticket = match PayloadTls13::read_body(typ, body) {
+                        Ok(PayloadTls13::NewSessionTicket(ticket)) => ticket,
+                        Ok(_) => {
+                            return Err(self.fail(Error::Internal(
+                                "NewSessionTicket decoded as another message",
+                            )));
+                        }
+                        Err(error) => return Err(self.fail(error.into())),
+                    };
+                    if let Some(sink) = &self.tickets
+                        && let Err(error) = sink.keep(ticket)
+                    {
+                        return Err(self.fail(error));
                     }
                 }
                 Inbound::Handshake { typ, encoded }
@@ -324,6 +347,44 @@ impl<R: Role> ReadHalf<R> {
         self.reader.discard();
         self.ended = Some(Err(error.clone()));
         error
+    }
+}
+
+/// What a TLS 1.3 client needs to keep the server's tickets: the store,
+/// the server name they are kept under, and what each ticket resumes.
+pub(crate) struct TicketSink {
+    pub(crate) store: Arc<dyn crate::session::ClientSessionStore>,
+    pub(crate) server_name: String,
+    pub(crate) suite: crate::enums::CipherSuite,
+    /// resumption_master_secret, wiped when dropped.
+    pub(crate) resumption: crate::crypto::tls13::Secret,
+    pub(crate) server_certificates: Arc<[rustls_pki_types::CertificateDer<'static>]>,
+}
+
+impl TicketSink {
+    /// Keeps `ticket` with the PSK it stands for (RFC 8446 4.6.1: from the
+    /// resumption master secret and its nonce). A lifetime of 0 means
+    /// "do not use"; one over seven days is capped there.
+    fn keep(&self, ticket: crate::message::tls13::NewSessionTicketTls13) -> Result<(), Error> {
+        if ticket.lifetime == 0 {
+            return Ok(());
+        }
+        let psk = crate::crypto::tls13::resumption_psk(&self.resumption, &ticket.nonce)?;
+        self.store.put_tls13(
+            &self.server_name,
+            crate::session::Tls13Ticket {
+                ticket: ticket.ticket,
+                suite: self.suite,
+                psk: Box::new(psk),
+                age_add: ticket.age_add,
+                lifetime_secs: ticket
+                    .lifetime
+                    .min(crate::session::MAX_TICKET_LIFETIME_SECS),
+                received_ms: crate::session::now_millis(),
+                server_certificates: self.server_certificates.clone(),
+            },
+        );
+        Ok(())
     }
 }
 

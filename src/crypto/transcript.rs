@@ -117,6 +117,25 @@ impl Transcript {
         Ok(out)
     }
 
+    /// The hash of every message added so far followed by `extra`, which
+    /// is not added: a PSK binder's transcript, whose last part is the
+    /// ClientHello truncated before its binders (RFC 8446 4.2.11.2).
+    pub fn hash_with(&self, extra: &[u8]) -> Result<HandshakeHash, Error> {
+        let (_, ctx) = self
+            .hash
+            .as_ref()
+            .ok_or(Error::Internal("transcript hash asked before it started"))?;
+        let mut ctx = ctx.clone();
+        ctx.update(extra);
+        let digest = ctx.finish();
+        let mut out = HandshakeHash {
+            bytes: [0u8; MAX_HASH_LEN],
+            len: digest.as_ref().len(),
+        };
+        out.bytes[..out.len].copy_from_slice(digest.as_ref());
+        Ok(out)
+    }
+
     /// The raw messages: always before the hash starts, afterwards only if
     /// [`keep_buffer`](Self::keep_buffer) was set.
     pub fn buffer(&self) -> Option<&[u8]> {

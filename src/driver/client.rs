@@ -4,6 +4,7 @@
 use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
 use crate::handshake::AfterEncryptedExtensions;
+use crate::handshake::tls13::AfterServerHello13;
 use crate::handshake::{
     AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth, Fatal,
     Full, Handshake, NoClientCert, Resumed,
@@ -92,6 +93,11 @@ any_state! {
         /// TLS 1.3, the server asked: waiting for its Finished; our
         /// Certificate (or an empty one) and Finished follow it.
         Tls13ServerFinishedClientAuth(Tls13ServerFinished, ClientAuth),
+        /// TLS 1.3 resuming our ticket: waiting for EncryptedExtensions.
+        Tls13EncryptedExtensionsResumed(Tls13EncryptedExtensions, Resumed),
+        /// TLS 1.3 resuming: waiting for the server's Finished; ours
+        /// follows it.
+        Tls13ServerFinishedResumed(Tls13ServerFinished, Resumed),
     }
 }
 
@@ -108,12 +114,27 @@ impl AnyClientState {
                     AfterServerHello::Full(hs) => S::ServerCert(hs),
                     AfterServerHello::Resumed(hs) => S::ServerNewSessionTicketResumed(hs),
                     AfterServerHello::Tls13(hs) => S::Tls13EncryptedExtensions(hs),
+                    AfterServerHello::Tls13Resumed(hs) => S::Tls13EncryptedExtensionsResumed(hs),
                     // our second ClientHello
                     AfterServerHello::HelloRetryRequest(hs) => S::Tls13ServerHello(hs.send()?),
                 })
             }),
-            S::Tls13ServerHello(hs) => recv(hs, S::Tls13ServerHello, |hs| {
-                Ok(S::Tls13EncryptedExtensions(hs))
+            S::Tls13ServerHello(hs) => recv(hs, S::Tls13ServerHello, |after| {
+                Ok(match after {
+                    AfterServerHello13::Full(hs) => S::Tls13EncryptedExtensions(hs),
+                    AfterServerHello13::Resumed(hs) => S::Tls13EncryptedExtensionsResumed(hs),
+                })
+            }),
+            S::Tls13EncryptedExtensionsResumed(hs) => {
+                recv(hs, S::Tls13EncryptedExtensionsResumed, |hs| {
+                    Ok(S::Tls13ServerFinishedResumed(hs))
+                })
+            }
+            S::Tls13ServerFinishedResumed(hs) => recv(hs, S::Tls13ServerFinishedResumed, |hs| {
+                // ChangeCipherSpec (if middlebox compatibility), Finished
+                Ok(S::Established(Box::new(
+                    hs.send()?.send()?.into_connection(),
+                )))
             }),
             S::Tls13EncryptedExtensions(hs) => recv(hs, S::Tls13EncryptedExtensions, |hs| {
                 Ok(S::Tls13ServerCertReq(hs))

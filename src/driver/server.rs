@@ -4,7 +4,7 @@
 
 use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
-use crate::handshake::tls13::AfterClientCert13;
+use crate::handshake::tls13::{AfterClientCert13, AfterSecondClientHello};
 use crate::handshake::{
     AfterClientCert, AfterClientHello, ClientAuth, Fatal, Full, Handshake, NoClientCert, Resumed,
     ResumedClientAuth, Server,
@@ -95,6 +95,9 @@ any_state! {
         /// TLS 1.3: waiting for the Finished of a client that sent an
         /// empty Certificate.
         ClientFinishedTls13NoClientCert(ClientFinished13, NoClientCert),
+        /// TLS 1.3 resuming the client's ticket: our flight through our
+        /// Finished is sent; waiting for the client's Finished.
+        ClientFinishedTls13Resumed(ClientFinished13, Resumed),
     }
 }
 
@@ -102,6 +105,16 @@ any_state! {
 /// ChangeCipherSpec, Finished; then the client's.
 fn resumed(hs: Handshake<Server, state::ServerHello, Resumed>) -> Result<AnyServerState, Fatal> {
     Ok(AnyServerState::ClientChangeCipherSpecResumed(
+        hs.send()?.send()?.send()?.send()?,
+    ))
+}
+
+/// A TLS 1.3 resumption: ServerHello, [ChangeCipherSpec],
+/// EncryptedExtensions, Finished.
+fn resumed13(
+    hs: Handshake<Server, crate::handshake::tls13::table::state::ServerHello, Resumed>,
+) -> Result<AnyServerState, Fatal> {
+    Ok(AnyServerState::ClientFinishedTls13Resumed(
         hs.send()?.send()?.send()?.send()?,
     ))
 }
@@ -135,6 +148,7 @@ impl AnyServerState {
                 )),
                 // HelloRetryRequest, [ChangeCipherSpec]
                 AfterClientHello::Tls13Retry(hs) => Ok(S::ClientHelloTls13(hs.send()?)),
+                AfterClientHello::Tls13Resumed(hs) => resumed13(hs),
             }),
             S::ClientHelloClientAuth(hs) => {
                 recv(hs, S::ClientHelloClientAuth, |after| match after {
@@ -154,6 +168,7 @@ impl AnyServerState {
                     AfterClientHello::Tls13Retry(hs) => {
                         Ok(S::ClientHelloTls13ClientAuth(hs.send()?))
                     }
+                    AfterClientHello::Tls13Resumed(hs) => resumed13(hs),
                 })
             }
             S::ClientKey(hs) => recv(hs, S::ClientKey, |hs| Ok(S::ClientChangeCipherSpec(hs))),
@@ -222,19 +237,26 @@ impl AnyServerState {
             // ServerHello, EncryptedExtensions, Certificate, CertificateVerify,
             // Finished (the compatibility ChangeCipherSpec went with the
             // HelloRetryRequest)
-            S::ClientHelloTls13(hs) => recv(hs, S::ClientHelloTls13, |hs| {
-                Ok(S::ClientFinishedTls13(
+            S::ClientHelloTls13(hs) => recv(hs, S::ClientHelloTls13, |after| match after {
+                AfterSecondClientHello::Full(hs) => Ok(S::ClientFinishedTls13(
                     hs.send()?.send()?.send()?.send()?.send()?.send()?,
-                ))
+                )),
+                AfterSecondClientHello::Resumed(hs) => resumed13(hs),
+            }),
+            S::ClientFinishedTls13Resumed(hs) => recv(hs, S::ClientFinishedTls13Resumed, |hs| {
+                Ok(S::Established(Box::new(hs.into_connection())))
             }),
             S::ClientFinishedTls13(hs) => recv(hs, S::ClientFinishedTls13, |hs| {
                 Ok(S::Established(Box::new(hs.into_connection())))
             }),
-            S::ClientHelloTls13ClientAuth(hs) => recv(hs, S::ClientHelloTls13ClientAuth, |hs| {
-                Ok(S::ClientCertTls13(
-                    hs.send()?.send()?.send()?.send()?.send()?.send()?.send()?,
-                ))
-            }),
+            S::ClientHelloTls13ClientAuth(hs) => {
+                recv(hs, S::ClientHelloTls13ClientAuth, |after| match after {
+                    AfterSecondClientHello::Full(hs) => Ok(S::ClientCertTls13(
+                        hs.send()?.send()?.send()?.send()?.send()?.send()?.send()?,
+                    )),
+                    AfterSecondClientHello::Resumed(hs) => resumed13(hs),
+                })
+            }
             S::ClientCertTls13(hs) => recv(hs, S::ClientCertTls13, |after| {
                 Ok(match after {
                     AfterClientCert13::Certificate(hs) => S::ClientCertVerifyTls13(hs),

@@ -41,6 +41,11 @@ pub const DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN: usize = DEFAULT_MAX_HANDSHAKE_LEN;
 /// server picks TLS 1.3 when the client offers it).
 pub const DEFAULT_VERSIONS: &[ProtocolVersion] = &[ProtocolVersion::Tls13, ProtocolVersion::Tls12];
 
+/// How many TLS 1.3 tickets a server sends after each handshake by
+/// default: two, as OpenSSL and rustls do, so that a client can open two
+/// connections without reusing a ticket.
+pub const DEFAULT_TLS13_TICKETS: usize = 2;
+
 /// How a client connects.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
@@ -86,7 +91,9 @@ pub struct ClientConfig {
     /// Where sessions are kept for resumption, keyed by server name; a
     /// bounded in-memory store by default, `None` never resumes.
     pub session_store: Option<Arc<dyn ClientSessionStore>>,
-    /// Whether to ask for (and present) session tickets (RFC 5077).
+    /// Whether to ask for (and present) session tickets: RFC 5077's in TLS
+    /// 1.2; in TLS 1.3 (RFC 8446 4.6.1), whether to list psk_dhe_ke
+    /// (without which servers send no tickets) and offer a kept ticket.
     pub enable_tickets: bool,
     /// The certificate to send when a server asks for one; `None` answers
     /// a CertificateRequest with an empty Certificate.
@@ -105,9 +112,8 @@ pub struct ClientConfig {
     pub request_ocsp: bool,
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
     /// known), most preferred first. Default [`DEFAULT_VERSIONS`]: both,
-    /// TLS 1.3 preferred. TLS 1.3 resumption (tickets, PSK) is not built
-    /// yet (issue #13): a TLS 1.3 handshake is always a full one, so a
-    /// configuration that relies on resumption lists TLS 1.2 only.
+    /// TLS 1.3 preferred. Both versions resume: TLS 1.2 by session ID or
+    /// ticket, TLS 1.3 by a ticket's PSK (RFC 8446 2.2).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
@@ -207,9 +213,14 @@ pub struct ServerConfig {
     /// The session-ID cache for resumption; `None` (the default) gives
     /// out no session IDs.
     pub session_cache: Option<Arc<SessionCache>>,
-    /// Seals session tickets (RFC 5077); `None` (the default) issues none
-    /// and ignores the tickets clients present.
+    /// Seals session tickets (RFC 5077, and TLS 1.3's NewSessionTicket,
+    /// RFC 8446 4.6.1); `None` (the default) issues none and ignores the
+    /// tickets clients present.
     pub ticketer: Option<Arc<Ticketer>>,
+    /// How many TLS 1.3 NewSessionTickets to send after a handshake when a
+    /// `ticketer` is set (default [`DEFAULT_TLS13_TICKETS`], as OpenSSL and
+    /// rustls send); 0 sends none.
+    pub tls13_tickets: usize,
     /// Suites to accept, most preferred first (the server's order wins).
     /// Only the suites matching the key's algorithm are ever chosen. As
     /// for the client, TLS 1.3 takes the TLS 1.3 suites listed here, or
@@ -243,9 +254,8 @@ pub struct ServerConfig {
     pub max_handshake_message_len: usize,
     /// The protocol versions to negotiate (TLS 1.3 and TLS 1.2 are
     /// known), most preferred first. Default [`DEFAULT_VERSIONS`]: both,
-    /// TLS 1.3 preferred. TLS 1.3 resumption (tickets, PSK) is not built
-    /// yet (issue #13): a TLS 1.3 handshake is always a full one, so a
-    /// configuration that relies on resumption lists TLS 1.2 only.
+    /// TLS 1.3 preferred. Both versions resume: TLS 1.2 by session ID or
+    /// ticket, TLS 1.3 by a ticket's PSK (RFC 8446 2.2).
     pub versions: Vec<ProtocolVersion>,
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
@@ -270,6 +280,7 @@ impl ServerConfig {
             key_log: None,
             session_cache: None,
             ticketer: None,
+            tls13_tickets: DEFAULT_TLS13_TICKETS,
             cipher_suites: DEFAULT_CIPHER_SUITES.to_vec(),
             groups: DEFAULT_GROUPS.to_vec(),
             require_extended_master_secret: true,

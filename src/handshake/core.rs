@@ -212,6 +212,26 @@ impl<R: Role> Core<R> {
             .write(ContentType::Handshake, &self.msg, &mut self.out)
     }
 
+    /// Hashes and queues a handshake message of ours already encoded (a
+    /// ClientHello whose PSK binders were patched in after encoding).
+    pub(crate) fn send_encoded_handshake(&mut self, encoded: &[u8]) -> Result<(), Error> {
+        self.msg.clear();
+        self.msg.extend_from_slice(encoded);
+        self.transcript.add(&self.msg);
+        self.reserve_flight();
+        self.writer
+            .write(ContentType::Handshake, &self.msg, &mut self.out)
+    }
+
+    /// Encodes and queues a TLS 1.3 message that follows the handshake (a
+    /// NewSessionTicket), outside the transcript, which has ended.
+    pub(crate) fn send_post_handshake13(&mut self, payload: PayloadTls13) -> Result<(), Error> {
+        self.msg.clear();
+        payload.encode(&mut self.msg);
+        self.writer
+            .write(ContentType::Handshake, &self.msg, &mut self.out)
+    }
+
     /// Queues an unprotected compatibility ChangeCipherSpec (RFC 8446
     /// D.4), which changes no keys.
     pub(crate) fn send_compat_change_cipher_spec(&mut self) -> Result<(), Error> {

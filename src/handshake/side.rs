@@ -7,11 +7,11 @@ use std::sync::Arc;
 use rustls_pki_types::ServerName;
 
 use super::config::{CertifiedKey, ClientCertPolicy};
-use crate::crypto::tls13::{HandshakeSecret, Secret, Tls13CipherSuite};
+use crate::crypto::tls13::{HandshakeSecret, MasterSecret, Secret, Tls13CipherSuite};
 use crate::crypto::{EphemeralKeyExchange, FinishedVerified, SupportedCipherSuite};
 use crate::enums::{CipherSuite, NamedGroup, SignatureScheme};
 use crate::message::{CipherSuites, ClientHello, NamedGroups, SessionId, SignatureSchemes};
-use crate::session::{ClientSession, SessionState};
+use crate::session::{ClientSession, SessionState, TicketState13, Tls13Ticket};
 
 /// The client's own state between transitions.
 #[derive(Debug)]
@@ -67,6 +67,9 @@ pub struct ClientSide {
     /// must repeat (RFC 8446 4.1.4), and its cookie.
     pub(crate) retry_suite: Option<CipherSuite>,
     pub(crate) retry_cookie: Option<Vec<u8>>,
+    /// The TLS 1.3 ticket our ClientHello offers in pre_shared_key (taken
+    /// from the store: offered once, whatever happens).
+    pub(crate) offered_ticket13: Option<Box<Tls13Ticket>>,
 }
 
 /// The TLS 1.3 secrets the client carries from the ServerHello to its
@@ -81,6 +84,12 @@ pub(crate) struct Tls13ClientKeys {
     pub(crate) server_handshake: Option<Secret>,
     /// client_application_traffic_secret_0, installed after our Finished.
     pub(crate) client_application: Option<Secret>,
+    /// From the server's Finished to ours, whose transcript gives the
+    /// resumption master secret.
+    pub(crate) master: Option<MasterSecret>,
+    /// resumption_master_secret, from our Finished on: the connection
+    /// derives each ticket's PSK from a copy of it.
+    pub(crate) resumption: Option<Secret>,
 }
 
 impl core::fmt::Debug for Tls13ClientKeys {
@@ -139,6 +148,25 @@ pub(crate) struct Server13 {
     pub(crate) client_handshake_secret: Option<Secret>,
     pub(crate) server_handshake_secret: Option<Secret>,
     pub(crate) client_application_secret: Option<Secret>,
+    /// From our Finished to the client's, whose transcript gives the
+    /// resumption master secret for our tickets.
+    pub(crate) master: Option<MasterSecret>,
+    /// The ticket the client offered that we resume, if any.
+    pub(crate) psk: Option<Box<AcceptedPsk>>,
+    /// Whether the client lists psk_dhe_ke, so that our tickets are of
+    /// use to it.
+    pub(crate) client_takes_tickets: bool,
+}
+
+/// A PSK the server accepted from a ClientHello's pre_shared_key: its
+/// binder verified, its ticket fresh and bound to this server name.
+pub(crate) struct AcceptedPsk {
+    /// Its index among the offered identities, echoed in the ServerHello.
+    pub(crate) index: u16,
+    pub(crate) state: TicketState13,
+    /// Whether the ticket's client chain is this handshake's client
+    /// identity: only under a client-auth policy that verified it again.
+    pub(crate) client_identity: bool,
 }
 
 impl core::fmt::Debug for Server13 {

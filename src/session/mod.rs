@@ -9,12 +9,17 @@ mod lru;
 mod state;
 mod store;
 mod ticketer;
+mod tls13;
 
 pub use crate::crypto::MasterSecret;
 pub use cache::{MAX_CACHED_CLIENT_CHAIN_LEN, SessionCache};
 pub use state::SessionState;
-pub use store::{ClientSession, ClientSessionStore, InMemorySessionStore};
+pub use store::{
+    ClientSession, ClientSessionStore, InMemorySessionStore, MAX_TLS13_TICKETS_PER_SERVER,
+};
 pub use ticketer::Ticketer;
+pub use tls13::{MAX_TICKET_LIFETIME_SECS, Tls13Ticket};
+pub(crate) use tls13::{TicketState13, now_millis};
 
 /// Seconds since the Unix epoch, the clock of every lifetime here.
 pub(crate) fn now_secs() -> u64 {

@@ -1,8 +1,10 @@
 //! The client's memory of sessions, keyed by server name.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use super::lru::Lru;
+use super::tls13::{Tls13Ticket, now_millis};
 use super::{SessionState, now_secs};
 
 /// What a client keeps to resume a session with a server.
@@ -29,16 +31,38 @@ pub trait ClientSessionStore: Send + Sync + core::fmt::Debug {
     fn get(&self, server_name: &str) -> Option<ClientSession>;
     /// Forgets the session for `server_name` (e.g. after a failure).
     fn remove(&self, server_name: &str);
+    /// Keeps a TLS 1.3 ticket from `server_name`, beside the others it
+    /// sent (a server sends several, RFC 8446 4.6.1). A store that keeps
+    /// none (the default) never resumes TLS 1.3.
+    fn put_tls13(&self, server_name: &str, ticket: Tls13Ticket) {
+        let _ = (server_name, ticket);
+    }
+    /// Hands out one TLS 1.3 ticket for `server_name` and forgets it, so
+    /// that each ticket is offered at most once (RFC 8446 C.4: a reused
+    /// ticket links the connections).
+    fn take_tls13(&self, server_name: &str) -> Option<Tls13Ticket> {
+        let _ = server_name;
+        None
+    }
 }
 
-/// A bounded in-memory store: one session per server name, least recently
-/// used evicted when full, sessions older than their lifetime dropped.
+/// A bounded in-memory store: one TLS 1.2 session per server name, and
+/// up to [`MAX_TLS13_TICKETS_PER_SERVER`] TLS 1.3 tickets per server name
+/// (the newest kept when more come), least recently used server evicted
+/// when full, sessions and tickets older than their lifetime dropped.
 #[derive(Debug)]
 pub struct InMemorySessionStore {
     /// The lifetime used when the server gave no hint, in seconds.
     default_lifetime_secs: u64,
     sessions: Mutex<Lru<String, ClientSession>>,
+    /// Per server, its tickets, oldest first.
+    tickets13: Mutex<Lru<String, VecDeque<Tls13Ticket>>>,
 }
+
+/// How many TLS 1.3 tickets the in-memory store keeps per server: a server
+/// may send any number after the handshake, so they are bounded here (the
+/// oldest goes first).
+pub const MAX_TLS13_TICKETS_PER_SERVER: usize = 4;
 
 /// The longest a client keeps a session, whatever the server's lifetime
 /// hint says: seven days (RFC 8446 4.6.1 caps ticket lifetimes at seven
@@ -51,6 +75,7 @@ impl InMemorySessionStore {
         Self {
             default_lifetime_secs: 24 * 3600,
             sessions: Mutex::new(Lru::new(capacity)),
+            tickets13: Mutex::new(Lru::new(capacity)),
         }
     }
 
@@ -87,6 +112,40 @@ impl ClientSessionStore for InMemorySessionStore {
         if let Ok(mut sessions) = self.sessions.lock() {
             sessions.remove(server_name);
         }
+        if let Ok(mut tickets) = self.tickets13.lock() {
+            tickets.remove(server_name);
+        }
+    }
+
+    fn put_tls13(&self, server_name: &str, ticket: Tls13Ticket) {
+        let Ok(mut tickets) = self.tickets13.lock() else {
+            return;
+        };
+        if let Some(queue) = tickets.get(server_name) {
+            if queue.len() >= MAX_TLS13_TICKETS_PER_SERVER {
+                queue.pop_front();
+            }
+            queue.push_back(ticket);
+            return;
+        }
+        // Room for all from the start: the queue never grows (and each
+        // ticket's PSK is boxed, so a move of one copies a pointer).
+        let mut queue = VecDeque::with_capacity(MAX_TLS13_TICKETS_PER_SERVER);
+        queue.push_back(ticket);
+        let _evicted = tickets.insert(server_name.to_owned(), queue);
+    }
+
+    fn take_tls13(&self, server_name: &str) -> Option<Tls13Ticket> {
+        let mut tickets = self.tickets13.lock().ok()?;
+        let queue = tickets.get(server_name)?;
+        let now = now_millis();
+        // The newest first: it has the most life left.
+        while let Some(ticket) = queue.pop_back() {
+            if !ticket.expired(now) {
+                return Some(ticket);
+            }
+        }
+        None
     }
 }
 
@@ -146,6 +205,47 @@ mod tests {
         old.lifetime_hint = u32::MAX;
         store.put("a.example", old);
         assert!(store.get("a.example").is_none());
+    }
+
+    fn ticket13(n: u8, received_ms: u64) -> Tls13Ticket {
+        Tls13Ticket {
+            ticket: vec![n],
+            suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
+            psk: Box::new(
+                crate::crypto::tls13::Secret::new(crate::crypto::HashAlgorithm::Sha256, &[n; 32])
+                    .unwrap(),
+            ),
+            age_add: 0,
+            lifetime_secs: 3600,
+            received_ms,
+            server_certificates: std::sync::Arc::default(),
+        }
+    }
+
+    #[test]
+    fn keeps_a_bounded_number_of_tls13_tickets_each_handed_out_once() {
+        let store = InMemorySessionStore::new(4);
+        let now = now_millis();
+        for n in 0..10 {
+            store.put_tls13("a.example", ticket13(n, now));
+        }
+        let mut taken = Vec::new();
+        while let Some(ticket) = store.take_tls13("a.example") {
+            taken.push(ticket.ticket[0]);
+        }
+        // The newest four, newest first; none twice.
+        assert_eq!(taken, [9, 8, 7, 6]);
+        assert!(store.take_tls13("b.example").is_none());
+    }
+
+    #[test]
+    fn drops_expired_tls13_tickets() {
+        let store = InMemorySessionStore::new(4);
+        let now = now_millis();
+        store.put_tls13("a.example", ticket13(1, now));
+        store.put_tls13("a.example", ticket13(2, now - 3_601_000));
+        assert_eq!(store.take_tls13("a.example").map(|t| t.ticket[0]), Some(1));
+        assert!(store.take_tls13("a.example").is_none());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use super::{SessionState, now_secs};
+use super::{SessionState, TicketState13, now_secs};
 use crate::codec::Codec;
 use crate::crypto::TicketKey;
 use crate::error::Error;
@@ -97,6 +97,39 @@ impl Ticketer {
     /// is `None`: the server then falls back to a full handshake.
     pub fn open(&self, ticket: &[u8]) -> Option<SessionState> {
         self.open_at(ticket, now_secs())
+    }
+
+    /// Seals a TLS 1.3 ticket's state (RFC 8446 4.6.1) under the current
+    /// key, rotating it first if its period is over.
+    pub(crate) fn seal13(&self, state: &TicketState13) -> Result<Vec<u8>, Error> {
+        let mut keys = self
+            .keys
+            .lock()
+            .map_err(|_| Error::Internal("ticket keys poisoned"))?;
+        self.rotate(&mut keys, now_secs())?;
+        let ticket = keys.current.seal(&state.encode_secret())?;
+        match ticket.len() <= usize::from(u16::MAX) {
+            true => Ok(ticket),
+            // Too long for a NewSessionTicket: not ticketed.
+            false => Ok(Vec::new()),
+        }
+    }
+
+    /// The TLS 1.3 state in `ticket`, if a current or previous key sealed
+    /// it, it decodes as a TLS 1.3 ticket, and it has not outlived its
+    /// lifetime (nor this ticketer's) at `now_ms`. Anything else is `None`:
+    /// a full handshake follows.
+    pub(crate) fn open13(&self, ticket: &[u8], now_ms: u64) -> Option<TicketState13> {
+        let mut keys = self.keys.lock().ok()?;
+        self.rotate(&mut keys, now_ms / 1000).ok()?;
+        let plaintext = keys
+            .current
+            .open(ticket)
+            .or_else(|| keys.previous.as_ref()?.open(ticket))?;
+        let state = TicketState13::decode(&plaintext)?;
+        let within_ours = now_ms.saturating_sub(state.created_ms)
+            <= u64::from(self.lifetime_secs).saturating_mul(1000);
+        (within_ours && !state.expired(now_ms)).then_some(state)
     }
 
     /// [`open`](Self::open) at a given time.

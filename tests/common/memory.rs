@@ -34,7 +34,9 @@ pub fn server_full(
     match next(s.recv()?) {
         AfterClientHello::Full(s) => Ok(s),
         AfterClientHello::Resumed(_) => panic!("nothing was offered for resumption"),
-        AfterClientHello::Tls13(_) | AfterClientHello::Tls13Retry(_) => {
+        AfterClientHello::Tls13(_)
+        | AfterClientHello::Tls13Retry(_)
+        | AfterClientHello::Tls13Resumed(_) => {
             panic!("the server negotiates TLS 1.2 only")
         }
     }

@@ -30,6 +30,10 @@ pub enum AfterServerHello {
     Tls13(Handshake<Client, state13::EncryptedExtensions>),
     /// TLS 1.3, after a HelloRetryRequest: our second ClientHello is next.
     HelloRetryRequest(Handshake<Client, state13::ClientHello>),
+    /// TLS 1.3 resuming the ticket we offered (the ServerHello carries
+    /// pre_shared_key, RFC 8446 4.2.11): EncryptedExtensions, then the
+    /// server's Finished; no Certificate.
+    Tls13Resumed(Handshake<Client, state13::EncryptedExtensions, Resumed>),
 }
 
 /// The edge from the shared hello states into the TLS 1.3 table: a
@@ -45,6 +49,7 @@ impl Follows<state12::ServerHello> for state13::ClientHello {}
 enum Decided {
     Tls12(Negotiated, Option<ClientSession>),
     Tls13(Negotiated13),
+    Tls13Resumed(Negotiated13),
     Retry,
 }
 
@@ -58,7 +63,12 @@ fn decide(core: &mut Core<Client>, hello: &ServerHello) -> Result<Decided, Error
     }
     match hello.selected_version() {
         Some(ProtocolVersion::Tls13) if core.side.offered_tls13 => {
-            tls13::client::accept_server_hello(core, hello).map(Decided::Tls13)
+            tls13::client::accept_server_hello(core, hello).map(|(negotiated, resumed)| {
+                match resumed {
+                    true => Decided::Tls13Resumed(negotiated),
+                    false => Decided::Tls13(negotiated),
+                }
+            })
         }
         // RFC 8446 4.2.1: a version we did not offer, or one before TLS
         // 1.3, in supported_versions.
@@ -95,6 +105,9 @@ impl RecvMessage<Client, Full> for state12::ServerHello {
         })?;
         Ok(match decided {
             Decided::Tls13(negotiated) => AfterServerHello::Tls13(hs.reshape(|_hello| negotiated)),
+            Decided::Tls13Resumed(negotiated) => {
+                AfterServerHello::Tls13Resumed(hs.reshape(|_hello| negotiated))
+            }
             Decided::Retry => {
                 AfterServerHello::HelloRetryRequest(hs.reshape(|_hello| Hello13::default()))
             }

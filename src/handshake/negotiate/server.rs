@@ -9,6 +9,7 @@ use crate::handshake::shape::Resumed;
 use crate::handshake::table::Follows;
 use crate::handshake::tls12::server::{Answer12, recv_client_hello12};
 use crate::handshake::tls12::shape::FullShape;
+use crate::handshake::tls13::server::Answer13;
 use crate::handshake::{tls12, tls13};
 use crate::message::HandshakePayload;
 
@@ -51,6 +52,14 @@ pub enum AfterClientHello<P: FullShape> {
     /// A TLS 1.3 handshake whose ClientHello has no key share in a group
     /// we take: our HelloRetryRequest is next (RFC 8446 4.1.4).
     Tls13Retry(Handshake<Server, tls13::table::state::HelloRetryRequest, P>),
+    /// A TLS 1.3 resumption (RFC 8446 2.2): the ClientHello offered a
+    /// ticket of ours whose binder verified, fresh, for this server name,
+    /// and (for a server asking for client certificates) whose client
+    /// chain passes the current policy again, or that has none where none
+    /// is required. Our ServerHello with pre_shared_key is next; no
+    /// Certificate follows. The ticket's verified client chain, if any, is
+    /// the handshake's client identity.
+    Tls13Resumed(Handshake<Server, tls13::table::state::ServerHello, Resumed>),
 }
 
 /// The edges from the shared hello state into the TLS 1.3 table.
@@ -75,8 +84,9 @@ impl<P: FullShape> RecvMessage<Server, P> for tls12::table::state::ClientHello {
             let (hs, (known, retry)) =
                 hs.try_with(|hs| tls13::server::recv_client_hello13(&mut hs.core, &hello))?;
             return Ok(match retry {
-                true => AfterClientHello::Tls13Retry(hs.reshape(|_| known)),
-                false => AfterClientHello::Tls13(hs.reshape(|_| known)),
+                Answer13::Retry => AfterClientHello::Tls13Retry(hs.reshape(|_| known)),
+                Answer13::Full => AfterClientHello::Tls13(hs.reshape(|_| known)),
+                Answer13::Resumed => AfterClientHello::Tls13Resumed(hs.reshape(|_| known)),
             });
         }
         if !hs.core.config.versions.contains(&ProtocolVersion::Tls12) {

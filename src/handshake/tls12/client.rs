@@ -59,6 +59,7 @@ impl Handshake<Client, state::ClientHello> {
             sent_hello: None,
             retry_suite: None,
             retry_cookie: None,
+            offered_ticket13: None,
         };
         let mut core = Core::<Client>::new(config, side);
         core.writer
@@ -232,6 +233,8 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
             key_exchange: kx.public_key().to_vec(),
         }]));
         side.key_share = Some(kx);
+        // Last: pre_shared_key must end the hello (RFC 8446 4.2.11).
+        crate::handshake::tls13::client::offer_ticket13(&config, side, &mut extensions);
     }
     side.sent_session_id = match &side.offered_session {
         Some((_, id)) => *id,
@@ -262,16 +265,15 @@ impl<P: Shape> SendMessage<Client, P> for state::ClientHello {
     ) -> Result<Handshake<Client, state::ServerHello, P>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| {
             let hello = Box::new(client_hello(&mut hs.core)?);
-            let sent = hs
-                .core
-                .send_handshake_kept(HandshakePayload::ClientHello(hello))?;
+            // With a TLS 1.3 ticket to offer, its binder is patched in
+            // over the encoded hello.
+            let sent = crate::handshake::tls13::client::send_client_hello(&mut hs.core, hello)?;
             if hs.core.side.offered_tls13 {
                 hs.core.reader.drop_compat_ccs_before_server_hello();
             }
             // Kept for a HelloRetryRequest (moved back, not copied).
-            if let (true, HandshakePayload::ClientHello(hello)) = (hs.core.side.offered_tls13, sent)
-            {
-                hs.core.side.sent_hello = Some(hello);
+            if hs.core.side.offered_tls13 {
+                hs.core.side.sent_hello = Some(sent);
             }
             Ok(())
         })?;

@@ -4,10 +4,13 @@
 use super::table::state;
 use crate::handshake::machine::Handshake;
 use crate::handshake::role::Server;
-use crate::handshake::shape::{ClientAuth, Full, NoClientCert, ResumedClientAuth, Shape};
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert, ResumedClientAuth};
 
-/// The shapes of a full handshake (with or without client authentication).
-pub trait FullShape: Shape {
+/// The shapes of a full handshake (with or without client authentication),
+/// in either version (so each is a [`Shape13`] too).
+///
+/// [`Shape13`]: crate::handshake::tls13::Shape13
+pub trait FullShape: crate::handshake::tls13::Shape13 {
     /// What the [`AfterClientHello::ResumedWithClientCert`] branch of a
     /// server started in this shape holds: the resumed handshake in shape
     /// [`ResumedClientAuth`] for a server that asks for client

@@ -8,22 +8,29 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use super::keys::{application_secrets, handshake_secrets};
 use super::known::{Certified13, Negotiated13};
 use super::table::state;
+use crate::codec::Codec;
 use crate::crypto::tls13::{
-    CLIENT_CERTIFICATE_VERIFY, SERVER_CERTIFICATE_VERIFY, finished_verify_data, lookup_tls13,
-    message_hash, sign_certificate_verify, verify_certificate_verify, verify_finished,
+    CLIENT_CERTIFICATE_VERIFY, EarlySecret, SERVER_CERTIFICATE_VERIFY, finished_verify_data,
+    lookup_tls13, message_hash, sign_certificate_verify, verify_certificate_verify,
+    verify_finished,
 };
 use crate::crypto::{EphemeralKeyExchange, Transcript};
 use crate::enums::{Compression, ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::error::{CertificateError, Error, PeerMisbehaved, Received};
-use crate::handshake::config::CertifiedKey;
+use crate::handshake::config::{CertifiedKey, ClientConfig};
 use crate::handshake::core::{Core, Incoming, expect_payload13};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Client;
-use crate::handshake::shape::{ClientAuth, Full, NoClientCert};
-use crate::handshake::side::Tls13ClientKeys;
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed};
+use crate::handshake::side::{ClientSide, Tls13ClientKeys};
 use crate::handshake::tls12::shape::FullShape;
+use crate::handshake::tls13::Shape13;
 use crate::message::tls13::{CertificateTls13, FinishedTls13, KeyShareEntry, PayloadTls13};
-use crate::message::{ClientExtension, DigitallySigned, ServerHello};
+use crate::message::{
+    ClientExtension, ClientExtensions, ClientHello, DigitallySigned, HandshakeMessage,
+    HandshakePayload, OfferedPsks, PskIdentity, PskKeyExchangeMode, ServerHello,
+};
+use crate::session::{Tls13Ticket, now_millis};
 
 fn dns_name(name: &ServerName<'_>) -> Option<String> {
     match name {
@@ -36,6 +43,104 @@ fn illegal(what: &'static str) -> Error {
     PeerMisbehaved::IllegalParameter(what).into()
 }
 
+/// The pre_shared_key extension offering `ticket`, with a placeholder
+/// binder of the right length (patched in by [`send_client_hello`]).
+fn pre_shared_key(ticket: &Tls13Ticket, hash_len: usize) -> ClientExtension {
+    ClientExtension::PreSharedKey(OfferedPsks {
+        identities: vec![PskIdentity {
+            identity: ticket.ticket.clone(),
+            obfuscated_ticket_age: ticket.obfuscated_age(now_millis()),
+        }],
+        binders: vec![vec![0; hash_len]],
+    })
+}
+
+/// With tickets enabled, a session store and a DNS name: psk_key_exchange_modes with
+/// psk_dhe_ke alone (we always send a key share, so a resumption keeps
+/// forward secrecy; plain psk_ke is never offered, RFC 8446 4.2.9), and,
+/// if the store holds a ticket for this server name whose hash one of our
+/// TLS 1.3 suites shares, pre_shared_key offering it (RFC 8446 4.2.11),
+/// which must be the hello's last extension. The ticket is taken out of the store, so it is offered once,
+/// whether or not the server takes it.
+pub(crate) fn offer_ticket13(
+    config: &ClientConfig,
+    side: &mut ClientSide,
+    extensions: &mut ClientExtensions,
+) {
+    side.offered_ticket13 = None;
+    if !config.enable_tickets {
+        return;
+    }
+    let (Some(store), Some(name)) = (&config.session_store, dns_name(&side.server_name)) else {
+        return;
+    };
+    // Listed whenever we keep tickets, with a ticket to offer or not: it
+    // tells the server we can use its tickets (rustls sends none to a
+    // client that does not list psk_dhe_ke).
+    extensions.push(ClientExtension::PskKeyExchangeModes(
+        [PskKeyExchangeMode::PskDheKe].into_iter().collect(),
+    ));
+    let Some(ticket) = store.take_tls13(&name) else {
+        return;
+    };
+    let Some(hash) = lookup_tls13(ticket.suite).map(|suite| suite.hash) else {
+        return;
+    };
+    let shares_hash = side
+        .offered_suites
+        .iter()
+        .any(|suite| lookup_tls13(*suite).is_some_and(|offered| offered.hash == hash));
+    if !shares_hash || ticket.expired(now_millis()) {
+        return;
+    }
+    extensions.push(pre_shared_key(&ticket, hash.output_len()));
+    side.offered_ticket13 = Some(Box::new(ticket));
+}
+
+/// Sends a ClientHello (the first or the second). One that offers a
+/// ticket gets its binder (RFC 8446 4.2.11.2): the hello is encoded with
+/// the placeholder binder, the part before the binders list is hashed
+/// after the transcript so far (nothing, or the HelloRetryRequest's
+/// message_hash and itself), the binder is the Finished-style HMAC of that
+/// under the ticket's binder key ("res binder"), and it is patched into
+/// the encoding, which is sent as it is.
+pub(crate) fn send_client_hello(
+    core: &mut Core<Client>,
+    hello: Box<ClientHello>,
+) -> Result<Box<ClientHello>, Error> {
+    let Some(ticket) = core.side.offered_ticket13.as_deref() else {
+        return match core.send_handshake_kept(HandshakePayload::ClientHello(hello))? {
+            HandshakePayload::ClientHello(hello) => Ok(hello),
+            _ => Err(Error::Internal("a ClientHello is not one")),
+        };
+    };
+    let hash = lookup_tls13(ticket.suite)
+        .ok_or(Error::Internal("a ticket of an unknown suite"))?
+        .hash;
+    let offset = hello
+        .binders_offset()
+        .ok_or(Error::Internal("pre_shared_key is not the last extension"))?;
+    let message = HandshakeMessage {
+        payload: HandshakePayload::ClientHello(hello),
+    };
+    let mut encoded = message.get_encoding();
+    let HandshakePayload::ClientHello(hello) = message.payload else {
+        return Err(Error::Internal("a ClientHello is not one"));
+    };
+    let truncated = encoded
+        .get(..offset)
+        .ok_or(Error::Internal("binders beyond the ClientHello"))?;
+    let mut transcript = core.transcript.clone();
+    // The first hello starts the hash; after a HelloRetryRequest it has
+    // started with the suite's hash, which the ticket's then is.
+    transcript.start_hash(hash);
+    let hello_hash = transcript.hash_with(truncated)?;
+    let binder_key = EarlySecret::new(hash, Some(ticket.psk.as_bytes()))?.binder_key(true)?;
+    let binder = finished_verify_data(&binder_key, hello_hash.as_bytes())?;
+    hello.patch_binders(&mut encoded, &[binder.as_ref()])?;
+    core.send_encoded_handshake(&encoded)?;
+    Ok(hello)
+}
 /// Accepts a ServerHello that selected TLS 1.3 (the version layer has
 /// checked that we offered it): checks it against our offer (RFC 8446
 /// 4.1.3, 4.2.8), completes the key exchange, and switches the reader to
@@ -43,7 +148,7 @@ fn illegal(what: &'static str) -> Error {
 pub(crate) fn accept_server_hello(
     core: &mut Core<Client>,
     hello: &ServerHello,
-) -> Result<Negotiated13, Error> {
+) -> Result<(Negotiated13, bool), Error> {
     if hello.server_version != ProtocolVersion::Tls12 {
         return Err(illegal("a legacy_version other than TLS 1.2"));
     }
@@ -59,18 +164,35 @@ pub(crate) fn accept_server_hello(
             "a legacy_session_id_echo that is not our session ID",
         ));
     }
-    // We offer no PSK, so supported_versions and key_share are all a TLS
-    // 1.3 ServerHello may carry (RFC 8446 4.2); the TLS 1.2 ones are not
-    // for it either.
-    let allowed = |typ| {
-        matches!(
-            typ,
-            ExtensionType::SupportedVersions | ExtensionType::KeyShare
-        )
+    // supported_versions, key_share and, if we offered a ticket,
+    // pre_shared_key are all a TLS 1.3 ServerHello may carry (RFC 8446
+    // 4.2); the TLS 1.2 ones are not for it either.
+    let offered_psk = core.side.offered_ticket13.is_some();
+    let allowed = |typ| match typ {
+        ExtensionType::SupportedVersions | ExtensionType::KeyShare => true,
+        ExtensionType::PreSharedKey => offered_psk,
+        _ => false,
     };
     if hello.extensions.iter().any(|ext| !allowed(ext.typ())) {
         return Err(illegal("an extension a TLS 1.3 ServerHello may not carry"));
     }
+    // RFC 8446 4.2.11: the identity must be one we offered (we offer one),
+    // and the suite must have the PSK's hash.
+    let resumed = match hello.pre_shared_key() {
+        None => None,
+        Some(0) => {
+            let ticket = core
+                .side
+                .offered_ticket13
+                .take()
+                .ok_or(Error::Internal("no ticket offered"))?;
+            match lookup_tls13(ticket.suite) {
+                Some(issued) if issued.hash == suite.hash => Some(ticket),
+                _ => return Err(illegal("a PSK resumed under a suite of another hash")),
+            }
+        }
+        Some(_) => return Err(illegal("a PSK identity we did not offer")),
+    };
     let share = hello
         .key_share()
         .ok_or_else(|| illegal("a TLS 1.3 ServerHello without a key share"))?;
@@ -87,7 +209,8 @@ pub(crate) fn accept_server_hello(
     core.server_random = hello.random.0;
     core.transcript.start_hash(suite.hash);
     core.hash_received();
-    let (handshake, secrets) = handshake_secrets(core, suite, shared.as_bytes())?;
+    let psk = resumed.as_ref().map(|ticket| ticket.psk.as_bytes());
+    let (handshake, secrets) = handshake_secrets(core, suite, psk, shared.as_bytes())?;
     core.tls13 = true;
     core.reader.set_tls13();
     // The ServerHello must end its record (RFC 8446 5.1).
@@ -104,13 +227,26 @@ pub(crate) fn accept_server_hello(
         client_handshake: Some(secrets.client),
         server_handshake: Some(secrets.server),
         client_application: None,
+        master: None,
+        resumption: None,
     };
-    Ok(Negotiated13 {
-        suite,
-        group,
-        alpn_protocol: None,
-        server_name: dns_name(&core.side.server_name),
-    })
+    let is_resumed = resumed.is_some();
+    // The ticket stays with the handshake: its server chain is this
+    // handshake's (no Certificate comes).
+    if resumed.is_some() {
+        core.side.offered_ticket13 = resumed;
+    } else {
+        core.side.offered_ticket13 = None;
+    }
+    Ok((
+        Negotiated13 {
+            suite,
+            group,
+            alpn_protocol: None,
+            server_name: dns_name(&core.side.server_name),
+        },
+        is_resumed,
+    ))
 }
 
 /// Accepts a HelloRetryRequest (RFC 8446 4.1.4) after we offered TLS 1.3:
@@ -211,7 +347,9 @@ impl SendMessage<Client, Full> for state::ClientHello {
             hello.extensions.retain(|ext| {
                 !matches!(
                     ext,
-                    ClientExtension::KeyShare(_) | ClientExtension::Cookie(_)
+                    ClientExtension::KeyShare(_)
+                        | ClientExtension::Cookie(_)
+                        | ClientExtension::PreSharedKey(_)
                 )
             });
             hello
@@ -220,14 +358,38 @@ impl SendMessage<Client, Full> for state::ClientHello {
             if let Some(cookie) = cookie {
                 hello.extensions.push(ClientExtension::Cookie(cookie));
             }
-            hs.core.send_handshake13(PayloadTls13::ClientHello(hello))
+            // RFC 8446 4.1.4: the ticket again, last, if its hash is the
+            // suite's the HelloRetryRequest chose; otherwise it is dropped.
+            let retry_hash = side.retry_suite.and_then(lookup_tls13).map(|s| s.hash);
+            let ticket = side.offered_ticket13.take();
+            if let Some(ticket) = ticket {
+                let hash = lookup_tls13(ticket.suite).map(|suite| suite.hash);
+                if let Some(hash) = hash.filter(|hash| Some(*hash) == retry_hash) {
+                    hello
+                        .extensions
+                        .push(pre_shared_key(&ticket, hash.output_len()));
+                    side.offered_ticket13 = Some(ticket);
+                }
+            }
+            send_client_hello(&mut hs.core, hello).map(drop)
         })?;
         Ok(hs.advance_same())
     }
 }
 
+/// What the ServerHello after a HelloRetryRequest decided: a full
+/// handshake, or the resumption of the ticket our second ClientHello
+/// offered (it carries pre_shared_key).
+#[derive(Debug)]
+pub enum AfterServerHello13 {
+    /// A full handshake: EncryptedExtensions, then the server's Certificate.
+    Full(Handshake<Client, state::EncryptedExtensions, Full>),
+    /// Resumed: EncryptedExtensions, then straight to the server's Finished.
+    Resumed(Handshake<Client, state::EncryptedExtensions, Resumed>),
+}
+
 impl RecvMessage<Client, Full> for state::ServerHello {
-    type Next = Handshake<Client, state::EncryptedExtensions, Full>;
+    type Next = AfterServerHello13;
 
     fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, negotiated) = hs.try_with(|hs| {
@@ -249,7 +411,11 @@ impl RecvMessage<Client, Full> for state::ServerHello {
             }
             accept_server_hello(&mut hs.core, &hello)
         })?;
-        Ok(hs.advance(|_hello| negotiated))
+        let (negotiated, resumed) = negotiated;
+        Ok(match resumed {
+            true => AfterServerHello13::Resumed(hs.reshape(|_hello| negotiated)),
+            false => AfterServerHello13::Full(hs.advance(|_hello| negotiated)),
+        })
     }
 }
 
@@ -267,33 +433,71 @@ fn allowed_in_encrypted_extensions(core: &Core<Client>, typ: ExtensionType) -> b
     }
 }
 
+/// Reads EncryptedExtensions: only what we may be answered, and an ALPN
+/// protocol we offered.
+fn recv_encrypted_extensions(
+    core: &mut Core<Client>,
+    message: Incoming,
+) -> Result<Option<Vec<u8>>, Error> {
+    let extensions = expect_payload13!(message, EncryptedExtensions)?;
+    if extensions
+        .extensions
+        .types()
+        .any(|typ| !allowed_in_encrypted_extensions(core, typ))
+    {
+        return Err(illegal("an extension EncryptedExtensions may not carry"));
+    }
+    let alpn_protocol = extensions.alpn_protocol()?;
+    if alpn_protocol
+        .as_ref()
+        .is_some_and(|chosen| !core.config.alpn_protocols.contains(chosen))
+    {
+        return Err(illegal("an application protocol we did not offer"));
+    }
+    core.hash_received();
+    Ok(alpn_protocol)
+}
+
 impl RecvMessage<Client, Full> for state::EncryptedExtensions {
     /// The optional CertificateRequest is next, then the Certificate.
     type Next = Handshake<Client, state::ServerCertReq, Full>;
 
     fn recv(hs: Handshake<Client, Self, Full>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, alpn_protocol) = hs.try_with(|hs| {
-            let extensions = expect_payload13!(message, EncryptedExtensions)?;
-            if extensions
-                .extensions
-                .types()
-                .any(|typ| !allowed_in_encrypted_extensions(&hs.core, typ))
-            {
-                return Err(illegal("an extension EncryptedExtensions may not carry"));
-            }
-            let alpn_protocol = extensions.alpn_protocol()?;
-            if alpn_protocol
-                .as_ref()
-                .is_some_and(|chosen| !hs.core.config.alpn_protocols.contains(chosen))
-            {
-                return Err(illegal("an application protocol we did not offer"));
-            }
-            hs.core.hash_received();
-            Ok(alpn_protocol)
-        })?;
+        let (hs, alpn_protocol) =
+            hs.try_with(|hs| recv_encrypted_extensions(&mut hs.core, message))?;
         Ok(hs.advance(|negotiated| Negotiated13 {
             alpn_protocol,
             ..negotiated
+        }))
+    }
+}
+
+impl RecvMessage<Client, Resumed> for state::EncryptedExtensions {
+    /// Resumed: no Certificate comes, the server's Finished is next. The
+    /// server's chain is the one the ticket's handshake verified.
+    type Next = Handshake<Client, state::ServerFinished, Resumed>;
+
+    fn recv(hs: Handshake<Client, Self, Resumed>, message: Incoming) -> Result<Self::Next, Fatal> {
+        let (hs, (alpn_protocol, chain)) = hs.try_with(|hs| {
+            let alpn_protocol = recv_encrypted_extensions(&mut hs.core, message)?;
+            let chain = hs
+                .core
+                .side
+                .offered_ticket13
+                .as_ref()
+                .map(|ticket| ticket.server_certificates.clone())
+                .ok_or(Error::Internal("resumed without the ticket"))?;
+            Ok((alpn_protocol, chain))
+        })?;
+        Ok(hs.advance(|negotiated| {
+            certified(
+                Negotiated13 {
+                    alpn_protocol,
+                    ..negotiated
+                },
+                // No Certificate on resumption, so nothing is stapled.
+                (chain, None),
+            )
         }))
     }
 }
@@ -464,7 +668,7 @@ impl<P: FullShape> RecvMessage<Client, P> for state::ServerCertVerify {
     }
 }
 
-impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
+impl<P: Shape13> RecvMessage<Client, P> for state::ServerFinished {
     /// Our compatibility ChangeCipherSpec is next (written only with
     /// middlebox compatibility), then our Finished, or first our
     /// Certificate if the server asked for one.
@@ -489,7 +693,7 @@ impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
                 .handshake_secret
                 .take()
                 .ok_or(Error::Internal("no handshake secret at Finished"))?;
-            let secrets = application_secrets(&hs.core, handshake)?;
+            let (secrets, master) = application_secrets(&hs.core, handshake)?;
             let suite = hs.known.negotiated.suite;
             // The server's Finished must end its record (RFC 8446 5.1);
             // from here a plaintext ChangeCipherSpec is refused (RFC 8446 5).
@@ -499,6 +703,7 @@ impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
             hs.core.reader.end_compat_ccs();
             hs.core.read_traffic13 = Some(secrets.server);
             hs.core.side.tls13.client_application = Some(secrets.client);
+            hs.core.side.tls13.master = Some(master);
             hs.core.side.server_finished = Some(verified);
             Ok(())
         })?;
@@ -509,7 +714,7 @@ impl<P: FullShape> RecvMessage<Client, P> for state::ServerFinished {
 /// Writes the compatibility ChangeCipherSpec if the configuration asks for
 /// middlebox compatibility (RFC 8446 D.4); our writing has been under the
 /// client handshake traffic key since the ServerHello.
-fn send_client_ccs<P: FullShape>(
+fn send_client_ccs<P: Shape13>(
     hs: &mut Handshake<Client, state::ClientChangeCipherSpec, P>,
 ) -> Result<(), Error> {
     if hs.core.config.middlebox_compat {
@@ -524,6 +729,17 @@ impl SendMessage<Client, Full> for state::ClientChangeCipherSpec {
     fn send(
         hs: Handshake<Client, Self, Full>,
     ) -> Result<Handshake<Client, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(send_client_ccs)?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Client, Resumed> for state::ClientChangeCipherSpec {
+    type Next = state::ClientFinished;
+
+    fn send(
+        hs: Handshake<Client, Self, Resumed>,
+    ) -> Result<Handshake<Client, Self::Next, Resumed>, Fatal> {
         let (hs, ()) = hs.try_with(send_client_ccs)?;
         Ok(hs.advance_same())
     }
@@ -640,7 +856,7 @@ impl SendMessage<Client, ClientAuth> for state::ClientCertVerify {
     }
 }
 
-impl<P: FullShape> SendMessage<Client, P> for state::ClientFinished {
+impl<P: Shape13> SendMessage<Client, P> for state::ClientFinished {
     /// The client's Finished is the last message of the handshake.
     type Next = state::HandshakeOver;
 
@@ -660,6 +876,18 @@ impl<P: FullShape> SendMessage<Client, P> for state::ClientFinished {
             let finished =
                 FinishedTls13::new(tag.as_ref()).ok_or(Error::Internal("Finished length"))?;
             hs.core.send_handshake13(PayloadTls13::Finished(finished))?;
+            // RFC 8446 7.1: resumption_master_secret over the transcript
+            // through our Finished, for the tickets the server sends.
+            let master = hs
+                .core
+                .side
+                .tls13
+                .master
+                .take()
+                .ok_or(Error::Internal("no master secret at Finished"))?;
+            let finished_hash = hs.core.transcript.current_hash()?;
+            hs.core.side.tls13.resumption =
+                Some(master.resumption_master_secret(finished_hash.as_bytes())?);
             let sealer = hs.known.negotiated.suite.sealer(&application)?;
             hs.core.writer.set_sealer(Box::new(sealer));
             hs.core.write_traffic13 = Some(application);

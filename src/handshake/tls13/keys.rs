@@ -2,7 +2,7 @@
 //! of `crypto::tls13`: what both roles do alike at each key change.
 
 use crate::crypto::tls13::{
-    EarlySecret, HandshakeSecret, Secret, Tls13CipherSuite, TrafficSecrets,
+    EarlySecret, HandshakeSecret, MasterSecret, Secret, Tls13CipherSuite, TrafficSecrets,
 };
 use crate::error::Error;
 use crate::handshake::core::Core;
@@ -43,18 +43,19 @@ impl KeyLogged for crate::handshake::config::ServerConfig {
     }
 }
 
-/// After the hellos, without a PSK: the handshake secret from the (EC)DHE
-/// shared secret, and the handshake traffic secrets over the transcript
-/// so far (ClientHello..ServerHello), both logged.
+/// After the hellos, with the PSK if one is resumed: the handshake secret
+/// from the (EC)DHE shared secret, and the handshake traffic secrets over
+/// the transcript so far (ClientHello..ServerHello), both logged.
 pub(crate) fn handshake_secrets<R: Role>(
     core: &Core<R>,
     suite: &Tls13CipherSuite,
+    psk: Option<&[u8]>,
     shared_secret: &[u8],
 ) -> Result<(HandshakeSecret, TrafficSecrets), Error>
 where
     R::Config: KeyLogged,
 {
-    let handshake = EarlySecret::new(suite.hash, None)?.into_handshake(shared_secret)?;
+    let handshake = EarlySecret::new(suite.hash, psk)?.into_handshake(shared_secret)?;
     let hello_hash = core.transcript.current_hash()?;
     let secrets = handshake.traffic_secrets(hello_hash.as_bytes())?;
     log_secret(core, CLIENT_HANDSHAKE_TRAFFIC_SECRET, &secrets.client);
@@ -63,11 +64,12 @@ where
 }
 
 /// After the server's Finished: the application traffic secrets over the
-/// transcript so far (ClientHello..server Finished), both logged.
+/// transcript so far (ClientHello..server Finished), both logged, and the
+/// master secret, kept for the resumption master secret.
 pub(crate) fn application_secrets<R: Role>(
     core: &Core<R>,
     handshake: HandshakeSecret,
-) -> Result<TrafficSecrets, Error>
+) -> Result<(TrafficSecrets, MasterSecret), Error>
 where
     R::Config: KeyLogged,
 {
@@ -76,5 +78,5 @@ where
     let secrets = master.traffic_secrets(hash.as_bytes())?;
     log_secret(core, CLIENT_TRAFFIC_SECRET_0, &secrets.client);
     log_secret(core, SERVER_TRAFFIC_SECRET_0, &secrets.server);
-    Ok(secrets)
+    Ok((secrets, master))
 }

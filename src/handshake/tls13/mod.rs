@@ -1,15 +1,29 @@
 //! TLS 1.3 (RFC 8446): its state table, what each state knows, and the
 //! client's and server's transitions (1-RTT and HelloRetryRequest; client
-//! authentication as a typed branch on both sides; tickets and KeyUpdate
-//! are not built yet); the
-//! cryptography they use is in `crypto::tls13`, the messages in
-//! `message::tls13`.
+//! authentication and PSK resumption from a ticket as typed branches on
+//! both sides; the server's NewSessionTickets); the cryptography they use
+//! is in `crypto::tls13`, the messages in `message::tls13`.
 
 pub(crate) mod client;
 pub(crate) mod keys;
 pub mod known;
 pub(crate) mod server;
 
-pub use client::AfterEncryptedExtensions;
-pub use server::AfterClientCert13;
+pub use client::{AfterEncryptedExtensions, AfterServerHello13};
+pub use server::{AfterClientCert13, AfterSecondClientHello, TICKET_AGE_TOLERANCE_MS};
+
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed, Shape};
+
+/// The shapes a TLS 1.3 handshake takes: the full ones and [`Resumed`]
+/// (a PSK from a ticket: no Certificate, no CertificateVerify). The
+/// transitions every path shares (the hellos, the compatibility
+/// ChangeCipherSpecs, the Finished messages) exist for these; those only
+/// full handshakes make (Certificate, CertificateVerify) only for the
+/// full shapes, so a resumed handshake has no way to send or read them.
+pub trait Shape13: Shape {}
+
+impl Shape13 for Full {}
+impl Shape13 for ClientAuth {}
+impl Shape13 for NoClientCert {}
+impl Shape13 for Resumed {}
 pub mod table;

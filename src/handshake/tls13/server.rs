@@ -14,8 +14,8 @@ use super::table::state;
 use crate::crypto::cert_signature::chain_signed_within;
 use crate::crypto::tls13::{
     CLIENT_CERTIFICATE_VERIFY, EarlySecret, SERVER_CERTIFICATE_VERIFY, Secret,
-    finished_verify_data, message_hash, sign_certificate_verify, verify_certificate_verify,
-    verify_finished,
+    finished_verify_data, lookup_tls13, message_hash, resumption_psk, sign_certificate_verify,
+    verify_certificate_verify, verify_finished,
 };
 use crate::crypto::{self, EphemeralKeyExchange, Transcript};
 use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
@@ -24,18 +24,20 @@ use crate::handshake::config::{CertifiedKey, ServerConfig};
 use crate::handshake::core::{Core, Incoming, expect_payload13};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Server;
-use crate::handshake::shape::{ClientAuth, Full, NoClientCert};
-use crate::handshake::side::Server13;
+use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed};
+use crate::handshake::side::{AcceptedPsk, Server13};
 use crate::handshake::tls12::shape::FullShape;
+use crate::handshake::tls13::Shape13;
 use crate::keylog::KeyLog;
 use crate::message::tls13::{
     CertificateRequestTls13, CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry,
-    MAX_STAPLED_OCSP_RESPONSE_LEN, PayloadTls13,
+    MAX_STAPLED_OCSP_RESPONSE_LEN, NewSessionTicketTls13, PayloadTls13,
 };
 use crate::message::{
-    ClientHello, DigitallySigned, HandshakePayload, Random, ServerExtension, ServerExtensions,
-    ServerHello,
+    ClientHello, DigitallySigned, HandshakePayload, PskKeyExchangeMode, Random, ServerExtension,
+    ServerExtensions, ServerHello,
 };
+use crate::session::{MAX_TICKET_LIFETIME_SECS, TicketState13, now_millis};
 
 /// The certificates that may answer a hello naming `server_name`: every
 /// `certificates_by_name` entry for the name, in configured order (an
@@ -229,7 +231,124 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         client_handshake_secret: None,
         server_handshake_secret: None,
         client_application_secret: None,
+        master: None,
+        psk: None,
+        client_takes_tickets: hello
+            .psk_key_exchange_modes()
+            .is_some_and(|modes| modes.contains(&PskKeyExchangeMode::PskDheKe)),
     })
+}
+
+/// How many offered identities are tried at most: each costs an AEAD
+/// open, and a client has no reason to offer more than a few.
+const MAX_IDENTITIES_TRIED: usize = 4;
+
+/// How far the client's idea of a ticket's age (its obfuscated_ticket_age
+/// less the ticket's age_add) may be from ours, in milliseconds (RFC 8446
+/// 8.3: clocks and the round trip make them differ a little). A ticket
+/// outside this window gets a full handshake.
+pub const TICKET_AGE_TOLERANCE_MS: u64 = 10_000;
+
+/// Whether a ticket's client chain lets the session resume under this
+/// server's client-auth `policy` (the TLS 1.2 rule, docs/security.md
+/// item 1): `Some(true)` resumes with the chain, verified again now, as
+/// the client's identity; `Some(false)` resumes anonymously (no chain and
+/// none required, or no policy); `None` makes a full handshake.
+fn client_auth_resumption(
+    policy: Option<&crate::handshake::config::ClientCertPolicy>,
+    state: &TicketState13,
+) -> Option<bool> {
+    let Some(policy) = policy else {
+        return Some(false);
+    };
+    match state.client_certificates.split_first() {
+        None if policy.required => None,
+        None => Some(false),
+        Some((end_entity, intermediates)) => policy
+            .verifier
+            .verify_client_cert(end_entity, intermediates, rustls_pki_types::UnixTime::now())
+            .ok()
+            .map(|_| true),
+    }
+}
+
+/// The PSK of a ClientHello we resume (RFC 8446 4.2.11), if any. The
+/// ClientHello is `core.msg`, not yet in the transcript. For each offered
+/// identity, in order: a ticket our ticketer opens (an unknown, expired or
+/// foreign one is passed over), of our suite's hash; its binder is then
+/// checked, in constant time, before anything else looks at the PSK (a
+/// wrong binder is decrypt_error); then its age, its server name and the
+/// client-auth policy, any of which failing means a full handshake.
+fn accept_psk(
+    core: &Core<Server>,
+    choice: &Server13,
+    hello: &ClientHello,
+) -> Result<Option<AcceptedPsk>, Error> {
+    let (Some(ticketer), Some(offered)) = (&core.config.ticketer, hello.pre_shared_key()) else {
+        return Ok(None);
+    };
+    // RFC 8446 4.2.9: only the modes the client lists; we take psk_dhe_ke
+    // alone (psk_ke would give up forward secrecy).
+    let dhe = hello
+        .psk_key_exchange_modes()
+        .is_some_and(|modes| modes.contains(&PskKeyExchangeMode::PskDheKe));
+    if !dhe {
+        return Ok(None);
+    }
+    // The binders end the message (pre_shared_key is the last extension,
+    // checked when it was decoded): the truncated hello is what precedes
+    // them, as received.
+    let truncated = core
+        .msg
+        .len()
+        .checked_sub(offered.binders_len())
+        .and_then(|len| core.msg.get(..len))
+        .ok_or(Error::Internal("binders beyond the ClientHello"))?;
+    let now = now_millis();
+    let offers = offered.identities.iter().zip(&offered.binders).enumerate();
+    for (index, (identity, binder)) in offers.take(MAX_IDENTITIES_TRIED) {
+        let Some(state) = ticketer.open13(&identity.identity, now) else {
+            continue;
+        };
+        match lookup_tls13(state.suite) {
+            Some(suite) if suite.hash == choice.suite.hash => {}
+            _ => continue,
+        }
+        let binder_key =
+            EarlySecret::new(choice.suite.hash, Some(state.psk.as_bytes()))?.binder_key(true)?;
+        let hash = core.transcript.hash_with(truncated)?;
+        let _binder_verified = verify_finished(&binder_key, hash.as_bytes(), binder)?;
+        let client_age = u64::from(identity.obfuscated_ticket_age.wrapping_sub(state.age_add));
+        let our_age = now.saturating_sub(state.created_ms);
+        let fresh = client_age.abs_diff(our_age) <= TICKET_AGE_TOLERANCE_MS;
+        // RFC 8446 4.6.1, 4.2.11: not across server names.
+        let same_name = state.server_name == choice.server_name;
+        if !fresh || !same_name {
+            return Ok(None);
+        }
+        let Some(client_identity) = client_auth_resumption(core.side.client_auth.as_ref(), &state)
+        else {
+            return Ok(None);
+        };
+        let index = u16::try_from(index).map_err(|_| Error::Internal("identity index"))?;
+        return Ok(Some(AcceptedPsk {
+            index,
+            state,
+            client_identity,
+        }));
+    }
+    Ok(None)
+}
+
+/// How the server answers a TLS 1.3 ClientHello.
+pub(crate) enum Answer13 {
+    /// A full handshake: our ServerHello is next.
+    Full,
+    /// A HelloRetryRequest first (no share in a group we take); a PSK is
+    /// looked at in the second ClientHello.
+    Retry,
+    /// The resumption of the ticket the client offered.
+    Resumed,
 }
 
 /// The TLS 1.3 read of a ClientHello (the version is chosen in
@@ -239,7 +358,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
 pub(crate) fn recv_client_hello13(
     core: &mut Core<Server>,
     hello: &ClientHello,
-) -> Result<(Hello13, bool), Error> {
+) -> Result<(Hello13, Answer13), Error> {
     let mut choice = choose(&core.config, hello)?;
     let retry = choice.client_share.is_none();
     if retry {
@@ -247,11 +366,21 @@ pub(crate) fn recv_client_hello13(
     }
     core.client_random = hello.random.0;
     core.transcript.start_hash(choice.suite.hash);
+    let answer = match retry {
+        true => Answer13::Retry,
+        false => {
+            choice.psk = accept_psk(core, &choice, hello)?.map(Box::new);
+            match choice.psk.is_some() {
+                true => Answer13::Resumed,
+                false => Answer13::Full,
+            }
+        }
+    };
     core.hash_received();
     core.side.tls13 = Some(Box::new(choice));
     core.tls13 = true;
     core.reader.set_tls13();
-    Ok((Hello13::default(), retry))
+    Ok((Hello13::default(), answer))
 }
 
 impl<P: FullShape> SendMessage<Server, P> for state::HelloRetryRequest {
@@ -295,15 +424,28 @@ impl<P: FullShape> SendMessage<Server, P> for state::HelloRetryRequest {
     }
 }
 
+/// What the second ClientHello (after our HelloRetryRequest) decided: a
+/// full handshake in the server's shape, or the resumption of the ticket
+/// it offers.
+#[derive(Debug)]
+pub enum AfterSecondClientHello<P: Shape13> {
+    /// A full handshake: our ServerHello is next.
+    Full(Handshake<Server, state::ServerHello, P>),
+    /// The resumption of the client's ticket (its binder verified over
+    /// this hello): our ServerHello, with pre_shared_key, is next.
+    Resumed(Handshake<Server, state::ServerHello, Resumed>),
+}
+
 impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
-    type Next = Handshake<Server, state::ServerHello, P>;
+    type Next = AfterSecondClientHello<P>;
 
     /// The second ClientHello: chosen from again, it must keep the suite
     /// and now carry a share in the group we asked for (RFC 8446 4.1.2;
     /// anything else is illegal_parameter). A second HelloRetryRequest is
-    /// never sent (4.1.4).
+    /// never sent (4.1.4). Its PSK, if any, is checked as in a first one,
+    /// the binder over the transcript with our HelloRetryRequest.
     fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| {
+        let (hs, resumed) = hs.try_with(|hs| {
             let hello = expect_payload13!(message, ClientHello)?;
             let core = &mut hs.core;
             let mut second = choose(&core.config, &hello)?;
@@ -324,11 +466,16 @@ impl<P: FullShape> RecvMessage<Server, P> for state::ClientHello {
                 .ok_or(Error::Internal("the first ClientHello was not kept"))?;
             check_second_hello(&first_hello, &hello, first.group)?;
             second.retried = true;
+            second.psk = accept_psk(core, &second, &hello)?.map(Box::new);
+            let resumed = second.psk.is_some();
             core.hash_received();
             core.side.tls13 = Some(Box::new(second));
-            Ok(())
+            Ok(resumed)
         })?;
-        Ok(hs.advance_same())
+        Ok(match resumed {
+            true => AfterSecondClientHello::Resumed(hs.reshape(|known| known)),
+            false => AfterSecondClientHello::Full(hs.advance_same()),
+        })
     }
 }
 
@@ -407,7 +554,7 @@ fn negotiated(choice: &mut Server13) -> Negotiated13 {
     }
 }
 
-impl<P: FullShape> SendMessage<Server, P> for state::ServerHello {
+impl<P: Shape13> SendMessage<Server, P> for state::ServerHello {
     type Next = state::ServerChangeCipherSpec;
 
     /// Writes the ServerHello (our share for the client's group), then
@@ -432,6 +579,10 @@ impl<P: FullShape> SendMessage<Server, P> for state::ServerHello {
                 group,
                 key_exchange: public,
             }));
+            // RFC 8446 4.2.11: the identity we resume.
+            if let Some(psk) = &choice.psk {
+                extensions.push(ServerExtension::PreSharedKey(psk.index));
+            }
             let hello = ServerHello {
                 // RFC 8446 4.1.3: legacy_version is TLS 1.2; the version
                 // is in supported_versions.
@@ -442,10 +593,13 @@ impl<P: FullShape> SendMessage<Server, P> for state::ServerHello {
                 compression_method: Compression::Null,
                 extensions,
             };
+            let early = match &server13(core)?.psk {
+                Some(psk) => EarlySecret::new(suite.hash, Some(psk.state.psk.as_bytes()))?,
+                None => EarlySecret::new(suite.hash, None)?,
+            };
             core.send_handshake(HandshakePayload::ServerHello(hello))?;
             let hello_hash = core.transcript.current_hash()?;
-            let handshake =
-                EarlySecret::new(suite.hash, None)?.into_handshake(shared.as_bytes())?;
+            let handshake = early.into_handshake(shared.as_bytes())?;
             let secrets = handshake.traffic_secrets(hello_hash.as_bytes())?;
             log_secret(core, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", &secrets.client);
             log_secret(core, "SERVER_HANDSHAKE_TRAFFIC_SECRET", &secrets.server);
@@ -461,7 +615,7 @@ impl<P: FullShape> SendMessage<Server, P> for state::ServerHello {
     }
 }
 
-impl<P: FullShape> SendMessage<Server, P> for state::ServerChangeCipherSpec {
+impl<P: Shape13> SendMessage<Server, P> for state::ServerChangeCipherSpec {
     type Next = state::EncryptedExtensions;
 
     /// Writes the compatibility ChangeCipherSpec when configured (RFC 8446
@@ -516,6 +670,38 @@ impl SendMessage<Server, Full> for state::EncryptedExtensions {
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| send_encrypted_extensions(&mut hs.core))?;
         Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, Resumed> for state::EncryptedExtensions {
+    /// Resuming, no Certificate or CertificateVerify: our Finished is
+    /// next. The server's chain is the one we hold; the client's, the
+    /// ticket's, if the client-auth policy verified it again.
+    type Next = state::ServerFinished;
+
+    fn send(
+        hs: Handshake<Server, Self, Resumed>,
+    ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
+        let (hs, (server_certificates, client_certificates)) = hs.try_with(|hs| {
+            send_encrypted_extensions(&mut hs.core)?;
+            let choice = server13(&mut hs.core)?;
+            let psk = choice
+                .psk
+                .as_ref()
+                .ok_or(Error::Internal("resuming without a PSK"))?;
+            let client = match psk.client_identity {
+                true => psk.state.client_certificates.clone(),
+                false => Default::default(),
+            };
+            Ok((choice.certified.chain.clone(), client))
+        })?;
+        Ok(hs.advance(|negotiated| Certified13 {
+            negotiated,
+            server_certificates,
+            // No Certificate on resumption, so nothing is stapled.
+            ocsp_response: None,
+            client_certificates,
+        }))
     }
 }
 
@@ -695,7 +881,9 @@ fn send_server_finished(core: &mut Core<Server>) -> Result<(), Error> {
     core.writer
         .set_sealer(Box::new(suite.sealer(&secrets.server)?));
     core.write_traffic13 = Some(secrets.server);
-    server13(core)?.client_application_secret = Some(secrets.client);
+    let choice = server13(core)?;
+    choice.client_application_secret = Some(secrets.client);
+    choice.master = Some(master);
     Ok(())
 }
 
@@ -707,6 +895,18 @@ impl SendMessage<Server, Full> for state::ServerFinished {
     fn send(
         hs: Handshake<Server, Self, Full>,
     ) -> Result<Handshake<Server, Self::Next, Full>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| send_server_finished(&mut hs.core))?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl SendMessage<Server, Resumed> for state::ServerFinished {
+    /// The client's Finished is next.
+    type Next = state::ClientFinished;
+
+    fn send(
+        hs: Handshake<Server, Self, Resumed>,
+    ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
         let (hs, ()) = hs.try_with(|hs| send_server_finished(&mut hs.core))?;
         Ok(hs.advance_same())
     }
@@ -824,11 +1024,85 @@ impl RecvMessage<Server, ClientAuth> for state::ClientCertVerify {
     }
 }
 
-impl<P: FullShape> RecvMessage<Server, P> for state::ClientFinished {
+/// Our NewSessionTickets (RFC 8446 4.6.1), when a ticketer is configured
+/// and the client listed psk_dhe_ke: `tls13_tickets` of them, each with its own nonce (so its own PSK) and
+/// a random ticket_age_add, sealing the resumption PSK with the suite, the
+/// server name, the verified client chain and the time.
+///
+/// They are queued here, at the read of the client's Finished, because
+/// this is the only point where both hold: the transcript ends at the
+/// client's Finished (the resumption master secret is over exactly it)
+/// and our writing is already under the application key. Queued in the
+/// handshake's output, they go out before any application data the
+/// connection writes, and the secrets they come from never leave the
+/// handshake state (wiped with it), so nothing of them is copied into
+/// the connection.
+fn send_tickets(core: &mut Core<Server>, known: &Certified13) -> Result<(), Error> {
+    let Some(ticketer) = core.config.ticketer.clone() else {
+        return Ok(());
+    };
+    // A client that lists no psk_dhe_ke (RFC 8446 4.2.9) could not use
+    // a ticket of ours: it gets none.
+    let count = match server13(core)?.client_takes_tickets {
+        true => core.config.tls13_tickets,
+        false => 0,
+    };
+    let hash = core.transcript.current_hash()?;
+    let choice = server13(core)?;
+    let master = choice
+        .master
+        .take()
+        .ok_or(Error::Internal("no master secret at the client's Finished"))?;
+    if count == 0 {
+        return Ok(());
+    }
+    let resumption = master.resumption_master_secret(hash.as_bytes())?;
+    let lifetime = ticketer.lifetime_hint().min(MAX_TICKET_LIFETIME_SECS);
+    // The server name from what the handshake knows: `Server13` hands its
+    // own over to `Negotiated13` at the ServerHello.
+    let (suite, server_name) = (choice.suite.suite, known.negotiated.server_name.clone());
+    let alpn_protocol = choice.alpn_protocol.clone();
+    for n in 0..count {
+        // Unique per ticket of this connection, as RFC 8446 4.6.1 asks.
+        let nonce = u64::try_from(n)
+            .map_err(|_| Error::Internal("ticket count"))?
+            .to_be_bytes()
+            .to_vec();
+        let mut age_add = [0u8; 4];
+        crypto::fill_random(&mut age_add)?;
+        let age_add = u32::from_be_bytes(age_add);
+        let state = TicketState13 {
+            suite,
+            psk: resumption_psk(&resumption, &nonce)?,
+            age_add,
+            created_ms: now_millis(),
+            lifetime_secs: lifetime,
+            server_name: server_name.clone(),
+            alpn_protocol: alpn_protocol.clone(),
+            client_certificates: known.client_certificates.clone(),
+        };
+        let ticket = ticketer.seal13(&state)?;
+        if ticket.is_empty() {
+            // Too long to send (a huge client chain): no tickets.
+            break;
+        }
+        core.send_post_handshake13(PayloadTls13::NewSessionTicket(NewSessionTicketTls13 {
+            lifetime,
+            age_add,
+            nonce,
+            ticket,
+            extensions: Default::default(),
+        }))?;
+    }
+    Ok(())
+}
+
+impl<P: Shape13> RecvMessage<Server, P> for state::ClientFinished {
     type Next = Handshake<Server, state::HandshakeOver, P>;
 
     /// Checks the client's Finished (constant time; decrypt_error when
-    /// wrong) and switches our reading to the application keys.
+    /// wrong), switches our reading to the application keys, and queues
+    /// our tickets (see [`send_tickets`]).
     fn recv(hs: Handshake<Server, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, verified) = hs.try_with(|hs| {
             let finished = expect_payload13!(message, Finished)?;
@@ -850,6 +1124,7 @@ impl<P: FullShape> RecvMessage<Server, P> for state::ClientFinished {
                 .install_opener(Box::new(suite.opener(&application)?))?;
             core.reader.end_compat_ccs();
             core.read_traffic13 = Some(application);
+            send_tickets(&mut hs.core, &hs.known)?;
             Ok(verified)
         })?;
         Ok(hs.finish(verified))

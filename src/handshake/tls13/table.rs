@@ -13,8 +13,10 @@
 //! passed with nothing written; a reader never waits for one, since the
 //! record layer drops an unprotected `0x01` ChangeCipherSpec anywhere
 //! between the first ClientHello and the peer's Finished (RFC 8446 5).
-//! EndOfEarlyData and the PSK shapes come with issue #13; the table leaves
-//! room for them (a row after ServerFinished, edges from ServerHello).
+//! A resumed handshake (a PSK from a ticket, RFC 8446 2.2) skips the
+//! certificate rows: EncryptedExtensions is followed by ServerFinished.
+//! EndOfEarlyData (0-RTT) is not built; the table leaves room for it (a
+//! row after ServerFinished).
 
 use super::known::{Certified13, Hello13, Negotiated13};
 use crate::handshake::role::{B, C, S};
@@ -41,8 +43,9 @@ handshake_table! {
     /// always send it here, and read either; optional).
     ClientChangeCipherSpec: ChangeCipherSpec, -,                   C, Certified13,  [ClientCert, ClientFinished];
     /// The first message under the handshake keys: the server's answers to
-    /// the extensions that do not shape the keys.
-    EncryptedExtensions:    Handshake,        EncryptedExtensions, S, Negotiated13, [ServerCertReq, ServerCert];
+    /// the extensions that do not shape the keys. A resumed handshake (a
+    /// PSK) goes straight on to the server's Finished.
+    EncryptedExtensions:    Handshake,        EncryptedExtensions, S, Negotiated13, [ServerCertReq, ServerCert, ServerFinished];
     /// The server asks for a client certificate (optional).
     ServerCertReq:          Handshake,        CertificateRequest,  S, Negotiated13, [ServerCert], skip ServerCert;
     /// The server's certificate chain.
@@ -235,6 +238,62 @@ pub static SHAPES: &[ShapePath] = &[
             "ServerCertVerify",
             "ServerFinished",
             "ClientCert",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "1.3-resumed",
+        "Resumed with a ticket's PSK (psk_dhe_ke): no Certificate, no CertificateVerify",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "ServerFinished",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "1.3-resumed+ccs",
+        "Resumed, with the compatibility ChangeCipherSpecs",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerChangeCipherSpec",
+            "EncryptedExtensions",
+            "ServerFinished",
+            "ClientChangeCipherSpec",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "1.3-hrr+resumed",
+        "Resumed after a HelloRetryRequest (the second ClientHello's binder counts)",
+        &[
+            "ClientHello",
+            "HelloRetryRequest",
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "ServerFinished",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "1.3-hrr+resumed+ccs",
+        "Resumed after a HelloRetryRequest, with the compatibility ChangeCipherSpecs",
+        &[
+            "ClientHello",
+            "HelloRetryRequest",
+            "ServerChangeCipherSpec",
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "ServerFinished",
+            "ClientChangeCipherSpec",
             "ClientFinished",
             "HandshakeOver",
         ],
