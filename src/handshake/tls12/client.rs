@@ -228,6 +228,10 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
             key_exchange: kx.public_key().to_vec(),
         }]));
         side.key_share = Some(kx);
+        if config.post_handshake_auth {
+            // RFC 8446 4.2.6: an empty extension.
+            extensions.push(ClientExtension::PostHandshakeAuth);
+        }
     }
     side.sent_session_id = match &side.offered_session {
         Some((_, id)) => *id,
