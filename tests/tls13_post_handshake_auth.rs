@@ -575,3 +575,180 @@ fn after_a_key_update_both_sides_key_the_finished_by_the_current_secret() {
         Some(PostHandshakeAuth::Certified(_))
     ));
 }
+
+// --- interop with the openssl command line ------------------------------
+
+mod openssl {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Command, Stdio};
+    use std::sync::Arc;
+    use std::thread;
+    use std::time::Duration;
+
+    use rustls_pki_types::ServerName;
+    use tlstate::connection::PostHandshakeAuth;
+    use tlstate::enums::ProtocolVersion;
+    use tlstate::handshake::CertifiedKey;
+
+    use super::common::ClientAuthPki;
+    use super::common::openssl::SServer;
+    use super::policy;
+
+    fn path(p: &std::path::Path) -> &str {
+        p.to_str().unwrap()
+    }
+
+    /// `openssl s_client -tls1_3 -enable_pha -cert C -key K` against our
+    /// server, which asks for the certificate after the client's first
+    /// line: the server gets the verified chain, and data flows after.
+    #[test]
+    fn openssl_s_client_answers_our_servers_post_handshake_request() {
+        let p = ClientAuthPki::new("pha openssl CA");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut config = (*p.pki.server_config(&p.server)).clone();
+        config.versions = vec![ProtocolVersion::Tls13];
+        let config = Arc::new(config);
+        let required = policy(&p, true);
+        let server = thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+            let mut stream = tlstate::stream::accept(config, tcp).unwrap();
+            let mut received = Vec::new();
+            let mut buf = [0u8; 4096];
+            let mut read_until = |stream: &mut tlstate::stream::Stream<_, _>, line: &[u8]| {
+                while !received.windows(line.len()).any(|w| w == line) {
+                    let n = stream.read(&mut buf).unwrap();
+                    assert_ne!(n, 0, "EOF before {line:?}");
+                    received.extend_from_slice(&buf[..n]);
+                }
+            };
+            read_until(&mut stream, b"hello\n");
+            assert_eq!(stream.connection().post_handshake_auth(), None);
+            stream.request_client_certificate(required).unwrap();
+            read_until(&mut stream, b"after\n");
+            let outcome = stream.connection().post_handshake_auth().cloned();
+            stream.write_all(b"certified\n").unwrap();
+            stream.flush().unwrap();
+            let _ = stream.close();
+            outcome
+        });
+        let mut child = Command::new("openssl")
+            .args(["s_client", "-tls1_3", "-enable_pha", "-msg"])
+            .args(["-connect", &format!("127.0.0.1:{port}")])
+            .args(["-CAfile", path(&p.pki.ca_path), "-servername", "localhost"])
+            .args(["-cert", path(&p.client.cert_path)])
+            .args(["-key", path(&p.client.key_path)])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("openssl s_client");
+        let mut stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines = thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<_>>()
+        });
+        for line in [&b"hello\n"[..], b"after\n"] {
+            stdin.write_all(line).unwrap();
+            stdin.flush().unwrap();
+            thread::sleep(Duration::from_millis(500));
+        }
+        let outcome = server.join().unwrap();
+        drop(stdin);
+        let _ = child.wait();
+        let output = lines.join().unwrap().join("\n");
+        // s_client sends its chain up to the CA: the end entity is ours.
+        let Some(PostHandshakeAuth::Certified(chain)) = outcome else {
+            panic!("{outcome:?}: {output}");
+        };
+        assert_eq!(chain.first(), p.client.chain.first(), "{output}");
+        // s_client read our CertificateRequest after the handshake, and
+        // the data after its answer.
+        assert!(output.contains("CertificateRequest"), "{output}");
+        assert!(output.contains("certified"), "{output}");
+    }
+
+    /// Our client (offering post_handshake_auth, with a certificate)
+    /// against `openssl s_server -tls1_3 -verify 1 -verify_return_error`,
+    /// whose `c` command sends a post-handshake CertificateRequest: s_server
+    /// verifies our answer and reads our data after it.
+    #[test]
+    fn our_client_answers_openssl_s_servers_post_handshake_request() {
+        let p = ClientAuthPki::new("pha s_server CA");
+        let dir = tempfile::tempdir().unwrap();
+        let mut s_server = SServer::start_version(
+            dir.path(),
+            "-tls1_3",
+            &[],
+            &[
+                "-cert",
+                path(&p.server.cert_path),
+                "-key",
+                path(&p.server.key_path),
+                "-CAfile",
+                path(&p.pki.ca_path),
+                "-verify",
+                "1",
+                "-verify_return_error",
+                "-msg",
+            ],
+        );
+        let mut config = (*p.pki.client_config()).clone();
+        config.versions = vec![ProtocolVersion::Tls13];
+        config.post_handshake_auth = true;
+        config.client_certificate =
+            Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+        let tcp = TcpStream::connect(("127.0.0.1", s_server.port)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut stream = tlstate::stream::connect(
+            Arc::new(config),
+            ServerName::try_from("localhost").unwrap(),
+            tcp,
+        )
+        .unwrap();
+        stream.write_all(b"hello\n").unwrap();
+        stream.flush().unwrap();
+        let before = s_server.wait_for_output("hello");
+        let requests_before = before.matches("CertificateRequest").count();
+        // s_server's `c`: a CertificateRequest after the handshake; then a
+        // line for us to read, behind it.
+        s_server.write_stdin(b"c\n");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while s_server.output().matches("CertificateRequest").count() == requests_before
+            && std::time::Instant::now() < deadline
+        {
+            thread::sleep(Duration::from_millis(20));
+        }
+        s_server.write_stdin(b"from s_server\n");
+        let mut received = Vec::new();
+        let mut buf = [0u8; 256];
+        while !received.ends_with(b"from s_server\n") {
+            let n = stream.read(&mut buf).unwrap();
+            assert_ne!(n, 0, "EOF");
+            received.extend_from_slice(&buf[..n]);
+        }
+        stream.write_all(b"after\n").unwrap();
+        stream.flush().unwrap();
+        let output = s_server.wait_for_output("after");
+        assert!(output.contains("after"), "{output}");
+        assert_eq!(
+            output.matches("CertificateRequest").count(),
+            requests_before + 1,
+            "one CertificateRequest after the handshake: {output}"
+        );
+        // Our answer's Certificate, CertificateVerify and Finished, read
+        // and verified by s_server (-verify_return_error would have ended
+        // the connection otherwise, before our "after").
+        let after_request = &output[output.rfind("CertificateRequest").unwrap()..];
+        for message in ["<<< TLS 1.3, Handshake", "CertificateVerify", "Finished"] {
+            assert!(after_request.contains(message), "{message}: {output}");
+        }
+        assert!(!output.contains("error"), "{output}");
+        let _ = stream.close();
+    }
+}
