@@ -3,10 +3,12 @@
 //! [`Connection`] is what `Handshake<R, HandshakeOver>` turns into: the
 //! transcript, secrets and handshake buffers are dropped; what remains is
 //! the record layer, split into a [`ReadHalf`] and a [`WriteHalf`] that two
-//! threads can own. The halves share only atomics (`shared.rs`): the
+//! threads can own. The halves share atomics (`shared.rs`): the
 //! `read_closed`/`write_closed` flags, which only ever go from open to
 //! closed, and one pending-alert slot per half — the seed's
-//! `reader_alert_out` and `writer_alert_out`. See `docs/connection.md`.
+//! `reader_alert_out` and `writer_alert_out` — and, for TLS 1.3
+//! post-handshake authentication (`post_handshake_auth.rs`), two small
+//! Mutex slots the data path never locks. See `docs/connection.md`.
 
 mod key_update;
 mod post_handshake_auth;

@@ -21,7 +21,8 @@ use crate::record::{Inbound, RecordReader};
 const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// The half of a connection that reads. It can be moved to another thread
-/// than its [`WriteHalf`](super::WriteHalf); the two share only atomics.
+/// than its [`WriteHalf`](super::WriteHalf); the two share atomics
+/// (and, for post-handshake authentication, two rarely locked slots).
 pub struct ReadHalf<R: Role> {
     /// Application data received and not consumed yet stays in here, in
     /// the record it came in (`RecordReader::peek_message`).
@@ -32,7 +33,8 @@ pub struct ReadHalf<R: Role> {
     refused_renegotiation: bool,
     /// TLS 1.3 rules after the handshake: no renegotiation; a KeyUpdate
     /// moves the reading key on; a NewSessionTicket is dropped (tickets
-    /// are issue #13); any other handshake message is refused.
+    /// are issue #13); the messages of post-handshake authentication are
+    /// read as its exchange allows; any other handshake message is refused.
     tls13: bool,
     /// TLS 1.3: the peer's current application traffic secret.
     secret: Option<TrafficSecret>,

@@ -1,6 +1,7 @@
 //! What the two halves of a connection share: lock-free flags and the
 //! pending-alert slots of the seed's `reader_alert_out` /
-//! `writer_alert_out`.
+//! `writer_alert_out`, and the two Mutex slots of post-handshake
+//! authentication, locked only once a flag says there is work.
 //!
 //! Every flag only ever goes from open to closed, and every slot is set at
 //! most once (the first error wins), so a race between the halves can

@@ -21,7 +21,8 @@ use crate::record::RecordWriter;
 const KEEP_IDLE_CAPACITY: usize = crate::record::MAX_IDLE_CAPACITY;
 
 /// The half of a connection that writes. It can be moved to another thread
-/// than its [`ReadHalf`](super::ReadHalf); the two share only atomics.
+/// than its [`ReadHalf`](super::ReadHalf); the two share atomics
+/// (and, for post-handshake authentication, two rarely locked slots).
 pub struct WriteHalf<R: Role> {
     writer: RecordWriter,
     out: Vec<u8>,
