@@ -377,7 +377,7 @@ impl<R: Role> ReadHalf<R> {
             return Err(unexpected);
         };
         match exchange.step(typ, encoded, self.secret.as_ref())? {
-            Step::Next(next) => *slot = Some(next),
+            Step::Next(next) => *slot = Some(Box::new(next)),
             Step::Done(outcome) => self.client_auth = Some(outcome),
         }
         Ok(())

@@ -96,8 +96,13 @@ pub(crate) struct Shared {
     /// refuses a second request while it is set); the reader moves it on
     /// with each message of the client's answer and clears it at the end.
     /// A Mutex for the same reasons: it is touched once per message of a
-    /// rare exchange, never on the data path.
-    pub(crate) client_auth: Mutex<Option<ServerExchange>>,
+    /// rare exchange, never on the data path. Boxed, so that `Shared`
+    /// stays small and wholly initialized: an inline `None` of the large
+    /// exchange left its payload bytes uninitialized, and the copy into
+    /// the `Arc` carried stack garbage with them, a traffic secret
+    /// included (`tests/secret_wiping.rs::no_freed_block_holds_a_tls13_traffic_secret`
+    /// caught it).
+    pub(crate) client_auth: Mutex<Option<Box<ServerExchange>>>,
 }
 
 /// Locks `mutex`; a holder that panicked left nothing half-done that

@@ -86,7 +86,7 @@ impl WriteHalf<crate::handshake::Server> {
         }
         let (requested, message) = Requested::new(&pha.transcript, policy)?;
         // The exchange is in place before its request can reach the peer.
-        *slot = Some(ServerExchange::Requested(requested));
+        *slot = Some(Box::new(ServerExchange::Requested(requested)));
         drop(slot);
         let result = self
             .writer
