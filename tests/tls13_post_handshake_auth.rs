@@ -244,6 +244,78 @@ fn fatal(description: AlertDescription) -> Error {
     }
 }
 
+/// Our client's first ClientHello under `config`.
+fn our_client_hello(config: tlstate::handshake::ClientConfig) -> tlstate::message::ClientHello {
+    let mut c = tlstate::handshake::Handshake::client(
+        Arc::new(config),
+        rustls_pki_types::ServerName::try_from("localhost").unwrap(),
+    )
+    .send()
+    .unwrap();
+    let record = c.take_output();
+    match PayloadTls13::read_message(&record[5..]).unwrap() {
+        PayloadTls13::ClientHello(hello) => *hello,
+        other => panic!("not a ClientHello: {other:?}"),
+    }
+}
+
+#[test]
+fn the_client_offers_post_handshake_auth_only_when_configured_and_offering_tls13() {
+    let p = ClientAuthPki::new("pha CA");
+    let mut config = (*p.pki.client_config()).clone();
+    config.versions = vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12];
+    assert!(!our_client_hello(config.clone()).offers_post_handshake_auth());
+    config.post_handshake_auth = true;
+    assert!(our_client_hello(config.clone()).offers_post_handshake_auth());
+    // Without a certificate too: the answer is then an empty Certificate.
+    config.client_certificate = None;
+    assert!(our_client_hello(config.clone()).offers_post_handshake_auth());
+    // TLS 1.2 has no such extension.
+    config.versions = vec![ProtocolVersion::Tls12];
+    assert!(!our_client_hello(config).offers_post_handshake_auth());
+}
+
+#[test]
+fn a_server_driver_requests_and_reports_the_outcome() {
+    use tlstate::driver::{ClientDriver, ServerDriver};
+    let p = ClientAuthPki::new("pha CA");
+    let mut client = (*p.pki.client_config()).clone();
+    client.versions = vec![ProtocolVersion::Tls13];
+    client.post_handshake_auth = true;
+    client.client_certificate =
+        Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+    let mut server = (*p.pki.server_config(&p.server)).clone();
+    server.versions = vec![ProtocolVersion::Tls13];
+    let mut c = ClientDriver::new(
+        Arc::new(client),
+        rustls_pki_types::ServerName::try_from("localhost").unwrap(),
+    );
+    let mut s = ServerDriver::new(Arc::new(server));
+    let pump = |c: &mut ClientDriver, s: &mut ServerDriver| {
+        for _ in 0..4 {
+            while let Some(bytes) = c.poll_output() {
+                assert_eq!(s.handle_input(&bytes), bytes.len());
+            }
+            while let Some(bytes) = s.poll_output() {
+                assert_eq!(c.handle_input(&bytes), bytes.len());
+            }
+        }
+    };
+    pump(&mut c, &mut s);
+    assert!(matches!(
+        ServerDriver::new(Arc::new((*p.pki.server_config(&p.server)).clone()))
+            .request_client_certificate(policy(&p, true)),
+        Err(Error::Internal(_))
+    ));
+    assert_eq!(s.post_handshake_auth(), None);
+    s.request_client_certificate(policy(&p, true)).unwrap();
+    pump(&mut c, &mut s);
+    assert_eq!(
+        s.post_handshake_auth(),
+        Some(PostHandshakeAuth::Certified(p.client.chain.clone().into()))
+    );
+}
+
 #[test]
 fn client_with_a_certificate_answers_and_the_server_gets_the_verified_chain() {
     let p = ClientAuthPki::new("pha CA");
