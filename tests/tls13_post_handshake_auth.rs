@@ -824,3 +824,52 @@ mod openssl {
         let _ = stream.close();
     }
 }
+
+#[test]
+fn every_byte_changed_in_the_clients_answer_is_refused_with_its_alert() {
+    // Certificate, CertificateVerify and Finished cover every byte of the
+    // answer between them (the signature over the Certificate, the MAC
+    // over both): whichever byte is changed, the server refuses the
+    // answer, without panicking, with the alert `Error::alert` names.
+    let p = ClientAuthPki::new("pha CA");
+    let mut template = pair(&p, true, true);
+    let (answer, _) = request_and_read(&mut template, policy(&p, true));
+    let secret = template.secret("CLIENT_TRAFFIC_SECRET_0");
+    let (_, content) = open(&records(&answer)[0], &secret, template.suite, 0);
+    let len = content.len();
+    let mut tried = 0;
+    let mut waiting = 0;
+    for at in 0..len {
+        let mut pair = pair(&p, true, true);
+        let (answer, _) = request_and_read(&mut pair, policy(&p, true));
+        let secret = pair.secret("CLIENT_TRAFFIC_SECRET_0");
+        let (typ, mut content) = open(&records(&answer)[0], &secret, pair.suite, 0);
+        assert_eq!(typ, ContentType::Handshake);
+        content[at] ^= 0x01;
+        let record = seal(&content, ContentType::Handshake, &secret, pair.suite, 0);
+        assert_eq!(pair.server.feed(&record), record.len());
+        let read = read_all(&mut pair.server);
+        assert_eq!(pair.server.post_handshake_auth(), None, "byte {at}");
+        let error = match read {
+            // A length made longer: the reader waits for the rest of the
+            // message, which never comes; nothing was accepted.
+            Ok(data) => {
+                assert!(data.is_empty(), "byte {at}");
+                waiting += 1;
+                continue;
+            }
+            Err(error) => error,
+        };
+        let alert = error
+            .alert()
+            .unwrap_or_else(|| panic!("byte {at}: {error:?} has no alert"));
+        assert_eq!(
+            alert_the_client_reads(&mut pair),
+            fatal(alert),
+            "byte {at}: {error:?}"
+        );
+        tried += 1;
+    }
+    assert!(tried > 100, "{tried} positions refused");
+    assert!(waiting < 8, "{waiting} positions left the reader waiting");
+}
