@@ -873,3 +873,65 @@ fn every_byte_changed_in_the_clients_answer_is_refused_with_its_alert() {
     assert!(tried > 100, "{tried} positions refused");
     assert!(waiting < 8, "{waiting} positions left the reader waiting");
 }
+
+/// A CertificateRequest (context `context`, with signature_algorithms if
+/// `with_schemes`) sealed under the server's real key at `seq`.
+fn forged_request(pair: &Pair, context: u8, with_schemes: bool, seq: u64) -> Vec<u8> {
+    let mut request = tlstate::message::tls13::CertificateRequestTls13 {
+        context: vec![context; 32],
+        ..Default::default()
+    };
+    if with_schemes {
+        // ecdsa_secp256r1_sha256
+        request.extensions.push(
+            tlstate::enums::ExtensionType::SignatureAlgorithms,
+            vec![0, 2, 4, 3],
+        );
+    }
+    let mut content = Vec::new();
+    PayloadTls13::CertificateRequest(request).encode(&mut content);
+    let secret = pair.secret("SERVER_TRAFFIC_SECRET_0");
+    seal(&content, ContentType::Handshake, &secret, pair.suite, seq)
+}
+
+#[test]
+fn a_certificate_request_without_signature_algorithms_is_missing_extension() {
+    let p = ClientAuthPki::new("pha CA");
+    let mut pair = pair(&p, true, true);
+    let record = forged_request(&pair, 1, false, 0);
+    assert_eq!(pair.client.feed(&record), record.len());
+    assert_eq!(
+        read_all(&mut pair.client).unwrap_err(),
+        Error::PeerMisbehaved(PeerMisbehaved::MissingExtension("signature_algorithms"))
+    );
+    deliver(&mut pair.client, &mut pair.server);
+    assert_eq!(
+        read_all(&mut pair.server).unwrap_err(),
+        fatal(AlertDescription::MissingExtension)
+    );
+}
+
+#[test]
+fn a_fifth_unanswered_certificate_request_is_unexpected_message() {
+    // A client whose writer is silent holds at most four requests: the
+    // server cannot make it hold (or, later, write) more than it sends.
+    let p = ClientAuthPki::new("pha CA");
+    let pair = pair(&p, true, true);
+    let records: Vec<_> = (0..5u8)
+        .map(|n| forged_request(&pair, n, true, u64::from(n)))
+        .collect();
+    let (mut reader, _writer) = pair.client.split();
+    let mut buf = [0u8; 16];
+    for record in &records[..4] {
+        assert_eq!(reader.feed(record), record.len());
+        assert_eq!(reader.read(&mut buf).unwrap(), ReadOutcome::NeedMore);
+    }
+    assert_eq!(reader.feed(&records[4]), records[4].len());
+    assert_eq!(
+        reader.read(&mut buf).unwrap_err(),
+        Error::UnexpectedMessage {
+            expected: "application data (too many unanswered CertificateRequests)",
+            got: Received::Handshake(HandshakeType::CertificateRequest),
+        }
+    );
+}
