@@ -375,6 +375,22 @@ impl<R: Role, T: io::Read + io::Write> Stream<R, T> {
     }
 }
 
+impl<T: io::Read + io::Write> Stream<crate::handshake::Server, T> {
+    /// TLS 1.3: asks the client for a certificate and writes the request
+    /// now (see [`Connection::request_client_certificate`]); the answer is
+    /// read with the application data that follows, and its outcome is
+    /// `self.connection().post_handshake_auth()`.
+    pub fn request_client_certificate(
+        &mut self,
+        policy: crate::handshake::ClientCertPolicy,
+    ) -> io::Result<()> {
+        self.conn
+            .request_client_certificate(policy)
+            .map_err(to_io)?;
+        self.conn.flush_to(&mut self.transport)
+    }
+}
+
 impl<R: Role> Stream<R, std::net::TcpStream> {
     /// Splits into a reading and a writing stream for two threads, over
     /// two handles of the same socket.

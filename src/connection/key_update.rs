@@ -37,6 +37,12 @@ impl TrafficSecret {
         Self { suite, secret }
     }
 
+    /// The current secret: the base key of a post-handshake Finished
+    /// (RFC 8446 4.4.4).
+    pub(crate) fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
     /// Moves to the next secret; the old one is wiped as it drops.
     fn advance(&mut self) -> Result<(), Error> {
         self.secret = next_traffic_secret(&self.secret)?;

@@ -3,12 +3,15 @@
 //! [`Connection`] is what `Handshake<R, HandshakeOver>` turns into: the
 //! transcript, secrets and handshake buffers are dropped; what remains is
 //! the record layer, split into a [`ReadHalf`] and a [`WriteHalf`] that two
-//! threads can own. The halves share only atomics (`shared.rs`): the
+//! threads can own. The halves share atomics (`shared.rs`): the
 //! `read_closed`/`write_closed` flags, which only ever go from open to
 //! closed, and one pending-alert slot per half — the seed's
-//! `reader_alert_out` and `writer_alert_out`. See `docs/connection.md`.
+//! `reader_alert_out` and `writer_alert_out` — and, for TLS 1.3
+//! post-handshake authentication (`post_handshake_auth.rs`), two small
+//! Mutex slots the data path never locks. See `docs/connection.md`.
 
 mod key_update;
+mod post_handshake_auth;
 mod read_half;
 mod shared;
 mod write_half;
@@ -18,17 +21,19 @@ use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 
+pub use post_handshake_auth::PostHandshakeAuth;
 pub use read_half::ReadHalf;
 pub use write_half::WriteHalf;
 
 use key_update::TrafficSecret;
+use post_handshake_auth::Pha13;
 
 use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::handshake::known::{Certified, Keyed};
 use crate::handshake::tls13::known::Certified13;
 use crate::handshake::tls13::table::state as state13;
-use crate::handshake::{Client, Handshake, Role, Server, Shape, state};
+use crate::handshake::{Client, ClientCertPolicy, Handshake, Role, Server, Shape, state};
 
 /// What was agreed in the handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,7 +151,7 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
         let summary = summary_of(self.known, P::RESUMED);
         // The handshake's secrets are wiped as its state drops here.
         let (reader, writer, out) = self.core.into_record_layer();
-        Connection::new(reader, writer, out, summary, None)
+        Connection::new(reader, writer, out, summary, None, None)
     }
 }
 
@@ -167,8 +172,15 @@ impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
         let summary = summary_of13(self.known, self.core.side.server_scheme, P::RESUMED);
         let secrets =
             traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
+        // We offered post_handshake_auth if configured to (this is TLS 1.3).
+        let pha = self.core.transcript.running_hash().map(|transcript| Pha13 {
+            client: true,
+            allowed: self.core.config.post_handshake_auth,
+            transcript,
+            certificate: self.core.config.client_certificate.clone(),
+        });
         let (reader, writer, out) = self.core.into_record_layer();
-        let mut conn = Connection::new(reader, writer, out, summary, Some(secrets));
+        let mut conn = Connection::new(reader, writer, out, summary, Some(secrets), pha);
         conn.read.set_ticket_sink(tickets);
         conn
     }
@@ -209,8 +221,20 @@ impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
         let summary = summary_of13(self.known, scheme, P::RESUMED);
         let secrets =
             traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
+        let allowed = self
+            .core
+            .side
+            .tls13
+            .as_ref()
+            .is_some_and(|choice| choice.post_handshake_auth);
+        let pha = self.core.transcript.running_hash().map(|transcript| Pha13 {
+            client: false,
+            allowed,
+            transcript,
+            certificate: None,
+        });
         let (reader, writer, out) = self.core.into_record_layer();
-        Connection::new(reader, writer, out, summary, Some(secrets))
+        Connection::new(reader, writer, out, summary, Some(secrets), pha)
     }
 }
 
@@ -299,6 +323,23 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
     }
 }
 
+impl Connection<Server> {
+    /// TLS 1.3: asks the client for a certificate now (see
+    /// [`WriteHalf::request_client_certificate`]); the outcome is
+    /// [`post_handshake_auth`](Self::post_handshake_auth) once the
+    /// client's answer has been read and verified.
+    pub fn request_client_certificate(&mut self, policy: ClientCertPolicy) -> Result<(), Error> {
+        self.write.request_client_certificate(policy)
+    }
+
+    /// TLS 1.3: the outcome of the last post-handshake authentication that
+    /// ended (see [`ReadHalf::post_handshake_auth`]). The
+    /// [`summary`](Self::summary) stays what the handshake agreed.
+    pub fn post_handshake_auth(&self) -> Option<&PostHandshakeAuth> {
+        self.read.post_handshake_auth()
+    }
+}
+
 impl<R: Role> Connection<R> {
     /// The connection over the handshake's record layer; `tls13` (the
     /// traffic secrets, for KeyUpdate) selects the TLS 1.3 rules for what
@@ -309,13 +350,14 @@ impl<R: Role> Connection<R> {
         out: Vec<u8>,
         summary: SessionSummary,
         tls13: Option<Secrets13>,
+        pha: Option<Pha13>,
     ) -> Self {
         let shared = Arc::new(shared::Shared::default());
         let is_tls13 = tls13.is_some();
         let (read_secret, write_secret) = tls13.unwrap_or((None, None));
         Connection {
-            read: ReadHalf::new(reader, shared.clone(), is_tls13, read_secret),
-            write: WriteHalf::new(writer, out, shared, is_tls13, write_secret),
+            read: ReadHalf::new(reader, shared.clone(), is_tls13, read_secret, pha.clone()),
+            write: WriteHalf::new(writer, out, shared, is_tls13, write_secret, pha),
             summary,
         }
     }

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use super::ReadOutcome;
 use super::key_update::TrafficSecret;
-use super::shared::Shared;
+use super::post_handshake_auth::{
+    CertificateRequested, MAX_UNANSWERED_REQUESTS, Pha13, PostHandshakeAuth, Step,
+};
+use super::shared::{Shared, lock};
 use crate::enums::{AlertDescription, ContentType, HandshakeType};
 use crate::error::{Error, PeerMisbehaved, Received};
 use crate::handshake::Role;
@@ -18,7 +21,8 @@ use crate::record::{Inbound, RecordReader};
 const HANDSHAKE_HEADER_LEN: usize = 4;
 
 /// The half of a connection that reads. It can be moved to another thread
-/// than its [`WriteHalf`](super::WriteHalf); the two share only atomics.
+/// than its [`WriteHalf`](super::WriteHalf); the two share atomics
+/// (and, for post-handshake authentication, two rarely locked slots).
 pub struct ReadHalf<R: Role> {
     /// Application data received and not consumed yet stays in here, in
     /// the record it came in (`RecordReader::peek_message`).
@@ -29,13 +33,19 @@ pub struct ReadHalf<R: Role> {
     refused_renegotiation: bool,
     /// TLS 1.3 rules after the handshake: no renegotiation; a KeyUpdate
     /// moves the reading key on; a client keeps a NewSessionTicket (in
-    /// `tickets`, or drops it without a store), a server refuses one; any
-    /// other handshake message is refused.
+    /// `tickets`, or drops it without a store), a server refuses one; the
+    /// messages of post-handshake authentication are read as its exchange
+    /// allows; any other handshake message is refused.
     tls13: bool,
     /// A TLS 1.3 client's: where the server's tickets go.
     tickets: Option<Box<TicketSink>>,
     /// TLS 1.3: the peer's current application traffic secret.
     secret: Option<TrafficSecret>,
+    /// TLS 1.3: what post-handshake authentication needs.
+    pha: Option<Pha13>,
+    /// TLS 1.3 server: the outcome of the last post-handshake
+    /// authentication that ended.
+    client_auth: Option<PostHandshakeAuth>,
     shared: Arc<Shared>,
     _role: PhantomData<fn() -> R>,
 }
@@ -55,6 +65,7 @@ impl<R: Role> ReadHalf<R> {
         shared: Arc<Shared>,
         tls13: bool,
         secret: Option<TrafficSecret>,
+        pha: Option<Pha13>,
     ) -> Self {
         Self {
             reader,
@@ -63,6 +74,8 @@ impl<R: Role> ReadHalf<R> {
             tls13,
             tickets: None,
             secret,
+            pha,
+            client_auth: None,
             shared,
             _role: PhantomData,
         }
@@ -274,6 +287,16 @@ impl<R: Role> ReadHalf<R> {
                         return Err(self.fail(error));
                     }
                 }
+                Inbound::Handshake { typ, encoded }
+                    if self.tls13 && is_client_auth_message(typ) =>
+                {
+                    // A rare message: copied, so that the reader can
+                    // move on while the exchange is checked.
+                    let encoded = encoded.to_vec();
+                    if let Err(error) = self.read_client_auth_message(typ, &encoded) {
+                        return Err(self.fail(error));
+                    }
+                }
                 Inbound::Handshake { typ, .. } if self.tls13 => {
                     return Err(self.fail(Error::UnexpectedMessage {
                         expected: "application data, KeyUpdate or NewSessionTicket",
@@ -331,6 +354,54 @@ impl<R: Role> ReadHalf<R> {
         self.reader.install_opener(Box::new(opener))?;
         if requested {
             self.shared.owe_key_update();
+        }
+        Ok(())
+    }
+
+    /// A message of post-handshake client authentication (RFC 8446
+    /// 4.6.2). A client accepts a CertificateRequest only if it offered
+    /// post_handshake_auth, and hands it to its writer, which answers it;
+    /// a server accepts the client's Certificate, CertificateVerify and
+    /// Finished only in the order its exchange under way expects. Anything
+    /// else is unexpected_message.
+    fn read_client_auth_message(
+        &mut self,
+        typ: HandshakeType,
+        encoded: &[u8],
+    ) -> Result<(), Error> {
+        let unexpected = Error::UnexpectedMessage {
+            expected: "application data, KeyUpdate or NewSessionTicket",
+            got: Received::Handshake(typ),
+        };
+        let Some(pha) = &self.pha else {
+            return Err(unexpected);
+        };
+        if pha.client {
+            if typ != HandshakeType::CertificateRequest || !pha.allowed {
+                return Err(unexpected);
+            }
+            let request = CertificateRequested::read(encoded)?;
+            let mut queue = lock(&self.shared.certificate_requests);
+            if queue.len() >= MAX_UNANSWERED_REQUESTS {
+                return Err(Error::UnexpectedMessage {
+                    expected: "application data (too many unanswered CertificateRequests)",
+                    got: Received::Handshake(typ),
+                });
+            }
+            queue.push_back(request);
+            self.shared.owe_answer();
+            return Ok(());
+        }
+        if typ == HandshakeType::CertificateRequest {
+            return Err(unexpected);
+        }
+        let mut slot = lock(&self.shared.client_auth);
+        let Some(exchange) = slot.take() else {
+            return Err(unexpected);
+        };
+        match exchange.step(typ, encoded, self.secret.as_ref())? {
+            Step::Next(next) => *slot = Some(Box::new(next)),
+            Step::Done(outcome) => self.client_auth = Some(outcome),
         }
         Ok(())
     }
@@ -409,6 +480,30 @@ fn check_renegotiation(
         });
     }
     Ok(())
+}
+
+/// The messages of post-handshake client authentication.
+fn is_client_auth_message(typ: HandshakeType) -> bool {
+    matches!(
+        typ,
+        HandshakeType::CertificateRequest
+            | HandshakeType::Certificate
+            | HandshakeType::CertificateVerify
+            | HandshakeType::Finished
+    )
+}
+
+impl ReadHalf<crate::handshake::Server> {
+    /// TLS 1.3: the outcome of the last post-handshake client
+    /// authentication that ended (see
+    /// [`WriteHalf::request_client_certificate`](super::WriteHalf::request_client_certificate)):
+    /// `None` until the client's Finished of the first one has verified.
+    /// The exchange's messages are read by [`fill_buf`](Self::fill_buf) and
+    /// [`read`](Self::read) like any other record; a failed one ends the
+    /// connection with the read's error instead.
+    pub fn post_handshake_auth(&self) -> Option<&PostHandshakeAuth> {
+        self.client_auth.as_ref()
+    }
 }
 
 /// What [`ReadHalf::poll`] found.

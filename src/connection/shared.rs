@@ -1,12 +1,17 @@
 //! What the two halves of a connection share: lock-free flags and the
 //! pending-alert slots of the seed's `reader_alert_out` /
-//! `writer_alert_out`.
+//! `writer_alert_out`, and the two Mutex slots of post-handshake
+//! authentication, locked only once a flag says there is work.
 //!
 //! Every flag only ever goes from open to closed, and every slot is set at
 //! most once (the first error wins), so a race between the halves can
 //! never undo a close or overwrite the alert that explains it.
 
 use core::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+
+use super::post_handshake_auth::{CertificateRequested, ServerExchange};
 
 use crate::enums::AlertDescription;
 
@@ -77,6 +82,36 @@ pub(crate) struct Shared {
     /// the writer is silent are answered by one update, so the peer cannot
     /// make us write more than it does.
     pub(crate) key_update_owed: AtomicBool,
+    /// TLS 1.3 client: the reader read CertificateRequests the writer has
+    /// not answered yet (post-handshake authentication). A Mutex, not a
+    /// lock-free slot: the request is a whole message with its context and
+    /// schemes, rare, and the writer only takes the lock when
+    /// [`answer_owed`](Self::answer_owed) says there is something to take,
+    /// so the data path never locks.
+    pub(crate) certificate_requests: Mutex<VecDeque<CertificateRequested>>,
+    /// Set with each request queued, cleared when the writer takes them.
+    pub(crate) answer_owed: AtomicBool,
+    /// TLS 1.3 server: the post-handshake authentication under way, if
+    /// any. The writer sets it when it sends a CertificateRequest (and
+    /// refuses a second request while it is set); the reader moves it on
+    /// with each message of the client's answer and clears it at the end.
+    /// A Mutex for the same reasons: it is touched once per message of a
+    /// rare exchange, never on the data path. Boxed, so that `Shared`
+    /// stays small and wholly initialized: an inline `None` of the large
+    /// exchange left its payload bytes uninitialized, and the copy into
+    /// the `Arc` carried stack garbage with them, a traffic secret
+    /// included (`tests/secret_wiping.rs::no_freed_block_holds_a_tls13_traffic_secret`
+    /// caught it).
+    pub(crate) client_auth: Mutex<Option<Box<ServerExchange>>>,
+}
+
+/// Locks `mutex`; a holder that panicked left nothing half-done that
+/// matters here (each critical section is a take or a put), so its poison
+/// is ignored.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Shared {
@@ -107,6 +142,17 @@ impl Shared {
     pub(crate) fn take_key_update(&self) -> bool {
         self.key_update_owed.load(Ordering::Acquire)
             && self.key_update_owed.swap(false, Ordering::AcqRel)
+    }
+
+    pub(crate) fn owe_answer(&self) {
+        self.answer_owed.store(true, Ordering::Release);
+    }
+
+    /// Whether CertificateRequests wait for an answer, now taken (as
+    /// [`take_refusal`](Self::take_refusal)).
+    #[inline]
+    pub(crate) fn take_answer(&self) -> bool {
+        self.answer_owed.load(Ordering::Acquire) && self.answer_owed.swap(false, Ordering::AcqRel)
     }
 
     pub(crate) fn owe_refusal(&self) {

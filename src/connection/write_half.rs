@@ -5,7 +5,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::key_update::{DEFAULT_RECORDS_PER_KEY, TrafficSecret, key_update_message};
-use super::shared::Shared;
+use super::post_handshake_auth::{Pha13, Requested, ServerExchange};
+use super::shared::{Shared, lock};
 use crate::enums::{AlertDescription, AlertLevel, ContentType};
 use crate::error::Error;
 use crate::handshake::Role;
@@ -13,7 +14,8 @@ use crate::message::tls13::KeyUpdateRequest;
 use crate::record::RecordWriter;
 
 /// The half of a connection that writes. It can be moved to another thread
-/// than its [`ReadHalf`](super::ReadHalf); the two share only atomics.
+/// than its [`ReadHalf`](super::ReadHalf); the two share atomics
+/// (and, for post-handshake authentication, two rarely locked slots).
 pub struct WriteHalf<R: Role> {
     writer: RecordWriter,
     out: Vec<u8>,
@@ -23,6 +25,8 @@ pub struct WriteHalf<R: Role> {
     tls13: bool,
     /// TLS 1.3: our current application traffic secret.
     secret: Option<TrafficSecret>,
+    /// TLS 1.3: what post-handshake authentication needs.
+    pha: Option<Pha13>,
     /// TLS 1.3: after this many records under one key, the next write
     /// updates it first ([`DEFAULT_RECORDS_PER_KEY`]).
     records_per_key: u64,
@@ -31,6 +35,57 @@ pub struct WriteHalf<R: Role> {
     large_in_a_row: u8,
     shared: Arc<Shared>,
     _role: PhantomData<fn() -> R>,
+}
+
+impl WriteHalf<crate::handshake::Server> {
+    /// TLS 1.3: asks the client for a certificate now (post-handshake
+    /// authentication, RFC 8446 4.6.2): queues a CertificateRequest with
+    /// a fresh random context and the signature schemes we verify (never
+    /// PKCS#1), and hands the exchange to the reader, which checks the
+    /// client's Certificate against `policy`, its CertificateVerify and
+    /// its Finished as they arrive; application data flows both ways
+    /// meanwhile. The outcome is
+    /// [`ReadHalf::post_handshake_auth`](super::ReadHalf::post_handshake_auth)
+    /// once the client's Finished has verified; a refused answer ends the
+    /// connection with the reader's error and its alert (an empty
+    /// Certificate under a required policy: certificate_required).
+    ///
+    /// [`Error::Config`], with nothing sent, on TLS 1.2, when the client
+    /// did not offer post_handshake_auth, or while an earlier request is
+    /// unanswered (one at a time); [`Error::Closed`] once the connection
+    /// is closing.
+    pub fn request_client_certificate(
+        &mut self,
+        policy: crate::handshake::ClientCertPolicy,
+    ) -> Result<(), Error> {
+        if !self.tls13 {
+            return Err(Error::Config(
+                "post-handshake authentication is TLS 1.3's; this connection is TLS 1.2".into(),
+            ));
+        }
+        let Some(pha) = self.pha.as_ref().filter(|pha| pha.allowed) else {
+            return Err(Error::Config(
+                "the client did not offer post_handshake_auth".into(),
+            ));
+        };
+        if self.final_alert_sent || self.shared.write_closed.is_closed() {
+            return Err(Error::Closed);
+        }
+        let mut slot = lock(&self.shared.client_auth);
+        if slot.is_some() {
+            return Err(Error::Config(
+                "a post-handshake certificate request is still unanswered".into(),
+            ));
+        }
+        let (requested, message) = Requested::new(&pha.transcript, policy)?;
+        // The exchange is in place before its request can reach the peer.
+        *slot = Some(Box::new(ServerExchange::Requested(requested)));
+        drop(slot);
+        let result = self
+            .writer
+            .write(ContentType::Handshake, &message, &mut self.out);
+        result.map_err(|error| self.fail(error))
+    }
 }
 
 impl<R: Role> core::fmt::Debug for WriteHalf<R> {
@@ -49,6 +104,7 @@ impl<R: Role> WriteHalf<R> {
         shared: Arc<Shared>,
         tls13: bool,
         secret: Option<TrafficSecret>,
+        pha: Option<Pha13>,
     ) -> Self {
         let mut half = Self {
             writer,
@@ -56,6 +112,7 @@ impl<R: Role> WriteHalf<R> {
             final_alert_sent: false,
             tls13,
             secret,
+            pha,
             records_per_key: DEFAULT_RECORDS_PER_KEY,
             large_in_a_row: 0,
             shared,
@@ -79,6 +136,7 @@ impl<R: Role> WriteHalf<R> {
         }
         self.refuse_renegotiations()?;
         self.owed_key_update()?;
+        self.answer_certificate_requests()?;
         if self.tls13 && self.writer.write_seq() >= self.records_per_key {
             self.update_keys(false)?;
         }
@@ -167,7 +225,39 @@ impl<R: Role> WriteHalf<R> {
             return self.shutdown_send();
         }
         self.refuse_renegotiations()?;
-        self.owed_key_update()
+        self.owed_key_update()?;
+        self.answer_certificate_requests()
+    }
+
+    /// TLS 1.3 client: answers the CertificateRequests the reader read
+    /// (post-handshake authentication, RFC 8446 4.6.2), each with
+    /// Certificate, CertificateVerify and Finished in one go, under the
+    /// current key: between our records, before the next one.
+    fn answer_certificate_requests(&mut self) -> Result<(), Error> {
+        if !self.tls13 || self.final_alert_sent || self.shared.write_closed.is_closed() {
+            return Ok(());
+        }
+        if !self.shared.take_answer() {
+            return Ok(());
+        }
+        let requests = core::mem::take(&mut *lock(&self.shared.certificate_requests));
+        let result = (|| {
+            let pha = self
+                .pha
+                .as_ref()
+                .ok_or(Error::Internal("a CertificateRequest without its state"))?;
+            let secret = self
+                .secret
+                .as_ref()
+                .ok_or(Error::Internal("no traffic secret for a Finished"))?;
+            for request in requests {
+                let answer = request.answer(&pha.transcript, pha.certificate.as_ref(), secret)?;
+                self.writer
+                    .write(ContentType::Handshake, &answer, &mut self.out)?;
+            }
+            Ok(())
+        })();
+        result.map_err(|error| self.fail(error))
     }
 
     /// Queues the no_renegotiation warning the reader owes (RFC 5746 4.4,

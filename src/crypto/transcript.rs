@@ -136,6 +136,18 @@ impl Transcript {
         Ok(out)
     }
 
+    /// A copy of the running hash alone, without the raw messages: what
+    /// the connection keeps of the handshake for post-handshake
+    /// authentication (RFC 8446 4.4: its messages are hashed after the
+    /// whole handshake). `None` before [`start_hash`](Self::start_hash).
+    pub(crate) fn running_hash(&self) -> Option<Self> {
+        self.hash.clone().map(|hash| Self {
+            buffer: Vec::new(),
+            keep_buffer: false,
+            hash: Some(hash),
+        })
+    }
+
     /// The raw messages: always before the hash starts, afterwards only if
     /// [`keep_buffer`](Self::keep_buffer) was set.
     pub fn buffer(&self) -> Option<&[u8]> {

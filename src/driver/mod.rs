@@ -196,6 +196,33 @@ impl Driver<AnyServerState> {
         Self::from_state(AnyServerState::ClientHello(Handshake::server(config)))
     }
 
+    /// TLS 1.3: asks the client for a certificate on the established
+    /// connection (see
+    /// [`WriteHalf::request_client_certificate`](crate::connection::WriteHalf::request_client_certificate));
+    /// the CertificateRequest is then in [`poll_output`](Self::poll_output),
+    /// and the outcome, once the client's answer has been read and
+    /// verified, is [`post_handshake_auth`](Self::post_handshake_auth). An
+    /// error before the handshake is done, as for [`send`](Self::send).
+    pub fn request_client_certificate(&mut self, policy: ClientCertPolicy) -> Result<(), Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        match self.state.connection() {
+            Some(conn) => conn.request_client_certificate(policy),
+            None => Err(Error::Internal(
+                "a certificate request before the handshake is done",
+            )),
+        }
+    }
+
+    /// TLS 1.3: the outcome of the last post-handshake authentication that
+    /// ended (see [`Connection::post_handshake_auth`]); `None` before.
+    pub fn post_handshake_auth(&mut self) -> Option<crate::connection::PostHandshakeAuth> {
+        self.state
+            .connection()
+            .and_then(|conn| conn.post_handshake_auth().cloned())
+    }
+
     /// Starts a server handshake that asks for a client certificate, as
     /// [`Handshake::server_requesting_client_cert`](crate::handshake::Handshake::server_requesting_client_cert).
     pub fn requesting_client_cert(config: Arc<ServerConfig>, policy: ClientCertPolicy) -> Self {

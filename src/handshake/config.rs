@@ -118,6 +118,15 @@ pub struct ClientConfig {
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
     pub middlebox_compat: bool,
+    /// TLS 1.3: offer post-handshake client authentication
+    /// (post_handshake_auth, RFC 8446 4.2.6), so that the server may ask
+    /// for [`client_certificate`](Self::client_certificate) at any time
+    /// after the handshake. Off by default: a separate switch, not implied
+    /// by having a certificate, because offering it lets the server ask at
+    /// any time (the client answers from its writer, see
+    /// `docs/connection.md`), and because a client without a certificate
+    /// may offer it too and answer with an empty Certificate.
+    pub post_handshake_auth: bool,
 }
 
 impl ClientConfig {
@@ -141,6 +150,7 @@ impl ClientConfig {
             request_ocsp: true,
             versions: DEFAULT_VERSIONS.to_vec(),
             middlebox_compat: true,
+            post_handshake_auth: false,
         }
     }
 

@@ -144,6 +144,9 @@ pub(crate) struct Server13 {
     /// it: the second must repeat it but for what RFC 8446 4.1.2 lets
     /// change.
     pub(crate) first_hello: Option<Box<crate::message::ClientHello>>,
+    /// Whether the (last) ClientHello offered post_handshake_auth (RFC
+    /// 8446 4.2.6): only then may the connection send a CertificateRequest.
+    pub(crate) post_handshake_auth: bool,
     pub(crate) handshake_secret: Option<HandshakeSecret>,
     pub(crate) client_handshake_secret: Option<Secret>,
     pub(crate) server_handshake_secret: Option<Secret>,

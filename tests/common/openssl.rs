@@ -76,6 +76,14 @@ impl SServer {
         panic!("s_server exited on five ports: {last_log}")
     }
 
+    /// Writes `bytes` to s_server's stdin (its commands, such as `c`, or
+    /// data for the connection).
+    pub fn write_stdin(&mut self, bytes: &[u8]) {
+        let stdin = self._child.0.stdin.as_mut().expect("s_server's stdin");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
     /// Everything s_server printed so far.
     pub fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -233,6 +233,10 @@ fn client_hello(core: &mut Core<Client>) -> Result<ClientHello, Error> {
             key_exchange: kx.public_key().to_vec(),
         }]));
         side.key_share = Some(kx);
+        if config.post_handshake_auth {
+            // RFC 8446 4.2.6: an empty extension.
+            extensions.push(ClientExtension::PostHandshakeAuth);
+        }
         // Last: pre_shared_key must end the hello (RFC 8446 4.2.11).
         crate::handshake::tls13::client::offer_ticket13(&config, side, &mut extensions);
     }

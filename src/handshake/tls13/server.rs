@@ -20,7 +20,7 @@ use crate::crypto::tls13::{
 use crate::crypto::{self, EphemeralKeyExchange, Transcript};
 use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
-use crate::handshake::config::{CertifiedKey, ServerConfig};
+use crate::handshake::config::{CertifiedKey, ClientCertPolicy, ServerConfig};
 use crate::handshake::core::{Core, Incoming, expect_payload13};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Server;
@@ -227,6 +227,7 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         client_share,
         retried: false,
         first_hello: None,
+        post_handshake_auth: hello.offers_post_handshake_auth(),
         handshake_secret: None,
         client_handshake_secret: None,
         server_handshake_secret: None,
@@ -718,9 +719,44 @@ impl SendMessage<Server, ClientAuth> for state::EncryptedExtensions {
     }
 }
 
+/// Our TLS 1.3 CertificateRequest under `policy` (RFC 8446 4.3.2): the
+/// schemes of [`client_schemes13`] and the policy's CA names. `context` is
+/// empty in the handshake and fresh for post-handshake authentication.
+pub(crate) fn certificate_request13(
+    context: Vec<u8>,
+    policy: &ClientCertPolicy,
+) -> Result<CertificateRequestTls13, Error> {
+    let mut request = CertificateRequestTls13 {
+        context,
+        ..CertificateRequestTls13::default()
+    };
+    let mut schemes = Vec::new();
+    for scheme in client_schemes13() {
+        schemes.extend_from_slice(&scheme.to_wire().to_be_bytes());
+    }
+    let mut body = Vec::new();
+    push_u16_vector(&mut body, &schemes)?;
+    request
+        .extensions
+        .push(ExtensionType::SignatureAlgorithms, body);
+    let hints = policy.verifier.root_hint_subjects();
+    if !hints.is_empty() {
+        let mut names = Vec::new();
+        for subject in hints {
+            push_u16_vector(&mut names, subject)?;
+        }
+        let mut body = Vec::new();
+        push_u16_vector(&mut body, &names)?;
+        request
+            .extensions
+            .push(ExtensionType::CertificateAuthorities, body);
+    }
+    Ok(request)
+}
+
 /// The schemes we accept in a client's TLS 1.3 CertificateVerify: all we
 /// verify except PKCS#1 v1.5, which TLS 1.3 forbids there (RFC 8446 4.2.3).
-fn client_schemes13() -> impl Iterator<Item = SignatureScheme> {
+pub(crate) fn client_schemes13() -> impl Iterator<Item = SignatureScheme> {
     crypto::SUPPORTED_SIGNATURE_SCHEMES
         .iter()
         .copied()
@@ -760,28 +796,7 @@ impl SendMessage<Server, ClientAuth> for state::ServerCertReq {
                 .client_auth
                 .as_ref()
                 .ok_or(Error::Internal("no client-auth policy"))?;
-            let mut request = CertificateRequestTls13::default();
-            let mut schemes = Vec::new();
-            for scheme in client_schemes13() {
-                schemes.extend_from_slice(&scheme.to_wire().to_be_bytes());
-            }
-            let mut body = Vec::new();
-            push_u16_vector(&mut body, &schemes)?;
-            request
-                .extensions
-                .push(ExtensionType::SignatureAlgorithms, body);
-            let hints = policy.verifier.root_hint_subjects();
-            if !hints.is_empty() {
-                let mut names = Vec::new();
-                for subject in hints {
-                    push_u16_vector(&mut names, subject)?;
-                }
-                let mut body = Vec::new();
-                push_u16_vector(&mut body, &names)?;
-                request
-                    .extensions
-                    .push(ExtensionType::CertificateAuthorities, body);
-            }
+            let request = certificate_request13(Vec::new(), policy)?;
             hs.core
                 .send_handshake13(PayloadTls13::CertificateRequest(request))
         })?;
