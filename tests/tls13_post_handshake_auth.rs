@@ -845,7 +845,13 @@ fn every_byte_changed_in_the_clients_answer_is_refused_with_its_alert() {
         let secret = pair.secret("CLIENT_TRAFFIC_SECRET_0");
         let (typ, mut content) = open(&records(&answer)[0], &secret, pair.suite, 0);
         assert_eq!(typ, ContentType::Handshake);
-        content[at] ^= 0x01;
+        // An ECDSA signature's DER length varies by a byte or two from
+        // one connection to the next: this answer may be shorter than the
+        // template's.
+        let Some(byte) = content.get_mut(at) else {
+            continue;
+        };
+        *byte ^= 0x01;
         let record = seal(&content, ContentType::Handshake, &secret, pair.suite, 0);
         assert_eq!(pair.server.feed(&record), record.len());
         let read = read_all(&mut pair.server);
