@@ -27,7 +27,7 @@ use crate::crypto::tls13::{
     verify_certificate_verify, verify_finished,
 };
 use crate::enums::{HandshakeType, SignatureScheme};
-use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved, Received};
+use crate::error::{CertificateError, Error, PeerMisbehaved, Received};
 use crate::handshake::tls13::server::{certificate_request13, client_schemes13};
 use crate::handshake::{CertifiedKey, ClientCertPolicy};
 use crate::message::DigitallySigned;
@@ -166,23 +166,9 @@ impl Requested {
         certificate: CertificateTls13,
         encoded: &[u8],
     ) -> Result<ServerExchange, Error> {
-        if certificate.context != self.context {
-            return Err(PeerMisbehaved::IllegalParameter(
-                "a certificate_request_context that is not our request's",
-            )
-            .into());
-        }
-        if let Some(typ) = certificate
-            .entries
-            .iter()
-            .flat_map(|entry| entry.extensions.types())
-            .next()
-        {
-            return Err(PeerMisbehaved::UnsolicitedExtension(typ).into());
-        }
-        let chain = certificate.into_chain();
-        self.policy
-            .check(&chain, PeerIncompatible::ClientCertificateRequired13.into())?;
+        let chain = self
+            .policy
+            .check_tls13_certificate(certificate, &self.context)?;
         self.transcript.add(encoded);
         Ok(if chain.is_empty() {
             ServerExchange::EmptyCertificateReceived(EmptyCertificateReceived {

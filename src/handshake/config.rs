@@ -338,4 +338,37 @@ impl ClientCertPolicy {
             )?),
         }
     }
+
+    /// A TLS 1.3 client Certificate answering our CertificateRequest of
+    /// `context` (RFC 8446 4.4.2), during the handshake (an empty context)
+    /// or after it (post-handshake authentication, 4.6.2): the context
+    /// echoed (else illegal_parameter), no entry extensions (we ask for
+    /// none: unsupported_extension, 4.2), and the chain [`check`]ed with
+    /// certificate_required for a missing one (6.2). Returns the chain.
+    ///
+    /// [`check`]: Self::check
+    pub(crate) fn check_tls13_certificate(
+        &self,
+        certificate: crate::message::tls13::CertificateTls13,
+        context: &[u8],
+    ) -> Result<Arc<[CertificateDer<'static>]>, Error> {
+        use crate::error::{PeerIncompatible, PeerMisbehaved};
+        if certificate.context != context {
+            return Err(PeerMisbehaved::IllegalParameter(
+                "a certificate_request_context that is not our request's",
+            )
+            .into());
+        }
+        if let Some(typ) = certificate
+            .entries
+            .iter()
+            .flat_map(|entry| entry.extensions.types())
+            .next()
+        {
+            return Err(PeerMisbehaved::UnsolicitedExtension(typ).into());
+        }
+        let chain = certificate.into_chain();
+        self.check(&chain, PeerIncompatible::ClientCertificateRequired13.into())?;
+        Ok(chain)
+    }
 }

@@ -961,31 +961,14 @@ impl RecvMessage<Server, ClientAuth> for state::ClientCert {
     ) -> Result<Self::Next, Fatal> {
         let (hs, chain) = hs.try_with(|hs| {
             let certificate = expect_payload13!(message, Certificate)?;
-            if !certificate.context.is_empty() {
-                return Err(PeerMisbehaved::IllegalParameter(
-                    "a certificate_request_context that is not our request's",
-                )
-                .into());
-            }
-            // RFC 8446 4.4.2: the client's entry extensions answer those of
-            // our CertificateRequest, which asks for none (4.2:
-            // unsupported_extension).
-            if let Some(typ) = certificate
-                .entries
-                .iter()
-                .flat_map(|entry| entry.extensions.types())
-                .next()
-            {
-                return Err(PeerMisbehaved::UnsolicitedExtension(typ).into());
-            }
-            let chain = certificate.into_chain();
             let policy = hs
                 .core
                 .side
                 .client_auth
                 .as_ref()
                 .ok_or(Error::Internal("no client-auth policy"))?;
-            policy.check(&chain, PeerIncompatible::ClientCertificateRequired13.into())?;
+            // Our CertificateRequest's context is empty.
+            let chain = policy.check_tls13_certificate(certificate, &[])?;
             hs.core.hash_received();
             Ok(chain)
         })?;
