@@ -53,6 +53,7 @@ usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
   --keylog FILE             append session secrets in the SSLKEYLOGFILE format
   --no-require-ems          accept servers without the extended master secret (RFC 7627)
   --no-tickets              neither ask for nor present session tickets
+  --post-handshake-auth     let a TLS 1.3 server ask for --cert after the handshake
   --max-fragment-len N      largest record plaintext sent (at most 16384)
   --idle-buffer-capacity N  most heap each record buffer keeps while idle (default 1088)
   --max-handshake-len N     largest handshake message body read (default 65536)
@@ -75,6 +76,7 @@ struct Args {
     keylog: Option<String>,
     no_require_ems: bool,
     no_tickets: bool,
+    post_handshake_auth: bool,
     max_fragment_len: Option<usize>,
     max_handshake_len: Option<usize>,
     idle_buffer_capacity: Option<usize>,
@@ -112,6 +114,7 @@ fn parse_args() -> Result<Command, String> {
             "--keylog" => args.keylog = Some(value()?),
             "--no-require-ems" => args.no_require_ems = true,
             "--no-tickets" => args.no_tickets = true,
+            "--post-handshake-auth" => args.post_handshake_auth = true,
             "--tls13" => args.tls13 = true,
             "--tls12" => args.tls12 = true,
             "--max-fragment-len" => args.max_fragment_len = Some(number(&flag, &value()?)?),
@@ -191,6 +194,9 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
     }
     if args.no_tickets {
         config.enable_tickets = false;
+    }
+    if args.post_handshake_auth {
+        config.post_handshake_auth = true;
     }
     // The flags restrict; without either, the library's default (both).
     if args.tls13 || args.tls12 {

@@ -54,6 +54,7 @@ usage: server [--listen ADDR] [flags]
   --client-ca FILE           ask for client certificates, verified against FILE
   --alpn A,B                 ALPN protocols to accept, most preferred first
   --tickets                  issue session tickets, in both versions (RFC 5077; RFC 8446 4.6.1)
+  --tls13-tickets N          NewSessionTickets per TLS 1.3 handshake with --tickets (default 2)
   --session-cache N          keep N sessions for resumption by session ID
   --suites A,B               cipher suites (IANA names), most preferred first
                              (--suite is the same); default: all implemented
@@ -82,6 +83,7 @@ struct Args {
     client_ca: Option<PathBuf>,
     alpn: Vec<Vec<u8>>,
     tickets: bool,
+    tls13_tickets: Option<usize>,
     session_cache: usize,
     suites: Option<Vec<CipherSuite>>,
     groups: Option<Vec<NamedGroup>>,
@@ -112,6 +114,7 @@ fn parse_args() -> Result<Command, String> {
         client_ca: None,
         alpn: Vec::new(),
         tickets: false,
+        tls13_tickets: None,
         session_cache: 0,
         suites: None,
         groups: None,
@@ -138,6 +141,7 @@ fn parse_args() -> Result<Command, String> {
             "--client-ca" => args.client_ca = Some(value()?.into()),
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--tickets" => args.tickets = true,
+            "--tls13-tickets" => args.tls13_tickets = Some(number(&flag, &value()?)?),
             "--session-cache" => args.session_cache = number(&flag, &value()?)?,
             "--suites" | "--suite" => args.suites = Some(suites(&value()?)?),
             "--groups" | "--group" => args.groups = Some(groups(&value()?)?),
@@ -218,6 +222,9 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     if args.tickets {
         // Keys rotate every 6 hours; tickets live 12.
         config.ticketer = Some(Arc::new(Ticketer::new(6 * 3600, 12 * 3600)?));
+    }
+    if let Some(count) = args.tls13_tickets {
+        config.tls13_tickets = count;
     }
     if let Some(path) = &args.ocsp {
         let response =

@@ -186,6 +186,7 @@ const SERVER_FLAGS: &[&str] = &[
     "--client-ca",
     "--alpn",
     "--tickets",
+    "--tls13-tickets",
     "--session-cache",
     "--suites",
     "--groups",
@@ -215,6 +216,7 @@ const CLIENT_FLAGS: &[&str] = &[
     "--keylog",
     "--no-require-ems",
     "--no-tickets",
+    "--post-handshake-auth",
     "--max-fragment-len",
     "--idle-buffer-capacity",
     "--max-handshake-len",
@@ -792,6 +794,17 @@ fn client_resume_resumes_both_versions_against_server_tickets() {
         assert!(ok, "{version}: {stderr}");
         assert!(
             stdout.contains("second handshake resumed: false"),
+            "{version}: {stdout}"
+        );
+    }
+    // `--tls13-tickets 0`: a ticketer, but no TLS 1.3 ticket is sent, so
+    // TLS 1.3 does not resume (TLS 1.2's ticket still comes).
+    let server = ExampleServer::start(&["--tickets", "--tls13-tickets", "0"]);
+    for (version, resumed) in [("--tls13", false), ("--tls12", true)] {
+        let (ok, stdout, stderr) = run_client(server.port, ca, &[version, "--resume"]);
+        assert!(ok, "{version}: {stderr}");
+        assert!(
+            stdout.contains(&format!("second handshake resumed: {resumed}")),
             "{version}: {stdout}"
         );
     }
