@@ -1,6 +1,6 @@
 //! # tlstate
 //!
-//! TLS 1.2 and TLS 1.3 (opt-in for now) in which the handshake is a chain
+//! TLS 1.3 and TLS 1.2 (both on by default) in which the handshake is a chain
 //! of types.
 //!
 //! Each handshake state of the s2n-tls state table is a type
