@@ -575,7 +575,8 @@ pub(crate) fn tlstate_handshake(
         AfterClientHello::Resumed(s) => return tlstate_resumed(c, s, t),
         AfterClientHello::Tls13(_)
         | AfterClientHello::Tls13Retry(_)
-        | AfterClientHello::Tls13Resumed(_) => {
+        | AfterClientHello::Tls13Resumed(_)
+        | AfterClientHello::Tls13Early(_) => {
             unreachable!("the bench server negotiates TLS 1.2 only")
         }
     };

@@ -20,9 +20,10 @@ use crate::handshake::tls13::{
     AfterClientCert13, AfterEncryptedExtensions, AfterSecondClientHello, AfterServerHello13,
 };
 use crate::handshake::{
-    AfterClientCert, AfterClientHello, AfterServerCert, AfterServerHello, AfterServerKey,
-    AfterTicket, Client, ClientAuth, ClientCertPolicy, ClientConfig, Fatal, Full, FullShape,
-    Handshake, RecvMessage, Resumed, Role, SendMessage, Server, ServerConfig, Shape, state,
+    AfterClientCert, AfterClientHello, AfterEarlyEncryptedExtensions, AfterEarlyServerHello,
+    AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth,
+    ClientCertPolicy, ClientConfig, EarlyData, EarlyDataOffer, Fatal, Full, FullShape, Handshake,
+    RecvMessage, RejectedEarlyData, Resumed, Role, SendMessage, Server, ServerConfig, Shape, state,
 };
 
 /// An established connection over a blocking transport.
@@ -30,6 +31,93 @@ use crate::handshake::{
 pub struct Stream<R: Role, T> {
     conn: Connection<R>,
     transport: T,
+}
+
+/// What became of the data given to [`connect_with_early_data`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyDataOutcome {
+    /// Whether it went out as 0-RTT early data and the server accepted it.
+    pub accepted: bool,
+    /// What of it the server did not take as early data (all of it when
+    /// not accepted or not offered; what the ticket had no room for
+    /// otherwise), for the caller to send, or not, now that the handshake
+    /// is over.
+    pub unsent: Vec<u8>,
+}
+
+/// Connects as a client as [`connect`] does, sending `early_data` as TLS
+/// 1.3 0-RTT data (RFC 8446 2.3) if [`ClientConfig::enable_early_data`] is
+/// set and the session store holds a ticket for this server that allows
+/// it. The outcome says whether the server accepted it and hands back what
+/// it did not take; nothing is resent by itself. Early data can be
+/// replayed by an attacker (RFC 8446 8): send only what is safe to act on
+/// twice.
+pub fn connect_with_early_data<T: io::Read + io::Write>(
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    mut transport: T,
+    early_data: &[u8],
+) -> Result<(Stream<Client, T>, EarlyDataOutcome), Fatal> {
+    let (conn, outcome) = deliver_alert(
+        client_handshake_early(config, server_name, &mut transport, early_data),
+        &mut transport,
+    )?;
+    Ok((Stream { conn, transport }, outcome))
+}
+
+/// The client's walk with 0-RTT: as [`client_handshake`], with the early
+/// data after the ClientHello and the branches its answer makes.
+fn client_handshake_early<T: io::Read + io::Write>(
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    t: &mut T,
+    data: &[u8],
+) -> Result<(Connection<Client>, EarlyDataOutcome), Fatal> {
+    let not_accepted = |unsent: Vec<u8>| EarlyDataOutcome {
+        accepted: false,
+        unsent,
+    };
+    let hs = match Handshake::client(config, server_name).send_with_early_data()? {
+        EarlyDataOffer::Offered(hs) => hs,
+        EarlyDataOffer::NotOffered(hs) => {
+            let after = hs.recv_from(t)?;
+            return Ok((
+                client_after_server_hello(after, t)?,
+                not_accepted(data.to_vec()),
+            ));
+        }
+    };
+    let (hs, written) = hs.write_early_data(data)?;
+    let rest = data.get(written..).unwrap_or_default();
+    let with_rest = |rejected: RejectedEarlyData| {
+        let mut unsent = rejected.into_data();
+        unsent.extend_from_slice(rest);
+        not_accepted(unsent)
+    };
+    match hs.recv_from(t)? {
+        AfterEarlyServerHello::Resumed(hs) => match hs.recv_from(t)? {
+            AfterEarlyEncryptedExtensions::Accepted(hs) => {
+                // Finished; EndOfEarlyData, Finished
+                let mut hs = hs.recv_from(t)?.send()?.send()?;
+                flushed(hs.flush_to(t))?;
+                let outcome = EarlyDataOutcome {
+                    accepted: true,
+                    unsent: rest.to_vec(),
+                };
+                Ok((hs.into_connection(), outcome))
+            }
+            AfterEarlyEncryptedExtensions::Rejected(rejected, hs) => {
+                // Finished; [ChangeCipherSpec], Finished
+                let mut hs = hs.recv_from(t)?.send()?.send()?;
+                flushed(hs.flush_to(t))?;
+                Ok((hs.into_connection(), with_rest(rejected)))
+            }
+        },
+        AfterEarlyServerHello::Rejected(rejected, after) => {
+            let conn = client_after_server_hello(after, t)?;
+            Ok((conn, with_rest(rejected)))
+        }
+    }
 }
 
 /// Connects as a client: a full handshake over `transport`. On failure the
@@ -88,7 +176,16 @@ fn client_handshake<T: io::Read + io::Write>(
     t: &mut T,
 ) -> Result<Connection<Client>, Fatal> {
     let hs = Handshake::client(config, server_name).send()?; // ClientHello
-    let hs = match hs.recv_from(t)? {
+    let after = hs.recv_from(t)?;
+    client_after_server_hello(after, t)
+}
+
+/// The client's walk from what the ServerHello decided.
+fn client_after_server_hello<T: io::Read + io::Write>(
+    after: AfterServerHello,
+    t: &mut T,
+) -> Result<Connection<Client>, Fatal> {
+    let hs = match after {
         AfterServerHello::Full(hs) => hs,
         AfterServerHello::Resumed(hs) => {
             let hs = match hs.recv_from(t)? {
@@ -208,6 +305,7 @@ fn server_handshake<T: io::Read + io::Write>(
         }
         AfterClientHello::Tls13(hs) => server_tls13(hs, t),
         AfterClientHello::Tls13Resumed(hs) => server_tls13_resumed(hs, t),
+        AfterClientHello::Tls13Early(hs) => server_tls13_early(hs, t),
         AfterClientHello::Tls13Retry(hs) => {
             // HelloRetryRequest, [ChangeCipherSpec]; the second ClientHello
             match hs.send()?.recv_from(t)? {
@@ -226,6 +324,21 @@ fn server_tls13_resumed<T: io::Read + io::Write>(
     // ServerHello, [ChangeCipherSpec], EncryptedExtensions, Finished
     let hs = hs.send()?.send()?.send()?.send()?;
     let mut hs = hs.recv_from(t)?; // the client's Finished
+    flushed(hs.flush_to(t))?;
+    Ok(hs.into_connection())
+}
+
+/// The server's TLS 1.3 walk from its ServerHello when it accepted 0-RTT
+/// data: the early data is read up to the client's EndOfEarlyData, kept
+/// apart for [`Stream::take_early_data`].
+fn server_tls13_early<T: io::Read + io::Write>(
+    hs: Handshake<Server, tls13_state::ServerHello, EarlyData>,
+    t: &mut T,
+) -> Result<Connection<Server>, Fatal> {
+    // ServerHello, [ChangeCipherSpec], EncryptedExtensions, Finished
+    let hs = hs.send()?.send()?.send()?.send()?;
+    // the early data and EndOfEarlyData; the client's Finished
+    let mut hs = hs.recv_from(t)?.recv_from(t)?;
     flushed(hs.flush_to(t))?;
     Ok(hs.into_connection())
 }
@@ -275,6 +388,7 @@ fn server_client_auth_handshake<T: io::Read + io::Write>(
         AfterClientHello::ResumedWithClientCert(hs) => server_resumed(hs, t),
         AfterClientHello::Tls13(hs) => server_tls13_client_auth(hs, t),
         AfterClientHello::Tls13Resumed(hs) => server_tls13_resumed(hs, t),
+        AfterClientHello::Tls13Early(hs) => server_tls13_early(hs, t),
         AfterClientHello::Tls13Retry(hs) => {
             // HelloRetryRequest, [ChangeCipherSpec]; the second ClientHello
             match hs.send()?.recv_from(t)? {
@@ -331,6 +445,12 @@ impl<R: Role, T: io::Read + io::Write> Stream<R, T> {
     /// What was agreed in the handshake.
     pub fn summary(&self) -> &SessionSummary {
         self.conn.summary()
+    }
+
+    /// The server's accepted 0-RTT data, once (see
+    /// [`Connection::take_early_data`]).
+    pub fn take_early_data(&mut self) -> Option<Vec<u8>> {
+        self.conn.take_early_data()
     }
 
     /// The connection underneath.

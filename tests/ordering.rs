@@ -444,7 +444,8 @@ fn server_from<P: ServerFull>(
         AfterClientHello::ResumedWithClientCert(s) => P::run_resumed_client_auth(s, link),
         AfterClientHello::Tls13(_)
         | AfterClientHello::Tls13Retry(_)
-        | AfterClientHello::Tls13Resumed(_) => {
+        | AfterClientHello::Tls13Resumed(_)
+        | AfterClientHello::Tls13Early(_) => {
             panic!("these servers negotiate TLS 1.2 only")
         }
     }

@@ -145,7 +145,8 @@ fn serve_plain(config: &Arc<ServerConfig>, client: &mut ClientDriver) -> Served 
         },
         AfterClientHello::Tls13(_)
         | AfterClientHello::Tls13Retry(_)
-        | AfterClientHello::Tls13Resumed(_) => {
+        | AfterClientHello::Tls13Resumed(_)
+        | AfterClientHello::Tls13Early(_) => {
             panic!("these servers negotiate TLS 1.2 only")
         }
     }
@@ -198,7 +199,8 @@ fn serve_client_auth(
         },
         AfterClientHello::Tls13(_)
         | AfterClientHello::Tls13Retry(_)
-        | AfterClientHello::Tls13Resumed(_) => {
+        | AfterClientHello::Tls13Resumed(_)
+        | AfterClientHello::Tls13Early(_) => {
             panic!("these servers negotiate TLS 1.2 only")
         }
     }

@@ -70,6 +70,10 @@ pub struct SessionSummary {
     pub resumed_by: Option<crate::session::ResumedBy>,
     /// The session ID the server assigned (may be empty).
     pub session_id: Vec<u8>,
+    /// Whether 0-RTT early data went in this handshake and the server
+    /// accepted it (TLS 1.3, RFC 8446 2.3). The server hands the data out
+    /// with [`Connection::take_early_data`].
+    pub early_data_accepted: bool,
 }
 
 /// What a read produced: with [`read`](Connection::read), `Data` is how
@@ -126,6 +130,8 @@ pub struct Connection<R: Role> {
     read: ReadHalf<R>,
     write: WriteHalf<R>,
     summary: SessionSummary,
+    /// A server's accepted 0-RTT data, until taken.
+    early_data: Option<Vec<u8>>,
 }
 
 impl<R: Role> core::fmt::Debug for Connection<R> {
@@ -158,7 +164,12 @@ impl<R: Role, P: Shape> Handshake<R, state::HandshakeOver, P> {
 impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
     /// What was agreed (TLS 1.3).
     pub fn summary(&self) -> SessionSummary {
-        summary_of13(self.known.clone(), self.core.side.server_scheme, P::RESUMED)
+        summary_of13(
+            self.known.clone(),
+            self.core.side.server_scheme,
+            P::RESUMED,
+            P::EARLY_DATA,
+        )
     }
 
     /// The established TLS 1.3 connection (see the TLS 1.2
@@ -169,7 +180,12 @@ impl<P: Shape> Handshake<Client, state13::HandshakeOver, P> {
     pub fn into_connection(self) -> Connection<Client> {
         let suite = self.known.negotiated.suite;
         let tickets = ticket_sink(&self);
-        let summary = summary_of13(self.known, self.core.side.server_scheme, P::RESUMED);
+        let summary = summary_of13(
+            self.known,
+            self.core.side.server_scheme,
+            P::RESUMED,
+            P::EARLY_DATA,
+        );
         let secrets =
             traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
         // We offered post_handshake_auth if configured to (this is TLS 1.3).
@@ -204,21 +220,28 @@ fn ticket_sink<P: Shape>(
         suite: hs.known.negotiated.suite.suite,
         resumption,
         server_certificates: hs.known.server_certificates.clone(),
+        alpn_protocol: hs.known.negotiated.alpn_protocol.clone(),
     }))
 }
 
 impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
     /// What was agreed (TLS 1.3).
     pub fn summary(&self) -> SessionSummary {
-        summary_of13(self.known.clone(), self.tls13_server_scheme(), P::RESUMED)
+        summary_of13(
+            self.known.clone(),
+            self.tls13_server_scheme(),
+            P::RESUMED,
+            P::EARLY_DATA,
+        )
     }
 
     /// The established TLS 1.3 connection (see the TLS 1.2
     /// `into_connection`).
-    pub fn into_connection(self) -> Connection<Server> {
+    pub fn into_connection(mut self) -> Connection<Server> {
+        let early_data = self.core.early_data.take().map(|early| early.data);
         let scheme = self.tls13_server_scheme();
         let suite = self.known.negotiated.suite;
-        let summary = summary_of13(self.known, scheme, P::RESUMED);
+        let summary = summary_of13(self.known, scheme, P::RESUMED, P::EARLY_DATA);
         let secrets =
             traffic_secrets13(suite, &self.core.read_traffic13, &self.core.write_traffic13);
         let allowed = self
@@ -234,7 +257,9 @@ impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
             certificate: None,
         });
         let (reader, writer, out) = self.core.into_record_layer();
-        Connection::new(reader, writer, out, summary, Some(secrets), pha)
+        let mut conn = Connection::new(reader, writer, out, summary, Some(secrets), pha);
+        conn.early_data = early_data;
+        conn
     }
 }
 
@@ -269,6 +294,7 @@ fn summary_of13(
     known: Certified13,
     scheme: Option<SignatureScheme>,
     resumed: bool,
+    early_data_accepted: bool,
 ) -> SessionSummary {
     let Certified13 {
         negotiated,
@@ -290,6 +316,7 @@ fn summary_of13(
         resumed,
         resumed_by: resumed.then_some(crate::session::ResumedBy::Tls13Psk),
         session_id: Vec::new(),
+        early_data_accepted,
     }
 }
 
@@ -320,6 +347,7 @@ fn summary_of(keyed: Keyed, resumed: bool) -> SessionSummary {
         resumed,
         resumed_by: negotiated.resumed_by.filter(|_| resumed),
         session_id: negotiated.session_id,
+        early_data_accepted: false,
     }
 }
 
@@ -359,7 +387,17 @@ impl<R: Role> Connection<R> {
             read: ReadHalf::new(reader, shared.clone(), is_tls13, read_secret, pha.clone()),
             write: WriteHalf::new(writer, out, shared, is_tls13, write_secret, pha),
             summary,
+            early_data: None,
         }
+    }
+
+    /// The 0-RTT early data the server accepted in the handshake (TLS
+    /// 1.3, RFC 8446 2.3), once: `None` when there was none (and on the
+    /// client). It is never handed out by `read`, which returns only what
+    /// came after the handshake: early data can be a replay (RFC 8446 8),
+    /// so the application decides what it may act on.
+    pub fn take_early_data(&mut self) -> Option<Vec<u8>> {
+        self.early_data.take()
     }
 
     /// What was agreed in the handshake.

@@ -430,6 +430,8 @@ pub(crate) struct TicketSink {
     /// resumption_master_secret, wiped when dropped.
     pub(crate) resumption: crate::crypto::tls13::Secret,
     pub(crate) server_certificates: Arc<[rustls_pki_types::CertificateDer<'static>]>,
+    /// The application protocol of the handshake, for 0-RTT's check.
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
 }
 
 impl TicketSink {
@@ -441,6 +443,9 @@ impl TicketSink {
             return Ok(());
         }
         let psk = crate::crypto::tls13::resumption_psk(&self.resumption, &ticket.nonce)?;
+        // RFC 8446 4.6.1: early_data carries a u32; anything else in it is
+        // a decode_error.
+        let max_early_data_size = ticket.max_early_data_size()?.unwrap_or(0);
         self.store.put_tls13(
             &self.server_name,
             crate::session::Tls13Ticket {
@@ -453,6 +458,8 @@ impl TicketSink {
                     .min(crate::session::MAX_TICKET_LIFETIME_SECS),
                 received_ms: crate::session::now_millis(),
                 server_certificates: self.server_certificates.clone(),
+                max_early_data_size,
+                alpn_protocol: self.alpn_protocol.clone(),
             },
         );
         Ok(())

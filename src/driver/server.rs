@@ -6,8 +6,8 @@ use super::erased::{Advance, any_state, recv};
 use crate::connection::Connection;
 use crate::handshake::tls13::{AfterClientCert13, AfterSecondClientHello};
 use crate::handshake::{
-    AfterClientCert, AfterClientHello, ClientAuth, Fatal, Full, Handshake, NoClientCert, Resumed,
-    ResumedClientAuth, Server,
+    AfterClientCert, AfterClientHello, ClientAuth, EarlyData, Fatal, Full, Handshake, NoClientCert,
+    Resumed, ResumedClientAuth, Server,
 };
 
 /// The states the walk waits in, from both tables (`any_state!` names
@@ -21,6 +21,8 @@ mod state {
     /// TLS 1.3's client Certificate and CertificateVerify.
     pub(crate) type ClientCert13 = crate::handshake::tls13::table::state::ClientCert;
     pub(crate) type ClientCertVerify13 = crate::handshake::tls13::table::state::ClientCertVerify;
+    /// TLS 1.3's EndOfEarlyData (0-RTT).
+    pub(crate) type EndOfEarlyData13 = crate::handshake::tls13::table::state::EndOfEarlyData;
 }
 
 any_state! {
@@ -98,7 +100,23 @@ any_state! {
         /// TLS 1.3 resuming the client's ticket: our flight through our
         /// Finished is sent; waiting for the client's Finished.
         ClientFinishedTls13Resumed(ClientFinished13, Resumed),
+        /// TLS 1.3 resuming with 0-RTT accepted: our flight through our
+        /// Finished is sent; reading the early data up to the client's
+        /// EndOfEarlyData.
+        EndOfEarlyDataTls13(EndOfEarlyData13, EarlyData),
+        /// TLS 1.3 with 0-RTT: waiting for the client's Finished.
+        ClientFinishedTls13Early(ClientFinished13, EarlyData),
     }
+}
+
+/// A TLS 1.3 resumption with 0-RTT: ServerHello, [ChangeCipherSpec],
+/// EncryptedExtensions (accepting early data), Finished.
+fn early13(
+    hs: Handshake<Server, crate::handshake::tls13::table::state::ServerHello, EarlyData>,
+) -> Result<AnyServerState, Fatal> {
+    Ok(AnyServerState::EndOfEarlyDataTls13(
+        hs.send()?.send()?.send()?.send()?,
+    ))
 }
 
 /// An abbreviated handshake: ServerHello, \[NewSessionTicket\],
@@ -149,6 +167,7 @@ impl AnyServerState {
                 // HelloRetryRequest, [ChangeCipherSpec]
                 AfterClientHello::Tls13Retry(hs) => Ok(S::ClientHelloTls13(hs.send()?)),
                 AfterClientHello::Tls13Resumed(hs) => resumed13(hs),
+                AfterClientHello::Tls13Early(hs) => early13(hs),
             }),
             S::ClientHelloClientAuth(hs) => {
                 recv(hs, S::ClientHelloClientAuth, |after| match after {
@@ -169,6 +188,7 @@ impl AnyServerState {
                         Ok(S::ClientHelloTls13ClientAuth(hs.send()?))
                     }
                     AfterClientHello::Tls13Resumed(hs) => resumed13(hs),
+                    AfterClientHello::Tls13Early(hs) => early13(hs),
                 })
             }
             S::ClientKey(hs) => recv(hs, S::ClientKey, |hs| Ok(S::ClientChangeCipherSpec(hs))),
@@ -242,6 +262,12 @@ impl AnyServerState {
                     hs.send()?.send()?.send()?.send()?.send()?.send()?,
                 )),
                 AfterSecondClientHello::Resumed(hs) => resumed13(hs),
+            }),
+            S::EndOfEarlyDataTls13(hs) => recv(hs, S::EndOfEarlyDataTls13, |hs| {
+                Ok(S::ClientFinishedTls13Early(hs))
+            }),
+            S::ClientFinishedTls13Early(hs) => recv(hs, S::ClientFinishedTls13Early, |hs| {
+                Ok(S::Established(Box::new(hs.into_connection())))
             }),
             S::ClientFinishedTls13Resumed(hs) => recv(hs, S::ClientFinishedTls13Resumed, |hs| {
                 Ok(S::Established(Box::new(hs.into_connection())))

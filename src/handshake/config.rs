@@ -127,6 +127,12 @@ pub struct ClientConfig {
     /// `docs/connection.md`), and because a client without a certificate
     /// may offer it too and answer with an empty Certificate.
     pub post_handshake_auth: bool,
+    /// TLS 1.3: with a ticket that allows it, offer 0-RTT early data
+    /// (RFC 8446 2.3, 4.2.10) when the walk asks for it
+    /// ([`send_with_early_data`](crate::handshake::Handshake::send_with_early_data)).
+    /// Off by default: early data can be replayed by an attacker (RFC 8446
+    /// 8, `docs/security.md`), so a client sends it only on purpose.
+    pub enable_early_data: bool,
 }
 
 impl ClientConfig {
@@ -151,6 +157,7 @@ impl ClientConfig {
             versions: DEFAULT_VERSIONS.to_vec(),
             middlebox_compat: true,
             post_handshake_auth: false,
+            enable_early_data: false,
         }
     }
 
@@ -270,7 +277,29 @@ pub struct ServerConfig {
     /// Whether to send the compatibility ChangeCipherSpec of a TLS 1.3
     /// handshake (RFC 8446 D.4, as OpenSSL and rustls do by default).
     pub middlebox_compat: bool,
+    /// TLS 1.3: the most 0-RTT early data accepted with a ticket, in
+    /// plaintext bytes (RFC 8446 4.2.10, 4.6.1). Default 0: no 0-RTT. When
+    /// more than 0 (and a `ticketer` is set), tickets carry it in their
+    /// early_data extension, and a resumption that offers early data under
+    /// a fresh ticket, first seen by the `anti_replay` register, with the
+    /// suite and application protocol of the ticket's handshake, accepts
+    /// it; it is handed to the application apart from the data after the
+    /// handshake (`Connection::take_early_data`), since it may be a replay.
+    /// Early data that is not accepted is skipped up to this many bytes (at
+    /// least [`MIN_EARLY_DATA_SKIP`]).
+    pub max_early_data_size: u32,
+    /// The register of tickets already used for 0-RTT (RFC 8446 8.1):
+    /// each ticket's early data is accepted once while it is fresh. Shared
+    /// by every connection of this configuration (and of any other that
+    /// holds the same `Arc`); see `docs/security.md` for what it does not
+    /// cover (several processes).
+    pub anti_replay: Arc<crate::session::StrikeRegister>,
 }
+
+/// How much rejected 0-RTT data a server skips at least (RFC 8446 4.2.10
+/// says "up to the configured max_early_data_size"; a server configured
+/// with none may still meet a client holding an older ticket of ours).
+pub const MIN_EARLY_DATA_SKIP: usize = 16 * 1024;
 
 impl ServerConfig {
     /// Defaults with the given chain and key.
@@ -300,6 +329,8 @@ impl ServerConfig {
             max_handshake_message_len: DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN,
             versions: DEFAULT_VERSIONS.to_vec(),
             middlebox_compat: true,
+            max_early_data_size: 0,
+            anti_replay: Arc::default(),
         })
     }
 }

@@ -68,6 +68,20 @@ pub(crate) struct Core<R: Role> {
     /// for KeyUpdate. Wiped when dropped.
     pub(crate) read_traffic13: Option<crate::crypto::tls13::Secret>,
     pub(crate) write_traffic13: Option<crate::crypto::tls13::Secret>,
+    /// A TLS 1.3 server that accepted 0-RTT: the early data read so far,
+    /// and whether more may come (until the EndOfEarlyData).
+    pub(crate) early_data: Option<EarlyDataReceived>,
+}
+
+/// The 0-RTT data a server accepted (RFC 8446 4.2.10).
+#[derive(Debug, Default)]
+pub(crate) struct EarlyDataReceived {
+    /// The bytes, in order.
+    pub(crate) data: Vec<u8>,
+    /// The most that may be read (max_early_data_size).
+    pub(crate) max: usize,
+    /// The EndOfEarlyData came: application data is no longer early.
+    pub(crate) ended: bool,
 }
 
 impl<R: Role> Core<R> {
@@ -88,6 +102,7 @@ impl<R: Role> Core<R> {
             tls13: false,
             read_traffic13: None,
             write_traffic13: None,
+            early_data: None,
         }
     }
 
@@ -139,6 +154,25 @@ impl<R: Role> Core<R> {
                     true => Ok(Some(Incoming::ChangeCipherSpec)),
                     false => Err(unexpected(Received::Record(ContentType::ChangeCipherSpec))),
                 },
+                // Accepted 0-RTT data before the EndOfEarlyData: kept apart,
+                // up to max_early_data_size (RFC 8446 4.2.10: more is
+                // unexpected_message).
+                Inbound::ApplicationData(data)
+                    if self.early_data.as_ref().is_some_and(|early| !early.ended) =>
+                {
+                    let early = self
+                        .early_data
+                        .as_mut()
+                        .ok_or(Error::Internal("early data state"))?;
+                    if data.len() > early.max.saturating_sub(early.data.len()) {
+                        return Err(Error::UnexpectedMessage {
+                            expected: "no more early data than max_early_data_size",
+                            got: Received::Record(ContentType::ApplicationData),
+                        });
+                    }
+                    early.data.extend_from_slice(data);
+                    continue;
+                }
                 Inbound::ApplicationData(_) => {
                     Err(unexpected(Received::Record(ContentType::ApplicationData)))
                 }

@@ -170,6 +170,13 @@ impl<R: Role, St: State, P: Shape> Handshake<R, St, P> {
         Handshake::from_parts(self.core, learn(self.known))
     }
 
+    /// Stays at this state in another shape: a choice of ours at this
+    /// state (offering 0-RTT) or the peer's answer (refusing it) changed
+    /// the path ahead, not the state.
+    pub(crate) fn with_shape<Q: Shape>(self) -> Handshake<R, St, Q> {
+        Handshake::from_parts(self.core, self.known)
+    }
+
     /// Moves along a table edge keeping what is known.
     pub(crate) fn advance_same<Next>(self) -> Handshake<R, Next, P>
     where

@@ -26,15 +26,18 @@ pub use config::{
     DEFAULT_VERSIONS, ServerConfig,
 };
 pub use machine::{Fatal, Handshake, RecvMessage, SendMessage, Step};
-pub use negotiate::{AfterClientHello, AfterServerHello};
+pub use negotiate::{AfterClientHello, AfterEarlyServerHello, AfterServerHello};
 pub use role::{B, C, Client, Role, S, Server, Writer, Writes};
-pub use shape::{ClientAuth, Full, NoClientCert, Resumed, ResumedClientAuth, Shape};
+pub use shape::{ClientAuth, EarlyData, Full, NoClientCert, Resumed, ResumedClientAuth, Shape};
 pub use table::State;
 pub use tls12::known;
 pub use tls12::shape::{FullShape, WithoutCertificateVerify};
 pub use tls12::table::state;
 pub use tls12::{AfterClientCert, AfterServerCert, AfterServerKey, AfterTicket};
-pub use tls13::{AfterClientCert13, AfterEncryptedExtensions};
+pub use tls13::{
+    AfterClientCert13, AfterEarlyEncryptedExtensions, AfterEncryptedExtensions, EarlyDataOffer,
+    RejectedEarlyData,
+};
 
 /// `docs/state-machine.md`, generated from both tables and their shapes.
 ///

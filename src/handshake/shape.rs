@@ -16,6 +16,8 @@ pub trait Shape: Sealed + 'static {
     const NAME: &'static str;
     /// Whether this shape resumes an earlier session.
     const RESUMED: bool = false;
+    /// Whether the handshake carried 0-RTT early data the server accepted.
+    const EARLY_DATA: bool = false;
 }
 
 /// The full handshake without client authentication: ServerHello,
@@ -57,7 +59,24 @@ pub enum Resumed {}
 #[derive(Debug)]
 pub enum ResumedClientAuth {}
 
+/// A TLS 1.3 resumption with 0-RTT early data (RFC 8446 2.3, 4.2.10).
+///
+/// On the client, the shape of the hello state after a ClientHello that
+/// offered early data ([`send_with_early_data`]): only there can early data
+/// be written. The server's answer decides what follows: its
+/// EncryptedExtensions accepting early data keeps this shape (the
+/// client's EndOfEarlyData follows the server's Finished); anything else
+/// leaves it, handing the early data back. On the server, the shape of a
+/// resumption that accepted the client's early data: it is read before
+/// the EndOfEarlyData, and kept apart from the application data that
+/// follows the handshake.
+///
+/// [`send_with_early_data`]: crate::handshake::Handshake::send_with_early_data
+#[derive(Debug)]
+pub enum EarlyData {}
+
 impl Sealed for Full {}
+impl Sealed for EarlyData {}
 impl Sealed for ResumedClientAuth {}
 impl Sealed for ClientAuth {}
 impl Sealed for NoClientCert {}
@@ -75,6 +94,12 @@ impl Shape for NoClientCert {
 impl Shape for Resumed {
     const NAME: &'static str = "resumed";
     const RESUMED: bool = true;
+}
+
+impl Shape for EarlyData {
+    const NAME: &'static str = "resumed with early data";
+    const RESUMED: bool = true;
+    const EARLY_DATA: bool = true;
 }
 
 impl Shape for ResumedClientAuth {

@@ -70,6 +70,23 @@ pub struct ClientSide {
     /// The TLS 1.3 ticket our ClientHello offers in pre_shared_key (taken
     /// from the store: offered once, whatever happens).
     pub(crate) offered_ticket13: Option<Box<Tls13Ticket>>,
+    /// The walk asked for 0-RTT (`send_with_early_data`).
+    pub(crate) early_requested: bool,
+    /// The 0-RTT data offered with the ticket: how much the ticket allows
+    /// and what was written, kept to hand back if it is not accepted.
+    pub(crate) early: Option<Box<EarlyDataSent>>,
+    /// Our compatibility ChangeCipherSpec went out already (right after a
+    /// ClientHello with early data, RFC 8446 D.4): it is sent once.
+    pub(crate) sent_compat_ccs: bool,
+}
+
+/// The 0-RTT data of a ClientHello (RFC 8446 4.2.10).
+#[derive(Debug, Default)]
+pub(crate) struct EarlyDataSent {
+    /// The ticket's max_early_data_size.
+    pub(crate) max: usize,
+    /// What was written, in order.
+    pub(crate) data: Vec<u8>,
 }
 
 /// The TLS 1.3 secrets the client carries from the ServerHello to its
@@ -159,6 +176,23 @@ pub(crate) struct Server13 {
     /// Whether the client lists psk_dhe_ke, so that our tickets are of
     /// use to it.
     pub(crate) client_takes_tickets: bool,
+    /// What becomes of the 0-RTT data the ClientHello announced.
+    pub(crate) early: EarlyAnswer,
+    /// The opener for accepted early data, from the ClientHello to the
+    /// ServerChangeCipherSpec row, where the reader takes it.
+    pub(crate) early_opener: Option<Box<dyn crate::record::RecordOpener>>,
+}
+
+/// The server's answer to a ClientHello's early_data (RFC 8446 4.2.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EarlyAnswer {
+    /// The hello announced none.
+    NotOffered,
+    /// Accepted: read under the early key until EndOfEarlyData.
+    Accepted,
+    /// Not accepted: skipped (up to a budget) until the client's second
+    /// flight.
+    Rejected,
 }
 
 /// A PSK the server accepted from a ClientHello's pre_shared_key: its
@@ -170,6 +204,8 @@ pub(crate) struct AcceptedPsk {
     /// Whether the ticket's client chain is this handshake's client
     /// identity: only under a client-auth policy that verified it again.
     pub(crate) client_identity: bool,
+    /// Whether the 0-RTT data offered with it is accepted.
+    pub(crate) early_data: bool,
 }
 
 impl core::fmt::Debug for Server13 {

@@ -146,7 +146,9 @@ struct Current {
 /// - nothing may come between the records of a split handshake message,
 ///   not even the alert TLS 1.2 lets through (RFC 8446 5.1);
 /// - an alert record must hold exactly one alert (RFC 8446 5.1), and empty
-///   handshake and alert records are refused as in TLS 1.2.
+///   handshake and alert records are refused as in TLS 1.2;
+/// - a server that rejected the client's 0-RTT data skips it
+///   ([`skip_rejected_early_data`](Self::skip_rejected_early_data)).
 pub struct RecordReader {
     /// Initialised storage; `buf[start..filled]` is not yet discarded.
     buf: Vec<u8>,
@@ -181,6 +183,9 @@ pub struct RecordReader {
     /// The most a drained reader keeps (see [`MAX_IDLE_CAPACITY`], the
     /// default; [`set_idle_capacity`](Self::set_idle_capacity)).
     idle_capacity: usize,
+    /// TLS 1.3 server that rejected 0-RTT: how many more bytes of the
+    /// client's early data may be skipped (RFC 8446 4.2.10).
+    skip_early: Option<usize>,
     failed: Option<Error>,
 }
 
@@ -228,6 +233,7 @@ impl RecordReader {
             last_record_len: 0,
             large_in_a_row: 0,
             idle_capacity: MAX_IDLE_CAPACITY,
+            skip_early: None,
             failed: None,
         }
     }
@@ -247,6 +253,9 @@ impl RecordReader {
     /// under TLS 1.2 the ChangeCipherSpec record ends at it by construction.
     /// TLS 1.3 key changes use [`install_opener`](Self::install_opener).
     pub fn set_opener(&mut self, opener: Box<dyn RecordOpener>) {
+        // A new key ends the skipping of rejected early data: after a
+        // HelloRetryRequest the client sends none past its second hello.
+        self.skip_early = None;
         self.max_body = opener.max_body_len().min(MAX_CIPHERTEXT_LEN);
         self.opener = opener;
         self.seq = 0;
@@ -309,6 +318,38 @@ impl RecordReader {
     pub fn drop_compat_ccs_before_server_hello(&mut self) {
         if !self.tls13 && !self.protected {
             self.compat_ccs = true;
+        }
+    }
+
+    /// TLS 1.3, a server that did not accept the 0-RTT data a ClientHello
+    /// announced (RFC 8446 4.2.10): from now on, records that are
+    /// application_data on the outside are skipped while the reader is
+    /// unprotected (after a HelloRetryRequest), and records that do not
+    /// open under the installed key (the handshake key) are skipped once it
+    /// is protected, until the first record that opens, which ends the
+    /// skipping (as does the next key). At most `budget` bytes are skipped,
+    /// counted as each record's body less the least TLS 1.3 overhead (a
+    /// 16-byte tag and the content type), so that no more than
+    /// `budget` bytes of early plaintext pass; one byte more is
+    /// `unexpected_message`.
+    pub fn skip_rejected_early_data(&mut self, budget: usize) {
+        self.skip_early = Some(budget);
+    }
+
+    /// Charges a skipped early data record of body length `len` to the
+    /// budget.
+    fn charge_skipped(&mut self, len: usize) -> Result<(), Error> {
+        const LEAST_TLS13_OVERHEAD: usize = 17;
+        let budget = self.skip_early.unwrap_or(0);
+        match budget.checked_sub(len.saturating_sub(LEAST_TLS13_OVERHEAD)) {
+            Some(left) => {
+                self.skip_early = Some(left);
+                Ok(())
+            }
+            None => Err(Error::UnexpectedMessage {
+                expected: "no more rejected early data than max_early_data_size",
+                got: Received::Record(ContentType::ApplicationData),
+            }),
         }
     }
 
@@ -693,6 +734,14 @@ impl RecordReader {
             self.start = record_end;
             return Ok(Opened::Dropped);
         }
+        let skipping = self.skip_early.is_some() && header.typ == ContentType::ApplicationData;
+        if skipping && !self.protected {
+            // Rejected early data before a HelloRetryRequest's second
+            // ClientHello: no key could open it.
+            self.charge_skipped(header.len)?;
+            self.start = record_end;
+            return Ok(Opened::Dropped);
+        }
         if self.seq == u64::MAX {
             return Err(Error::SequenceExhausted);
         }
@@ -700,9 +749,18 @@ impl RecordReader {
             .buf
             .get_mut(body_start..record_end)
             .ok_or(Error::Internal("record reader lost track of its buffer"))?;
-        let (typ, plain) = self
-            .opener
-            .open(self.seq, header.typ, header.version, body)?;
+        let (typ, plain) = match self.opener.open(self.seq, header.typ, header.version, body) {
+            // Rejected early data under the early key: skipped, and it
+            // uses no sequence number of the key that did not open it.
+            Err(Error::DecryptFailed) if skipping => {
+                self.charge_skipped(header.len)?;
+                self.start = record_end;
+                return Ok(Opened::Dropped);
+            }
+            opened => opened?,
+        };
+        // The first record that opens is the client's second flight.
+        self.skip_early = None;
         self.seq += 1;
         if hides_type {
             self.check_continuation(typ)?;

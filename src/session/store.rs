@@ -219,6 +219,8 @@ mod tests {
             lifetime_secs: 3600,
             received_ms,
             server_certificates: std::sync::Arc::default(),
+            max_early_data_size: 0,
+            alpn_protocol: None,
         }
     }
 

@@ -42,6 +42,9 @@ pub(crate) struct TicketState13 {
     pub(crate) alpn_protocol: Option<Vec<u8>>,
     /// The client's chain, verified in that handshake; empty without one.
     pub(crate) client_certificates: Arc<[CertificateDer<'static>]>,
+    /// The max_early_data_size the ticket was issued with (RFC 8446
+    /// 4.6.1): 0 when it allows no 0-RTT.
+    pub(crate) max_early_data_size: u32,
 }
 
 /// The first byte of a TLS 1.3 ticket's plaintext: not a TLS 1.2
@@ -72,7 +75,8 @@ impl TicketState13 {
             + 1
             + alpn.len()
             + 3
-            + chain;
+            + chain
+            + 4;
         let mut out = Zeroizing::new(Vec::with_capacity(len));
         VERSION13.encode(&mut out);
         self.suite.encode(&mut out);
@@ -83,6 +87,7 @@ impl TicketState13 {
         crate::codec::encode_bytes(&mut out, LengthPrefix::U16, name);
         crate::codec::encode_bytes(&mut out, LengthPrefix::U8, alpn);
         CertificateChain(self.client_certificates.clone()).encode(&mut out);
+        self.max_early_data_size.encode(&mut out);
         out
     }
 
@@ -115,6 +120,7 @@ impl TicketState13 {
         };
         let alpn = read_bytes(r, LengthPrefix::U8, "alpn_protocol")?;
         let client_certificates = CertificateChain::read(r)?.0;
+        let max_early_data_size = u32::read(r)?;
         if r.any_left() {
             return Err(InvalidMessage::TrailingData("TLS 1.3 ticket"));
         }
@@ -127,6 +133,7 @@ impl TicketState13 {
             server_name,
             alpn_protocol: (!alpn.is_empty()).then_some(alpn),
             client_certificates,
+            max_early_data_size,
         })
     }
 
@@ -165,6 +172,14 @@ pub struct Tls13Ticket {
     /// The server's chain from the handshake that issued it, reported
     /// again when the ticket resumes.
     pub server_certificates: Arc<[CertificateDer<'static>]>,
+    /// How much 0-RTT data the server takes with this ticket (its
+    /// NewSessionTicket's early_data extension, RFC 8446 4.2.10): 0 when
+    /// none.
+    pub max_early_data_size: u32,
+    /// The application protocol of the handshake that issued it: 0-RTT
+    /// with the ticket is accepted only under the same one (RFC 8446
+    /// 4.2.10).
+    pub alpn_protocol: Option<Vec<u8>>,
 }
 
 impl core::fmt::Debug for Tls13Ticket {
@@ -209,6 +224,7 @@ mod tests {
             server_name: Some("localhost".into()),
             alpn_protocol: Some(b"h2".to_vec()),
             client_certificates: vec![CertificateDer::from(vec![0x30, 1])].into(),
+            max_early_data_size: 16384,
         }
     }
 
@@ -222,6 +238,7 @@ mod tests {
         assert_eq!(back.alpn_protocol, state.alpn_protocol);
         assert_eq!(back.server_name, state.server_name);
         assert_eq!(back.client_certificates, state.client_certificates);
+        assert_eq!(back.max_early_data_size, state.max_early_data_size);
         assert_eq!(
             (
                 back.suite,

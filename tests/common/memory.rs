@@ -36,7 +36,8 @@ pub fn server_full(
         AfterClientHello::Resumed(_) => panic!("nothing was offered for resumption"),
         AfterClientHello::Tls13(_)
         | AfterClientHello::Tls13Retry(_)
-        | AfterClientHello::Tls13Resumed(_) => {
+        | AfterClientHello::Tls13Resumed(_)
+        | AfterClientHello::Tls13Early(_) => {
             panic!("the server negotiates TLS 1.2 only")
         }
     }

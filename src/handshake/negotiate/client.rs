@@ -6,10 +6,11 @@ use crate::error::{Error, PeerMisbehaved};
 use crate::handshake::core::{Core, Incoming, expect_payload};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage};
 use crate::handshake::role::Client;
-use crate::handshake::shape::{Full, Resumed};
+use crate::handshake::shape::{EarlyData, Full, Resumed};
 use crate::handshake::table::Follows;
 use crate::handshake::tls12::table::state as state12;
 use crate::handshake::tls12::{self, known::Negotiated};
+use crate::handshake::tls13::early_client::{RejectedEarlyData, reject_early_data};
 use crate::handshake::tls13::known::Hello13;
 use crate::handshake::tls13::table::state as state13;
 use crate::handshake::tls13::{self, known::Negotiated13};
@@ -103,20 +104,59 @@ impl RecvMessage<Client, Full> for state12::ServerHello {
             let hello = expect_payload!(message, ServerHello)?;
             decide(&mut hs.core, &hello)
         })?;
-        Ok(match decided {
-            Decided::Tls13(negotiated) => AfterServerHello::Tls13(hs.reshape(|_hello| negotiated)),
-            Decided::Tls13Resumed(negotiated) => {
-                AfterServerHello::Tls13Resumed(hs.reshape(|_hello| negotiated))
-            }
-            Decided::Retry => {
-                AfterServerHello::HelloRetryRequest(hs.reshape(|_hello| Hello13::default()))
-            }
-            Decided::Tls12(negotiated, None) => {
-                AfterServerHello::Full(hs.advance(|_hello| negotiated))
-            }
-            Decided::Tls12(negotiated, Some(session)) => AfterServerHello::Resumed(
-                hs.reshape(|_hello| tls12::client::resumed_known(negotiated, session)),
-            ),
-        })
+        Ok(branch(hs, decided))
+    }
+}
+
+/// What the ServerHello decided after a ClientHello with 0-RTT early data.
+#[derive(Debug)]
+pub enum AfterEarlyServerHello {
+    /// The server resumes our ticket: its EncryptedExtensions, next, says
+    /// whether it accepts the early data.
+    Resumed(Handshake<Client, state13::EncryptedExtensions, EarlyData>),
+    /// Anything else (a full TLS 1.3 handshake, a HelloRetryRequest, TLS
+    /// 1.2): the early data was not accepted and is handed back; the
+    /// handshake goes on as after an ordinary ClientHello.
+    Rejected(RejectedEarlyData, AfterServerHello),
+}
+
+impl RecvMessage<Client, EarlyData> for state12::ServerHello {
+    type Next = AfterEarlyServerHello;
+
+    fn recv(
+        hs: Handshake<Client, Self, EarlyData>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (mut hs, decided) = hs.try_with(|hs| {
+            let hello = expect_payload!(message, ServerHello)?;
+            decide(&mut hs.core, &hello)
+        })?;
+        if let Decided::Tls13Resumed(negotiated) = decided {
+            return Ok(AfterEarlyServerHello::Resumed(
+                hs.reshape(|_hello| negotiated),
+            ));
+        }
+        let rejected = reject_early_data(&mut hs.core);
+        Ok(AfterEarlyServerHello::Rejected(
+            rejected,
+            branch(hs.with_shape(), decided),
+        ))
+    }
+}
+
+/// The typed branch for what the ServerHello decided.
+fn branch(hs: Handshake<Client, state12::ServerHello, Full>, decided: Decided) -> AfterServerHello {
+    match decided {
+        Decided::Tls13(negotiated) => AfterServerHello::Tls13(hs.reshape(|_hello| negotiated)),
+        Decided::Tls13Resumed(negotiated) => {
+            AfterServerHello::Tls13Resumed(hs.reshape(|_hello| negotiated))
+        }
+        Decided::Retry => {
+            AfterServerHello::HelloRetryRequest(hs.reshape(|_hello| Hello13::default()))
+        }
+        Decided::Tls12(negotiated, None) => AfterServerHello::Full(hs.advance(|_hello| negotiated)),
+        Decided::Tls12(negotiated, Some(session)) => AfterServerHello::Resumed(
+            hs.reshape(|_hello| tls12::client::resumed_known(negotiated, session)),
+        ),
     }
 }

@@ -9,5 +9,5 @@
 mod client;
 pub(crate) mod server;
 
-pub use client::AfterServerHello;
+pub use client::{AfterEarlyServerHello, AfterServerHello};
 pub use server::AfterClientHello;

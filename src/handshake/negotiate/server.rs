@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::handshake::core::Incoming;
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage};
 use crate::handshake::role::Server;
-use crate::handshake::shape::Resumed;
+use crate::handshake::shape::{EarlyData, Resumed};
 use crate::handshake::table::Follows;
 use crate::handshake::tls12::server::{Answer12, recv_client_hello12};
 use crate::handshake::tls12::shape::FullShape;
@@ -60,6 +60,14 @@ pub enum AfterClientHello<P: FullShape> {
     /// Certificate follows. The ticket's verified client chain, if any, is
     /// the handshake's client identity.
     Tls13Resumed(Handshake<Server, tls13::table::state::ServerHello, Resumed>),
+    /// A TLS 1.3 resumption as [`Tls13Resumed`](Self::Tls13Resumed) that
+    /// also accepts the client's 0-RTT early data (RFC 8446 2.3, 4.2.10):
+    /// the ticket allows it, this handshake has its suite and application
+    /// protocol, and the anti-replay register had not seen it. After our
+    /// Finished the early data is read, up to the client's EndOfEarlyData;
+    /// the connection hands it out apart
+    /// ([`Connection::take_early_data`](crate::Connection::take_early_data)).
+    Tls13Early(Handshake<Server, tls13::table::state::ServerHello, EarlyData>),
 }
 
 /// The edges from the shared hello state into the TLS 1.3 table.
@@ -87,6 +95,7 @@ impl<P: FullShape> RecvMessage<Server, P> for tls12::table::state::ClientHello {
                 Answer13::Retry => AfterClientHello::Tls13Retry(hs.reshape(|_| known)),
                 Answer13::Full => AfterClientHello::Tls13(hs.reshape(|_| known)),
                 Answer13::Resumed => AfterClientHello::Tls13Resumed(hs.reshape(|_| known)),
+                Answer13::ResumedEarly => AfterClientHello::Tls13Early(hs.reshape(|_| known)),
             });
         }
         if !hs.core.config.versions.contains(&ProtocolVersion::Tls12) {

@@ -60,6 +60,9 @@ impl Handshake<Client, state::ClientHello> {
             retry_suite: None,
             retry_cookie: None,
             offered_ticket13: None,
+            early_requested: false,
+            early: None,
+            sent_compat_ccs: false,
         };
         let mut core = Core::<Client>::new(config, side);
         core.writer

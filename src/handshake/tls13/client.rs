@@ -24,7 +24,7 @@ use crate::handshake::role::Client;
 use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed};
 use crate::handshake::side::{ClientSide, Tls13ClientKeys};
 use crate::handshake::tls12::shape::FullShape;
-use crate::handshake::tls13::Shape13;
+use crate::handshake::tls13::{OneRtt, Shape13};
 use crate::message::tls13::{CertificateTls13, FinishedTls13, KeyShareEntry, PayloadTls13};
 use crate::message::{
     ClientExtension, ClientExtensions, ClientHello, DigitallySigned, HandshakeMessage,
@@ -92,6 +92,20 @@ pub(crate) fn offer_ticket13(
         .any(|suite| lookup_tls13(*suite).is_some_and(|offered| offered.hash == hash));
     if !shares_hash || ticket.expired(now_millis()) {
         return;
+    }
+    // RFC 8446 4.2.10: 0-RTT only with the first PSK, under its own suite,
+    // which we must offer; the data is bounded by the ticket.
+    side.early = None;
+    let early = side.early_requested
+        && config.enable_early_data
+        && ticket.max_early_data_size > 0
+        && side.offered_suites.contains(&ticket.suite);
+    if early {
+        extensions.push(ClientExtension::EarlyData);
+        side.early = Some(Box::new(crate::handshake::side::EarlyDataSent {
+            max: usize::try_from(ticket.max_early_data_size).unwrap_or(usize::MAX),
+            data: Vec::new(),
+        }));
     }
     extensions.push(pre_shared_key(&ticket, hash.output_len()));
     side.offered_ticket13 = Some(Box::new(ticket));
@@ -220,8 +234,15 @@ pub(crate) fn accept_server_hello(
     // then our Finished) goes under our handshake key: the connection state
     // after the ServerHello (RFC 8446 5, 6). The compatibility
     // ChangeCipherSpec is written unprotected all the same.
-    core.writer
-        .set_sealer(Box::new(suite.sealer(&secrets.client)?));
+    let sealer = Box::new(suite.sealer(&secrets.client)?);
+    if resumed.is_some() && core.side.early.is_some() {
+        // Our writing stays under the early key until EncryptedExtensions
+        // says whether the server takes the early data (then until our
+        // EndOfEarlyData); the handshake key waits.
+        core.pending_sealer = Some(sealer);
+    } else {
+        core.writer.set_sealer(sealer);
+    }
     core.side.tls13 = Tls13ClientKeys {
         handshake_secret: Some(handshake),
         client_handshake: Some(secrets.client),
@@ -350,6 +371,8 @@ impl SendMessage<Client, Full> for state::ClientHello {
                     ClientExtension::KeyShare(_)
                         | ClientExtension::Cookie(_)
                         | ClientExtension::PreSharedKey(_)
+                        // RFC 8446 4.1.2: no early_data after a retry.
+                        | ClientExtension::EarlyData
                 )
             });
             hello
@@ -429,6 +452,8 @@ fn allowed_in_encrypted_extensions(core: &Core<Client>, typ: ExtensionType) -> b
         ExtensionType::ApplicationLayerProtocolNegotiation => {
             !core.config.alpn_protocols.is_empty()
         }
+        // RFC 8446 4.2.10: only in answer to our early_data.
+        ExtensionType::EarlyData => core.side.early.is_some(),
         _ => false,
     }
 }
@@ -439,7 +464,23 @@ fn recv_encrypted_extensions(
     core: &mut Core<Client>,
     message: Incoming,
 ) -> Result<Option<Vec<u8>>, Error> {
+    recv_encrypted_extensions_early(core, message).map(|(alpn, _)| alpn)
+}
+
+/// [`recv_encrypted_extensions`], also saying whether the server accepted
+/// our early data (an empty early_data, RFC 8446 4.2.10).
+pub(crate) fn recv_encrypted_extensions_early(
+    core: &mut Core<Client>,
+    message: Incoming,
+) -> Result<(Option<Vec<u8>>, bool), Error> {
     let extensions = expect_payload13!(message, EncryptedExtensions)?;
+    let early_accepted = match extensions.extensions.get(ExtensionType::EarlyData) {
+        None => false,
+        Some([]) => true,
+        Some(_) => {
+            return Err(crate::error::InvalidMessage::TrailingData("early_data").into());
+        }
+    };
     if extensions
         .extensions
         .types()
@@ -455,7 +496,7 @@ fn recv_encrypted_extensions(
         return Err(illegal("an application protocol we did not offer"));
     }
     core.hash_received();
-    Ok(alpn_protocol)
+    Ok((alpn_protocol, early_accepted))
 }
 
 impl RecvMessage<Client, Full> for state::EncryptedExtensions {
@@ -480,26 +521,36 @@ impl RecvMessage<Client, Resumed> for state::EncryptedExtensions {
     fn recv(hs: Handshake<Client, Self, Resumed>, message: Incoming) -> Result<Self::Next, Fatal> {
         let (hs, (alpn_protocol, chain)) = hs.try_with(|hs| {
             let alpn_protocol = recv_encrypted_extensions(&mut hs.core, message)?;
-            let chain = hs
-                .core
-                .side
-                .offered_ticket13
-                .as_ref()
-                .map(|ticket| ticket.server_certificates.clone())
-                .ok_or(Error::Internal("resumed without the ticket"))?;
-            Ok((alpn_protocol, chain))
+            Ok((alpn_protocol, ticket_chain(&hs.core)?))
         })?;
-        Ok(hs.advance(|negotiated| {
-            certified(
-                Negotiated13 {
-                    alpn_protocol,
-                    ..negotiated
-                },
-                // No Certificate on resumption, so nothing is stapled.
-                (chain, None),
-            )
-        }))
+        Ok(hs.advance(|negotiated| resumed_known(negotiated, alpn_protocol, chain)))
     }
+}
+
+/// The server's chain on resumption: the one the ticket's handshake
+/// verified.
+pub(crate) fn ticket_chain(core: &Core<Client>) -> Result<Arc<[CertificateDer<'static>]>, Error> {
+    core.side
+        .offered_ticket13
+        .as_ref()
+        .map(|ticket| ticket.server_certificates.clone())
+        .ok_or(Error::Internal("resumed without the ticket"))
+}
+
+/// What a resumed handshake knows after EncryptedExtensions.
+pub(crate) fn resumed_known(
+    negotiated: Negotiated13,
+    alpn_protocol: Option<Vec<u8>>,
+    chain: Arc<[CertificateDer<'static>]>,
+) -> Certified13 {
+    certified(
+        Negotiated13 {
+            alpn_protocol,
+            ..negotiated
+        },
+        // No Certificate on resumption, so nothing is stapled.
+        (chain, None),
+    )
 }
 
 /// What followed EncryptedExtensions: the server's Certificate, or its
@@ -668,47 +719,53 @@ impl<P: FullShape> RecvMessage<Client, P> for state::ServerCertVerify {
     }
 }
 
-impl<P: Shape13> RecvMessage<Client, P> for state::ServerFinished {
+impl<P: OneRtt> RecvMessage<Client, P> for state::ServerFinished {
     /// Our compatibility ChangeCipherSpec is next (written only with
     /// middlebox compatibility), then our Finished, or first our
     /// Certificate if the server asked for one.
     type Next = Handshake<Client, state::ClientChangeCipherSpec, P>;
 
     fn recv(hs: Handshake<Client, Self, P>, message: Incoming) -> Result<Self::Next, Fatal> {
-        let (hs, ()) = hs.try_with(|hs| {
-            let finished = expect_payload13!(message, Finished)?;
-            let keys = &mut hs.core.side.tls13;
-            let server_handshake = keys
-                .server_handshake
-                .take()
-                .ok_or(Error::Internal("no server handshake secret at Finished"))?;
-            let hash = hs.core.transcript.current_hash()?;
-            let verified =
-                verify_finished(&server_handshake, hash.as_bytes(), finished.verify_data())?;
-            hs.core.hash_received();
-            let handshake = hs
-                .core
-                .side
-                .tls13
-                .handshake_secret
-                .take()
-                .ok_or(Error::Internal("no handshake secret at Finished"))?;
-            let (secrets, master) = application_secrets(&hs.core, handshake)?;
-            let suite = hs.known.negotiated.suite;
-            // The server's Finished must end its record (RFC 8446 5.1);
-            // from here a plaintext ChangeCipherSpec is refused (RFC 8446 5).
-            hs.core
-                .reader
-                .install_opener(Box::new(suite.opener(&secrets.server)?))?;
-            hs.core.reader.end_compat_ccs();
-            hs.core.read_traffic13 = Some(secrets.server);
-            hs.core.side.tls13.client_application = Some(secrets.client);
-            hs.core.side.tls13.master = Some(master);
-            hs.core.side.server_finished = Some(verified);
-            Ok(())
-        })?;
+        let (hs, ()) = hs.try_with(|hs| recv_server_finished(hs, message))?;
         Ok(hs.advance_same())
     }
+}
+
+/// Checks the server's Finished (constant time) and moves our reading to
+/// the server's application key.
+pub(crate) fn recv_server_finished<P: Shape13>(
+    hs: &mut Handshake<Client, state::ServerFinished, P>,
+    message: Incoming,
+) -> Result<(), Error> {
+    let finished = expect_payload13!(message, Finished)?;
+    let keys = &mut hs.core.side.tls13;
+    let server_handshake = keys
+        .server_handshake
+        .take()
+        .ok_or(Error::Internal("no server handshake secret at Finished"))?;
+    let hash = hs.core.transcript.current_hash()?;
+    let verified = verify_finished(&server_handshake, hash.as_bytes(), finished.verify_data())?;
+    hs.core.hash_received();
+    let handshake = hs
+        .core
+        .side
+        .tls13
+        .handshake_secret
+        .take()
+        .ok_or(Error::Internal("no handshake secret at Finished"))?;
+    let (secrets, master) = application_secrets(&hs.core, handshake)?;
+    let suite = hs.known.negotiated.suite;
+    // The server's Finished must end its record (RFC 8446 5.1);
+    // from here a plaintext ChangeCipherSpec is refused (RFC 8446 5).
+    hs.core
+        .reader
+        .install_opener(Box::new(suite.opener(&secrets.server)?))?;
+    hs.core.reader.end_compat_ccs();
+    hs.core.read_traffic13 = Some(secrets.server);
+    hs.core.side.tls13.client_application = Some(secrets.client);
+    hs.core.side.tls13.master = Some(master);
+    hs.core.side.server_finished = Some(verified);
+    Ok(())
 }
 
 /// Writes the compatibility ChangeCipherSpec if the configuration asks for
@@ -717,8 +774,10 @@ impl<P: Shape13> RecvMessage<Client, P> for state::ServerFinished {
 fn send_client_ccs<P: Shape13>(
     hs: &mut Handshake<Client, state::ClientChangeCipherSpec, P>,
 ) -> Result<(), Error> {
-    if hs.core.config.middlebox_compat {
+    // Once: after a ClientHello with early data it went out right after it.
+    if hs.core.config.middlebox_compat && !hs.core.side.sent_compat_ccs {
         hs.core.send_compat_change_cipher_spec()?;
+        hs.core.side.sent_compat_ccs = true;
     }
     Ok(())
 }

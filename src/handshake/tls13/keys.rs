@@ -14,6 +14,27 @@ pub(crate) const CLIENT_HANDSHAKE_TRAFFIC_SECRET: &str = "CLIENT_HANDSHAKE_TRAFF
 pub(crate) const SERVER_HANDSHAKE_TRAFFIC_SECRET: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
 pub(crate) const CLIENT_TRAFFIC_SECRET_0: &str = "CLIENT_TRAFFIC_SECRET_0";
 pub(crate) const SERVER_TRAFFIC_SECRET_0: &str = "SERVER_TRAFFIC_SECRET_0";
+pub(crate) const CLIENT_EARLY_TRAFFIC_SECRET: &str = "CLIENT_EARLY_TRAFFIC_SECRET";
+
+/// The 0-RTT key's secret (RFC 8446 7.1): `client_early_traffic_secret`
+/// from the PSK's early secret, over the ClientHello (the last message in
+/// the transcript, hashed with the PSK's hash), logged.
+pub(crate) fn client_early_secret<R: Role>(
+    core: &Core<R>,
+    suite: &Tls13CipherSuite,
+    psk: &[u8],
+) -> Result<Secret, Error>
+where
+    R::Config: KeyLogged,
+{
+    let mut transcript = core.transcript.clone();
+    transcript.start_hash(suite.hash);
+    let hello_hash = transcript.current_hash()?;
+    let secret = EarlySecret::new(suite.hash, Some(psk))?
+        .client_early_traffic_secret(hello_hash.as_bytes())?;
+    log_secret(core, CLIENT_EARLY_TRAFFIC_SECRET, &secret);
+    Ok(secret)
+}
 
 /// Logs `secret` under `label` and this handshake's client random, if
 /// the configuration asks for a key log.

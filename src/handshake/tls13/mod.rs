@@ -5,14 +5,16 @@
 //! is in `crypto::tls13`, the messages in `message::tls13`.
 
 pub(crate) mod client;
+pub(crate) mod early_client;
 pub(crate) mod keys;
 pub mod known;
 pub(crate) mod server;
 
 pub use client::{AfterEncryptedExtensions, AfterServerHello13};
+pub use early_client::{AfterEarlyEncryptedExtensions, EarlyDataOffer, RejectedEarlyData};
 pub use server::{AfterClientCert13, AfterSecondClientHello, TICKET_AGE_TOLERANCE_MS};
 
-use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed, Shape};
+use crate::handshake::shape::{ClientAuth, EarlyData, Full, NoClientCert, Resumed, Shape};
 
 /// The shapes a TLS 1.3 handshake takes: the full ones and [`Resumed`]
 /// (a PSK from a ticket: no Certificate, no CertificateVerify). The
@@ -26,4 +28,15 @@ impl Shape13 for Full {}
 impl Shape13 for ClientAuth {}
 impl Shape13 for NoClientCert {}
 impl Shape13 for Resumed {}
+impl Shape13 for EarlyData {}
+
+/// The TLS 1.3 shapes without accepted 0-RTT data: after the server's
+/// Finished the client's compatibility ChangeCipherSpec (or nothing) and
+/// its second flight follow, not an EndOfEarlyData.
+pub trait OneRtt: Shape13 {}
+
+impl OneRtt for Full {}
+impl OneRtt for ClientAuth {}
+impl OneRtt for NoClientCert {}
+impl OneRtt for Resumed {}
 pub mod table;

@@ -20,14 +20,15 @@ use crate::crypto::tls13::{
 use crate::crypto::{self, EphemeralKeyExchange, Transcript};
 use crate::enums::{Compression, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::{CertificateError, Error, PeerIncompatible, PeerMisbehaved};
-use crate::handshake::config::{CertifiedKey, ClientCertPolicy, ServerConfig};
-use crate::handshake::core::{Core, Incoming, expect_payload13};
+use crate::handshake::config::{CertifiedKey, ClientCertPolicy, MIN_EARLY_DATA_SKIP, ServerConfig};
+use crate::handshake::core::{Core, EarlyDataReceived, Incoming, expect_payload13};
 use crate::handshake::machine::{Fatal, Handshake, RecvMessage, SendMessage};
 use crate::handshake::role::Server;
-use crate::handshake::shape::{ClientAuth, Full, NoClientCert, Resumed};
-use crate::handshake::side::{AcceptedPsk, Server13};
+use crate::handshake::shape::{ClientAuth, EarlyData, Full, NoClientCert, Resumed};
+use crate::handshake::side::{AcceptedPsk, EarlyAnswer, Server13};
 use crate::handshake::tls12::shape::FullShape;
 use crate::handshake::tls13::Shape13;
+use crate::handshake::tls13::keys::client_early_secret;
 use crate::keylog::KeyLog;
 use crate::message::tls13::{
     CertificateRequestTls13, CertificateTls13, EncryptedExtensions, FinishedTls13, KeyShareEntry,
@@ -237,6 +238,11 @@ fn choose(config: &ServerConfig, hello: &ClientHello) -> Result<Server13, Error>
         client_takes_tickets: hello
             .psk_key_exchange_modes()
             .is_some_and(|modes| modes.contains(&PskKeyExchangeMode::PskDheKe)),
+        early: match hello.offers_early_data() {
+            true => EarlyAnswer::Rejected,
+            false => EarlyAnswer::NotOffered,
+        },
+        early_opener: None,
     })
 }
 
@@ -331,14 +337,50 @@ fn accept_psk(
         else {
             return Ok(None);
         };
+        let early_data = index == 0
+            && choice.early == EarlyAnswer::Rejected
+            && accepts_early_data(core, choice, &state, &identity.identity, now);
         let index = u16::try_from(index).map_err(|_| Error::Internal("identity index"))?;
         return Ok(Some(AcceptedPsk {
             index,
             state,
             client_identity,
+            early_data,
         }));
     }
     Ok(None)
+}
+
+/// Whether the 0-RTT data offered with the first PSK, `state` (already
+/// checked fresh, for this server name, its binder verified), is accepted
+/// (RFC 8446 4.2.10, 8): we take early data; the ticket was issued
+/// allowing it; this handshake has the ticket's suite and application
+/// protocol; and the anti-replay register has not seen the ticket
+/// (`identity`) before. Last, so that only a ticket that would be
+/// accepted is recorded.
+fn accepts_early_data(
+    core: &Core<Server>,
+    choice: &Server13,
+    state: &TicketState13,
+    identity: &[u8],
+    now_ms: u64,
+) -> bool {
+    core.config.max_early_data_size > 0
+        && state.max_early_data_size > 0
+        && state.suite == choice.suite.suite
+        && state.alpn_protocol == choice.alpn_protocol
+        && core
+            .config
+            .anti_replay
+            .check_and_insert(identity, now_ms)
+            .accepts_early_data()
+}
+
+/// How much rejected early data the reader skips (RFC 8446 4.2.10).
+fn early_skip_budget(config: &ServerConfig) -> usize {
+    usize::try_from(config.max_early_data_size)
+        .unwrap_or(usize::MAX)
+        .max(MIN_EARLY_DATA_SKIP)
 }
 
 /// How the server answers a TLS 1.3 ClientHello.
@@ -350,6 +392,8 @@ pub(crate) enum Answer13 {
     Retry,
     /// The resumption of the ticket the client offered.
     Resumed,
+    /// The resumption, accepting the 0-RTT data offered with it.
+    ResumedEarly,
 }
 
 /// The TLS 1.3 read of a ClientHello (the version is chosen in
@@ -368,12 +412,25 @@ pub(crate) fn recv_client_hello13(
     core.client_random = hello.random.0;
     core.transcript.start_hash(choice.suite.hash);
     let answer = match retry {
-        true => Answer13::Retry,
+        true => {
+            // RFC 8446 4.2.10: early data behind a hello we answer with a
+            // HelloRetryRequest is skipped; the second hello has none.
+            if choice.early == EarlyAnswer::Rejected {
+                core.reader
+                    .skip_rejected_early_data(early_skip_budget(&core.config));
+                choice.early = EarlyAnswer::NotOffered;
+            }
+            Answer13::Retry
+        }
         false => {
             choice.psk = accept_psk(core, &choice, hello)?.map(Box::new);
-            match choice.psk.is_some() {
-                true => Answer13::Resumed,
-                false => Answer13::Full,
+            match &choice.psk {
+                Some(psk) if psk.early_data => {
+                    choice.early = EarlyAnswer::Accepted;
+                    Answer13::ResumedEarly
+                }
+                Some(_) => Answer13::Resumed,
+                None => Answer13::Full,
             }
         }
     };
@@ -598,6 +655,20 @@ impl<P: Shape13> SendMessage<Server, P> for state::ServerHello {
                 Some(psk) => EarlySecret::new(suite.hash, Some(psk.state.psk.as_bytes()))?,
                 None => EarlySecret::new(suite.hash, None)?,
             };
+            // Accepted 0-RTT: its key, over the ClientHello alone.
+            let early_secret = match core.side.tls13.as_deref() {
+                Some(choice) if choice.early == EarlyAnswer::Accepted => {
+                    let psk = choice
+                        .psk
+                        .as_ref()
+                        .ok_or(Error::Internal("early data without a PSK"))?;
+                    Some(client_early_secret(core, suite, psk.state.psk.as_bytes())?)
+                }
+                _ => None,
+            };
+            if let Some(secret) = early_secret {
+                server13(core)?.early_opener = Some(Box::new(suite.opener(&secret)?));
+            }
             core.send_handshake(HandshakePayload::ServerHello(hello))?;
             let hello_hash = core.transcript.current_hash()?;
             let handshake = early.into_handshake(shared.as_bytes())?;
@@ -640,9 +711,34 @@ impl<P: Shape13> SendMessage<Server, P> for state::ServerChangeCipherSpec {
                 .take()
                 .ok_or(Error::Internal("no handshake keys"))?;
             core.writer.set_sealer(sealer);
-            // RFC 8446 5.1: the ClientHello must end its record; anything
-            // after it would straddle the key change.
-            core.reader.install_opener(opener)
+            let choice = server13(core)?;
+            match choice.early {
+                EarlyAnswer::Accepted => {
+                    // The client's early data, then its EndOfEarlyData,
+                    // come under the early key; the handshake key waits.
+                    let early = choice
+                        .early_opener
+                        .take()
+                        .ok_or(Error::Internal("no early key"))?;
+                    core.pending_opener = Some(opener);
+                    core.early_data = Some(EarlyDataReceived {
+                        data: Vec::new(),
+                        max: usize::try_from(core.config.max_early_data_size).unwrap_or(usize::MAX),
+                        ended: false,
+                    });
+                    core.reader.install_opener(early)
+                }
+                answer => {
+                    // RFC 8446 5.1: the ClientHello must end its record;
+                    // anything after it would straddle the key change.
+                    core.reader.install_opener(opener)?;
+                    if answer == EarlyAnswer::Rejected {
+                        core.reader
+                            .skip_rejected_early_data(early_skip_budget(&core.config));
+                    }
+                    Ok(())
+                }
+            }
         })?;
         Ok(hs.advance_same())
     }
@@ -659,6 +755,12 @@ fn send_encrypted_extensions(core: &mut Core<Server>) -> Result<(), Error> {
     }
     if let Some(protocol) = &choice.alpn_protocol {
         extensions.set_alpn_protocol(protocol);
+    }
+    // RFC 8446 4.2.10: an empty early_data accepts the client's.
+    if choice.early == EarlyAnswer::Accepted {
+        extensions
+            .extensions
+            .push(ExtensionType::EarlyData, Vec::new());
     }
     core.send_handshake13(PayloadTls13::EncryptedExtensions(extensions))
 }
@@ -683,27 +785,45 @@ impl SendMessage<Server, Resumed> for state::EncryptedExtensions {
     fn send(
         hs: Handshake<Server, Self, Resumed>,
     ) -> Result<Handshake<Server, Self::Next, Resumed>, Fatal> {
-        let (hs, (server_certificates, client_certificates)) = hs.try_with(|hs| {
-            send_encrypted_extensions(&mut hs.core)?;
-            let choice = server13(&mut hs.core)?;
-            let psk = choice
-                .psk
-                .as_ref()
-                .ok_or(Error::Internal("resuming without a PSK"))?;
-            let client = match psk.client_identity {
-                true => psk.state.client_certificates.clone(),
-                false => Default::default(),
-            };
-            Ok((choice.certified.chain.clone(), client))
-        })?;
-        Ok(hs.advance(|negotiated| Certified13 {
-            negotiated,
-            server_certificates,
-            // No Certificate on resumption, so nothing is stapled.
-            ocsp_response: None,
-            client_certificates,
-        }))
+        send_resumed_encrypted_extensions(hs)
     }
+}
+
+impl SendMessage<Server, EarlyData> for state::EncryptedExtensions {
+    /// As resumed, with early_data accepting the client's 0-RTT data.
+    type Next = state::ServerFinished;
+
+    fn send(
+        hs: Handshake<Server, Self, EarlyData>,
+    ) -> Result<Handshake<Server, Self::Next, EarlyData>, Fatal> {
+        send_resumed_encrypted_extensions(hs)
+    }
+}
+
+/// EncryptedExtensions of a resumption: the identities are the ticket's.
+fn send_resumed_encrypted_extensions<P: Shape13>(
+    hs: Handshake<Server, state::EncryptedExtensions, P>,
+) -> Result<Handshake<Server, state::ServerFinished, P>, Fatal> {
+    let (hs, (server_certificates, client_certificates)) = hs.try_with(|hs| {
+        send_encrypted_extensions(&mut hs.core)?;
+        let choice = server13(&mut hs.core)?;
+        let psk = choice
+            .psk
+            .as_ref()
+            .ok_or(Error::Internal("resuming without a PSK"))?;
+        let client = match psk.client_identity {
+            true => psk.state.client_certificates.clone(),
+            false => Default::default(),
+        };
+        Ok((choice.certified.chain.clone(), client))
+    })?;
+    Ok(hs.advance(|negotiated| Certified13 {
+        negotiated,
+        server_certificates,
+        // No Certificate on resumption, so nothing is stapled.
+        ocsp_response: None,
+        client_certificates,
+    }))
 }
 
 impl SendMessage<Server, ClientAuth> for state::EncryptedExtensions {
@@ -927,6 +1047,50 @@ impl SendMessage<Server, Resumed> for state::ServerFinished {
     }
 }
 
+impl SendMessage<Server, EarlyData> for state::ServerFinished {
+    /// The client's early data and its EndOfEarlyData are next.
+    type Next = state::EndOfEarlyData;
+
+    fn send(
+        hs: Handshake<Server, Self, EarlyData>,
+    ) -> Result<Handshake<Server, Self::Next, EarlyData>, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| send_server_finished(&mut hs.core))?;
+        Ok(hs.advance_same())
+    }
+}
+
+impl RecvMessage<Server, EarlyData> for state::EndOfEarlyData {
+    /// The client's Finished is next, under its handshake key.
+    type Next = Handshake<Server, state::ClientFinished, EarlyData>;
+
+    /// Reads the early data (kept apart: see `Core::read_message`) up to
+    /// the EndOfEarlyData, which must end its record (RFC 8446 5.1); the
+    /// reader then takes the client's handshake key.
+    fn recv(
+        hs: Handshake<Server, Self, EarlyData>,
+        message: Incoming,
+    ) -> Result<Self::Next, Fatal> {
+        let (hs, ()) = hs.try_with(|hs| {
+            let core = &mut hs.core;
+            let Incoming::Tls13(PayloadTls13::EndOfEarlyData) = message else {
+                return Err(Error::Internal(
+                    "table check let through a non-EndOfEarlyData",
+                ));
+            };
+            core.hash_received();
+            if let Some(early) = core.early_data.as_mut() {
+                early.ended = true;
+            }
+            let opener = core
+                .pending_opener
+                .take()
+                .ok_or(Error::Internal("no handshake key after early data"))?;
+            core.reader.install_opener(opener)
+        })?;
+        Ok(hs.advance_same())
+    }
+}
+
 impl SendMessage<Server, ClientAuth> for state::ServerFinished {
     /// Having asked, the client's Certificate is next.
     type Next = state::ClientCert;
@@ -1078,18 +1242,28 @@ fn send_tickets(core: &mut Core<Server>, known: &Certified13) -> Result<(), Erro
             server_name: server_name.clone(),
             alpn_protocol: alpn_protocol.clone(),
             client_certificates: known.client_certificates.clone(),
+            max_early_data_size: core.config.max_early_data_size,
         };
         let ticket = ticketer.seal13(&state)?;
         if ticket.is_empty() {
             // Too long to send (a huge client chain): no tickets.
             break;
         }
+        // RFC 8446 4.6.1: early_data with max_early_data_size, when we
+        // take 0-RTT.
+        let mut extensions = crate::message::tls13::Extensions::default();
+        if core.config.max_early_data_size > 0 {
+            extensions.push(
+                ExtensionType::EarlyData,
+                core.config.max_early_data_size.to_be_bytes().to_vec(),
+            );
+        }
         core.send_post_handshake13(PayloadTls13::NewSessionTicket(NewSessionTicketTls13 {
             lifetime,
             age_add,
             nonce,
             ticket,
-            extensions: Default::default(),
+            extensions,
         }))?;
     }
     Ok(())

@@ -15,8 +15,11 @@
 //! between the first ClientHello and the peer's Finished (RFC 8446 5).
 //! A resumed handshake (a PSK from a ticket, RFC 8446 2.2) skips the
 //! certificate rows: EncryptedExtensions is followed by ServerFinished.
-//! EndOfEarlyData (0-RTT) is not built; the table leaves room for it (a
-//! row after ServerFinished).
+//! A resumption with 0-RTT (RFC 8446 2.3) adds the EndOfEarlyData row
+//! after the server's Finished: the client's early application data goes
+//! between its ClientHello and that message, under the early traffic key;
+//! its compatibility ChangeCipherSpec, if any, right after the ClientHello
+//! (RFC 8446 D.4), so the `1.3-early` shape has no ClientChangeCipherSpec.
 
 use super::known::{Certified13, Hello13, Negotiated13};
 use crate::handshake::role::{B, C, S};
@@ -53,7 +56,11 @@ handshake_table! {
     /// The server's signature over the transcript, with its certificate's key.
     ServerCertVerify:       Handshake,        CertificateVerify,   S, Certified13,  [ServerFinished];
     /// The server's Finished; the server may send application data after it.
-    ServerFinished:         Handshake,        Finished,            S, Certified13,  [ClientChangeCipherSpec, ClientCert, ClientFinished];
+    ServerFinished:         Handshake,        Finished,            S, Certified13,  [ClientChangeCipherSpec, ClientCert, ClientFinished, EndOfEarlyData];
+    /// The client's end of its 0-RTT data (only when EncryptedExtensions
+    /// accepted it, RFC 8446 4.5): the last message under the early traffic
+    /// key; the server reads the early data before it.
+    EndOfEarlyData:         Handshake,        EndOfEarlyData,      C, Certified13,  [ClientFinished];
     /// The client's certificate chain (only after a CertificateRequest; may be empty).
     ClientCert:             Handshake,        Certificate,         C, Certified13,  [ClientCertVerify, ClientFinished];
     /// The client's signature over the transcript (only with a certificate).
@@ -294,6 +301,33 @@ pub static SHAPES: &[ShapePath] = &[
             "EncryptedExtensions",
             "ServerFinished",
             "ClientChangeCipherSpec",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "1.3-early",
+        "Resumed with 0-RTT early data accepted (the early data and the client's compatibility ChangeCipherSpec, if any, go right after its ClientHello)",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "EncryptedExtensions",
+            "ServerFinished",
+            "EndOfEarlyData",
+            "ClientFinished",
+            "HandshakeOver",
+        ],
+    ),
+    (
+        "1.3-early+ccs",
+        "Resumed with 0-RTT accepted, with the server's compatibility ChangeCipherSpec",
+        &[
+            "ClientHello",
+            "ServerHello",
+            "ServerChangeCipherSpec",
+            "EncryptedExtensions",
+            "ServerFinished",
+            "EndOfEarlyData",
             "ClientFinished",
             "HandshakeOver",
         ],

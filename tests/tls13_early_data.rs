@@ -1,0 +1,307 @@
+//! TLS 1.3 0-RTT early data (RFC 8446 2.3, 4.2.10, 8), ours against ours:
+//! accepted early data reaches the server apart from the data after the
+//! handshake; a second 0-RTT attempt with the same ticket is refused by the
+//! anti-replay register while the resumption still succeeds; a server that
+//! does not take early data skips it (after a HelloRetryRequest too) and
+//! hands nothing of it to the application, the client getting it all back;
+//! more early data than allowed is unexpected_message, accepted or not.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use common::memory::localhost;
+use tlstate::connection::SessionSummary;
+use tlstate::enums::{AlertDescription, NamedGroup, ProtocolVersion};
+use tlstate::error::Error;
+use tlstate::handshake::{ClientConfig, ServerConfig};
+use tlstate::session::{ClientSession, ClientSessionStore, Ticketer, Tls13Ticket};
+use tlstate::stream::{self, EarlyDataOutcome};
+
+/// A TLS 1.3-only server issuing tickets from `ticketer` that allow
+/// `max_early_data` bytes of 0-RTT.
+fn server(ticketer: &Arc<Ticketer>, max_early_data: u32) -> ServerConfig {
+    let fixture = common::fixture();
+    let mut config = (*fixture.pki.server_config(&fixture.leaf)).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.ticketer = Some(ticketer.clone());
+    config.max_early_data_size = max_early_data;
+    config
+}
+
+fn ticketer() -> Arc<Ticketer> {
+    Arc::new(Ticketer::new(3600, 3600).unwrap())
+}
+
+/// A session store that hands out the last TLS 1.3 ticket it was given
+/// every time it is asked (a real store hands each out once), with its
+/// max_early_data_size replaced by `max_early_data` if set: it lets a test
+/// offer one ticket twice, or more early data than the server allows.
+#[derive(Debug, Default)]
+struct ReusingStore {
+    ticket: Mutex<Option<Tls13Ticket>>,
+    max_early_data: Option<u32>,
+}
+
+impl ClientSessionStore for ReusingStore {
+    fn put(&self, _: &str, _: ClientSession) {}
+    fn get(&self, _: &str) -> Option<ClientSession> {
+        None
+    }
+    fn remove(&self, _: &str) {}
+    fn put_tls13(&self, _: &str, mut ticket: Tls13Ticket) {
+        if let Some(max) = self.max_early_data {
+            ticket.max_early_data_size = max;
+        }
+        *self.ticket.lock().unwrap() = Some(ticket);
+    }
+    fn take_tls13(&self, _: &str) -> Option<Tls13Ticket> {
+        self.ticket.lock().unwrap().clone()
+    }
+}
+
+/// A TLS 1.3-only client with early data on, keeping its tickets in `store`.
+fn client(store: Arc<dyn ClientSessionStore>) -> ClientConfig {
+    let mut config = (*common::fixture().pki.client_config()).clone();
+    config.versions = vec![ProtocolVersion::Tls13];
+    config.session_store = Some(store);
+    config.enable_early_data = true;
+    config
+}
+
+/// What the server saw of one connection.
+struct Served {
+    summary: SessionSummary,
+    early_data: Option<Vec<u8>>,
+    /// The data read after the handshake, up to the client's close.
+    data: Vec<u8>,
+}
+
+/// One connection over a socket pair: the client sends `early` as early
+/// data, then whatever of it was not taken plus `after`; the server reads to
+/// the end and answers "done" (after which the client has read any
+/// tickets). The server's view, the client's summary and the early-data
+/// outcome; or the server's handshake error.
+fn connect(
+    client: Arc<ClientConfig>,
+    server: Arc<ServerConfig>,
+    early: &[u8],
+    after: &[u8],
+) -> Result<(Served, SessionSummary, EarlyDataOutcome), Error> {
+    let (c, s) = UnixStream::pair().unwrap();
+    let server = thread::spawn(move || -> Result<Served, Error> {
+        let mut stream = stream::accept(server, s).map_err(|f| f.into_error())?;
+        let early_data = stream.take_early_data();
+        let mut data = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => data.extend_from_slice(&buf[..n]),
+                Err(_) => break,
+            }
+            if data.ends_with(b"END") {
+                break;
+            }
+        }
+        stream.write_all(b"done").unwrap();
+        stream.flush().unwrap();
+        let summary = stream.summary().clone();
+        let _ = stream.shutdown();
+        Ok(Served {
+            summary,
+            early_data,
+            data,
+        })
+    });
+    let result = stream::connect_with_early_data(client, localhost(), c, early);
+    let (mut stream, outcome) = match result {
+        Ok(ok) => ok,
+        Err(fatal) => {
+            let served = server.join().unwrap();
+            return Err(served.err().unwrap_or_else(|| fatal.into_error()));
+        }
+    };
+    stream.write_all(&outcome.unsent).unwrap();
+    stream.write_all(after).unwrap();
+    stream.write_all(b"END").unwrap();
+    stream.flush().unwrap();
+    let mut done = Vec::new();
+    let _ = stream.read_to_end(&mut done);
+    assert_eq!(done, b"done");
+    let summary = stream.summary().clone();
+    let served = server.join().unwrap()?;
+    Ok((served, summary, outcome))
+}
+
+/// A first connection, so that `store` holds a ticket of `server`'s.
+fn first(store: &Arc<ReusingStore>, server: &Arc<ServerConfig>) {
+    let (served, summary, outcome) = connect(
+        Arc::new(client(store.clone())),
+        server.clone(),
+        b"hello",
+        b"",
+    )
+    .unwrap();
+    assert!(!summary.resumed && !summary.early_data_accepted);
+    assert!(!outcome.accepted, "no ticket yet: nothing to send it with");
+    assert_eq!(served.early_data, None);
+    assert_eq!(served.data, b"helloEND");
+    assert!(store.ticket.lock().unwrap().is_some(), "a ticket came");
+}
+
+#[test]
+fn accepted_early_data_reaches_the_server_apart_from_the_rest() {
+    let ticketer = ticketer();
+    let server = Arc::new(server(&ticketer, 16384));
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &server);
+    assert_eq!(
+        store
+            .ticket
+            .lock()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .max_early_data_size,
+        16384,
+        "the ticket carries the server's max_early_data_size"
+    );
+    let client = Arc::new(client(store.clone()));
+    let (served, summary, outcome) = connect(client, server, b"GET /early", b" and after").unwrap();
+    assert_eq!(
+        outcome,
+        EarlyDataOutcome {
+            accepted: true,
+            unsent: Vec::new()
+        }
+    );
+    assert!(summary.resumed && summary.early_data_accepted);
+    assert!(served.summary.resumed && served.summary.early_data_accepted);
+    assert_eq!(served.early_data.as_deref(), Some(&b"GET /early"[..]));
+    assert_eq!(
+        served.data, b" and afterEND",
+        "early data is not read again"
+    );
+}
+
+#[test]
+fn early_data_beyond_the_tickets_room_is_handed_back_unsent() {
+    let ticketer = ticketer();
+    let server = Arc::new(server(&ticketer, 8));
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &server);
+    let client = Arc::new(client(store.clone()));
+    let (served, _, outcome) = connect(client, server, b"0123456789", b"").unwrap();
+    assert!(outcome.accepted);
+    assert_eq!(outcome.unsent, b"89");
+    assert_eq!(served.early_data.as_deref(), Some(&b"01234567"[..]));
+    assert_eq!(served.data, b"89END");
+}
+
+#[test]
+fn a_second_zero_rtt_with_the_same_ticket_is_refused_but_resumes() {
+    let ticketer = ticketer();
+    let server = Arc::new(server(&ticketer, 16384));
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &server);
+    let offered = store.ticket.lock().unwrap().clone();
+    let config = Arc::new(client(store.clone()));
+    let (served, _, outcome) = connect(config.clone(), server.clone(), b"once", b"").unwrap();
+    assert!(outcome.accepted);
+    assert_eq!(served.early_data.as_deref(), Some(&b"once"[..]));
+    // The store hands the same ticket out again (a new one came with the
+    // last connection, so put the first one back).
+    *store.ticket.lock().unwrap() = offered;
+    let (served, summary, outcome) = connect(config, server, b"twice", b"").unwrap();
+    assert!(!outcome.accepted, "the register saw this ticket's 0-RTT");
+    assert_eq!(outcome.unsent, b"twice", "handed back whole");
+    assert!(summary.resumed && !summary.early_data_accepted);
+    assert!(
+        served.summary.resumed,
+        "the resumption itself still succeeds"
+    );
+    assert_eq!(
+        served.early_data, None,
+        "the replayed early data is skipped"
+    );
+    assert_eq!(served.data, b"twiceEND", "only what the client sent again");
+}
+
+#[test]
+fn a_server_without_zero_rtt_skips_the_early_data_and_resumes() {
+    let ticketer = ticketer();
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &Arc::new(server(&ticketer, 16384)));
+    // The same ticket key, no 0-RTT any more.
+    let server = Arc::new(server(&ticketer, 0));
+    let early = vec![b'e'; 10_000];
+    let (served, summary, outcome) = connect(Arc::new(client(store)), server, &early, b"").unwrap();
+    assert!(!outcome.accepted);
+    assert_eq!(outcome.unsent, early);
+    assert!(summary.resumed && served.summary.resumed);
+    assert_eq!(served.early_data, None);
+    assert_eq!(served.data.len(), early.len() + 3);
+}
+
+#[test]
+fn early_data_before_a_hello_retry_request_is_skipped() {
+    let ticketer = ticketer();
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &Arc::new(server(&ticketer, 16384)));
+    // The client's key share is for x25519; this server takes only P-384,
+    // so it answers with a HelloRetryRequest and the early data is skipped
+    // unprotected, before the second ClientHello.
+    let mut config = server(&ticketer, 16384);
+    config.groups = vec![NamedGroup::secp384r1];
+    let (served, summary, outcome) =
+        connect(Arc::new(client(store)), Arc::new(config), b"early", b"").unwrap();
+    assert!(!outcome.accepted);
+    assert_eq!(outcome.unsent, b"early");
+    assert!(summary.resumed, "resumed after the retry");
+    assert_eq!(served.early_data, None);
+    assert_eq!(served.data, b"earlyEND");
+}
+
+#[test]
+fn more_accepted_early_data_than_allowed_is_unexpected_message() {
+    let ticketer = ticketer();
+    let server = Arc::new(server(&ticketer, 100));
+    // The ticket claims more room than the server gives.
+    let store = Arc::new(ReusingStore {
+        max_early_data: Some(1000),
+        ..ReusingStore::default()
+    });
+    first(&store, &server);
+    let error = connect(Arc::new(client(store)), server, &[b'x'; 500], b"")
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(error, Error::UnexpectedMessage { expected, .. } if expected.contains("max_early_data_size")),
+        "{error:?}"
+    );
+    assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+}
+
+#[test]
+fn more_rejected_early_data_than_the_skip_budget_is_unexpected_message() {
+    let ticketer = ticketer();
+    let store = Arc::new(ReusingStore {
+        max_early_data: Some(1 << 20),
+        ..ReusingStore::default()
+    });
+    first(&store, &Arc::new(server(&ticketer, 16384)));
+    // No 0-RTT here: it skips up to MIN_EARLY_DATA_SKIP (16 KiB).
+    let server = Arc::new(server(&ticketer, 0));
+    let error = connect(Arc::new(client(store)), server, &[b'x'; 40_000], b"")
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(error, Error::UnexpectedMessage { expected, .. } if expected.contains("max_early_data_size")),
+        "{error:?}"
+    );
+    assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+}
