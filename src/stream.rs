@@ -33,17 +33,7 @@ pub struct Stream<R: Role, T> {
     transport: T,
 }
 
-/// What became of the data given to [`connect_with_early_data`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EarlyDataOutcome {
-    /// Whether it went out as 0-RTT early data and the server accepted it.
-    pub accepted: bool,
-    /// What of it the server did not take as early data (all of it when
-    /// not accepted or not offered; what the ticket had no room for
-    /// otherwise), for the caller to send, or not, now that the handshake
-    /// is over.
-    pub unsent: Vec<u8>,
-}
+pub use crate::handshake::EarlyDataOutcome;
 
 /// Connects as a client as [`connect`] does, sending `early_data` as TLS
 /// 1.3 0-RTT data (RFC 8446 2.3) if [`ClientConfig::enable_early_data`] is

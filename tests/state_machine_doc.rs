@@ -164,8 +164,9 @@ mod tls13 {
     #[test]
     fn table_matches_the_s2n_tls13_rows() {
         // s2n-tls's tls13_state_machine[] (tls/s2n_handshake_io.c): the
-        // rows this issue names, with their writers; EndOfEarlyData and the
-        // PSK rows come later.
+        // rows TLS 1.3 has, with their writers (s2n-tls's END_OF_EARLY_DATA
+        // is written by the client, as here); its PSK shapes take the same
+        // rows.
         let expected = [
             ("ClientHello", "C", Some(HandshakeType::ClientHello)),
             ("HelloRetryRequest", "S", Some(HandshakeType::ServerHello)),
@@ -189,6 +190,7 @@ mod tls13 {
                 Some(HandshakeType::CertificateVerify),
             ),
             ("ServerFinished", "S", Some(HandshakeType::Finished)),
+            ("EndOfEarlyData", "C", Some(HandshakeType::EndOfEarlyData)),
             ("ClientCert", "C", Some(HandshakeType::Certificate)),
             (
                 "ClientCertVerify",

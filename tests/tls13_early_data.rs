@@ -131,9 +131,11 @@ fn connect(
     stream.flush().unwrap();
     let mut done = Vec::new();
     let _ = stream.read_to_end(&mut done);
-    assert_eq!(done, b"done");
     let summary = stream.summary().clone();
+    // The server may fail after its flight, once it reads the early data:
+    // the client's handshake is done by then.
     let served = server.join().unwrap()?;
+    assert_eq!(done, b"done");
     Ok((served, summary, outcome))
 }
 
@@ -304,4 +306,34 @@ fn more_rejected_early_data_than_the_skip_budget_is_unexpected_message() {
         "{error:?}"
     );
     assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+}
+
+#[test]
+fn the_drivers_carry_early_data_and_report_its_outcome() {
+    use tlstate::driver::{ClientDriver, Event, ServerDriver};
+    let ticketer = ticketer();
+    let server = Arc::new(server(&ticketer, 16384));
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &server);
+    let mut c = ClientDriver::with_early_data(Arc::new(client(store)), localhost(), b"early!");
+    let mut s = ServerDriver::new(server);
+    for _ in 0..8 {
+        while let Some(bytes) = c.poll_output() {
+            assert_eq!(s.handle_input(&bytes), bytes.len());
+        }
+        while let Some(bytes) = s.poll_output() {
+            assert_eq!(c.handle_input(&bytes), bytes.len());
+        }
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| c.poll_event()).collect();
+    assert!(
+        matches!(
+            &events[..],
+            [Event::EarlyData(outcome), Event::HandshakeDone(summary), ..]
+                if outcome.accepted && outcome.unsent.is_empty() && summary.early_data_accepted
+        ),
+        "{events:?}"
+    );
+    assert_eq!(s.take_early_data().as_deref(), Some(&b"early!"[..]));
+    assert_eq!(s.take_early_data(), None, "handed out once");
 }

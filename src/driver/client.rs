@@ -6,8 +6,9 @@ use crate::connection::Connection;
 use crate::handshake::AfterEncryptedExtensions;
 use crate::handshake::tls13::AfterServerHello13;
 use crate::handshake::{
-    AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth, Fatal,
-    Full, Handshake, NoClientCert, Resumed,
+    AfterEarlyEncryptedExtensions, AfterEarlyServerHello, AfterServerCert, AfterServerHello,
+    AfterServerKey, AfterTicket, Client, ClientAuth, EarlyData, Fatal, Full, Handshake,
+    NoClientCert, Resumed,
 };
 
 /// The states `any_state!` names: TLS 1.2's, and TLS 1.3's where the
@@ -98,7 +99,30 @@ any_state! {
         /// TLS 1.3 resuming: waiting for the server's Finished; ours
         /// follows it.
         Tls13ServerFinishedResumed(Tls13ServerFinished, Resumed),
+        /// Our ClientHello and 0-RTT early data are sent: waiting for the
+        /// ServerHello.
+        ServerHelloEarly(ServerHello, EarlyData),
+        /// TLS 1.3 resuming after early data: waiting for
+        /// EncryptedExtensions, which says whether it was accepted.
+        Tls13EncryptedExtensionsEarly(Tls13EncryptedExtensions, EarlyData),
+        /// TLS 1.3, early data accepted: waiting for the server's Finished;
+        /// our EndOfEarlyData and Finished follow it.
+        Tls13ServerFinishedEarly(Tls13ServerFinished, EarlyData),
     }
+}
+
+/// The state after what the ServerHello decided (after an ordinary
+/// ClientHello, or after one whose early data it did not take).
+fn after_server_hello(after: AfterServerHello) -> Result<AnyClientState, Fatal> {
+    use AnyClientState as S;
+    Ok(match after {
+        AfterServerHello::Full(hs) => S::ServerCert(hs),
+        AfterServerHello::Resumed(hs) => S::ServerNewSessionTicketResumed(hs),
+        AfterServerHello::Tls13(hs) => S::Tls13EncryptedExtensions(hs),
+        AfterServerHello::Tls13Resumed(hs) => S::Tls13EncryptedExtensionsResumed(hs),
+        // our second ClientHello
+        AfterServerHello::HelloRetryRequest(hs) => S::Tls13ServerHello(hs.send()?),
+    })
 }
 
 impl AnyClientState {
@@ -109,15 +133,30 @@ impl AnyClientState {
         match self {
             // ClientHello
             S::ClientHello(hs) => Ok(Advance::Moved(S::ServerHello(hs.send()?))),
-            S::ServerHello(hs) => recv(hs, S::ServerHello, |after| {
-                Ok(match after {
-                    AfterServerHello::Full(hs) => S::ServerCert(hs),
-                    AfterServerHello::Resumed(hs) => S::ServerNewSessionTicketResumed(hs),
-                    AfterServerHello::Tls13(hs) => S::Tls13EncryptedExtensions(hs),
-                    AfterServerHello::Tls13Resumed(hs) => S::Tls13EncryptedExtensionsResumed(hs),
-                    // our second ClientHello
-                    AfterServerHello::HelloRetryRequest(hs) => S::Tls13ServerHello(hs.send()?),
+            S::ServerHello(hs) => recv(hs, S::ServerHello, after_server_hello),
+            // The early data handed back is the driver's to report: it
+            // holds what it wrote (see `Driver::with_early_data`).
+            S::ServerHelloEarly(hs) => recv(hs, S::ServerHelloEarly, |after| match after {
+                AfterEarlyServerHello::Resumed(hs) => Ok(S::Tls13EncryptedExtensionsEarly(hs)),
+                AfterEarlyServerHello::Rejected(_, after) => after_server_hello(after),
+            }),
+            S::Tls13EncryptedExtensionsEarly(hs) => {
+                recv(hs, S::Tls13EncryptedExtensionsEarly, |after| {
+                    Ok(match after {
+                        AfterEarlyEncryptedExtensions::Accepted(hs) => {
+                            S::Tls13ServerFinishedEarly(hs)
+                        }
+                        AfterEarlyEncryptedExtensions::Rejected(_, hs) => {
+                            S::Tls13ServerFinishedResumed(hs)
+                        }
+                    })
                 })
+            }
+            S::Tls13ServerFinishedEarly(hs) => recv(hs, S::Tls13ServerFinishedEarly, |hs| {
+                // EndOfEarlyData, Finished
+                Ok(S::Established(Box::new(
+                    hs.send()?.send()?.into_connection(),
+                )))
             }),
             S::Tls13ServerHello(hs) => recv(hs, S::Tls13ServerHello, |after| {
                 Ok(match after {

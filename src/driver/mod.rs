@@ -98,7 +98,10 @@ pub use server::AnyServerState;
 
 use crate::connection::{Connection, ReadOutcome, SessionSummary};
 use crate::error::Error;
-use crate::handshake::{Client, ClientCertPolicy, ClientConfig, Handshake, Server, ServerConfig};
+use crate::handshake::{
+    Client, ClientCertPolicy, ClientConfig, EarlyDataOffer, EarlyDataOutcome, Handshake, Server,
+    ServerConfig,
+};
 use erased::Advance;
 use erased::sealed::Erased;
 
@@ -125,6 +128,9 @@ pub type ServerDriver = Driver<AnyServerState>;
 pub enum Event {
     /// The handshake completed; application data may flow both ways.
     HandshakeDone(SessionSummary),
+    /// A client started [`with_early_data`](Driver::with_early_data): what
+    /// became of its early data (reported just before `HandshakeDone`).
+    EarlyData(EarlyDataOutcome),
     /// Application data arrived: call [`Driver::read`] until it returns
     /// `Ok(0)`.
     DataReadable,
@@ -161,6 +167,8 @@ pub struct Driver<S: AnyState> {
     /// Inbox fills over the idle bound read out in a row: a stream, whose
     /// inbox buffer is kept.
     large_in_a_row: u8,
+    /// A client's early data, until the handshake is done.
+    early_data: Option<EarlyDataWritten>,
 }
 
 impl Driver<AnyClientState> {
@@ -180,6 +188,51 @@ impl Driver<AnyClientState> {
             server_name,
         )))
     }
+
+    /// Starts a client handshake that sends `early_data` as TLS 1.3 0-RTT
+    /// data when it can, as
+    /// [`stream::connect_with_early_data`](crate::stream::connect_with_early_data)
+    /// does: the ClientHello and the early data are queued at once. Just
+    /// before [`Event::HandshakeDone`] comes [`Event::EarlyData`], saying
+    /// whether the server accepted it and handing back what it did not
+    /// take.
+    pub fn with_early_data(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        early_data: &[u8],
+    ) -> Self {
+        let offered = Handshake::client(config, server_name)
+            .send_with_early_data()
+            .and_then(|offer| match offer {
+                EarlyDataOffer::Offered(hs) => hs
+                    .write_early_data(early_data)
+                    .map(|(hs, written)| (AnyClientState::ServerHelloEarly(hs), written)),
+                EarlyDataOffer::NotOffered(hs) => Ok((AnyClientState::ServerHello(hs), 0)),
+            });
+        match offered {
+            Ok((state, written)) => {
+                let mut driver = Self::from_state(state);
+                driver.early_data = Some(EarlyDataWritten {
+                    data: early_data.to_vec(),
+                    written,
+                });
+                driver
+            }
+            Err(fatal) => {
+                let mut driver = Self::from_state(AnyClientState::Failed);
+                driver.fail(fatal.error().clone(), fatal.output().to_vec());
+                driver
+            }
+        }
+    }
+}
+
+/// What [`Driver::with_early_data`] wrote as early data, until the
+/// handshake says what became of it.
+#[derive(Debug)]
+struct EarlyDataWritten {
+    data: Vec<u8>,
+    written: usize,
 }
 
 impl Driver<AnyServerState> {
@@ -194,6 +247,14 @@ impl Driver<AnyServerState> {
     /// for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Self {
         Self::from_state(AnyServerState::ClientHello(Handshake::server(config)))
+    }
+
+    /// The 0-RTT early data the server accepted, once, from
+    /// [`Event::HandshakeDone`] on (see
+    /// [`Connection::take_early_data`]): never part of what
+    /// [`read`](Self::read) returns.
+    pub fn take_early_data(&mut self) -> Option<Vec<u8>> {
+        self.state.connection()?.take_early_data()
     }
 
     /// TLS 1.3: asks the client for a certificate on the established
@@ -249,6 +310,7 @@ impl<S: AnyState> Driver<S> {
             error: None,
             peer_closed: false,
             large_in_a_row: 0,
+            early_data: None,
         };
         if driver.state.is_failed() {
             driver.error = Some(Error::Closed);
@@ -493,7 +555,19 @@ impl<S: AnyState> Driver<S> {
                 Ok(Advance::Moved(next)) => {
                     self.state = next;
                     if let Some(summary) = self.state.summary() {
-                        self.events.push_back(Event::HandshakeDone(summary.clone()));
+                        let summary = summary.clone();
+                        if let Some(early) = self.early_data.take() {
+                            let accepted = summary.early_data_accepted;
+                            let unsent = match accepted {
+                                true => early.data.get(early.written..).unwrap_or_default(),
+                                false => &early.data[..],
+                            };
+                            self.events.push_back(Event::EarlyData(EarlyDataOutcome {
+                                accepted,
+                                unsent: unsent.to_vec(),
+                            }));
+                        }
+                        self.events.push_back(Event::HandshakeDone(summary));
                     }
                 }
                 Ok(Advance::Waiting(same)) => {

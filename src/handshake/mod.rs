@@ -36,7 +36,7 @@ pub use tls12::table::state;
 pub use tls12::{AfterClientCert, AfterServerCert, AfterServerKey, AfterTicket};
 pub use tls13::{
     AfterClientCert13, AfterEarlyEncryptedExtensions, AfterEncryptedExtensions, EarlyDataOffer,
-    RejectedEarlyData,
+    EarlyDataOutcome, RejectedEarlyData,
 };
 
 /// `docs/state-machine.md`, generated from both tables and their shapes.

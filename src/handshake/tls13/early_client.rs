@@ -42,6 +42,20 @@ impl RejectedEarlyData {
     }
 }
 
+/// What became of early data handed to
+/// [`stream::connect_with_early_data`](crate::stream::connect_with_early_data)
+/// or [`Driver::with_early_data`](crate::driver::Driver::with_early_data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyDataOutcome {
+    /// Whether it went out as 0-RTT early data and the server accepted it.
+    pub accepted: bool,
+    /// What of it the server did not take as early data (all of it when
+    /// not accepted or not offered; what the ticket had no room for
+    /// otherwise), for the caller to send, or not, now that the handshake
+    /// is over.
+    pub unsent: Vec<u8>,
+}
+
 /// What [`send_with_early_data`](Handshake::send_with_early_data) sent.
 #[derive(Debug)]
 pub enum EarlyDataOffer {

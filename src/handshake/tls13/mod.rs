@@ -11,7 +11,9 @@ pub mod known;
 pub(crate) mod server;
 
 pub use client::{AfterEncryptedExtensions, AfterServerHello13};
-pub use early_client::{AfterEarlyEncryptedExtensions, EarlyDataOffer, RejectedEarlyData};
+pub use early_client::{
+    AfterEarlyEncryptedExtensions, EarlyDataOffer, EarlyDataOutcome, RejectedEarlyData,
+};
 pub use server::{AfterClientCert13, AfterSecondClientHello, TICKET_AGE_TOLERANCE_MS};
 
 use crate::handshake::shape::{ClientAuth, EarlyData, Full, NoClientCert, Resumed, Shape};
