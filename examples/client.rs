@@ -1,11 +1,11 @@
-//! A TLS 1.2 client on the blocking driver.
+//! A TLS 1.3 and TLS 1.2 client on the blocking driver.
 //!
 //! ```text
 //! cargo run --example client -- --connect 127.0.0.1:4433 --server-name localhost \
 //!     [--ca ca.pem] [--suites A,B] [--groups x25519,secp256r1,secp384r1] [--sigalgs A,B]
 //!     [--cert c.pem --key k.pem] [--alpn h2,http/1.1] [--resume] [--keylog FILE]
 //!     [--no-require-ems] [--no-tickets] [--max-fragment-len N] [--max-handshake-len N]
-//!     [--idle-buffer-capacity N]
+//!     [--idle-buffer-capacity N] [--early-data FILE]
 //!     [--tls13] [--tls12]
 //! ```
 //!
@@ -19,6 +19,10 @@
 //! `--cert`/`--key` answer a CertificateRequest; `--resume` connects twice
 //! and prints whether the second handshake resumed the first session (in
 //! TLS 1.2 by session ID or ticket, in TLS 1.3 with a ticket's PSK);
+//! `--resume --early-data FILE` sends FILE as the second connection's
+//! request, as TLS 1.3 0-RTT early data if the first left a ticket allowing
+//! it, and prints `early data: accepted`, `early data: rejected` (then FILE
+//! goes again after the handshake) or `early data: not sent`;
 //! `--keylog` appends the session secrets in the `SSLKEYLOGFILE` format;
 //! `--no-require-ems` reaches servers without the extended master secret
 //! (RFC 7627), such as Go 1.19's.
@@ -54,6 +58,8 @@ usage: client [--connect ADDR] [--server-name NAME] --ca FILE [flags]
   --no-require-ems          accept servers without the extended master secret (RFC 7627)
   --no-tickets              neither ask for nor present session tickets
   --post-handshake-auth     let a TLS 1.3 server ask for --cert after the handshake
+  --early-data FILE         with --resume: FILE is the second request, sent as TLS 1.3
+                            0-RTT early data when a ticket allows it
   --max-fragment-len N      largest record plaintext sent (at most 16384)
   --idle-buffer-capacity N  most heap each record buffer keeps while idle (default 1088)
   --max-handshake-len N     largest handshake message body read (default 65536)
@@ -82,6 +88,7 @@ struct Args {
     idle_buffer_capacity: Option<usize>,
     tls13: bool,
     tls12: bool,
+    early_data: Option<String>,
 }
 
 /// What the command line asks for.
@@ -115,6 +122,7 @@ fn parse_args() -> Result<Command, String> {
             "--no-require-ems" => args.no_require_ems = true,
             "--no-tickets" => args.no_tickets = true,
             "--post-handshake-auth" => args.post_handshake_auth = true,
+            "--early-data" => args.early_data = Some(value()?),
             "--tls13" => args.tls13 = true,
             "--tls12" => args.tls12 = true,
             "--max-fragment-len" => args.max_fragment_len = Some(number(&flag, &value()?)?),
@@ -198,6 +206,7 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
     if args.post_handshake_auth {
         config.post_handshake_auth = true;
     }
+    config.enable_early_data = args.early_data.is_some();
     // The flags restrict; without either, the library's default (both).
     if args.tls13 || args.tls12 {
         config.versions = [
@@ -235,20 +244,39 @@ fn config(args: &Args) -> Result<ClientConfig, String> {
     Ok(config)
 }
 
-/// One connection: handshake, GET, print the response. Returns whether the
-/// handshake resumed a session.
-fn get(config: &Arc<ClientConfig>, args: &Args) -> Result<bool, String> {
+/// One connection: handshake, the request (a GET, or `early`, sent as
+/// 0-RTT early data if a ticket allows it), print the response. Returns
+/// whether the handshake resumed a session.
+fn get(config: &Arc<ClientConfig>, args: &Args, early: Option<&[u8]>) -> Result<bool, String> {
     let server_name = ServerName::try_from(args.server_name.clone())
         .map_err(|e| format!("--server-name {}: {e}", args.server_name))?;
     let tcp =
         TcpStream::connect(&args.connect).map_err(|e| format!("connect {}: {e}", args.connect))?;
-    let mut stream =
-        tlstate::stream::connect(config.clone(), server_name, tcp).map_err(|fatal| {
-            let alert = fatal
-                .alert()
-                .map_or_else(|| "none".to_string(), |a| a.to_string());
-            format!("handshake failed: {} (alert: {alert})", fatal.error())
-        })?;
+    let failed = |fatal: tlstate::handshake::Fatal| {
+        let alert = fatal
+            .alert()
+            .map_or_else(|| "none".to_string(), |a| a.to_string());
+        format!("handshake failed: {} (alert: {alert})", fatal.error())
+    };
+    let (mut stream, request) = match early {
+        None => (
+            tlstate::stream::connect(config.clone(), server_name, tcp).map_err(failed)?,
+            b"GET / HTTP/1.0\r\n\r\n".to_vec(),
+        ),
+        Some(early) => {
+            let (stream, outcome) =
+                tlstate::stream::connect_with_early_data(config.clone(), server_name, tcp, early)
+                    .map_err(failed)?;
+            let said = match (outcome.offered, outcome.accepted) {
+                (true, true) => "accepted",
+                (true, false) => "rejected",
+                (false, _) => "not sent",
+            };
+            eprintln!("early data: {said}");
+            // What the server did not take goes now, as ordinary data.
+            (stream, outcome.unsent)
+        }
+    };
     let summary = stream.summary().clone();
     let alpn = summary
         .alpn_protocol
@@ -266,7 +294,7 @@ fn get(config: &Arc<ClientConfig>, args: &Args) -> Result<bool, String> {
         eprintln!("ocsp: {} bytes", response.len());
     }
     stream
-        .write_all(b"GET / HTTP/1.0\r\n\r\n")
+        .write_all(&request)
         .map_err(|e| format!("write: {e}"))?;
     let mut response = Vec::new();
     let mut buf = [0u8; 16384];
@@ -289,9 +317,16 @@ fn get(config: &Arc<ClientConfig>, args: &Args) -> Result<bool, String> {
 
 fn run(args: &Args) -> Result<(), String> {
     let config = Arc::new(config(args)?);
-    get(&config, args)?;
+    let early = match &args.early_data {
+        Some(path) => Some(std::fs::read(path).map_err(|e| format!("--early-data {path}: {e}"))?),
+        None => None,
+    };
+    // With --resume, the first connection leaves the ticket that the
+    // second one's early data goes with.
+    let first_early = early.as_deref().filter(|_| !args.resume);
+    get(&config, args, first_early)?;
     if args.resume {
-        let resumed = get(&config, args)?;
+        let resumed = get(&config, args, early.as_deref())?;
         println!("second handshake resumed: {resumed}");
     }
     Ok(())

@@ -6,7 +6,7 @@
 //!     [--suites A,B] [--groups A,B] [--no-require-ems] [--max-fragment-len N]
 //!     [--idle-buffer-capacity N]
 //!     [--max-client-hello-len N] [--max-handshake-len N] [--keylog FILE]
-//!     [--ocsp resp.der] [--tls13] [--tls12]
+//!     [--ocsp resp.der] [--early-data N] [--tls13] [--tls12]
 //! ```
 //!
 //! `--help` lists the flags. Without `--cert` it makes a self-signed ECDSA
@@ -26,7 +26,11 @@
 //! discarded), only our close_notify. A failed handshake is logged with
 //! its alert, and the server keeps serving. `--ocsp` staples the DER OCSP
 //! response in the file to every handshake whose client asks for one
-//! (status_request, RFC 6066 8).
+//! (status_request, RFC 6066 8). `--early-data N` (with `--tickets`)
+//! takes up to N bytes of TLS 1.3 0-RTT early data with a ticket, each
+//! ticket's once: it is logged (`early data: N bytes`) and read as the
+//! start of the request (or echoed first); the page says `early data: N
+//! bytes`.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -55,6 +59,7 @@ usage: server [--listen ADDR] [flags]
   --alpn A,B                 ALPN protocols to accept, most preferred first
   --tickets                  issue session tickets, in both versions (RFC 5077; RFC 8446 4.6.1)
   --tls13-tickets N          NewSessionTickets per TLS 1.3 handshake with --tickets (default 2)
+  --early-data N             with --tickets: take up to N bytes of TLS 1.3 0-RTT early data
   --session-cache N          keep N sessions for resumption by session ID
   --suites A,B               cipher suites (IANA names), most preferred first
                              (--suite is the same); default: all implemented
@@ -84,6 +89,7 @@ struct Args {
     alpn: Vec<Vec<u8>>,
     tickets: bool,
     tls13_tickets: Option<usize>,
+    early_data: Option<u32>,
     session_cache: usize,
     suites: Option<Vec<CipherSuite>>,
     groups: Option<Vec<NamedGroup>>,
@@ -115,6 +121,7 @@ fn parse_args() -> Result<Command, String> {
         alpn: Vec::new(),
         tickets: false,
         tls13_tickets: None,
+        early_data: None,
         session_cache: 0,
         suites: None,
         groups: None,
@@ -142,6 +149,11 @@ fn parse_args() -> Result<Command, String> {
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--tickets" => args.tickets = true,
             "--tls13-tickets" => args.tls13_tickets = Some(number(&flag, &value()?)?),
+            "--early-data" => {
+                let n = number(&flag, &value()?)?;
+                args.early_data =
+                    Some(u32::try_from(n).map_err(|_| format!("{flag}: {n} is too large"))?);
+            }
             "--session-cache" => args.session_cache = number(&flag, &value()?)?,
             "--suites" | "--suite" => args.suites = Some(suites(&value()?)?),
             "--groups" | "--group" => args.groups = Some(groups(&value()?)?),
@@ -222,6 +234,9 @@ fn config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Error>> {
     if args.tickets {
         // Keys rotate every 6 hours; tickets live 12.
         config.ticketer = Some(Arc::new(Ticketer::new(6 * 3600, 12 * 3600)?));
+    }
+    if let Some(n) = args.early_data {
+        config.max_early_data_size = n;
     }
     if let Some(count) = args.tls13_tickets {
         config.tls13_tickets = count;
@@ -338,10 +353,16 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
         summary.group,
         summary.extended_master_secret
     );
+    // Early data may be a replay (RFC 8446 8): this server only reads
+    // pages, which is safe to do twice.
+    let early = stream.take_early_data().unwrap_or_default();
+    if !early.is_empty() {
+        println!("{peer}: early data: {} bytes", early.len());
+    }
     let result = if echo {
-        echo_until_closed(&mut stream, &probe)
+        echo_until_closed(&mut stream, &probe, early)
     } else {
-        answer_http(&mut stream, &probe)
+        answer_http(&mut stream, &probe, early)
     };
     match result {
         Ok(()) => println!("{peer}: closed"),
@@ -400,8 +421,13 @@ fn drain_available(
     Ok(false)
 }
 
-fn answer_http(stream: &mut Stream<Server, TcpStream>, probe: &TcpStream) -> std::io::Result<()> {
-    let mut request = Vec::new();
+fn answer_http(
+    stream: &mut Stream<Server, TcpStream>,
+    probe: &TcpStream,
+    early: Vec<u8>,
+) -> std::io::Result<()> {
+    let early_len = early.len();
+    let mut request = early;
     let mut buf = [0u8; 4096];
     while !request_complete(&request) {
         let n = stream.read(&mut buf)?;
@@ -432,7 +458,7 @@ fn answer_http(stream: &mut Stream<Server, TcpStream>, probe: &TcpStream) -> std
         .map_or("none".to_string(), |der| subject(der));
     let body = format!(
         "protocol: {}\ncipher suite: {}\ngroup: {}\nextended master secret: {}\nalpn: {alpn}\n\
-         sni: {}\nresumed: {}\nclient certificate: {client}\n",
+         sni: {}\nresumed: {}\nclient certificate: {client}\nearly data: {early_len} bytes\n",
         protocol_name(summary.protocol_version),
         summary.cipher_suite,
         summary.group,
@@ -459,8 +485,10 @@ fn subject(der: &[u8]) -> String {
 fn echo_until_closed(
     stream: &mut Stream<Server, TcpStream>,
     probe: &TcpStream,
+    early: Vec<u8>,
 ) -> std::io::Result<()> {
     let mut buf = [0u8; 16384];
+    stream.write_all(&early)?;
     let mut data = Vec::new();
     loop {
         let n = stream.read(&mut buf)?;

@@ -64,6 +64,7 @@ fn client_handshake_early<T: io::Read + io::Write>(
     data: &[u8],
 ) -> Result<(Connection<Client>, EarlyDataOutcome), Fatal> {
     let not_accepted = |unsent: Vec<u8>| EarlyDataOutcome {
+        offered: true,
         accepted: false,
         unsent,
     };
@@ -71,10 +72,12 @@ fn client_handshake_early<T: io::Read + io::Write>(
         EarlyDataOffer::Offered(hs) => hs,
         EarlyDataOffer::NotOffered(hs) => {
             let after = hs.recv_from(t)?;
-            return Ok((
-                client_after_server_hello(after, t)?,
-                not_accepted(data.to_vec()),
-            ));
+            let outcome = EarlyDataOutcome {
+                offered: false,
+                accepted: false,
+                unsent: data.to_vec(),
+            };
+            return Ok((client_after_server_hello(after, t)?, outcome));
         }
     };
     let (hs, written) = hs.write_early_data(data)?;
@@ -91,6 +94,7 @@ fn client_handshake_early<T: io::Read + io::Write>(
                 let mut hs = hs.recv_from(t)?.send()?.send()?;
                 flushed(hs.flush_to(t))?;
                 let outcome = EarlyDataOutcome {
+                    offered: true,
                     accepted: true,
                     unsent: rest.to_vec(),
                 };

@@ -149,7 +149,8 @@ fn first(store: &Arc<ReusingStore>, server: &Arc<ServerConfig>) {
     )
     .unwrap();
     assert!(!summary.resumed && !summary.early_data_accepted);
-    assert!(!outcome.accepted, "no ticket yet: nothing to send it with");
+    assert!(!outcome.offered, "no ticket yet: nothing to send it with");
+    assert!(!outcome.accepted);
     assert_eq!(served.early_data, None);
     assert_eq!(served.data, b"helloEND");
     assert!(store.ticket.lock().unwrap().is_some(), "a ticket came");
@@ -177,6 +178,7 @@ fn accepted_early_data_reaches_the_server_apart_from_the_rest() {
     assert_eq!(
         outcome,
         EarlyDataOutcome {
+            offered: true,
             accepted: true,
             unsent: Vec::new()
         }
@@ -219,6 +221,7 @@ fn a_second_zero_rtt_with_the_same_ticket_is_refused_but_resumes() {
     // last connection, so put the first one back).
     *store.ticket.lock().unwrap() = offered;
     let (served, summary, outcome) = connect(config, server, b"twice", b"").unwrap();
+    assert!(outcome.offered);
     assert!(!outcome.accepted, "the register saw this ticket's 0-RTT");
     assert_eq!(outcome.unsent, b"twice", "handed back whole");
     assert!(summary.resumed && !summary.early_data_accepted);

@@ -206,15 +206,16 @@ impl Driver<AnyClientState> {
             .and_then(|offer| match offer {
                 EarlyDataOffer::Offered(hs) => hs
                     .write_early_data(early_data)
-                    .map(|(hs, written)| (AnyClientState::ServerHelloEarly(hs), written)),
-                EarlyDataOffer::NotOffered(hs) => Ok((AnyClientState::ServerHello(hs), 0)),
+                    .map(|(hs, written)| (AnyClientState::ServerHelloEarly(hs), Some(written))),
+                EarlyDataOffer::NotOffered(hs) => Ok((AnyClientState::ServerHello(hs), None)),
             });
         match offered {
             Ok((state, written)) => {
                 let mut driver = Self::from_state(state);
                 driver.early_data = Some(EarlyDataWritten {
                     data: early_data.to_vec(),
-                    written,
+                    written: written.unwrap_or(0),
+                    offered: written.is_some(),
                 });
                 driver
             }
@@ -233,6 +234,7 @@ impl Driver<AnyClientState> {
 struct EarlyDataWritten {
     data: Vec<u8>,
     written: usize,
+    offered: bool,
 }
 
 impl Driver<AnyServerState> {
@@ -563,6 +565,7 @@ impl<S: AnyState> Driver<S> {
                                 false => &early.data[..],
                             };
                             self.events.push_back(Event::EarlyData(EarlyDataOutcome {
+                                offered: early.offered,
                                 accepted,
                                 unsent: unsent.to_vec(),
                             }));

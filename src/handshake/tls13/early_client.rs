@@ -47,6 +47,9 @@ impl RejectedEarlyData {
 /// or [`Driver::with_early_data`](crate::driver::Driver::with_early_data).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlyDataOutcome {
+    /// Whether it went out as 0-RTT early data: the session store held a
+    /// ticket for the server allowing it (and early data is enabled).
+    pub offered: bool,
     /// Whether it went out as 0-RTT early data and the server accepted it.
     pub accepted: bool,
     /// What of it the server did not take as early data (all of it when
