@@ -4,7 +4,10 @@
 //! anti-replay register while the resumption still succeeds; a server that
 //! does not take early data skips it (after a HelloRetryRequest too) and
 //! hands nothing of it to the application, the client getting it all back;
-//! more early data than allowed is unexpected_message, accepted or not.
+//! more early data than allowed is unexpected_message, accepted or not;
+//! and 0-RTT messages out of place, sealed under the logged keys, are
+//! refused with their alerts (early data after EndOfEarlyData, a second
+//! EndOfEarlyData, one after a rejection, a Finished in its place).
 
 mod common;
 
@@ -339,4 +342,222 @@ fn the_drivers_carry_early_data_and_report_its_outcome() {
     );
     assert_eq!(s.take_early_data().as_deref(), Some(&b"early!"[..]));
     assert_eq!(s.take_early_data(), None, "handed out once");
+}
+
+// --- 0-RTT messages out of place, sealed under the real keys -------------
+
+mod out_of_place {
+    use std::collections::HashMap;
+
+    use super::*;
+    use tlstate::crypto::tls13::{Secret, lookup_tls13};
+    use tlstate::driver::{ClientDriver, Event, ServerDriver};
+    use tlstate::enums::{CipherSuite, ContentType};
+    use tlstate::keylog::KeyLog;
+    use tlstate::record::RecordSealer;
+
+    /// The secrets one side logs, by label.
+    #[derive(Debug, Default)]
+    struct Secrets(Mutex<HashMap<String, Vec<u8>>>);
+
+    impl KeyLog for Secrets {
+        fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+            self.0.lock().unwrap().insert(label.into(), secret.to_vec());
+        }
+    }
+
+    const SUITE: CipherSuite = CipherSuite::TLS13_AES_128_GCM_SHA256;
+
+    /// `content` of inner type `typ` sealed as record `seq` under the
+    /// client's secret `label`.
+    fn sealed(
+        secrets: &Secrets,
+        label: &str,
+        seq: u64,
+        typ: ContentType,
+        content: &[u8],
+    ) -> Vec<u8> {
+        let suite = lookup_tls13(SUITE).unwrap();
+        let secret = Secret::new(suite.hash, &secrets.0.lock().unwrap()[label]).unwrap();
+        let mut record = vec![0; 5];
+        record.extend_from_slice(content);
+        suite
+            .sealer(&secret)
+            .unwrap()
+            .seal(seq, typ, &mut record, 0)
+            .unwrap();
+        record
+    }
+
+    fn records(mut bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while bytes.len() >= 5 {
+            let len = 5 + usize::from(u16::from_be_bytes([bytes[3], bytes[4]]));
+            out.push(bytes[..len].to_vec());
+            bytes = &bytes[len..];
+        }
+        out
+    }
+
+    /// A 0-RTT resumption in memory (early data `b"early"` offered to a
+    /// server taking `max_early_data` bytes), run until the client's second
+    /// flight: the server, the client's logged secrets and that flight's
+    /// records, undelivered.
+    fn until_the_clients_second_flight(
+        max_early_data: u32,
+    ) -> (ServerDriver, Arc<Secrets>, Vec<Vec<u8>>) {
+        let ticketer = ticketer();
+        let mut config = server(&ticketer, 16384);
+        config.cipher_suites = vec![SUITE];
+        let store = Arc::new(ReusingStore::default());
+        first(&store, &Arc::new(config.clone()));
+        config.max_early_data_size = max_early_data;
+        let secrets = Arc::new(Secrets::default());
+        let mut client = client(store);
+        client.cipher_suites = vec![SUITE];
+        client.key_log = Some(secrets.clone());
+        let mut c = ClientDriver::with_early_data(Arc::new(client), localhost(), b"early");
+        let mut s = ServerDriver::new(Arc::new(config));
+        // The ClientHello and the early data.
+        let hello = c.poll_output().unwrap();
+        assert_eq!(s.handle_input(&hello), hello.len());
+        // The server's flight.
+        while let Some(bytes) = s.poll_output() {
+            assert_eq!(c.handle_input(&bytes), bytes.len());
+        }
+        let mut flight = Vec::new();
+        while let Some(bytes) = c.poll_output() {
+            flight.extend(bytes);
+        }
+        (s, secrets, records(&flight))
+    }
+
+    /// Feeds `records` to the server; its failure.
+    fn refusal(s: &mut ServerDriver, records: &[Vec<u8>]) -> Error {
+        for record in records {
+            let _ = s.handle_input(record);
+        }
+        let events: Vec<Event> = std::iter::from_fn(|| s.poll_event()).collect();
+        match events.last() {
+            Some(Event::Failed(error)) => error.clone(),
+            other => panic!("the server did not fail: {other:?} ({events:?})"),
+        }
+    }
+
+    #[test]
+    fn the_accepted_flight_is_end_of_early_data_then_finished() {
+        let (mut s, _, flight) = until_the_clients_second_flight(16384);
+        assert_eq!(flight.len(), 2, "EndOfEarlyData, Finished");
+        for record in &flight {
+            assert_eq!(s.handle_input(record), record.len());
+        }
+        let events: Vec<Event> = std::iter::from_fn(|| s.poll_event()).collect();
+        assert!(
+            matches!(&events[..], [Event::HandshakeDone(summary)] if summary.early_data_accepted)
+        );
+        assert_eq!(s.take_early_data().as_deref(), Some(&b"early"[..]));
+    }
+
+    #[test]
+    fn early_data_after_end_of_early_data_is_refused() {
+        // Under the early key after EndOfEarlyData: the reader has the
+        // handshake key by then, so it does not open (bad_record_mac).
+        let (mut s, secrets, flight) = until_the_clients_second_flight(16384);
+        let late = sealed(
+            &secrets,
+            "CLIENT_EARLY_TRAFFIC_SECRET",
+            2,
+            ContentType::ApplicationData,
+            b"late",
+        );
+        let error = refusal(&mut s, &[flight[0].clone(), late]);
+        assert_eq!(error, Error::DecryptFailed);
+        assert_eq!(error.alert(), Some(AlertDescription::BadRecordMac));
+        // Under the handshake key, application data before the client's
+        // Finished: unexpected_message.
+        let (mut s, secrets, flight) = until_the_clients_second_flight(16384);
+        let late = sealed(
+            &secrets,
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            0,
+            ContentType::ApplicationData,
+            b"late",
+        );
+        let error = refusal(&mut s, &[flight[0].clone(), late]);
+        assert!(
+            matches!(error, Error::UnexpectedMessage { .. }),
+            "{error:?}"
+        );
+        assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+    }
+
+    #[test]
+    fn a_second_end_of_early_data_is_unexpected_message() {
+        let (mut s, secrets, flight) = until_the_clients_second_flight(16384);
+        let again = sealed(
+            &secrets,
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            0,
+            ContentType::Handshake,
+            &[5, 0, 0, 0],
+        );
+        let error = refusal(&mut s, &[flight[0].clone(), again]);
+        assert!(
+            matches!(error, Error::UnexpectedMessage { .. }),
+            "{error:?}"
+        );
+        assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+    }
+
+    #[test]
+    fn end_of_early_data_when_early_data_was_rejected_is_unexpected_message() {
+        // This server takes no 0-RTT: the client's flight is its Finished
+        // alone, under the handshake key; an EndOfEarlyData there instead
+        // is unexpected_message.
+        let (mut s, secrets, flight) = until_the_clients_second_flight(0);
+        assert_eq!(flight.len(), 1, "Finished alone");
+        let eoed = sealed(
+            &secrets,
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            0,
+            ContentType::Handshake,
+            &[5, 0, 0, 0],
+        );
+        let error = refusal(&mut s, &[eoed]);
+        assert!(
+            matches!(&error, Error::UnexpectedMessage { expected, .. } if *expected == "ClientFinished"),
+            "{error:?}"
+        );
+        assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+    }
+
+    #[test]
+    fn a_finished_in_place_of_end_of_early_data_is_refused() {
+        // Accepted: the client's Finished (under the handshake key) where
+        // EndOfEarlyData (under the early key) must come does not open
+        // under the early key.
+        let (mut s, _, flight) = until_the_clients_second_flight(16384);
+        let error = refusal(&mut s, &[flight[1].clone()]);
+        assert_eq!(error, Error::DecryptFailed);
+        assert_eq!(error.alert(), Some(AlertDescription::BadRecordMac));
+        // A Finished sealed under the early key: the EndOfEarlyData state
+        // takes EndOfEarlyData only.
+        let (mut s, secrets, _) = until_the_clients_second_flight(16384);
+        let finished = sealed(
+            &secrets,
+            "CLIENT_EARLY_TRAFFIC_SECRET",
+            1,
+            ContentType::Handshake,
+            &[
+                20, 0, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
+        );
+        let error = refusal(&mut s, &[finished]);
+        assert!(
+            matches!(&error, Error::UnexpectedMessage { expected, .. } if *expected == "EndOfEarlyData"),
+            "{error:?}"
+        );
+        assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+    }
 }
