@@ -1,9 +1,12 @@
 //! Session resumption: what a session keeps, the server's session-ID cache,
-//! session tickets (RFC 5077) with rotating keys, and the client's store.
+//! session tickets (RFC 5077) with rotating keys, the client's store, and
+//! the 0-RTT strike register.
 //!
 //! Everything here is bounded: the cache and the store evict the least
-//! recently used entry when full, and every entry expires.
+//! recently used entry when full, the strike register refuses 0-RTT when
+//! full (evicting would admit a replay), and every entry expires.
 
+mod anti_replay;
 mod cache;
 mod lru;
 mod state;
@@ -12,6 +15,7 @@ mod ticketer;
 mod tls13;
 
 pub use crate::crypto::MasterSecret;
+pub use anti_replay::{Admit, StrikeRegister, ticket_age_fresh};
 pub use cache::{MAX_CACHED_CLIENT_CHAIN_LEN, SessionCache};
 pub use state::SessionState;
 pub use store::{
