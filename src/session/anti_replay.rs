@@ -166,9 +166,9 @@ impl StrikeRegister {
     /// 20 seconds.
     pub const DEFAULT_CAPACITY: usize = 65_536;
 
-    /// The default freshness window: 10 seconds, RFC 8446 8.3's "order of
-    /// ten seconds", as the age check for resumption
-    /// (`TICKET_AGE_TOLERANCE_MS`).
+    /// The default freshness window: 10 seconds, the tolerance the age
+    /// check for resumption already allows for clock error and the round
+    /// trip (`TICKET_AGE_TOLERANCE_MS`, RFC 8446 8.3).
     pub const DEFAULT_WINDOW: Duration = Duration::from_secs(10);
 
     /// A register of at most `capacity` tickets for the freshness window
