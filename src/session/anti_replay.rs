@@ -105,14 +105,12 @@ impl Admit {
 struct Entries {
     /// The digests recorded and not yet reclaimed.
     seen: HashSet<Digest>,
-    /// The same digests with the time each was recorded, oldest first:
-    /// times never decrease along the queue (see `latest_ms`), so the
-    /// expired entries are always at its front.
+    /// The same digests with the time each was recorded, in the order
+    /// they were: with a clock that only goes forward, the expired entries
+    /// are at the front. Reclaiming stops at the first live entry, so one
+    /// recorded while the clock had gone back waits behind later ones: it
+    /// is reclaimed late, never early.
     order: VecDeque<(u64, Digest)>,
-    /// The latest time any call gave. A clock that goes back is read as
-    /// standing still at this time, so entries are never reclaimed earlier
-    /// than their retention and the queue stays in order.
-    latest_ms: u64,
 }
 
 /// A bounded, single-use register of the tickets offered with early data
@@ -168,9 +166,9 @@ impl StrikeRegister {
     /// 20 seconds.
     pub const DEFAULT_CAPACITY: usize = 65_536;
 
-    /// The default freshness window: 10 seconds, RFC 8446 8.3's "order of
-    /// ten seconds", as the age check for resumption
-    /// (`TICKET_AGE_TOLERANCE_MS`).
+    /// The default freshness window: 10 seconds, the tolerance the age
+    /// check for resumption already allows for clock error and the round
+    /// trip (`TICKET_AGE_TOLERANCE_MS`, RFC 8446 8.3).
     pub const DEFAULT_WINDOW: Duration = Duration::from_secs(10);
 
     /// A register of at most `capacity` tickets for the freshness window
@@ -221,18 +219,19 @@ impl StrikeRegister {
     /// server's `now_millis`): [`Admit::Fresh`] the first time,
     /// [`Admit::Replayed`] while that entry lives, [`Admit::Full`] if it
     /// was not seen and every entry is live. Expired entries are reclaimed
-    /// first. A `now_ms` earlier than one given before counts as that
-    /// earlier call's time.
+    /// first; a `now_ms` earlier than an entry's time reclaims nothing.
     pub fn check_and_insert(&self, key: &[u8], now_ms: u64) -> Admit {
         let key = digest(key);
         let Ok(mut entries) = self.entries.lock() else {
             return Admit::Full;
         };
         let entries = &mut *entries;
-        let now_ms = now_ms.max(entries.latest_ms);
-        entries.latest_ms = now_ms;
         // Alive while `now <= recorded + retention`: at the edge a copy can
-        // still be fresh (the freshness edge counts as inside).
+        // still be fresh (the freshness edge counts as inside). Each entry
+        // is judged by the clock of the call that would reclaim it, the
+        // clock the freshness check of a copy reads at that moment: once
+        // it is more than two windows past the entry, every copy is stale
+        // (the module docs). A clock behind the entry keeps it.
         while let Some(&(recorded_ms, old)) = entries.order.front() {
             if now_ms.saturating_sub(recorded_ms) <= self.retention_ms {
                 break;
@@ -244,12 +243,7 @@ impl StrikeRegister {
             return Admit::Replayed;
         }
         if entries.order.len() >= self.capacity {
-            if let Some((_, old)) = entries.order.pop_front() {
-                entries.seen.remove(&old);
-            }
-            if self.capacity == 0 {
-                return Admit::Full;
-            }
+            return Admit::Full;
         }
         entries.seen.insert(key);
         entries.order.push_back((now_ms, key));

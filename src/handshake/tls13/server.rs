@@ -339,7 +339,7 @@ fn accept_psk(
         };
         let early_data = index == 0
             && choice.early == EarlyAnswer::Rejected
-            && accepts_early_data(core, choice, &state, &identity.identity, now);
+            && accepts_early_data(core, choice, &state, &identity.identity, client_age, now);
         let index = u16::try_from(index).map_err(|_| Error::Internal("identity index"))?;
         return Ok(Some(AcceptedPsk {
             index,
@@ -355,14 +355,16 @@ fn accept_psk(
 /// checked fresh, for this server name, its binder verified), is accepted
 /// (RFC 8446 4.2.10, 8): we take early data; the ticket was issued
 /// allowing it; this handshake has the ticket's suite and application
-/// protocol; and the anti-replay register has not seen the ticket
-/// (`identity`) before. Last, so that only a ticket that would be
-/// accepted is recorded.
+/// protocol; and the anti-replay register finds the ticket (`identity`)
+/// fresh (its age, as the client gives it, within the register's window:
+/// RFC 8446 8.3) and not seen before (8.1). Last, so that only a ticket
+/// that would be accepted is recorded.
 fn accepts_early_data(
     core: &Core<Server>,
     choice: &Server13,
     state: &TicketState13,
     identity: &[u8],
+    client_age_ms: u64,
     now_ms: u64,
 ) -> bool {
     core.config.max_early_data_size > 0
@@ -372,7 +374,7 @@ fn accepts_early_data(
         && core
             .config
             .anti_replay
-            .check_and_insert(identity, now_ms)
+            .admit_early_data(identity, state.created_ms, client_age_ms, now_ms)
             .accepts_early_data()
 }
 
