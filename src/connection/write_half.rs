@@ -149,8 +149,8 @@ impl<R: Role> WriteHalf<R> {
     /// and seals everything after it under the next one. With
     /// `request_peer` the KeyUpdate asks the peer to update its sending
     /// key too (it answers before its next record). Updates also happen
-    /// on their own: before a key has sealed [`DEFAULT_RECORDS_PER_KEY`]
-    /// records, and when the peer asks. On a TLS 1.2 connection this is
+    /// on their own: before a key has sealed 2^24 records, and when the
+    /// peer asks. On a TLS 1.2 connection this is
     /// [`Error::Config`] and changes nothing; after the connection closed,
     /// [`Error::Closed`].
     pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {

@@ -23,7 +23,7 @@ pub mod tls13;
 pub use config::{
     CertifiedKey, ClientCertPolicy, ClientConfig, DEFAULT_CIPHER_SUITES, DEFAULT_GROUPS,
     DEFAULT_MAX_HANDSHAKE_MESSAGE_LEN, DEFAULT_SIGNATURE_SCHEMES, DEFAULT_TLS13_TICKETS,
-    DEFAULT_VERSIONS, ServerConfig,
+    DEFAULT_VERSIONS, MIN_EARLY_DATA_SKIP, ServerConfig,
 };
 pub use machine::{Fatal, Handshake, RecvMessage, SendMessage, Step};
 pub use negotiate::{AfterClientHello, AfterEarlyServerHello, AfterServerHello};

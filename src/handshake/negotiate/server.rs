@@ -66,7 +66,7 @@ pub enum AfterClientHello<P: FullShape> {
     /// protocol, and the anti-replay register had not seen it. After our
     /// Finished the early data is read, up to the client's EndOfEarlyData;
     /// the connection hands it out apart
-    /// ([`Connection::take_early_data`](crate::Connection::take_early_data)).
+    /// ([`Connection::take_early_data`](crate::connection::Connection::take_early_data)).
     Tls13Early(Handshake<Server, tls13::table::state::ServerHello, EarlyData>),
 }
 
