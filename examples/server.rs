@@ -26,7 +26,11 @@
 //! discarded), only our close_notify. A failed handshake is logged with
 //! its alert, and the server keeps serving. `--ocsp` staples the DER OCSP
 //! response in the file to every handshake whose client asks for one
-//! (status_request, RFC 6066 8). `--early-data N` (with `--tickets`)
+//! (status_request, RFC 6066 8). `--post-handshake-auth` with
+//! `--client-ca` asks a TLS 1.3 client for its certificate after the
+//! handshake (RFC 8446 4.6.2), once its request has arrived, and the page
+//! says `post-handshake auth: certified SUBJECT`, `no certificate`, or why
+//! it was not requested. `--early-data N` (with `--tickets`)
 //! takes up to N bytes of TLS 1.3 0-RTT early data with a ticket, each
 //! ticket's once: it is logged (`early data: N bytes`) and read as the
 //! start of the request (or echoed first); the page says `early data: N
@@ -38,7 +42,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-use tlstate::connection::ReadOutcome;
+use tlstate::connection::{PostHandshakeAuth, ReadOutcome};
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
 use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion};
@@ -56,6 +60,8 @@ usage: server [--listen ADDR] [flags]
   --echo                     echo application data instead of answering HTTP
   --require-client-cert      refuse clients without a certificate (needs --client-ca)
   --client-ca FILE           ask for client certificates, verified against FILE
+  --post-handshake-auth      with --client-ca: ask for the certificate after the handshake
+                             instead (TLS 1.3, RFC 8446 4.6.2), once a request has come
   --alpn A,B                 ALPN protocols to accept, most preferred first
   --tickets                  issue session tickets, in both versions (RFC 5077; RFC 8446 4.6.1)
   --tls13-tickets N          NewSessionTickets per TLS 1.3 handshake with --tickets (default 2)
@@ -86,6 +92,7 @@ struct Args {
     echo: bool,
     require_client_cert: bool,
     client_ca: Option<PathBuf>,
+    post_handshake_auth: bool,
     alpn: Vec<Vec<u8>>,
     tickets: bool,
     tls13_tickets: Option<usize>,
@@ -118,6 +125,7 @@ fn parse_args() -> Result<Command, String> {
         echo: false,
         require_client_cert: false,
         client_ca: None,
+        post_handshake_auth: false,
         alpn: Vec::new(),
         tickets: false,
         tls13_tickets: None,
@@ -146,6 +154,7 @@ fn parse_args() -> Result<Command, String> {
             "--echo" => args.echo = true,
             "--require-client-cert" => args.require_client_cert = true,
             "--client-ca" => args.client_ca = Some(value()?.into()),
+            "--post-handshake-auth" => args.post_handshake_auth = true,
             "--alpn" => args.alpn = value()?.split(',').map(|p| p.as_bytes().to_vec()).collect(),
             "--tickets" => args.tickets = true,
             "--tls13-tickets" => args.tls13_tickets = Some(number(&flag, &value()?)?),
@@ -315,7 +324,20 @@ fn certified_config(args: &Args) -> Result<ServerConfig, Box<dyn std::error::Err
     }
 }
 
-fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpStream, echo: bool) {
+/// How a connection is served, from the flags.
+#[derive(Clone, Copy)]
+struct Serve {
+    echo: bool,
+    /// The client-certificate policy is for a post-handshake request, not
+    /// for the handshake.
+    post_handshake_auth: bool,
+}
+
+fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpStream, how: Serve) {
+    let (policy, later) = match how.post_handshake_auth {
+        true => (None, policy),
+        false => (policy, None),
+    };
     let peer = tcp
         .peer_addr()
         .map_or_else(|_| "?".to_string(), |a| a.to_string());
@@ -359,10 +381,10 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
     if !early.is_empty() {
         println!("{peer}: early data: {} bytes", early.len());
     }
-    let result = if echo {
+    let result = if how.echo {
         echo_until_closed(&mut stream, &probe, early)
     } else {
-        answer_http(&mut stream, &probe, early)
+        answer_http(&mut stream, &probe, early, later)
     };
     match result {
         Ok(()) => println!("{peer}: closed"),
@@ -421,10 +443,54 @@ fn drain_available(
     Ok(false)
 }
 
+/// Asks for a client certificate on the established connection (TLS 1.3
+/// post-handshake authentication) and waits for the verified answer: the
+/// page's line about it, or `None` when the peer closed meanwhile.
+fn post_handshake_auth(
+    stream: &mut Stream<Server, TcpStream>,
+    probe: &TcpStream,
+    policy: ClientCertPolicy,
+) -> std::io::Result<Option<String>> {
+    if let Err(e) = stream.connection().request_client_certificate(policy) {
+        return Ok(Some(format!("not requested ({e})")));
+    }
+    stream.flush()?;
+    let mut buf = [0u8; 4096];
+    loop {
+        let conn = stream.connection();
+        match conn.read(&mut buf) {
+            // HTTP/1.0: nothing more is asked on this connection.
+            Ok(ReadOutcome::Data(_)) => continue,
+            Ok(ReadOutcome::Closed) => return Ok(None),
+            Ok(ReadOutcome::NeedMore) => {}
+            Err(e) => {
+                let _ = stream.close();
+                return Err(std::io::Error::other(e));
+            }
+        }
+        // All that came is read: the answer may be complete.
+        if let Some(outcome) = conn.post_handshake_auth() {
+            return Ok(Some(match outcome {
+                PostHandshakeAuth::Certified(chain) => {
+                    format!(
+                        "certified {}",
+                        chain.first().map_or(String::new(), |der| subject(der))
+                    )
+                }
+                PostHandshakeAuth::NoCertificate => "no certificate".to_string(),
+            }));
+        }
+        if conn.fill_from(&mut &*probe)? == 0 {
+            return Ok(None);
+        }
+    }
+}
+
 fn answer_http(
     stream: &mut Stream<Server, TcpStream>,
     probe: &TcpStream,
     early: Vec<u8>,
+    later: Option<ClientCertPolicy>,
 ) -> std::io::Result<()> {
     let early_len = early.len();
     let mut request = early;
@@ -447,6 +513,13 @@ fn answer_http(
     if drain_available(stream, probe, &mut Vec::new())? {
         return stream.close();
     }
+    let later = match later {
+        Some(policy) => match post_handshake_auth(stream, probe, policy)? {
+            Some(line) => format!("post-handshake auth: {line}\n"),
+            None => return stream.close(),
+        },
+        None => String::new(),
+    };
     let summary = stream.summary();
     let alpn = summary
         .alpn_protocol
@@ -458,7 +531,7 @@ fn answer_http(
         .map_or("none".to_string(), |der| subject(der));
     let body = format!(
         "protocol: {}\ncipher suite: {}\ngroup: {}\nextended master secret: {}\nalpn: {alpn}\n\
-         sni: {}\nresumed: {}\nclient certificate: {client}\nearly data: {early_len} bytes\n",
+         sni: {}\nresumed: {}\nclient certificate: {client}\nearly data: {early_len} bytes\n{later}",
         protocol_name(summary.protocol_version),
         summary.cipher_suite,
         summary.group,
@@ -540,8 +613,11 @@ fn main() {
         match tcp {
             Ok(tcp) => {
                 let (config, policy) = (config.clone(), policy.clone());
-                let echo = args.echo;
-                std::thread::spawn(move || serve(config, policy, tcp, echo));
+                let how = Serve {
+                    echo: args.echo,
+                    post_handshake_auth: args.post_handshake_auth,
+                };
+                std::thread::spawn(move || serve(config, policy, tcp, how));
             }
             Err(e) => eprintln!("accept: {e}"),
         }

@@ -184,6 +184,7 @@ const SERVER_FLAGS: &[&str] = &[
     "--echo",
     "--require-client-cert",
     "--client-ca",
+    "--post-handshake-auth",
     "--alpn",
     "--tickets",
     "--tls13-tickets",
@@ -845,4 +846,55 @@ fn client_early_data_is_accepted_by_server_early_data() {
     assert!(ok, "{stderr}");
     assert!(stderr.contains("early data: not sent"), "{stderr}");
     assert!(stdout.contains("early data: 0 bytes"), "{stdout}");
+}
+
+/// `server --client-ca CA --post-handshake-auth` asks for the client's
+/// certificate after the handshake (TLS 1.3, RFC 8446 4.6.2): the example
+/// client with `--cert --key --post-handshake-auth` and `openssl s_client
+/// -enable_pha` answer, and the page names the verified subject; a client
+/// that did not offer post_handshake_auth gets the page saying so.
+#[test]
+fn server_post_handshake_auth_asks_after_the_handshake() {
+    let fx = fixture();
+    let pki = common::ClientAuthPki::new("tlstate examples PHA CA");
+    let ca = pki.pki.ca_path.to_str().unwrap();
+    let server = ExampleServer::start(&["--tls13", "--client-ca", ca, "--post-handshake-auth"]);
+    let cert = pki.client.cert_path.to_str().unwrap();
+    let key = pki.client.key_path.to_str().unwrap();
+    let args = ["--cert", cert, "--key", key, "--post-handshake-auth"];
+    let (ok, stdout, stderr) = run_client(server.port, &fx.pki.ca_path, &args);
+    assert!(ok, "{stderr} / server: {}", server.wait_for_output("\n"));
+    assert!(
+        stdout.contains("post-handshake auth: certified") && stdout.contains("client.example"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("client certificate: none"),
+        "not in the handshake: {stdout}"
+    );
+    let (ok, stdout, stderr) = run_client(server.port, &fx.pki.ca_path, &[]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("post-handshake auth: not requested"),
+        "{stdout}"
+    );
+    let (_, out) = common::openssl::s_client_version(
+        "-tls1_3",
+        server.port,
+        &[],
+        &[
+            "-servername",
+            "localhost",
+            "-CAfile",
+            fx.pki.ca_path.to_str().unwrap(),
+            "-enable_pha",
+            "-cert",
+            cert,
+            "-key",
+            key,
+            "-ign_eof",
+        ],
+        b"GET / HTTP/1.0\r\n\r\n",
+    );
+    assert!(out.contains("post-handshake auth: certified"), "{out}");
 }
