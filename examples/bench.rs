@@ -18,6 +18,9 @@
 //! in-process pair has): extras, not headlines (issue #14).
 //! `tls13_tcp_loopback_*` goes over real loopback TCP sockets, in wall
 //! time (docs/performance.md).
+//! `tls13_resumed_*` are TLS 1.3 PSK resumptions (psk_dhe_ke), two
+//! tickets per connection in both libraries, each handshake checked to
+//! have resumed on both sides.
 //! `floor_share` compares tlstate with what raw `ring` needs for the same
 //! work on this machine (for rates `tlstate / floor`, for CPU times
 //! `floor time / tlstate time`; 1.0 would mean tlstate adds nothing).
