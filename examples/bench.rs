@@ -18,6 +18,9 @@
 //! in-process pair has): extras, not headlines (issue #14).
 //! `tls13_tcp_loopback_*` goes over real loopback TCP sockets, in wall
 //! time (docs/performance.md).
+//! `tls13_resumed_*` are TLS 1.3 PSK resumptions (psk_dhe_ke), two
+//! tickets per connection in both libraries, each handshake checked to
+//! have resumed on both sides.
 //! `floor_share` compares tlstate with what raw `ring` needs for the same
 //! work on this machine (for rates `tlstate / floor`, for CPU times
 //! `floor time / tlstate time`; 1.0 would mean tlstate adds nothing).
@@ -64,7 +67,9 @@ use tlstate::handshake::{
     AfterClientHello, AfterEncryptedExtensions, AfterServerCert, AfterServerHello, AfterServerKey,
     AfterTicket, Client, ClientConfig, Handshake, Role, Server, ServerConfig, Step,
 };
-use tlstate::session::{SessionCache, Ticketer};
+use tlstate::session::{
+    ClientSessionStore, InMemorySessionStore, ResumedBy, SessionCache, Ticketer,
+};
 
 pub(crate) type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -464,8 +469,9 @@ pub(crate) fn rustls_configs(
 
 /// Both tlstate configurations for TLS 1.3 only: one suite, the client
 /// offering x25519 then secp256r1 (its one key share is x25519's), the
-/// server taking x25519, nothing to resume (TLS 1.3 tlstate has no PSK
-/// yet), the compatibility ChangeCipherSpec sent (the default, and what
+/// server taking x25519, nothing to resume and no tickets (the full
+/// handshake figures; [`tlstate_configs13_resumable`] turns resumption
+/// on), the compatibility ChangeCipherSpec sent (the default, and what
 /// rustls always does).
 pub(crate) fn tlstate_configs13(
     pki: &Pki,
@@ -520,6 +526,55 @@ pub(crate) fn rustls_configs13(
         .with_single_cert(leaf.chain.clone(), leaf.key())?;
     server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     server.send_tls13_tickets = 0;
+    Ok((Arc::new(client), Arc::new(server)))
+}
+
+/// TLS 1.3 tickets each server sends per connection in the resumed
+/// figures, in both libraries: two, the default of both (and OpenSSL's).
+/// Each resumed handshake uses one ticket and brings two new ones.
+pub(crate) const TLS13_TICKETS_PER_CONNECTION: usize = 2;
+
+/// [`tlstate_configs13`] with TLS 1.3 resumption on: the client keeps
+/// tickets in a fresh in-memory store, the server seals them with a
+/// ticketer (stateless, no server cache) and sends
+/// [`TLS13_TICKETS_PER_CONNECTION`] of them. Also returns the store, to
+/// count the tickets once.
+pub(crate) fn tlstate_configs13_resumable(
+    pki: &Pki,
+    kind: Kind,
+    aead: Aead,
+) -> Res<(
+    Arc<ClientConfig>,
+    Arc<ServerConfig>,
+    Arc<InMemorySessionStore>,
+)> {
+    let (client, server) = tlstate_configs13(pki, kind, aead)?;
+    let store = Arc::new(InMemorySessionStore::new(256));
+    let mut client = Arc::unwrap_or_clone(client);
+    client.session_store = Some(store.clone());
+    client.enable_tickets = true;
+    let mut server = Arc::unwrap_or_clone(server);
+    server.ticketer = Some(Arc::new(Ticketer::new(3600, 7200)?));
+    server.tls13_tickets = TLS13_TICKETS_PER_CONNECTION;
+    Ok((Arc::new(client), Arc::new(server), store))
+}
+
+/// [`rustls_configs13`] with TLS 1.3 resumption on, like
+/// [`tlstate_configs13_resumable`]: the client's in-memory session cache,
+/// the server's ticketer (stateless, no server cache) sending
+/// [`TLS13_TICKETS_PER_CONNECTION`] tickets.
+pub(crate) fn rustls_configs13_resumable(
+    pki: &Pki,
+    kind: Kind,
+    aead: Aead,
+) -> Res<(Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>)> {
+    let (client, server) = rustls_configs13(pki, kind, aead)?;
+    let mut client = Arc::unwrap_or_clone(client);
+    client.resumption = rustls::client::Resumption::in_memory_sessions(256);
+    let mut server = Arc::unwrap_or_clone(server);
+    server.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    server.ticketer = rustls::crypto::ring::Ticketer::new()?;
+    server.send_tls13_tickets = TLS13_TICKETS_PER_CONNECTION;
     Ok((Arc::new(client), Arc::new(server)))
 }
 
@@ -727,6 +782,145 @@ pub(crate) fn tlstate_handshake13(
         next(s.recv()?)?.into_connection()
     });
     Ok((c, s))
+}
+
+/// The server's NewSessionTickets, queued at its read of the client's
+/// Finished, carried to the client through the byte buffer (`flush_to`,
+/// then `fill_from` and `fill_buf`, which keeps each ticket in the
+/// client's store). Nothing else may come.
+pub(crate) fn tlstate_deliver_tickets13(
+    c: &mut Connection<Client>,
+    s: &mut Connection<Server>,
+    t: &mut SideTimes,
+) -> Res<()> {
+    let mut wire = Vec::new();
+    timed!(t.server, flush!(s, wire));
+    timed!(t.client, {
+        let mut input = &wire[..];
+        while !input.is_empty() {
+            if c.fill_from(&mut input)? == 0 {
+                return Err("the client took none of the tickets".into());
+            }
+            if !matches!(c.fill_buf()?, ReadOutcome::NeedMore) {
+                return Err("application data or an end among the tickets".into());
+            }
+        }
+    });
+    Ok(())
+}
+
+/// One resumed TLS 1.3 tlstate handshake (psk_dhe_ke with a ticket from an
+/// earlier connection), the flights through a byte buffer as in
+/// [`tlstate_handshake13`], then the server's new tickets delivered
+/// ([`tlstate_deliver_tickets13`]). Fails unless both sides took the
+/// resumed branch.
+pub(crate) fn tlstate_resumed13(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+    t: &mut SideTimes,
+) -> Res<(Connection<Client>, Connection<Server>)> {
+    let mut wire = Vec::new();
+    let c = timed!(t.client, {
+        let mut c = Handshake::client(client.clone(), server_name()).send()?;
+        flush!(c, wire);
+        c
+    });
+    let s = timed!(t.server, {
+        let mut s = Handshake::server(server.clone());
+        feed_all!(s, wire);
+        let AfterClientHello::Tls13Resumed(s) = next(s.recv()?)? else {
+            return Err("the server did not resume the client's ticket".into());
+        };
+        // ServerHello, ChangeCipherSpec, EncryptedExtensions, Finished
+        let mut s = s.send()?.send()?.send()?.send()?;
+        flush!(s, wire);
+        s
+    });
+    let mut c = timed!(t.client, {
+        let mut c = c;
+        feed_all!(c, wire);
+        let AfterServerHello::Tls13Resumed(c) = next(c.recv()?)? else {
+            return Err("the server resumed, the client did not".into());
+        };
+        // EncryptedExtensions, Finished; ChangeCipherSpec, Finished
+        let mut c = next(next(c.recv()?)?.recv()?)?.send()?.send()?;
+        flush!(c, wire);
+        c.into_connection()
+    });
+    let mut s = timed!(t.server, {
+        let mut s = s;
+        feed_all!(s, wire);
+        next(s.recv()?)?.into_connection()
+    });
+    tlstate_deliver_tickets13(&mut c, &mut s, t)?;
+    Ok((c, s))
+}
+
+/// Whether a tlstate pair is what the TLS 1.3 resumed figures measure:
+/// both sides resumed by a TLS 1.3 PSK, with AES-128-GCM and x25519.
+pub(crate) fn tlstate_check_resumed13(c: &Connection<Client>, s: &Connection<Server>) -> Res<()> {
+    for (side, summary) in [("client", c.summary()), ("server", s.summary())] {
+        if summary.protocol_version != ProtocolVersion::Tls13
+            || summary.resumed_by != Some(ResumedBy::Tls13Psk)
+            || summary.cipher_suite != CipherSuite::TLS13_AES_128_GCM_SHA256
+            || summary.group != NamedGroup::X25519
+        {
+            return Err(format!(
+                "tlstate {side}: not a TLS 1.3 PSK resumption with AES-128-GCM and x25519: \
+                 {:?} {:?} {:?} {:?}",
+                summary.protocol_version, summary.resumed_by, summary.cipher_suite, summary.group
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// One rustls TLS 1.3 handshake (resumed or full, as rustls decides),
+/// the flights through a byte buffer as in [`rustls_handshake`], then the
+/// server's tickets (queued at its read of the client's Finished, as
+/// tlstate's) carried to the client the same way.
+pub(crate) fn rustls_handshake13_with_tickets(
+    client: &Arc<rustls::ClientConfig>,
+    server: &Arc<rustls::ServerConfig>,
+    t: &mut SideTimes,
+) -> Res<(rustls::ClientConnection, rustls::ServerConnection)> {
+    let (mut c, mut s, _) = rustls_handshake(client, server, t)?;
+    rustls_transfer(&mut s, &mut c, &mut Vec::new(), t, false)?;
+    Ok((c, s))
+}
+
+/// Whether a rustls pair is what the TLS 1.3 resumed figures measure:
+/// both sides resumed, TLS 1.3, AES-128-GCM and x25519, and the client
+/// got [`TLS13_TICKETS_PER_CONNECTION`] new tickets.
+pub(crate) fn rustls_check_resumed13(
+    c: &rustls::ClientConnection,
+    s: &rustls::ServerConnection,
+) -> Res<()> {
+    use rustls::{HandshakeKind, NamedGroup as G, ProtocolVersion as V};
+    let sides: [(&str, &rustls::CommonState); 2] = [("client", c), ("server", s)];
+    for (side, conn) in sides {
+        let suite = conn.negotiated_cipher_suite().map(|s| s.suite());
+        let group = conn.negotiated_key_exchange_group().map(|g| g.name());
+        if conn.handshake_kind() != Some(HandshakeKind::Resumed)
+            || conn.protocol_version() != Some(V::TLSv1_3)
+            || suite != Some(rustls::CipherSuite::TLS13_AES_128_GCM_SHA256)
+            || group != Some(G::X25519)
+        {
+            return Err(format!(
+                "rustls {side}: not a TLS 1.3 resumption with AES-128-GCM and x25519: \
+                 {:?} {:?} {suite:?} {group:?}",
+                conn.handshake_kind(),
+                conn.protocol_version()
+            )
+            .into());
+        }
+    }
+    let tickets = c.tls13_tickets_received();
+    if tickets as usize != TLS13_TICKETS_PER_CONNECTION {
+        return Err(format!("rustls: the client received {tickets} tickets").into());
+    }
+    Ok(())
 }
 
 /// Moves everything `from` has queued into `to`; returns the bytes moved.
@@ -1494,6 +1688,108 @@ fn resumed_handshake(pki: &Pki, opts: &Opts, resumption: Resumption, label: &str
     Ok(())
 }
 
+/// The public-key work of one resumed TLS 1.3 handshake with psk_dhe_ke,
+/// with ring alone: each side makes an ephemeral x25519 key and agrees
+/// with the other's. Left out, as from the full handshake's floor, is the
+/// hashing: the key schedule's HKDF (with a PSK: the binder on both
+/// sides, which also costs the early secret), the transcript, and the
+/// tickets' sealing and opening (one AEAD open, two seals).
+pub(crate) fn resumed13_floor(rng: &SystemRandom, t: &mut SideTimes) -> Res<()> {
+    use ring::agreement::{EphemeralPrivateKey, UnparsedPublicKey, X25519, agree_ephemeral};
+    let e = |e: ring::error::Unspecified| e.to_string();
+    let (client_kx, client_public) = timed!(t.client, {
+        let kx = EphemeralPrivateKey::generate(&X25519, rng).map_err(e)?;
+        let public = kx.compute_public_key().map_err(e)?;
+        (kx, public)
+    });
+    let server_public = timed!(t.server, {
+        let kx = EphemeralPrivateKey::generate(&X25519, rng).map_err(e)?;
+        let public = kx.compute_public_key().map_err(e)?;
+        let peer = UnparsedPublicKey::new(&X25519, client_public.as_ref());
+        agree_ephemeral(kx, &peer, |secret| secret.len()).map_err(e)?;
+        public
+    });
+    timed!(t.client, {
+        let peer = UnparsedPublicKey::new(&X25519, server_public.as_ref());
+        agree_ephemeral(client_kx, &peer, |secret| secret.len()).map_err(e)?;
+    });
+    Ok(())
+}
+
+/// Resumed TLS 1.3 handshakes per second: psk_dhe_ke with a ticket of the
+/// previous connection (each connection gets
+/// [`TLS13_TICKETS_PER_CONNECTION`] new ones and uses one), AES-128-GCM,
+/// x25519, every flight and the tickets through a byte buffer for both
+/// libraries. Each handshake is checked to be a TLS 1.3 resumption on
+/// both sides ([`tlstate_check_resumed13`], [`rustls_check_resumed13`]);
+/// the floor is [`resumed13_floor`].
+fn resumed_handshake13(pki: &Pki, opts: &Opts, kind: Kind, label: &str) -> Res<()> {
+    let name = format!("tls13_resumed_handshakes_per_sec_{label}");
+    if !opts.wants(&name) {
+        return Ok(());
+    }
+    let aead = Aead::Aes128Gcm;
+    let (tc, ts, store) = tlstate_configs13_resumable(pki, kind, aead)?;
+    let (rc, rs) = rustls_configs13_resumable(pki, kind, aead)?;
+    let mut t = SideTimes::default();
+    // tlstate: a full handshake must leave exactly the configured number
+    // of tickets (counted by taking them out of the store); a second one
+    // leaves them again, and a resumed one must follow.
+    for count in [true, false] {
+        let (mut c, mut s) = tlstate_handshake13(&tc, &ts, &mut t)?;
+        if c.summary().resumed || s.summary().resumed {
+            return Err("tlstate resumed with an empty session store".into());
+        }
+        tlstate_deliver_tickets13(&mut c, &mut s, &mut t)?;
+        if count {
+            let mut kept = 0;
+            while store.take_tls13("localhost").is_some() {
+                kept += 1;
+            }
+            if kept != TLS13_TICKETS_PER_CONNECTION {
+                return Err(format!("tlstate: the client kept {kept} tickets").into());
+            }
+        }
+    }
+    let (c, s) = tlstate_resumed13(&tc, &ts, &mut t)?;
+    tlstate_check_resumed13(&c, &s)?;
+    // rustls: a full handshake leaves tickets, a resumed one follows.
+    let (c, _) = rustls_handshake13_with_tickets(&rc, &rs, &mut t)?;
+    if c.handshake_kind() != Some(rustls::HandshakeKind::Full)
+        || c.tls13_tickets_received() as usize != TLS13_TICKETS_PER_CONNECTION
+    {
+        return Err("rustls: the first handshake did not leave the tickets".into());
+    }
+    let (c, s) = rustls_handshake13_with_tickets(&rc, &rs, &mut t)?;
+    rustls_check_resumed13(&c, &s)?;
+
+    let rng = SystemRandom::new();
+    let n = 100;
+    let sides: [RefCell<Vec<SideTimesUs>>; 3] = Default::default();
+    let rates = alternate(
+        opts.rounds,
+        [
+            opts.runs(Only::Tlstate).then(|| {
+                handshake_slice(n, &sides[0], |t| {
+                    let (c, s) = tlstate_resumed13(&tc, &ts, t)?;
+                    tlstate_check_resumed13(&c, &s)
+                })
+            }),
+            opts.runs(Only::Rustls).then(|| {
+                handshake_slice(n, &sides[1], |t| {
+                    let (c, s) = rustls_handshake13_with_tickets(&rc, &rs, t)?;
+                    rustls_check_resumed13(&c, &s)
+                })
+            }),
+            opts.runs(Only::Floor)
+                .then(|| handshake_slice(n, &sides[2], |t| resumed13_floor(&rng, t))),
+        ],
+    )?;
+    let floor_rate = (!rates[2].is_nan()).then_some(rates[2]);
+    report(&name, rates[0], rates[1], floor_rate, false);
+    Ok(())
+}
+
 /// Client-to-server throughput in MB/s (10^6 bytes), seal on the client
 /// and open on the server, against ring sealing and opening alone. TLS
 /// 1.2: tlstate's records move by `take_output`/`feed_owned` (in-process
@@ -1933,6 +2229,8 @@ fn main() -> Res<()> {
     }
     resumed_handshake(&pki, &opts, Resumption::SessionId, "session_id")?;
     resumed_handshake(&pki, &opts, Resumption::Ticket, "ticket")?;
+    resumed_handshake13(&pki, &opts, Kind::EcdsaP256, "ecdsa_p256")?;
+    resumed_handshake13(&pki, &opts, Kind::Rsa2048, "rsa2048")?;
     for version in [Version::Tls12, Version::Tls13] {
         for aead in Aead::ALL {
             bulk(&pki, &opts, aead, 16 * 1024, "16k", version, Path::Stream)?;
