@@ -525,8 +525,8 @@ fn every_reading_state_reads_its_legal_record_without_error() {
 // `Error::alert` names.
 
 mod tls13 {
-    use std::collections::{HashMap, VecDeque};
-    use std::sync::{Arc, Mutex, OnceLock};
+    use std::collections::VecDeque;
+    use std::sync::{Arc, OnceLock};
 
     use proptest::prelude::*;
     use rustls_pki_types::ServerName;
@@ -537,10 +537,9 @@ mod tls13 {
     use tlstate::error::Error;
     use tlstate::handshake::tls13::table::TABLE;
     use tlstate::handshake::{CertifiedKey, ClientCertPolicy};
-    use tlstate::keylog::KeyLog;
-    use tlstate::record::{RecordOpener, RecordSealer};
 
     use super::common::ClientAuthPki;
+    use super::common::reseal::{self, Logged};
 
     /// The handshakes run: `(shape, suite)`, between them every TLS 1.3
     /// reading state of both roles, every suite, the compatibility
@@ -567,21 +566,8 @@ mod tls13 {
         PKI.get_or_init(|| ClientAuthPki::new("tlstate TLS 1.3 no-panic CA"))
     }
 
-    /// Every secret both sides log, by label.
-    #[derive(Debug, Default)]
-    pub struct Secrets(Mutex<HashMap<String, Vec<u8>>>);
-
-    impl KeyLog for Secrets {
-        fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
-            self.0
-                .lock()
-                .unwrap()
-                .insert(label.to_string(), secret.to_vec());
-        }
-    }
-
     /// A genuine pair of endpoints for `scenario`, logging into `secrets`.
-    fn endpoints(scenario: usize, secrets: &Arc<Secrets>) -> (ClientDriver, ServerDriver) {
+    fn endpoints(scenario: usize, secrets: &Arc<Logged>) -> (ClientDriver, ServerDriver) {
         let (shape, suite) = SCENARIOS[scenario];
         let p = pki();
         let mut client = (*p.pki.client_config()).clone();
@@ -670,12 +656,12 @@ mod tls13 {
     /// counting its own sequence numbers.
     pub struct Direction {
         suite: &'static Tls13CipherSuite,
-        secrets: Arc<Secrets>,
+        secrets: Arc<Logged>,
         labels: [&'static str; 2],
     }
 
     impl Direction {
-        fn new(scenario: usize, secrets: &Arc<Secrets>, client_writes: bool) -> Self {
+        fn new(scenario: usize, secrets: &Arc<Logged>, client_writes: bool) -> Self {
             Self {
                 suite: lookup_tls13(SCENARIOS[scenario].1).unwrap(),
                 secrets: secrets.clone(),
@@ -687,21 +673,12 @@ mod tls13 {
         }
 
         fn secret(&self, epoch: usize) -> Option<Secret> {
-            let secrets = self.secrets.0.lock().unwrap();
-            let bytes = secrets.get(self.labels[epoch])?;
-            Some(Secret::new(self.suite.hash, bytes).unwrap())
+            self.secrets.try_secret(self.suite, self.labels[epoch])
         }
 
         fn try_open(&self, epoch: usize, seq: u64, record: &[u8]) -> Option<(u8, Vec<u8>)> {
-            let secret = self.secret(epoch)?;
-            let mut body = record.get(5..)?.to_vec();
-            let (typ, range) = self
-                .suite
-                .opener(&secret)
-                .unwrap()
-                .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
-                .ok()?;
-            Some((typ.to_wire(), body[range].to_vec()))
+            let (typ, content) = reseal::try_open(record, &self.secret(epoch)?, self.suite, seq)?;
+            Some((typ.to_wire(), content))
         }
 
         /// Where each record of a stream stands: `(epoch, sequence
@@ -729,14 +706,14 @@ mod tls13 {
         }
 
         fn seal(&self, (epoch, seq): (usize, u64), typ: u8, content: &[u8]) -> Vec<u8> {
-            let mut record = vec![0; 5];
-            record.extend_from_slice(content);
-            self.suite
-                .sealer(&self.secret(epoch).unwrap())
-                .unwrap()
-                .seal(seq, ContentType::from_wire(typ), &mut record, 0)
-                .unwrap();
-            record
+            let secret = self.secret(epoch).unwrap();
+            reseal::seal(
+                content,
+                ContentType::from_wire(typ),
+                &secret,
+                self.suite,
+                seq,
+            )
         }
     }
 

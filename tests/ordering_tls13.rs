@@ -78,11 +78,12 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use common::ClientAuthPki;
+use common::reseal::{self, Logged};
 use rustls_pki_types::ServerName;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::tls13::{Secret, TLS13_CIPHER_SUITES, Tls13CipherSuite, lookup_tls13};
@@ -93,8 +94,6 @@ use tlstate::enums::{
 use tlstate::error::{Error, InvalidMessage};
 use tlstate::handshake::tls13::table::{self as tls13_table, SHAPES};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
-use tlstate::keylog::KeyLog;
-use tlstate::record::{RecordOpener, RecordSealer};
 use tlstate::session::{ClientSessionStore, InMemorySessionStore, Ticketer};
 
 /// Every TLS 1.3 suite the crate implements: each shape runs under each.
@@ -228,25 +227,12 @@ fn ticketed_store(client: &ClientConfig, server: &ServerConfig) -> Arc<InMemoryS
     store
 }
 
-/// The secrets one side logs, by label.
-#[derive(Debug, Default)]
-struct Secrets(Mutex<HashMap<String, Vec<u8>>>);
-
-impl KeyLog for Secrets {
-    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(label.to_string(), secret.to_vec());
-    }
-}
-
 /// The live peer's handshake traffic keys, from its key log: to read its
 /// protected records and to seal a retyped message in place of one, so
 /// that the victim's AEAD passes and its handshake layer sees the change.
 struct PeerKeys {
     suite: &'static Tls13CipherSuite,
-    secrets: Arc<Secrets>,
+    secrets: Arc<Logged>,
     label: &'static str,
 }
 
@@ -263,34 +249,18 @@ impl PeerKeys {
     }
 
     fn secret(&self) -> Secret {
-        let secrets = self.secrets.0.lock().unwrap();
-        let bytes = secrets.get(self.label).expect("the peer logged its secret");
-        Secret::new(self.suite.hash, bytes).unwrap()
+        self.secrets.secret(self.suite, self.label)
     }
 
     /// The inner content type and content of the peer's protected record
     /// number `seq`.
     fn open(&self, seq: u64, record: &[u8]) -> (ContentType, Vec<u8>) {
-        let mut body = record[5..].to_vec();
-        let (typ, range) = self
-            .suite
-            .opener(&self.secret())
-            .unwrap()
-            .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
-            .expect("the peer's record opens under its logged secret");
-        (typ, body[range].to_vec())
+        reseal::open(record, &self.secret(), self.suite, seq)
     }
 
     /// `content` sealed as the peer's protected record number `seq`.
     fn seal(&self, seq: u64, typ: ContentType, content: &[u8]) -> Vec<u8> {
-        let mut record = vec![0; 5];
-        record.extend_from_slice(content);
-        self.suite
-            .sealer(&self.secret())
-            .unwrap()
-            .seal(seq, typ, &mut record, 0)
-            .unwrap();
-        record
+        reseal::seal(content, typ, &self.secret(), self.suite, seq)
     }
 
     /// `record` (the peer's record `index` of `live`) with its handshake
@@ -338,7 +308,7 @@ enum Side {
 
 impl Side {
     /// A fresh side of `setup`; `key_log` receives its secrets.
-    fn new(is_client: bool, setup: Setup, key_log: Option<Arc<Secrets>>) -> Self {
+    fn new(is_client: bool, setup: Setup, key_log: Option<Arc<Logged>>) -> Self {
         let (mut client, mut server, policy) = configs(setup);
         if let Some(log) = key_log {
             client.key_log = Some(log.clone());
