@@ -94,6 +94,9 @@ use tlstate::enums::{
 use tlstate::error::{Error, InvalidMessage};
 use tlstate::handshake::tls13::table::{self as tls13_table, SHAPES};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
+use tlstate::message::tls13::{
+    CertificateRequestTls13, CertificateTls13, NewSessionTicketTls13, PayloadTls13,
+};
 use tlstate::session::{ClientSessionStore, InMemorySessionStore, Ticketer};
 
 /// Every TLS 1.3 suite the crate implements: each shape runs under each.
@@ -1163,5 +1166,579 @@ fn mutation_count_is_7n_plus_3_plus_10h() {
             mutations(n, &handshake).len(),
             7 * n + 3 + 10 * handshake.len()
         );
+    }
+}
+
+// --- post-handshake messages out of place --------------------------------
+//
+// After the handshake (RFC 8446 4.6) a server may send NewSessionTicket,
+// KeyUpdate and, to a client that offered post_handshake_auth, a
+// CertificateRequest; a client may send KeyUpdate and, answering a
+// CertificateRequest, Certificate, CertificateVerify and Finished. Each
+// case below puts one such message where it does not belong (from the
+// wrong side, not asked for, before the peer's Finished, or with a value
+// RFC 8446 forbids), sealed under the sender's real keys (from the key
+// log) at the sequence number the receiver expects next, so the AEAD
+// passes and the receiver's handshake rules meet the message; and checks
+// the error, the alert `Error::alert` gives it, and that alert on the
+// wire: one protected record, which the live peer reads as that fatal
+// alert.
+
+/// What [`Live::pump`] does to the victim's peer's flights.
+type Rewrite<'a> = dyn FnMut(&Live, Vec<Vec<u8>>) -> Vec<u8> + 'a;
+
+/// Our client and our server drivers, in memory, both logging into one
+/// key log (their labels differ).
+struct Live {
+    client: ClientDriver,
+    server: ServerDriver,
+    log: Arc<Logged>,
+    suite: &'static Tls13CipherSuite,
+    /// The peer's records under its current protected key (of the one
+    /// whose label the run uses).
+    client_seq: u64,
+    server_seq: u64,
+}
+
+/// A fresh pair of `shape` (a TLS 1.3 shape of [`SHAPES`] without
+/// resumption) under `suite`; the client offers post_handshake_auth, with
+/// its certificate, if `offer_pha`.
+fn live(shape: &'static str, suite: CipherSuite, offer_pha: bool) -> Live {
+    let (mut client, mut server, policy) = configs(Setup { shape, suite });
+    let log = Arc::new(Logged::default());
+    client.key_log = Some(log.clone());
+    server.key_log = Some(log.clone());
+    client.post_handshake_auth = offer_pha;
+    if offer_pha && client.client_certificate.is_none() {
+        let p = pki();
+        client.client_certificate =
+            Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+    }
+    let client = ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
+    let server = match policy {
+        None => ServerDriver::new(Arc::new(server)),
+        Some(policy) => ServerDriver::requesting_client_cert(Arc::new(server), policy),
+    };
+    Live {
+        client,
+        server,
+        log,
+        suite: lookup_tls13(suite).unwrap(),
+        client_seq: 0,
+        server_seq: 0,
+    }
+}
+
+fn drain_output<S: tlstate::driver::AnyState>(driver: &mut Driver<S>) -> Vec<u8> {
+    std::iter::from_fn(|| driver.poll_output())
+        .flatten()
+        .collect()
+}
+
+/// The driver's events, the data it received read out; the failure, if
+/// any.
+fn drain_events<S: tlstate::driver::AnyState>(driver: &mut Driver<S>) -> Option<Error> {
+    let mut failed = None;
+    while let Some(event) = driver.poll_event() {
+        match event {
+            Event::DataReadable => while matches!(driver.read(&mut [0; 4096]), Ok(1..)) {},
+            Event::Failed(error) => failed = Some(error),
+            Event::HandshakeDone(_) => {}
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+    failed
+}
+
+/// How the victim refused what it was fed.
+#[derive(Debug)]
+struct Refusal {
+    error: Error,
+    /// What it wrote after the failure.
+    output: Vec<u8>,
+    /// How the live peer read that.
+    peer_read: Option<Error>,
+}
+
+/// What the RFC says the victim does with the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refuse {
+    /// unexpected_message, naming the message's type (RFC 8446 4.6, 4.6.2,
+    /// 4.6.3, 6).
+    Unexpected(tlstate::enums::HandshakeType),
+    /// illegal_parameter (a KeyUpdate's request_update, RFC 8446 4.6.3).
+    IllegalParameter,
+    /// decode_error: the body is not one of its type (RFC 8446 6).
+    Decode,
+}
+
+impl Refuse {
+    fn alert(self) -> AlertDescription {
+        match self {
+            Self::Unexpected(_) => AlertDescription::UnexpectedMessage,
+            Self::IllegalParameter => AlertDescription::IllegalParameter,
+            Self::Decode => AlertDescription::DecodeError,
+        }
+    }
+
+    fn matches(self, error: &Error) -> bool {
+        match self {
+            Self::Unexpected(typ) => matches!(
+                error,
+                Error::UnexpectedMessage { got: tlstate::error::Received::Handshake(got), .. }
+                    if *got == typ
+            ),
+            Self::IllegalParameter => matches!(
+                error,
+                Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IllegalParameter(_))
+            ),
+            Self::Decode => matches!(error, Error::InvalidMessage(_)),
+        }
+    }
+
+    /// Whether `refusal` is this one: the error, its alert, and that alert
+    /// as one protected record the live peer reads as it.
+    fn check(self, refusal: &Option<Refusal>) -> Result<(), String> {
+        let Some(Refusal {
+            error,
+            output,
+            peer_read,
+        }) = refusal
+        else {
+            return Err("the victim took it".into());
+        };
+        if !self.matches(error) {
+            return Err(format!("error {error:?}, expected {self:?}"));
+        }
+        if error.alert() != Some(self.alert()) {
+            return Err(format!("{error:?} sends {:?}", error.alert()));
+        }
+        let recs = records(output);
+        if recs.len() != 1 || recs[0][0] != 23 {
+            return Err(format!("output is not one protected record: {output:?}"));
+        }
+        let fatal = Error::AlertReceived {
+            level: AlertLevel::Fatal,
+            description: self.alert(),
+        };
+        match peer_read {
+            Some(read) if *read == fatal => Ok(()),
+            other => Err(format!("the peer read the alert as {other:?}")),
+        }
+    }
+}
+
+impl Live {
+    /// Moves every flight both ways until neither side writes. The
+    /// victim's peer's flights pass through `rewrite` (records in, bytes
+    /// out) first; the run stops at the victim's failure.
+    fn pump(&mut self, victim_is_client: bool, rewrite: &mut Rewrite<'_>) -> Option<Refusal> {
+        for _ in 0..16 {
+            let mut moved = false;
+            for client_writes in [true, false] {
+                let flight = match client_writes {
+                    true => drain_output(&mut self.client),
+                    false => drain_output(&mut self.server),
+                };
+                if flight.is_empty() {
+                    continue;
+                }
+                moved = true;
+                let to_victim = client_writes != victim_is_client;
+                let flight = match to_victim {
+                    true => rewrite(self, records(&flight)),
+                    false => flight,
+                };
+                let failed = match client_writes {
+                    true => {
+                        assert_eq!(self.server.handle_input(&flight), flight.len());
+                        drain_events(&mut self.server)
+                    }
+                    false => {
+                        assert_eq!(self.client.handle_input(&flight), flight.len());
+                        drain_events(&mut self.client)
+                    }
+                };
+                match (failed, to_victim) {
+                    (None, _) => {}
+                    (Some(error), true) => return Some(self.refusal(victim_is_client, error)),
+                    (Some(error), false) => panic!("the live peer failed: {error:?}"),
+                }
+            }
+            if !moved {
+                return None;
+            }
+        }
+        panic!("the sides go on writing")
+    }
+
+    /// The victim failed with `error`: what it wrote, and how the peer
+    /// read that.
+    fn refusal(&mut self, victim_is_client: bool, error: Error) -> Refusal {
+        let (output, peer_read) = match victim_is_client {
+            true => {
+                let output = drain_output(&mut self.client);
+                assert_eq!(self.server.handle_input(&output), output.len());
+                (output, drain_events(&mut self.server))
+            }
+            false => {
+                let output = drain_output(&mut self.server);
+                assert_eq!(self.client.handle_input(&output), output.len());
+                (output, drain_events(&mut self.client))
+            }
+        };
+        Refusal {
+            error,
+            output,
+            peer_read,
+        }
+    }
+
+    /// The handshake, unchanged, then one application record each way.
+    fn establish(&mut self) {
+        assert!(self.pump(true, &mut |_, recs| recs.concat()).is_none());
+        assert!(!self.client.is_handshaking() && !self.server.is_handshaking());
+        self.client.send(b"ping").unwrap();
+        self.server.send(b"pong").unwrap();
+        assert!(self.pump(true, &mut |_, recs| recs.concat()).is_none());
+        self.client_seq = 1;
+        self.server_seq = 1;
+    }
+
+    /// The peer's current application traffic secret (`TRAFFIC_SECRET_0`:
+    /// these runs update no key).
+    fn traffic_secret(&self, client_writes: bool) -> Secret {
+        let label = match client_writes {
+            true => "CLIENT_TRAFFIC_SECRET_0",
+            false => "SERVER_TRAFFIC_SECRET_0",
+        };
+        self.log.secret(self.suite, label)
+    }
+
+    /// `message` sealed as the next handshake record of the victim's peer
+    /// on the established connection, fed to the victim; then everything
+    /// it leads to.
+    fn inject(&mut self, victim_is_client: bool, message: &[u8]) -> Option<Refusal> {
+        let client_writes = !victim_is_client;
+        let secret = self.traffic_secret(client_writes);
+        let seq = match client_writes {
+            true => &mut self.client_seq,
+            false => &mut self.server_seq,
+        };
+        let record = reseal::seal(message, ContentType::Handshake, &secret, self.suite, *seq);
+        *seq += 1;
+        let failed = match victim_is_client {
+            true => {
+                assert_eq!(self.client.handle_input(&record), record.len());
+                drain_events(&mut self.client)
+            }
+            false => {
+                assert_eq!(self.server.handle_input(&record), record.len());
+                drain_events(&mut self.server)
+            }
+        };
+        match failed {
+            Some(error) => Some(self.refusal(victim_is_client, error)),
+            None => self.pump(victim_is_client, &mut |_, recs| recs.concat()),
+        }
+    }
+}
+
+/// A handshake of `shape` in which the victim's peer's Finished is
+/// replaced by `message`, sealed in its place (its handshake traffic key,
+/// its sequence number).
+fn in_place_of_finished(
+    shape: &'static str,
+    suite: CipherSuite,
+    victim_is_client: bool,
+    offer_pha: bool,
+    message: &[u8],
+) -> Option<Refusal> {
+    let mut live = live(shape, suite, offer_pha);
+    let label = match victim_is_client {
+        true => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        false => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    };
+    let mut seq = 0;
+    let mut replaced = false;
+    let refusal = live.pump(victim_is_client, &mut |live, recs| {
+        let mut out = Vec::new();
+        for record in recs {
+            if record[0] == 23 && !replaced {
+                let secret = live.log.secret(live.suite, label);
+                let (typ, content) = reseal::open(&record, &secret, live.suite, seq);
+                if typ == ContentType::Handshake && content[0] == 20 {
+                    out.extend(reseal::seal(
+                        message,
+                        ContentType::Handshake,
+                        &secret,
+                        live.suite,
+                        seq,
+                    ));
+                    replaced = true;
+                    // Nothing after the Finished: the flight ends there.
+                    break;
+                }
+                seq += 1;
+            }
+            out.extend(record);
+        }
+        out
+    });
+    assert!(replaced, "{shape}: no Finished was replaced");
+    refusal
+}
+
+/// A post-handshake message, encoded.
+fn message(payload: PayloadTls13) -> Vec<u8> {
+    let mut out = Vec::new();
+    payload.encode(&mut out);
+    out
+}
+
+fn new_session_ticket() -> Vec<u8> {
+    message(PayloadTls13::NewSessionTicket(NewSessionTicketTls13 {
+        lifetime: 3600,
+        age_add: 7,
+        nonce: vec![0],
+        ticket: vec![1; 32],
+        extensions: Default::default(),
+    }))
+}
+
+/// A post-handshake CertificateRequest (a fresh context, RFC 8446 4.3.2)
+/// offering ecdsa_secp256r1_sha256.
+fn certificate_request() -> Vec<u8> {
+    let mut request = CertificateRequestTls13 {
+        context: vec![7; 32],
+        ..Default::default()
+    };
+    request.extensions.push(
+        tlstate::enums::ExtensionType::SignatureAlgorithms,
+        vec![0, 2, 4, 3],
+    );
+    message(PayloadTls13::CertificateRequest(request))
+}
+
+/// A KeyUpdate with `request` as its request_update byte.
+fn key_update(request: u8) -> Vec<u8> {
+    vec![24, 0, 0, 1, request]
+}
+
+/// A Certificate with the client's chain and a context of 32 bytes.
+fn certificate() -> Vec<u8> {
+    message(PayloadTls13::Certificate(CertificateTls13::from_chain(
+        vec![1; 32],
+        &pki().client.chain,
+    )))
+}
+
+fn finished(len: usize) -> Vec<u8> {
+    message(PayloadTls13::Finished(
+        tlstate::message::tls13::FinishedTls13::new(&vec![9; len]).unwrap(),
+    ))
+}
+
+/// One message out of place.
+struct OutOfPlace {
+    name: &'static str,
+    victim_is_client: bool,
+    /// Whether the client offered post_handshake_auth.
+    offer_pha: bool,
+    message: fn(&Live) -> Vec<u8>,
+    refuse: Refuse,
+}
+
+fn established_cases() -> Vec<OutOfPlace> {
+    use tlstate::enums::HandshakeType as H;
+    vec![
+        OutOfPlace {
+            name: "a NewSessionTicket from a client (RFC 8446 4.6.1: servers send them)",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| new_session_ticket(),
+            refuse: Refuse::Unexpected(H::NewSessionTicket),
+        },
+        OutOfPlace {
+            name: "a CertificateRequest from a client (RFC 8446 4.6.2: servers send them)",
+            victim_is_client: false,
+            offer_pha: true,
+            message: |_| certificate_request(),
+            refuse: Refuse::Unexpected(H::CertificateRequest),
+        },
+        OutOfPlace {
+            name: "a client Certificate the server did not ask for",
+            victim_is_client: false,
+            offer_pha: true,
+            message: |_| certificate(),
+            refuse: Refuse::Unexpected(H::Certificate),
+        },
+        OutOfPlace {
+            name: "a client Finished the server did not ask for",
+            victim_is_client: false,
+            offer_pha: true,
+            message: |live| finished(live.suite.hash.output_len()),
+            refuse: Refuse::Unexpected(H::Finished),
+        },
+        OutOfPlace {
+            name: "a client KeyUpdate whose request_update is 2 (RFC 8446 4.6.3)",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| key_update(2),
+            refuse: Refuse::IllegalParameter,
+        },
+        OutOfPlace {
+            name: "a client KeyUpdate with two bytes of body",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| vec![24, 0, 0, 2, 0, 0],
+            refuse: Refuse::Decode,
+        },
+        OutOfPlace {
+            name: "a CertificateRequest to a client that did not offer post_handshake_auth \
+                   (RFC 8446 4.6.2)",
+            victim_is_client: true,
+            offer_pha: false,
+            message: |_| certificate_request(),
+            refuse: Refuse::Unexpected(H::CertificateRequest),
+        },
+        OutOfPlace {
+            name: "a Certificate from the server after the handshake",
+            victim_is_client: true,
+            offer_pha: true,
+            message: |_| certificate(),
+            refuse: Refuse::Unexpected(H::Certificate),
+        },
+        OutOfPlace {
+            name: "a Finished from the server after the handshake",
+            victim_is_client: true,
+            offer_pha: true,
+            message: |live| finished(live.suite.hash.output_len()),
+            refuse: Refuse::Unexpected(H::Finished),
+        },
+        OutOfPlace {
+            name: "a server KeyUpdate whose request_update is 255 (RFC 8446 4.6.3)",
+            victim_is_client: true,
+            offer_pha: false,
+            message: |_| key_update(255),
+            refuse: Refuse::IllegalParameter,
+        },
+    ]
+}
+
+/// A message put in place of the peer's Finished: its name, its
+/// encoding, the type it is refused as.
+type InPlace = (&'static str, fn() -> Vec<u8>, tlstate::enums::HandshakeType);
+
+/// Messages in place of the peer's Finished, each with the type it is
+/// refused as: RFC 8446 4.6.3, a KeyUpdate before the Finished is
+/// unexpected_message; so is every other post-handshake message (RFC 8446
+/// 4.6: they come after the handshake), a CertificateRequest too although
+/// the client offered post_handshake_auth.
+fn in_place_of_finished_cases() -> [InPlace; 4] {
+    use tlstate::enums::HandshakeType as H;
+    [
+        (
+            "a KeyUpdate (update_not_requested)",
+            || key_update(0),
+            H::KeyUpdate,
+        ),
+        (
+            "a KeyUpdate (update_requested)",
+            || key_update(1),
+            H::KeyUpdate,
+        ),
+        (
+            "a NewSessionTicket",
+            new_session_ticket,
+            H::NewSessionTicket,
+        ),
+        (
+            "a post-handshake CertificateRequest",
+            certificate_request,
+            H::CertificateRequest,
+        ),
+    ]
+}
+
+#[test]
+fn tls13_post_handshake_messages_out_of_place_on_an_established_connection() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for suite in suites() {
+        for case in established_cases() {
+            let mut live = live("1.3-full", suite, case.offer_pha);
+            live.establish();
+            let message = (case.message)(&live);
+            let refusal = live.inject(case.victim_is_client, &message);
+            let role = if case.victim_is_client {
+                "client"
+            } else {
+                "server"
+            };
+            println!(
+                "{suite:?} {role}: {}: {:?}",
+                case.name,
+                refusal.as_ref().map(|r| &r.error)
+            );
+            if let Err(why) = case.refuse.check(&refusal) {
+                failures.push(format!("{suite:?} {role}: {}: {why}", case.name));
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * established_cases().len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tls13_post_handshake_messages_in_place_of_the_peers_finished() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for suite in suites() {
+        for shape in ["1.3-full", "1.3-client-auth"] {
+            for victim_is_client in [true, false] {
+                for (name, message, typ) in in_place_of_finished_cases() {
+                    let refusal =
+                        in_place_of_finished(shape, suite, victim_is_client, true, &message());
+                    let role = if victim_is_client { "client" } else { "server" };
+                    println!(
+                        "{suite:?} {shape} {role}: {name}: {:?}",
+                        refusal.as_ref().map(|r| &r.error)
+                    );
+                    if let Err(why) = Refuse::Unexpected(typ).check(&refusal) {
+                        failures.push(format!("{suite:?} {shape} {role}: {name}: {why}"));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 2 * 2 * 4);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tls13_post_handshake_harness_alone_changes_nothing() {
+    // A KeyUpdate sealed by the harness where the cases above put theirs
+    // is taken (the keys and sequence numbers are the real ones), and one
+    // that requests an update is answered with the victim's own.
+    for victim_is_client in [true, false] {
+        for request in [0, 1] {
+            let mut live = live("1.3-full", CipherSuite::TLS13_AES_128_GCM_SHA256, false);
+            live.establish();
+            let refusal = live.inject(victim_is_client, &key_update(request));
+            assert!(refusal.is_none(), "{refusal:?}");
+            // The victim's answer, if any, went to the live peer, which
+            // took it (the pump panics if the peer fails) and reads what
+            // the victim sends next. (The peer does not know of the forged
+            // update: its own next record would not open.)
+            match victim_is_client {
+                true => live.client.send(b"after").unwrap(),
+                false => live.server.send(b"after").unwrap(),
+            }
+            let after = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert!(after.is_none(), "{after:?}");
+        }
     }
 }
