@@ -75,6 +75,12 @@
 //! A compat ChangeCipherSpec of the byte 1 is dropped by either role from
 //! the first ClientHello on (RFC 8446 5), the client's too before the
 //! ServerHello: it drops it while its offer of TLS 1.3 is open.
+//!
+//! After the handshake (the sections at the end): post-handshake messages
+//! out of place, on an established connection and in place of the peer's
+//! Finished, each with its error and alert; and post-handshake client
+//! authentication (RFC 8446 4.6.2) as a path of its own, every mutation of
+//! either side's part of it checked against a model of its exchange.
 
 mod common;
 
@@ -1198,18 +1204,31 @@ struct Live {
     /// whose label the run uses).
     client_seq: u64,
     server_seq: u64,
+    /// How the live peer failed, if it did (in [`Live::pump`]).
+    peer_failed: Option<Error>,
 }
 
 /// A fresh pair of `shape` (a TLS 1.3 shape of [`SHAPES`] without
 /// resumption) under `suite`; the client offers post_handshake_auth, with
 /// its certificate, if `offer_pha`.
 fn live(shape: &'static str, suite: CipherSuite, offer_pha: bool) -> Live {
+    live_with(shape, suite, offer_pha, offer_pha)
+}
+
+/// As [`live`]; the client has its certificate if `with_certificate`
+/// (or the shape gives it one).
+fn live_with(
+    shape: &'static str,
+    suite: CipherSuite,
+    offer_pha: bool,
+    with_certificate: bool,
+) -> Live {
     let (mut client, mut server, policy) = configs(Setup { shape, suite });
     let log = Arc::new(Logged::default());
     client.key_log = Some(log.clone());
     server.key_log = Some(log.clone());
     client.post_handshake_auth = offer_pha;
-    if offer_pha && client.client_certificate.is_none() {
+    if with_certificate && client.client_certificate.is_none() {
         let p = pki();
         client.client_certificate =
             Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
@@ -1226,6 +1245,7 @@ fn live(shape: &'static str, suite: CipherSuite, offer_pha: bool) -> Live {
         suite: lookup_tls13(suite).unwrap(),
         client_seq: 0,
         server_seq: 0,
+        peer_failed: None,
     }
 }
 
@@ -1331,7 +1351,8 @@ impl Refuse {
 impl Live {
     /// Moves every flight both ways until neither side writes. The
     /// victim's peer's flights pass through `rewrite` (records in, bytes
-    /// out) first; the run stops at the victim's failure.
+    /// out) first; the run stops at the victim's failure (returned), or
+    /// the live peer's (kept in `peer_failed`).
     fn pump(&mut self, victim_is_client: bool, rewrite: &mut Rewrite<'_>) -> Option<Refusal> {
         for _ in 0..16 {
             let mut moved = false;
@@ -1362,7 +1383,10 @@ impl Live {
                 match (failed, to_victim) {
                     (None, _) => {}
                     (Some(error), true) => return Some(self.refusal(victim_is_client, error)),
-                    (Some(error), false) => panic!("the live peer failed: {error:?}"),
+                    (Some(error), false) => {
+                        self.peer_failed = Some(error);
+                        return None;
+                    }
                 }
             }
             if !moved {
@@ -1397,6 +1421,7 @@ impl Live {
     /// The handshake, unchanged, then one application record each way.
     fn establish(&mut self) {
         assert!(self.pump(true, &mut |_, recs| recs.concat()).is_none());
+        assert_eq!(self.peer_failed, None);
         assert!(!self.client.is_handshaking() && !self.server.is_handshaking());
         self.client.send(b"ping").unwrap();
         self.server.send(b"pong").unwrap();
@@ -1739,6 +1764,333 @@ fn tls13_post_handshake_harness_alone_changes_nothing() {
             }
             let after = live.pump(victim_is_client, &mut |_, recs| recs.concat());
             assert!(after.is_none(), "{after:?}");
+            assert_eq!(live.peer_failed, None);
         }
     }
+}
+
+// --- post-handshake client authentication, as a path ---------------------
+//
+// RFC 8446 4.6.2: on an established connection whose client offered
+// post_handshake_auth, the server's CertificateRequest is answered by the
+// client's Certificate, CertificateVerify (absent when the Certificate is
+// empty) and Finished, in that order. The oracle records that exchange
+// between our client and our server, then feeds the victim each mutation
+// of what its peer wrote, sealed again under the peer's application
+// traffic key from the sequence number the victim expects next:
+//
+// - the server under test gets the client's answer with one message
+//   dropped, one duplicated, two adjacent ones swapped, or one retyped
+//   (its type byte set to each other type of RFC 8446 4, the body kept),
+//   each in one record (as our client writes it) and one record per
+//   message. Its exchange takes the path's next message only: any other
+//   handshake message is unexpected_message, but one retyped as a
+//   KeyUpdate, read as a KeyUpdate, is decode_error (its body is not one
+//   byte); after the Finished the exchange is over, so a message of it
+//   again is unexpected_message. An answer whose messages all arrived, in
+//   order, unchanged, authenticates the client; one cut short waits.
+// - the client under test gets the server's CertificateRequest dropped
+//   (it waits: nothing to answer), duplicated (it answers both; the server,
+//   its exchange over after the first answer, refuses the second with
+//   unexpected_message), or retyped: a Certificate, CertificateVerify,
+//   Finished or any type not sent after the handshake is
+//   unexpected_message; a NewSessionTicket or KeyUpdate, read as one, is
+//   decode_error.
+
+/// A mutation of the messages of one flight: the index in the genuine
+/// flight of each message delivered, with the type byte it then has.
+type Plan = Vec<(usize, u8)>;
+
+/// Every mutation of a flight of `types`: `(class, name, plan)`, the
+/// genuine flight first.
+fn message_mutations(types: &[u8]) -> Vec<(&'static str, String, Plan)> {
+    let genuine: Plan = types.iter().copied().enumerate().collect();
+    let mut out = vec![("legal", "the genuine flight".to_string(), genuine.clone())];
+    for i in 0..types.len() {
+        let mut plan = genuine.clone();
+        plan.remove(i);
+        out.push(("drop", format!("drop message {i}"), plan));
+        let mut plan = genuine.clone();
+        plan.insert(i + 1, genuine[i]);
+        out.push(("duplicate", format!("duplicate message {i}"), plan));
+    }
+    for i in 1..types.len() {
+        let mut plan = genuine.clone();
+        plan.swap(i - 1, i);
+        out.push(("swap", format!("swap messages {} and {i}", i - 1), plan));
+    }
+    for i in 0..types.len() {
+        for typ in TLS13_TYPES.into_iter().filter(|typ| *typ != types[i]) {
+            let mut plan = genuine.clone();
+            plan[i].1 = typ;
+            out.push(("retype", format!("retype message {i} to {typ}"), plan));
+        }
+    }
+    out
+}
+
+/// The messages of a flight of handshake records opened under `secret`
+/// from `seq` on, each whole.
+fn flight_messages(
+    recs: &[Vec<u8>],
+    secret: &Secret,
+    suite: &Tls13CipherSuite,
+    seq: u64,
+) -> Vec<Vec<u8>> {
+    let mut content = Vec::new();
+    for (n, record) in recs.iter().enumerate() {
+        let (typ, part) = reseal::open(record, secret, suite, seq + n as u64);
+        assert_eq!(typ, ContentType::Handshake);
+        content.extend(part);
+    }
+    let mut out = Vec::new();
+    let mut rest = &content[..];
+    while !rest.is_empty() {
+        let len =
+            4 + (usize::from(rest[1]) << 16 | usize::from(rest[2]) << 8 | usize::from(rest[3]));
+        out.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    out
+}
+
+/// `plan` of `messages`, sealed under `secret` from `seq` on: in one
+/// record, or one record per message.
+fn sealed_plan(
+    plan: &Plan,
+    messages: &[Vec<u8>],
+    one_record: bool,
+    secret: &Secret,
+    suite: &Tls13CipherSuite,
+    seq: u64,
+) -> Vec<u8> {
+    let delivered: Vec<Vec<u8>> = plan
+        .iter()
+        .map(|&(i, typ)| {
+            let mut message = messages[i].clone();
+            message[0] = typ;
+            message
+        })
+        .collect();
+    if delivered.is_empty() {
+        return Vec::new();
+    }
+    let contents = match one_record {
+        true => vec![delivered.concat()],
+        false => delivered,
+    };
+    contents
+        .iter()
+        .enumerate()
+        .flat_map(|(n, content)| {
+            reseal::seal(
+                content,
+                ContentType::Handshake,
+                secret,
+                suite,
+                seq + n as u64,
+            )
+        })
+        .collect()
+}
+
+/// What the model says of one plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PhaExpect {
+    Refused(Refuse),
+    /// The server authenticated the client (a chain or none).
+    Authenticated,
+    /// Nothing failed, nothing was authenticated.
+    Waits,
+    /// The client answered each of two requests, and the server refused
+    /// the second answer with unexpected_message.
+    AnsweredTwice,
+}
+
+/// The server's exchange (RFC 8446 4.6.2) reading `plan` of the client's
+/// answer, whose genuine types are `path`.
+fn predict_server_exchange(plan: &Plan, path: &[u8]) -> PhaExpect {
+    let refuse = |typ: u8| match typ {
+        24 => PhaExpect::Refused(Refuse::Decode),
+        typ => PhaExpect::Refused(Refuse::Unexpected(
+            tlstate::enums::HandshakeType::from_wire(typ),
+        )),
+    };
+    let mut next = 0;
+    for &(i, typ) in plan {
+        if next < path.len() && i == next && typ == path[next] {
+            next += 1;
+            continue;
+        }
+        assert!(
+            next >= path.len() || typ != path[next],
+            "unmodelled: the wanted type with another message's body"
+        );
+        return refuse(typ);
+    }
+    match next == path.len() {
+        true => PhaExpect::Authenticated,
+        false => PhaExpect::Waits,
+    }
+}
+
+/// The client reading `plan` of the server's one CertificateRequest.
+fn predict_client_exchange(plan: &Plan) -> PhaExpect {
+    match plan[..] {
+        [] => PhaExpect::Waits,
+        [(0, 13)] => PhaExpect::Authenticated,
+        [(0, 13), (0, 13)] => PhaExpect::AnsweredTwice,
+        [(0, 4 | 24)] => PhaExpect::Refused(Refuse::Decode),
+        [(0, typ)] => PhaExpect::Refused(Refuse::Unexpected(
+            tlstate::enums::HandshakeType::from_wire(typ),
+        )),
+        _ => panic!("unmodelled plan {plan:?}"),
+    }
+}
+
+/// One run: an established pair, the server's request (a certificate
+/// `required` when the client has one), and `plan` applied to the
+/// victim's peer's part of the exchange (in one record or one per
+/// message). Returns the outcome as the model names it, or why it is none.
+fn pha_run(
+    suite: CipherSuite,
+    with_certificate: bool,
+    victim_is_client: bool,
+    plan: &Plan,
+    one_record: bool,
+) -> Result<PhaExpect, String> {
+    let mut live = live_with("1.3-full", suite, true, with_certificate);
+    live.establish();
+    let p = pki();
+    let policy = ClientCertPolicy {
+        verifier: Arc::new(WebPkiClientVerifier::new(std::slice::from_ref(&p.pki.ca)).unwrap()),
+        required: with_certificate,
+    };
+    live.server.request_client_certificate(policy).unwrap();
+    let client_writes = !victim_is_client;
+    let label = match client_writes {
+        true => "CLIENT_TRAFFIC_SECRET_0",
+        false => "SERVER_TRAFFIC_SECRET_0",
+    };
+    let seq = match client_writes {
+        true => live.client_seq,
+        false => live.server_seq,
+    };
+    let mut rewritten = false;
+    let refusal = live.pump(victim_is_client, &mut |live, recs| {
+        if rewritten {
+            return recs.concat();
+        }
+        rewritten = true;
+        let secret = live.log.secret(live.suite, label);
+        let messages = flight_messages(&recs, &secret, live.suite, seq);
+        sealed_plan(plan, &messages, one_record, &secret, live.suite, seq)
+    });
+    let authenticated = live.server.post_handshake_auth();
+    let outcome = match (refusal, &live.peer_failed) {
+        (Some(refusal), None) => {
+            let error = refusal.error.clone();
+            let refuse = [
+                Refuse::Decode,
+                Refuse::IllegalParameter,
+                Refuse::Unexpected(match &error {
+                    Error::UnexpectedMessage {
+                        got: tlstate::error::Received::Handshake(typ),
+                        ..
+                    } => *typ,
+                    _ => tlstate::enums::HandshakeType::from_wire(0),
+                }),
+            ]
+            .into_iter()
+            .find(|refuse| refuse.matches(&error))
+            .ok_or(format!("refused with {error:?}"))?;
+            refuse.check(&Some(refusal))?;
+            if authenticated.is_some() && !victim_is_client {
+                return Err(format!("refused ({error:?}), yet authenticated"));
+            }
+            PhaExpect::Refused(refuse)
+        }
+        (None, None) => match authenticated {
+            Some(tlstate::connection::PostHandshakeAuth::Certified(_)) if with_certificate => {
+                PhaExpect::Authenticated
+            }
+            Some(tlstate::connection::PostHandshakeAuth::NoCertificate) if !with_certificate => {
+                PhaExpect::Authenticated
+            }
+            Some(other) => return Err(format!("authenticated as {other:?}")),
+            None => PhaExpect::Waits,
+        },
+        (None, Some(Error::UnexpectedMessage { .. })) if victim_is_client => {
+            PhaExpect::AnsweredTwice
+        }
+        (_, Some(error)) => return Err(format!("the live peer failed with {error:?}")),
+    };
+    Ok(outcome)
+}
+
+fn pha_oracle(victim_is_client: bool) {
+    let mut failures = Vec::new();
+    let mut outcomes: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    let mut checked = 0;
+    for suite in suites() {
+        for with_certificate in [true, false] {
+            // The client's certificate does not change what the server's
+            // flight is: its mutations run once.
+            if victim_is_client && !with_certificate {
+                continue;
+            }
+            let path: &[u8] = match (victim_is_client, with_certificate) {
+                (true, _) => &[13],
+                (false, true) => &[11, 15, 20],
+                (false, false) => &[11, 20],
+            };
+            for (class, name, plan) in message_mutations(path) {
+                let layouts: &[bool] = match victim_is_client {
+                    true => &[true],
+                    false => &[true, false],
+                };
+                for &one_record in layouts {
+                    let expect = match victim_is_client {
+                        true => predict_client_exchange(&plan),
+                        false => predict_server_exchange(&plan, path),
+                    };
+                    let actual =
+                        pha_run(suite, with_certificate, victim_is_client, &plan, one_record);
+                    let layout = if one_record {
+                        "one record"
+                    } else {
+                        "a record each"
+                    };
+                    if actual.as_ref() != Ok(&expect) {
+                        failures.push(format!(
+                            "{suite:?} {path:?} {name} ({layout}): expected {expect:?}, got {actual:?}"
+                        ));
+                    }
+                    *outcomes.entry((class, format!("{expect:?}"))).or_default() += 1;
+                    checked += 1;
+                }
+            }
+        }
+    }
+    let role = if victim_is_client { "client" } else { "server" };
+    println!("post-handshake authentication, {role} under test: {checked} runs");
+    for ((class, outcome), count) in &outcomes {
+        println!("    {class:9} {outcome:50} {count}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} runs broke the model:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn tls13_server_refuses_every_mutation_of_a_post_handshake_answer() {
+    pha_oracle(false);
+}
+
+#[test]
+fn tls13_client_refuses_every_mutation_of_a_post_handshake_request() {
+    pha_oracle(true);
 }
