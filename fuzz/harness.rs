@@ -742,15 +742,17 @@ fn genuine<F: AnyState, P: AnyState>(
 }
 
 /// Feeds the fuzzer's bytes to `driver` as its peer's, then the end of the
-/// stream, then sends and closes; nothing may panic.
-fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) {
+/// stream, then sends and closes; nothing may panic. Returns the failure
+/// the bytes led to, if any (not the end of the stream's).
+fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) -> Option<Error> {
+    let mut failure = None;
     while let Some(chunk) = feeder.next_chunk() {
         // Bytes not taken (the driver's buffers full) are dropped: the
         // fuzzer's stream is arbitrary anyway.
         let _taken = driver.handle_input(chunk);
-        let failed = events(driver).is_some();
+        failure = events(driver);
         let _ = output(driver);
-        if failed {
+        if failure.is_some() {
             assert_eq!(driver.state_name(), "Failed");
             assert!(!driver.is_handshaking());
             break;
@@ -762,6 +764,7 @@ fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) {
     let _ = driver.close();
     let _ = events(driver);
     let _ = output(driver);
+    failure
 }
 
 /// How many of the peer's records each side reads in each scenario: the
@@ -828,7 +831,7 @@ pub fn client_states(data: &[u8]) {
     let (scenario, k, chunking) = select(selector, &reads().client);
     let (mut client, mut server) = endpoints(scenario);
     genuine(&mut client, &mut server, k);
-    fuzz_driver(&mut client, &mut Feeder::new(input, chunking));
+    let _ = fuzz_driver(&mut client, &mut Feeder::new(input, chunking));
 }
 
 /// Target `server_states`, the same for our server fed the client's bytes.
@@ -839,7 +842,7 @@ pub fn server_states(data: &[u8]) {
     let (scenario, k, chunking) = select(selector, &reads().server);
     let (mut client, mut server) = endpoints(scenario);
     genuine(&mut server, &mut client, k);
-    fuzz_driver(&mut server, &mut Feeder::new(input, chunking));
+    let _ = fuzz_driver(&mut server, &mut Feeder::new(input, chunking));
 }
 
 /// The state the fuzzed side is in for each `k` of `scenario`, by name:
@@ -997,4 +1000,330 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         }
     }
     seeds
+}
+
+// ---------------------------------------------------------------------------
+// client_sealed / server_sealed
+// ---------------------------------------------------------------------------
+//
+// The state targets cannot reach what a TLS 1.3 peer sends after its
+// ServerHello: those records are sealed under the keys of one handshake,
+// and the fuzzer's bytes do not open under the next. These two targets
+// seal the fuzzer's records themselves, as the peer's, under its real
+// application traffic key (both sides log their secrets), so that the
+// established connection's reads of post-handshake messages are reached:
+// NewSessionTicket, KeyUpdate, CertificateRequest, and the messages of
+// post-handshake client authentication (RFC 8446 4.6).
+
+/// The secrets a run's two sides log, by label.
+#[derive(Debug, Default)]
+struct Logged(std::sync::Mutex<Vec<(String, Vec<u8>)>>);
+
+impl tlstate::keylog::KeyLog for Logged {
+    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+        if let Ok(mut logged) = self.0.lock() {
+            logged.push((label.to_string(), secret.to_vec()));
+        }
+    }
+}
+
+impl Logged {
+    fn get(&self, label: &str) -> Option<Vec<u8>> {
+        let logged = self.0.lock().ok()?;
+        logged
+            .iter()
+            .find(|(name, _)| name == label)
+            .map(|(_, secret)| secret.clone())
+    }
+}
+
+/// The stages of the sealed targets, by bit 0 of the selector.
+pub const SEALED_STAGES: [&str; 2] = [
+    // The connection is established; nothing else happened.
+    "established",
+    // The server asked for a certificate after the handshake (RFC 8446
+    // 4.6.2): the server under test waits for the client's answer, the
+    // fuzzer's records; the client under test has read the request (and
+    // answered it).
+    "certificate requested",
+];
+
+/// The TLS 1.3 scenarios of the sealed targets, by bits 4-5 of the
+/// selector: those of [`SCENARIOS`] from 4 on, the client offering
+/// post_handshake_auth.
+pub fn sealed_scenario(selector: u8) -> usize {
+    4 + usize::from(selector >> 4 & 3)
+}
+
+/// The selector byte of `stage` in TLS 1.3 scenario `scenario` (4-7).
+pub fn sealed_selector(scenario: usize, stage: usize) -> u8 {
+    ((scenario - 4) as u8) << 4 | stage as u8
+}
+
+/// A genuine TLS 1.3 pair of `scenario`, both logging into `log`, the
+/// client offering post_handshake_auth.
+fn sealed_endpoints(scenario: usize, log: &Arc<Logged>) -> (ClientDriver, ServerDriver) {
+    let pki = pki();
+    let (client, server) = match scenario {
+        4 => (&pki.client13, &pki.server13),
+        5 => (&pki.client13_hrr, &pki.server13_hrr),
+        6 => (&pki.client13_with_cert, &pki.server13_no_ccs),
+        _ => (&pki.client13_no_ccs, &pki.server13_no_ccs),
+    };
+    let mut client = (**client).clone();
+    client.key_log = Some(log.clone());
+    client.post_handshake_auth = true;
+    let mut server = (**server).clone();
+    server.key_log = Some(log.clone());
+    let server = Arc::new(server);
+    let server = match scenario {
+        6 | 7 => ServerDriver::requesting_client_cert(
+            server,
+            ClientCertPolicy {
+                verifier: pki.client_verifier.clone(),
+                required: scenario == 6,
+            },
+        ),
+        _ => ServerDriver::new(server),
+    };
+    (ClientDriver::new(Arc::new(client), server_name()), server)
+}
+
+/// Seals each record of `input` as the peer's next protected record
+/// under `label`'s secret from sequence number `seq` on: `input` is a
+/// sequence of (inner content type, 16-bit length, content); a tail
+/// shorter than its length is taken as it is. Returns the records' bytes.
+fn seal_records(
+    input: &[u8],
+    log: &Logged,
+    suite: tlstate::enums::CipherSuite,
+    label: &str,
+    mut seq: u64,
+) -> Vec<u8> {
+    use tlstate::record::RecordSealer;
+    let (Some(suite), Some(secret)) = (tlstate::crypto::tls13::lookup_tls13(suite), log.get(label))
+    else {
+        panic!("no {label} for {suite:?}");
+    };
+    let mut secret = tlstate::crypto::tls13::Secret::new(suite.hash, &secret).expect("a secret");
+    let mut sealer = suite.sealer(&secret).expect("a sealer");
+    let mut out = Vec::new();
+    let mut rest = input;
+    while let [typ, hi, lo, tail @ ..] = rest {
+        let len = usize::from(u16::from_be_bytes([*hi, *lo]))
+            .min(tail.len())
+            .min(MAX_PLAINTEXT_LEN);
+        let (content, after) = tail.split_at(len);
+        let start = out.len();
+        out.extend_from_slice(&[0; 5]);
+        out.extend_from_slice(content);
+        sealer
+            .seal(seq, ContentType::from_wire(*typ), &mut out, start)
+            .expect("sealed");
+        seq += 1;
+        rest = after;
+        // A record that ends in a KeyUpdate moves the peer's key on (RFC
+        // 8446 4.6.3): the records after it are sealed under the next
+        // secret, from 0, as the peer would.
+        let key_update = *typ == 22
+            && content.len() >= 5
+            && content[content.len() - 5..content.len() - 1] == [24, 0, 0, 1];
+        if key_update {
+            secret = tlstate::crypto::tls13::next_traffic_secret(&secret).expect("the next secret");
+            sealer = suite.sealer(&secret).expect("a sealer");
+            seq = 0;
+        }
+    }
+    out
+}
+
+/// Target `client_sealed` (`client` true) or `server_sealed`. Input: a
+/// selector byte (bit 0 the stage of [`SEALED_STAGES`], bits 4-5 the TLS
+/// 1.3 scenario, see [`sealed_scenario`], bit 7 the chunking as in the
+/// state targets), then records as [`seal_records`] reads them. A genuine
+/// handshake runs to the stage; then the records are sealed as the peer's
+/// next ones and fed to the side under test, then the end of the stream,
+/// then it sends and closes. Nothing may panic; a failure leaves it
+/// `Failed`.
+pub fn sealed(data: &[u8], client: bool) {
+    let _ = sealed_run(data, client);
+}
+
+/// What a run of a sealed target did: the failure the records led to, and
+/// whether the server (under test) authenticated its client after the
+/// handshake.
+#[derive(Debug)]
+pub struct SealedRun {
+    pub failure: Option<Error>,
+    pub authenticated: bool,
+}
+
+/// [`sealed`], reporting what the run did (`None`: no selector byte).
+pub fn sealed_run(data: &[u8], client: bool) -> Option<SealedRun> {
+    let (&selector, input) = data.split_first()?;
+    let scenario = sealed_scenario(selector);
+    let stage = usize::from(selector & 1);
+    let log = Arc::new(Logged::default());
+    let (mut c, mut s) = sealed_endpoints(scenario, &log);
+    match client {
+        true => genuine(&mut c, &mut s, usize::MAX),
+        false => genuine(&mut s, &mut c, usize::MAX),
+    };
+    assert!(
+        c.summary().is_some() && s.summary().is_some(),
+        "no handshake"
+    );
+    let suite = c
+        .summary()
+        .map(|summary| summary.cipher_suite)
+        .expect("a suite");
+    // The peer's application records written so far.
+    let mut seq = 0;
+    if stage == 1 {
+        let policy = ClientCertPolicy {
+            verifier: pki().client_verifier.clone(),
+            required: false,
+        };
+        s.request_client_certificate(policy).expect("a request");
+        let request = output(&mut s);
+        if client {
+            assert_eq!(c.handle_input(&request), request.len());
+            assert!(events(&mut c).is_none(), "the client refused the request");
+            seq = 1;
+        }
+    }
+    let label = match client {
+        true => "SERVER_TRAFFIC_SECRET_0",
+        false => "CLIENT_TRAFFIC_SECRET_0",
+    };
+    let records = seal_records(input, &log, suite, label, seq);
+    let mut feeder = Feeder::new(&records, selector >> 7);
+    let failure = match client {
+        true => fuzz_driver(&mut c, &mut feeder),
+        false => fuzz_driver(&mut s, &mut feeder),
+    };
+    Some(SealedRun {
+        failure,
+        authenticated: s.post_handshake_auth().is_some(),
+    })
+}
+
+/// Target `client_sealed`: see [`sealed`].
+pub fn client_sealed(data: &[u8]) {
+    sealed(data, true);
+}
+
+/// Target `server_sealed`: see [`sealed`].
+pub fn server_sealed(data: &[u8]) {
+    sealed(data, false);
+}
+
+/// Seeds of the sealed targets: `(target, file name, input)`. For every
+/// scenario and stage, well-formed post-handshake messages from the peer
+/// (and the wrong peer), each in its own record; for the server under a
+/// request, the client's genuine answer (opened from a real run: its
+/// context is that run's, so it is refused at the Certificate, and the
+/// fuzzer explores from there).
+pub fn sealed_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    let record = |typ: u8, content: &[u8]| {
+        let mut out = vec![typ];
+        out.extend_from_slice(&(content.len() as u16).to_be_bytes());
+        out.extend_from_slice(content);
+        out
+    };
+    let encode = |payload: PayloadTls13| {
+        let mut out = Vec::new();
+        payload.encode(&mut out);
+        out
+    };
+    let ticket = encode(PayloadTls13::NewSessionTicket(NewSessionTicketTls13 {
+        lifetime: 3600,
+        age_add: 1,
+        nonce: vec![0],
+        ticket: vec![7; 48],
+        extensions: Default::default(),
+    }));
+    let mut request = CertificateRequestTls13 {
+        context: vec![3; 32],
+        ..Default::default()
+    };
+    request.extensions.push(
+        tlstate::enums::ExtensionType::SignatureAlgorithms,
+        vec![0, 2, 4, 3],
+    );
+    let request = encode(PayloadTls13::CertificateRequest(request));
+    let certificate = encode(PayloadTls13::Certificate(CertificateTls13::from_chain(
+        vec![3; 32],
+        &[],
+    )));
+    // (At most 50 seeds a target: docs/fuzzing.md.)
+    let messages: [(&str, Vec<u8>); 5] = [
+        ("key-update-2", record(22, &[24, 0, 0, 1, 2])),
+        ("ticket", record(22, &ticket)),
+        ("certificate-request", record(22, &request)),
+        ("empty-certificate", record(22, &certificate)),
+        (
+            "update-then-data",
+            [record(22, &[24, 0, 0, 1, 1]), record(23, b"x")].concat(),
+        ),
+    ];
+    let mut seeds = Vec::new();
+    for (target, client) in [("client_sealed", true), ("server_sealed", false)] {
+        for (scenario, scenario_name) in SCENARIOS.iter().enumerate().skip(4) {
+            for (stage, stage_name) in SEALED_STAGES.iter().enumerate() {
+                let selector = sealed_selector(scenario, stage);
+                for (name, input) in &messages {
+                    seeds.push((
+                        target,
+                        format!("{scenario_name}-{stage_name}-{name}").replace(' ', "-"),
+                        [&[selector][..], input].concat(),
+                    ));
+                }
+                if !client && stage == 1 {
+                    seeds.push((
+                        target,
+                        format!("{scenario_name}-{stage_name}-answer").replace(' ', "-"),
+                        [&[selector][..], &genuine_answer(scenario)].concat(),
+                    ));
+                }
+            }
+        }
+    }
+    seeds
+}
+
+/// The client's genuine answer to a post-handshake CertificateRequest in
+/// `scenario`, opened: one record as [`seal_records`] reads it.
+fn genuine_answer(scenario: usize) -> Vec<u8> {
+    use tlstate::record::RecordOpener;
+    let log = Arc::new(Logged::default());
+    let (mut c, mut s) = sealed_endpoints(scenario, &log);
+    genuine(&mut s, &mut c, usize::MAX);
+    s.request_client_certificate(ClientCertPolicy {
+        verifier: pki().client_verifier.clone(),
+        required: false,
+    })
+    .expect("a request");
+    let request = output(&mut s);
+    assert_eq!(c.handle_input(&request), request.len());
+    assert!(events(&mut c).is_none());
+    let answer = output(&mut c);
+    let suite = c
+        .summary()
+        .map(|summary| summary.cipher_suite)
+        .expect("a suite");
+    let suite = tlstate::crypto::tls13::lookup_tls13(suite).expect("a TLS 1.3 suite");
+    let secret = log.get("CLIENT_TRAFFIC_SECRET_0").expect("logged");
+    let secret = tlstate::crypto::tls13::Secret::new(suite.hash, &secret).expect("a secret");
+    let mut body = answer[5..].to_vec();
+    let (typ, range) = suite
+        .opener(&secret)
+        .expect("an opener")
+        .open(0, ContentType::ApplicationData, 0x0303, &mut body)
+        .expect("the answer opens");
+    let content = &body[range];
+    let mut out = vec![typ.to_wire()];
+    out.extend_from_slice(&(content.len() as u16).to_be_bytes());
+    out.extend_from_slice(content);
+    out
 }

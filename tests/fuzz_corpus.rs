@@ -62,6 +62,116 @@ fn corpus_server_states() {
     replay("server_states", harness::server_states);
 }
 
+#[test]
+fn corpus_client_sealed() {
+    replay("client_sealed", harness::client_sealed);
+}
+
+#[test]
+fn corpus_server_sealed() {
+    replay("server_sealed", harness::server_sealed);
+}
+
+/// The sealed targets' checked-in corpus has, for every TLS 1.3 scenario
+/// and stage, an input whose records the side under test takes as the
+/// peer's: a KeyUpdate (that opens, the harness sealed it under the real
+/// key) and, for the server asked to authenticate its client, the client's
+/// genuine answer, after which the server has the outcome.
+#[test]
+fn sealed_corpus_reaches_every_scenario_and_stage() {
+    for target in ["client_sealed", "server_sealed"] {
+        let mut hits = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(corpus_dir(target)).expect("the corpus") {
+            let data = std::fs::read(entry.expect("an entry").path()).expect("a corpus file");
+            if let Some(&selector) = data.first() {
+                hits.insert((
+                    harness::sealed_scenario(selector),
+                    usize::from(selector & 1),
+                ));
+            }
+        }
+        for scenario in 4..harness::SCENARIOS.len() {
+            for stage in 0..harness::SEALED_STAGES.len() {
+                assert!(
+                    hits.contains(&(scenario, stage)),
+                    "no input of fuzz/corpus/{target} reaches {} {}",
+                    harness::SCENARIOS[scenario],
+                    harness::SEALED_STAGES[stage]
+                );
+            }
+        }
+    }
+}
+
+/// The sealed targets' seeds reach the post-handshake reads: each is
+/// sealed under the real key (it opens), and the side under test does
+/// with it what RFC 8446 4.6 says (the oracle, tests/ordering_tls13.rs,
+/// checks the alerts): a KeyUpdate of request_update 2 is
+/// illegal_parameter; a NewSessionTicket is a client's to take and a
+/// server's to refuse; a CertificateRequest a client that offered
+/// post_handshake_auth answers, a server refuses; a client Certificate no
+/// request asked for is unexpected_message, one whose context is not the
+/// request's illegal_parameter; a KeyUpdate and data after it (sealed
+/// under the next key) are taken.
+#[test]
+fn sealed_seeds_reach_the_post_handshake_reads() {
+    use tlstate::error::{Error, PeerMisbehaved};
+    for (target, name, input) in harness::sealed_seeds() {
+        let client = target == "client_sealed";
+        let run = harness::sealed_run(&input, client).expect("a selector");
+        let requested = name.contains("certificate-requested");
+        let unexpected = matches!(run.failure, Some(Error::UnexpectedMessage { .. }));
+        let ok = match name.rsplit('-').next() {
+            Some("2") => matches!(
+                run.failure,
+                Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
+            ),
+            Some("ticket") => match client {
+                true => run.failure.is_none(),
+                false => unexpected,
+            },
+            Some("request") => match client {
+                // A second request is answered like the first.
+                true => run.failure.is_none(),
+                false => unexpected,
+            },
+            // Not asked for; or asked for, and a context not echoed.
+            Some("certificate") => match (client, requested) {
+                (false, true) => matches!(
+                    run.failure,
+                    Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
+                ),
+                _ => unexpected,
+            },
+            // The genuine answer of another run: its context is not this
+            // run's request's (a fresh random one, RFC 8446 4.6.2), so the
+            // exchange refuses it at the Certificate, as it must; the
+            // CertificateVerify and Finished, over this run's transcript,
+            // are beyond any input (as the handshake's signatures are).
+            Some("answer") => {
+                !run.authenticated
+                    && matches!(
+                        run.failure,
+                        Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
+                    )
+            }
+            Some("data") => run.failure.is_none(),
+            other => panic!("no expectation for {other:?}"),
+        };
+        assert!(ok, "{target} {name}: {run:?}");
+    }
+}
+
+#[test]
+#[ignore = "writes the sealed targets' seed corpus into fuzz/corpus"]
+fn write_sealed_seed_corpus() {
+    for (target, name, input) in harness::sealed_seeds() {
+        let dir = corpus_dir(target);
+        std::fs::create_dir_all(&dir).expect("corpus directory");
+        std::fs::write(dir.join(format!("seed-{name}")), input).expect("a seed file");
+    }
+}
+
 /// Every state of every scenario is reached by a genuine handshake (the
 /// harness panics if our client and server cannot complete their part),
 /// and each then takes an empty input and the end of the stream.
