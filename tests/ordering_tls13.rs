@@ -1290,12 +1290,18 @@ enum Refuse {
     IllegalParameter,
     /// decode_error: the body is not one of its type (RFC 8446 6).
     Decode,
+    /// unexpected_message: a KeyUpdate with more of the record after it
+    /// (RFC 8446 5.1: a key change on a record boundary), named as the
+    /// handshake record it straddles.
+    KeyChangeInsideRecord,
 }
 
 impl Refuse {
     fn alert(self) -> AlertDescription {
         match self {
-            Self::Unexpected(_) => AlertDescription::UnexpectedMessage,
+            Self::Unexpected(_) | Self::KeyChangeInsideRecord => {
+                AlertDescription::UnexpectedMessage
+            }
             Self::IllegalParameter => AlertDescription::IllegalParameter,
             Self::Decode => AlertDescription::DecodeError,
         }
@@ -1313,6 +1319,13 @@ impl Refuse {
                 Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IllegalParameter(_))
             ),
             Self::Decode => matches!(error, Error::InvalidMessage(_)),
+            Self::KeyChangeInsideRecord => matches!(
+                error,
+                Error::UnexpectedMessage {
+                    got: tlstate::error::Received::Record(ContentType::Handshake),
+                    ..
+                }
+            ),
         }
     }
 
@@ -1620,6 +1633,22 @@ fn established_cases() -> Vec<OutOfPlace> {
             refuse: Refuse::Decode,
         },
         OutOfPlace {
+            name: "a client KeyUpdate with another message after it in its record \
+                   (RFC 8446 5.1)",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| [key_update(0), key_update(0)].concat(),
+            refuse: Refuse::KeyChangeInsideRecord,
+        },
+        OutOfPlace {
+            name: "a server KeyUpdate with another message after it in its record \
+                   (RFC 8446 5.1)",
+            victim_is_client: true,
+            offer_pha: false,
+            message: |_| [key_update(1), new_session_ticket()].concat(),
+            refuse: Refuse::KeyChangeInsideRecord,
+        },
+        OutOfPlace {
             name: "a CertificateRequest to a client that did not offer post_handshake_auth \
                    (RFC 8446 4.6.2)",
             victim_is_client: true,
@@ -1765,6 +1794,17 @@ fn tls13_post_handshake_harness_alone_changes_nothing() {
             let after = live.pump(victim_is_client, &mut |_, recs| recs.concat());
             assert!(after.is_none(), "{after:?}");
             assert_eq!(live.peer_failed, None);
+            // It took the update: the peer's next record, under the key
+            // before it, does not open.
+            match victim_is_client {
+                true => live.server.send(b"old key").unwrap(),
+                false => live.client.send(b"old key").unwrap(),
+            }
+            let old_key = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert_eq!(
+                old_key.map(|refusal| refusal.error),
+                Some(Error::DecryptFailed)
+            );
         }
     }
 }
@@ -2093,4 +2133,74 @@ fn tls13_server_refuses_every_mutation_of_a_post_handshake_answer() {
 #[test]
 fn tls13_client_refuses_every_mutation_of_a_post_handshake_request() {
     pha_oracle(true);
+}
+
+#[test]
+fn tls13_a_key_update_right_behind_the_peers_finished_is_taken() {
+    // RFC 8446 4.6.3 refuses a KeyUpdate *before* the Finished; one right
+    // behind it, in the same flight (the first record under the peer's
+    // application key), is legal: the victim takes it at the record
+    // boundary where its reading key changes twice, and answers an
+    // update_requested before its next record, which the live peer reads;
+    // the peer's next record, under the key before the (forged) update,
+    // then does not open.
+    for victim_is_client in [true, false] {
+        for shape in ["1.3-full", "1.3-client-auth"] {
+            let mut live = live(shape, CipherSuite::TLS13_AES_256_GCM_SHA384, false);
+            let (hs_label, app_label) = match victim_is_client {
+                true => ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"),
+                false => ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"),
+            };
+            let mut seq = 0;
+            let mut appended = false;
+            let refusal = live.pump(victim_is_client, &mut |live, recs| {
+                let mut out = Vec::new();
+                for record in recs {
+                    out.extend_from_slice(&record);
+                    if record[0] != 23 || appended {
+                        continue;
+                    }
+                    let secret = live.log.secret(live.suite, hs_label);
+                    let (_, content) = reseal::open(&record, &secret, live.suite, seq);
+                    seq += 1;
+                    if content[0] == 20 {
+                        let secret = live.log.secret(live.suite, app_label);
+                        out.extend(reseal::seal(
+                            &key_update(1),
+                            ContentType::Handshake,
+                            &secret,
+                            live.suite,
+                            0,
+                        ));
+                        appended = true;
+                    }
+                }
+                out
+            });
+            assert!(appended, "{shape}: no Finished");
+            assert!(refusal.is_none(), "{shape}: {refusal:?}");
+            assert_eq!(live.peer_failed, None, "{shape}");
+            match victim_is_client {
+                true => live.client.send(b"after").unwrap(),
+                false => live.server.send(b"after").unwrap(),
+            }
+            let after = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert!(
+                after.is_none() && live.peer_failed.is_none(),
+                "{shape}: {after:?}"
+            );
+            // The victim took the update: the live peer, which sent none,
+            // writes under the key the victim left behind.
+            match victim_is_client {
+                true => live.server.send(b"old key").unwrap(),
+                false => live.client.send(b"old key").unwrap(),
+            }
+            let old_key = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert_eq!(
+                old_key.map(|refusal| refusal.error),
+                Some(Error::DecryptFailed),
+                "{shape}"
+            );
+        }
+    }
 }
