@@ -1815,7 +1815,8 @@ fn tls13_post_handshake_harness_alone_changes_nothing() {
 // post_handshake_auth, the server's CertificateRequest is answered by the
 // client's Certificate, CertificateVerify (absent when the Certificate is
 // empty) and Finished, in that order. The oracle records that exchange
-// between our client and our server, then feeds the victim each mutation
+// between our client and our server (after each handshake of
+// [`PHA_SHAPES`], under every suite), then feeds the victim each mutation
 // of what its peer wrote, sealed again under the peer's application
 // traffic key from the sequence number the victim expects next:
 //
@@ -1993,14 +1994,17 @@ fn predict_client_exchange(plan: &Plan) -> PhaExpect {
 /// victim's peer's part of the exchange (in one record or one per
 /// message). Returns the outcome as the model names it, or why it is none.
 fn pha_run(
+    shape: &'static str,
     suite: CipherSuite,
     with_certificate: bool,
     victim_is_client: bool,
     plan: &Plan,
     one_record: bool,
 ) -> Result<PhaExpect, String> {
-    let mut live = live_with("1.3-full", suite, true, with_certificate);
+    let mut live = live_with(shape, suite, true, with_certificate);
     live.establish();
+    let resumed = live.server.summary().is_some_and(|summary| summary.resumed);
+    assert_eq!(resumed, shape.contains("resumed"), "{shape}");
     let p = pki();
     let policy = ClientCertPolicy {
         verifier: Arc::new(WebPkiClientVerifier::new(std::slice::from_ref(&p.pki.ca)).unwrap()),
@@ -2068,15 +2072,29 @@ fn pha_run(
     Ok(outcome)
 }
 
+/// The handshakes after which the post-handshake authentication oracle
+/// runs.
+const PHA_SHAPES: [&str; 4] = ["1.3-full", "1.3-hrr", "1.3-client-auth", "1.3-resumed"];
+
 fn pha_oracle(victim_is_client: bool) {
     let mut failures = Vec::new();
     let mut outcomes: BTreeMap<(&str, String), usize> = BTreeMap::new();
     let mut checked = 0;
-    for suite in suites() {
+    // After each kind of handshake: full, after a HelloRetryRequest, with
+    // client authentication in the handshake (the certificate is asked
+    // for again), resumed.
+    for (shape, suite) in PHA_SHAPES
+        .iter()
+        .flat_map(|shape| suites().map(move |suite| (*shape, suite)))
+    {
         for with_certificate in [true, false] {
             // The client's certificate does not change what the server's
             // flight is: its mutations run once.
             if victim_is_client && !with_certificate {
+                continue;
+            }
+            // The handshake's client authentication requires one.
+            if shape.contains("client-auth") && !with_certificate {
                 continue;
             }
             let path: &[u8] = match (victim_is_client, with_certificate) {
@@ -2094,8 +2112,14 @@ fn pha_oracle(victim_is_client: bool) {
                         true => predict_client_exchange(&plan),
                         false => predict_server_exchange(&plan, path),
                     };
-                    let actual =
-                        pha_run(suite, with_certificate, victim_is_client, &plan, one_record);
+                    let actual = pha_run(
+                        shape,
+                        suite,
+                        with_certificate,
+                        victim_is_client,
+                        &plan,
+                        one_record,
+                    );
                     let layout = if one_record {
                         "one record"
                     } else {
@@ -2103,7 +2127,7 @@ fn pha_oracle(victim_is_client: bool) {
                     };
                     if actual.as_ref() != Ok(&expect) {
                         failures.push(format!(
-                            "{suite:?} {path:?} {name} ({layout}): expected {expect:?}, got {actual:?}"
+                            "{shape} {suite:?} {path:?} {name} ({layout}): expected {expect:?}, got {actual:?}"
                         ));
                     }
                     *outcomes.entry((class, format!("{expect:?}"))).or_default() += 1;
