@@ -72,92 +72,76 @@ fn corpus_server_sealed() {
     replay("server_sealed", harness::server_sealed);
 }
 
-/// The sealed targets' checked-in corpus has, for every TLS 1.3 scenario
-/// and stage, an input whose records the side under test takes as the
-/// peer's: a KeyUpdate (that opens, the harness sealed it under the real
-/// key) and, for the server asked to authenticate its client, the client's
-/// genuine answer, after which the server has the outcome.
+/// The sealed targets' checked-in corpus has an input at every stage
+/// where the input is sealed (of the scenarios 4-7, and resumed of 4 and
+/// 5), and between them those stages reach every TLS 1.3 reading state of
+/// the role after its peer's hello, the resumed path's included.
 #[test]
-fn sealed_corpus_reaches_every_scenario_and_stage() {
-    for target in ["client_sealed", "server_sealed"] {
+fn sealed_corpus_reaches_every_sealed_stage() {
+    for (target, client) in [("client_sealed", true), ("server_sealed", false)] {
         let mut hits = std::collections::BTreeSet::new();
         for entry in std::fs::read_dir(corpus_dir(target)).expect("the corpus") {
             let data = std::fs::read(entry.expect("an entry").path()).expect("a corpus file");
             if let Some(&selector) = data.first() {
-                hits.insert((
-                    harness::sealed_scenario(selector),
-                    usize::from(selector & 1),
-                ));
+                hits.insert(harness::sealed_at(selector, client));
             }
         }
-        for scenario in 4..harness::SCENARIOS.len() {
-            for stage in 0..harness::SEALED_STAGES.len() {
-                assert!(
-                    hits.contains(&(scenario, stage)),
-                    "no input of fuzz/corpus/{target} reaches {} {}",
-                    harness::SCENARIOS[scenario],
-                    harness::SEALED_STAGES[stage]
-                );
+        let mut reached = Vec::new();
+        for (at, state, sealed) in harness::sealed_stage_list(client) {
+            println!("{target}: {at:?} {state} sealed={sealed}");
+            if !sealed || (at.resumed && at.scenario > 5) {
+                continue;
             }
+            assert!(
+                hits.contains(&at),
+                "no input of fuzz/corpus/{target} at {at:?} ({state})"
+            );
+            reached.push(state);
+        }
+        let hellos = ["ServerHello", "ClientHello"];
+        for state in tls13_reading_states(client) {
+            assert!(
+                hellos.contains(&state) || reached.contains(&state),
+                "no sealed stage of {target} at {state}"
+            );
         }
     }
 }
 
-/// The sealed targets' seeds reach the post-handshake reads: each is
-/// sealed under the real key (it opens), and the side under test does
-/// with it what RFC 8446 4.6 says (the oracle, tests/ordering_tls13.rs,
-/// checks the alerts): a KeyUpdate of request_update 2 is
-/// illegal_parameter; a NewSessionTicket is a client's to take and a
-/// server's to refuse; a CertificateRequest a client that offered
-/// post_handshake_auth answers, a server refuses; a client Certificate no
-/// request asked for is unexpected_message, one whose context is not the
-/// request's illegal_parameter; a KeyUpdate and data after it (sealed
-/// under the next key) are taken.
+/// The sealed targets' seeds are sealed under the real keys (they open)
+/// and read as RFC 8446 says: the genuine continuation of another run is
+/// read up to its CertificateVerify or Finished, which do not verify over
+/// this run's transcript (`decrypt_error`), or, after the handshake, its
+/// tickets are taken; a KeyUpdate of request_update 2 is illegal_parameter;
+/// a NewSessionTicket is a client's to take and a server's to refuse; a
+/// CertificateRequest a client that offered post_handshake_auth answers;
+/// a client's answer whose context is not the request's is
+/// illegal_parameter.
 #[test]
-fn sealed_seeds_reach_the_post_handshake_reads() {
+fn sealed_seeds_reach_the_protected_and_post_handshake_reads() {
+    use tlstate::enums::AlertDescription;
     use tlstate::error::{Error, PeerMisbehaved};
     for (target, name, input) in harness::sealed_seeds() {
         let client = target == "client_sealed";
         let run = harness::sealed_run(&input, client).expect("a selector");
-        let requested = name.contains("certificate-requested");
-        let unexpected = matches!(run.failure, Some(Error::UnexpectedMessage { .. }));
-        let ok = match name.rsplit('-').next() {
-            Some("2") => matches!(
-                run.failure,
-                Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
-            ),
-            Some("ticket") => match client {
-                true => run.failure.is_none(),
-                false => unexpected,
-            },
-            Some("request") => match client {
-                // A second request is answered like the first.
-                true => run.failure.is_none(),
-                false => unexpected,
-            },
-            // Not asked for; or asked for, and a context not echoed.
-            Some("certificate") => match (client, requested) {
-                (false, true) => matches!(
-                    run.failure,
-                    Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
-                ),
-                _ => unexpected,
-            },
-            // The genuine answer of another run: its context is not this
-            // run's request's (a fresh random one, RFC 8446 4.6.2), so the
-            // exchange refuses it at the Certificate, as it must; the
-            // CertificateVerify and Finished, over this run's transcript,
-            // are beyond any input (as the handshake's signatures are).
-            Some("answer") => {
-                !run.authenticated
-                    && matches!(
-                        run.failure,
-                        Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
-                    )
-            }
-            Some("data") => run.failure.is_none(),
-            other => panic!("no expectation for {other:?}"),
-        };
+        let alert = run.failure.as_ref().and_then(Error::alert);
+        let illegal = matches!(
+            run.failure,
+            Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
+        );
+        let ok = run.sealed
+            && !run.authenticated
+            && match name.rsplit_once('-').map(|(_, what)| what) {
+                Some("genuine") if name.contains("HandshakeOver") => run.failure.is_none(),
+                Some("genuine") => alert == Some(AlertDescription::DecryptError),
+                Some("2") | Some("answer") | Some("certificate") => illegal,
+                Some("ticket") => match client {
+                    true => run.failure.is_none(),
+                    false => matches!(run.failure, Some(Error::UnexpectedMessage { .. })),
+                },
+                Some("request") => run.failure.is_none(),
+                other => panic!("no expectation for {other:?}"),
+            };
         assert!(ok, "{target} {name}: {run:?}");
     }
 }
