@@ -15,6 +15,10 @@
 //!   our client (server) in it; a real handshake with our server (client)
 //!   runs up to just before it, then the fuzzer's bytes are the peer's
 //!   bytes from there on.
+//! - [`client_sealed`] / [`server_sealed`]: as the state targets for TLS
+//!   1.3 (full and resumed), but the fuzzer's bytes are records the harness
+//!   seals as the peer's under its real keys, so the protected handshake
+//!   reads and the post-handshake ones are reached.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
