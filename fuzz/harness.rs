@@ -15,6 +15,10 @@
 //!   our client (server) in it; a real handshake with our server (client)
 //!   runs up to just before it, then the fuzzer's bytes are the peer's
 //!   bytes from there on.
+//! - [`client_sealed`] / [`server_sealed`]: as the state targets for TLS
+//!   1.3 (full and resumed), but the fuzzer's bytes are records the harness
+//!   seals as the peer's under its real keys, so the protected handshake
+//!   reads and the post-handshake ones are reached.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -742,15 +746,17 @@ fn genuine<F: AnyState, P: AnyState>(
 }
 
 /// Feeds the fuzzer's bytes to `driver` as its peer's, then the end of the
-/// stream, then sends and closes; nothing may panic.
-fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) {
+/// stream, then sends and closes; nothing may panic. Returns the failure
+/// the bytes led to, if any (not the end of the stream's).
+fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) -> Option<Error> {
+    let mut failure = None;
     while let Some(chunk) = feeder.next_chunk() {
         // Bytes not taken (the driver's buffers full) are dropped: the
         // fuzzer's stream is arbitrary anyway.
         let _taken = driver.handle_input(chunk);
-        let failed = events(driver).is_some();
+        failure = events(driver);
         let _ = output(driver);
-        if failed {
+        if failure.is_some() {
             assert_eq!(driver.state_name(), "Failed");
             assert!(!driver.is_handshaking());
             break;
@@ -762,6 +768,7 @@ fn fuzz_driver<S: AnyState>(driver: &mut Driver<S>, feeder: &mut Feeder<'_>) {
     let _ = driver.close();
     let _ = events(driver);
     let _ = output(driver);
+    failure
 }
 
 /// How many of the peer's records each side reads in each scenario: the
@@ -828,7 +835,7 @@ pub fn client_states(data: &[u8]) {
     let (scenario, k, chunking) = select(selector, &reads().client);
     let (mut client, mut server) = endpoints(scenario);
     genuine(&mut client, &mut server, k);
-    fuzz_driver(&mut client, &mut Feeder::new(input, chunking));
+    let _ = fuzz_driver(&mut client, &mut Feeder::new(input, chunking));
 }
 
 /// Target `server_states`, the same for our server fed the client's bytes.
@@ -839,7 +846,7 @@ pub fn server_states(data: &[u8]) {
     let (scenario, k, chunking) = select(selector, &reads().server);
     let (mut client, mut server) = endpoints(scenario);
     genuine(&mut server, &mut client, k);
-    fuzz_driver(&mut server, &mut Feeder::new(input, chunking));
+    let _ = fuzz_driver(&mut server, &mut Feeder::new(input, chunking));
 }
 
 /// The state the fuzzed side is in for each `k` of `scenario`, by name:
@@ -997,4 +1004,577 @@ pub fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         }
     }
     seeds
+}
+
+// ---------------------------------------------------------------------------
+// client_sealed / server_sealed
+// ---------------------------------------------------------------------------
+//
+// The state targets cannot reach what a TLS 1.3 peer sends after its
+// ServerHello: those records are sealed under the keys of one handshake,
+// and the fuzzer's bytes do not open under the next. These two targets
+// seal the fuzzer's records themselves, as the peer's, under its real
+// keys (both sides log their secrets): the protected handshake reads
+// (EncryptedExtensions, CertificateRequest, Certificate, CertificateVerify,
+// Finished; on the resumed path too) and the established connection's
+// reads of post-handshake messages (NewSessionTicket, KeyUpdate,
+// CertificateRequest, the messages of post-handshake client
+// authentication, RFC 8446 4.6) are reached.
+
+/// The secrets a run's two sides log, by label.
+#[derive(Debug, Default)]
+struct Logged(std::sync::Mutex<Vec<(String, Vec<u8>)>>);
+
+impl tlstate::keylog::KeyLog for Logged {
+    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
+        if let Ok(mut logged) = self.0.lock() {
+            logged.push((label.to_string(), secret.to_vec()));
+        }
+    }
+}
+
+impl Logged {
+    fn get(&self, label: &str) -> Option<Vec<u8>> {
+        let logged = self.0.lock().ok()?;
+        logged
+            .iter()
+            .find(|(name, _)| name == label)
+            .map(|(_, secret)| secret.clone())
+    }
+}
+
+/// Where a sealed target's run starts, as its selector picks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SealedAt {
+    /// A TLS 1.3 scenario of [`SCENARIOS`] (4-7).
+    pub scenario: usize,
+    /// The client holds a ticket of the server's (which issues tickets):
+    /// the handshake resumes where the scenario allows it.
+    pub resumed: bool,
+    /// How many of the peer's records the side under test reads first
+    /// (its reading states; the count of them is the established
+    /// connection, one more the connection after the server's
+    /// post-handshake CertificateRequest).
+    pub k: usize,
+}
+
+/// Decodes a sealed target's selector: bits 0-3 `k` (mod the number of
+/// stages, [`sealed_stages`]), bits 4-5 the scenario (4 + n), bit 6
+/// resumed, bit 7 the chunking (as in the state targets).
+pub fn sealed_at(selector: u8, client: bool) -> SealedAt {
+    let scenario = 4 + usize::from(selector >> 4 & 3);
+    let resumed = selector & 0x40 != 0;
+    let k = usize::from(selector & 0x0f) % sealed_stages(scenario, resumed, client);
+    SealedAt {
+        scenario,
+        resumed,
+        k,
+    }
+}
+
+/// The selector of `at`, delivered whole.
+pub fn sealed_selector(at: SealedAt) -> u8 {
+    ((at.scenario - 4) as u8) << 4 | u8::from(at.resumed) << 6 | at.k as u8
+}
+
+/// The ticketer of the sealed targets' resuming servers.
+fn sealed_ticketer() -> Arc<Ticketer> {
+    static TICKETER: OnceLock<Arc<Ticketer>> = OnceLock::new();
+    TICKETER
+        .get_or_init(|| Arc::new(Ticketer::new(1 << 30, 1 << 30).expect("ticketer")))
+        .clone()
+}
+
+/// A genuine TLS 1.3 pair of `scenario`, both logging into `log` (if
+/// given), the client offering post_handshake_auth and keeping tickets in
+/// `store` (if given); the server issues tickets if `tickets`.
+fn sealed_pair(
+    scenario: usize,
+    log: Option<&Arc<Logged>>,
+    tickets: bool,
+    store: Option<Arc<InMemorySessionStore>>,
+) -> (ClientDriver, ServerDriver) {
+    let pki = pki();
+    let (client, server) = match scenario {
+        4 => (&pki.client13, &pki.server13),
+        5 => (&pki.client13_hrr, &pki.server13_hrr),
+        6 => (&pki.client13_with_cert, &pki.server13_no_ccs),
+        _ => (&pki.client13_no_ccs, &pki.server13_no_ccs),
+    };
+    let mut client = (**client).clone();
+    let mut server = (**server).clone();
+    if let Some(log) = log {
+        client.key_log = Some(log.clone());
+        server.key_log = Some(log.clone());
+    }
+    client.post_handshake_auth = true;
+    client.session_store = store.map(|store| store as Arc<dyn ClientSessionStore>);
+    if tickets {
+        server.ticketer = Some(sealed_ticketer());
+    }
+    let server = Arc::new(server);
+    let server = match scenario {
+        6 | 7 => ServerDriver::requesting_client_cert(
+            server,
+            ClientCertPolicy {
+                verifier: pki.client_verifier.clone(),
+                required: scenario == 6,
+            },
+        ),
+        _ => ServerDriver::new(server),
+    };
+    (ClientDriver::new(Arc::new(client), server_name()), server)
+}
+
+/// The pair of `scenario`, logging into `log`; if `resumed`, the server
+/// issues tickets and the client holds fresh ones (from a full handshake
+/// of the same pair, just now).
+fn sealed_endpoints(
+    scenario: usize,
+    resumed: bool,
+    log: &Arc<Logged>,
+) -> (ClientDriver, ServerDriver) {
+    let store = resumed.then(|| {
+        let store = Arc::new(InMemorySessionStore::new(2));
+        let (mut c, mut s) = sealed_pair(scenario, None, true, Some(store.clone()));
+        genuine(&mut c, &mut s, usize::MAX);
+        // Reading takes the tickets that followed the handshake.
+        let _ = c.read(&mut [0; 64]);
+        store
+    });
+    sealed_pair(scenario, Some(log), resumed, store)
+}
+
+/// The number of stages of `scenario`: the peer's records the side under
+/// test reads before it is established (its reading states), the
+/// established connection, and the connection after the server's
+/// post-handshake CertificateRequest. Counted once per process.
+pub fn sealed_stages(scenario: usize, resumed: bool, client: bool) -> usize {
+    sealed_genuine(scenario, resumed, client).0 + 2
+}
+
+/// What a genuine run of `scenario` is, per process: how many of the
+/// peer's records the side under test reads before it is established, and
+/// the suite negotiated (the same in every run: the configurations are).
+fn sealed_genuine(
+    scenario: usize,
+    resumed: bool,
+    client: bool,
+) -> (usize, tlstate::enums::CipherSuite) {
+    static GENUINE: OnceLock<Vec<(usize, tlstate::enums::CipherSuite)>> = OnceLock::new();
+    let genuine_runs = GENUINE.get_or_init(|| {
+        let mut out = Vec::new();
+        for (scenario, scenario_name) in SCENARIOS.iter().enumerate().skip(4) {
+            for resumed in [false, true] {
+                for client in [false, true] {
+                    let log = Arc::default();
+                    let (mut c, mut s) = sealed_endpoints(scenario, resumed, &log);
+                    let read = match client {
+                        true => genuine(&mut c, &mut s, usize::MAX).len(),
+                        false => genuine(&mut s, &mut c, usize::MAX).len(),
+                    };
+                    let suite = c.summary().map(|summary| summary.cipher_suite);
+                    assert!(s.summary().is_some(), "{scenario_name}: no handshake");
+                    out.push((read, suite.expect("a handshake")));
+                }
+            }
+        }
+        out
+    });
+    genuine_runs[(scenario - 4) * 4 + usize::from(resumed) * 2 + usize::from(client)]
+}
+
+/// One direction's keys: the handshake traffic secret, then the first
+/// application traffic secret (and those after it).
+struct SealedKeys<'a> {
+    log: &'a Logged,
+    suite: &'static tlstate::crypto::tls13::Tls13CipherSuite,
+    labels: [&'static str; 2],
+}
+
+impl SealedKeys<'_> {
+    fn secret(&self, epoch: usize) -> Option<tlstate::crypto::tls13::Secret> {
+        let secret = self.log.get(self.labels[epoch.min(1)])?;
+        tlstate::crypto::tls13::Secret::new(self.suite.hash, &secret).ok()
+    }
+
+    fn opens(&self, epoch: usize, seq: u64, record: &[u8]) -> bool {
+        use tlstate::record::RecordOpener;
+        let (Some(secret), Some(body)) = (self.secret(epoch), record.get(5..)) else {
+            return false;
+        };
+        let mut body = body.to_vec();
+        let Ok(opener) = self.suite.opener(&secret) else {
+            return false;
+        };
+        opener
+            .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
+            .is_ok()
+    }
+
+    /// Where the record after `stream` would go: `None` if in plaintext
+    /// (the next genuine record is), else `(epoch, sequence number)`.
+    fn place_after(&self, stream: &[Vec<u8>], next: Option<&[u8]>) -> Option<(usize, u64)> {
+        let (mut epoch, mut seq) = (0, 0);
+        for record in stream {
+            if record.first() != Some(&23) {
+                continue;
+            }
+            if self.opens(epoch, seq, record) {
+                seq += 1;
+            } else if epoch == 0 && self.opens(1, 0, record) {
+                (epoch, seq) = (1, 1);
+            }
+        }
+        match next {
+            Some(record) if record.first() != Some(&23) => None,
+            Some(record) if epoch == 0 && !self.opens(0, seq, record) => Some((1, 0)),
+            Some(_) => Some((epoch, seq)),
+            // Established: the application key.
+            None if epoch == 0 => Some((1, 0)),
+            None => Some((epoch, seq)),
+        }
+    }
+}
+
+/// Seals each record of `input` as the peer's next protected record from
+/// `place` on: `input` is a sequence of (inner content type, 16-bit
+/// length, content); a tail shorter than its length is taken as it is. A
+/// record holding a Finished under the handshake key moves on to the
+/// application key, one ending in a KeyUpdate to the next application
+/// key (RFC 8446 4.6.3), each from sequence number 0, as the peer's
+/// would.
+fn seal_records(input: &[u8], keys: &SealedKeys<'_>, place: (usize, u64)) -> Vec<u8> {
+    use tlstate::record::RecordSealer;
+    let (mut epoch, mut seq) = place;
+    let Some(mut secret) = keys.secret(epoch) else {
+        return Vec::new();
+    };
+    // Application secrets after the first: each the next of the one before.
+    for _ in 1..epoch {
+        secret = tlstate::crypto::tls13::next_traffic_secret(&secret).expect("the next secret");
+    }
+    let mut out = Vec::new();
+    let mut rest = input;
+    while let [typ, hi, lo, tail @ ..] = rest {
+        let len = usize::from(u16::from_be_bytes([*hi, *lo]))
+            .min(tail.len())
+            .min(MAX_PLAINTEXT_LEN);
+        let (content, after) = tail.split_at(len);
+        let start = out.len();
+        out.extend_from_slice(&[0; 5]);
+        out.extend_from_slice(content);
+        keys.suite
+            .sealer(&secret)
+            .expect("a sealer")
+            .seal(seq, ContentType::from_wire(*typ), &mut out, start)
+            .expect("sealed");
+        seq += 1;
+        rest = after;
+        let handshake = *typ == 22;
+        let finished = handshake && epoch == 0 && content.first() == Some(&20);
+        let key_update = handshake
+            && epoch > 0
+            && content.len() >= 5
+            && content[content.len() - 5..content.len() - 1] == [24, 0, 0, 1];
+        if finished || key_update {
+            epoch += 1;
+            seq = 0;
+            secret = match finished {
+                true => keys.secret(1).expect("the application secret"),
+                false => {
+                    tlstate::crypto::tls13::next_traffic_secret(&secret).expect("the next secret")
+                }
+            };
+        }
+    }
+    out
+}
+
+/// Target `client_sealed` (`client` true) or `server_sealed`. Input: a
+/// selector byte ([`sealed_at`]), then records as [`seal_records`] reads
+/// them. A genuine handshake runs until the side under test has read `k`
+/// of its peer's records (or, at the last stage, until the server has
+/// asked for a certificate after the handshake, the client has read the
+/// request); then the records are sealed as the peer's next ones, in the
+/// place of its next genuine record (or, at a plaintext place such as the
+/// ServerHello's, the input is fed as it is), then the end of the stream,
+/// then it sends and closes. Nothing may panic; a failure leaves it
+/// `Failed`.
+pub fn sealed(data: &[u8], client: bool) {
+    let _ = sealed_run(data, client);
+}
+
+/// What a run of a sealed target did.
+#[derive(Debug)]
+pub struct SealedRun {
+    /// Whether the input was sealed (else fed as it is).
+    pub sealed: bool,
+    /// The failure the input led to, if any.
+    pub failure: Option<Error>,
+    /// Whether the server authenticated its client after the handshake.
+    pub authenticated: bool,
+}
+
+/// A sealed target's run, set up: the pair, the peer's records (the
+/// first `delivered` of them read by the side under test), the secrets.
+struct SealedSetup {
+    c: ClientDriver,
+    s: ServerDriver,
+    stream: Vec<Vec<u8>>,
+    delivered: usize,
+    log: Arc<Logged>,
+    suite: tlstate::enums::CipherSuite,
+}
+
+impl SealedSetup {
+    fn new(at: SealedAt, client: bool) -> Self {
+        let reads = sealed_stages(at.scenario, at.resumed, client) - 2;
+        let log = Arc::new(Logged::default());
+        let (mut c, mut s) = sealed_endpoints(at.scenario, at.resumed, &log);
+        let mut stream = match client {
+            true => genuine(&mut c, &mut s, at.k.min(reads)),
+            false => genuine(&mut s, &mut c, at.k.min(reads)),
+        };
+        let mut delivered = at.k.min(reads).min(stream.len());
+        if at.k > reads {
+            // Established: what the peer wrote after the handshake
+            // (tickets), read; then the server's request.
+            for record in &stream[delivered..] {
+                let taken = match client {
+                    true => c.handle_input(record),
+                    false => s.handle_input(record),
+                };
+                assert_eq!(taken, record.len());
+            }
+            delivered = stream.len();
+            assert!(events(&mut c).is_none() && events(&mut s).is_none());
+            let policy = ClientCertPolicy {
+                verifier: pki().client_verifier.clone(),
+                required: false,
+            };
+            s.request_client_certificate(policy).expect("a request");
+            let request = output(&mut s);
+            assert_eq!(c.handle_input(&request), request.len());
+            assert!(events(&mut c).is_none(), "the client refused the request");
+            let answer = output(&mut c);
+            match client {
+                // The client read the request (and answered).
+                true => {
+                    stream.extend(records(&request));
+                    delivered = stream.len();
+                }
+                // The server waits for the answer: the input in its place.
+                false => stream.extend(records(&answer)),
+            }
+        }
+        Self {
+            c,
+            s,
+            stream,
+            delivered,
+            log,
+            suite: sealed_genuine(at.scenario, at.resumed, client).1,
+        }
+    }
+
+    fn keys(&self, client: bool) -> SealedKeys<'_> {
+        SealedKeys {
+            log: &self.log,
+            suite: tlstate::crypto::tls13::lookup_tls13(self.suite).expect("a TLS 1.3 suite"),
+            labels: match client {
+                true => ["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
+                false => ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"],
+            },
+        }
+    }
+
+    /// Where the input goes: `None` for a plaintext place.
+    fn place(&self, client: bool) -> Option<(usize, u64)> {
+        let next = self.stream.get(self.delivered).map(Vec::as_slice);
+        self.keys(client)
+            .place_after(&self.stream[..self.delivered], next)
+    }
+
+    /// The state the side under test is at.
+    fn state_name(&self, client: bool) -> &'static str {
+        match client {
+            true => self.c.state_name(),
+            false => self.s.state_name(),
+        }
+    }
+}
+
+/// [`sealed`], reporting what the run did (`None`: no selector byte).
+pub fn sealed_run(data: &[u8], client: bool) -> Option<SealedRun> {
+    let (&selector, input) = data.split_first()?;
+    let mut setup = SealedSetup::new(sealed_at(selector, client), client);
+    let place = setup.place(client);
+    let bytes = match place {
+        Some(place) => seal_records(input, &setup.keys(client), place),
+        None => input.to_vec(),
+    };
+    let mut feeder = Feeder::new(&bytes, selector >> 7);
+    let failure = match client {
+        true => fuzz_driver(&mut setup.c, &mut feeder),
+        false => fuzz_driver(&mut setup.s, &mut feeder),
+    };
+    Some(SealedRun {
+        sealed: place.is_some(),
+        failure,
+        authenticated: setup.s.post_handshake_auth().is_some(),
+    })
+}
+
+/// Every stage the sealed targets have: `(at, the state the side under
+/// test is at, whether the input is sealed there)`.
+pub fn sealed_stage_list(client: bool) -> Vec<(SealedAt, &'static str, bool)> {
+    let mut out = Vec::new();
+    for scenario in 4..SCENARIOS.len() {
+        for resumed in [false, true] {
+            for k in 0..sealed_stages(scenario, resumed, client) {
+                let at = SealedAt {
+                    scenario,
+                    resumed,
+                    k,
+                };
+                let setup = SealedSetup::new(at, client);
+                out.push((at, setup.state_name(client), setup.place(client).is_some()));
+            }
+        }
+    }
+    out
+}
+
+/// Seeds of the sealed targets: `(target, file name, input)`. At every
+/// sealed stage of the handshake (of the scenarios 4-7, and resumed of
+/// 4 and 5), the genuine peer's records from there on, opened (another
+/// run's: their CertificateVerify or Finished, over that run's transcript,
+/// is refused, and the fuzzer explores the reads before it); at the
+/// established connection, a KeyUpdate of request_update 2 and a
+/// NewSessionTicket; after the server's post-handshake request, a
+/// CertificateRequest to the client, and to the server the client's
+/// genuine answer (another run's: the request's context is fresh each
+/// time, so it is refused at the Certificate) and an empty Certificate.
+/// At most 50 a target (docs/fuzzing.md).
+pub fn sealed_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    let record = |typ: u8, content: &[u8]| {
+        let mut out = vec![typ];
+        out.extend_from_slice(&(content.len() as u16).to_be_bytes());
+        out.extend_from_slice(content);
+        out
+    };
+    let encode = |payload: PayloadTls13| {
+        let mut out = Vec::new();
+        payload.encode(&mut out);
+        out
+    };
+    let ticket = record(
+        22,
+        &encode(PayloadTls13::NewSessionTicket(NewSessionTicketTls13 {
+            lifetime: 3600,
+            age_add: 1,
+            nonce: vec![0],
+            ticket: vec![7; 48],
+            extensions: Default::default(),
+        })),
+    );
+    let mut request = CertificateRequestTls13 {
+        context: vec![3; 32],
+        ..Default::default()
+    };
+    request.extensions.push(
+        tlstate::enums::ExtensionType::SignatureAlgorithms,
+        vec![0, 2, 4, 3],
+    );
+    let request = record(22, &encode(PayloadTls13::CertificateRequest(request)));
+    let empty_certificate = record(
+        22,
+        &encode(PayloadTls13::Certificate(CertificateTls13::from_chain(
+            vec![3; 32],
+            &[],
+        ))),
+    );
+    let key_update_2 = record(22, &[24, 0, 0, 1, 2]);
+    let mut seeds = Vec::new();
+    for (target, client) in [("client_sealed", true), ("server_sealed", false)] {
+        for (at, state, sealed) in sealed_stage_list(client) {
+            if !sealed || (at.resumed && at.scenario > 5) {
+                continue;
+            }
+            let reads = sealed_stages(at.scenario, at.resumed, client) - 2;
+            let name = format!(
+                "{}{}-{}-{state}",
+                SCENARIOS[at.scenario],
+                if at.resumed { "-resumed" } else { "" },
+                at.k
+            );
+            let inputs: Vec<(&str, Vec<u8>)> = match (at.k.cmp(&reads), client) {
+                (std::cmp::Ordering::Less, _) => {
+                    vec![("genuine", sealed_continuation(at, client))]
+                }
+                (std::cmp::Ordering::Equal, _) => vec![
+                    ("key-update-2", key_update_2.clone()),
+                    ("ticket", ticket.clone()),
+                ],
+                (std::cmp::Ordering::Greater, true) => {
+                    vec![("certificate-request", request.clone())]
+                }
+                (std::cmp::Ordering::Greater, false) => vec![
+                    ("answer", sealed_continuation(at, client)),
+                    ("empty-certificate", empty_certificate.clone()),
+                ],
+            };
+            for (what, input) in inputs {
+                seeds.push((
+                    target,
+                    format!("{name}-{what}"),
+                    [&[sealed_selector(at)][..], &input].concat(),
+                ));
+            }
+        }
+    }
+    seeds
+}
+
+/// The genuine peer's records from `at` on (those the setup recorded),
+/// opened, as [`seal_records`] reads them.
+fn sealed_continuation(at: SealedAt, client: bool) -> Vec<u8> {
+    use tlstate::record::RecordOpener;
+    let setup = SealedSetup::new(at, client);
+    let keys = setup.keys(client);
+    let Some((mut epoch, mut seq)) = setup.place(client) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for record in &setup.stream[setup.delivered..] {
+        let Some(secret) = keys.secret(epoch) else {
+            break;
+        };
+        let mut body = record[5..].to_vec();
+        let opener = keys.suite.opener(&secret).expect("an opener");
+        let Ok((typ, range)) = opener.open(seq, ContentType::ApplicationData, 0x0303, &mut body)
+        else {
+            break;
+        };
+        let content = &body[range];
+        out.push(typ.to_wire());
+        out.extend_from_slice(&(content.len() as u16).to_be_bytes());
+        out.extend_from_slice(content);
+        seq += 1;
+        if epoch == 0 && typ == ContentType::Handshake && content.first() == Some(&20) {
+            (epoch, seq) = (1, 0);
+        }
+    }
+    out
+}
+
+/// Target `client_sealed`: see [`sealed`].
+pub fn client_sealed(data: &[u8]) {
+    sealed(data, true);
+}
+
+/// Target `server_sealed`: see [`sealed`].
+pub fn server_sealed(data: &[u8]) {
+    sealed(data, false);
 }

@@ -62,6 +62,100 @@ fn corpus_server_states() {
     replay("server_states", harness::server_states);
 }
 
+#[test]
+fn corpus_client_sealed() {
+    replay("client_sealed", harness::client_sealed);
+}
+
+#[test]
+fn corpus_server_sealed() {
+    replay("server_sealed", harness::server_sealed);
+}
+
+/// The sealed targets' checked-in corpus has an input at every stage
+/// where the input is sealed (of the scenarios 4-7, and resumed of 4 and
+/// 5), and between them those stages reach every TLS 1.3 reading state of
+/// the role after its peer's hello, the resumed path's included.
+#[test]
+fn sealed_corpus_reaches_every_sealed_stage() {
+    for (target, client) in [("client_sealed", true), ("server_sealed", false)] {
+        let mut hits = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(corpus_dir(target)).expect("the corpus") {
+            let data = std::fs::read(entry.expect("an entry").path()).expect("a corpus file");
+            if let Some(&selector) = data.first() {
+                hits.insert(harness::sealed_at(selector, client));
+            }
+        }
+        let mut reached = Vec::new();
+        for (at, state, sealed) in harness::sealed_stage_list(client) {
+            println!("{target}: {at:?} {state} sealed={sealed}");
+            if !sealed || (at.resumed && at.scenario > 5) {
+                continue;
+            }
+            assert!(
+                hits.contains(&at),
+                "no input of fuzz/corpus/{target} at {at:?} ({state})"
+            );
+            reached.push(state);
+        }
+        let hellos = ["ServerHello", "ClientHello"];
+        for state in tls13_reading_states(client) {
+            assert!(
+                hellos.contains(&state) || reached.contains(&state),
+                "no sealed stage of {target} at {state}"
+            );
+        }
+    }
+}
+
+/// The sealed targets' seeds are sealed under the real keys (they open)
+/// and read as RFC 8446 says: the genuine continuation of another run is
+/// read up to its CertificateVerify or Finished, which do not verify over
+/// this run's transcript (`decrypt_error`), or, after the handshake, its
+/// tickets are taken; a KeyUpdate of request_update 2 is illegal_parameter;
+/// a NewSessionTicket is a client's to take and a server's to refuse; a
+/// CertificateRequest a client that offered post_handshake_auth answers;
+/// a client's answer whose context is not the request's is
+/// illegal_parameter.
+#[test]
+fn sealed_seeds_reach_the_protected_and_post_handshake_reads() {
+    use tlstate::enums::AlertDescription;
+    use tlstate::error::{Error, PeerMisbehaved};
+    for (target, name, input) in harness::sealed_seeds() {
+        let client = target == "client_sealed";
+        let run = harness::sealed_run(&input, client).expect("a selector");
+        let alert = run.failure.as_ref().and_then(Error::alert);
+        let illegal = matches!(
+            run.failure,
+            Some(Error::PeerMisbehaved(PeerMisbehaved::IllegalParameter(_)))
+        );
+        let ok = run.sealed
+            && !run.authenticated
+            && match name.rsplit_once('-').map(|(_, what)| what) {
+                Some("genuine") if name.contains("HandshakeOver") => run.failure.is_none(),
+                Some("genuine") => alert == Some(AlertDescription::DecryptError),
+                Some("2") | Some("answer") | Some("certificate") => illegal,
+                Some("ticket") => match client {
+                    true => run.failure.is_none(),
+                    false => matches!(run.failure, Some(Error::UnexpectedMessage { .. })),
+                },
+                Some("request") => run.failure.is_none(),
+                other => panic!("no expectation for {other:?}"),
+            };
+        assert!(ok, "{target} {name}: {run:?}");
+    }
+}
+
+#[test]
+#[ignore = "writes the sealed targets' seed corpus into fuzz/corpus"]
+fn write_sealed_seed_corpus() {
+    for (target, name, input) in harness::sealed_seeds() {
+        let dir = corpus_dir(target);
+        std::fs::create_dir_all(&dir).expect("corpus directory");
+        std::fs::write(dir.join(format!("seed-{name}")), input).expect("a seed file");
+    }
+}
+
 /// Every state of every scenario is reached by a genuine handshake (the
 /// harness panics if our client and server cannot complete their part),
 /// and each then takes an empty input and the end of the stream.

@@ -17,14 +17,22 @@
 //!
 //! The TLS 1.3 half (`tls13_*`, module `tls13`) does the same for every
 //! TLS 1.3 reading state of both roles, through the sans-IO drivers, over
-//! three handshakes that between them reach them all (`1.3-full+ccs`,
-//! `1.3-hrr+client-auth`, `1.3-no-cert`, one per TLS 1.3 suite). The
-//! input is arbitrary bytes or records, or the peer's next records
-//! mutated: bytes changed as they are, or their content (a handshake
-//! message's bytes, length, type, or the inner content type) changed and
-//! then sealed again with the real keys (both sides log their secrets),
-//! a record split in two, two records swapped or joined into one, a
-//! garbage record after the genuine one. The role must not panic, must
+//! four handshakes that between them reach them all (`1.3-full+ccs`,
+//! `1.3-hrr+client-auth`, `1.3-no-cert`, one per TLS 1.3 suite, and
+//! `1.3-resumed`: the resumed reads of both roles, and the server's
+//! NewSessionTickets after it), and after each the established connection
+//! twice: before anything else, and after the server asked for a
+//! certificate (RFC 8446 4.6.2; every client offers post_handshake_auth),
+//! with the peer's part of that exchange next. The input is arbitrary bytes
+//! or records, or the peer's next records mutated: bytes changed as they
+//! are, or their content (a handshake message's bytes, length, type, or
+//! the inner content type) changed and then sealed again with the real
+//! keys (both sides log their secrets), a record split in two, two records
+//! swapped or joined into one, a garbage record after the genuine one; or
+//! a TLS 1.3 handshake message (KeyUpdate, NewSessionTicket,
+//! CertificateRequest, Certificate, CertificateVerify, Finished,
+//! EndOfEarlyData, or any type and body), possibly changed, sealed in the
+//! next record's place. The role must not panic, must
 //! write at most 16 KiB, and a failure must end its output with exactly
 //! the alert `Error::alert` names: in plaintext byte for byte, or sealed,
 //! opened here with the role's own logged keys.
@@ -525,8 +533,8 @@ fn every_reading_state_reads_its_legal_record_without_error() {
 // `Error::alert` names.
 
 mod tls13 {
-    use std::collections::{HashMap, VecDeque};
-    use std::sync::{Arc, Mutex, OnceLock};
+    use std::collections::VecDeque;
+    use std::sync::{Arc, OnceLock};
 
     use proptest::prelude::*;
     use rustls_pki_types::ServerName;
@@ -537,19 +545,67 @@ mod tls13 {
     use tlstate::error::Error;
     use tlstate::handshake::tls13::table::TABLE;
     use tlstate::handshake::{CertifiedKey, ClientCertPolicy};
-    use tlstate::keylog::KeyLog;
-    use tlstate::record::{RecordOpener, RecordSealer};
+    use tlstate::handshake::{ClientConfig, ServerConfig};
+    use tlstate::session::{ClientSessionStore, InMemorySessionStore, Ticketer};
 
     use super::common::ClientAuthPki;
+    use super::common::reseal::{self, Logged};
 
     /// The handshakes run: `(shape, suite)`, between them every TLS 1.3
     /// reading state of both roles, every suite, the compatibility
-    /// ChangeCipherSpec, a HelloRetryRequest and both client-auth answers.
-    pub const SCENARIOS: [(&str, CipherSuite); 3] = [
+    /// ChangeCipherSpec, a HelloRetryRequest, both client-auth answers and
+    /// a resumed handshake (whose client reads EncryptedExtensions and the
+    /// server's Finished on the `Resumed` path, and whose server issues
+    /// tickets after it: NewSessionTickets for the client to read).
+    pub const SCENARIOS: [(&str, CipherSuite); 4] = [
         ("1.3-full+ccs", CipherSuite::TLS13_AES_128_GCM_SHA256),
         ("1.3-hrr+client-auth", CipherSuite::TLS13_AES_256_GCM_SHA384),
         ("1.3-no-cert", CipherSuite::TLS13_CHACHA20_POLY1305_SHA256),
+        ("1.3-resumed", CipherSuite::TLS13_AES_128_GCM_SHA256),
     ];
+
+    /// The ticketer of the resumed scenario's servers.
+    fn ticketer() -> Arc<Ticketer> {
+        static TICKETER: OnceLock<Arc<Ticketer>> = OnceLock::new();
+        TICKETER
+            .get_or_init(|| Arc::new(Ticketer::new(3600, 3600).unwrap()))
+            .clone()
+    }
+
+    /// A store holding one fresh ticket of `server` for `client` (a full
+    /// handshake between the two, its tickets read): each resumed run
+    /// spends one.
+    fn ticketed_store(client: &ClientConfig, server: &ServerConfig) -> Arc<InMemorySessionStore> {
+        let store = Arc::new(InMemorySessionStore::new(4));
+        let mut client = client.clone();
+        client.session_store = Some(store.clone());
+        client.key_log = None;
+        let mut server = server.clone();
+        server.key_log = None;
+        let mut c = ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
+        let mut s = ServerDriver::new(Arc::new(server));
+        let (_, _, _) = genuine(&mut c, &mut s, usize::MAX);
+        assert!(
+            store.take_tls13("localhost").is_some_and(|ticket| {
+                store.put_tls13("localhost", ticket);
+                true
+            }),
+            "the client kept no ticket"
+        );
+        store
+    }
+
+    /// The policy of a server asking for a certificate after the handshake
+    /// (the stage after the established one): required when the client has
+    /// one.
+    fn pha_policy(scenario: usize) -> ClientCertPolicy {
+        ClientCertPolicy {
+            verifier: Arc::new(
+                WebPkiClientVerifier::new(std::slice::from_ref(&pki().pki.ca)).unwrap(),
+            ),
+            required: SCENARIOS[scenario].0.contains("client-auth"),
+        }
+    }
 
     type Records = Vec<Vec<u8>>;
 
@@ -567,21 +623,8 @@ mod tls13 {
         PKI.get_or_init(|| ClientAuthPki::new("tlstate TLS 1.3 no-panic CA"))
     }
 
-    /// Every secret both sides log, by label.
-    #[derive(Debug, Default)]
-    pub struct Secrets(Mutex<HashMap<String, Vec<u8>>>);
-
-    impl KeyLog for Secrets {
-        fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
-            self.0
-                .lock()
-                .unwrap()
-                .insert(label.to_string(), secret.to_vec());
-        }
-    }
-
     /// A genuine pair of endpoints for `scenario`, logging into `secrets`.
-    fn endpoints(scenario: usize, secrets: &Arc<Secrets>) -> (ClientDriver, ServerDriver) {
+    fn endpoints(scenario: usize, secrets: &Arc<Logged>) -> (ClientDriver, ServerDriver) {
         let (shape, suite) = SCENARIOS[scenario];
         let p = pki();
         let mut client = (*p.pki.client_config()).clone();
@@ -604,6 +647,14 @@ mod tls13 {
         if with_certificate {
             client.client_certificate =
                 Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+        }
+        // Every client offers post_handshake_auth: the stage after the
+        // established one has the server ask (with a certificate or
+        // without, the answer of either kind).
+        client.post_handshake_auth = true;
+        if shape.contains("resumed") {
+            server.ticketer = Some(ticketer());
+            client.session_store = Some(ticketed_store(&client, &server));
         }
         let client =
             ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
@@ -670,12 +721,12 @@ mod tls13 {
     /// counting its own sequence numbers.
     pub struct Direction {
         suite: &'static Tls13CipherSuite,
-        secrets: Arc<Secrets>,
+        secrets: Arc<Logged>,
         labels: [&'static str; 2],
     }
 
     impl Direction {
-        fn new(scenario: usize, secrets: &Arc<Secrets>, client_writes: bool) -> Self {
+        fn new(scenario: usize, secrets: &Arc<Logged>, client_writes: bool) -> Self {
             Self {
                 suite: lookup_tls13(SCENARIOS[scenario].1).unwrap(),
                 secrets: secrets.clone(),
@@ -687,21 +738,12 @@ mod tls13 {
         }
 
         fn secret(&self, epoch: usize) -> Option<Secret> {
-            let secrets = self.secrets.0.lock().unwrap();
-            let bytes = secrets.get(self.labels[epoch])?;
-            Some(Secret::new(self.suite.hash, bytes).unwrap())
+            self.secrets.try_secret(self.suite, self.labels[epoch])
         }
 
         fn try_open(&self, epoch: usize, seq: u64, record: &[u8]) -> Option<(u8, Vec<u8>)> {
-            let secret = self.secret(epoch)?;
-            let mut body = record.get(5..)?.to_vec();
-            let (typ, range) = self
-                .suite
-                .opener(&secret)
-                .unwrap()
-                .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
-                .ok()?;
-            Some((typ.to_wire(), body[range].to_vec()))
+            let (typ, content) = reseal::try_open(record, &self.secret(epoch)?, self.suite, seq)?;
+            Some((typ.to_wire(), content))
         }
 
         /// Where each record of a stream stands: `(epoch, sequence
@@ -729,14 +771,14 @@ mod tls13 {
         }
 
         fn seal(&self, (epoch, seq): (usize, u64), typ: u8, content: &[u8]) -> Vec<u8> {
-            let mut record = vec![0; 5];
-            record.extend_from_slice(content);
-            self.suite
-                .sealer(&self.secret(epoch).unwrap())
-                .unwrap()
-                .seal(seq, ContentType::from_wire(typ), &mut record, 0)
-                .unwrap();
-            record
+            let secret = self.secret(epoch).unwrap();
+            reseal::seal(
+                content,
+                ContentType::from_wire(typ),
+                &secret,
+                self.suite,
+                seq,
+            )
         }
     }
 
@@ -821,10 +863,10 @@ mod tls13 {
 
     /// The number of peer records each role reads in each scenario before
     /// it is established: `(client, server)`.
-    pub fn reads() -> &'static [(usize, usize); 3] {
-        static READS: OnceLock<[(usize, usize); 3]> = OnceLock::new();
+    pub fn reads() -> &'static [(usize, usize); SCENARIOS.len()] {
+        static READS: OnceLock<[(usize, usize); SCENARIOS.len()]> = OnceLock::new();
         READS.get_or_init(|| {
-            let mut out = [(0, 0); 3];
+            let mut out = [(0, 0); SCENARIOS.len()];
             for (scenario, reads) in out.iter_mut().enumerate() {
                 let secrets = Arc::default();
                 let (mut c, mut s) = endpoints(scenario, &secrets);
@@ -848,16 +890,53 @@ mod tls13 {
         })
     }
 
-    /// The role at reading state `k` (mod its count) of `scenario`.
+    /// The role at reading state `k` (mod its count) of `scenario`: `k`
+    /// of the peer's records read (the last count the established
+    /// connection), or, one past that, the established connection after
+    /// the server asked for a certificate (RFC 8446 4.6.2), with the peer's
+    /// part of that exchange next (the client's answer to the server under
+    /// test; the server's CertificateRequest to the client under test).
     pub fn at(scenario: usize, victim_is_client: bool, k: usize) -> At {
         let reads = reads()[scenario];
-        let k = k % (1 + if victim_is_client { reads.0 } else { reads.1 });
+        let reads = if victim_is_client { reads.0 } else { reads.1 };
+        let k = k % (2 + reads);
         let secrets = Arc::default();
         let (mut c, mut s) = endpoints(scenario, &secrets);
-        let (next, peer_all, written) = match victim_is_client {
-            true => genuine(&mut c, &mut s, k),
-            false => genuine(&mut s, &mut c, k),
+        let (mut next, mut peer_all, mut written) = match victim_is_client {
+            true => genuine(&mut c, &mut s, k.min(reads)),
+            false => genuine(&mut s, &mut c, k.min(reads)),
         };
+        if k == reads + 1 {
+            // The peer's data after the handshake, read; then the request.
+            for record in next.drain(..) {
+                let out = match victim_is_client {
+                    true => {
+                        assert_eq!(c.handle_input(&record), record.len());
+                        assert!(events(&mut c).is_none());
+                        output(&mut c)
+                    }
+                    false => {
+                        assert_eq!(s.handle_input(&record), record.len());
+                        assert!(events(&mut s).is_none());
+                        output(&mut s)
+                    }
+                };
+                assert!(out.is_empty(), "the victim answers data");
+            }
+            s.request_client_certificate(pha_policy(scenario)).unwrap();
+            let request = output(&mut s);
+            next = match victim_is_client {
+                true => records(&request),
+                false => {
+                    written.extend(records(&request));
+                    assert_eq!(c.handle_input(&request), request.len());
+                    assert!(events(&mut c).is_none());
+                    records(&output(&mut c))
+                }
+            };
+            assert!(!next.is_empty(), "nothing of the exchange to read");
+            peer_all.extend(next.iter().cloned());
+        }
         let peer_keys = Direction::new(scenario, &secrets, !victim_is_client);
         let own_keys = Direction::new(scenario, &secrets, victim_is_client);
         let places = peer_keys.places(&peer_all);
@@ -894,6 +973,78 @@ mod tls13 {
         ContentType(u8),
     }
 
+    /// A handshake message of TLS 1.3, for the reads after the handshake
+    /// (and those of a protected message during it): well formed, or
+    /// arbitrary.
+    #[derive(Clone, Debug)]
+    pub enum Template {
+        /// request_update: 0 and 1 are legal, the rest illegal_parameter.
+        KeyUpdate(u8),
+        NewSessionTicket,
+        /// With a fresh context and signature_algorithms.
+        CertificateRequest,
+        /// The client's chain, a context of 32 bytes.
+        Certificate,
+        CertificateVerify,
+        /// verify_data of this many bytes (mod 64).
+        Finished(usize),
+        EndOfEarlyData,
+        /// Any type, any body.
+        Arbitrary(u8, Vec<u8>),
+    }
+
+    impl Template {
+        fn encode(&self) -> Vec<u8> {
+            use tlstate::message::tls13::{
+                CertificateRequestTls13, CertificateTls13, NewSessionTicketTls13, PayloadTls13,
+            };
+            let payload = match self {
+                Self::KeyUpdate(request) => return vec![24, 0, 0, 1, *request],
+                Self::Arbitrary(typ, body) => {
+                    let mut out = vec![*typ];
+                    out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+                    out.extend_from_slice(body);
+                    return out;
+                }
+                Self::NewSessionTicket => PayloadTls13::NewSessionTicket(NewSessionTicketTls13 {
+                    lifetime: 3600,
+                    age_add: 1,
+                    nonce: vec![0],
+                    ticket: vec![7; 48],
+                    extensions: Default::default(),
+                }),
+                Self::CertificateRequest => {
+                    let mut request = CertificateRequestTls13 {
+                        context: vec![3; 32],
+                        ..Default::default()
+                    };
+                    request.extensions.push(
+                        tlstate::enums::ExtensionType::SignatureAlgorithms,
+                        vec![0, 2, 4, 3],
+                    );
+                    PayloadTls13::CertificateRequest(request)
+                }
+                Self::Certificate => PayloadTls13::Certificate(CertificateTls13::from_chain(
+                    vec![3; 32],
+                    &pki().client.chain,
+                )),
+                Self::CertificateVerify => {
+                    PayloadTls13::CertificateVerify(tlstate::message::DigitallySigned {
+                        scheme: tlstate::enums::SignatureScheme::ECDSA_NISTP256_SHA256,
+                        signature: vec![0x30; 70],
+                    })
+                }
+                // Written out: `FinishedTls13` holds only a hash's length.
+                Self::Finished(len) => {
+                    let len = len % 64;
+                    return [&[20, 0, 0, len as u8][..], &vec![5; len]].concat();
+                }
+                Self::EndOfEarlyData => PayloadTls13::EndOfEarlyData,
+            };
+            reseal::encode(&[payload])
+        }
+    }
+
     #[derive(Clone, Debug)]
     pub enum Input {
         /// Arbitrary bytes.
@@ -917,6 +1068,9 @@ mod tls13 {
         Join,
         /// The next record, then an application_data record of garbage.
         ThenGarbage(Vec<u8>),
+        /// A handshake message in the next record's place (sealed there if
+        /// it is protected), changed if a change is given.
+        Message(Template, Option<Change>),
     }
 
     fn content_type() -> impl Strategy<Value = u8> {
@@ -963,6 +1117,22 @@ mod tls13 {
             1 => Just(Input::Swap),
             1 => Just(Input::Join),
             1 => proptest::collection::vec(any::<u8>(), 0..64).prop_map(Input::ThenGarbage),
+            3 => (template(), proptest::option::of(change()))
+                .prop_map(|(template, change)| Input::Message(template, change)),
+        ]
+    }
+
+    fn template() -> impl Strategy<Value = Template> {
+        prop_oneof![
+            prop_oneof![Just(0u8), Just(1), any::<u8>()].prop_map(Template::KeyUpdate),
+            Just(Template::NewSessionTicket),
+            Just(Template::CertificateRequest),
+            Just(Template::Certificate),
+            Just(Template::CertificateVerify),
+            prop_oneof![Just(32usize), Just(48), any::<usize>()].prop_map(Template::Finished),
+            Just(Template::EndOfEarlyData),
+            (any::<u8>(), proptest::collection::vec(any::<u8>(), 0..64))
+                .prop_map(|(typ, body)| Template::Arbitrary(typ, body)),
         ]
     }
 
@@ -1073,6 +1243,13 @@ mod tls13 {
                     }
                 }
                 Input::ThenGarbage(garbage) => [first, record(23, garbage)].concat(),
+                Input::Message(template, change) => {
+                    let (mut typ, mut content) = (22, template.encode());
+                    if let Some(change) = change {
+                        apply(change, &mut typ, &mut content);
+                    }
+                    self.make(typ, &content, self.next_places[0])
+                }
             }
         }
     }
@@ -1147,7 +1324,7 @@ mod tls13 {
     /// `scenario`.
     pub fn state_names(scenario: usize, victim_is_client: bool) -> Vec<&'static str> {
         let reads = reads()[scenario];
-        let count = 1 + if victim_is_client { reads.0 } else { reads.1 };
+        let count = 2 + if victim_is_client { reads.0 } else { reads.1 };
         (0..count)
             .map(|k| at(scenario, victim_is_client, k).victim.state_name())
             .collect()
@@ -1219,6 +1396,22 @@ fn tls13_every_reading_state_is_reached_and_reads_its_legal_record() {
         for (scenario, (shape, _)) in tls13::SCENARIOS.iter().enumerate() {
             let names = tls13::state_names(scenario, victim_is_client);
             println!("{shape}, {role}: {names:?}");
+            if *shape == "1.3-resumed" {
+                // The PSK was taken: no certificate states; the client
+                // then reads the server's two tickets and its data, and
+                // both reach the stage after a post-handshake request.
+                let resumed: &[&str] = match victim_is_client {
+                    true => &["ServerHello", "EncryptedExtensions", "ServerFinished"],
+                    false => &["ClientHello", "ClientFinished"],
+                };
+                let over = if victim_is_client { 4 } else { 2 };
+                assert_eq!(names[..resumed.len()], *resumed, "{role}");
+                assert_eq!(
+                    names[resumed.len()..],
+                    vec!["HandshakeOver"; over],
+                    "{role}"
+                );
+            }
             for (k, name) in names.iter().enumerate() {
                 let at = tls13::at(scenario, victim_is_client, k);
                 let next = at.next[0].clone();

@@ -75,14 +75,21 @@
 //! A compat ChangeCipherSpec of the byte 1 is dropped by either role from
 //! the first ClientHello on (RFC 8446 5), the client's too before the
 //! ServerHello: it drops it while its offer of TLS 1.3 is open.
+//!
+//! After the handshake (the sections at the end): post-handshake messages
+//! out of place, on an established connection and in place of the peer's
+//! Finished, each with its error and alert; and post-handshake client
+//! authentication (RFC 8446 4.6.2) as a path of its own, every mutation of
+//! either side's part of it checked against a model of its exchange.
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use common::ClientAuthPki;
+use common::reseal::{self, Logged};
 use rustls_pki_types::ServerName;
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::tls13::{Secret, TLS13_CIPHER_SUITES, Tls13CipherSuite, lookup_tls13};
@@ -93,8 +100,9 @@ use tlstate::enums::{
 use tlstate::error::{Error, InvalidMessage};
 use tlstate::handshake::tls13::table::{self as tls13_table, SHAPES};
 use tlstate::handshake::{CertifiedKey, ClientCertPolicy, ClientConfig, ServerConfig};
-use tlstate::keylog::KeyLog;
-use tlstate::record::{RecordOpener, RecordSealer};
+use tlstate::message::tls13::{
+    CertificateRequestTls13, CertificateTls13, NewSessionTicketTls13, PayloadTls13,
+};
 use tlstate::session::{ClientSessionStore, InMemorySessionStore, Ticketer};
 
 /// Every TLS 1.3 suite the crate implements: each shape runs under each.
@@ -228,25 +236,12 @@ fn ticketed_store(client: &ClientConfig, server: &ServerConfig) -> Arc<InMemoryS
     store
 }
 
-/// The secrets one side logs, by label.
-#[derive(Debug, Default)]
-struct Secrets(Mutex<HashMap<String, Vec<u8>>>);
-
-impl KeyLog for Secrets {
-    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(label.to_string(), secret.to_vec());
-    }
-}
-
 /// The live peer's handshake traffic keys, from its key log: to read its
 /// protected records and to seal a retyped message in place of one, so
 /// that the victim's AEAD passes and its handshake layer sees the change.
 struct PeerKeys {
     suite: &'static Tls13CipherSuite,
-    secrets: Arc<Secrets>,
+    secrets: Arc<Logged>,
     label: &'static str,
 }
 
@@ -263,34 +258,18 @@ impl PeerKeys {
     }
 
     fn secret(&self) -> Secret {
-        let secrets = self.secrets.0.lock().unwrap();
-        let bytes = secrets.get(self.label).expect("the peer logged its secret");
-        Secret::new(self.suite.hash, bytes).unwrap()
+        self.secrets.secret(self.suite, self.label)
     }
 
     /// The inner content type and content of the peer's protected record
     /// number `seq`.
     fn open(&self, seq: u64, record: &[u8]) -> (ContentType, Vec<u8>) {
-        let mut body = record[5..].to_vec();
-        let (typ, range) = self
-            .suite
-            .opener(&self.secret())
-            .unwrap()
-            .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
-            .expect("the peer's record opens under its logged secret");
-        (typ, body[range].to_vec())
+        reseal::open(record, &self.secret(), self.suite, seq)
     }
 
     /// `content` sealed as the peer's protected record number `seq`.
     fn seal(&self, seq: u64, typ: ContentType, content: &[u8]) -> Vec<u8> {
-        let mut record = vec![0; 5];
-        record.extend_from_slice(content);
-        self.suite
-            .sealer(&self.secret())
-            .unwrap()
-            .seal(seq, typ, &mut record, 0)
-            .unwrap();
-        record
+        reseal::seal(content, typ, &self.secret(), self.suite, seq)
     }
 
     /// `record` (the peer's record `index` of `live`) with its handshake
@@ -338,7 +317,7 @@ enum Side {
 
 impl Side {
     /// A fresh side of `setup`; `key_log` receives its secrets.
-    fn new(is_client: bool, setup: Setup, key_log: Option<Arc<Secrets>>) -> Self {
+    fn new(is_client: bool, setup: Setup, key_log: Option<Arc<Logged>>) -> Self {
         let (mut client, mut server, policy) = configs(setup);
         if let Some(log) = key_log {
             client.key_log = Some(log.clone());
@@ -1193,5 +1172,1059 @@ fn mutation_count_is_7n_plus_3_plus_10h() {
             mutations(n, &handshake).len(),
             7 * n + 3 + 10 * handshake.len()
         );
+    }
+}
+
+// --- post-handshake messages out of place --------------------------------
+//
+// After the handshake (RFC 8446 4.6) a server may send NewSessionTicket,
+// KeyUpdate and, to a client that offered post_handshake_auth, a
+// CertificateRequest; a client may send KeyUpdate and, answering a
+// CertificateRequest, Certificate, CertificateVerify and Finished. Each
+// case below puts one such message where it does not belong (from the
+// wrong side, not asked for, before the peer's Finished, or with a value
+// RFC 8446 forbids), sealed under the sender's real keys (from the key
+// log) at the sequence number the receiver expects next, so the AEAD
+// passes and the receiver's handshake rules meet the message; and checks
+// the error, the alert `Error::alert` gives it, and that alert on the
+// wire: one protected record, which the live peer reads as that fatal
+// alert.
+
+/// What [`Live::pump`] does to the victim's peer's flights.
+type Rewrite<'a> = dyn FnMut(&Live, Vec<Vec<u8>>) -> Vec<u8> + 'a;
+
+/// Our client and our server drivers, in memory, both logging into one
+/// key log (their labels differ).
+struct Live {
+    client: ClientDriver,
+    server: ServerDriver,
+    log: Arc<Logged>,
+    suite: &'static Tls13CipherSuite,
+    /// The peer's records under its current protected key (of the one
+    /// whose label the run uses).
+    client_seq: u64,
+    server_seq: u64,
+    /// How the live peer failed, if it did (in [`Live::pump`]).
+    peer_failed: Option<Error>,
+}
+
+/// A fresh pair of `shape` (a TLS 1.3 shape of [`SHAPES`] without
+/// resumption) under `suite`; the client offers post_handshake_auth, with
+/// its certificate, if `offer_pha`.
+fn live(shape: &'static str, suite: CipherSuite, offer_pha: bool) -> Live {
+    live_with(shape, suite, offer_pha, offer_pha)
+}
+
+/// As [`live`]; the client has its certificate if `with_certificate`
+/// (or the shape gives it one).
+fn live_with(
+    shape: &'static str,
+    suite: CipherSuite,
+    offer_pha: bool,
+    with_certificate: bool,
+) -> Live {
+    let (mut client, mut server, policy) = configs(Setup { shape, suite });
+    let log = Arc::new(Logged::default());
+    client.key_log = Some(log.clone());
+    server.key_log = Some(log.clone());
+    client.post_handshake_auth = offer_pha;
+    if with_certificate && client.client_certificate.is_none() {
+        let p = pki();
+        client.client_certificate =
+            Some(CertifiedKey::new(p.client.chain.clone(), &p.client.key).unwrap());
+    }
+    let client = ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
+    let server = match policy {
+        None => ServerDriver::new(Arc::new(server)),
+        Some(policy) => ServerDriver::requesting_client_cert(Arc::new(server), policy),
+    };
+    Live {
+        client,
+        server,
+        log,
+        suite: lookup_tls13(suite).unwrap(),
+        client_seq: 0,
+        server_seq: 0,
+        peer_failed: None,
+    }
+}
+
+fn drain_output<S: tlstate::driver::AnyState>(driver: &mut Driver<S>) -> Vec<u8> {
+    std::iter::from_fn(|| driver.poll_output())
+        .flatten()
+        .collect()
+}
+
+/// The driver's events, the data it received read out; the failure, if
+/// any.
+fn drain_events<S: tlstate::driver::AnyState>(driver: &mut Driver<S>) -> Option<Error> {
+    let mut failed = None;
+    while let Some(event) = driver.poll_event() {
+        match event {
+            Event::DataReadable => while matches!(driver.read(&mut [0; 4096]), Ok(1..)) {},
+            Event::Failed(error) => failed = Some(error),
+            Event::HandshakeDone(_) => {}
+            other => panic!("unexpected event {other:?}"),
+        }
+    }
+    failed
+}
+
+/// How the victim refused what it was fed.
+#[derive(Debug)]
+struct Refusal {
+    error: Error,
+    /// What it wrote after the failure.
+    output: Vec<u8>,
+    /// How the live peer read that.
+    peer_read: Option<Error>,
+}
+
+/// What the RFC says the victim does with the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refuse {
+    /// unexpected_message, naming the message's type (RFC 8446 4.6, 4.6.2,
+    /// 4.6.3, 6).
+    Unexpected(tlstate::enums::HandshakeType),
+    /// illegal_parameter (a KeyUpdate's request_update, RFC 8446 4.6.3).
+    IllegalParameter,
+    /// decode_error: the body is not one of its type (RFC 8446 6).
+    Decode,
+    /// unexpected_message: a KeyUpdate with more of the record after it
+    /// (RFC 8446 5.1: a key change on a record boundary), named as the
+    /// handshake record it straddles.
+    KeyChangeInsideRecord,
+}
+
+impl Refuse {
+    fn alert(self) -> AlertDescription {
+        match self {
+            Self::Unexpected(_) | Self::KeyChangeInsideRecord => {
+                AlertDescription::UnexpectedMessage
+            }
+            Self::IllegalParameter => AlertDescription::IllegalParameter,
+            Self::Decode => AlertDescription::DecodeError,
+        }
+    }
+
+    fn matches(self, error: &Error) -> bool {
+        match self {
+            Self::Unexpected(typ) => matches!(
+                error,
+                Error::UnexpectedMessage { got: tlstate::error::Received::Handshake(got), .. }
+                    if *got == typ
+            ),
+            Self::IllegalParameter => matches!(
+                error,
+                Error::PeerMisbehaved(tlstate::error::PeerMisbehaved::IllegalParameter(_))
+            ),
+            Self::Decode => matches!(error, Error::InvalidMessage(_)),
+            Self::KeyChangeInsideRecord => matches!(
+                error,
+                Error::UnexpectedMessage {
+                    got: tlstate::error::Received::Record(ContentType::Handshake),
+                    ..
+                }
+            ),
+        }
+    }
+
+    /// Whether `refusal` is this one: the error, its alert, and that alert
+    /// as one protected record the live peer reads as it.
+    fn check(self, refusal: &Option<Refusal>) -> Result<(), String> {
+        let Some(Refusal {
+            error,
+            output,
+            peer_read,
+        }) = refusal
+        else {
+            return Err("the victim took it".into());
+        };
+        if !self.matches(error) {
+            return Err(format!("error {error:?}, expected {self:?}"));
+        }
+        if error.alert() != Some(self.alert()) {
+            return Err(format!("{error:?} sends {:?}", error.alert()));
+        }
+        let recs = records(output);
+        if recs.len() != 1 || recs[0][0] != 23 {
+            return Err(format!("output is not one protected record: {output:?}"));
+        }
+        let fatal = Error::AlertReceived {
+            level: AlertLevel::Fatal,
+            description: self.alert(),
+        };
+        match peer_read {
+            Some(read) if *read == fatal => Ok(()),
+            other => Err(format!("the peer read the alert as {other:?}")),
+        }
+    }
+}
+
+impl Live {
+    /// Moves every flight both ways until neither side writes. The
+    /// victim's peer's flights pass through `rewrite` (records in, bytes
+    /// out) first; the run stops at the victim's failure (returned), or
+    /// the live peer's (kept in `peer_failed`).
+    fn pump(&mut self, victim_is_client: bool, rewrite: &mut Rewrite<'_>) -> Option<Refusal> {
+        for _ in 0..16 {
+            let mut moved = false;
+            for client_writes in [true, false] {
+                let flight = match client_writes {
+                    true => drain_output(&mut self.client),
+                    false => drain_output(&mut self.server),
+                };
+                if flight.is_empty() {
+                    continue;
+                }
+                moved = true;
+                let to_victim = client_writes != victim_is_client;
+                let flight = match to_victim {
+                    true => rewrite(self, records(&flight)),
+                    false => flight,
+                };
+                let failed = match client_writes {
+                    true => {
+                        assert_eq!(self.server.handle_input(&flight), flight.len());
+                        drain_events(&mut self.server)
+                    }
+                    false => {
+                        assert_eq!(self.client.handle_input(&flight), flight.len());
+                        drain_events(&mut self.client)
+                    }
+                };
+                match (failed, to_victim) {
+                    (None, _) => {}
+                    (Some(error), true) => return Some(self.refusal(victim_is_client, error)),
+                    (Some(error), false) => {
+                        self.peer_failed = Some(error);
+                        return None;
+                    }
+                }
+            }
+            if !moved {
+                return None;
+            }
+        }
+        panic!("the sides go on writing")
+    }
+
+    /// The victim failed with `error`: what it wrote, and how the peer
+    /// read that.
+    fn refusal(&mut self, victim_is_client: bool, error: Error) -> Refusal {
+        let (output, peer_read) = match victim_is_client {
+            true => {
+                let output = drain_output(&mut self.client);
+                assert_eq!(self.server.handle_input(&output), output.len());
+                (output, drain_events(&mut self.server))
+            }
+            false => {
+                let output = drain_output(&mut self.server);
+                assert_eq!(self.client.handle_input(&output), output.len());
+                (output, drain_events(&mut self.client))
+            }
+        };
+        Refusal {
+            error,
+            output,
+            peer_read,
+        }
+    }
+
+    /// The handshake, unchanged, then one application record each way.
+    fn establish(&mut self) {
+        assert!(self.pump(true, &mut |_, recs| recs.concat()).is_none());
+        assert_eq!(self.peer_failed, None);
+        assert!(!self.client.is_handshaking() && !self.server.is_handshaking());
+        self.client.send(b"ping").unwrap();
+        self.server.send(b"pong").unwrap();
+        assert!(self.pump(true, &mut |_, recs| recs.concat()).is_none());
+        self.client_seq = 1;
+        self.server_seq = 1;
+    }
+
+    /// The peer's current application traffic secret (`TRAFFIC_SECRET_0`:
+    /// these runs update no key).
+    fn traffic_secret(&self, client_writes: bool) -> Secret {
+        let label = match client_writes {
+            true => "CLIENT_TRAFFIC_SECRET_0",
+            false => "SERVER_TRAFFIC_SECRET_0",
+        };
+        self.log.secret(self.suite, label)
+    }
+
+    /// `message` sealed as the next handshake record of the victim's peer
+    /// on the established connection, fed to the victim; then everything
+    /// it leads to.
+    fn inject(&mut self, victim_is_client: bool, message: &[u8]) -> Option<Refusal> {
+        let client_writes = !victim_is_client;
+        let secret = self.traffic_secret(client_writes);
+        let seq = match client_writes {
+            true => &mut self.client_seq,
+            false => &mut self.server_seq,
+        };
+        let record = reseal::seal(message, ContentType::Handshake, &secret, self.suite, *seq);
+        *seq += 1;
+        let failed = match victim_is_client {
+            true => {
+                assert_eq!(self.client.handle_input(&record), record.len());
+                drain_events(&mut self.client)
+            }
+            false => {
+                assert_eq!(self.server.handle_input(&record), record.len());
+                drain_events(&mut self.server)
+            }
+        };
+        match failed {
+            Some(error) => Some(self.refusal(victim_is_client, error)),
+            None => self.pump(victim_is_client, &mut |_, recs| recs.concat()),
+        }
+    }
+}
+
+/// A handshake of `shape` in which the victim's peer's Finished is
+/// replaced by `message`, sealed in its place (its handshake traffic key,
+/// its sequence number).
+fn in_place_of_finished(
+    shape: &'static str,
+    suite: CipherSuite,
+    victim_is_client: bool,
+    offer_pha: bool,
+    message: &[u8],
+) -> Option<Refusal> {
+    let mut live = live(shape, suite, offer_pha);
+    let label = match victim_is_client {
+        true => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        false => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    };
+    let mut seq = 0;
+    let mut replaced = false;
+    let refusal = live.pump(victim_is_client, &mut |live, recs| {
+        let mut out = Vec::new();
+        for record in recs {
+            if record[0] == 23 && !replaced {
+                let secret = live.log.secret(live.suite, label);
+                let (typ, content) = reseal::open(&record, &secret, live.suite, seq);
+                if typ == ContentType::Handshake && content[0] == 20 {
+                    out.extend(reseal::seal(
+                        message,
+                        ContentType::Handshake,
+                        &secret,
+                        live.suite,
+                        seq,
+                    ));
+                    replaced = true;
+                    // Nothing after the Finished: the flight ends there.
+                    break;
+                }
+                seq += 1;
+            }
+            out.extend(record);
+        }
+        out
+    });
+    assert!(replaced, "{shape}: no Finished was replaced");
+    refusal
+}
+
+/// A post-handshake message, encoded.
+fn message(payload: PayloadTls13) -> Vec<u8> {
+    let mut out = Vec::new();
+    payload.encode(&mut out);
+    out
+}
+
+fn new_session_ticket() -> Vec<u8> {
+    message(PayloadTls13::NewSessionTicket(NewSessionTicketTls13 {
+        lifetime: 3600,
+        age_add: 7,
+        nonce: vec![0],
+        ticket: vec![1; 32],
+        extensions: Default::default(),
+    }))
+}
+
+/// A post-handshake CertificateRequest (a fresh context, RFC 8446 4.3.2)
+/// offering ecdsa_secp256r1_sha256.
+fn certificate_request() -> Vec<u8> {
+    let mut request = CertificateRequestTls13 {
+        context: vec![7; 32],
+        ..Default::default()
+    };
+    request.extensions.push(
+        tlstate::enums::ExtensionType::SignatureAlgorithms,
+        vec![0, 2, 4, 3],
+    );
+    message(PayloadTls13::CertificateRequest(request))
+}
+
+/// A KeyUpdate with `request` as its request_update byte.
+fn key_update(request: u8) -> Vec<u8> {
+    vec![24, 0, 0, 1, request]
+}
+
+/// A Certificate with the client's chain and a context of 32 bytes.
+fn certificate() -> Vec<u8> {
+    message(PayloadTls13::Certificate(CertificateTls13::from_chain(
+        vec![1; 32],
+        &pki().client.chain,
+    )))
+}
+
+fn finished(len: usize) -> Vec<u8> {
+    message(PayloadTls13::Finished(
+        tlstate::message::tls13::FinishedTls13::new(&vec![9; len]).unwrap(),
+    ))
+}
+
+/// One message out of place.
+struct OutOfPlace {
+    name: &'static str,
+    victim_is_client: bool,
+    /// Whether the client offered post_handshake_auth.
+    offer_pha: bool,
+    message: fn(&Live) -> Vec<u8>,
+    refuse: Refuse,
+}
+
+fn established_cases() -> Vec<OutOfPlace> {
+    use tlstate::enums::HandshakeType as H;
+    vec![
+        OutOfPlace {
+            name: "a NewSessionTicket from a client (RFC 8446 4.6.1: servers send them)",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| new_session_ticket(),
+            refuse: Refuse::Unexpected(H::NewSessionTicket),
+        },
+        OutOfPlace {
+            name: "a CertificateRequest from a client (RFC 8446 4.6.2: servers send them)",
+            victim_is_client: false,
+            offer_pha: true,
+            message: |_| certificate_request(),
+            refuse: Refuse::Unexpected(H::CertificateRequest),
+        },
+        OutOfPlace {
+            name: "a client Certificate the server did not ask for",
+            victim_is_client: false,
+            offer_pha: true,
+            message: |_| certificate(),
+            refuse: Refuse::Unexpected(H::Certificate),
+        },
+        OutOfPlace {
+            name: "a client Finished the server did not ask for",
+            victim_is_client: false,
+            offer_pha: true,
+            message: |live| finished(live.suite.hash.output_len()),
+            refuse: Refuse::Unexpected(H::Finished),
+        },
+        OutOfPlace {
+            name: "a client KeyUpdate whose request_update is 2 (RFC 8446 4.6.3)",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| key_update(2),
+            refuse: Refuse::IllegalParameter,
+        },
+        OutOfPlace {
+            name: "a client KeyUpdate with two bytes of body",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| vec![24, 0, 0, 2, 0, 0],
+            refuse: Refuse::Decode,
+        },
+        OutOfPlace {
+            name: "a client KeyUpdate with another message after it in its record \
+                   (RFC 8446 5.1)",
+            victim_is_client: false,
+            offer_pha: false,
+            message: |_| [key_update(0), key_update(0)].concat(),
+            refuse: Refuse::KeyChangeInsideRecord,
+        },
+        OutOfPlace {
+            name: "a server KeyUpdate with another message after it in its record \
+                   (RFC 8446 5.1)",
+            victim_is_client: true,
+            offer_pha: false,
+            message: |_| [key_update(1), new_session_ticket()].concat(),
+            refuse: Refuse::KeyChangeInsideRecord,
+        },
+        OutOfPlace {
+            name: "a CertificateRequest to a client that did not offer post_handshake_auth \
+                   (RFC 8446 4.6.2)",
+            victim_is_client: true,
+            offer_pha: false,
+            message: |_| certificate_request(),
+            refuse: Refuse::Unexpected(H::CertificateRequest),
+        },
+        OutOfPlace {
+            name: "a Certificate from the server after the handshake",
+            victim_is_client: true,
+            offer_pha: true,
+            message: |_| certificate(),
+            refuse: Refuse::Unexpected(H::Certificate),
+        },
+        OutOfPlace {
+            name: "a Finished from the server after the handshake",
+            victim_is_client: true,
+            offer_pha: true,
+            message: |live| finished(live.suite.hash.output_len()),
+            refuse: Refuse::Unexpected(H::Finished),
+        },
+        OutOfPlace {
+            name: "a server KeyUpdate whose request_update is 255 (RFC 8446 4.6.3)",
+            victim_is_client: true,
+            offer_pha: false,
+            message: |_| key_update(255),
+            refuse: Refuse::IllegalParameter,
+        },
+    ]
+}
+
+/// A message put in place of the peer's Finished: its name, its
+/// encoding, the type it is refused as.
+type InPlace = (&'static str, fn() -> Vec<u8>, tlstate::enums::HandshakeType);
+
+/// Messages in place of the peer's Finished, each with the type it is
+/// refused as: RFC 8446 4.6.3, a KeyUpdate before the Finished is
+/// unexpected_message; so is every other post-handshake message (RFC 8446
+/// 4.6: they come after the handshake), a CertificateRequest too although
+/// the client offered post_handshake_auth.
+fn in_place_of_finished_cases() -> [InPlace; 4] {
+    use tlstate::enums::HandshakeType as H;
+    [
+        (
+            "a KeyUpdate (update_not_requested)",
+            || key_update(0),
+            H::KeyUpdate,
+        ),
+        (
+            "a KeyUpdate (update_requested)",
+            || key_update(1),
+            H::KeyUpdate,
+        ),
+        (
+            "a NewSessionTicket",
+            new_session_ticket,
+            H::NewSessionTicket,
+        ),
+        (
+            "a post-handshake CertificateRequest",
+            certificate_request,
+            H::CertificateRequest,
+        ),
+    ]
+}
+
+#[test]
+fn tls13_post_handshake_messages_out_of_place_on_an_established_connection() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for suite in suites() {
+        for case in established_cases() {
+            let mut live = live("1.3-full", suite, case.offer_pha);
+            live.establish();
+            let message = (case.message)(&live);
+            let refusal = live.inject(case.victim_is_client, &message);
+            let role = if case.victim_is_client {
+                "client"
+            } else {
+                "server"
+            };
+            println!(
+                "{suite:?} {role}: {}: {:?}",
+                case.name,
+                refusal.as_ref().map(|r| &r.error)
+            );
+            if let Err(why) = case.refuse.check(&refusal) {
+                failures.push(format!("{suite:?} {role}: {}: {why}", case.name));
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * established_cases().len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tls13_post_handshake_messages_in_place_of_the_peers_finished() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for suite in suites() {
+        for shape in ["1.3-full", "1.3-client-auth"] {
+            for victim_is_client in [true, false] {
+                for (name, message, typ) in in_place_of_finished_cases() {
+                    let refusal =
+                        in_place_of_finished(shape, suite, victim_is_client, true, &message());
+                    let role = if victim_is_client { "client" } else { "server" };
+                    println!(
+                        "{suite:?} {shape} {role}: {name}: {:?}",
+                        refusal.as_ref().map(|r| &r.error)
+                    );
+                    if let Err(why) = Refuse::Unexpected(typ).check(&refusal) {
+                        failures.push(format!("{suite:?} {shape} {role}: {name}: {why}"));
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 2 * 2 * 4);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tls13_post_handshake_harness_alone_changes_nothing() {
+    // A KeyUpdate sealed by the harness where the cases above put theirs
+    // is taken (the keys and sequence numbers are the real ones), and one
+    // that requests an update is answered with the victim's own.
+    for victim_is_client in [true, false] {
+        for request in [0, 1] {
+            let mut live = live("1.3-full", CipherSuite::TLS13_AES_128_GCM_SHA256, false);
+            live.establish();
+            let refusal = live.inject(victim_is_client, &key_update(request));
+            assert!(refusal.is_none(), "{refusal:?}");
+            // The victim's answer, if any, went to the live peer, which
+            // took it (the pump panics if the peer fails) and reads what
+            // the victim sends next. (The peer does not know of the forged
+            // update: its own next record would not open.)
+            match victim_is_client {
+                true => live.client.send(b"after").unwrap(),
+                false => live.server.send(b"after").unwrap(),
+            }
+            let after = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert!(after.is_none(), "{after:?}");
+            assert_eq!(live.peer_failed, None);
+            // It took the update: the peer's next record, under the key
+            // before it, does not open.
+            match victim_is_client {
+                true => live.server.send(b"old key").unwrap(),
+                false => live.client.send(b"old key").unwrap(),
+            }
+            let old_key = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert_eq!(
+                old_key.map(|refusal| refusal.error),
+                Some(Error::DecryptFailed)
+            );
+        }
+    }
+}
+
+// --- post-handshake client authentication, as a path ---------------------
+//
+// RFC 8446 4.6.2: on an established connection whose client offered
+// post_handshake_auth, the server's CertificateRequest is answered by the
+// client's Certificate, CertificateVerify (absent when the Certificate is
+// empty) and Finished, in that order. The oracle records that exchange
+// between our client and our server (after each handshake of
+// [`PHA_SHAPES`], under every suite), then feeds the victim each mutation
+// of what its peer wrote, sealed again under the peer's application
+// traffic key from the sequence number the victim expects next:
+//
+// - the server under test gets the client's answer with one message
+//   dropped, one duplicated, two adjacent ones swapped, or one retyped
+//   (its type byte set to each other type of RFC 8446 4, the body kept),
+//   each in one record (as our client writes it) and one record per
+//   message. Its exchange takes the path's next message only: any other
+//   handshake message is unexpected_message, but one retyped as a
+//   KeyUpdate, read as a KeyUpdate, is decode_error (its body is not one
+//   byte); after the Finished the exchange is over, so a message of it
+//   again is unexpected_message. An answer whose messages all arrived, in
+//   order, unchanged, authenticates the client; one cut short waits.
+// - the client under test gets the server's CertificateRequest dropped
+//   (it waits: nothing to answer), duplicated (it answers both; the server,
+//   its exchange over after the first answer, refuses the second with
+//   unexpected_message), or retyped: a Certificate, CertificateVerify,
+//   Finished or any type not sent after the handshake is
+//   unexpected_message; a NewSessionTicket or KeyUpdate, read as one, is
+//   decode_error.
+
+/// A mutation of the messages of one flight: the index in the genuine
+/// flight of each message delivered, with the type byte it then has.
+type Plan = Vec<(usize, u8)>;
+
+/// Every mutation of a flight of `types`: `(class, name, plan)`, the
+/// genuine flight first.
+fn message_mutations(types: &[u8]) -> Vec<(&'static str, String, Plan)> {
+    let genuine: Plan = types.iter().copied().enumerate().collect();
+    let mut out = vec![("legal", "the genuine flight".to_string(), genuine.clone())];
+    for i in 0..types.len() {
+        let mut plan = genuine.clone();
+        plan.remove(i);
+        out.push(("drop", format!("drop message {i}"), plan));
+        let mut plan = genuine.clone();
+        plan.insert(i + 1, genuine[i]);
+        out.push(("duplicate", format!("duplicate message {i}"), plan));
+    }
+    for i in 1..types.len() {
+        let mut plan = genuine.clone();
+        plan.swap(i - 1, i);
+        out.push(("swap", format!("swap messages {} and {i}", i - 1), plan));
+    }
+    for i in 0..types.len() {
+        for typ in TLS13_TYPES.into_iter().filter(|typ| *typ != types[i]) {
+            let mut plan = genuine.clone();
+            plan[i].1 = typ;
+            out.push(("retype", format!("retype message {i} to {typ}"), plan));
+        }
+    }
+    out
+}
+
+/// The messages of a flight of handshake records opened under `secret`
+/// from `seq` on, each whole.
+fn flight_messages(
+    recs: &[Vec<u8>],
+    secret: &Secret,
+    suite: &Tls13CipherSuite,
+    seq: u64,
+) -> Vec<Vec<u8>> {
+    let mut content = Vec::new();
+    for (n, record) in recs.iter().enumerate() {
+        let (typ, part) = reseal::open(record, secret, suite, seq + n as u64);
+        assert_eq!(typ, ContentType::Handshake);
+        content.extend(part);
+    }
+    let mut out = Vec::new();
+    let mut rest = &content[..];
+    while !rest.is_empty() {
+        let len =
+            4 + (usize::from(rest[1]) << 16 | usize::from(rest[2]) << 8 | usize::from(rest[3]));
+        out.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    out
+}
+
+/// `plan` of `messages`, sealed under `secret` from `seq` on: in one
+/// record, or one record per message.
+fn sealed_plan(
+    plan: &Plan,
+    messages: &[Vec<u8>],
+    one_record: bool,
+    secret: &Secret,
+    suite: &Tls13CipherSuite,
+    seq: u64,
+) -> Vec<u8> {
+    let delivered: Vec<Vec<u8>> = plan
+        .iter()
+        .map(|&(i, typ)| {
+            let mut message = messages[i].clone();
+            message[0] = typ;
+            message
+        })
+        .collect();
+    if delivered.is_empty() {
+        return Vec::new();
+    }
+    let contents = match one_record {
+        true => vec![delivered.concat()],
+        false => delivered,
+    };
+    contents
+        .iter()
+        .enumerate()
+        .flat_map(|(n, content)| {
+            reseal::seal(
+                content,
+                ContentType::Handshake,
+                secret,
+                suite,
+                seq + n as u64,
+            )
+        })
+        .collect()
+}
+
+/// What the model says of one plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PhaExpect {
+    Refused(Refuse),
+    /// The server authenticated the client (a chain or none).
+    Authenticated,
+    /// Nothing failed, nothing was authenticated.
+    Waits,
+    /// The client answered each of two requests, and the server refused
+    /// the second answer with unexpected_message.
+    AnsweredTwice,
+}
+
+/// The server's exchange (RFC 8446 4.6.2) reading `plan` of the client's
+/// answer, whose genuine types are `path`.
+fn predict_server_exchange(plan: &Plan, path: &[u8]) -> PhaExpect {
+    let refuse = |typ: u8| match typ {
+        24 => PhaExpect::Refused(Refuse::Decode),
+        typ => PhaExpect::Refused(Refuse::Unexpected(
+            tlstate::enums::HandshakeType::from_wire(typ),
+        )),
+    };
+    let mut next = 0;
+    for &(i, typ) in plan {
+        if next < path.len() && i == next && typ == path[next] {
+            next += 1;
+            continue;
+        }
+        assert!(
+            next >= path.len() || typ != path[next],
+            "unmodelled: the wanted type with another message's body"
+        );
+        return refuse(typ);
+    }
+    match next == path.len() {
+        true => PhaExpect::Authenticated,
+        false => PhaExpect::Waits,
+    }
+}
+
+/// The client reading `plan` of the server's one CertificateRequest.
+fn predict_client_exchange(plan: &Plan) -> PhaExpect {
+    match plan[..] {
+        [] => PhaExpect::Waits,
+        [(0, 13)] => PhaExpect::Authenticated,
+        [(0, 13), (0, 13)] => PhaExpect::AnsweredTwice,
+        [(0, 4 | 24)] => PhaExpect::Refused(Refuse::Decode),
+        [(0, typ)] => PhaExpect::Refused(Refuse::Unexpected(
+            tlstate::enums::HandshakeType::from_wire(typ),
+        )),
+        _ => panic!("unmodelled plan {plan:?}"),
+    }
+}
+
+/// One run: an established pair, the server's request (a certificate
+/// `required` when the client has one), and `plan` applied to the
+/// victim's peer's part of the exchange (in one record or one per
+/// message). Returns the outcome as the model names it, or why it is none.
+fn pha_run(
+    shape: &'static str,
+    suite: CipherSuite,
+    with_certificate: bool,
+    victim_is_client: bool,
+    plan: &Plan,
+    one_record: bool,
+) -> Result<PhaExpect, String> {
+    let mut live = live_with(shape, suite, true, with_certificate);
+    live.establish();
+    let resumed = live.server.summary().is_some_and(|summary| summary.resumed);
+    assert_eq!(resumed, shape.contains("resumed"), "{shape}");
+    let p = pki();
+    let policy = ClientCertPolicy {
+        verifier: Arc::new(WebPkiClientVerifier::new(std::slice::from_ref(&p.pki.ca)).unwrap()),
+        required: with_certificate,
+    };
+    live.server.request_client_certificate(policy).unwrap();
+    let client_writes = !victim_is_client;
+    let label = match client_writes {
+        true => "CLIENT_TRAFFIC_SECRET_0",
+        false => "SERVER_TRAFFIC_SECRET_0",
+    };
+    let seq = match client_writes {
+        true => live.client_seq,
+        false => live.server_seq,
+    };
+    let mut rewritten = false;
+    let refusal = live.pump(victim_is_client, &mut |live, recs| {
+        if rewritten {
+            return recs.concat();
+        }
+        rewritten = true;
+        let secret = live.log.secret(live.suite, label);
+        let messages = flight_messages(&recs, &secret, live.suite, seq);
+        sealed_plan(plan, &messages, one_record, &secret, live.suite, seq)
+    });
+    let authenticated = live.server.post_handshake_auth();
+    let outcome = match (refusal, &live.peer_failed) {
+        (Some(refusal), None) => {
+            let error = refusal.error.clone();
+            let refuse = [
+                Refuse::Decode,
+                Refuse::IllegalParameter,
+                Refuse::Unexpected(match &error {
+                    Error::UnexpectedMessage {
+                        got: tlstate::error::Received::Handshake(typ),
+                        ..
+                    } => *typ,
+                    _ => tlstate::enums::HandshakeType::from_wire(0),
+                }),
+            ]
+            .into_iter()
+            .find(|refuse| refuse.matches(&error))
+            .ok_or(format!("refused with {error:?}"))?;
+            refuse.check(&Some(refusal))?;
+            if authenticated.is_some() && !victim_is_client {
+                return Err(format!("refused ({error:?}), yet authenticated"));
+            }
+            PhaExpect::Refused(refuse)
+        }
+        (None, None) => match authenticated {
+            Some(tlstate::connection::PostHandshakeAuth::Certified(_)) if with_certificate => {
+                PhaExpect::Authenticated
+            }
+            Some(tlstate::connection::PostHandshakeAuth::NoCertificate) if !with_certificate => {
+                PhaExpect::Authenticated
+            }
+            Some(other) => return Err(format!("authenticated as {other:?}")),
+            None => PhaExpect::Waits,
+        },
+        (None, Some(Error::UnexpectedMessage { .. })) if victim_is_client => {
+            PhaExpect::AnsweredTwice
+        }
+        (_, Some(error)) => return Err(format!("the live peer failed with {error:?}")),
+    };
+    Ok(outcome)
+}
+
+/// The handshakes after which the post-handshake authentication oracle
+/// runs.
+const PHA_SHAPES: [&str; 4] = ["1.3-full", "1.3-hrr", "1.3-client-auth", "1.3-resumed"];
+
+fn pha_oracle(victim_is_client: bool) {
+    let mut failures = Vec::new();
+    let mut outcomes: BTreeMap<(&str, String), usize> = BTreeMap::new();
+    let mut checked = 0;
+    // After each kind of handshake: full, after a HelloRetryRequest, with
+    // client authentication in the handshake (the certificate is asked
+    // for again), resumed.
+    for (shape, suite) in PHA_SHAPES
+        .iter()
+        .flat_map(|shape| suites().map(move |suite| (*shape, suite)))
+    {
+        for with_certificate in [true, false] {
+            // The client's certificate does not change what the server's
+            // flight is: its mutations run once.
+            if victim_is_client && !with_certificate {
+                continue;
+            }
+            // The handshake's client authentication requires one.
+            if shape.contains("client-auth") && !with_certificate {
+                continue;
+            }
+            let path: &[u8] = match (victim_is_client, with_certificate) {
+                (true, _) => &[13],
+                (false, true) => &[11, 15, 20],
+                (false, false) => &[11, 20],
+            };
+            for (class, name, plan) in message_mutations(path) {
+                let layouts: &[bool] = match victim_is_client {
+                    true => &[true],
+                    false => &[true, false],
+                };
+                for &one_record in layouts {
+                    let expect = match victim_is_client {
+                        true => predict_client_exchange(&plan),
+                        false => predict_server_exchange(&plan, path),
+                    };
+                    let actual = pha_run(
+                        shape,
+                        suite,
+                        with_certificate,
+                        victim_is_client,
+                        &plan,
+                        one_record,
+                    );
+                    let layout = if one_record {
+                        "one record"
+                    } else {
+                        "a record each"
+                    };
+                    if actual.as_ref() != Ok(&expect) {
+                        failures.push(format!(
+                            "{shape} {suite:?} {path:?} {name} ({layout}): expected {expect:?}, got {actual:?}"
+                        ));
+                    }
+                    *outcomes.entry((class, format!("{expect:?}"))).or_default() += 1;
+                    checked += 1;
+                }
+            }
+        }
+    }
+    let role = if victim_is_client { "client" } else { "server" };
+    println!("post-handshake authentication, {role} under test: {checked} runs");
+    for ((class, outcome), count) in &outcomes {
+        println!("    {class:9} {outcome:50} {count}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} runs broke the model:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn tls13_server_refuses_every_mutation_of_a_post_handshake_answer() {
+    pha_oracle(false);
+}
+
+#[test]
+fn tls13_client_refuses_every_mutation_of_a_post_handshake_request() {
+    pha_oracle(true);
+}
+
+#[test]
+fn tls13_a_key_update_right_behind_the_peers_finished_is_taken() {
+    // RFC 8446 4.6.3 refuses a KeyUpdate *before* the Finished; one right
+    // behind it, in the same flight (the first record under the peer's
+    // application key), is legal: the victim takes it at the record
+    // boundary where its reading key changes twice, and answers an
+    // update_requested before its next record, which the live peer reads;
+    // the peer's next record, under the key before the (forged) update,
+    // then does not open.
+    for victim_is_client in [true, false] {
+        for shape in ["1.3-full", "1.3-client-auth"] {
+            let mut live = live(shape, CipherSuite::TLS13_AES_256_GCM_SHA384, false);
+            let (hs_label, app_label) = match victim_is_client {
+                true => ("SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"),
+                false => ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"),
+            };
+            let mut seq = 0;
+            let mut appended = false;
+            let refusal = live.pump(victim_is_client, &mut |live, recs| {
+                let mut out = Vec::new();
+                for record in recs {
+                    out.extend_from_slice(&record);
+                    if record[0] != 23 || appended {
+                        continue;
+                    }
+                    let secret = live.log.secret(live.suite, hs_label);
+                    let (_, content) = reseal::open(&record, &secret, live.suite, seq);
+                    seq += 1;
+                    if content[0] == 20 {
+                        let secret = live.log.secret(live.suite, app_label);
+                        out.extend(reseal::seal(
+                            &key_update(1),
+                            ContentType::Handshake,
+                            &secret,
+                            live.suite,
+                            0,
+                        ));
+                        appended = true;
+                    }
+                }
+                out
+            });
+            assert!(appended, "{shape}: no Finished");
+            assert!(refusal.is_none(), "{shape}: {refusal:?}");
+            assert_eq!(live.peer_failed, None, "{shape}");
+            match victim_is_client {
+                true => live.client.send(b"after").unwrap(),
+                false => live.server.send(b"after").unwrap(),
+            }
+            let after = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert!(
+                after.is_none() && live.peer_failed.is_none(),
+                "{shape}: {after:?}"
+            );
+            // The victim took the update: the live peer, which sent none,
+            // writes under the key the victim left behind.
+            match victim_is_client {
+                true => live.server.send(b"old key").unwrap(),
+                false => live.client.send(b"old key").unwrap(),
+            }
+            let old_key = live.pump(victim_is_client, &mut |_, recs| recs.concat());
+            assert_eq!(
+                old_key.map(|refusal| refusal.error),
+                Some(Error::DecryptFailed),
+                "{shape}"
+            );
+        }
     }
 }

@@ -300,8 +300,7 @@ mod tampered {
     //! key, Finished from the real secret), so the check under test is the
     //! only one that can fail.
 
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use rustls_pki_types::ServerName;
     use tlstate::crypto::tls13::{
@@ -316,35 +315,12 @@ mod tampered {
     };
     use tlstate::error::{Error, PeerIncompatible, PeerMisbehaved, Received};
     use tlstate::handshake::{CertifiedKey, ClientCertPolicy};
-    use tlstate::keylog::KeyLog;
     use tlstate::message::DigitallySigned;
     use tlstate::message::tls13::{CertificateTls13, FinishedTls13, PayloadTls13};
-    use tlstate::record::{RecordOpener, RecordSealer};
+    use tlstate::record::RecordSealer;
 
+    use super::common::reseal::{Logged, messages, open, records};
     use super::common::{ClientAuthPki, KeyKind, Leaf, LeafFlavor};
-
-    /// The secrets one side logged, by label.
-    #[derive(Debug, Default)]
-    struct Logged(Mutex<HashMap<String, Vec<u8>>>);
-
-    impl KeyLog for Logged {
-        fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
-            self.0
-                .lock()
-                .unwrap()
-                .insert(label.to_owned(), secret.to_vec());
-        }
-    }
-
-    impl Logged {
-        fn secret(&self, suite: &Tls13CipherSuite, label: &str) -> Secret {
-            let logged = self.0.lock().unwrap();
-            let bytes = logged
-                .get(label)
-                .unwrap_or_else(|| panic!("{label} not logged"));
-            Secret::new(suite.hash, bytes).unwrap()
-        }
-    }
 
     /// What a rewrite sees of the handshake so far.
     struct Context<'a> {
@@ -423,46 +399,6 @@ mod tampered {
         /// from the ServerHello on), the server's under its application
         /// traffic key (it has sent its Finished).
         alert: Option<(u8, AlertDescription)>,
-    }
-
-    /// The records of `wire`, whole.
-    fn records(mut wire: &[u8]) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        while !wire.is_empty() {
-            let len = 5 + usize::from(u16::from_be_bytes([wire[3], wire[4]]));
-            out.push(wire[..len].to_vec());
-            wire = &wire[len..];
-        }
-        out
-    }
-
-    /// The handshake messages in `bytes` (whole messages, one or more).
-    fn messages(mut bytes: &[u8]) -> Vec<PayloadTls13> {
-        let mut out = Vec::new();
-        while !bytes.is_empty() {
-            let len = 4
-                + (usize::from(bytes[1]) << 16
-                    | usize::from(bytes[2]) << 8
-                    | usize::from(bytes[3]));
-            out.push(PayloadTls13::read_message(&bytes[..len]).unwrap());
-            bytes = &bytes[len..];
-        }
-        out
-    }
-
-    /// Opens one protected record at `seq`: its inner type and content.
-    fn open(
-        record: &[u8],
-        secret: &Secret,
-        suite: &Tls13CipherSuite,
-        seq: u64,
-    ) -> (ContentType, Vec<u8>) {
-        let opener = suite.opener(secret).unwrap();
-        let mut body = record[5..].to_vec();
-        let (typ, range) = opener
-            .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
-            .unwrap();
-        (typ, body[range].to_vec())
     }
 
     /// `flight` with its protected handshake messages passed through

@@ -10,33 +10,18 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::ClientAuthPki;
 use common::memory::full_handshake13;
+use common::reseal::{Logged, messages, open, records, seal};
 use tlstate::connection::{Connection, PostHandshakeAuth, ReadOutcome};
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::tls13::{Secret, Tls13CipherSuite, lookup_tls13};
 use tlstate::enums::{AlertDescription, AlertLevel, ContentType, HandshakeType, ProtocolVersion};
 use tlstate::error::{Error, PeerIncompatible, PeerMisbehaved, Received};
 use tlstate::handshake::{CertifiedKey, Client, ClientCertPolicy, Role, Server};
-use tlstate::keylog::KeyLog;
 use tlstate::message::tls13::PayloadTls13;
-use tlstate::record::{RecordOpener, RecordSealer};
-
-/// The secrets one side logged, by label.
-#[derive(Debug, Default)]
-struct Logged(Mutex<HashMap<String, Vec<u8>>>);
-
-impl KeyLog for Logged {
-    fn log(&self, label: &str, _client_random: &[u8; 32], secret: &[u8]) {
-        self.0
-            .lock()
-            .unwrap()
-            .insert(label.to_owned(), secret.to_vec());
-    }
-}
 
 /// A connected pair and what the tests need to rewrite records.
 struct Pair {
@@ -51,8 +36,7 @@ struct Pair {
 
 impl Pair {
     fn secret(&self, label: &str) -> Secret {
-        let logged = self.log.0.lock().unwrap();
-        Secret::new(self.suite.hash, logged.get(label).unwrap()).unwrap()
+        self.log.secret(self.suite, label)
     }
 }
 
@@ -88,57 +72,6 @@ fn pair(p: &ClientAuthPki, offer: bool, with_certificate: bool) -> Pair {
         client_seq: 0,
         server_seq: 0,
     }
-}
-
-/// The records of `wire`, whole.
-fn records(mut wire: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    while !wire.is_empty() {
-        let len = 5 + usize::from(u16::from_be_bytes([wire[3], wire[4]]));
-        out.push(wire[..len].to_vec());
-        wire = &wire[len..];
-    }
-    out
-}
-
-/// The handshake messages in `bytes`, whole.
-fn messages(mut bytes: &[u8]) -> Vec<PayloadTls13> {
-    let mut out = Vec::new();
-    while !bytes.is_empty() {
-        let len =
-            4 + (usize::from(bytes[1]) << 16 | usize::from(bytes[2]) << 8 | usize::from(bytes[3]));
-        out.push(PayloadTls13::read_message(&bytes[..len]).unwrap());
-        bytes = &bytes[len..];
-    }
-    out
-}
-
-fn open(
-    record: &[u8],
-    secret: &Secret,
-    suite: &Tls13CipherSuite,
-    seq: u64,
-) -> (ContentType, Vec<u8>) {
-    let opener = suite.opener(secret).unwrap();
-    let mut body = record[5..].to_vec();
-    let (typ, range) = opener
-        .open(seq, ContentType::ApplicationData, 0x0303, &mut body)
-        .unwrap();
-    (typ, body[range].to_vec())
-}
-
-fn seal(
-    content: &[u8],
-    typ: ContentType,
-    secret: &Secret,
-    suite: &Tls13CipherSuite,
-    seq: u64,
-) -> Vec<u8> {
-    let sealer = suite.sealer(secret).unwrap();
-    let mut out = vec![0; 5];
-    out.extend_from_slice(content);
-    sealer.seal(seq, typ, &mut out, 0).unwrap();
-    out
 }
 
 /// Every handshake message of the protected records in `wire`, opened

@@ -8,6 +8,7 @@
 pub mod gnutls;
 pub mod memory;
 pub mod openssl;
+pub mod reseal;
 pub mod rfc8448;
 pub mod wire;
 
