@@ -3,7 +3,8 @@
 //! For every shape of the TLS 1.3 table ([`SHAPES`] in
 //! `src/handshake/tls13/table.rs`: full, after a HelloRetryRequest, client
 //! authentication with a certificate and with an empty one, with and
-//! without HRR, each with and without the compatibility ChangeCipherSpec),
+//! without HRR, resumed with a ticket, resumed with 0-RTT early data, each
+//! with and without the compatibility ChangeCipherSpec),
 //! under every TLS 1.3 suite, and for each role, this records the records
 //! the role under test (the victim) receives in a legal handshake between
 //! our client and our server, checks that they are the shape's path (the
@@ -28,6 +29,19 @@
 //! handshake traffic secret (from its key log) and sealed again at its own
 //! sequence number, so the victim's AEAD passes and its handshake layer
 //! meets the change; a flipped ciphertext byte would only test the AEAD.
+//!
+//! 0-RTT (`1.3-early`): a client victim sends its early data with its
+//! ClientHello (`ClientDriver::with_early_data`) and must see it accepted;
+//! its alerts are sealed from the start (it writes under its early key).
+//! A server victim receives the client's compatibility ChangeCipherSpec
+//! (with `+ccs`) and one early data record right after the ClientHello,
+//! then the EndOfEarlyData under the early key and the Finished under the
+//! handshake key: the records are opened, and a retyped message sealed
+//! again, under the key of its epoch (`PeerKeys::key_of`). The early data
+//! record is protected application data: it is dropped, duplicated,
+//! swapped and injected around like the rest (T2: only the next record
+//! under the current key opens), and T7's accepted types count the
+//! handshake messages only.
 //!
 //! The rules the model applies to each delivered record (RFC 8446 section
 //! numbers in brackets):
@@ -123,6 +137,14 @@ const ALERT_RECORD: [u8; 7] = [21, 3, 3, 0, 2, 2, 40];
 /// An application_data record of garbage (too short to hold a tag).
 const GARBAGE_RECORD: [u8; 10] = [23, 3, 3, 0, 5, b'e', b'a', b'r', b'l', b'y'];
 
+/// Whether `shape` is a 0-RTT one (`1.3-early`, `1.3-early+ccs`).
+fn is_early(shape: &str) -> bool {
+    shape.starts_with("1.3-early")
+}
+
+/// What a 0-RTT client sends as early data: one record.
+const EARLY_DATA: &[u8] = b"0-RTT request";
+
 /// One shape of [`SHAPES`] under one suite.
 #[derive(Clone, Copy, Debug)]
 struct Setup {
@@ -155,15 +177,20 @@ fn configs(setup: Setup) -> (ClientConfig, ServerConfig, Option<ClientCertPolicy
     // The resumed shapes: the server issues tickets from one ticketer, and
     // the client holds one fresh ticket of it (from a full handshake made
     // just now), offered in its ClientHello.
-    let resumed = base.ends_with("resumed");
+    let resumed = base.ends_with("resumed") || is_early(base);
     if resumed {
         server.ticketer = Some(ticketer());
+    }
+    // 0-RTT: tickets allowing it, a client sending it.
+    if is_early(base) {
+        server.max_early_data_size = 1024;
+        client.enable_early_data = true;
     }
     // The runs' servers send no tickets: what the victim client receives
     // is the handshake, nothing after it.
     server.tls13_tickets = 0;
     let base = match base {
-        "1.3-resumed" => "1.3-full",
+        "1.3-resumed" | "1.3-early" => "1.3-full",
         "1.3-hrr+resumed" => "1.3-hrr",
         other => other,
     };
@@ -243,7 +270,14 @@ struct PeerKeys {
     suite: &'static Tls13CipherSuite,
     secrets: Arc<Logged>,
     label: &'static str,
+    /// The peer is a client sending 0-RTT data: its first protected
+    /// records (the early data, then its EndOfEarlyData) are under its
+    /// early traffic key, the rest under `label`.
+    early: bool,
 }
+
+/// The key log label of a client's 0-RTT key.
+const EARLY_LABEL: &str = "CLIENT_EARLY_TRAFFIC_SECRET";
 
 impl PeerKeys {
     fn new(setup: Setup, peer_is_client: bool) -> Self {
@@ -254,22 +288,35 @@ impl PeerKeys {
                 true => "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
                 false => "SERVER_HANDSHAKE_TRAFFIC_SECRET",
             },
+            early: peer_is_client && is_early(setup.shape),
         }
     }
 
-    fn secret(&self) -> Secret {
-        self.secrets.secret(self.suite, self.label)
+    fn secret(&self, label: &str) -> Secret {
+        self.secrets.secret(self.suite, label)
+    }
+
+    /// The key (its label) and sequence number of the peer's protected
+    /// record `index` of `live`: one key for them all, or, for a client's
+    /// 0-RTT, the early key up to and including the EndOfEarlyData.
+    fn key_of(&self, live: &[Vec<u8>], index: usize) -> (&'static str, u64) {
+        let mut label = if self.early { EARLY_LABEL } else { self.label };
+        let mut seq = 0;
+        for record in live[..index].iter().filter(|r| r[0] == 23) {
+            let (typ, content) = reseal::open(record, &self.secret(label), self.suite, seq);
+            seq += 1;
+            if label == EARLY_LABEL && typ == ContentType::Handshake && content[0] == 5 {
+                (label, seq) = (self.label, 0);
+            }
+        }
+        (label, seq)
     }
 
     /// The inner content type and content of the peer's protected record
-    /// number `seq`.
-    fn open(&self, seq: u64, record: &[u8]) -> (ContentType, Vec<u8>) {
-        reseal::open(record, &self.secret(), self.suite, seq)
-    }
-
-    /// `content` sealed as the peer's protected record number `seq`.
-    fn seal(&self, seq: u64, typ: ContentType, content: &[u8]) -> Vec<u8> {
-        reseal::seal(content, typ, &self.secret(), self.suite, seq)
+    /// `index` of `live`.
+    fn open(&self, live: &[Vec<u8>], index: usize) -> (ContentType, Vec<u8>) {
+        let (label, seq) = self.key_of(live, index);
+        reseal::open(&live[index], &self.secret(label), self.suite, seq)
     }
 
     /// `record` (the peer's record `index` of `live`) with its handshake
@@ -285,11 +332,11 @@ impl PeerKeys {
                 record
             }
             23 => {
-                let seq = live[..index].iter().filter(|r| r[0] == 23).count() as u64;
-                let (inner, mut content) = self.open(seq, record);
+                let (label, seq) = self.key_of(live, index);
+                let (inner, mut content) = self.open(live, index);
                 assert_eq!(inner, ContentType::Handshake, "a handshake message");
                 content[0] = typ;
-                self.seal(seq, inner, &content)
+                reseal::seal(&content, inner, &self.secret(label), self.suite, seq)
             }
             other => panic!("record {index} of type {other} has no handshake type"),
         }
@@ -323,11 +370,14 @@ impl Side {
             client.key_log = Some(log.clone());
             server.key_log = Some(log);
         }
+        let name = ServerName::try_from("localhost").unwrap();
         match (is_client, policy) {
-            (true, _) => Self::Client(ClientDriver::new(
+            (true, _) if is_early(setup.shape) => Self::Client(ClientDriver::with_early_data(
                 Arc::new(client),
-                ServerName::try_from("localhost").unwrap(),
+                name,
+                EARLY_DATA,
             )),
+            (true, _) => Self::Client(ClientDriver::new(Arc::new(client), name)),
             (false, None) => Self::Server(ServerDriver::new(Arc::new(server))),
             (false, Some(policy)) => Self::Server(ServerDriver::requesting_client_cert(
                 Arc::new(server),
@@ -540,6 +590,9 @@ fn run(setup: Setup, victim_is_client: bool, plan: &[Item], reference: &[Vec<u8>
             for event in victim.events() {
                 match event {
                     Event::HandshakeDone(_) => over_at = Some(j),
+                    // A 0-RTT client's outcome, just before HandshakeDone:
+                    // only the legal sequence gets there, accepted.
+                    Event::EarlyData(outcome) => assert!(outcome.accepted, "{outcome:?}"),
                     Event::Failed(error) => {
                         let output = victim.output();
                         let peer_read = match peer_failed {
@@ -662,6 +715,13 @@ struct Legal {
     /// Whether the shape resumes a ticket: its second ClientHello's binder
     /// then covers the HelloRetryRequest (RFC 8446 4.2.11.2).
     resumed: bool,
+    /// The live records that are 0-RTT data, not handshake messages (they
+    /// open like the rest, but T7's accepted types skip them).
+    early_data: Vec<usize>,
+    /// The victim is a client that sent 0-RTT data: it writes under its
+    /// early key from its ClientHello on, so its alert is sealed even
+    /// before the ServerHello.
+    sealed_from_the_start: bool,
 }
 
 /// For each of the peer's protected handshake messages on the shape's
@@ -738,6 +798,8 @@ fn legal(live: &[Vec<u8>]) -> Legal {
         protected,
         hrr,
         resumed: false,
+        early_data: Vec::new(),
+        sealed_from_the_start: false,
     }
 }
 
@@ -766,8 +828,9 @@ fn predict(
             rule,
             // Both roles write under their handshake keys from the
             // ServerHello on (RFC 8446 5: the current connection state),
-            // the moment they start reading protected records.
-            sealed: protected,
+            // the moment they start reading protected records; a 0-RTT
+            // client under its early key before that.
+            sealed: protected || legal.sealed_from_the_start,
         };
         let body = &bytes[5..];
         match bytes[0] {
@@ -795,8 +858,12 @@ fn predict(
                     && i == due
                 {
                     // It opens, and holds another type than the peer sent.
+                    let message = legal.protected[..protected_taken]
+                        .iter()
+                        .filter(|i| !legal.early_data.contains(i))
+                        .count();
                     return match accepted
-                        .get(protected_taken)
+                        .get(message)
                         .is_some_and(|types| types.contains(&typ))
                     {
                         true => fail(Kind::DecodeError, "T7 another message's body"),
@@ -964,7 +1031,22 @@ fn shape_path(shape: &str) -> &'static [&'static str] {
 /// The records `path` has the victim's peer write, in order: the outer
 /// content type, and the handshake type (inside the protection from the
 /// ServerHello on).
-fn path_records(path: &[&str], victim_is_client: bool) -> Vec<(u8, Option<u8>)> {
+fn path_records(shape: &str, path: &[&str], victim_is_client: bool) -> Vec<(u8, Option<u8>)> {
+    let mut records = table_path_records(path, victim_is_client);
+    // 0-RTT (the table's doc): the client's compatibility ChangeCipherSpec
+    // and its early data (one record here) go right after its ClientHello.
+    if is_early(shape) && !victim_is_client {
+        let mut after_hello = vec![(23, None)];
+        if shape.ends_with("+ccs") {
+            after_hello.insert(0, (20, None));
+        }
+        records.splice(1..1, after_hello);
+    }
+    records
+}
+
+/// [`path_records`] as the table's rows give them.
+fn table_path_records(path: &[&str], victim_is_client: bool) -> Vec<(u8, Option<u8>)> {
     let peer = if victim_is_client { "S" } else { "C" };
     let keys_change = path
         .iter()
@@ -989,21 +1071,24 @@ fn path_records(path: &[&str], victim_is_client: bool) -> Vec<(u8, Option<u8>)> 
 /// (protected records opened with the peer's logged keys); each record
 /// holds one whole message.
 fn observed_records(live: &[Vec<u8>], keys: &PeerKeys) -> Vec<(u8, Option<u8>)> {
-    let mut seq = 0;
     let whole = |message: &[u8]| {
         message.len() >= 4
             && message.len() == 4 + usize::from(message[2]) * 256 + usize::from(message[3])
             && message[1] == 0
     };
     live.iter()
-        .map(|record| match record[0] {
+        .enumerate()
+        .map(|(index, record)| match record[0] {
             22 => {
                 assert!(whole(&record[5..]), "one message per plaintext record");
                 (22, Some(record[5]))
             }
             23 => {
-                let (typ, content) = keys.open(seq, record);
-                seq += 1;
+                let (typ, content) = keys.open(live, index);
+                // 0-RTT data: protected application data, no message.
+                if keys.early && typ == ContentType::ApplicationData {
+                    return (23, None);
+                }
                 assert_eq!(typ, ContentType::Handshake, "a protected handshake record");
                 assert!(whole(&content), "one message per protected record");
                 (23, Some(content[0]))
@@ -1030,7 +1115,7 @@ fn oracle(setup: Setup, victim_is_client: bool) -> Report {
     let observed = observed_records(&reference, &first.keys);
     assert_eq!(
         observed,
-        path_records(path, victim_is_client),
+        path_records(shape, path, victim_is_client),
         "{shape} {suite:?}: the {role}'s peer did not write the shape's records"
     );
     let handshake: Vec<(usize, u8)> = observed
@@ -1055,6 +1140,8 @@ fn oracle(setup: Setup, victim_is_client: bool) -> Report {
         let run = run(setup, victim_is_client, &mutation.plan, &reference);
         let mut model = legal(&run.live);
         model.resumed = shape.contains("resumed");
+        model.early_data = (0..n).filter(|&i| observed[i] == (23, None)).collect();
+        model.sealed_from_the_start = victim_is_client && is_early(shape);
         let expect = predict(
             &mutation.plan,
             &run.delivered,
