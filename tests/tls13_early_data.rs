@@ -561,3 +561,54 @@ mod out_of_place {
         assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
     }
 }
+
+/// The point of 0-RTT (RFC 8446 2.3): the server has the early request
+/// with the client's first flight and answers it with 0.5-RTT data, so the
+/// client has the answer after one round trip, while a 1-RTT resumption
+/// needs two. Counted in flights over the drivers.
+#[test]
+fn the_server_answers_early_data_a_round_trip_sooner() {
+    use tlstate::driver::{ClientDriver, Event, ServerDriver};
+    let ticketer = ticketer();
+    let server = Arc::new(server(&ticketer, 16384));
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &server);
+    let mut c = ClientDriver::with_early_data(Arc::new(client(store)), localhost(), b"GET /");
+    let mut s = ServerDriver::new(server);
+    // Out: the ClientHello and the early request.
+    while let Some(bytes) = c.poll_output() {
+        assert_eq!(s.handle_input(&bytes), bytes.len());
+    }
+    assert!(s.is_handshaking());
+    assert_eq!(s.take_early_data().as_deref(), Some(&b"GET /"[..]));
+    s.send_half_rtt(b"200 OK").unwrap();
+    // Back: the server's flight and the answer. One round trip.
+    while let Some(bytes) = s.poll_output() {
+        assert_eq!(c.handle_input(&bytes), bytes.len());
+    }
+    let events: Vec<Event> = std::iter::from_fn(|| c.poll_event()).collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::HandshakeDone(summary) if summary.early_data_accepted)),
+        "{events:?}"
+    );
+    let mut answer = [0u8; 16];
+    let n = c.read(&mut answer).unwrap();
+    assert_eq!(&answer[..n], b"200 OK", "the answer after one round trip");
+    // The client's EndOfEarlyData and Finished complete the server's side.
+    while let Some(bytes) = c.poll_output() {
+        assert_eq!(s.handle_input(&bytes), bytes.len());
+    }
+    assert!(!s.is_handshaking());
+    assert_eq!(s.take_early_data(), None, "all of it was taken early");
+}
+
+#[test]
+fn half_rtt_data_is_refused_outside_an_accepted_zero_rtt() {
+    use tlstate::driver::ServerDriver;
+    let ticketer = ticketer();
+    let mut s = ServerDriver::new(Arc::new(server(&ticketer, 16384)));
+    assert!(matches!(s.send_half_rtt(b"x"), Err(Error::Config(_))));
+    assert_eq!(s.poll_output(), None, "nothing sent");
+}

@@ -238,7 +238,10 @@ impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
     /// The established TLS 1.3 connection (see the TLS 1.2
     /// `into_connection`).
     pub fn into_connection(mut self) -> Connection<Server> {
-        let early_data = self.core.early_data.take().map(|early| early.data);
+        // What was not taken at the EndOfEarlyData state, if anything.
+        let early_data = (self.core.early_data.take())
+            .map(|early| early.data)
+            .filter(|data| !data.is_empty());
         let scheme = self.tls13_server_scheme();
         let suite = self.known.negotiated.suite;
         let summary = summary_of13(self.known, scheme, P::RESUMED, P::EARLY_DATA);

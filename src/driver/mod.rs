@@ -251,12 +251,48 @@ impl Driver<AnyServerState> {
         Self::from_state(AnyServerState::ClientHello(Handshake::server(config)))
     }
 
-    /// The 0-RTT early data the server accepted, once, from
-    /// [`Event::HandshakeDone`] on (see
-    /// [`Connection::take_early_data`]): never part of what
-    /// [`read`](Self::read) returns.
+    /// The 0-RTT early data the server accepted and not taken yet: while
+    /// the handshake waits for the client's EndOfEarlyData, what has
+    /// arrived so far (call it after each [`handle_input`](Self::handle_input)
+    /// to act on an early request a round trip sooner); from
+    /// [`Event::HandshakeDone`] on, the rest, once (see
+    /// [`Connection::take_early_data`]). Never part of what
+    /// [`read`](Self::read) returns: it may be a replay.
     pub fn take_early_data(&mut self) -> Option<Vec<u8>> {
+        if let AnyServerState::EndOfEarlyDataTls13(hs) = &mut self.state {
+            let data = hs.take_early_data();
+            return (!data.is_empty()).then_some(data);
+        }
         self.state.connection()?.take_early_data()
+    }
+
+    /// Sends 0.5-RTT data (RFC 8446 2.3): application data before the
+    /// client's Finished, allowed only while a handshake that accepted
+    /// early data waits for the client's EndOfEarlyData (see
+    /// `Handshake::send_half_rtt_data` for what it does not assure);
+    /// anywhere else [`Error::Config`], nothing sent. After the handshake
+    /// use [`send`](Self::send).
+    pub fn send_half_rtt(&mut self, data: &[u8]) -> Result<(), Error> {
+        let state = core::mem::replace(&mut self.state, AnyServerState::Failed);
+        match state {
+            AnyServerState::EndOfEarlyDataTls13(hs) => match hs.send_half_rtt_data(data) {
+                Ok(hs) => {
+                    self.state = AnyServerState::EndOfEarlyDataTls13(hs);
+                    Ok(())
+                }
+                Err(fatal) => {
+                    let error = fatal.error().clone();
+                    self.fail(error.clone(), fatal.output().to_vec());
+                    Err(error)
+                }
+            },
+            other => {
+                self.state = other;
+                Err(Error::Config(
+                    "0.5-RTT data only while a handshake with accepted early data waits for its EndOfEarlyData".into(),
+                ))
+            }
+        }
     }
 
     /// TLS 1.3: asks the client for a certificate on the established

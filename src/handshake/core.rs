@@ -76,8 +76,10 @@ pub(crate) struct Core<R: Role> {
 /// The 0-RTT data a server accepted (RFC 8446 4.2.10).
 #[derive(Debug, Default)]
 pub(crate) struct EarlyDataReceived {
-    /// The bytes, in order.
+    /// The bytes not taken yet, in order.
     pub(crate) data: Vec<u8>,
+    /// How many bytes came in all (taken or not).
+    pub(crate) received: usize,
     /// The most that may be read (max_early_data_size).
     pub(crate) max: usize,
     /// The EndOfEarlyData came: application data is no longer early.
@@ -164,12 +166,13 @@ impl<R: Role> Core<R> {
                         .early_data
                         .as_mut()
                         .ok_or(Error::Internal("early data state"))?;
-                    if data.len() > early.max.saturating_sub(early.data.len()) {
+                    if data.len() > early.max.saturating_sub(early.received) {
                         return Err(Error::UnexpectedMessage {
                             expected: "no more early data than max_early_data_size",
                             got: Received::Record(ContentType::ApplicationData),
                         });
                     }
+                    early.received += data.len();
                     early.data.extend_from_slice(data);
                     continue;
                 }

@@ -6,6 +6,7 @@
 
 pub(crate) mod client;
 pub(crate) mod early_client;
+pub(crate) mod early_server;
 pub(crate) mod keys;
 pub mod known;
 pub(crate) mod server;

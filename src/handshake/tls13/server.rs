@@ -725,6 +725,7 @@ impl<P: Shape13> SendMessage<Server, P> for state::ServerChangeCipherSpec {
                     core.pending_opener = Some(opener);
                     core.early_data = Some(EarlyDataReceived {
                         data: Vec::new(),
+                        received: 0,
                         max: usize::try_from(core.config.max_early_data_size).unwrap_or(usize::MAX),
                         ended: false,
                     });
