@@ -21,6 +21,10 @@
 //! `tls13_resumed_*` are TLS 1.3 PSK resumptions (psk_dhe_ke), two
 //! tickets per connection in both libraries, each handshake checked to
 //! have resumed on both sides.
+//! `tls13_zero_rtt_*` counts the round trips from a resumed client's first
+//! byte to the server's answer in its hands: 1-RTT resumption against 0-RTT
+//! with the answer sent as 0.5-RTT data (tlstate only; a count, not a
+//! time, so it does not vary).
 //! `floor_share` compares tlstate with what raw `ring` needs for the same
 //! work on this machine (for rates `tlstate / floor`, for CPU times
 //! `floor time / tlstate time`; 1.0 would mean tlstate adds nothing).
@@ -2212,6 +2216,111 @@ fn mean_allocations<T>(mut make: impl FnMut() -> Res<T>) -> Res<f64> {
     Ok(total as f64 / f64::from(n))
 }
 
+/// Round trips from a resumed TLS 1.3 client's first byte to the
+/// server's answer being in its hands, counted over the drivers: with
+/// 1-RTT resumption the request goes with the client's Finished, after one
+/// round trip, and the answer comes a round trip later; with 0-RTT it goes
+/// with the ClientHello and the server answers with 0.5-RTT data in its
+/// first flight. Each exchange is checked (resumed, early data accepted or
+/// not offered, the answer read).
+fn zero_rtt_round_trips(pki: &Pki, opts: &Opts) -> Res<()> {
+    let name = "tls13_zero_rtt_round_trips_to_answer";
+    if !opts.wants(name) {
+        return Ok(());
+    }
+    let (tc, ts, _store) = tlstate_configs13_resumable(pki, Kind::EcdsaP256, Aead::Aes128Gcm)?;
+    let mut client = Arc::unwrap_or_clone(tc);
+    client.enable_early_data = true;
+    let mut server = Arc::unwrap_or_clone(ts);
+    server.max_early_data_size = 16 * 1024;
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    let name_of = || rustls_pki_types::ServerName::try_from("localhost");
+    let request = b"GET / HTTP/1.0\r\n\r\n";
+    let answer = b"HTTP/1.0 200 OK\r\n\r\n";
+    // A full handshake leaves tickets, then each mode resumes once.
+    let mut counts = Vec::new();
+    for zero_rtt in [false, true, false] {
+        let mut c = match zero_rtt {
+            true => {
+                tlstate::driver::ClientDriver::with_early_data(client.clone(), name_of()?, request)
+            }
+            false => tlstate::driver::ClientDriver::new(client.clone(), name_of()?),
+        };
+        let mut s = tlstate::driver::ServerDriver::new(server.clone());
+        let mut got = Vec::new();
+        let mut answered = false;
+        let mut round_trips = 0;
+        while got.len() < answer.len() {
+            if round_trips > 4 {
+                return Err("no answer after four round trips".into());
+            }
+            round_trips += 1;
+            while let Some(bytes) = c.poll_output() {
+                if s.handle_input(&bytes) != bytes.len() {
+                    return Err("the server left bytes".into());
+                }
+            }
+            while s.poll_event().is_some() {}
+            // The server answers as soon as it has the request: early
+            // (0.5-RTT) or after the handshake.
+            if !answered {
+                if let Some(early) = s.take_early_data() {
+                    if early == request {
+                        s.send_half_rtt(answer)?;
+                        answered = true;
+                    }
+                }
+                let mut buf = [0u8; 64];
+                if !answered && !s.is_handshaking() {
+                    if let Ok(n @ 1..) = s.read(&mut buf) {
+                        if &buf[..n] == request {
+                            s.send(answer)?;
+                            answered = true;
+                        }
+                    }
+                }
+            }
+            while let Some(bytes) = s.poll_output() {
+                if c.handle_input(&bytes) != bytes.len() {
+                    return Err("the client left bytes".into());
+                }
+            }
+            while c.poll_event().is_some() {}
+            if !c.is_handshaking() {
+                if !zero_rtt && !answered && round_trips == 1 {
+                    c.send(request)?;
+                }
+                let mut buf = [0u8; 64];
+                while let Ok(n @ 1..) = c.read(&mut buf) {
+                    got.extend_from_slice(&buf[..n]);
+                }
+            }
+        }
+        if got != answer {
+            return Err("the answer came garbled".into());
+        }
+        let summary = c.summary().ok_or("no summary")?;
+        counts.push((
+            zero_rtt,
+            summary.resumed,
+            summary.early_data_accepted,
+            round_trips,
+        ));
+    }
+    // The first run was the full handshake that made the tickets.
+    let (_, one_rtt, zero_rtt) = (counts[0], counts[2], counts[1]);
+    if !(one_rtt.1 && !one_rtt.2 && zero_rtt.1 && zero_rtt.2) {
+        return Err(format!("the runs did not resume as wanted: {counts:?}").into());
+    }
+    println!(
+        "{name} one_rtt={} zero_rtt={} saved={} (lower is better; tlstate only, drivers in memory)",
+        one_rtt.3,
+        zero_rtt.3,
+        one_rtt.3 - zero_rtt.3
+    );
+    Ok(())
+}
+
 fn main() -> Res<()> {
     let opts = Opts::parse()?;
     let pki = Pki::new()?;
@@ -2250,6 +2359,7 @@ fn main() -> Res<()> {
         )?;
         bulk(&pki, &opts, aead, 1024, "1k", Version::Tls12, Path::Handoff)?;
     }
+    zero_rtt_round_trips(&pki, &opts)?;
     loopback_tcp(&pki, &opts)?;
     idle_memory(&pki, &opts)?;
     idle_memory13(&pki, &opts)?;
