@@ -612,3 +612,26 @@ fn half_rtt_data_is_refused_outside_an_accepted_zero_rtt() {
     assert!(matches!(s.send_half_rtt(b"x"), Err(Error::Config(_))));
     assert_eq!(s.poll_output(), None, "nothing sent");
 }
+
+#[test]
+fn early_data_past_the_tickets_allowance_is_refused_under_a_raised_limit() {
+    // The ticket was issued allowing 100 bytes; the server now takes up to
+    // 16 KiB, but a ticket's early data is held to what it was issued
+    // with (a client claiming more, as this store makes ours do, is
+    // refused).
+    let ticketer = ticketer();
+    let store = Arc::new(ReusingStore {
+        max_early_data: Some(1000),
+        ..ReusingStore::default()
+    });
+    first(&store, &Arc::new(server(&ticketer, 100)));
+    let server = Arc::new(server(&ticketer, 16384));
+    let error = connect(Arc::new(client(store)), server, &[b'x'; 500], b"")
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(error, Error::UnexpectedMessage { expected, .. } if expected.contains("max_early_data_size")),
+        "{error:?}"
+    );
+    assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
+}

@@ -1060,6 +1060,83 @@ mod tests {
         );
     }
 
+    /// A reader that skips rejected early data: TLS 1.3 rules, an opener
+    /// (key 1) installed, `budget` bytes to skip.
+    fn skipping(budget: usize) -> RecordReader {
+        let mut rd = RecordReader::new();
+        rd.set_tls13();
+        rd.install_opener(Box::new(XorOpener {
+            key: 1,
+            seen: Arc::default(),
+        }))
+        .unwrap();
+        rd.skip_rejected_early_data(budget);
+        rd
+    }
+
+    #[test]
+    fn skips_rejected_early_data_up_to_its_budget_then_opens_at_seq_0() {
+        // Records that do not open (a tag for another sequence number),
+        // charged at their body less 17 bytes: 20 in all, the budget.
+        let mut rd = skipping(20);
+        let mut wire = xor_record(23, &[0; 16], 1, 9);
+        wire.extend(xor_record(23, &[0; 36], 1, 9));
+        wire.extend(xor_record(23, b"flight", 1, 0));
+        assert_eq!(rd.feed(&wire), wire.len());
+        // The first record that opens is at sequence number 0: the
+        // skipped ones used none.
+        assert_eq!(
+            rd.next_message(),
+            Ok(Some(Inbound::ApplicationData(b"flight")))
+        );
+        // Skipping has ended: a record that does not open now is fatal.
+        let bad = xor_record(23, b"late", 1, 9);
+        assert_eq!(rd.feed(&bad), bad.len());
+        assert_eq!(rd.next_message(), Err(Error::DecryptFailed));
+    }
+
+    #[test]
+    fn rejected_early_data_past_its_budget_is_unexpected_message() {
+        let mut rd = skipping(20);
+        let mut wire = xor_record(23, &[0; 36], 1, 9);
+        wire.extend(xor_record(23, &[0; 17], 1, 9));
+        assert_eq!(rd.feed(&wire), wire.len());
+        assert!(matches!(
+            rd.next_message(),
+            Err(Error::UnexpectedMessage {
+                expected: "no more rejected early data than max_early_data_size",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn unprotected_early_data_is_skipped_before_a_second_client_hello() {
+        // After a HelloRetryRequest: no key yet, application_data records
+        // are skipped whole, handshake records read; a key ends it.
+        let mut rd = RecordReader::new();
+        rd.set_tls13();
+        rd.skip_rejected_early_data(100);
+        let mut wire = record(23, &[7; 50]);
+        wire.extend(record(22, &[1, 0, 0, 0]));
+        assert_eq!(rd.feed(&wire), wire.len());
+        assert!(matches!(
+            rd.next_message(),
+            Ok(Some(Inbound::Handshake {
+                typ: HandshakeType::ClientHello,
+                ..
+            }))
+        ));
+        rd.install_opener(Box::new(XorOpener {
+            key: 1,
+            seen: Arc::default(),
+        }))
+        .unwrap();
+        let bad = xor_record(23, b"x", 1, 9);
+        assert_eq!(rd.feed(&bad), bad.len());
+        assert_eq!(rd.next_message(), Err(Error::DecryptFailed));
+    }
+
     #[test]
     fn a_failed_open_is_decrypt_failed_and_sticks() {
         let mut rd = RecordReader::new();

@@ -722,11 +722,18 @@ impl<P: Shape13> SendMessage<Server, P> for state::ServerChangeCipherSpec {
                         .early_opener
                         .take()
                         .ok_or(Error::Internal("no early key"))?;
+                    // The ticket's allowance or ours now, whichever is less
+                    // (a configuration may have lowered it since).
+                    let allowed = choice
+                        .psk
+                        .as_ref()
+                        .map_or(0, |psk| psk.state.max_early_data_size)
+                        .min(core.config.max_early_data_size);
                     core.pending_opener = Some(opener);
                     core.early_data = Some(EarlyDataReceived {
                         data: Vec::new(),
                         received: 0,
-                        max: usize::try_from(core.config.max_early_data_size).unwrap_or(usize::MAX),
+                        max: usize::try_from(allowed).unwrap_or(usize::MAX),
                         ended: false,
                     });
                     core.reader.install_opener(early)
