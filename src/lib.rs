@@ -8,7 +8,8 @@
 //! handshake at state `St`, seen by role `R` ([`handshake::Client`] or
 //! [`handshake::Server`]), on the path `P` ([`handshake::Full`],
 //! [`handshake::ClientAuth`], [`handshake::NoClientCert`],
-//! [`handshake::Resumed`]). Every transition consumes `self`; `send()`
+//! [`handshake::Resumed`], [`handshake::EarlyData`] for TLS 1.3 0-RTT).
+//! Every transition consumes `self`; `send()`
 //! exists only where `R` is the state's writer and `recv()` only where its
 //! peer is, so a message sent or expected out of order does not compile.
 //! Where the peer chooses the path, `recv()` returns an enum to match on
