@@ -17,13 +17,15 @@
 //!
 //! The TLS 1.3 half (`tls13_*`, module `tls13`) does the same for every
 //! TLS 1.3 reading state of both roles, through the sans-IO drivers, over
-//! six handshakes that between them reach them all (`1.3-full+ccs`,
+//! seven handshakes that between them reach them all (`1.3-full+ccs`,
 //! `1.3-hrr+client-auth`, `1.3-no-cert`, one per TLS 1.3 suite;
 //! `1.3-resumed`: the resumed reads of both roles, and the server's
 //! NewSessionTickets after it; `1.3-early` and `1.3-early+ccs`, 0-RTT
 //! accepted: the client's reads on the EarlyData path, the server's early
 //! data and EndOfEarlyData under the client's early traffic key, at
-//! EndOfEarlyData), and after each the established connection
+//! EndOfEarlyData; `1.3-early-rejected`: the client's reads when the server
+//! declines the early data, the server skipping it), and after each the
+//! established connection
 //! twice: before anything else, and after the server asked for a
 //! certificate (RFC 8446 4.6.2; every client offers post_handshake_auth),
 //! with the peer's part of that exchange next. The input is arbitrary bytes
@@ -566,14 +568,17 @@ mod tls13 {
     /// ChangeCipherSpec (RFC 8446 2.3, 4.2.10): the client reads on the
     /// `EarlyData` path, the server reads the early data records and the
     /// EndOfEarlyData, under the client's early traffic key, at
-    /// EndOfEarlyData.
-    pub const SCENARIOS: [(&str, CipherSuite); 6] = [
+    /// EndOfEarlyData; and one whose server takes no 0-RTT (the ticket
+    /// allowed it): the client's EncryptedExtensions read takes the
+    /// `Rejected` branch, the server skips the early data at ClientFinished.
+    pub const SCENARIOS: [(&str, CipherSuite); 7] = [
         ("1.3-full+ccs", CipherSuite::TLS13_AES_128_GCM_SHA256),
         ("1.3-hrr+client-auth", CipherSuite::TLS13_AES_256_GCM_SHA384),
         ("1.3-no-cert", CipherSuite::TLS13_CHACHA20_POLY1305_SHA256),
         ("1.3-resumed", CipherSuite::TLS13_AES_128_GCM_SHA256),
         ("1.3-early", CipherSuite::TLS13_AES_256_GCM_SHA384),
         ("1.3-early+ccs", CipherSuite::TLS13_CHACHA20_POLY1305_SHA256),
+        ("1.3-early-rejected", CipherSuite::TLS13_AES_128_GCM_SHA256),
     ];
 
     /// The early data the 0-RTT scenarios' clients send (two records'
@@ -681,6 +686,10 @@ mod tls13 {
         if shape.contains("resumed") || early {
             server.ticketer = Some(ticketer());
             client.session_store = Some(ticketed_store(&client, &server));
+        }
+        if shape.contains("rejected") {
+            // The ticket allows 0-RTT; this server no longer takes it.
+            server.max_early_data_size = 0;
         }
         let name = ServerName::try_from("localhost").unwrap();
         let client = match early {
@@ -1462,15 +1471,18 @@ fn tls13_every_reading_state_is_reached_and_reads_its_legal_record() {
                 );
             }
             if shape.contains("early") {
-                // The early data was accepted: the client reads on the
-                // EarlyData path (EncryptedExtensions twice around the
-                // server's CCS), and the server reads the early data
-                // record, under the client's early key, at EndOfEarlyData
-                // (after the client's CCS, if any), then the EndOfEarlyData
-                // under that key (epoch 0), then the Finished.
+                // Accepted, the client reads on the EarlyData path
+                // (EncryptedExtensions twice around the server's CCS), and
+                // the server reads the early data record, under the
+                // client's early key (epoch 0), at EndOfEarlyData (after
+                // the client's CCS, if any), then the EndOfEarlyData under
+                // that key, then the Finished under the handshake key.
+                // Rejected, the server reads the early data record at
+                // ClientFinished (and skips it), then the Finished.
                 let ccs = shape.ends_with("+ccs");
-                let expected: Vec<&str> = match victim_is_client {
-                    true => [
+                let rejected = shape.ends_with("-rejected");
+                let expected: Vec<&str> = match (victim_is_client, rejected) {
+                    (true, _) => [
                         &["ServerHello", "EncryptedExtensions"][..],
                         if ccs {
                             &["EncryptedExtensions"][..]
@@ -1481,21 +1493,43 @@ fn tls13_every_reading_state_is_reached_and_reads_its_legal_record() {
                         &["HandshakeOver"; 4],
                     ]
                     .concat(),
-                    false => [
+                    (false, false) => [
                         &["ClientHello", "EndOfEarlyData"][..],
                         if ccs { &["EndOfEarlyData"][..] } else { &[] },
                         &["EndOfEarlyData", "ClientFinished"],
                         &["HandshakeOver"; 2],
                     ]
                     .concat(),
+                    (false, true) => [
+                        &["ClientHello", "ClientFinished", "ClientFinished"][..],
+                        &["HandshakeOver"; 2],
+                    ]
+                    .concat(),
                 };
                 assert_eq!(names, expected, "{shape} {role}");
-                if !victim_is_client {
-                    let first_early = 1 + usize::from(ccs);
-                    let at = tls13::at(scenario, false, first_early);
-                    assert_eq!(at.next_places[..2], [Some((0, 0)), Some((0, 1))]);
-                    assert_eq!(at.next_places[2], Some((1, 0)), "the Finished");
+                let first_early = 1 + usize::from(ccs);
+                let at = tls13::at(scenario, false, first_early);
+                match rejected {
+                    false => assert_eq!(
+                        at.next_places[..3],
+                        [Some((0, 0)), Some((0, 1)), Some((1, 0))],
+                        "the early data, EndOfEarlyData, Finished"
+                    ),
+                    true => assert_eq!(
+                        at.next_places[..2],
+                        [Some((0, 0)), Some((1, 0))],
+                        "the early data, Finished"
+                    ),
                 }
+                // The handshake resumed, the early data taken or not.
+                let at = tls13::at(scenario, victim_is_client, names.len() - 2);
+                let summary = match &at.victim {
+                    tls13::Victim::Client(d) => d.summary().cloned(),
+                    tls13::Victim::Server(d) => d.summary().cloned(),
+                };
+                let summary = summary.expect("established");
+                assert!(summary.resumed, "{shape} {role}");
+                assert_eq!(summary.early_data_accepted, !rejected, "{shape} {role}");
             }
             for (k, name) in names.iter().enumerate() {
                 let at = tls13::at(scenario, victim_is_client, k);
