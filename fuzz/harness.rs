@@ -16,9 +16,10 @@
 //!   runs up to just before it, then the fuzzer's bytes are the peer's
 //!   bytes from there on.
 //! - [`client_sealed`] / [`server_sealed`]: as the state targets for TLS
-//!   1.3 (full and resumed), but the fuzzer's bytes are records the harness
-//!   seals as the peer's under its real keys, so the protected handshake
-//!   reads and the post-handshake ones are reached.
+//!   1.3 (full, resumed and 0-RTT), but the fuzzer's bytes are records the
+//!   harness seals as the peer's under its real keys (the client's early
+//!   data and EndOfEarlyData under its early key), so the protected
+//!   handshake reads and the post-handshake ones are reached.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -50,7 +51,9 @@ use tlstate::record::{
     DEFAULT_MAX_HANDSHAKE_LEN, Inbound, MAX_IDLE_CAPACITY, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN,
     RecordOpener, RecordReader,
 };
-use tlstate::session::{ClientSession, ClientSessionStore, InMemorySessionStore, Ticketer};
+use tlstate::session::{
+    ClientSession, ClientSessionStore, InMemorySessionStore, Ticketer, Tls13Ticket,
+};
 
 // ---------------------------------------------------------------------------
 // Test PKI
@@ -113,9 +116,18 @@ struct Pki {
     /// As `server`, also stapling an OCSP response (a CertificateStatus
     /// after the Certificate), for the client-certificate scenarios.
     stapling_server: Arc<ServerConfig>,
+    /// As `client13`, sending 0-RTT early data when it holds a ticket
+    /// allowing it.
+    client13_early: Arc<ClientConfig>,
+    /// As `server13`, issuing tickets that allow 0-RTT and taking it.
+    server13_early: Arc<ServerConfig>,
     client_verifier: Arc<WebPkiClientVerifier>,
     /// A session `server` issued a ticket for, for the resumed scenario.
     session: ClientSession,
+    /// A ticket of `server13_early`'s allowing 0-RTT, for the 0-RTT
+    /// scenario: each run offers it again, to a server with a strike
+    /// register of its own, which accepts it once.
+    ticket13: Tls13Ticket,
 }
 
 fn pki() -> &'static Pki {
@@ -190,6 +202,29 @@ fn pki() -> &'static Pki {
         }
         assert!(c.summary().is_some(), "the first handshake did not finish");
         let session = store.get("localhost").expect("a session to resume");
+
+        // One TLS 1.3 handshake to get a ticket allowing 0-RTT.
+        let mut client13_early = client13.clone();
+        client13_early.enable_early_data = true;
+        let mut server13_early = server13.clone();
+        server13_early.ticketer =
+            Some(Arc::new(Ticketer::new(1 << 30, 1 << 30).expect("ticketer")));
+        server13_early.max_early_data_size = 16384;
+        let store = Arc::new(InMemorySessionStore::new(2));
+        let mut first = client13_early.clone();
+        first.session_store = Some(store.clone());
+        let mut c = ClientDriver::new(Arc::new(first), server_name());
+        let mut s = ServerDriver::new(Arc::new(server13_early.clone()));
+        for _ in 0..4 {
+            let flight = output(&mut c);
+            assert_eq!(s.handle_input(&flight), flight.len());
+            let flight = output(&mut s);
+            assert_eq!(c.handle_input(&flight), flight.len());
+        }
+        // Reading takes the tickets that followed the handshake.
+        let _ = c.read(&mut [0; 64]);
+        let ticket13 = store.take_tls13("localhost").expect("a TLS 1.3 ticket");
+        assert!(ticket13.max_early_data_size > 0, "the ticket allows 0-RTT");
         Pki {
             client: Arc::new(client),
             client_with_cert: Arc::new(client_with_cert),
@@ -202,12 +237,43 @@ fn pki() -> &'static Pki {
             server13_hrr: Arc::new(server13_hrr),
             server,
             stapling_server: Arc::new(stapling_server),
+            client13_early: Arc::new(client13_early),
+            server13_early: Arc::new(server13_early),
             client_verifier: Arc::new(
                 WebPkiClientVerifier::new(&[ca.der().clone()]).expect("client verifier"),
             ),
             session,
+            ticket13,
         }
     })
+}
+
+/// The early data the 0-RTT scenario's client sends.
+const EARLY_DATA: &[u8] = b"GET /early HTTP/1.1\r\n\r\n";
+
+/// The 0-RTT scenario's pair: our client holding the ticket allowing
+/// 0-RTT (see [`Pki::ticket13`]) and starting with early data, our server
+/// with a strike register of this run alone (so it accepts the early data;
+/// a shared one would refuse the ticket's second 0-RTT); the client
+/// offering post_handshake_auth and logging into `log` if given, as the
+/// server does.
+fn early_pair(log: Option<&Arc<Logged>>) -> (ClientDriver, ServerDriver) {
+    let pki = pki();
+    let store = InMemorySessionStore::new(2);
+    store.put_tls13("localhost", pki.ticket13.clone());
+    let mut client = (*pki.client13_early).clone();
+    client.session_store = Some(Arc::new(store));
+    client.post_handshake_auth = true;
+    let mut server = (*pki.server13_early).clone();
+    server.anti_replay = Arc::default();
+    if let Some(log) = log {
+        client.key_log = Some(log.clone());
+        server.key_log = Some(log.clone());
+    }
+    (
+        ClientDriver::with_early_data(Arc::new(client), server_name(), EARLY_DATA),
+        ServerDriver::new(Arc::new(server)),
+    )
 }
 
 fn server_name() -> ServerName<'static> {
@@ -592,10 +658,11 @@ fn payload_roundtrip(input: &[u8]) {
 // client_states / server_states
 // ---------------------------------------------------------------------------
 
-/// The handshakes the state targets run, by bits 4-6 of the selector: four
-/// TLS 1.2 ones, four TLS 1.3 ones (shapes of the TLS 1.3 table) that
-/// between them reach every TLS 1.3 reading state of both roles.
-pub const SCENARIOS: [&str; 8] = [
+/// The handshakes the state targets run, by bits 4-6 of the selector (and
+/// bit 3 for the last): four TLS 1.2 ones, five TLS 1.3 ones (shapes of the
+/// TLS 1.3 table) that between them reach every TLS 1.3 reading state of
+/// both roles.
+pub const SCENARIOS: [&str; 9] = [
     // TLS 1.2, the full handshake; the server issues a session ticket.
     "full",
     // TLS 1.2: the server asks for a client certificate and gets one; it
@@ -617,7 +684,15 @@ pub const SCENARIOS: [&str; 8] = [
     // TLS 1.3: the server asks for a client certificate (optional) and
     // gets an empty Certificate.
     "1.3-no-cert",
+    // TLS 1.3 0-RTT (with the compatibility ChangeCipherSpecs): the client
+    // resumes with a ticket allowing early data and sends some after its
+    // ClientHello (and CCS); the server accepts it, then reads the early
+    // data and the EndOfEarlyData under the client's early traffic key.
+    "1.3-early+ccs",
 ];
+
+/// The 0-RTT scenario of [`SCENARIOS`].
+pub const EARLY: usize = 8;
 
 /// Whether `scenario` negotiates TLS 1.3.
 pub fn is_tls13(scenario: usize) -> bool {
@@ -626,6 +701,9 @@ pub fn is_tls13(scenario: usize) -> bool {
 
 /// A genuine pair of endpoints for `scenario`, not yet started.
 fn endpoints(scenario: usize) -> (ClientDriver, ServerDriver) {
+    if scenario == EARLY {
+        return early_pair(None);
+    }
     let pki = pki();
     let client = match scenario {
         1 => pki.client_with_cert.clone(),
@@ -801,17 +879,26 @@ fn reads() -> &'static Reads {
 /// peer records read first, mod the scenario's reads + 1: the last is the
 /// established connection), bits 4-6 the scenario (see [`SCENARIOS`]: 0-3
 /// TLS 1.2, 4-7 TLS 1.3), bit 7 the chunking of the fuzzer's bytes (whole,
-/// or one byte at a time).
+/// or one byte at a time). In a TLS 1.3 scenario, bit 3 set picks the 0-RTT
+/// scenario [`EARLY`] instead, bits 0-2 its state (no TLS 1.3 scenario has
+/// more than 8 states, so bit 3 only ever repeated a state there).
 fn select(selector: u8, reads: &[usize; SCENARIOS.len()]) -> (usize, usize, u8) {
-    let scenario = usize::from(selector >> 4 & 7);
-    let k = usize::from(selector & 0x0f) % (reads[scenario] + 1);
+    let mut scenario = usize::from(selector >> 4 & 7);
+    let mut k = usize::from(selector & 0x0f);
+    if is_tls13(scenario) && k & 8 != 0 {
+        (scenario, k) = (EARLY, k & 7);
+    }
+    let k = k % (reads[scenario] + 1);
     let chunking = selector >> 7;
     (scenario, k, chunking)
 }
 
 /// The selector byte for state `k` of `scenario`, delivered whole.
 pub fn selector(scenario: usize, k: usize) -> u8 {
-    (scenario as u8) << 4 | k as u8
+    match scenario {
+        EARLY => 4 << 4 | 8 | k as u8,
+        _ => (scenario as u8) << 4 | k as u8,
+    }
 }
 
 /// The scenario and state `selector` picks, as [`select`] reads it.
@@ -1046,10 +1133,11 @@ impl Logged {
 /// Where a sealed target's run starts, as its selector picks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SealedAt {
-    /// A TLS 1.3 scenario of [`SCENARIOS`] (4-7).
+    /// A TLS 1.3 scenario of [`SCENARIOS`] (4-8).
     pub scenario: usize,
     /// The client holds a ticket of the server's (which issues tickets):
-    /// the handshake resumes where the scenario allows it.
+    /// the handshake resumes where the scenario allows it (always, with
+    /// 0-RTT, in [`EARLY`]).
     pub resumed: bool,
     /// How many of the peer's records the side under test reads first
     /// (its reading states; the count of them is the established
@@ -1060,10 +1148,15 @@ pub struct SealedAt {
 
 /// Decodes a sealed target's selector: bits 0-3 `k` (mod the number of
 /// stages, [`sealed_stages`]), bits 4-5 the scenario (4 + n), bit 6
-/// resumed, bit 7 the chunking (as in the state targets).
+/// resumed, bit 7 the chunking (as in the state targets). Resumed, scenario
+/// 7 (`1.3-no-cert`, whose resumption asks for no certificate: the same
+/// handshake as resumed 6) is the 0-RTT scenario [`EARLY`] instead.
 pub fn sealed_at(selector: u8, client: bool) -> SealedAt {
-    let scenario = 4 + usize::from(selector >> 4 & 3);
+    let mut scenario = 4 + usize::from(selector >> 4 & 3);
     let resumed = selector & 0x40 != 0;
+    if resumed && scenario == 7 {
+        scenario = EARLY;
+    }
     let k = usize::from(selector & 0x0f) % sealed_stages(scenario, resumed, client);
     SealedAt {
         scenario,
@@ -1074,7 +1167,29 @@ pub fn sealed_at(selector: u8, client: bool) -> SealedAt {
 
 /// The selector of `at`, delivered whole.
 pub fn sealed_selector(at: SealedAt) -> u8 {
-    ((at.scenario - 4) as u8) << 4 | u8::from(at.resumed) << 6 | at.k as u8
+    let scenario = at.scenario.min(7) - 4;
+    (scenario as u8) << 4 | u8::from(at.resumed) << 6 | at.k as u8
+}
+
+/// The `(scenario, resumed)` a sealed selector can pick, in the order of
+/// [`sealed_stage_list`].
+pub fn sealed_variants() -> Vec<(usize, bool)> {
+    let mut out = Vec::new();
+    for scenario in 4..EARLY {
+        out.push((scenario, false));
+        if scenario != 7 {
+            out.push((scenario, true));
+        }
+    }
+    out.push((EARLY, true));
+    out
+}
+
+/// Whether the sealed seeds cover `at`'s stage: all but the resumption of
+/// `1.3-client-auth` (a resumption asks for no certificate: it is that of
+/// 4 and 5 without the compatibility CCS).
+pub fn sealed_seeded(at: SealedAt) -> bool {
+    !(at.resumed && at.scenario == 6)
 }
 
 /// The ticketer of the sealed targets' resuming servers.
@@ -1094,6 +1209,9 @@ fn sealed_pair(
     tickets: bool,
     store: Option<Arc<InMemorySessionStore>>,
 ) -> (ClientDriver, ServerDriver) {
+    if scenario == EARLY {
+        return early_pair(log);
+    }
     let pki = pki();
     let (client, server) = match scenario {
         4 => (&pki.client13, &pki.server13),
@@ -1128,12 +1246,16 @@ fn sealed_pair(
 
 /// The pair of `scenario`, logging into `log`; if `resumed`, the server
 /// issues tickets and the client holds fresh ones (from a full handshake
-/// of the same pair, just now).
+/// of the same pair, just now; in [`EARLY`], the one ticket allowing
+/// 0-RTT, see [`early_pair`]).
 fn sealed_endpoints(
     scenario: usize,
     resumed: bool,
     log: &Arc<Logged>,
 ) -> (ClientDriver, ServerDriver) {
+    if scenario == EARLY {
+        return early_pair(Some(log));
+    }
     let store = resumed.then(|| {
         let store = Arc::new(InMemorySessionStore::new(2));
         let (mut c, mut s) = sealed_pair(scenario, None, true, Some(store.clone()));
@@ -1161,41 +1283,73 @@ fn sealed_genuine(
     resumed: bool,
     client: bool,
 ) -> (usize, tlstate::enums::CipherSuite) {
-    static GENUINE: OnceLock<Vec<(usize, tlstate::enums::CipherSuite)>> = OnceLock::new();
+    type Runs = Vec<((usize, bool, bool), (usize, tlstate::enums::CipherSuite))>;
+    static GENUINE: OnceLock<Runs> = OnceLock::new();
     let genuine_runs = GENUINE.get_or_init(|| {
         let mut out = Vec::new();
-        for (scenario, scenario_name) in SCENARIOS.iter().enumerate().skip(4) {
-            for resumed in [false, true] {
-                for client in [false, true] {
-                    let log = Arc::default();
-                    let (mut c, mut s) = sealed_endpoints(scenario, resumed, &log);
-                    let read = match client {
-                        true => genuine(&mut c, &mut s, usize::MAX).len(),
-                        false => genuine(&mut s, &mut c, usize::MAX).len(),
-                    };
-                    let suite = c.summary().map(|summary| summary.cipher_suite);
-                    assert!(s.summary().is_some(), "{scenario_name}: no handshake");
-                    out.push((read, suite.expect("a handshake")));
+        for (scenario, resumed) in sealed_variants() {
+            for client in [false, true] {
+                let log = Arc::default();
+                let (mut c, mut s) = sealed_endpoints(scenario, resumed, &log);
+                let read = match client {
+                    true => genuine(&mut c, &mut s, usize::MAX).len(),
+                    false => genuine(&mut s, &mut c, usize::MAX).len(),
+                };
+                let suite = c.summary().map(|summary| summary.cipher_suite);
+                let name = SCENARIOS[scenario];
+                assert!(s.summary().is_some(), "{name}: no handshake");
+                if scenario == EARLY {
+                    assert!(
+                        s.summary()
+                            .is_some_and(|summary| summary.early_data_accepted),
+                        "{name}: the early data was not accepted"
+                    );
                 }
+                out.push((
+                    (scenario, resumed, client),
+                    (read, suite.expect("a handshake")),
+                ));
             }
         }
         out
     });
-    genuine_runs[(scenario - 4) * 4 + usize::from(resumed) * 2 + usize::from(client)]
+    genuine_runs
+        .iter()
+        .find(|(variant, _)| *variant == (scenario, resumed, client))
+        .map(|(_, run)| *run)
+        .expect("a sealed variant")
 }
 
-/// One direction's keys: the handshake traffic secret, then the first
-/// application traffic secret (and those after it).
+/// One direction's keys, by epoch: the client's early traffic secret (the
+/// client's direction of [`EARLY`]), the handshake traffic secret, then the
+/// first application traffic secret (and those after it).
 struct SealedKeys<'a> {
     log: &'a Logged,
     suite: &'static tlstate::crypto::tls13::Tls13CipherSuite,
-    labels: [&'static str; 2],
+    labels: &'static [&'static str],
 }
 
 impl SealedKeys<'_> {
+    /// The epoch of the handshake key.
+    fn handshake(&self) -> usize {
+        self.labels.len() - 2
+    }
+
+    /// The epoch of the first application key.
+    fn application(&self) -> usize {
+        self.labels.len() - 1
+    }
+
+    /// The secret of `epoch`: from the first application key on, the
+    /// first application secret (the later ones are derived from it).
     fn secret(&self, epoch: usize) -> Option<tlstate::crypto::tls13::Secret> {
-        let secret = self.log.get(self.labels[epoch.min(1)])?;
+        let secret = self.log.get(self.labels[epoch.min(self.application())])?;
         tlstate::crypto::tls13::Secret::new(self.suite.hash, &secret).ok()
+    }
+
+    /// The first key after `epoch` under which `record` opens as number 0.
+    fn later_opening(&self, epoch: usize, record: &[u8]) -> Option<usize> {
+        (epoch + 1..self.labels.len()).find(|&later| self.opens(later, 0, record))
     }
 
     fn opens(&self, epoch: usize, seq: u64, record: &[u8]) -> bool {
@@ -1222,16 +1376,19 @@ impl SealedKeys<'_> {
             }
             if self.opens(epoch, seq, record) {
                 seq += 1;
-            } else if epoch == 0 && self.opens(1, 0, record) {
-                (epoch, seq) = (1, 1);
+            } else if let Some(later) = self.later_opening(epoch, record) {
+                (epoch, seq) = (later, 1);
             }
         }
+        let application = self.application();
         match next {
             Some(record) if record.first() != Some(&23) => None,
-            Some(record) if epoch == 0 && !self.opens(0, seq, record) => Some((1, 0)),
+            Some(record) if epoch < application && !self.opens(epoch, seq, record) => {
+                Some((self.later_opening(epoch, record).unwrap_or(epoch + 1), 0))
+            }
             Some(_) => Some((epoch, seq)),
             // Established: the application key.
-            None if epoch == 0 => Some((1, 0)),
+            None if epoch < application => Some((application, 0)),
             None => Some((epoch, seq)),
         }
     }
@@ -1240,7 +1397,8 @@ impl SealedKeys<'_> {
 /// Seals each record of `input` as the peer's next protected record from
 /// `place` on: `input` is a sequence of (inner content type, 16-bit
 /// length, content); a tail shorter than its length is taken as it is. A
-/// record holding a Finished under the handshake key moves on to the
+/// record holding an EndOfEarlyData under the early key moves on to the
+/// handshake key, one holding a Finished under the handshake key to the
 /// application key, one ending in a KeyUpdate to the next application
 /// key (RFC 8446 4.6.3), each from sequence number 0, as the peer's
 /// would.
@@ -1251,7 +1409,7 @@ fn seal_records(input: &[u8], keys: &SealedKeys<'_>, place: (usize, u64)) -> Vec
         return Vec::new();
     };
     // Application secrets after the first: each the next of the one before.
-    for _ in 1..epoch {
+    for _ in keys.application()..epoch {
         secret = tlstate::crypto::tls13::next_traffic_secret(&secret).expect("the next secret");
     }
     let mut out = Vec::new();
@@ -1272,17 +1430,19 @@ fn seal_records(input: &[u8], keys: &SealedKeys<'_>, place: (usize, u64)) -> Vec
         seq += 1;
         rest = after;
         let handshake = *typ == 22;
-        let finished = handshake && epoch == 0 && content.first() == Some(&20);
+        let end_of_early_data =
+            handshake && epoch < keys.handshake() && content.first() == Some(&5);
+        let finished = handshake && epoch == keys.handshake() && content.first() == Some(&20);
         let key_update = handshake
-            && epoch > 0
+            && epoch > keys.handshake()
             && content.len() >= 5
             && content[content.len() - 5..content.len() - 1] == [24, 0, 0, 1];
-        if finished || key_update {
+        if end_of_early_data || finished || key_update {
             epoch += 1;
             seq = 0;
-            secret = match finished {
-                true => keys.secret(1).expect("the application secret"),
-                false => {
+            secret = match key_update {
+                false => keys.secret(epoch).expect("the next secret was logged"),
+                true => {
                     tlstate::crypto::tls13::next_traffic_secret(&secret).expect("the next secret")
                 }
             };
@@ -1325,6 +1485,8 @@ struct SealedSetup {
     delivered: usize,
     log: Arc<Logged>,
     suite: tlstate::enums::CipherSuite,
+    /// The 0-RTT scenario: the client's records start under its early key.
+    early: bool,
 }
 
 impl SealedSetup {
@@ -1375,6 +1537,7 @@ impl SealedSetup {
             delivered,
             log,
             suite: sealed_genuine(at.scenario, at.resumed, client).1,
+            early: at.scenario == EARLY,
         }
     }
 
@@ -1382,9 +1545,14 @@ impl SealedSetup {
         SealedKeys {
             log: &self.log,
             suite: tlstate::crypto::tls13::lookup_tls13(self.suite).expect("a TLS 1.3 suite"),
-            labels: match client {
-                true => ["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
-                false => ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"],
+            labels: match (client, self.early) {
+                (true, _) => &["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
+                (false, false) => &["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"],
+                (false, true) => &[
+                    "CLIENT_EARLY_TRAFFIC_SECRET",
+                    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                    "CLIENT_TRAFFIC_SECRET_0",
+                ],
             },
         }
     }
@@ -1430,25 +1598,24 @@ pub fn sealed_run(data: &[u8], client: bool) -> Option<SealedRun> {
 /// test is at, whether the input is sealed there)`.
 pub fn sealed_stage_list(client: bool) -> Vec<(SealedAt, &'static str, bool)> {
     let mut out = Vec::new();
-    for scenario in 4..SCENARIOS.len() {
-        for resumed in [false, true] {
-            for k in 0..sealed_stages(scenario, resumed, client) {
-                let at = SealedAt {
-                    scenario,
-                    resumed,
-                    k,
-                };
-                let setup = SealedSetup::new(at, client);
-                out.push((at, setup.state_name(client), setup.place(client).is_some()));
-            }
+    for (scenario, resumed) in sealed_variants() {
+        for k in 0..sealed_stages(scenario, resumed, client) {
+            let at = SealedAt {
+                scenario,
+                resumed,
+                k,
+            };
+            let setup = SealedSetup::new(at, client);
+            out.push((at, setup.state_name(client), setup.place(client).is_some()));
         }
     }
     out
 }
 
 /// Seeds of the sealed targets: `(target, file name, input)`. At every
-/// sealed stage of the handshake (of the scenarios 4-7, and resumed of
-/// 4 and 5), the genuine peer's records from there on, opened (another
+/// sealed stage of the handshake (of the scenarios 4-7, resumed of 4 and
+/// 5, and the 0-RTT scenario 8), the genuine peer's records from there on,
+/// opened (another
 /// run's: their CertificateVerify or Finished, over that run's transcript,
 /// is refused, and the fuzzer explores the reads before it); at the
 /// established connection, a KeyUpdate of request_update 2 and a
@@ -1499,14 +1666,18 @@ pub fn sealed_seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut seeds = Vec::new();
     for (target, client) in [("client_sealed", true), ("server_sealed", false)] {
         for (at, state, sealed) in sealed_stage_list(client) {
-            if !sealed || (at.resumed && at.scenario > 5) {
+            if !sealed || !sealed_seeded(at) {
                 continue;
             }
             let reads = sealed_stages(at.scenario, at.resumed, client) - 2;
             let name = format!(
                 "{}{}-{}-{state}",
                 SCENARIOS[at.scenario],
-                if at.resumed { "-resumed" } else { "" },
+                if at.resumed && at.scenario != EARLY {
+                    "-resumed"
+                } else {
+                    ""
+                },
                 at.k
             );
             let inputs: Vec<(&str, Vec<u8>)> = match (at.k.cmp(&reads), client) {
@@ -1562,8 +1733,11 @@ fn sealed_continuation(at: SealedAt, client: bool) -> Vec<u8> {
         out.extend_from_slice(&(content.len() as u16).to_be_bytes());
         out.extend_from_slice(content);
         seq += 1;
-        if epoch == 0 && typ == ContentType::Handshake && content.first() == Some(&20) {
-            (epoch, seq) = (1, 0);
+        let handshake = typ == ContentType::Handshake;
+        if handshake && epoch < keys.handshake() && content.first() == Some(&5)
+            || handshake && epoch == keys.handshake() && content.first() == Some(&20)
+        {
+            (epoch, seq) = (epoch + 1, 0);
         }
     }
     out

@@ -73,9 +73,10 @@ fn corpus_server_sealed() {
 }
 
 /// The sealed targets' checked-in corpus has an input at every stage
-/// where the input is sealed (of the scenarios 4-7, and resumed of 4 and
-/// 5), and between them those stages reach every TLS 1.3 reading state of
-/// the role after its peer's hello, the resumed path's included.
+/// where the input is sealed (of the scenarios 4-7, resumed of 4 and 5,
+/// and the 0-RTT scenario 8), and between them those stages reach every
+/// TLS 1.3 reading state of the role after its peer's hello, the resumed
+/// path's and the 0-RTT path's (EndOfEarlyData) included.
 #[test]
 fn sealed_corpus_reaches_every_sealed_stage() {
     for (target, client) in [("client_sealed", true), ("server_sealed", false)] {
@@ -89,7 +90,7 @@ fn sealed_corpus_reaches_every_sealed_stage() {
         let mut reached = Vec::new();
         for (at, state, sealed) in harness::sealed_stage_list(client) {
             println!("{target}: {at:?} {state} sealed={sealed}");
-            if !sealed || (at.resumed && at.scenario > 5) {
+            if !sealed || !harness::sealed_seeded(at) {
                 continue;
             }
             assert!(

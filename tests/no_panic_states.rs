@@ -17,18 +17,25 @@
 //!
 //! The TLS 1.3 half (`tls13_*`, module `tls13`) does the same for every
 //! TLS 1.3 reading state of both roles, through the sans-IO drivers, over
-//! four handshakes that between them reach them all (`1.3-full+ccs`,
-//! `1.3-hrr+client-auth`, `1.3-no-cert`, one per TLS 1.3 suite, and
+//! seven handshakes that between them reach them all (`1.3-full+ccs`,
+//! `1.3-hrr+client-auth`, `1.3-no-cert`, one per TLS 1.3 suite;
 //! `1.3-resumed`: the resumed reads of both roles, and the server's
-//! NewSessionTickets after it), and after each the established connection
+//! NewSessionTickets after it; `1.3-early` and `1.3-early+ccs`, 0-RTT
+//! accepted: the client's reads on the EarlyData path, the server's early
+//! data and EndOfEarlyData under the client's early traffic key, at
+//! EndOfEarlyData; `1.3-early-rejected`: the client's reads when the server
+//! declines the early data, the server skipping it), and after each the
+//! established connection
 //! twice: before anything else, and after the server asked for a
 //! certificate (RFC 8446 4.6.2; every client offers post_handshake_auth),
 //! with the peer's part of that exchange next. The input is arbitrary bytes
 //! or records, or the peer's next records mutated: bytes changed as they
 //! are, or their content (a handshake message's bytes, length, type, or
 //! the inner content type) changed and then sealed again with the real
-//! keys (both sides log their secrets), a record split in two, two records
-//! swapped or joined into one, a garbage record after the genuine one; or
+//! keys (both sides log their secrets; the early data and EndOfEarlyData
+//! under the early key), a record split in two, two records swapped (two
+//! protected ones re-sealed at each other's numbers) or joined into one, a
+//! garbage record after the genuine one; or
 //! a TLS 1.3 handshake message (KeyUpdate, NewSessionTicket,
 //! CertificateRequest, Certificate, CertificateVerify, Finished,
 //! EndOfEarlyData, or any type and body), possibly changed, sealed in the
@@ -556,13 +563,27 @@ mod tls13 {
     /// ChangeCipherSpec, a HelloRetryRequest, both client-auth answers and
     /// a resumed handshake (whose client reads EncryptedExtensions and the
     /// server's Finished on the `Resumed` path, and whose server issues
-    /// tickets after it: NewSessionTickets for the client to read).
-    pub const SCENARIOS: [(&str, CipherSuite); 4] = [
+    /// tickets after it: NewSessionTickets for the client to read), and
+    /// 0-RTT resumptions, with and without the compatibility
+    /// ChangeCipherSpec (RFC 8446 2.3, 4.2.10): the client reads on the
+    /// `EarlyData` path, the server reads the early data records and the
+    /// EndOfEarlyData, under the client's early traffic key, at
+    /// EndOfEarlyData; and one whose server takes no 0-RTT (the ticket
+    /// allowed it): the client's EncryptedExtensions read takes the
+    /// `Rejected` branch, the server skips the early data at ClientFinished.
+    pub const SCENARIOS: [(&str, CipherSuite); 7] = [
         ("1.3-full+ccs", CipherSuite::TLS13_AES_128_GCM_SHA256),
         ("1.3-hrr+client-auth", CipherSuite::TLS13_AES_256_GCM_SHA384),
         ("1.3-no-cert", CipherSuite::TLS13_CHACHA20_POLY1305_SHA256),
         ("1.3-resumed", CipherSuite::TLS13_AES_128_GCM_SHA256),
+        ("1.3-early", CipherSuite::TLS13_AES_256_GCM_SHA384),
+        ("1.3-early+ccs", CipherSuite::TLS13_CHACHA20_POLY1305_SHA256),
+        ("1.3-early-rejected", CipherSuite::TLS13_AES_128_GCM_SHA256),
     ];
+
+    /// The early data the 0-RTT scenarios' clients send (two records'
+    /// worth would change nothing the reads see: one record).
+    const EARLY_DATA: &[u8] = b"GET /early HTTP/1.1\r\n\r\n";
 
     /// The ticketer of the resumed scenario's servers.
     fn ticketer() -> Arc<Ticketer> {
@@ -610,8 +631,9 @@ mod tls13 {
     type Records = Vec<Vec<u8>>;
 
     /// Where a protected record stands in its direction's stream:
-    /// `(epoch, sequence number)`, epoch 0 the handshake keys, 1 the
-    /// first application keys; `None` for a record that is not protected.
+    /// `(epoch, sequence number)`, the epoch an index into its
+    /// [`Direction`]'s keys (early, if any, then handshake, then the first
+    /// application keys); `None` for a record that is not protected.
     type Place = Option<(usize, u64)>;
 
     /// The most a role may write in answer to one input: its next flight
@@ -652,12 +674,28 @@ mod tls13 {
         // established one has the server ask (with a certificate or
         // without, the answer of either kind).
         client.post_handshake_auth = true;
-        if shape.contains("resumed") {
+        let early = shape.contains("early");
+        if early {
+            // Tickets allowing 0-RTT, and a strike register of this run
+            // alone (the ticket is fresh, but a register shared by every
+            // case would fill up and fail closed).
+            server.max_early_data_size = 16384;
+            server.anti_replay = Arc::default();
+            client.enable_early_data = true;
+        }
+        if shape.contains("resumed") || early {
             server.ticketer = Some(ticketer());
             client.session_store = Some(ticketed_store(&client, &server));
         }
-        let client =
-            ClientDriver::new(Arc::new(client), ServerName::try_from("localhost").unwrap());
+        if shape.contains("rejected") {
+            // The ticket allows 0-RTT; this server no longer takes it.
+            server.max_early_data_size = 0;
+        }
+        let name = ServerName::try_from("localhost").unwrap();
+        let client = match early {
+            true => ClientDriver::with_early_data(Arc::new(client), name, EARLY_DATA),
+            false => ClientDriver::new(Arc::new(client), name),
+        };
         let server = match with_certificate || shape.contains("no-cert") {
             true => ServerDriver::requesting_client_cert(
                 Arc::new(server),
@@ -717,22 +755,31 @@ mod tls13 {
     }
 
     /// One direction's protected records: opened and sealed under the
-    /// handshake traffic secret, then under traffic secret 0, each epoch
-    /// counting its own sequence numbers.
+    /// client's early traffic secret (the client's direction of a 0-RTT
+    /// scenario), the handshake traffic secret, then traffic secret 0,
+    /// each epoch counting its own sequence numbers.
     pub struct Direction {
         suite: &'static Tls13CipherSuite,
         secrets: Arc<Logged>,
-        labels: [&'static str; 2],
+        labels: &'static [&'static str],
     }
 
     impl Direction {
         fn new(scenario: usize, secrets: &Arc<Logged>, client_writes: bool) -> Self {
+            let early = SCENARIOS[scenario].0.contains("early");
             Self {
                 suite: lookup_tls13(SCENARIOS[scenario].1).unwrap(),
                 secrets: secrets.clone(),
-                labels: match client_writes {
-                    true => ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"],
-                    false => ["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
+                labels: match (client_writes, early) {
+                    (true, true) => &[
+                        "CLIENT_EARLY_TRAFFIC_SECRET",
+                        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                        "CLIENT_TRAFFIC_SECRET_0",
+                    ],
+                    (true, false) => {
+                        &["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0"]
+                    }
+                    (false, _) => &["SERVER_HANDSHAKE_TRAFFIC_SECRET", "SERVER_TRAFFIC_SECRET_0"],
                 },
             }
         }
@@ -761,9 +808,14 @@ mod tls13 {
                         seq += 1;
                         return Some((epoch, seq - 1));
                     }
-                    if epoch == 0 && self.try_open(1, 0, record).is_some() {
-                        (epoch, seq) = (1, 1);
-                        return Some((1, 0));
+                    // The first record under a later key (the keys are
+                    // taken in order, none skipped but by a record that
+                    // did not open).
+                    for later in epoch + 1..self.labels.len() {
+                        if self.try_open(later, 0, record).is_some() {
+                            (epoch, seq) = (later, 1);
+                            return Some((later, 0));
+                        }
                     }
                     None
                 })
@@ -1231,7 +1283,13 @@ mod tls13 {
                         (None, None) => true,
                         _ => false,
                     };
-                    if !same_epoch || a.0 != b.0 {
+                    // Two protected records of one key swap whatever their
+                    // inner types (early data and the EndOfEarlyData after
+                    // it: the data comes after the message); two joined
+                    // must be of one type.
+                    let protected = a.2.is_some();
+                    let swap = matches!(input, Input::Swap);
+                    if !same_epoch || (a.0 != b.0 && !(swap && protected)) {
                         // Nothing to re-seal: the raw records, swapped.
                         return [self.next[1].clone(), first].concat();
                     }
@@ -1411,6 +1469,67 @@ fn tls13_every_reading_state_is_reached_and_reads_its_legal_record() {
                     vec!["HandshakeOver"; over],
                     "{role}"
                 );
+            }
+            if shape.contains("early") {
+                // Accepted, the client reads on the EarlyData path
+                // (EncryptedExtensions twice around the server's CCS), and
+                // the server reads the early data record, under the
+                // client's early key (epoch 0), at EndOfEarlyData (after
+                // the client's CCS, if any), then the EndOfEarlyData under
+                // that key, then the Finished under the handshake key.
+                // Rejected, the server reads the early data record at
+                // ClientFinished (and skips it), then the Finished.
+                let ccs = shape.ends_with("+ccs");
+                let rejected = shape.ends_with("-rejected");
+                let expected: Vec<&str> = match (victim_is_client, rejected) {
+                    (true, _) => [
+                        &["ServerHello", "EncryptedExtensions"][..],
+                        if ccs {
+                            &["EncryptedExtensions"][..]
+                        } else {
+                            &[]
+                        },
+                        &["ServerFinished"],
+                        &["HandshakeOver"; 4],
+                    ]
+                    .concat(),
+                    (false, false) => [
+                        &["ClientHello", "EndOfEarlyData"][..],
+                        if ccs { &["EndOfEarlyData"][..] } else { &[] },
+                        &["EndOfEarlyData", "ClientFinished"],
+                        &["HandshakeOver"; 2],
+                    ]
+                    .concat(),
+                    (false, true) => [
+                        &["ClientHello", "ClientFinished", "ClientFinished"][..],
+                        &["HandshakeOver"; 2],
+                    ]
+                    .concat(),
+                };
+                assert_eq!(names, expected, "{shape} {role}");
+                let first_early = 1 + usize::from(ccs);
+                let at = tls13::at(scenario, false, first_early);
+                match rejected {
+                    false => assert_eq!(
+                        at.next_places[..3],
+                        [Some((0, 0)), Some((0, 1)), Some((1, 0))],
+                        "the early data, EndOfEarlyData, Finished"
+                    ),
+                    true => assert_eq!(
+                        at.next_places[..2],
+                        [Some((0, 0)), Some((1, 0))],
+                        "the early data, Finished"
+                    ),
+                }
+                // The handshake resumed, the early data taken or not.
+                let at = tls13::at(scenario, victim_is_client, names.len() - 2);
+                let summary = match &at.victim {
+                    tls13::Victim::Client(d) => d.summary().cloned(),
+                    tls13::Victim::Server(d) => d.summary().cloned(),
+                };
+                let summary = summary.expect("established");
+                assert!(summary.resumed, "{shape} {role}");
+                assert_eq!(summary.early_data_accepted, !rejected, "{shape} {role}");
             }
             for (k, name) in names.iter().enumerate() {
                 let at = tls13::at(scenario, victim_is_client, k);
