@@ -1,8 +1,9 @@
 //! TLS 1.3 0-RTT (RFC 8446 2.3, 4.2.10) against other implementations:
 //! `openssl s_client -sess_in -early_data` against our server (accepted and
 //! answered; the same ticket's second 0-RTT refused while the resumption
-//! succeeds), and our client sending accepted early data to
-//! `openssl s_server -early_data` and to `gnutls-serv --earlydata`.
+//! succeeds), a rustls client's early data accepted by our server, and our
+//! client sending accepted early data to `openssl s_server -early_data`,
+//! `gnutls-serv --earlydata` and a rustls server.
 
 mod common;
 
@@ -222,4 +223,109 @@ fn our_client_sends_accepted_early_data_to_gnutls_serv() {
         "{}",
         server.output()
     );
+}
+
+fn rustls_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+#[test]
+fn rustls_early_data_is_accepted_by_our_server() {
+    let (port, seen) = our_server(2);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(fixture().pki.ca.clone()).unwrap();
+    let mut config = rustls::ClientConfig::builder_with_provider(rustls_provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.enable_early_data = true;
+    let config = Arc::new(config);
+    let name = || rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    // First: a full handshake, whose tickets allow 0-RTT; our server echoes.
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let mut tls = rustls::StreamOwned::new(
+        rustls::ClientConnection::new(config.clone(), name()).unwrap(),
+        tcp,
+    );
+    tls.write_all(b"hello\n").unwrap();
+    let mut echo = [0u8; 6];
+    tls.read_exact(&mut echo).unwrap();
+    assert_eq!(seen.recv().unwrap().1, None);
+    tls.conn.send_close_notify();
+    let _ = tls.flush();
+    // Second: early data written before the handshake.
+    let mut conn = rustls::ClientConnection::new(config, name()).unwrap();
+    let mut early = conn
+        .early_data()
+        .expect("rustls kept a ticket allowing 0-RTT");
+    assert_eq!(early.write(b"GET /early\n").unwrap(), 11);
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"after\n").unwrap();
+    let mut answer = vec![0u8; b"early:GET /early\nafter\n".len()];
+    tls.read_exact(&mut answer).unwrap();
+    assert_eq!(answer, b"early:GET /early\nafter\n");
+    assert!(tls.conn.is_early_data_accepted(), "rustls says accepted");
+    let (summary, data) = seen.recv().unwrap();
+    assert!(summary.resumed && summary.early_data_accepted);
+    assert_eq!(data.as_deref(), Some(&b"GET /early\n"[..]));
+}
+
+#[test]
+fn our_client_sends_accepted_early_data_to_rustls() {
+    let f = fixture();
+    let mut config = rustls::ServerConfig::builder_with_provider(rustls_provider())
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(f.leaf.chain.clone(), f.leaf.key.clone_key())
+        .unwrap();
+    // rustls takes 0-RTT only with stateful resumption (its anti-replay,
+    // RFC 8446 8.1): its default session cache, no ticketer.
+    config.max_early_data_size = 16384;
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = thread::spawn(move || {
+        let mut early = Vec::new();
+        for _ in 0..2 {
+            let (tcp, _) = listener.accept().unwrap();
+            tcp.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+            let mut tls = rustls::StreamOwned::new(
+                rustls::ServerConnection::new(config.clone()).unwrap(),
+                tcp,
+            );
+            // The handshake up to the client's Finished; the early data
+            // is read on the way.
+            while tls.conn.is_handshaking() {
+                tls.conn.complete_io(&mut tls.sock).unwrap();
+            }
+            let mut got = Vec::new();
+            if let Some(mut reader) = tls.conn.early_data() {
+                reader.read_to_end(&mut got).unwrap();
+            }
+            early.push(got);
+            let mut line = [0u8; 7];
+            tls.read_exact(&mut line).unwrap();
+            tls.write_all(&line).unwrap();
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+        early
+    });
+    let store = Arc::new(InMemorySessionStore::new(4));
+    let config = our_client(&store);
+    let (summary, outcome, _) = our_client_connects(config.clone(), port, b"", b"first!\n");
+    assert!(!summary.resumed && !outcome.offered);
+    let (summary, outcome, echoed) =
+        our_client_connects(config, port, b"zero-rtt data\n", b"second\n");
+    assert!(summary.resumed);
+    assert!(outcome.accepted && outcome.unsent.is_empty(), "{outcome:?}");
+    assert_eq!(echoed, b"second\n");
+    let early = server.join().unwrap();
+    assert_eq!(early[0], b"");
+    assert_eq!(early[1], b"zero-rtt data\n", "rustls read our early data");
 }
