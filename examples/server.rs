@@ -34,7 +34,9 @@
 //! takes up to N bytes of TLS 1.3 0-RTT early data with a ticket, each
 //! ticket's once: it is logged (`early data: N bytes`) and read as the
 //! start of the request (or echoed first); the page says `early data: N
-//! bytes`.
+//! bytes`. A whole request in the early data is answered at once, as
+//! 0.5-RTT data before the client's Finished (RFC 8446 2.3; the page says
+//! `answered: 0.5-RTT`): a page is safe to serve to a replay.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -42,6 +44,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tlstate::connection::SessionSummary;
 use tlstate::connection::{PostHandshakeAuth, ReadOutcome};
 use tlstate::crypto::WebPkiClientVerifier;
 use tlstate::crypto::{load_certificates_file, load_private_key_file};
@@ -49,7 +52,7 @@ use tlstate::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use tlstate::handshake::{ClientCertPolicy, Server, ServerConfig};
 use tlstate::keylog::KeyLogFile;
 use tlstate::session::{SessionCache, Ticketer};
-use tlstate::stream::{Stream, accept, accept_with_client_auth};
+use tlstate::stream::{Stream, accept, accept_answering_early_data, accept_with_client_auth};
 
 const USAGE: &str = "\
 usage: server [--listen ADDR] [flags]
@@ -350,8 +353,27 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
             return;
         }
     };
+    // A whole request in the early data is answered at once, as 0.5-RTT
+    // data, a round trip before the handshake ends (this server only
+    // serves a page, which is safe to do twice: early data can be a
+    // replay, RFC 8446 8).
+    let mut answered_early = false;
+    let mut answer = |summary: &SessionSummary, early: &[u8]| {
+        let answer = request_complete(early).then(|| {
+            page(
+                summary,
+                early.len(),
+                "answered: 0.5-RTT, before the client's Finished\n",
+            )
+        });
+        answered_early = answer.is_some();
+        answer.map(String::into_bytes)
+    };
     let accepted = match policy {
         Some(policy) => accept_with_client_auth(config, policy, tcp),
+        None if !how.echo && later.is_none() => {
+            accept_answering_early_data(config, tcp, &mut answer)
+        }
         None => accept(config, tcp),
     };
     let mut stream = match accepted {
@@ -380,6 +402,20 @@ fn serve(config: Arc<ServerConfig>, policy: Option<ClientCertPolicy>, tcp: TcpSt
     let early = stream.take_early_data().unwrap_or_default();
     if !early.is_empty() {
         println!("{peer}: early data: {} bytes", early.len());
+    }
+    if answered_early {
+        println!("{peer}: answered the early request as 0.5-RTT data");
+        // The request was the early data: nothing more is read (RFC 5246
+        // 7.2.1 as for any page: our close_notify, then done).
+        let result = match drain_available(&mut stream, &probe, &mut Vec::new()) {
+            Ok(_) => stream.close(),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => println!("{peer}: closed"),
+            Err(e) => eprintln!("{peer}: {e}"),
+        }
+        return;
     }
     let result = if how.echo {
         echo_until_closed(&mut stream, &probe, early)
@@ -520,7 +556,14 @@ fn answer_http(
         },
         None => String::new(),
     };
-    let summary = stream.summary();
+    let response = page(stream.summary(), early_len, &later);
+    stream.write_all(response.as_bytes())?;
+    stream.close()
+}
+
+/// The `-www` page: what was negotiated, how much of the request came as
+/// early data, and `extra` lines.
+fn page(summary: &SessionSummary, early_len: usize, extra: &str) -> String {
     let alpn = summary
         .alpn_protocol
         .as_deref()
@@ -531,7 +574,7 @@ fn answer_http(
         .map_or("none".to_string(), |der| subject(der));
     let body = format!(
         "protocol: {}\ncipher suite: {}\ngroup: {}\nextended master secret: {}\nalpn: {alpn}\n\
-         sni: {}\nresumed: {}\nclient certificate: {client}\nearly data: {early_len} bytes\n{later}",
+         sni: {}\nresumed: {}\nclient certificate: {client}\nearly data: {early_len} bytes\n{extra}",
         protocol_name(summary.protocol_version),
         summary.cipher_suite,
         summary.group,
@@ -539,12 +582,10 @@ fn answer_http(
         summary.server_name.as_deref().unwrap_or("none"),
         summary.resumed,
     );
-    let response = format!(
+    format!(
         "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    );
-    stream.write_all(response.as_bytes())?;
-    stream.close()
+    )
 }
 
 /// The certificate's subject, for the response body.

@@ -23,7 +23,8 @@ use crate::handshake::{
     AfterClientCert, AfterClientHello, AfterEarlyEncryptedExtensions, AfterEarlyServerHello,
     AfterServerCert, AfterServerHello, AfterServerKey, AfterTicket, Client, ClientAuth,
     ClientCertPolicy, ClientConfig, EarlyData, EarlyDataOffer, Fatal, Full, FullShape, Handshake,
-    RecvMessage, RejectedEarlyData, Resumed, Role, SendMessage, Server, ServerConfig, Shape, state,
+    RecvMessage, RejectedEarlyData, Resumed, Role, SendMessage, Server, ServerConfig, Shape, Step,
+    state,
 };
 
 /// An established connection over a blocking transport.
@@ -136,7 +137,34 @@ pub fn accept<T: io::Read + io::Write>(
     mut transport: T,
 ) -> Result<Stream<Server, T>, Fatal> {
     let hs = Handshake::server(config);
-    let conn = deliver_alert(server_handshake(hs, &mut transport), &mut transport)?;
+    let conn = deliver_alert(server_handshake(hs, &mut transport, None), &mut transport)?;
+    Ok(Stream { conn, transport })
+}
+
+/// What [`accept_answering_early_data`] asks of the application: given
+/// what the handshake has agreed so far and the 0-RTT data received so
+/// far, the answer to send now as 0.5-RTT data, or `None` to wait for
+/// more (or not to answer early at all).
+pub type EarlyAnswer<'a> = &'a mut dyn FnMut(&SessionSummary, &[u8]) -> Option<Vec<u8>>;
+
+/// Accepts as [`accept`] does; when the handshake accepts 0-RTT early
+/// data (`ServerConfig::max_early_data_size`), `answer` is asked after
+/// each arrival of it, until it answers: its answer goes out at once as
+/// 0.5-RTT data (RFC 8446 2.3), before the client's Finished, so the
+/// client has it a round trip sooner. The early data is still handed out
+/// whole by [`Stream::take_early_data`]. It may be a replay (RFC 8446 8):
+/// answer early only what is safe to do twice, and remember that the
+/// client is not yet proven live when the answer goes.
+pub fn accept_answering_early_data<T: io::Read + io::Write>(
+    config: Arc<ServerConfig>,
+    mut transport: T,
+    answer: EarlyAnswer<'_>,
+) -> Result<Stream<Server, T>, Fatal> {
+    let hs = Handshake::server(config);
+    let conn = deliver_alert(
+        server_handshake(hs, &mut transport, Some(answer)),
+        &mut transport,
+    )?;
     Ok(Stream { conn, transport })
 }
 
@@ -288,6 +316,7 @@ fn connection<R: Role, P: crate::handshake::Shape, T: io::Write>(
 fn server_handshake<T: io::Read + io::Write>(
     hs: Handshake<Server, state::ClientHello, Full>,
     t: &mut T,
+    answer: Option<EarlyAnswer<'_>>,
 ) -> Result<Connection<Server>, Fatal> {
     match hs.recv_from(t)? {
         AfterClientHello::Resumed(hs) => server_resumed(hs, t),
@@ -299,7 +328,7 @@ fn server_handshake<T: io::Read + io::Write>(
         }
         AfterClientHello::Tls13(hs) => server_tls13(hs, t),
         AfterClientHello::Tls13Resumed(hs) => server_tls13_resumed(hs, t),
-        AfterClientHello::Tls13Early(hs) => server_tls13_early(hs, t),
+        AfterClientHello::Tls13Early(hs) => server_tls13_early(hs, t, answer),
         AfterClientHello::Tls13Retry(hs) => {
             // HelloRetryRequest, [ChangeCipherSpec]; the second ClientHello
             match hs.send()?.recv_from(t)? {
@@ -328,13 +357,52 @@ fn server_tls13_resumed<T: io::Read + io::Write>(
 fn server_tls13_early<T: io::Read + io::Write>(
     hs: Handshake<Server, tls13_state::ServerHello, EarlyData>,
     t: &mut T,
+    answer: Option<EarlyAnswer<'_>>,
 ) -> Result<Connection<Server>, Fatal> {
     // ServerHello, [ChangeCipherSpec], EncryptedExtensions, Finished
-    let hs = hs.send()?.send()?.send()?.send()?;
-    // the early data and EndOfEarlyData; the client's Finished
-    let mut hs = hs.recv_from(t)?.recv_from(t)?;
+    let mut hs = hs.send()?.send()?.send()?.send()?;
+    let Some(answer) = answer else {
+        // the early data and EndOfEarlyData; the client's Finished
+        let mut hs = hs.recv_from(t)?.recv_from(t)?;
+        flushed(hs.flush_to(t))?;
+        return Ok(hs.into_connection());
+    };
+    // Read by hand, asking for an answer after each arrival of early data.
+    let mut early = Vec::new();
+    let mut answered = false;
+    let hs = loop {
+        if let Err(e) = hs.flush_to(t) {
+            return Err(hs.fatal(Error::Transport(e.kind())));
+        }
+        hs = match hs.recv()? {
+            Step::Next(next) => break next,
+            Step::NeedMore(mut same) => {
+                let arrived = same.take_early_data();
+                if !arrived.is_empty() && !answered {
+                    early.extend_from_slice(&arrived);
+                    if let Some(reply) = answer(&same.summary(), &early) {
+                        same = same.send_half_rtt_data(&reply)?;
+                        answered = true;
+                    }
+                } else {
+                    early.extend_from_slice(&arrived);
+                }
+                same
+            }
+        };
+        match hs.fill_from(t) {
+            Ok(0) => return Err(hs.fatal(Error::Truncated)),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(hs.fatal(Error::Transport(e.kind()))),
+        }
+    };
+    // The client's Finished.
+    let mut hs = hs.recv_from(t)?;
     flushed(hs.flush_to(t))?;
-    Ok(hs.into_connection())
+    let mut conn = hs.into_connection();
+    conn.prepend_early_data(early);
+    Ok(conn)
 }
 
 /// The server's TLS 1.3 walk from its ServerHello.
@@ -382,7 +450,7 @@ fn server_client_auth_handshake<T: io::Read + io::Write>(
         AfterClientHello::ResumedWithClientCert(hs) => server_resumed(hs, t),
         AfterClientHello::Tls13(hs) => server_tls13_client_auth(hs, t),
         AfterClientHello::Tls13Resumed(hs) => server_tls13_resumed(hs, t),
-        AfterClientHello::Tls13Early(hs) => server_tls13_early(hs, t),
+        AfterClientHello::Tls13Early(hs) => server_tls13_early(hs, t, None),
         AfterClientHello::Tls13Retry(hs) => {
             // HelloRetryRequest, [ChangeCipherSpec]; the second ClientHello
             match hs.send()?.recv_from(t)? {

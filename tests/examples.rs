@@ -840,7 +840,48 @@ fn client_early_data_is_accepted_by_server_early_data() {
         "{stdout}"
     );
     assert!(stdout.contains("early data: 18 bytes"), "{stdout}");
-    server.wait_for_output("early data: 18 bytes");
+    // The early data was a whole request: answered before the handshake
+    // ended.
+    assert!(
+        stdout.contains("answered: 0.5-RTT, before the client's Finished"),
+        "{stdout}"
+    );
+    server.wait_for_output("answered the early request as 0.5-RTT data");
+    // openssl s_client's early data, answered the same way.
+    let session = fx.pki.dir.path().join("example-early.sess");
+    let base = [
+        "-servername",
+        "localhost",
+        "-CAfile",
+        fx.pki.ca_path.to_str().unwrap(),
+        "-ign_eof",
+    ];
+    let (_, first) = s_client_version(
+        "-tls1_3",
+        server.port,
+        &[],
+        &[&base[..], &["-sess_out", session.to_str().unwrap()]].concat(),
+        b"GET / HTTP/1.0\r\n\r\n",
+    );
+    assert!(first.contains("New, TLSv1.3"), "{first}");
+    let (_, second) = s_client_version(
+        "-tls1_3",
+        server.port,
+        &[],
+        &[
+            &base[..],
+            &[
+                "-sess_in",
+                session.to_str().unwrap(),
+                "-early_data",
+                request.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+        b"",
+    );
+    assert!(second.contains("Early data was accepted"), "{second}");
+    assert!(second.contains("answered: 0.5-RTT"), "{second}");
     let server = ExampleServer::start(&["--tickets"]);
     let (ok, stdout, stderr) = run_client(server.port, &fx.pki.ca_path, &args);
     assert!(ok, "{stderr}");

@@ -635,3 +635,40 @@ fn early_data_past_the_tickets_allowance_is_refused_under_a_raised_limit() {
     );
     assert_eq!(error.alert(), Some(AlertDescription::UnexpectedMessage));
 }
+
+#[test]
+fn a_stream_server_answers_early_data_before_the_clients_finished() {
+    let ticketer = ticketer();
+    let server = Arc::new(server(&ticketer, 16384));
+    let store = Arc::new(ReusingStore::default());
+    first(&store, &server);
+    let (c, s) = UnixStream::pair().unwrap();
+    let server = thread::spawn(move || {
+        let mut asked = Vec::new();
+        let mut answer = |summary: &SessionSummary, early: &[u8]| {
+            asked.push((summary.early_data_accepted, early.to_vec()));
+            (early == b"GET /").then(|| b"200 OK".to_vec())
+        };
+        let mut stream = stream::accept_answering_early_data(server, s, &mut answer).unwrap();
+        let early = stream.take_early_data();
+        let _ = stream.shutdown();
+        (asked, early)
+    });
+    let (mut stream, outcome) =
+        stream::connect_with_early_data(Arc::new(client(store)), localhost(), c, b"GET /").unwrap();
+    assert!(outcome.accepted);
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    assert_eq!(answer, b"200 OK");
+    let (asked, early) = server.join().unwrap();
+    assert_eq!(
+        asked,
+        [(true, b"GET /".to_vec())],
+        "asked once, with the summary so far"
+    );
+    assert_eq!(
+        early.as_deref(),
+        Some(&b"GET /"[..]),
+        "still handed out whole"
+    );
+}

@@ -224,6 +224,27 @@ fn ticket_sink<P: Shape>(
     }))
 }
 
+impl Handshake<Server, state13::EndOfEarlyData, crate::handshake::EarlyData> {
+    /// What is agreed so far, waiting for the client's EndOfEarlyData
+    /// after accepting its 0-RTT data: what the finished handshake's
+    /// summary will say (the client's Finished is not verified yet).
+    pub fn summary(&self) -> SessionSummary {
+        let scheme = self.core.side.tls13.as_ref().map(|choice| choice.scheme);
+        summary_of13(self.known.clone(), scheme, true, true)
+    }
+}
+
+impl<R: Role> Connection<R> {
+    /// Puts early data taken during the handshake back in front of what
+    /// the connection holds (the stream's 0.5-RTT walk takes it early).
+    pub(crate) fn prepend_early_data(&mut self, mut taken: Vec<u8>) {
+        if let Some(rest) = self.early_data.take() {
+            taken.extend_from_slice(&rest);
+        }
+        self.early_data = (!taken.is_empty()).then_some(taken);
+    }
+}
+
 impl<P: Shape> Handshake<Server, state13::HandshakeOver, P> {
     /// What was agreed (TLS 1.3).
     pub fn summary(&self) -> SessionSummary {
