@@ -128,16 +128,20 @@ fn connect(
             return Err(served.err().unwrap_or_else(|| fatal.into_error()));
         }
     };
-    stream.write_all(&outcome.unsent).unwrap();
-    stream.write_all(after).unwrap();
-    stream.write_all(b"END").unwrap();
-    stream.flush().unwrap();
+    // The server may fail after its flight, once it reads the early data:
+    // the client's handshake is done by then, and its writes may then meet
+    // a closed socket. Whether they went through is the server's to say.
+    let written = (|| {
+        stream.write_all(&outcome.unsent)?;
+        stream.write_all(after)?;
+        stream.write_all(b"END")?;
+        stream.flush()
+    })();
     let mut done = Vec::new();
     let _ = stream.read_to_end(&mut done);
     let summary = stream.summary().clone();
-    // The server may fail after its flight, once it reads the early data:
-    // the client's handshake is done by then.
     let served = server.join().unwrap()?;
+    written.unwrap();
     assert_eq!(done, b"done");
     Ok((served, summary, outcome))
 }
