@@ -484,7 +484,7 @@ fn a_client_certificate_the_server_did_not_ask_for_is_unexpected_message() {
     assert_eq!(
         read_all(&mut pair.server).unwrap_err(),
         Error::UnexpectedMessage {
-            expected: "application data, KeyUpdate or NewSessionTicket",
+            expected: "application data or KeyUpdate",
             got: Received::Handshake(HandshakeType::Certificate),
         }
     );

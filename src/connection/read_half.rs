@@ -299,7 +299,7 @@ impl<R: Role> ReadHalf<R> {
                 }
                 Inbound::Handshake { typ, .. } if self.tls13 => {
                     return Err(self.fail(Error::UnexpectedMessage {
-                        expected: "application data, KeyUpdate or NewSessionTicket",
+                        expected: expected_after_handshake13::<R>(),
                         got: Received::Handshake(typ),
                     }));
                 }
@@ -370,7 +370,7 @@ impl<R: Role> ReadHalf<R> {
         encoded: &[u8],
     ) -> Result<(), Error> {
         let unexpected = Error::UnexpectedMessage {
-            expected: "application data, KeyUpdate or NewSessionTicket",
+            expected: expected_after_handshake13::<R>(),
             got: Received::Handshake(typ),
         };
         let Some(pha) = &self.pha else {
@@ -418,6 +418,16 @@ impl<R: Role> ReadHalf<R> {
         self.reader.discard();
         self.ended = Some(Err(error.clone()));
         error
+    }
+}
+
+/// What a TLS 1.3 connection of role `R` takes after the handshake, in
+/// words, for the error that refuses anything else: only a client takes
+/// NewSessionTickets.
+fn expected_after_handshake13<R: Role>() -> &'static str {
+    match R::NAME {
+        "client" => "application data, KeyUpdate or NewSessionTicket",
+        _ => "application data or KeyUpdate",
     }
 }
 
